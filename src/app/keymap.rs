@@ -1,0 +1,61 @@
+//! Keys to actions, one table for every screen so the keys stay consistent.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    /// Enter: open the selection.
+    Open,
+    /// Space, → or l: release the next gate (step mode) or pause/resume (playing).
+    Step,
+    /// Esc, ← or h: back to the menu (quits at the top level).
+    Back,
+    Quit,
+    Help,
+    /// p: switch between stepping and playing continuously.
+    Play,
+    Faster,
+    Slower,
+    Restart,
+    Lang,
+}
+
+pub fn action_for(key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('q')).then_some(Action::Quit);
+    }
+    Some(match key.code {
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::Enter => Action::Open,
+        KeyCode::Char(' ') | KeyCode::Right | KeyCode::Char('l') => Action::Step,
+        KeyCode::Esc | KeyCode::Left | KeyCode::Char('h') | KeyCode::Backspace => Action::Back,
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('?') | KeyCode::F(1) => Action::Help,
+        KeyCode::Char('p') => Action::Play,
+        KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
+        KeyCode::Char('-') | KeyCode::Char('_') => Action::Slower,
+        KeyCode::Char('r') => Action::Restart,
+        KeyCode::Char('L') => Action::Lang,
+        _ => return None,
+    })
+}
+
+/// The help overlay's table: keys and what they do.
+pub const HELP: &[(&str, &str)] = &[
+    ("↑ ↓  k j", "move in the menu / select a process"),
+    ("Enter", "open the selected lesson"),
+    ("Space → l", "lesson: release the next step · playing: pause / resume"),
+    ("p", "play continuously / back to step by step"),
+    ("+ -", "faster / slower (0.25× … 64×)"),
+    ("r", "restart the run (new processes, new PIDs)"),
+    ("L", "narration language: English / 中文"),
+    ("Esc ← h", "back to the menu (quit from the menu)"),
+    ("q  Ctrl-C", "quit: every process of the run is stopped"),
+    ("?", "this help"),
+];

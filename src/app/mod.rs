@@ -1,0 +1,182 @@
+//! The application state and its messages. `update` (in `update.rs`) is pure: it
+//! changes `App` and returns `Command`s for the main loop to carry out; nothing here
+//! does I/O, and drawing only reads.
+
+pub mod keymap;
+pub mod procs;
+mod update;
+
+use std::collections::VecDeque;
+
+use crate::lesson::{Lang, Lesson};
+use crate::scenario::{Scenario, params::Params};
+use crate::trace::event::Event;
+
+pub use keymap::Action;
+pub use update::update;
+
+/// How many event-log lines are kept.
+pub const LOG_KEEP: usize = 400;
+pub const MIN_SPEED: f64 = 0.25;
+pub const MAX_SPEED: f64 = 64.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Menu,
+    Run,
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Action(Action),
+    Event(Event),
+    /// A bad line on the wire or a line on stderr: shown in the log, never fatal.
+    Warning(String),
+    RunEnded,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    StartRun {
+        scenario: &'static Scenario,
+        params: Params,
+        speed: f64,
+        step_mode: bool,
+    },
+    StopRun,
+    Permit,
+    SetStepMode(bool),
+    SetPaused(bool),
+    SetSpeed(f64),
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub t_us: u64,
+    pub pid: i32,
+    pub text: String,
+    pub class: LogClass,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogClass {
+    Print,
+    Lifecycle,
+    Gate,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub processes: u32,
+    pub leaked: u32,
+    pub duration_us: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunView {
+    pub lesson: Option<usize>,
+    pub scenario: &'static Scenario,
+    pub params: Params,
+    pub procs: procs::ProcTable,
+    pub log: VecDeque<LogEntry>,
+    /// The last gate the main process reached, and the lesson step it opens.
+    pub gate: Option<String>,
+    pub step: Option<usize>,
+    /// A process is held at a gate until the learner releases it.
+    pub held: bool,
+    pub step_mode: bool,
+    pub paused: bool,
+    pub speed: f64,
+    pub now_us: u64,
+    pub selected: usize,
+    pub summary: Option<Summary>,
+    pub ended: bool,
+}
+
+impl RunView {
+    pub fn new(lesson: Option<usize>, scenario: &'static Scenario, params: Params, step_mode: bool, speed: f64) -> RunView {
+        RunView {
+            lesson,
+            scenario,
+            params,
+            procs: procs::ProcTable::default(),
+            log: VecDeque::new(),
+            gate: None,
+            step: None,
+            held: false,
+            step_mode,
+            paused: false,
+            speed,
+            now_us: 0,
+            selected: 0,
+            summary: None,
+            ended: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub lessons: Vec<Lesson>,
+    pub lang: Lang,
+    pub screen: Screen,
+    pub menu_selected: usize,
+    pub run: Option<RunView>,
+    pub help: bool,
+    pub quit: bool,
+    /// Opened straight into a run (`proclab run` / `proclab lesson`): leaving it quits.
+    pub direct: bool,
+}
+
+impl App {
+    pub fn new(lessons: Vec<Lesson>, lang: Lang) -> App {
+        App {
+            lessons,
+            lang,
+            screen: Screen::Menu,
+            menu_selected: 0,
+            run: None,
+            help: false,
+            quit: false,
+            direct: false,
+        }
+    }
+
+    /// Opens a lesson (starts paused at its first gate); returns the start command.
+    pub fn open_lesson(&mut self, index: usize) -> Vec<Command> {
+        let Some(lesson) = self.lessons.get(index) else {
+            return Vec::new();
+        };
+        let Some(scenario) = crate::scenario::find(lesson.scenario) else {
+            return Vec::new();
+        };
+        let run = RunView::new(Some(index), scenario, lesson.params.clone(), true, 1.0);
+        self.start(run)
+    }
+
+    /// Opens a bare scenario run that plays at once.
+    pub fn open_run(&mut self, scenario: &'static Scenario, params: Params, speed: f64) -> Vec<Command> {
+        self.start(RunView::new(None, scenario, params, false, speed))
+    }
+
+    fn start(&mut self, run: RunView) -> Vec<Command> {
+        let cmd = Command::StartRun {
+            scenario: run.scenario,
+            params: run.params.clone(),
+            speed: run.speed,
+            step_mode: run.step_mode,
+        };
+        self.run = Some(run);
+        self.screen = Screen::Run;
+        vec![cmd]
+    }
+
+    pub fn lesson(&self) -> Option<&Lesson> {
+        self.run.as_ref()?.lesson.and_then(|i| self.lessons.get(i))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,167 @@
+//! The process table the screen shows: one row per process the run announced, kept
+//! after it is reaped (a dimmed ghost) so the tree never jumps.
+
+use std::collections::HashMap;
+
+use crate::trace::event::WaitOutcome;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcRow {
+    pub pid: i32,
+    pub ppid: i32,
+    pub label: String,
+    /// The kernel's state letter, once the observer has seen the process.
+    pub state: Option<char>,
+    pub reason: String,
+    pub cpu: f32,
+    /// Self-reported exit code (`exit` event).
+    pub exit_code: Option<i32>,
+    /// The raw status and its meaning once the parent reaped it.
+    pub reaped: Option<(i32, WaitOutcome)>,
+}
+
+impl ProcRow {
+    pub fn is_ghost(&self) -> bool {
+        self.reaped.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProcTable {
+    rows: Vec<ProcRow>,
+    index: HashMap<i32, usize>,
+}
+
+/// One line of the drawn tree: which row, how deep, and the guide prefix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeLine {
+    pub row: usize,
+    pub prefix: String,
+}
+
+impl ProcTable {
+    pub fn spawn(&mut self, pid: i32, ppid: i32, label: &str) {
+        let row = ProcRow {
+            pid,
+            ppid,
+            label: label.to_string(),
+            state: None,
+            reason: String::new(),
+            cpu: 0.0,
+            exit_code: None,
+            reaped: None,
+        };
+        match self.index.get(&pid) {
+            // A recycled PID: the old row stays a ghost, the new process takes over.
+            Some(&i) if self.rows[i].reaped.is_none() => self.rows[i] = row,
+            _ => {
+                self.index.insert(pid, self.rows.len());
+                self.rows.push(row);
+            }
+        }
+    }
+
+    pub fn get_mut(&mut self, pid: i32) -> Option<&mut ProcRow> {
+        self.index.get(&pid).map(|&i| &mut self.rows[i])
+    }
+
+    pub fn get(&self, pid: i32) -> Option<&ProcRow> {
+        self.index.get(&pid).map(|&i| &self.rows[i])
+    }
+
+    pub fn rows(&self) -> &[ProcRow] {
+        &self.rows
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn alive(&self) -> usize {
+        self.rows.iter().filter(|r| r.reaped.is_none()).count()
+    }
+
+    /// Depth-first order by parent link, children in spawn order, with box-drawing
+    /// guides. Rows whose parent is not in the table are roots.
+    pub fn tree(&self) -> Vec<TreeLine> {
+        let mut kids: HashMap<i32, Vec<usize>> = HashMap::new();
+        let mut roots = Vec::new();
+        for (i, r) in self.rows.iter().enumerate() {
+            if r.ppid != r.pid && self.index.contains_key(&r.ppid) {
+                kids.entry(r.ppid).or_default().push(i);
+            } else {
+                roots.push(i);
+            }
+        }
+        let mut out = Vec::with_capacity(self.rows.len());
+        // (row, guide so far, is last sibling, is root)
+        let mut stack: Vec<(usize, String, bool, bool)> =
+            roots.into_iter().rev().map(|r| (r, String::new(), true, true)).collect();
+        while let Some((row, guide, last, root)) = stack.pop() {
+            let prefix = if root {
+                String::new()
+            } else {
+                format!("{guide}{}", if last { "└─ " } else { "├─ " })
+            };
+            out.push(TreeLine { row, prefix });
+            let child_guide = if root {
+                String::new()
+            } else {
+                format!("{guide}{}", if last { "   " } else { "│  " })
+            };
+            if let Some(children) = kids.get(&self.rows[row].pid) {
+                let n = children.len();
+                for (k, &c) in children.iter().enumerate().rev() {
+                    stack.push((c, child_guide.clone(), k + 1 == n, false));
+                }
+            }
+            if out.len() > self.rows.len() {
+                break; // a parent-link cycle cannot happen with real PIDs; never loop
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_orders_children_under_parents() {
+        let mut t = ProcTable::default();
+        t.spawn(10, 1, "main");
+        t.spawn(11, 10, "child 0");
+        t.spawn(12, 10, "child 1");
+        t.spawn(13, 11, "child 0.1");
+        let lines: Vec<(i32, String)> = t
+            .tree()
+            .iter()
+            .map(|l| (t.rows()[l.row].pid, l.prefix.clone()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (10, "".into()),
+                (11, "├─ ".into()),
+                (13, "│  └─ ".into()),
+                (12, "└─ ".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn recycled_pid_keeps_the_ghost() {
+        let mut t = ProcTable::default();
+        t.spawn(10, 1, "a");
+        t.get_mut(10).unwrap().reaped = Some((0, WaitOutcome::Exited(0)));
+        t.spawn(10, 1, "b");
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.get(10).unwrap().label, "b");
+        assert_eq!(t.alive(), 1);
+    }
+}

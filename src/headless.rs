@@ -1,0 +1,111 @@
+//! The front ends without a terminal UI: `--json` prints the wire format, `--headless`
+//! a readable log a teacher can paste into slides. Both end with the summary.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use color_eyre::eyre::{Result, eyre};
+use crossbeam_channel::{Receiver, select};
+
+use crate::supervise::session::{RunMsg, RunRequest, Session};
+use crate::trace::event::{Event, EventKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Readable,
+}
+
+/// Runs one scenario to its end (or until a quit signal) and prints it.
+pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> {
+    let mut session = Session::start(req)?;
+    let mut out = std::io::stdout().lock();
+    let mut labels: HashMap<i32, String> = HashMap::new();
+    let mut summary: Option<Event> = None;
+    let mut interrupted = false;
+    loop {
+        let msg = select! {
+            recv(session.messages()) -> m => m.unwrap_or(RunMsg::Ended),
+            recv(quit) -> _ => { interrupted = true; break; }
+        };
+        match msg {
+            RunMsg::Ended => break,
+            RunMsg::Event(e) if matches!(e.kind, EventKind::Summary { .. }) => summary = Some(e),
+            RunMsg::Event(e) => {
+                if let EventKind::Spawn { label, .. } = &e.kind {
+                    labels.insert(e.pid, label.clone());
+                }
+                let line = match format {
+                    Format::Json => serde_json::to_string(&e)?,
+                    Format::Readable => readable(&e, &labels),
+                };
+                writeln!(out, "{line}")?;
+            }
+            RunMsg::Malformed { line, error } => {
+                eprintln!("proclab: malformed line on the wire ({error}): {line}")
+            }
+            RunMsg::Stderr(line) => eprintln!("{line}"),
+        }
+    }
+    let leaked_now = session.stop();
+    if interrupted {
+        return Err(eyre!("interrupted; every process of the run was stopped"));
+    }
+    let Some(mut summary) = summary else {
+        return Err(eyre!("the runner ended without a summary"));
+    };
+    if let EventKind::Summary { leaked, .. } = &mut summary.kind {
+        *leaked = (*leaked).max(leaked_now);
+    }
+    let line = match format {
+        Format::Json => serde_json::to_string(&summary)?,
+        Format::Readable => readable(&summary, &labels),
+    };
+    writeln!(out, "{line}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// One event as a line of text: time, PID, who, what.
+pub fn readable(e: &Event, labels: &HashMap<i32, String>) -> String {
+    let who = labels.get(&e.pid).map(String::as_str).unwrap_or("");
+    let what = describe(&e.kind);
+    format!("{:>9.3}s  {:>7}  {:<10}  {what}", e.t_us as f64 / 1e6, e.pid, who)
+}
+
+/// What an event says, in words (shared by the headless log and the TUI's event log).
+pub fn describe(kind: &EventKind) -> String {
+    match kind {
+        EventKind::Spawn { ppid, label } => format!("spawned as '{label}' by {ppid}"),
+        EventKind::Print { text } => format!("print: {text}"),
+        EventKind::Exit { code } => format!("exit({code})"),
+        EventKind::State { state, reason, .. } => {
+            let letter = state.chars().next().unwrap_or('?');
+            format!("state {state} ({}): {reason}", crate::observe::procfs::state_word(letter))
+        }
+        EventKind::Reap { child, status, code, signal } => match (code, signal) {
+            (Some(c), _) => format!("waitpid → child {child} status {status} (exit code {c})"),
+            (_, Some(s)) => format!("waitpid → child {child} status {status} (killed by {s})"),
+            _ => format!("waitpid → child {child} status {status}"),
+        },
+        EventKind::SendSignal { target, signal } => format!("sends {signal} to {target}"),
+        EventKind::HandleSignal { signal, action } => format!("{signal}: {action}"),
+        EventKind::Reparent { old_ppid, ppid } => format!("adopted: parent {old_ppid} → {ppid}"),
+        EventKind::Blocked { on } => format!("blocked on {on}"),
+        EventKind::Value { name, value } => format!("{name} = {value}"),
+        EventKind::Progress { done, total } => format!("progress {done}/{total}"),
+        EventKind::Result { name, value } => format!("result {name} = {value}"),
+        EventKind::Gate { name } => format!("gate '{name}'"),
+        EventKind::ForkFailed { label, error } => format!("fork of '{label}' refused: {error}"),
+        EventKind::Summary { processes, leaked, duration_us, results } => {
+            let mut s = format!(
+                "summary: {processes} processes, {leaked} leaked, {:.3}s",
+                *duration_us as f64 / 1e6
+            );
+            for (k, v) in results {
+                s.push_str(&format!(", {k} = {v}"));
+            }
+            s
+        }
+    }
+}

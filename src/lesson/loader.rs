@@ -1,0 +1,233 @@
+//! Loading lessons from TOML: parse with spans, validate against the scenario, and
+//! report every problem as `file:line:col: message`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::model::{Lesson, Step, Text};
+use crate::scenario::{self, params};
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LessonError {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for LessonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLesson {
+    id: Spanned<String>,
+    scenario: Spanned<String>,
+    minutes: u32,
+    title: Text,
+    summary: Text,
+    params: Option<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
+    python: Spanned<String>,
+    steps: Spanned<Vec<RawStep>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    gate: Spanned<String>,
+    line: Spanned<usize>,
+    title: Text,
+    text: Text,
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let before = &src[..offset.min(src.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+struct Reporter<'a> {
+    file: &'a str,
+    src: &'a str,
+    errors: Vec<LessonError>,
+}
+
+impl Reporter<'_> {
+    fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let (line, col) = line_col(self.src, span.start);
+        self.errors.push(LessonError {
+            file: self.file.to_string(),
+            line,
+            col,
+            message: message.into(),
+        });
+    }
+}
+
+/// Parses and validates one lesson file; `cap` is the live-process cap to check
+/// the lesson's params against.
+pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>> {
+    let mut rep = Reporter {
+        file,
+        src,
+        errors: Vec::new(),
+    };
+    let raw: RawLesson = match toml::from_str(src) {
+        Ok(r) => r,
+        Err(e) => {
+            let message = e.message().trim().to_string();
+            rep.at(e.span().unwrap_or(0..0), message);
+            return Err(rep.errors);
+        }
+    };
+    let Some(spec) = scenario::find(raw.scenario.get_ref()) else {
+        rep.at(raw.scenario.span(), scenario::unknown(raw.scenario.get_ref()));
+        return Err(rep.errors);
+    };
+    if raw.id.get_ref().trim().is_empty() {
+        rep.at(raw.id.span(), "id must not be empty");
+    }
+
+    let mut params = params::Params::defaults(spec.params);
+    let params_span = raw.params.as_ref().map_or(0..0, |p| p.span());
+    for (key, value) in raw.params.iter().flat_map(|p| p.get_ref()) {
+        match params::parse_toml(spec.params, spec.id, key.get_ref(), value.get_ref()) {
+            Ok(v) => params.set(key.get_ref(), v),
+            Err(e) => rep.at(key.span(), e.message),
+        }
+    }
+    if rep.errors.is_empty()
+        && let Err(msg) = spec.check_cap(&params, cap)
+    {
+        rep.at(params_span, msg);
+    }
+
+    let python_lines = raw.python.get_ref().lines().count();
+    if python_lines == 0 {
+        rep.at(raw.python.span(), "python must hold the lesson's program");
+    }
+    if raw.steps.get_ref().is_empty() {
+        rep.at(raw.steps.span(), "a lesson needs at least one [[steps]]");
+    }
+    let mut steps = Vec::new();
+    for s in raw.steps.into_inner() {
+        if !spec.gates.contains(&s.gate.get_ref().as_str()) {
+            rep.at(
+                s.gate.span(),
+                format!(
+                    "scenario '{}' has no gate '{}'; its gates are: {}",
+                    spec.id,
+                    s.gate.get_ref(),
+                    spec.gates.join(", ")
+                ),
+            );
+        }
+        let line = *s.line.get_ref();
+        if line == 0 || line > python_lines {
+            rep.at(
+                s.line.span(),
+                format!("line {line} is outside the python program (1..={python_lines})"),
+            );
+        }
+        for (which, text) in [("title", &s.title), ("text", &s.text)] {
+            if text.en.trim().is_empty() || text.zh.trim().is_empty() {
+                rep.at(s.gate.span(), format!("step {which} needs both en and zh"));
+            }
+        }
+        steps.push(Step {
+            gate: s.gate.into_inner(),
+            line,
+            title: s.title,
+            text: s.text,
+        });
+    }
+    if !rep.errors.is_empty() {
+        return Err(rep.errors);
+    }
+    Ok(Lesson {
+        id: raw.id.into_inner(),
+        scenario: spec.id,
+        minutes: raw.minutes,
+        title: raw.title,
+        summary: raw.summary,
+        params,
+        python: raw.python.into_inner().trim_start_matches('\n').to_string(),
+        steps,
+        source: file.to_string(),
+    })
+}
+
+/// Loads the lessons built into the binary, or every `*.toml` in `dir`, in file-name
+/// order (file names start with the course position: `01-…`).
+pub fn load(dir: Option<&Path>, cap: u32) -> Result<Vec<Lesson>, Vec<LessonError>> {
+    let files: Vec<(String, String)> = match dir {
+        None => builtin::BUILTIN
+            .iter()
+            .map(|(name, src)| (format!("lessons/{name}"), src.to_string()))
+            .collect(),
+        Some(dir) => read_dir(dir)?,
+    };
+    let mut lessons = Vec::new();
+    let mut errors = Vec::new();
+    for (name, src) in &files {
+        match parse(name, src, cap) {
+            Ok(l) => lessons.push(l),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    let mut ids = BTreeMap::new();
+    for l in &lessons {
+        if let Some(first) = ids.insert(l.id.clone(), l.source.clone()) {
+            errors.push(LessonError {
+                file: l.source.clone(),
+                line: 1,
+                col: 1,
+                message: format!("lesson id '{}' is also used by {first}", l.id),
+            });
+        }
+    }
+    if errors.is_empty() { Ok(lessons) } else { Err(errors) }
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, Vec<LessonError>> {
+    let fail = |message: String| {
+        vec![LessonError {
+            file: dir.display().to_string(),
+            line: 1,
+            col: 1,
+            message,
+        }]
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read the folder: {e}")))?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(fail("no *.toml lesson files in this folder".into()));
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        let src = std::fs::read_to_string(&p).map_err(|e| fail(format!("{}: {e}", p.display())))?;
+        files.push((p.display().to_string(), src));
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,95 @@
+use super::*;
+
+const GOOD: &str = r#"
+id = "ff"
+scenario = "fork-fanout"
+minutes = 3
+[title]
+en = "Fan"
+zh = "扇"
+[summary]
+en = "s"
+zh = "s"
+[params]
+children = 3
+python = '''
+import os
+print(os.getpid())
+'''
+[[steps]]
+gate = "start"
+line = 2
+[steps.title]
+en = "t"
+zh = "t"
+[steps.text]
+en = "x"
+zh = "x"
+"#;
+
+#[test]
+fn good_lesson_loads() {
+    let l = parse("a.toml", GOOD, 64).unwrap();
+    assert_eq!(l.id, "ff");
+    assert_eq!(l.params.int("children"), 3);
+    assert!(l.params.bool("break_in_child"), "defaults fill the rest");
+    assert_eq!(l.steps[0].line, 2);
+    assert!(l.python.starts_with("import os"));
+}
+
+#[test]
+fn syntax_error_has_position() {
+    let bad = GOOD.replace("minutes = 3", "minutes = = 3");
+    let e = &parse("a.toml", &bad, 64).unwrap_err()[0];
+    assert_eq!((e.file.as_str(), e.line), ("a.toml", 4), "{e}");
+    assert!(e.col > 1);
+}
+
+#[test]
+fn unknown_gate_and_line_out_of_range_point_at_their_values() {
+    let bad = GOOD.replace("gate = \"start\"", "gate = \"nope\"").replace("line = 2", "line = 9");
+    let errs = parse("a.toml", &bad, 64).unwrap_err();
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(errs[0].message.contains("no gate 'nope'") && errs[0].message.contains("first-fork"));
+    assert_eq!((errs[0].line, errs[0].col), (19, 8));
+    assert!(errs[1].message.contains("outside the python program"));
+    assert_eq!(errs[1].line, 20);
+}
+
+#[test]
+fn unknown_scenario_lists_valid_ids() {
+    let bad = GOOD.replace("scenario = \"fork-fanout\"", "scenario = \"forky\"");
+    let e = &parse("a.toml", &bad, 64).unwrap_err()[0];
+    assert!(e.message.contains("valid scenario ids: fork-fanout"), "{e}");
+    assert_eq!(e.line, 3);
+}
+
+#[test]
+fn lesson_over_the_cap_is_refused_at_load() {
+    let bad = GOOD.replace("children = 3", "children = 7\nbreak_in_child = false");
+    let e = &parse("a.toml", &bad, 64).unwrap_err()[0];
+    assert!(e.message.contains("2^7 = 128") && e.message.contains("cap of 64"), "{e}");
+    assert_eq!(e.line, 12);
+}
+
+#[test]
+fn bad_param_value_points_at_the_key() {
+    let bad = GOOD.replace("children = 3", "children = \"many\"");
+    let e = &parse("a.toml", &bad, 64).unwrap_err()[0];
+    assert!(e.message.contains("not a valid value for 'children'"), "{e}");
+    assert_eq!((e.line, e.col), (13, 1));
+}
+
+#[test]
+fn unknown_field_is_an_error() {
+    let bad = GOOD.replace("minutes = 3", "minutes = 3\ncolour = 1");
+    let e = &parse("a.toml", &bad, 64).unwrap_err()[0];
+    assert!(e.message.contains("colour"), "{e}");
+    assert_eq!(e.line, 5);
+}
+
+#[test]
+fn builtin_lessons_are_valid() {
+    let lessons = load(None, 64).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(lessons.iter().any(|l| l.id == "fork-fanout"));
+}

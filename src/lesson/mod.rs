@@ -1,0 +1,6 @@
+//! Lessons are data (`lessons/NN-id.toml`): title, scenario, params, a Python program
+//! and narrated steps keyed by gate. Nothing in a lesson can run a command.
+pub mod loader;
+pub mod model;
+
+pub use model::{Lang, Lesson};

@@ -1,0 +1,83 @@
+//! A lesson as the app uses it: validated, with both languages present.
+
+use crate::scenario::params::Params;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// `zh*` in LANG / LC_ALL / LC_MESSAGES means Chinese; anything else English.
+    pub fn from_env() -> Lang {
+        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let Ok(v) = std::env::var(var)
+                && !v.is_empty()
+            {
+                return if v.starts_with("zh") { Lang::Zh } else { Lang::En };
+            }
+        }
+        Lang::En
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub en: String,
+    pub zh: String,
+}
+
+impl Text {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub gate: String,
+    /// 1-based line of `Lesson::python` this step highlights.
+    pub line: usize,
+    pub title: Text,
+    pub text: Text,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lesson {
+    pub id: String,
+    pub scenario: &'static str,
+    pub minutes: u32,
+    pub title: Text,
+    pub summary: Text,
+    pub params: Params,
+    pub python: String,
+    pub steps: Vec<Step>,
+    /// Where it came from, for messages.
+    pub source: String,
+}
+
+impl Lesson {
+    pub fn step_for_gate(&self, gate: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.gate == gate)
+    }
+}

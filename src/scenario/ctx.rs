@@ -1,0 +1,213 @@
+//! What scenario code runs with inside the runner and its forked children: emit an
+//! event, sleep honouring pause and speed, stop at a gate, fork a labelled child and
+//! wait for children. Everything here runs in single-threaded processes only.
+
+use std::time::Duration;
+
+use nix::unistd::{ForkResult, Pid, getpid, getppid};
+
+use crate::supervise::control::Control;
+use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
+use crate::trace::writer::write_line;
+
+/// Which side of a fork this process is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forked {
+    Parent(Pid),
+    Child,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForkRefused(pub String);
+
+pub struct Ctx {
+    control: Control,
+    runner_pid: Pid,
+    label: String,
+    /// This process's children not yet reaped, in fork order.
+    children: Vec<Pid>,
+    pub results: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Ctx {
+    pub fn new(control: Control, label: &str) -> Ctx {
+        Ctx {
+            control,
+            runner_pid: getpid(),
+            label: label.to_string(),
+            children: Vec::new(),
+            results: serde_json::Map::new(),
+        }
+    }
+
+    pub fn control(&self) -> &Control {
+        &self.control
+    }
+
+    /// True in the runner, the process that plays the Python main program.
+    pub fn is_main(&self) -> bool {
+        getpid() == self.runner_pid
+    }
+
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub fn emit(&self, kind: EventKind) {
+        let event = Event {
+            t_us: self.control.now_us(),
+            pid: getpid().as_raw(),
+            kind,
+        };
+        write_line(&event);
+    }
+
+    pub fn print(&self, text: impl Into<String>) {
+        self.emit(EventKind::Print { text: text.into() });
+    }
+
+    pub fn result(&mut self, name: &str, value: serde_json::Value) {
+        self.emit(EventKind::Result {
+            name: name.to_string(),
+            value: value.clone(),
+        });
+        self.results.insert(name.to_string(), value);
+    }
+
+    /// Sleeps `secs` of lesson time: real time is divided by the speed, re-read every
+    /// slice so a change applies mid-sleep, and the clock stops while paused. Slices are
+    /// real `nanosleep`s, so the observer sees an honest "sleeping".
+    pub fn sleep(&self, secs: f64) {
+        const SLICE: f64 = 0.05;
+        let mut remaining = secs;
+        while remaining > 1e-9 {
+            self.control.wait_while_paused();
+            let speed = self.control.speed();
+            let real = (remaining / speed).min(SLICE);
+            if real < 1e-6 {
+                break;
+            }
+            std::thread::sleep(Duration::from_secs_f64(real));
+            remaining -= real * speed;
+        }
+    }
+
+    /// A named step point: tells the front end, then waits for a permit in step mode.
+    pub fn gate(&self, name: &str) {
+        self.emit(EventKind::Gate {
+            name: name.to_string(),
+        });
+        self.control.pass_gate();
+    }
+
+    /// Forks a child labelled `label`. The child arms PDEATHSIG, checks that its parent
+    /// did not die in between, and announces itself with a `spawn` event.
+    pub fn fork(&mut self, label: &str) -> Result<Forked, ForkRefused> {
+        if !self.control.reserve_process() {
+            let why = format!("process cap of {} live processes reached", self.control.cap());
+            self.emit(EventKind::ForkFailed {
+                label: label.to_string(),
+                error: why.clone(),
+            });
+            return Err(ForkRefused(why));
+        }
+        let parent = getpid();
+        // SAFETY: the runner and its children are single-threaded (see ARCHITECTURE.md),
+        // so the child may run arbitrary code after fork.
+        match unsafe { nix::unistd::fork() } {
+            Ok(ForkResult::Parent { child }) => {
+                self.children.push(child);
+                Ok(Forked::Parent(child))
+            }
+            Ok(ForkResult::Child) => {
+                arm_parent_death_signal(parent);
+                self.children.clear();
+                self.label = label.to_string();
+                self.emit(EventKind::Spawn {
+                    ppid: getppid().as_raw(),
+                    label: label.to_string(),
+                });
+                Ok(Forked::Child)
+            }
+            Err(errno) => {
+                self.control.release_process();
+                let why = format!("fork failed: {}", errno.desc());
+                self.emit(EventKind::ForkFailed {
+                    label: label.to_string(),
+                    error: why.clone(),
+                });
+                Err(ForkRefused(why))
+            }
+        }
+    }
+
+    /// Children forked by this process and not yet waited for, in fork order.
+    pub fn children(&self) -> &[Pid] {
+        &self.children
+    }
+
+    /// `os.waitpid(pid, 0)`: blocks until that child ends, then emits `reap`.
+    pub fn wait_child(&mut self, pid: Pid) -> Option<WaitOutcome> {
+        let status = loop {
+            let mut status = 0;
+            // SAFETY: plain syscall; `status` outlives it. libc gives the raw status.
+            let r = unsafe { libc::waitpid(pid.as_raw(), &mut status, 0) };
+            if r == pid.as_raw() {
+                break status;
+            }
+            if r < 0 && nix::errno::Errno::last() != nix::errno::Errno::EINTR {
+                return None;
+            }
+        };
+        self.children.retain(|c| *c != pid);
+        Some(self.reaped(pid, status))
+    }
+
+    /// Waits for every child of this process, in the order they were forked.
+    pub fn wait_all(&mut self) {
+        while let Some(&first) = self.children.first() {
+            if self.wait_child(first).is_none() {
+                self.children.retain(|c| *c != first);
+            }
+        }
+    }
+
+    /// Emits `reap` for a collected status and gives back its process slot.
+    pub fn reaped(&self, child: Pid, status: i32) -> WaitOutcome {
+        self.control.release_process();
+        let outcome = WaitOutcome::from_raw(status);
+        let (code, signal) = match outcome {
+            WaitOutcome::Exited(c) => (Some(c), None),
+            WaitOutcome::Signaled(s) => (None, Some(signal_name(s))),
+            WaitOutcome::Other(_) => (None, None),
+        };
+        self.emit(EventKind::Reap {
+            child: child.as_raw(),
+            status,
+            code,
+            signal,
+        });
+        outcome
+    }
+
+    /// Ends a forked child like Python's `os._exit(code)`: report, then `_exit` without
+    /// running the parent's destructors a second time.
+    pub fn exit(&self, code: i32) -> ! {
+        self.emit(EventKind::Exit { code });
+        // SAFETY: `_exit` ends the process at once; nothing after it runs.
+        unsafe { libc::_exit(code) }
+    }
+}
+
+/// PR_SET_PDEATHSIG(SIGKILL), then the getppid check that closes the race where the
+/// parent died between fork and prctl.
+pub fn arm_parent_death_signal(expected_parent: Pid) {
+    // SAFETY: prctl with integer arguments only.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+    }
+    if getppid() != expected_parent {
+        // SAFETY: see `Ctx::exit`.
+        unsafe { libc::_exit(1) }
+    }
+}

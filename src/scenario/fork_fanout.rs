@@ -1,0 +1,100 @@
+//! Fork fan-out: the main process forks `children` children in a loop. Each child
+//! reports itself and, like the tutorial's `break`, leaves the loop; without the break
+//! every process keeps forking and the tree doubles each round (2^n processes).
+
+use super::ctx::{Ctx, Forked};
+use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use super::Scenario;
+
+pub const SCENARIO: Scenario = Scenario {
+    id: "fork-fanout",
+    title: "Fork fan-out: one parent, many children",
+    params: &[
+        ParamSpec {
+            name: "children",
+            kind: ParamKind::Int { min: 1, max: 63 },
+            default: ParamValue::Int(10),
+            help: "rounds of the fork loop",
+        },
+        ParamSpec {
+            name: "break_in_child",
+            kind: ParamKind::Bool,
+            default: ParamValue::Bool(true),
+            help: "a child leaves the loop (false: every process forks again)",
+        },
+    ],
+    gates: &["start", "first-fork", "forked-all", "reaped-all"],
+    peak_processes,
+    run,
+};
+
+/// Seconds of lesson time between two forks, and how long a child lives.
+const FORK_GAP: f64 = 0.4;
+const CHILD_LIFE: f64 = 1.5;
+
+fn peak_processes(p: &Params) -> (u64, String) {
+    let n = p.int("children").max(0) as u32;
+    if p.bool("break_in_child") {
+        (u64::from(n) + 1, format!("1 parent + {n} children = {}", n + 1))
+    } else {
+        let total = 1u64.checked_shl(n).unwrap_or(u64::MAX);
+        (
+            total,
+            format!("without the break every process forks in each of {n} rounds: 2^{n} = {total} processes"),
+        )
+    }
+}
+
+fn run(ctx: &mut Ctx, p: &Params) {
+    let rounds = p.int("children");
+    let leave_loop = p.bool("break_in_child");
+    let me = nix::unistd::getpid();
+    ctx.print(format!("main process {me} will fork {rounds} times"));
+    ctx.gate("start");
+
+    let mut is_child = false;
+    let mut round = 0;
+    while round < rounds {
+        let label = if ctx.is_main() {
+            format!("child {round}")
+        } else {
+            format!("{}.{round}", ctx.label())
+        };
+        match ctx.fork(&label) {
+            Ok(Forked::Parent(pid)) => {
+                ctx.print(format!(
+                    "in parent {}: fork() returned {pid} (round {round})",
+                    nix::unistd::getpid()
+                ));
+                if round == 0 && ctx.is_main() {
+                    ctx.gate("first-fork");
+                }
+            }
+            Ok(Forked::Child) => {
+                is_child = true;
+                ctx.print(format!(
+                    "in child {}: fork() returned 0, my parent is {} (round {round})",
+                    nix::unistd::getpid(),
+                    nix::unistd::getppid()
+                ));
+                if leave_loop {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+        ctx.sleep(FORK_GAP);
+        round += 1;
+    }
+
+    if is_child {
+        ctx.sleep(CHILD_LIFE);
+        ctx.wait_all();
+        ctx.exit(0);
+    }
+    ctx.gate("forked-all");
+    ctx.print(format!("main waits for its {} children", ctx.children().len()));
+    ctx.wait_all();
+    ctx.gate("reaped-all");
+    ctx.print("all children reaped; main ends");
+}

@@ -1,0 +1,292 @@
+//! Scenario parameters: typed specs, values parsed from `--set key=value` or from a
+//! lesson's `[params]`, and errors that list what the scenario accepts.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamKind {
+    Int { min: i64, max: i64 },
+    Bool,
+    Choice(&'static [&'static str]),
+    IntList,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    pub default: ParamValue,
+    pub help: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    Int(i64),
+    Bool(bool),
+    Name(String),
+    IntList(Vec<i64>),
+}
+
+impl fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamValue::Int(n) => write!(f, "{n}"),
+            ParamValue::Bool(b) => write!(f, "{b}"),
+            ParamValue::Name(s) => write!(f, "{s}"),
+            ParamValue::IntList(v) => {
+                let parts: Vec<String> = v.iter().map(|n| n.to_string()).collect();
+                write!(f, "{}", parts.join(","))
+            }
+        }
+    }
+}
+
+/// The full set of values for one run: every spec'd key present.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Params(BTreeMap<String, ParamValue>);
+
+impl Params {
+    pub fn defaults(specs: &[ParamSpec]) -> Params {
+        Params(
+            specs
+                .iter()
+                .map(|s| (s.name.to_string(), s.default.clone()))
+                .collect(),
+        )
+    }
+
+    pub fn int(&self, name: &str) -> i64 {
+        match self.0.get(name) {
+            Some(ParamValue::Int(n)) => *n,
+            _ => 0,
+        }
+    }
+
+    pub fn bool(&self, name: &str) -> bool {
+        matches!(self.0.get(name), Some(ParamValue::Bool(true)))
+    }
+
+    pub fn name(&self, name: &str) -> &str {
+        match self.0.get(name) {
+            Some(ParamValue::Name(s)) => s,
+            _ => "",
+        }
+    }
+
+    pub fn int_list(&self, name: &str) -> &[i64] {
+        match self.0.get(name) {
+            Some(ParamValue::IntList(v)) => v,
+            _ => &[],
+        }
+    }
+
+    pub fn set(&mut self, name: &str, value: ParamValue) {
+        self.0.insert(name.to_string(), value);
+    }
+
+    /// `key=value` pairs, the form `--set` takes (used to hand params to the runner).
+    pub fn to_assignments(&self) -> Vec<String> {
+        self.0.iter().map(|(k, v)| format!("{k}={v}")).collect()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &ParamValue)> {
+        self.0.iter()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamError {
+    pub message: String,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A readable list of a scenario's parameters with their defaults.
+pub fn describe(specs: &[ParamSpec]) -> String {
+    let mut out = String::new();
+    for s in specs {
+        let kind = match s.kind {
+            ParamKind::Int { min, max } => format!("integer {min}..={max}"),
+            ParamKind::Bool => "true|false".to_string(),
+            ParamKind::Choice(c) => c.join("|"),
+            ParamKind::IntList => "comma-separated integers".to_string(),
+        };
+        out.push_str(&format!(
+            "  {:<16} {:<28} default {:<10} {}\n",
+            s.name,
+            kind,
+            s.default.to_string(),
+            s.help
+        ));
+    }
+    out
+}
+
+fn find<'a>(specs: &'a [ParamSpec], scenario: &str, key: &str) -> Result<&'a ParamSpec, ParamError> {
+    specs.iter().find(|s| s.name == key).ok_or_else(|| ParamError {
+        message: format!(
+            "scenario '{scenario}' has no parameter '{key}'; its parameters are:\n{}",
+            describe(specs)
+        ),
+    })
+}
+
+fn bad(spec: &ParamSpec, scenario: &str, got: &str) -> ParamError {
+    ParamError {
+        message: format!(
+            "'{got}' is not a valid value for '{}' of scenario '{scenario}'; its parameters are:\n{}",
+            spec.name,
+            describe(std::slice::from_ref(spec))
+        ),
+    }
+}
+
+/// Parses one value given as text (`--set` form).
+pub fn parse_text(
+    specs: &[ParamSpec],
+    scenario: &str,
+    key: &str,
+    text: &str,
+) -> Result<ParamValue, ParamError> {
+    let spec = find(specs, scenario, key)?;
+    let text = text.trim();
+    let value = match spec.kind {
+        ParamKind::Int { min, max } => text
+            .replace('_', "")
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .map(ParamValue::Int),
+        ParamKind::Bool => match text {
+            "true" | "yes" | "on" | "1" => Some(ParamValue::Bool(true)),
+            "false" | "no" | "off" | "0" => Some(ParamValue::Bool(false)),
+            _ => None,
+        },
+        ParamKind::Choice(choices) => choices
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(text))
+            .map(|c| ParamValue::Name(c.to_string())),
+        ParamKind::IntList => text
+            .split(',')
+            .map(|p| p.trim().replace('_', "").parse::<i64>().ok().filter(|n| *n >= 0))
+            .collect::<Option<Vec<i64>>>()
+            .filter(|v| !v.is_empty())
+            .map(ParamValue::IntList),
+    };
+    value.ok_or_else(|| bad(spec, scenario, text))
+}
+
+/// Parses one value given in TOML (a lesson's `[params]`).
+pub fn parse_toml(
+    specs: &[ParamSpec],
+    scenario: &str,
+    key: &str,
+    value: &toml::Value,
+) -> Result<ParamValue, ParamError> {
+    let text = match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Integer(n) => n.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_integer().map(|n| n.to_string()).unwrap_or_else(|| "?".into()))
+            .collect::<Vec<_>>()
+            .join(","),
+        other => other.to_string(),
+    };
+    parse_text(specs, scenario, key, &text)
+}
+
+/// Applies `key=value` assignments over the defaults.
+pub fn from_assignments(
+    specs: &[ParamSpec],
+    scenario: &str,
+    assignments: &[String],
+) -> Result<Params, ParamError> {
+    let mut params = Params::defaults(specs);
+    for a in assignments {
+        let (key, text) = a.split_once('=').ok_or_else(|| ParamError {
+            message: format!(
+                "--set takes key=value, got '{a}'; the parameters of '{scenario}' are:\n{}",
+                describe(specs)
+            ),
+        })?;
+        let value = parse_text(specs, scenario, key.trim(), text)?;
+        params.set(key.trim(), value);
+    }
+    Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPECS: &[ParamSpec] = &[];
+
+    fn specs() -> Vec<ParamSpec> {
+        vec![
+            ParamSpec {
+                name: "children",
+                kind: ParamKind::Int { min: 1, max: 64 },
+                default: ParamValue::Int(10),
+                help: "how many",
+            },
+            ParamSpec {
+                name: "break_in_child",
+                kind: ParamKind::Bool,
+                default: ParamValue::Bool(true),
+                help: "child leaves the loop",
+            },
+            ParamSpec {
+                name: "mode",
+                kind: ParamKind::Choice(&["map", "imap"]),
+                default: ParamValue::Name("map".into()),
+                help: "",
+            },
+            ParamSpec {
+                name: "tasks",
+                kind: ParamKind::IntList,
+                default: ParamValue::IntList(vec![1, 2]),
+                help: "",
+            },
+        ]
+    }
+
+    #[test]
+    fn assignments_override_defaults() {
+        let p = from_assignments(
+            &specs(),
+            "x",
+            &["children=3".into(), "break_in_child=false".into(), "mode=IMAP".into(), "tasks=2_000,5".into()],
+        )
+        .unwrap();
+        assert_eq!(p.int("children"), 3);
+        assert!(!p.bool("break_in_child"));
+        assert_eq!(p.name("mode"), "imap");
+        assert_eq!(p.int_list("tasks"), &[2000, 5]);
+        assert!(SPECS.is_empty());
+    }
+
+    #[test]
+    fn errors_list_the_parameters() {
+        let e = from_assignments(&specs(), "x", &["kids=3".into()]).unwrap_err();
+        assert!(e.message.contains("no parameter 'kids'"), "{}", e.message);
+        assert!(e.message.contains("children") && e.message.contains("default 10"));
+        let e = from_assignments(&specs(), "x", &["children=0".into()]).unwrap_err();
+        assert!(e.message.contains("integer 1..=64"), "{}", e.message);
+        let e = from_assignments(&specs(), "x", &["children".into()]).unwrap_err();
+        assert!(e.message.contains("key=value"));
+    }
+
+    #[test]
+    fn assignments_round_trip() {
+        let p = Params::defaults(&specs());
+        let again = from_assignments(&specs(), "x", &p.to_assignments()).unwrap();
+        assert_eq!(p, again);
+    }
+}

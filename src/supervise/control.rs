@@ -1,0 +1,332 @@
+//! The control block: one page of shared memory (a memfd, so nothing is left in
+//! /dev/shm) that the front end writes and every scenario process reads. It carries
+//! pause, speed, step permits, the run's clock origin and the live-process cap.
+//!
+//! Waiters sleep on a futex over `seq`, which the writer bumps on every change, so a
+//! paused or gated process costs nothing and wakes at once.
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
+
+const MAGIC: u32 = 0x5052_4c42; // "PRLB"
+const PAGE: usize = 4096;
+
+#[repr(C)]
+struct Block {
+    magic: AtomicU32,
+    /// Futex word: bumped on every change so sleepers re-check.
+    seq: AtomicU32,
+    paused: AtomicU32,
+    step_mode: AtomicU32,
+    speed_milli: AtomicU64,
+    /// Step permits granted by the front end so far.
+    permits: AtomicU64,
+    /// Gates reached in step mode so far (each takes one ticket).
+    tickets: AtomicU64,
+    /// CLOCK_MONOTONIC at the start of the run, in nanoseconds.
+    start_ns: AtomicU64,
+    /// Processes of the run alive now (counted by fork and reap).
+    live: AtomicU32,
+    cap: AtomicU32,
+    /// Processes the run created in all, the runner included.
+    spawned: AtomicU32,
+}
+
+const _: () = assert!(std::mem::size_of::<Block>() <= PAGE);
+
+/// A mapping of the control block. Both sides hold one; forked children inherit it.
+pub struct Control {
+    block: NonNull<Block>,
+    fd: Option<OwnedFd>,
+}
+
+// The block holds only atomics, so sharing the mapping between threads is sound.
+unsafe impl Send for Control {}
+unsafe impl Sync for Control {}
+
+pub struct Settings {
+    pub speed: f64,
+    pub step_mode: bool,
+    pub cap: u32,
+}
+
+impl Control {
+    /// Creates a fresh block (front end side).
+    pub fn create(settings: &Settings) -> Result<Control> {
+        let fd = nix::sys::memfd::memfd_create(
+            c"proclab-control",
+            nix::sys::memfd::MFdFlags::MFD_CLOEXEC,
+        )
+        .wrap_err("memfd_create for the control block")?;
+        nix::unistd::ftruncate(&fd, PAGE as i64).wrap_err("sizing the control block")?;
+        let control = Self::map(fd)?;
+        let b = control.block();
+        b.speed_milli.store(speed_to_milli(settings.speed), SeqCst);
+        b.step_mode.store(settings.step_mode as u32, SeqCst);
+        b.cap.store(settings.cap, SeqCst);
+        b.start_ns.store(monotonic_ns(), SeqCst);
+        b.magic.store(MAGIC, SeqCst);
+        Ok(control)
+    }
+
+    /// Maps a block handed down as an inherited descriptor (runner side).
+    ///
+    /// # Safety
+    /// `fd` must be an open descriptor this process owns.
+    pub unsafe fn from_raw_fd(fd: RawFd) -> Result<Control> {
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let control = Self::map(fd)?;
+        if control.block().magic.load(SeqCst) != MAGIC {
+            return Err(eyre!("descriptor does not hold a proclab control block"));
+        }
+        Ok(control)
+    }
+
+    fn map(fd: OwnedFd) -> Result<Control> {
+        let len = std::num::NonZeroUsize::new(PAGE).ok_or_else(|| eyre!("page size"))?;
+        // SAFETY: a fresh shared mapping of a descriptor we own; nothing aliases it yet.
+        let ptr = unsafe {
+            mmap(
+                None,
+                len,
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                MapFlags::MAP_SHARED,
+                &fd,
+                0,
+            )
+        }
+        .wrap_err("mapping the control block")?;
+        Ok(Control {
+            block: ptr.cast(),
+            fd: Some(fd),
+        })
+    }
+
+    /// The descriptor to hand to the runner.
+    pub fn fd(&self) -> Option<BorrowedFd<'_>> {
+        self.fd.as_ref().map(|f| f.as_fd())
+    }
+
+    pub fn raw_fd(&self) -> Option<RawFd> {
+        self.fd.as_ref().map(|f| f.as_raw_fd())
+    }
+
+    /// Drops the descriptor (the mapping stays), so forked children do not hold it.
+    pub fn close_fd(&mut self) {
+        self.fd = None;
+    }
+
+    fn block(&self) -> &Block {
+        // SAFETY: the mapping lives as long as `self` and holds only atomics.
+        unsafe { self.block.as_ref() }
+    }
+
+    fn changed(&self) {
+        let b = self.block();
+        b.seq.fetch_add(1, SeqCst);
+        futex_wake_all(&b.seq);
+    }
+
+    // ---- front end side -------------------------------------------------------
+
+    pub fn set_paused(&self, paused: bool) {
+        self.block().paused.store(paused as u32, SeqCst);
+        self.changed();
+    }
+
+    pub fn set_speed(&self, speed: f64) {
+        self.block().speed_milli.store(speed_to_milli(speed), SeqCst);
+        self.changed();
+    }
+
+    /// Step mode makes every gate wait for a permit; leaving it releases them all.
+    pub fn set_step_mode(&self, on: bool) {
+        let b = self.block();
+        if on {
+            // Gates reached while playing took no ticket: start counting afresh.
+            b.permits.store(b.tickets.load(SeqCst), SeqCst);
+        }
+        b.step_mode.store(on as u32, SeqCst);
+        self.changed();
+    }
+
+    pub fn grant_permit(&self) {
+        self.block().permits.fetch_add(1, SeqCst);
+        self.changed();
+    }
+
+    pub fn spawned(&self) -> u32 {
+        self.block().spawned.load(SeqCst)
+    }
+
+    pub fn start_ns(&self) -> u64 {
+        self.block().start_ns.load(SeqCst)
+    }
+
+    /// Microseconds since the run started, on the clock every process shares.
+    pub fn now_us(&self) -> u64 {
+        monotonic_ns().saturating_sub(self.start_ns()) / 1000
+    }
+
+    // ---- scenario side --------------------------------------------------------
+
+    pub fn speed(&self) -> f64 {
+        self.block().speed_milli.load(SeqCst) as f64 / 1000.0
+    }
+
+    pub fn paused(&self) -> bool {
+        self.block().paused.load(SeqCst) != 0
+    }
+
+    /// Blocks while the run is paused.
+    pub fn wait_while_paused(&self) {
+        let b = self.block();
+        loop {
+            let seen = b.seq.load(SeqCst);
+            if b.paused.load(SeqCst) == 0 {
+                return;
+            }
+            futex_wait(&b.seq, seen, Duration::from_millis(500));
+        }
+    }
+
+    /// Waits at a gate: in step mode until a permit for this gate's ticket is granted.
+    pub fn pass_gate(&self) {
+        let b = self.block();
+        if b.step_mode.load(SeqCst) != 0 {
+            let ticket = b.tickets.fetch_add(1, SeqCst);
+            loop {
+                let seen = b.seq.load(SeqCst);
+                if b.step_mode.load(SeqCst) == 0 || b.permits.load(SeqCst) > ticket {
+                    break;
+                }
+                futex_wait(&b.seq, seen, Duration::from_millis(500));
+            }
+        }
+        self.wait_while_paused();
+    }
+
+    /// Reserves a slot for one more live process; false when the cap is reached.
+    pub fn reserve_process(&self) -> bool {
+        let b = self.block();
+        let cap = b.cap.load(SeqCst);
+        let mut live = b.live.load(SeqCst);
+        loop {
+            if live >= cap {
+                return false;
+            }
+            match b.live.compare_exchange(live, live + 1, SeqCst, SeqCst) {
+                Ok(_) => {
+                    b.spawned.fetch_add(1, SeqCst);
+                    return true;
+                }
+                Err(now) => live = now,
+            }
+        }
+    }
+
+    /// Gives back a slot taken by `reserve_process` (fork failed, or child reaped).
+    pub fn release_process(&self) {
+        let _ = self
+            .block()
+            .live
+            .fetch_update(SeqCst, SeqCst, |n| Some(n.saturating_sub(1)));
+    }
+
+    pub fn cap(&self) -> u32 {
+        self.block().cap.load(SeqCst)
+    }
+}
+
+impl Drop for Control {
+    fn drop(&mut self) {
+        // SAFETY: we mapped exactly PAGE bytes at `block` and no reference outlives self.
+        unsafe {
+            let _ = munmap(self.block.cast(), PAGE);
+        }
+    }
+}
+
+fn speed_to_milli(speed: f64) -> u64 {
+    if speed.is_finite() && speed > 0.0 {
+        (speed * 1000.0).clamp(1.0, 1e15) as u64
+    } else {
+        1000
+    }
+}
+
+pub fn monotonic_ns() -> u64 {
+    let ts = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC);
+    ts.map(|t| t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64)
+        .unwrap_or(0)
+}
+
+/// Sleeps until `word` differs from `seen`, a wake-up, or the timeout. Shared (not
+/// private) futex, because the word lives in memory mapped by several processes.
+fn futex_wait(word: &AtomicU32, seen: u32, timeout: Duration) {
+    let ts = libc::timespec {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+    };
+    // SAFETY: `word` is a valid aligned u32 for the whole call; the kernel only reads it.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT,
+            seen,
+            &ts as *const libc::timespec,
+            std::ptr::null::<u32>(),
+            0,
+        );
+    }
+}
+
+fn futex_wake_all(word: &AtomicU32) {
+    // SAFETY: as above; FUTEX_WAKE does not touch the timeout arguments.
+    unsafe {
+        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, i32::MAX);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn control(step: bool) -> Control {
+        Control::create(&Settings {
+            speed: 2.0,
+            step_mode: step,
+            cap: 2,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn cap_is_enforced_and_released() {
+        let c = control(false);
+        assert!(c.reserve_process());
+        assert!(c.reserve_process());
+        assert!(!c.reserve_process());
+        c.release_process();
+        assert!(c.reserve_process());
+        assert_eq!(c.spawned(), 3);
+    }
+
+    #[test]
+    fn permit_releases_a_gate_in_step_mode() {
+        let c = std::sync::Arc::new(control(true));
+        let c2 = c.clone();
+        let waiter = std::thread::spawn(move || c2.pass_gate());
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(!waiter.is_finished(), "gate must hold without a permit");
+        c.grant_permit();
+        waiter.join().unwrap();
+        assert_eq!(c.speed(), 2.0);
+    }
+}

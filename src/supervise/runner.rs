@@ -1,0 +1,160 @@
+//! The runner: `proclab __runner <scenario> …`, spawned by the front end. It is the
+//! only process that forks, so it must stay single-threaded: nothing here may start a
+//! thread (no sysinfo, no channels, no logging framework).
+//!
+//! It plays the Python main program, adopts orphans as a child subreaper, and on the
+//! way out kills and reaps whatever the scenario left behind, then writes `summary`.
+
+use nix::unistd::{Pid, getpid, getppid};
+
+use crate::scenario::{self, ctx::Ctx};
+use crate::supervise::control::Control;
+use crate::trace::event::EventKind;
+
+/// The descriptor the front end puts the control block on.
+pub const CONTROL_FD: i32 = 3;
+
+pub struct RunnerArgs {
+    pub scenario: String,
+    pub assignments: Vec<String>,
+    pub parent: i32,
+}
+
+/// Parses `__runner <scenario> <parent-pid> [key=value]…`.
+pub fn parse_args(args: &[String]) -> Option<RunnerArgs> {
+    let scenario = args.first()?.clone();
+    let parent = args.get(1)?.parse().ok()?;
+    Some(RunnerArgs {
+        scenario,
+        parent,
+        assignments: args[2..].to_vec(),
+    })
+}
+
+/// Runs a scenario to the end; returns the runner's exit code.
+pub fn main(args: RunnerArgs) -> i32 {
+    // The front end armed PDEATHSIG before exec; if it died before that, stop now.
+    if getppid().as_raw() != args.parent {
+        return 3;
+    }
+    // SAFETY: prctl with integer arguments only.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+    // SAFETY: the front end dup'ed the control memfd to CONTROL_FD before exec.
+    let mut control = match unsafe { Control::from_raw_fd(CONTROL_FD) } {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("runner: {e}");
+            return 2;
+        }
+    };
+    control.close_fd();
+    let Some(spec) = scenario::find(&args.scenario) else {
+        eprintln!("runner: {}", scenario::unknown(&args.scenario));
+        return 2;
+    };
+    let params = match spec.params_from(&args.assignments) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("runner: {e}");
+            return 2;
+        }
+    };
+    if !control.reserve_process() {
+        return 2;
+    }
+    install_child_panic_hook();
+    let mut ctx = Ctx::new(control, "main");
+    ctx.emit(EventKind::Spawn {
+        ppid: getppid().as_raw(),
+        label: "main".into(),
+    });
+    (spec.run)(&mut ctx, &params);
+
+    // A scenario child that returned instead of exiting must not run the summary.
+    if !ctx.is_main() {
+        ctx.exit(0);
+    }
+    let leaked = kill_and_reap_leftovers(&mut ctx);
+    let spawned = ctx.control().spawned();
+    let duration_us = ctx.control().now_us();
+    let results = std::mem::take(&mut ctx.results);
+    ctx.emit(EventKind::Exit { code: 0 });
+    ctx.emit(EventKind::Summary {
+        processes: spawned,
+        leaked,
+        duration_us,
+        results,
+    });
+    0
+}
+
+/// A panic in a forked child ends that child like an uncaught Python exception: a
+/// message and exit code 1, never unwinding into the parent's code.
+fn install_child_panic_hook() {
+    let runner = getpid();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if getpid() != runner {
+            let text = format!("Traceback: {info}");
+            crate::trace::writer::write_line(&crate::trace::event::Event {
+                t_us: 0,
+                pid: getpid().as_raw(),
+                kind: EventKind::Print { text },
+            });
+            // SAFETY: ends the child at once, as `os._exit(1)` would.
+            unsafe { libc::_exit(1) }
+        }
+        previous(info);
+    }));
+}
+
+/// Kills (SIGKILL) and reaps every child still present after the scenario returned,
+/// adopted orphans included; returns how many there were. Only our own children are
+/// signalled: an unreaped child's PID cannot be reused, so the signal cannot go astray.
+fn kill_and_reap_leftovers(ctx: &mut Ctx) -> u32 {
+    let mut leaked = 0;
+    loop {
+        // Reap whatever has already ended.
+        loop {
+            let mut status = 0;
+            // SAFETY: plain syscall.
+            let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+            if pid <= 0 {
+                break;
+            }
+            ctx.reaped(Pid::from_raw(pid), status);
+        }
+        let alive = children_of(getpid());
+        if alive.is_empty() {
+            // SAFETY: plain syscall; ECHILD means nothing is left to reap.
+            let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
+            if r < 0 {
+                return leaked;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            continue;
+        }
+        for pid in alive {
+            leaked += 1;
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            let mut status = 0;
+            // SAFETY: plain syscall on our own child.
+            if unsafe { libc::waitpid(pid.as_raw(), &mut status, 0) } == pid.as_raw() {
+                ctx.reaped(pid, status);
+            }
+        }
+    }
+}
+
+/// The PIDs whose parent is `parent`, from /proc.
+fn children_of(parent: Pid) -> Vec<Pid> {
+    let path = format!("/proc/{parent}/task/{parent}/children");
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .map(Pid::from_raw)
+        .collect()
+}

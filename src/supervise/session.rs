@@ -1,0 +1,222 @@
+//! One run as the front end sees it: spawn the runner in its own process group with
+//! PDEATHSIG and the control block on fd 3, read its event pipe on a thread, observe
+//! its PIDs on another, and on every exit path kill the group and reap everything.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use color_eyre::eyre::{Result, WrapErr};
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+use super::control::{Control, Settings};
+use crate::observe::{self, Track, procfs};
+use crate::scenario::{Scenario, params::Params};
+use crate::trace::event::{Event, EventKind};
+use crate::trace::reader::{Line, for_each_line};
+
+/// What a run sends to whoever drives it.
+#[derive(Debug)]
+pub enum RunMsg {
+    Event(Event),
+    /// A line on the wire that is not a valid event: reported, never fatal.
+    Malformed { line: String, error: String },
+    /// A line the runner or a scenario process wrote to stderr.
+    Stderr(String),
+    /// Every process of the run closed the event pipe: the run is over.
+    Ended,
+}
+
+pub struct RunRequest {
+    pub scenario: &'static Scenario,
+    pub params: Params,
+    pub speed: f64,
+    pub step_mode: bool,
+    pub cap: u32,
+}
+
+pub struct Session {
+    runner: Option<Child>,
+    pgid: Pid,
+    control: Control,
+    rx: Receiver<RunMsg>,
+    stop_observer: Sender<()>,
+    threads: Vec<JoinHandle<()>>,
+    /// Every PID the run announced, with its start time, to check for leaks at the end.
+    seen: Arc<Mutex<Vec<(i32, u64)>>>,
+}
+
+impl Session {
+    pub fn start(req: &RunRequest) -> Result<Session> {
+        let control = Control::create(&Settings {
+            speed: req.speed,
+            step_mode: req.step_mode,
+            cap: req.cap,
+        })?;
+        let exe = std::env::current_exe().wrap_err("finding proclab's own executable")?;
+        let control_fd = control.raw_fd().unwrap_or(-1);
+        let mut cmd = Command::new(exe);
+        cmd.arg("__runner")
+            .arg(req.scenario.id)
+            .arg(std::process::id().to_string())
+            .args(req.params.to_assignments())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        // SAFETY: only async-signal-safe calls (prctl, dup2, fcntl) between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+                let target = super::runner::CONTROL_FD;
+                let ok = if control_fd == target {
+                    libc::fcntl(target, libc::F_SETFD, 0) == 0
+                } else {
+                    libc::dup2(control_fd, target) == target
+                };
+                if ok {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let mut runner = cmd.spawn().wrap_err("starting the scenario runner")?;
+        let pgid = Pid::from_raw(runner.id() as i32);
+
+        let (tx, rx) = unbounded();
+        let (track_tx, track_rx) = unbounded();
+        let (stop_observer, stop_rx) = unbounded();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let mut threads = Vec::new();
+
+        if let Some(stdout) = runner.stdout.take() {
+            let tx = tx.clone();
+            let seen = seen.clone();
+            threads.push(std::thread::spawn(move || {
+                for_each_line(stdout, |line| forward(line, &tx, &track_tx, &seen));
+                let _ = tx.send(RunMsg::Ended);
+            }));
+        }
+        if let Some(stderr) = runner.stderr.take() {
+            let tx = tx.clone();
+            threads.push(std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(|l| l.ok()) {
+                    let _ = tx.send(RunMsg::Stderr(line));
+                }
+            }));
+        }
+        let start_ns = control.start_ns();
+        threads.push(std::thread::spawn(move || {
+            observe::run(start_ns, track_rx, stop_rx, |e| tx.send(RunMsg::Event(e)).is_ok());
+        }));
+
+        Ok(Session {
+            runner: Some(runner),
+            pgid,
+            control,
+            rx,
+            stop_observer,
+            threads,
+            seen,
+        })
+    }
+
+    pub fn messages(&self) -> &Receiver<RunMsg> {
+        &self.rx
+    }
+
+    pub fn control(&self) -> &Control {
+        &self.control
+    }
+
+    pub fn runner_pid(&self) -> i32 {
+        self.pgid.as_raw()
+    }
+
+    /// Ends the run: SIGKILL to the whole group while the runner is still unreaped
+    /// (so its PID, which names the group, cannot have been reused), then reap the
+    /// runner and any orphans this subreaper adopted. Returns how many processes of
+    /// the run were still alive afterwards (should be 0). Safe to call twice.
+    pub fn stop(&mut self) -> u32 {
+        if let Some(mut runner) = self.runner.take() {
+            let _ = killpg(self.pgid, Signal::SIGKILL);
+            let _ = runner.wait();
+            reap_adopted(Duration::from_secs(2));
+        }
+        let _ = self.stop_observer.send(());
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+        self.leaked()
+    }
+
+    /// Processes the run announced that still exist with the same start time.
+    fn leaked(&self) -> u32 {
+        let seen = self.seen.lock().map(|s| s.clone()).unwrap_or_default();
+        seen.iter()
+            .filter(|(pid, start)| procfs::read_stat(*pid).is_some_and(|s| s.start_ticks == *start))
+            .count() as u32
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn forward(line: Line, tx: &Sender<RunMsg>, track: &Sender<Track>, seen: &Mutex<Vec<(i32, u64)>>) {
+    let msg = match line {
+        Line::Event(event) => {
+            match &event.kind {
+                EventKind::Spawn { .. } => {
+                    if let Some(stat) = procfs::read_stat(event.pid)
+                        && let Ok(mut s) = seen.lock()
+                    {
+                        s.push((event.pid, stat.start_ticks));
+                    }
+                    let _ = track.send(Track::Add(event.pid));
+                }
+                EventKind::Reap { child, .. } => {
+                    let _ = track.send(Track::Remove(*child));
+                }
+                _ => {}
+            }
+            RunMsg::Event(event)
+        }
+        Line::Malformed { line, error } => RunMsg::Malformed { line, error },
+    };
+    let _ = tx.send(msg);
+}
+
+/// Reaps children this process adopted as a subreaper, until none is left or the
+/// deadline passes (they were all sent SIGKILL, so this is quick).
+fn reap_adopted(within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let mut status = 0;
+        // SAFETY: plain syscall.
+        let r = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if r > 0 {
+            continue;
+        }
+        if r < 0 || Instant::now() > deadline {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Makes this process a child subreaper: the second net under the runner.
+pub fn become_subreaper() {
+    // SAFETY: prctl with integer arguments only.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+}

@@ -1,0 +1,144 @@
+//! The wire format: one JSON object per line, shared by every scenario process, the
+//! observer, `--json` output and recorded traces. Fields are only ever added, never
+//! renamed (see `ARCHITECTURE.md`): tests and outside tools read these lines.
+
+use serde::{Deserialize, Serialize};
+
+/// One event: when (`t_us` since the run started), who (`pid`) and what (`kind`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub t_us: u64,
+    pub pid: i32,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A process came to life (emitted by the new process itself).
+    Spawn { ppid: i32, label: String },
+    /// What the equivalent Python program would print.
+    Print { text: String },
+    /// Self-reported just before `_exit(code)`.
+    Exit { code: i32 },
+    /// From the observer: the kernel's state letter and why the process waits.
+    State {
+        state: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cpu: Option<f32>,
+    },
+    /// A parent collected a child's status with `waitpid`.
+    Reap {
+        child: i32,
+        /// The raw status as Python's `os.waitpid` returns it.
+        status: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signal: Option<String>,
+    },
+    SendSignal { target: i32, signal: String },
+    HandleSignal { signal: String, action: String },
+    Reparent { old_ppid: i32, ppid: i32 },
+    Blocked { on: String },
+    Value { name: String, value: serde_json::Value },
+    Progress { done: u64, total: u64 },
+    Result { name: String, value: serde_json::Value },
+    /// A named step point; in step mode the process waits here for a permit.
+    Gate { name: String },
+    /// A fork was refused (cap reached or the kernel said EAGAIN).
+    ForkFailed { label: String, error: String },
+    /// The last line of a run.
+    Summary {
+        processes: u32,
+        leaked: u32,
+        duration_us: u64,
+        #[serde(default)]
+        results: serde_json::Map<String, serde_json::Value>,
+    },
+}
+
+impl EventKind {
+    /// The wire name of this kind (the `kind` field).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Spawn { .. } => "spawn",
+            EventKind::Print { .. } => "print",
+            EventKind::Exit { .. } => "exit",
+            EventKind::State { .. } => "state",
+            EventKind::Reap { .. } => "reap",
+            EventKind::SendSignal { .. } => "send_signal",
+            EventKind::HandleSignal { .. } => "handle_signal",
+            EventKind::Reparent { .. } => "reparent",
+            EventKind::Blocked { .. } => "blocked",
+            EventKind::Value { .. } => "value",
+            EventKind::Progress { .. } => "progress",
+            EventKind::Result { .. } => "result",
+            EventKind::Gate { .. } => "gate",
+            EventKind::ForkFailed { .. } => "fork_failed",
+            EventKind::Summary { .. } => "summary",
+        }
+    }
+}
+
+/// Decodes a raw wait status the way Python's `os.WIF*` helpers do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitOutcome {
+    Exited(i32),
+    Signaled(i32),
+    Other(i32),
+}
+
+impl WaitOutcome {
+    pub fn from_raw(status: i32) -> Self {
+        if libc::WIFEXITED(status) {
+            WaitOutcome::Exited(libc::WEXITSTATUS(status))
+        } else if libc::WIFSIGNALED(status) {
+            WaitOutcome::Signaled(libc::WTERMSIG(status))
+        } else {
+            WaitOutcome::Other(status)
+        }
+    }
+}
+
+/// `SIGKILL` for 9, or `signal 70` for numbers without a name.
+pub fn signal_name(signo: i32) -> String {
+    nix::sys::signal::Signal::try_from(signo)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| format!("signal {signo}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_serialise_flat_with_tag() {
+        let e = Event {
+            t_us: 5,
+            pid: 42,
+            kind: EventKind::Spawn {
+                ppid: 1,
+                label: "child 0".into(),
+            },
+        };
+        let line = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            line,
+            r#"{"t_us":5,"pid":42,"kind":"spawn","ppid":1,"label":"child 0"}"#
+        );
+        let back: Event = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(back.kind.name(), "spawn");
+    }
+
+    #[test]
+    fn raw_status_decodes_like_python() {
+        assert_eq!(WaitOutcome::from_raw(0), WaitOutcome::Exited(0));
+        assert_eq!(WaitOutcome::from_raw(1 << 8), WaitOutcome::Exited(1));
+        assert_eq!(WaitOutcome::from_raw(9), WaitOutcome::Signaled(9));
+        assert_eq!(signal_name(15), "SIGTERM");
+    }
+}

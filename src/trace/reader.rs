@@ -1,0 +1,56 @@
+//! Reading the wire: split a byte stream into lines and parse each one. A malformed
+//! line is reported to the caller, never fatal.
+
+use std::io::{BufRead, BufReader, Read};
+
+use super::event::Event;
+
+#[derive(Debug)]
+pub enum Line {
+    Event(Event),
+    Malformed { line: String, error: String },
+}
+
+pub fn parse_line(line: &str) -> Line {
+    match serde_json::from_str::<Event>(line) {
+        Ok(e) => Line::Event(e),
+        Err(err) => Line::Malformed {
+            line: line.chars().take(200).collect(),
+            error: err.to_string(),
+        },
+    }
+}
+
+/// Calls `each` for every non-empty line until EOF or a read error.
+pub fn for_each_line(source: impl Read, mut each: impl FnMut(Line)) {
+    let mut reader = BufReader::with_capacity(64 * 1024, source);
+    let mut buf = Vec::with_capacity(512);
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&buf);
+                let text = text.trim_end();
+                if !text.is_empty() {
+                    each(parse_line(text));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_and_reports_bad_lines() {
+        let input = b"{\"t_us\":1,\"pid\":3,\"kind\":\"exit\",\"code\":0}\nnot json\n\n";
+        let mut got = Vec::new();
+        for_each_line(&input[..], |l| got.push(l));
+        assert_eq!(got.len(), 2);
+        assert!(matches!(&got[0], Line::Event(e) if e.pid == 3));
+        assert!(matches!(&got[1], Line::Malformed { line, .. } if line == "not json"));
+    }
+}

@@ -1,0 +1,32 @@
+//! The help overlay (`?`): every key, in one centred box.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::theme;
+use crate::app::keymap::HELP;
+
+pub fn render(frame: &mut Frame, area: Rect) {
+    let height = HELP.len() as u16 + 6;
+    let [v] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
+    let [box_area] = Layout::horizontal([Constraint::Length(76)]).flex(Flex::Center).areas(v);
+    let mut lines = vec![Line::raw("")];
+    for (keys, what) in HELP {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {keys:<12}"), theme::title()),
+            Span::raw(*what),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "  Every PID, state and status on screen is read from the kernel as it happens.",
+        theme::dim(),
+    ));
+    let block = Block::bordered()
+        .title(Span::styled(" Keys · ? or Esc to close ", theme::title()))
+        .border_style(theme::border_focus());
+    frame.render_widget(Clear, box_area);
+    frame.render_widget(Paragraph::new(lines).block(block), box_area);
+}

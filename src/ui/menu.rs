@@ -1,0 +1,82 @@
+//! The lesson menu: the course in order on the left, the selected lesson's summary
+//! and how to start it on the right.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::{status::key_line, theme};
+use crate::app::App;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(8),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let heading = Line::from(vec![
+        Span::styled(" proclab ", theme::key()),
+        Span::styled("  real processes, live — the lessons of Python's multiprocessing", theme::title()),
+    ]);
+    frame.render_widget(Paragraph::new(heading), head);
+
+    let [list_area, info_area] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+    let items: Vec<ListItem> = app
+        .lessons
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{:>2}. ", i + 1), theme::dim()),
+                Span::raw(l.title.get(app.lang).to_string()),
+                Span::styled(format!("  ~{} min", l.minutes), theme::dim()),
+            ]))
+        })
+        .collect();
+    let list = List::new(items)
+        .block(
+            Block::bordered()
+                .title(Span::styled(" Lessons ", theme::title()))
+                .border_style(theme::border_focus()),
+        )
+        .highlight_style(theme::selected())
+        .highlight_symbol("▶ ");
+    let mut state = ListState::default().with_selected(Some(app.menu_selected));
+    frame.render_stateful_widget(list, list_area, &mut state);
+
+    let info = match app.lessons.get(app.menu_selected) {
+        Some(l) => {
+            let mut t = Text::from(Line::styled(l.title.get(app.lang).to_string(), theme::title()));
+            t.push_line(Line::raw(""));
+            for line in l.summary.get(app.lang).lines() {
+                t.push_line(Line::raw(line.to_string()));
+            }
+            t.push_line(Line::raw(""));
+            t.push_line(Line::styled(
+                format!("scenario: {} · {} steps · about {} minutes", l.scenario, l.steps.len(), l.minutes),
+                theme::dim(),
+            ));
+            t.push_line(Line::styled(format!("proclab lesson {}", l.id), theme::dim()));
+            t.push_line(Line::raw(""));
+            t.push_line(Line::styled("Enter: start — it waits at the first step for Space.", theme::gate()));
+            t
+        }
+        None => Text::raw("No lessons loaded."),
+    };
+    let block = Block::bordered()
+        .title(Span::styled(" About this lesson ", theme::title()))
+        .border_style(theme::border());
+    frame.render_widget(Paragraph::new(info).wrap(Wrap { trim: false }).block(block), info_area);
+
+    let keys = key_line(&[
+        ("↑↓ jk", "choose"),
+        ("Enter", "start"),
+        ("L", "English/中文"),
+        ("?", "help"),
+        ("q Esc", "quit"),
+    ]);
+    frame.render_widget(Paragraph::new(keys), foot);
+}

@@ -1,0 +1,75 @@
+//! Drawing: `render(&App, &mut Frame)` only reads the state. One module per pane.
+
+mod help;
+mod log;
+mod menu;
+mod narration;
+mod status;
+pub mod theme;
+mod tree;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Text};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::{App, Screen};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area);
+        return;
+    }
+    match (app.screen, app.run.as_ref()) {
+        (Screen::Run, Some(run)) => {
+            let [head, body, foot] = Layout::vertical([
+                Constraint::Length(1),
+                Constraint::Min(10),
+                Constraint::Length(1),
+            ])
+            .areas(area);
+            status::header(app, run, frame, head);
+            match app.lesson() {
+                Some(lesson) => {
+                    let [top, bottom] =
+                        Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+                    let [tree_area, code_area] =
+                        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(top);
+                    let [text_area, log_area] =
+                        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);
+                    tree::render(run, frame, tree_area);
+                    narration::code(lesson, run, frame, code_area);
+                    narration::narration(lesson, run, app.lang, frame, text_area);
+                    log::render(run, frame, log_area);
+                }
+                None => {
+                    let [tree_area, log_area] =
+                        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
+                    tree::render(run, frame, tree_area);
+                    log::render(run, frame, log_area);
+                }
+            }
+            status::keys(run.step_mode, run.ended, frame, foot);
+        }
+        _ => menu::render(app, frame, area),
+    }
+    if app.help {
+        help::render(frame, area);
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect) {
+    let text = Text::from(vec![
+        Line::styled("Terminal too small", theme::warning()),
+        Line::raw(format!(
+            "It is {}×{}; proclab needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+            area.width, area.height
+        )),
+        Line::raw("Enlarge the window (or shrink the font), or press q to quit."),
+    ]);
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}

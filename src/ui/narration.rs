@@ -1,0 +1,68 @@
+//! The lesson's words: the current step's narration, and the Python program with
+//! the step's line highlighted.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::theme;
+use crate::app::RunView;
+use crate::lesson::{Lang, Lesson};
+
+pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
+    let (heading, body) = match run.step.and_then(|i| lesson.steps.get(i)) {
+        Some(step) => (step.title.get(lang).to_string(), step.text.get(lang).to_string()),
+        None => (lesson.title.get(lang).to_string(), lesson.summary.get(lang).to_string()),
+    };
+    let mut text = Text::from(Line::styled(heading, theme::title()));
+    text.push_line(Line::raw(""));
+    for l in body.lines() {
+        text.push_line(Line::raw(l.to_string()));
+    }
+    let hint = if run.ended {
+        "The run is over. r: run it again · Esc: menu"
+    } else if run.held {
+        "Press Space to run the next step, p to play on."
+    } else {
+        ""
+    };
+    if !hint.is_empty() {
+        text.push_line(Line::raw(""));
+        text.push_line(Line::styled(hint, theme::gate()));
+    }
+    let step_no = run.step.map_or(0, |i| i + 1);
+    let title = format!(" Step {step_no}/{} ", lesson.steps.len());
+    let block = Block::bordered()
+        .title(Span::styled(title, theme::title()))
+        .border_style(theme::border_focus());
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block), area);
+}
+
+pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
+    let current = run.step.and_then(|i| lesson.steps.get(i)).map(|s| s.line);
+    let lines: Vec<Line> = lesson
+        .python
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let n = i + 1;
+            let here = Some(n) == current;
+            let marker = if here { "▶" } else { " " };
+            let style = if here { theme::highlight_line() } else { theme::print() };
+            Line::from(vec![
+                Span::styled(format!("{marker}{n:>3} "), theme::dim()),
+                Span::styled(l.to_string(), style),
+            ])
+        })
+        .collect();
+    // Keep the highlighted line in view.
+    let visible = area.height.saturating_sub(2) as usize;
+    let scroll = current
+        .map(|n| n.saturating_sub(visible / 2).min(lines.len().saturating_sub(visible)))
+        .unwrap_or(0);
+    let block = Block::bordered()
+        .title(Span::styled(" Python ", theme::title()))
+        .border_style(theme::border());
+    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)).block(block), area);
+}

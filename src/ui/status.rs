@@ -1,0 +1,78 @@
+//! The header (where the run is: lesson, step, play state, speed, time) and the
+//! status bar (the keys that work here).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme;
+use crate::app::{App, RunView};
+
+pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
+    let title = match app.lesson() {
+        Some(l) => l.title.get(app.lang).to_string(),
+        None => format!("{} ({})", run.scenario.title, run.scenario.id),
+    };
+    let (badge, style) = if run.ended {
+        match &run.summary {
+            Some(s) => (
+                format!(" DONE · {} processes · {} leaked ", s.processes, s.leaked),
+                theme::playing(),
+            ),
+            None => (" ENDED ".to_string(), theme::warning()),
+        }
+    } else if run.held {
+        let gate = run.gate.as_deref().unwrap_or("");
+        (format!(" ⏸ AT STEP '{gate}' · Space "), theme::held())
+    } else if run.paused {
+        (" ⏸ PAUSED · Space ".to_string(), theme::held())
+    } else if run.step_mode {
+        (" ▶ RUNNING TO NEXT STEP ".to_string(), theme::playing())
+    } else {
+        (" ▶ PLAYING ".to_string(), theme::playing())
+    };
+    let line = Line::from(vec![
+        Span::styled(" proclab ", theme::key()),
+        Span::styled(format!(" {title} "), theme::title()),
+        Span::styled(badge, style),
+        Span::raw(format!("  speed {}×  t = {:.1}s", fmt_speed(run.speed), run.now_us as f64 / 1e6)),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn fmt_speed(s: f64) -> String {
+    if s.fract() == 0.0 { format!("{s:.0}") } else { format!("{s}") }
+}
+
+pub fn keys(step_mode: bool, ended: bool, frame: &mut Frame, area: Rect) {
+    let space = if ended {
+        "—"
+    } else if step_mode {
+        "next step"
+    } else {
+        "pause"
+    };
+    let play = if step_mode { "play" } else { "step mode" };
+    let pairs = [
+        ("Space", space),
+        ("p", play),
+        ("+/-", "speed"),
+        ("r", "restart"),
+        ("↑↓", "select"),
+        ("L", "language"),
+        ("Esc", "back"),
+        ("?", "help"),
+        ("q", "quit"),
+    ];
+    frame.render_widget(Paragraph::new(key_line(&pairs)), area);
+}
+
+pub fn key_line<'a>(pairs: &[(&'a str, &'a str)]) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (k, what) in pairs {
+        spans.push(Span::styled(format!(" {k} "), theme::key()));
+        spans.push(Span::raw(format!(" {what}  ")));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,91 @@
+//! The process tree: PID, PPID, label under its parent, state letter and word, why
+//! it waits or how it ended. Reaped processes stay as dimmed ghost rows.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row, Table, TableState};
+
+use super::theme;
+use crate::app::RunView;
+use crate::app::procs::ProcRow;
+use crate::observe::procfs::state_word;
+use crate::trace::event::{WaitOutcome, signal_name};
+
+pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
+    let lines = run.procs.tree();
+    let rows: Vec<Row> = lines
+        .iter()
+        .map(|l| row(&run.procs.rows()[l.row], &l.prefix))
+        .collect();
+    let title = Line::from(vec![
+        Span::styled(" Processes ", theme::title()),
+        Span::raw(format!(
+            "{} alive · {} created ",
+            run.procs.alive(),
+            run.procs.len()
+        )),
+    ]);
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(7),
+            Constraint::Length(7),
+            Constraint::Min(14),
+            Constraint::Length(12),
+            Constraint::Fill(2),
+        ],
+    )
+    .header(Row::new(["PID", "PPID", "PROCESS", "STATE", "WHY / HOW IT ENDED"]).style(theme::dim()))
+    .block(Block::bordered().title(title).border_style(theme::border()))
+    .row_highlight_style(theme::selected());
+    let mut state = TableState::default().with_selected((!lines.is_empty()).then_some(run.selected.min(lines.len() - 1)));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn row<'a>(p: &'a ProcRow, prefix: &str) -> Row<'a> {
+    let name = format!("{prefix}{}", p.label);
+    if let Some((status, outcome)) = p.reaped {
+        let how = match outcome {
+            WaitOutcome::Exited(c) => format!("reaped · exit code {c} (status {status})"),
+            WaitOutcome::Signaled(s) => format!("reaped · killed by {} (status {status})", signal_name(s)),
+            WaitOutcome::Other(_) => format!("reaped · status {status}"),
+        };
+        return Row::new([
+            Cell::from(p.pid.to_string()),
+            Cell::from(p.ppid.to_string()),
+            Cell::from(name),
+            Cell::from("gone"),
+            Cell::from(how),
+        ])
+        .style(theme::dim());
+    }
+    let (state_cell, why) = match p.state {
+        Some(letter) => {
+            let mut why = p.reason.clone();
+            if letter == 'Z' {
+                why = format!("<defunct> {why}");
+            } else if p.cpu >= 1.0 {
+                why = format!("{why} · {:.0}% CPU", p.cpu);
+            }
+            (
+                Cell::from(Span::styled(format!("{letter} {}", state_word(letter)), theme::state(letter))),
+                why,
+            )
+        }
+        None => (Cell::from("…"), "just started".to_string()),
+    };
+    let why = match p.exit_code {
+        Some(c) if p.state != Some('Z') => format!("exit({c}) called · {why}"),
+        _ => why,
+    };
+    Row::new([
+        Cell::from(p.pid.to_string()),
+        Cell::from(p.ppid.to_string()),
+        Cell::from(name),
+        state_cell,
+        Cell::from(why),
+    ])
+    .style(Style::new())
+}
