@@ -86,6 +86,8 @@ pub struct RunView {
     pub step: Option<usize>,
     /// A process is held at a gate until the learner releases it.
     pub held: bool,
+    /// Which process reached the last gate.
+    pub gate_pid: Option<i32>,
     pub step_mode: bool,
     pub paused: bool,
     pub speed: f64,
@@ -106,6 +108,7 @@ impl RunView {
             gate: None,
             step: None,
             held: false,
+            gate_pid: None,
             step_mode,
             paused: false,
             speed,

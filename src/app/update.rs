@@ -190,6 +190,7 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
         }
         EventKind::Gate { name } => {
             run.gate = Some(name.clone());
+            run.gate_pid = Some(e.pid);
             if let Some(i) = lesson.and_then(|l| l.step_for_gate(name)) {
                 run.step = Some(i);
             }

@@ -60,14 +60,15 @@ pub fn reason(state: char, wchan: &str) -> String {
         _ => {}
     }
     let w = wchan;
-    let why = if w.contains("do_wait") || w.contains("wait4") || w.contains("waitid") {
+    // futex first: recent kernels name the futex sleep `futex_do_wait`.
+    let why = if w.starts_with("futex") {
+        "waiting on a lock (futex)"
+    } else if w.contains("do_wait") || w.contains("wait4") || w.contains("waitid") {
         "waiting for a child (waitpid)"
     } else if w.contains("pipe_read") {
         "reading a pipe (nothing to read yet)"
     } else if w.contains("pipe_write") {
         "writing a pipe (pipe is full)"
-    } else if w.starts_with("futex") {
-        "waiting on a lock (futex)"
     } else if w.contains("nanosleep") {
         "sleeping (time.sleep)"
     } else if w.contains("signal_stop") {
@@ -104,6 +105,7 @@ mod tests {
         assert_eq!(reason('S', "hrtimer_nanosleep"), "sleeping (time.sleep)");
         assert_eq!(reason('S', "anon_pipe_read"), "reading a pipe (nothing to read yet)");
         assert_eq!(reason('S', "futex_wait_queue"), "waiting on a lock (futex)");
+        assert_eq!(reason('S', "futex_do_wait"), "waiting on a lock (futex)");
         assert_eq!(reason('Z', ""), "exited, parent has not called waitpid");
         assert_eq!(reason('S', "ep_poll"), "waiting in poll/select");
     }

@@ -73,3 +73,6 @@ fn too_small(frame: &mut Frame, area: Rect) {
     ]);
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
+
+#[cfg(test)]
+mod tests;

@@ -17,7 +17,11 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let lines = run.procs.tree();
     let rows: Vec<Row> = lines
         .iter()
-        .map(|l| row(&run.procs.rows()[l.row], &l.prefix))
+        .map(|l| {
+            let p = &run.procs.rows()[l.row];
+            let held = (run.held && run.gate_pid == Some(p.pid)).then_some(run.gate.as_deref().unwrap_or(""));
+            row(p, &l.prefix, held)
+        })
         .collect();
     let title = Line::from(vec![
         Span::styled(" Processes ", theme::title()),
@@ -40,11 +44,14 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     .header(Row::new(["PID", "PPID", "PROCESS", "STATE", "WHY / HOW IT ENDED"]).style(theme::dim()))
     .block(Block::bordered().title(title).border_style(theme::border()))
     .row_highlight_style(theme::selected());
-    let mut state = TableState::default().with_selected((!lines.is_empty()).then_some(run.selected.min(lines.len() - 1)));
+    let selected = (!lines.is_empty()).then(|| run.selected.min(lines.len() - 1));
+    let mut state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn row<'a>(p: &'a ProcRow, prefix: &str) -> Row<'a> {
+/// `held`: the gate this process is held at by proclab (its futex wait is ours, not
+/// the lesson's, so say so).
+fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>) -> Row<'a> {
     let name = format!("{prefix}{}", p.label);
     if let Some((status, outcome)) = p.reaped {
         let how = match outcome {
@@ -64,7 +71,9 @@ fn row<'a>(p: &'a ProcRow, prefix: &str) -> Row<'a> {
     let (state_cell, why) = match p.state {
         Some(letter) => {
             let mut why = p.reason.clone();
-            if letter == 'Z' {
+            if let Some(gate) = held {
+                why = format!("held by proclab at step '{gate}'");
+            } else if letter == 'Z' {
                 why = format!("<defunct> {why}");
             } else if p.cpu >= 1.0 {
                 why = format!("{why} · {:.0}% CPU", p.cpu);
