@@ -1,17 +1,6 @@
 //! proclab: real processes, live. `main` only dispatches: the hidden `__runner` entry
 //! goes first, before anything can start a thread, because the runner forks.
 
-mod app;
-mod cli;
-mod doctor;
-mod headless;
-mod lesson;
-mod observe;
-mod scenario;
-mod supervise;
-mod trace;
-mod tui;
-mod ui;
 
 use std::process::ExitCode;
 
@@ -19,8 +8,9 @@ use clap::Parser;
 use color_eyre::eyre::{Result, eyre};
 use crossbeam_channel::{Receiver, unbounded};
 
-use cli::{Cli, Cmd};
-use lesson::Lang;
+use proclab::cli::{Cli, Cmd};
+use proclab::lesson::Lang;
+use proclab::{app, doctor, headless, lesson, scenario, supervise, tui};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();

@@ -31,16 +31,24 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             run.procs.len()
         )),
     ]);
+    // The name column is as wide as the deepest label needs, so the reasons keep room.
+    let name_width = lines
+        .iter()
+        .map(|l| l.prefix.chars().count() + run.procs.rows()[l.row].label.chars().count())
+        .max()
+        .unwrap_or(7)
+        .clamp(7, 28) as u16;
     let table = Table::new(
         rows,
         [
             Constraint::Length(7),
             Constraint::Length(7),
-            Constraint::Min(14),
-            Constraint::Length(12),
-            Constraint::Fill(2),
+            Constraint::Length(name_width),
+            Constraint::Length(11),
+            Constraint::Fill(1),
         ],
     )
+    .column_spacing(1)
     .header(Row::new(["PID", "PPID", "PROCESS", "STATE", "WHY / HOW IT ENDED"]).style(theme::dim()))
     .block(Block::bordered().title(title).border_style(theme::border()))
     .row_highlight_style(theme::selected());
@@ -55,8 +63,8 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>) -> Row<'a> {
     let name = format!("{prefix}{}", p.label);
     if let Some((status, outcome)) = p.reaped {
         let how = match outcome {
-            WaitOutcome::Exited(c) => format!("reaped · exit code {c} (status {status})"),
-            WaitOutcome::Signaled(s) => format!("reaped · killed by {} (status {status})", signal_name(s)),
+            WaitOutcome::Exited(c) => format!("reaped: exit code {c}, status {status}"),
+            WaitOutcome::Signaled(s) => format!("reaped: killed by {}, status {status}", signal_name(s)),
             WaitOutcome::Other(_) => format!("reaped · status {status}"),
         };
         return Row::new([

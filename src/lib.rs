@@ -1,0 +1,14 @@
+//! proclab as a library: everything but `main`, so benches and tests can reach the
+//! pure parts (wire, update, render) directly. See ARCHITECTURE.md for the map.
+
+pub mod app;
+pub mod cli;
+pub mod doctor;
+pub mod headless;
+pub mod lesson;
+pub mod observe;
+pub mod scenario;
+pub mod supervise;
+pub mod trace;
+pub mod tui;
+pub mod ui;
