@@ -20,7 +20,7 @@ pub enum Format {
 pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> {
     let mut session = Session::start(req)?;
     let mut out = std::io::stdout().lock();
-    let mut labels: HashMap<i32, String> = HashMap::new();
+    let mut labels: HashMap<i32, String> = HashMap::from([(std::process::id() as i32, "proclab".to_string())]);
     let mut summary: Option<Event> = None;
     let mut interrupted = false;
     loop {
@@ -47,7 +47,15 @@ pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> 
             RunMsg::Stderr(line) => eprintln!("{line}"),
         }
     }
-    let leaked_now = session.stop();
+    let report = session.stop();
+    let leaked_now = report.leaked;
+    if let Some(e) = report.runner_reap.filter(|_| !interrupted) {
+        let line = match format {
+            Format::Json => serde_json::to_string(&e)?,
+            Format::Readable => readable(&e, &labels),
+        };
+        writeln!(out, "{line}")?;
+    }
     if interrupted {
         return Err(eyre!("interrupted; every process of the run was stopped"));
     }

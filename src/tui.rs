@@ -19,7 +19,7 @@ const BATCH: usize = 2000;
 pub fn ensure_terminal() -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(eyre!(
-            "proclab's screens need a terminal (stdin and stdout are not a TTY).\n\
+            "the lesson screens need a terminal, and stdin or stdout is not a TTY.\n\
              Without one, try: proclab list · proclab run fork-fanout --headless · proclab run fork-fanout --json"
         ));
     }
@@ -112,9 +112,10 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
         }
         Command::StopRun => {
             if let Some(mut s) = session.take() {
-                let leaked = s.stop();
-                if leaked > 0 {
-                    feedback.push(Msg::Warning(format!("{leaked} processes outlived the run")));
+                let report = s.stop();
+                feedback.extend(report.runner_reap.map(Msg::Event));
+                if report.leaked > 0 {
+                    feedback.push(Msg::Warning(format!("{} processes outlived the run", report.leaked)));
                 }
             }
         }

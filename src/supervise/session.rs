@@ -3,7 +3,7 @@
 //! its PIDs on another, and on every exit path kill the group and reap everything.
 
 use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -141,19 +141,25 @@ impl Session {
 
     /// Ends the run: SIGKILL to the whole group while the runner is still unreaped
     /// (so its PID, which names the group, cannot have been reused), then reap the
-    /// runner and any orphans this subreaper adopted. Returns how many processes of
-    /// the run were still alive afterwards (should be 0). Safe to call twice.
-    pub fn stop(&mut self) -> u32 {
+    /// runner and any orphans this subreaper adopted. Safe to call twice; the second
+    /// call reports no reap.
+    pub fn stop(&mut self) -> StopReport {
+        let mut runner_reap = None;
         if let Some(mut runner) = self.runner.take() {
             let _ = killpg(self.pgid, Signal::SIGKILL);
-            let _ = runner.wait();
+            if let Ok(status) = runner.wait() {
+                runner_reap = Some(reap_event(self.pgid.as_raw(), status.into_raw(), self.control.now_us()));
+            }
             reap_adopted(Duration::from_secs(2));
         }
         let _ = self.stop_observer.send(());
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
-        self.leaked()
+        StopReport {
+            leaked: self.leaked(),
+            runner_reap,
+        }
     }
 
     /// Processes the run announced that still exist with the same start time.
@@ -162,6 +168,34 @@ impl Session {
         seen.iter()
             .filter(|(pid, start)| procfs::read_stat(*pid).is_some_and(|s| s.start_ticks == *start))
             .count() as u32
+    }
+}
+
+/// What stopping a run found.
+#[derive(Debug)]
+pub struct StopReport {
+    /// Processes of the run still alive after the cleanup (should be 0).
+    pub leaked: u32,
+    /// The front end's own `waitpid` of the runner: a real `reap` event.
+    pub runner_reap: Option<Event>,
+}
+
+fn reap_event(runner: i32, status: i32, t_us: u64) -> Event {
+    let outcome = crate::trace::event::WaitOutcome::from_raw(status);
+    let (code, signal) = match outcome {
+        crate::trace::event::WaitOutcome::Exited(c) => (Some(c), None),
+        crate::trace::event::WaitOutcome::Signaled(s) => (None, Some(crate::trace::event::signal_name(s))),
+        crate::trace::event::WaitOutcome::Other(_) => (None, None),
+    };
+    Event {
+        t_us,
+        pid: std::process::id() as i32,
+        kind: EventKind::Reap {
+            child: runner,
+            status,
+            code,
+            signal,
+        },
     }
 }
 

@@ -21,7 +21,7 @@ pub fn render(frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "  Every PID, state and status on screen is read from the kernel as it happens.",
+        "  Every PID, state and status shown is read from the kernel, live.",
         theme::dim(),
     ));
     let block = Block::bordered()
