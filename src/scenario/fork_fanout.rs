@@ -49,7 +49,8 @@ fn run(ctx: &mut Ctx, p: &Params) {
     let rounds = p.int("children");
     let leave_loop = p.bool("break_in_child");
     let me = nix::unistd::getpid();
-    ctx.print(format!("main process {me} will fork {rounds} times"));
+    // The prints are those of the lesson's Python program, so both can be compared.
+    ctx.print(format!("main {me}: forking {rounds} times"));
     ctx.gate("start");
 
     let mut is_child = false;
@@ -62,10 +63,7 @@ fn run(ctx: &mut Ctx, p: &Params) {
         };
         match ctx.fork(&label) {
             Ok(Forked::Parent(pid)) => {
-                ctx.print(format!(
-                    "in parent {}: fork() returned {pid} (round {round})",
-                    nix::unistd::getpid()
-                ));
+                ctx.print(format!("parent: forked {pid}"));
                 if round == 0 && ctx.is_main() {
                     ctx.gate("first-fork");
                 }
@@ -73,7 +71,7 @@ fn run(ctx: &mut Ctx, p: &Params) {
             Ok(Forked::Child) => {
                 is_child = true;
                 ctx.print(format!(
-                    "in child {}: fork() returned 0, my parent is {} (round {round})",
+                    "child {round}: {}, parent {}",
                     nix::unistd::getpid(),
                     nix::unistd::getppid()
                 ));
@@ -89,12 +87,22 @@ fn run(ctx: &mut Ctx, p: &Params) {
 
     if is_child {
         ctx.sleep(CHILD_LIFE);
-        ctx.wait_all();
+    } else {
+        ctx.gate("forked-all");
+    }
+    reap_in_fork_order(ctx);
+    if is_child {
         ctx.exit(0);
     }
-    ctx.gate("forked-all");
-    ctx.print(format!("main waits for its {} children", ctx.children().len()));
-    ctx.wait_all();
     ctx.gate("reaped-all");
-    ctx.print("all children reaped; main ends");
+    ctx.print("all children reaped");
+}
+
+/// `for pid in kids: os.waitpid(pid, 0)`, printing each status as the program does.
+fn reap_in_fork_order(ctx: &mut Ctx) {
+    for pid in ctx.children().to_vec() {
+        if let Some(status) = ctx.wait_child(pid) {
+            ctx.print(format!("reaped {pid}: status {}", status.raw()));
+        }
+    }
 }

@@ -92,6 +92,15 @@ pub enum WaitOutcome {
 }
 
 impl WaitOutcome {
+    /// The raw status again (`code << 8` for an exit, the signal number for a kill).
+    pub fn raw(self) -> i32 {
+        match self {
+            WaitOutcome::Exited(c) => c << 8,
+            WaitOutcome::Signaled(s) => s,
+            WaitOutcome::Other(raw) => raw,
+        }
+    }
+
     pub fn from_raw(status: i32) -> Self {
         if libc::WIFEXITED(status) {
             WaitOutcome::Exited(libc::WEXITSTATUS(status))

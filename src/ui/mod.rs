@@ -38,7 +38,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                     let [top, bottom] =
                         Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
                     let [tree_area, code_area] =
-                        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(top);
+                        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
                     let [text_area, log_area] =
                         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);
                     tree::render(run, frame, tree_area);

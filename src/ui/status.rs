@@ -59,8 +59,7 @@ pub fn keys(step_mode: bool, ended: bool, frame: &mut Frame, area: Rect) {
         ("p", play),
         ("+/-", "speed"),
         ("r", "restart"),
-        ("↑↓", "select"),
-        ("L", "language"),
+        ("L", "EN/中文"),
         ("Esc", "back"),
         ("?", "help"),
         ("q", "quit"),
@@ -72,7 +71,7 @@ pub fn key_line<'a>(pairs: &[(&'a str, &'a str)]) -> Line<'a> {
     let mut spans = Vec::new();
     for (k, what) in pairs {
         spans.push(Span::styled(format!(" {k} "), theme::key()));
-        spans.push(Span::raw(format!(" {what}  ")));
+        spans.push(Span::raw(format!(" {what} ")));
     }
     Line::from(spans)
 }
