@@ -1,1 +1,334 @@
 //! Snapshot tests of rendered screens (TestBackend + insta).
+//!
+//! Each screen is built only through `update` (and `App::open_*`), with synthetic
+//! events whose PIDs and times are fixed, then drawn into a `TestBackend` and
+//! snapshotted as text, one quoted row per terminal row. Wide (CJK) characters take
+//! two cells; the cell they cover is left out, so every row reads as it looks.
+//! Update with `INSTA_UPDATE=always cargo test --lib ui::tests` and read the diffs.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+use crate::app::{Action, App, Msg, update};
+use crate::lesson::Lang;
+use crate::trace::event::{Event, EventKind};
+
+const W: u16 = 120;
+const H: u16 = 40;
+
+fn draw(app: &App, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| crate::ui::render(app, f)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+/// The buffer as text: `"…"` per row (quotes keep trailing blanks visible).
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        out.push('"');
+        let mut skip = 0usize;
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            out.push_str(cell.symbol());
+            skip = unicode_width::UnicodeWidthStr::width(cell.symbol()).saturating_sub(1);
+        }
+        out.push_str("\"\n");
+    }
+    out
+}
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    text(&draw(app, width, height))
+}
+
+fn lessons_app(lang: Lang) -> App {
+    App::new(crate::lesson::loader::load(None, 64).unwrap(), lang)
+}
+
+fn send(app: &mut App, t_us: u64, pid: i32, kind: EventKind) {
+    update(app, Msg::Event(Event { t_us, pid, kind }));
+}
+
+fn spawn(ppid: i32, label: &str) -> EventKind {
+    EventKind::Spawn {
+        ppid,
+        label: label.into(),
+    }
+}
+
+/// A state event with the reason the observer would give for this wait channel.
+fn state(letter: char, wchan: &str) -> EventKind {
+    EventKind::State {
+        state: letter.to_string(),
+        reason: crate::observe::procfs::reason(letter, wchan),
+        cpu: None,
+    }
+}
+
+fn print(text: &str) -> EventKind {
+    EventKind::Print { text: text.into() }
+}
+
+fn gate(name: &str) -> EventKind {
+    EventKind::Gate { name: name.into() }
+}
+
+/// The fork-fanout lesson up to its `forked-all` gate: main 1000 (spawned by 999)
+/// with children 1001..1003; child 0 has exited (zombie), the others sleep. Main is
+/// held at the gate. `t(i)` gives the time of the i-th event.
+fn fanout_at_forked_all(app: &mut App, t: &dyn Fn(u64) -> u64) {
+    let mut i = 0;
+    let mut next = || {
+        i += 1;
+        t(i)
+    };
+    send(app, next(), 1000, spawn(999, "main"));
+    send(app, next(), 1000, print("main 1000: forking 3 times"));
+    send(app, next(), 1000, gate("start"));
+    update(app, Msg::Action(Action::Step));
+    for (k, pid) in [1001, 1002, 1003].into_iter().enumerate() {
+        send(app, next(), pid, spawn(1000, &format!("child {k}")));
+        send(app, next(), 1000, print(&format!("parent: forked {pid}")));
+        send(app, next(), pid, print(&format!("child {k}: {pid}, parent 1000")));
+        send(app, next(), pid, state('S', "hrtimer_nanosleep"));
+        if k == 0 {
+            send(app, next(), 1000, gate("first-fork"));
+            update(app, Msg::Action(Action::Step));
+        }
+    }
+    send(app, next(), 1001, EventKind::Exit { code: 0 });
+    send(app, next(), 1001, state('Z', ""));
+    send(app, next(), 1000, gate("forked-all"));
+    send(app, next(), 1000, state('S', "futex_do_wait"));
+}
+
+/// From `forked-all`: Space, then main reaps child 0 and child 1 has exited too.
+fn fanout_one_reaped(app: &mut App, t: &dyn Fn(u64) -> u64) {
+    update(app, Msg::Action(Action::Step));
+    send(
+        app,
+        t(30),
+        1000,
+        EventKind::Reap {
+            child: 1001,
+            status: 0,
+            code: Some(0),
+            signal: None,
+        },
+    );
+    send(app, t(31), 1000, print("reaped 1001: status 0"));
+    send(app, t(32), 1002, EventKind::Exit { code: 0 });
+    send(app, t(33), 1002, state('Z', ""));
+    send(app, t(34), 1000, state('S', "do_wait"));
+}
+
+/// Fixed times: 0.25 s apart.
+fn fixed(i: u64) -> u64 {
+    i * 250_000
+}
+
+fn fanout_app(lang: Lang) -> App {
+    let mut app = lessons_app(lang);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &fixed);
+    fanout_one_reaped(&mut app, &fixed);
+    app
+}
+
+#[test]
+fn menu() {
+    let app = lessons_app(Lang::En);
+    insta::assert_snapshot!("menu", screen(&app, W, H));
+}
+
+#[test]
+fn menu_zh() {
+    let app = lessons_app(Lang::Zh);
+    insta::assert_snapshot!("menu_zh", screen(&app, W, H));
+}
+
+#[test]
+fn lesson_fork_fanout_one_reaped() {
+    let app = fanout_app(Lang::En);
+    insta::assert_snapshot!("lesson_fork_fanout", screen(&app, W, H));
+}
+
+#[test]
+fn lesson_fork_fanout_zh() {
+    let app = fanout_app(Lang::Zh);
+    insta::assert_snapshot!("lesson_fork_fanout_zh", screen(&app, W, H));
+}
+
+#[test]
+fn lesson_held_at_a_gate() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &fixed);
+    assert!(app.run.as_ref().unwrap().held);
+    insta::assert_snapshot!("lesson_held_at_forked_all", screen(&app, W, H));
+}
+
+#[test]
+fn lesson_at_the_minimum_size() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &fixed);
+    insta::assert_snapshot!(
+        "lesson_held_80x24",
+        screen(&app, crate::ui::MIN_WIDTH, crate::ui::MIN_HEIGHT)
+    );
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = fanout_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Help));
+    insta::assert_snapshot!("help_overlay", screen(&app, W, H));
+}
+
+#[test]
+fn help_overlay_on_the_smallest_terminal() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Help));
+    insta::assert_snapshot!(
+        "help_overlay_80x24",
+        screen(&app, crate::ui::MIN_WIDTH, crate::ui::MIN_HEIGHT)
+    );
+}
+
+#[test]
+fn too_small() {
+    let app = fanout_app(Lang::En);
+    insta::assert_snapshot!("too_small_70x20", screen(&app, 70, 20));
+}
+
+#[test]
+fn bare_scenario_run() {
+    let mut app = lessons_app(Lang::En);
+    let spec = crate::scenario::find("fork-fanout").unwrap();
+    let params = spec.params_from(&["children=2".into()]).unwrap();
+    app.open_run(spec, params, 4.0);
+    send(&mut app, 1_000, 2000, spawn(1999, "main"));
+    send(&mut app, 2_000, 2000, print("main 2000: forking 2 times"));
+    send(&mut app, 3_000, 2000, gate("start"));
+    send(&mut app, 400_000, 2001, spawn(2000, "child 0"));
+    send(&mut app, 401_000, 2001, state('R', ""));
+    send(&mut app, 800_000, 2002, spawn(2000, "child 1"));
+    send(
+        &mut app,
+        810_000,
+        2002,
+        EventKind::State {
+            state: "R".into(),
+            reason: crate::observe::procfs::reason('R', ""),
+            cpu: Some(99.0),
+        },
+    );
+    send(&mut app, 820_000, 2001, EventKind::Reparent { old_ppid: 2000, ppid: 1 });
+    update(&mut app, Msg::Warning("malformed line on the wire (EOF): {\"t_us\":".into()));
+    update(&mut app, Msg::Action(Action::Down));
+    let run = app.run.as_ref().unwrap();
+    assert!(run.lesson.is_none() && !run.step_mode);
+    insta::assert_snapshot!("bare_run_playing", screen(&app, W, H));
+}
+
+/// A run as it really arrives: times taken from the clock, so they differ on every
+/// test run; filters mask them (header `t = …s`, the log's time column and the
+/// summary's duration, should the log be wide enough to show it).
+#[test]
+fn ended_run_with_clock_times() {
+    let start = std::time::Instant::now();
+    let clock = move |i: u64| start.elapsed().as_micros() as u64 + i * 137_911;
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &clock);
+    fanout_one_reaped(&mut app, &clock);
+    update(&mut app, Msg::Action(Action::Play));
+    for child in [1002, 1003] {
+        send(
+            &mut app,
+            clock(40),
+            1000,
+            EventKind::Reap {
+                child,
+                status: if child == 1003 { 9 } else { 0 },
+                code: (child == 1002).then_some(0),
+                signal: (child == 1003).then(|| "SIGKILL".to_string()),
+            },
+        );
+    }
+    send(&mut app, clock(41), 1000, gate("reaped-all"));
+    send(&mut app, clock(42), 1000, print("all children reaped"));
+    send(
+        &mut app,
+        clock(43),
+        1000,
+        EventKind::Summary {
+            processes: 4,
+            leaked: 0,
+            duration_us: clock(43),
+            results: Default::default(),
+        },
+    );
+    update(&mut app, Msg::RunEnded);
+    // Stopping the run: the front end (999) reaps main, as `Session::stop` reports it.
+    send(
+        &mut app,
+        clock(44),
+        999,
+        EventKind::Reap {
+            child: 1000,
+            status: 0,
+            code: Some(0),
+            signal: None,
+        },
+    );
+    let run = app.run.as_ref().unwrap();
+    assert!(run.ended && run.procs.alive() == 0);
+    insta::with_settings!({filters => vec![
+        (r"t = \d+\.\d+s", "t = [T]"),
+        (r"│ *\d+\.\d\ds ", "│ [T] "),
+        (r"\d+\.\d{3}s", "[DURATION]"),
+    ]}, {
+        insta::assert_snapshot!("lesson_ended_clock_times", screen(&app, W, H));
+    });
+}
+
+/// Text snapshots lose colour; the few styles that carry meaning are checked here.
+#[test]
+fn meaning_carrying_styles() {
+    let app = fanout_app(Lang::En);
+    let buf = draw(&app, W, H);
+    let find = |needle: &str| -> (u16, u16) {
+        for y in 0..buf.area.height {
+            let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+            if let Some(byte) = row.find(needle) {
+                return (row[..byte].chars().count() as u16, y);
+            }
+        }
+        panic!("{needle:?} not on screen:\n{}", text(&buf));
+    };
+    // The ghost row (reaped child 0) is dimmed.
+    let (x, y) = find("reaped: exit code 0");
+    assert_eq!(buf[(x, y)].fg, Color::DarkGray);
+    // A zombie's state is white on red.
+    let (x, y) = find("Z zombie");
+    assert_eq!((buf[(x, y)].fg, buf[(x, y)].bg), (Color::White, Color::Red));
+    // The Python line of the current step is highlighted.
+    let (x, y) = find("▶ 25");
+    assert!(buf[(x + 5, y)].modifier.contains(Modifier::BOLD));
+    assert_eq!(buf[(x + 5, y)].bg, Color::Yellow);
+
+    // The menu's selected lesson is reversed.
+    let menu = draw(&lessons_app(Lang::En), W, H);
+    let row: String = (0..W).map(|x| menu[(x, 3)].symbol()).collect();
+    assert!(row.contains("▶"), "first lesson row: {row}");
+    assert!(menu[(2, 3)].modifier.contains(Modifier::REVERSED));
+}
