@@ -37,6 +37,7 @@ pub enum Msg {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
+    /// Start a run, first stopping the current one (its last messages are dropped).
     StartRun {
         scenario: &'static Scenario,
         params: Params,

@@ -100,10 +100,12 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             let mut cmds = vec![Command::SetStepMode(run.step_mode)];
             if !run.step_mode {
                 run.held = false;
-                if run.paused {
-                    run.paused = false;
-                    cmds.push(Command::SetPaused(false));
-                }
+            }
+            // Either way a pause is lifted: in step mode Space means "next step", so a
+            // pause left behind could never be undone with it.
+            if run.paused {
+                run.paused = false;
+                cmds.push(Command::SetPaused(false));
             }
             return cmds;
         }
@@ -113,10 +115,9 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             return vec![Command::SetSpeed(run.speed)];
         }
         Action::Restart => {
+            // StartRun replaces the current run; nothing of the old one reaches the new view.
             let fresh = RunView::new(run.lesson, run.scenario, run.params.clone(), run.lesson.is_some(), run.speed);
-            let mut cmds = vec![Command::StopRun];
-            cmds.extend(app.start_fresh(fresh));
-            return cmds;
+            return app.start_fresh(fresh);
         }
         Action::Back => {
             if app.direct {
