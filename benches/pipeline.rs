@@ -13,11 +13,24 @@ use ratatui::{Terminal, backend::TestBackend};
 fn wire_lines(n: i32) -> Vec<String> {
     let mut lines = Vec::new();
     for pid in 1000..1000 + n {
-        let ppid = if pid == 1000 { 999 } else { 1000 + (pid - 1000) / 2 };
+        let ppid = if pid == 1000 {
+            999
+        } else {
+            1000 + (pid - 1000) / 2
+        };
         let kinds = [
-            EventKind::Spawn { ppid, label: format!("child {pid}") },
-            EventKind::Print { text: format!("child {pid}: hello from the loop") },
-            EventKind::State { state: "S".into(), reason: "sleeping (time.sleep)".into(), cpu: Some(0.0) },
+            EventKind::Spawn {
+                ppid,
+                label: format!("child {pid}"),
+            },
+            EventKind::Print {
+                text: format!("child {pid}: hello from the loop"),
+            },
+            EventKind::State {
+                state: "S".into(),
+                reason: "sleeping (time.sleep)".into(),
+                cpu: Some(0.0),
+            },
             EventKind::Exit { code: 0 },
         ];
         for kind in kinds {
@@ -39,7 +52,12 @@ fn ingest(c: &mut Criterion) {
     let mut group = c.benchmark_group("ingest");
     group.throughput(Throughput::Elements(lines.len() as u64));
     group.bench_function("parse", |b| {
-        b.iter(|| lines.iter().filter(|l| matches!(parse_line(l), Line::Event(_))).count())
+        b.iter(|| {
+            lines
+                .iter()
+                .filter(|l| matches!(parse_line(l), Line::Event(_)))
+                .count()
+        })
     });
     group.bench_function("parse+update", |b| {
         b.iter(|| {

@@ -20,7 +20,8 @@ pub enum Format {
 pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> {
     let mut session = Session::start(req)?;
     let mut out = std::io::stdout().lock();
-    let mut labels: HashMap<i32, String> = HashMap::from([(std::process::id() as i32, "proclab".to_string())]);
+    let mut labels: HashMap<i32, String> =
+        HashMap::from([(std::process::id() as i32, "proclab".to_string())]);
     let mut summary: Option<Event> = None;
     let mut interrupted = false;
     loop {
@@ -35,11 +36,7 @@ pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> 
                 if let EventKind::Spawn { label, .. } = &e.kind {
                     labels.insert(e.pid, label.clone());
                 }
-                let line = match format {
-                    Format::Json => serde_json::to_string(&e)?,
-                    Format::Readable => readable(&e, &labels),
-                };
-                writeln!(out, "{line}")?;
+                writeln!(out, "{}", line_for(&e, format, &labels)?)?;
             }
             RunMsg::Malformed { line, error } => {
                 eprintln!("proclab: malformed line on the wire ({error}): {line}")
@@ -48,37 +45,45 @@ pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> 
         }
     }
     let report = session.stop();
-    let leaked_now = report.leaked;
-    if let Some(e) = report.runner_reap.filter(|_| !interrupted) {
-        let line = match format {
-            Format::Json => serde_json::to_string(&e)?,
-            Format::Readable => readable(&e, &labels),
-        };
-        writeln!(out, "{line}")?;
-    }
     if interrupted {
         return Err(eyre!("interrupted; every process of the run was stopped"));
     }
+    // The front end's own waitpid of the runner: how main really ended, even when it
+    // was killed before it could write its summary.
+    if let Some(reap) = &report.runner_reap {
+        writeln!(out, "{}", line_for(reap, format, &labels)?)?;
+    }
     let Some(mut summary) = summary else {
+        out.flush()?;
         return Err(eyre!("the runner ended without a summary"));
     };
+    // The summary stays last in time too, not only in line order.
+    summary.t_us = summary.t_us.max(report.runner_reap.map_or(0, |r| r.t_us));
     if let EventKind::Summary { leaked, .. } = &mut summary.kind {
-        *leaked = (*leaked).max(leaked_now);
+        *leaked = (*leaked).max(report.leaked);
     }
-    let line = match format {
-        Format::Json => serde_json::to_string(&summary)?,
-        Format::Readable => readable(&summary, &labels),
-    };
-    writeln!(out, "{line}")?;
+    writeln!(out, "{}", line_for(&summary, format, &labels)?)?;
     out.flush()?;
     Ok(())
+}
+
+fn line_for(e: &Event, format: Format, labels: &HashMap<i32, String>) -> Result<String> {
+    Ok(match format {
+        Format::Json => serde_json::to_string(e)?,
+        Format::Readable => readable(e, labels),
+    })
 }
 
 /// One event as a line of text: time, PID, who, what.
 pub fn readable(e: &Event, labels: &HashMap<i32, String>) -> String {
     let who = labels.get(&e.pid).map(String::as_str).unwrap_or("");
     let what = describe(&e.kind);
-    format!("{:>9.3}s  {:>7}  {:<10}  {what}", e.t_us as f64 / 1e6, e.pid, who)
+    format!(
+        "{:>9.3}s  {:>7}  {:<10}  {what}",
+        e.t_us as f64 / 1e6,
+        e.pid,
+        who
+    )
 }
 
 /// What an event says, in words (shared by the headless log and the TUI's event log).
@@ -89,9 +94,17 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::Exit { code } => format!("exit({code})"),
         EventKind::State { state, reason, .. } => {
             let letter = state.chars().next().unwrap_or('?');
-            format!("state {state} ({}): {reason}", crate::observe::procfs::state_word(letter))
+            format!(
+                "state {state} ({}): {reason}",
+                crate::observe::procfs::state_word(letter)
+            )
         }
-        EventKind::Reap { child, status, code, signal } => match (code, signal) {
+        EventKind::Reap {
+            child,
+            status,
+            code,
+            signal,
+        } => match (code, signal) {
             (Some(c), _) => format!("waitpid → child {child} status {status} (exit code {c})"),
             (_, Some(s)) => format!("waitpid → child {child} status {status} (killed by {s})"),
             _ => format!("waitpid → child {child} status {status}"),
@@ -105,7 +118,12 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::Result { name, value } => format!("result {name} = {value}"),
         EventKind::Gate { name } => format!("gate '{name}'"),
         EventKind::ForkFailed { label, error } => format!("fork of '{label}' refused: {error}"),
-        EventKind::Summary { processes, leaked, duration_us, results } => {
+        EventKind::Summary {
+            processes,
+            leaked,
+            duration_us,
+            results,
+        } => {
             let mut s = format!(
                 "summary: {processes} processes, {leaked} leaked, {:.3}s",
                 *duration_us as f64 / 1e6

@@ -1,7 +1,6 @@
 //! proclab: real processes, live. `main` only dispatches: the hidden `__runner` entry
 //! goes first, before anything can start a thread, because the runner forks.
 
-
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -32,7 +31,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     supervise::session::become_subreaper();
-    let lang = cli.lang.as_deref().and_then(Lang::parse).unwrap_or_else(Lang::from_env);
+    let lang = cli
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_else(Lang::from_env);
     let load_lessons = || {
         lesson::loader::load(cli.lessons.as_deref(), cli.cap).map_err(|errs| {
             let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
@@ -55,7 +58,10 @@ fn run(cli: Cli) -> Result<()> {
             let lessons = load_lessons()?;
             let Some(index) = lessons.iter().position(|l| l.id == id) else {
                 let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
-                return Err(eyre!("unknown lesson '{id}'; valid lesson ids: {}", ids.join(", ")));
+                return Err(eyre!(
+                    "unknown lesson '{id}'; valid lesson ids: {}",
+                    ids.join(", ")
+                ));
             };
             tui::ensure_terminal()?;
             let mut app = app::App::new(lessons, lang);
@@ -64,16 +70,33 @@ fn run(cli: Cli) -> Result<()> {
             let cmds = app.open_lesson(index);
             tui::run(app, cmds, cli.cap, quit_signals()?)
         }
-        Some(Cmd::Run { scenario, set, speed, headless, json }) => {
-            let spec = scenario::find(&scenario).ok_or_else(|| eyre!("{}", scenario::unknown(&scenario)))?;
+        Some(Cmd::Run {
+            scenario,
+            set,
+            speed,
+            headless,
+            json,
+        }) => {
+            let spec = scenario::find(&scenario)
+                .ok_or_else(|| eyre!("{}", scenario::unknown(&scenario)))?;
             if !(speed.is_finite() && speed > 0.0) {
                 return Err(eyre!("--speed takes a positive factor, got {speed}"));
             }
             let params = spec.params_from(&set).map_err(|e| eyre!("{e}"))?;
             spec.check_cap(&params, cli.cap).map_err(|e| eyre!("{e}"))?;
             if headless || json {
-                let format = if json { headless::Format::Json } else { headless::Format::Readable };
-                let req = supervise::session::RunRequest { scenario: spec, params, speed, step_mode: false, cap: cli.cap };
+                let format = if json {
+                    headless::Format::Json
+                } else {
+                    headless::Format::Readable
+                };
+                let req = supervise::session::RunRequest {
+                    scenario: spec,
+                    params,
+                    speed,
+                    step_mode: false,
+                    cap: cli.cap,
+                };
                 return headless::run(&req, format, &quit_signals()?);
             }
             tui::ensure_terminal()?;

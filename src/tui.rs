@@ -54,7 +54,10 @@ fn event_loop(
             dirty = false;
         }
         if pending.is_empty() {
-            let run_rx = session.as_ref().map(|s| s.messages().clone()).unwrap_or_else(never);
+            let run_rx = session
+                .as_ref()
+                .map(|s| s.messages().clone())
+                .unwrap_or_else(never);
             select! {
                 recv(input) -> ev => match ev {
                     Ok(TermEvent::Key(key)) => {
@@ -91,7 +94,9 @@ fn event_loop(
 fn to_msg(m: RunMsg) -> Msg {
     match m {
         RunMsg::Event(e) => Msg::Event(e),
-        RunMsg::Malformed { line, error } => Msg::Warning(format!("malformed line on the wire ({error}): {line}")),
+        RunMsg::Malformed { line, error } => {
+            Msg::Warning(format!("malformed line on the wire ({error}): {line}"))
+        }
         RunMsg::Stderr(line) => Msg::Warning(line),
         RunMsg::Ended => Msg::RunEnded,
     }
@@ -100,11 +105,22 @@ fn to_msg(m: RunMsg) -> Msg {
 /// Carries out one command; failures come back as messages for the log.
 fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut Vec<Msg>) {
     match cmd {
-        Command::StartRun { scenario, params, speed, step_mode } => {
+        Command::StartRun {
+            scenario,
+            params,
+            speed,
+            step_mode,
+        } => {
             if let Some(mut old) = session.take() {
                 old.stop();
             }
-            let req = RunRequest { scenario, params, speed, step_mode, cap };
+            let req = RunRequest {
+                scenario,
+                params,
+                speed,
+                step_mode,
+                cap,
+            };
             match Session::start(&req) {
                 Ok(s) => *session = Some(s),
                 Err(e) => feedback.push(Msg::Warning(format!("could not start the run: {e:#}"))),
@@ -115,7 +131,10 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
                 let report = s.stop();
                 feedback.extend(report.runner_reap.map(Msg::Event));
                 if report.leaked > 0 {
-                    feedback.push(Msg::Warning(format!("{} processes outlived the run", report.leaked)));
+                    feedback.push(Msg::Warning(format!(
+                        "{} processes outlived the run",
+                        report.leaked
+                    )));
                 }
             }
         }

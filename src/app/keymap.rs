@@ -50,7 +50,10 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
 pub const HELP: &[(&str, &str)] = &[
     ("↑ ↓  k j", "move in the menu / select a process"),
     ("Enter", "open the selected lesson"),
-    ("Space → l", "lesson: release the next step · playing: pause / resume"),
+    (
+        "Space → l",
+        "lesson: release the next step · playing: pause / resume",
+    ),
     ("p", "play continuously / back to step by step"),
     ("+ -", "faster / slower (0.25× … 64×)"),
     ("r", "restart the run (new processes, new PIDs)"),

@@ -99,7 +99,13 @@ pub struct RunView {
 }
 
 impl RunView {
-    pub fn new(lesson: Option<usize>, scenario: &'static Scenario, params: Params, step_mode: bool, speed: f64) -> RunView {
+    pub fn new(
+        lesson: Option<usize>,
+        scenario: &'static Scenario,
+        params: Params,
+        step_mode: bool,
+        speed: f64,
+    ) -> RunView {
         RunView {
             lesson,
             scenario,
@@ -161,7 +167,12 @@ impl App {
     }
 
     /// Opens a bare scenario run that plays at once.
-    pub fn open_run(&mut self, scenario: &'static Scenario, params: Params, speed: f64) -> Vec<Command> {
+    pub fn open_run(
+        &mut self,
+        scenario: &'static Scenario,
+        params: Params,
+        speed: f64,
+    ) -> Vec<Command> {
         self.start(RunView::new(None, scenario, params, false, speed))
     }
 

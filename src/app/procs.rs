@@ -99,8 +99,11 @@ impl ProcTable {
         }
         let mut out = Vec::with_capacity(self.rows.len());
         // (row, guide so far, is last sibling, is root)
-        let mut stack: Vec<(usize, String, bool, bool)> =
-            roots.into_iter().rev().map(|r| (r, String::new(), true, true)).collect();
+        let mut stack: Vec<(usize, String, bool, bool)> = roots
+            .into_iter()
+            .rev()
+            .map(|r| (r, String::new(), true, true))
+            .collect();
         while let Some((row, guide, last, root)) = stack.pop() {
             let prefix = if root {
                 String::new()

@@ -1,8 +1,10 @@
 //! `update`: the only place `App` changes. Pure: no I/O, no clock; effects leave as
 //! `Command`s.
 
-use super::{App, Command, LOG_KEEP, LogClass, LogEntry, MAX_SPEED, MIN_SPEED, Msg, RunView, Screen, Summary};
 use super::keymap::Action;
+use super::{
+    App, Command, LOG_KEEP, LogClass, LogEntry, MAX_SPEED, MIN_SPEED, Msg, RunView, Screen, Summary,
+};
 use crate::headless::describe;
 use crate::trace::event::{Event, EventKind, WaitOutcome};
 
@@ -19,20 +21,26 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         Msg::Warning(text) => {
             if let Some(run) = app.run.as_mut() {
                 let t_us = run.now_us;
-                push_log(run, LogEntry { t_us, pid: 0, text, class: LogClass::Warning });
+                push_log(
+                    run,
+                    LogEntry {
+                        t_us,
+                        pid: 0,
+                        text,
+                        class: LogClass::Warning,
+                    },
+                );
             }
             Vec::new()
         }
-        Msg::RunEnded => {
-            match app.run.as_mut() {
-                Some(run) if !run.ended => {
-                    run.ended = true;
-                    run.held = false;
-                    vec![Command::StopRun]
-                }
-                _ => Vec::new(),
+        Msg::RunEnded => match app.run.as_mut() {
+            Some(run) if !run.ended => {
+                run.ended = true;
+                run.held = false;
+                vec![Command::StopRun]
             }
-        }
+            _ => Vec::new(),
+        },
     }
 }
 
@@ -87,9 +95,13 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         Action::Up => run.selected = run.selected.saturating_sub(1),
         Action::Down => run.selected = (run.selected + 1).min(run.procs.len().saturating_sub(1)),
         Action::Step if run.ended => {}
+        // A permit only for a process that is really held: permits granted ahead would
+        // let the run pass the next gate while the screen said it stopped there.
         Action::Step if run.step_mode => {
-            run.held = false;
-            return vec![Command::Permit];
+            if run.held {
+                run.held = false;
+                return vec![Command::Permit];
+            }
         }
         Action::Step => {
             run.paused = !run.paused;
@@ -116,7 +128,13 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Restart => {
             // StartRun replaces the current run; nothing of the old one reaches the new view.
-            let fresh = RunView::new(run.lesson, run.scenario, run.params.clone(), run.lesson.is_some(), run.speed);
+            let fresh = RunView::new(
+                run.lesson,
+                run.scenario,
+                run.params.clone(),
+                run.lesson.is_some(),
+                run.speed,
+            );
             return app.start_fresh(fresh);
         }
         Action::Back => {
@@ -198,7 +216,12 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
             run.held = run.step_mode;
             LogClass::Gate
         }
-        EventKind::Summary { processes, leaked, duration_us, .. } => {
+        EventKind::Summary {
+            processes,
+            leaked,
+            duration_us,
+            ..
+        } => {
             run.summary = Some(Summary {
                 processes: *processes,
                 leaked: *leaked,
@@ -210,6 +233,18 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
         EventKind::ForkFailed { .. } => LogClass::Warning,
         _ => LogClass::Lifecycle,
     };
-    let text = describe(&e.kind);
-    push_log(run, LogEntry { t_us: e.t_us, pid: e.pid, text, class });
+    // What a process printed reads best as itself; the colour says it is output.
+    let text = match e.kind {
+        EventKind::Print { text } => text,
+        kind => describe(&kind),
+    };
+    push_log(
+        run,
+        LogEntry {
+            t_us: e.t_us,
+            pid: e.pid,
+            text,
+            class,
+        },
+    );
 }

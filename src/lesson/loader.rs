@@ -26,7 +26,11 @@ pub struct LessonError {
 
 impl fmt::Display for LessonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
     }
 }
 
@@ -95,7 +99,10 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         }
     };
     let Some(spec) = scenario::find(raw.scenario.get_ref()) else {
-        rep.at(raw.scenario.span(), scenario::unknown(raw.scenario.get_ref()));
+        rep.at(
+            raw.scenario.span(),
+            scenario::unknown(raw.scenario.get_ref()),
+        );
         return Err(rep.errors);
     };
     if raw.id.get_ref().trim().is_empty() {
@@ -200,7 +207,11 @@ pub fn load(dir: Option<&Path>, cap: u32) -> Result<Vec<Lesson>, Vec<LessonError
             });
         }
     }
-    if errors.is_empty() { Ok(lessons) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(lessons)
+    } else {
+        Err(errors)
+    }
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, Vec<LessonError>> {
@@ -212,7 +223,8 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, Vec<LessonError>> {
             message,
         }]
     };
-    let entries = std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read the folder: {e}")))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read the folder: {e}")))?;
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))

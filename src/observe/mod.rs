@@ -81,7 +81,10 @@ fn sample(
             gone.push(pid);
             continue;
         };
-        if seen.as_ref().is_some_and(|s| s.start_ticks != stat.start_ticks) {
+        if seen
+            .as_ref()
+            .is_some_and(|s| s.start_ticks != stat.start_ticks)
+        {
             // The PID was recycled by a process outside the run: stop watching it.
             gone.push(pid);
             continue;
@@ -105,7 +108,9 @@ fn sample(
         let changed = match seen {
             None => true,
             Some(old) => {
-                old.state != now.state || old.reason != now.reason || (old.cpu - now.cpu).abs() >= 10.0
+                old.state != now.state
+                    || old.reason != now.reason
+                    || (old.cpu - now.cpu).abs() >= 10.0
             }
         };
         if changed {

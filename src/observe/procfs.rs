@@ -53,7 +53,7 @@ pub fn state_word(state: char) -> &'static str {
 /// Why a process is in `state`, in words a learner can follow.
 pub fn reason(state: char, wchan: &str) -> String {
     match state {
-        'Z' => return "exited, parent has not called waitpid".into(),
+        'Z' => return "exited; parent hasn't called waitpid".into(),
         'T' => return "stopped by a signal".into(),
         't' => return "stopped by a tracer".into(),
         'R' => return "on a CPU or ready to run".into(),
@@ -103,10 +103,13 @@ mod tests {
     fn reasons_from_wchan() {
         assert_eq!(reason('S', "do_wait"), "waiting for a child (waitpid)");
         assert_eq!(reason('S', "hrtimer_nanosleep"), "sleeping (time.sleep)");
-        assert_eq!(reason('S', "anon_pipe_read"), "reading a pipe (nothing to read yet)");
+        assert_eq!(
+            reason('S', "anon_pipe_read"),
+            "reading a pipe (nothing to read yet)"
+        );
         assert_eq!(reason('S', "futex_wait_queue"), "waiting on a lock (futex)");
         assert_eq!(reason('S', "futex_do_wait"), "waiting on a lock (futex)");
-        assert_eq!(reason('Z', ""), "exited, parent has not called waitpid");
+        assert_eq!(reason('Z', ""), "exited; parent hasn't called waitpid");
         assert_eq!(reason('S', "ep_poll"), "waiting in poll/select");
     }
 

@@ -104,7 +104,10 @@ impl Ctx {
     /// did not die in between, and announces itself with a `spawn` event.
     pub fn fork(&mut self, label: &str) -> Result<Forked, ForkRefused> {
         if !self.control.reserve_process() {
-            let why = format!("process cap of {} live processes reached", self.control.cap());
+            let why = format!(
+                "process cap of {} live processes reached",
+                self.control.cap()
+            );
             self.emit(EventKind::ForkFailed {
                 label: label.to_string(),
                 error: why.clone(),
@@ -204,7 +207,13 @@ impl Ctx {
 pub fn arm_parent_death_signal(expected_parent: Pid) {
     // SAFETY: prctl with integer arguments only.
     unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
     }
     if getppid() != expected_parent {
         // SAFETY: see `Ctx::exit`.

@@ -2,9 +2,9 @@
 //! reports itself and, like the tutorial's `break`, leaves the loop; without the break
 //! every process keeps forking and the tree doubles each round (2^n processes).
 
+use super::Scenario;
 use super::ctx::{Ctx, Forked};
 use super::params::{ParamKind, ParamSpec, ParamValue, Params};
-use super::Scenario;
 
 pub const SCENARIO: Scenario = Scenario {
     id: "fork-fanout",
@@ -35,12 +35,17 @@ const CHILD_LIFE: f64 = 1.5;
 fn peak_processes(p: &Params) -> (u64, String) {
     let n = p.int("children").max(0) as u32;
     if p.bool("break_in_child") {
-        (u64::from(n) + 1, format!("1 parent + {n} children = {}", n + 1))
+        (
+            u64::from(n) + 1,
+            format!("1 parent + {n} children = {}", n + 1),
+        )
     } else {
         let total = 1u64.checked_shl(n).unwrap_or(u64::MAX);
         (
             total,
-            format!("without the break every process forks in each of {n} rounds: 2^{n} = {total} processes"),
+            format!(
+                "without the break every process forks in each of {n} rounds: 2^{n} = {total} processes"
+            ),
         )
     }
 }
@@ -71,7 +76,7 @@ fn run(ctx: &mut Ctx, p: &Params) {
             Ok(Forked::Child) => {
                 is_child = true;
                 ctx.print(format!(
-                    "child {round}: {}, parent {}",
+                    "child {round}: {}, ppid {}",
                     nix::unistd::getpid(),
                     nix::unistd::getppid()
                 ));

@@ -76,9 +76,13 @@ mod tests {
     #[test]
     fn fanout_cap_arithmetic() {
         let s = find("fork-fanout").unwrap();
-        let p = s.params_from(&["break_in_child=false".into(), "children=3".into()]).unwrap();
+        let p = s
+            .params_from(&["break_in_child=false".into(), "children=3".into()])
+            .unwrap();
         assert!(s.check_cap(&p, 64).is_ok());
-        let p = s.params_from(&["break_in_child=false".into(), "children=7".into()]).unwrap();
+        let p = s
+            .params_from(&["break_in_child=false".into(), "children=7".into()])
+            .unwrap();
         let err = s.check_cap(&p, 64).unwrap_err();
         assert!(err.contains("2^7 = 128"), "{err}");
         assert!(err.contains("cap of 64"), "{err}");

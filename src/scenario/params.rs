@@ -127,13 +127,20 @@ pub fn describe(specs: &[ParamSpec]) -> String {
     out
 }
 
-fn find<'a>(specs: &'a [ParamSpec], scenario: &str, key: &str) -> Result<&'a ParamSpec, ParamError> {
-    specs.iter().find(|s| s.name == key).ok_or_else(|| ParamError {
-        message: format!(
-            "scenario '{scenario}' has no parameter '{key}'; its parameters are:\n{}",
-            describe(specs)
-        ),
-    })
+fn find<'a>(
+    specs: &'a [ParamSpec],
+    scenario: &str,
+    key: &str,
+) -> Result<&'a ParamSpec, ParamError> {
+    specs
+        .iter()
+        .find(|s| s.name == key)
+        .ok_or_else(|| ParamError {
+            message: format!(
+                "scenario '{scenario}' has no parameter '{key}'; its parameters are:\n{}",
+                describe(specs)
+            ),
+        })
 }
 
 fn bad(spec: &ParamSpec, scenario: &str, got: &str) -> ParamError {
@@ -173,7 +180,13 @@ pub fn parse_text(
             .map(|c| ParamValue::Name(c.to_string())),
         ParamKind::IntList => text
             .split(',')
-            .map(|p| p.trim().replace('_', "").parse::<i64>().ok().filter(|n| *n >= 0))
+            .map(|p| {
+                p.trim()
+                    .replace('_', "")
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+            })
             .collect::<Option<Vec<i64>>>()
             .filter(|v| !v.is_empty())
             .map(ParamValue::IntList),
@@ -194,7 +207,11 @@ pub fn parse_toml(
         toml::Value::Boolean(b) => b.to_string(),
         toml::Value::Array(items) => items
             .iter()
-            .map(|v| v.as_integer().map(|n| n.to_string()).unwrap_or_else(|| "?".into()))
+            .map(|v| {
+                v.as_integer()
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "?".into())
+            })
             .collect::<Vec<_>>()
             .join(","),
         other => other.to_string(),
@@ -262,7 +279,12 @@ mod tests {
         let p = from_assignments(
             &specs(),
             "x",
-            &["children=3".into(), "break_in_child=false".into(), "mode=IMAP".into(), "tasks=2_000,5".into()],
+            &[
+                "children=3".into(),
+                "break_in_child=false".into(),
+                "mode=IMAP".into(),
+                "tasks=2_000,5".into(),
+            ],
         )
         .unwrap();
         assert_eq!(p.int("children"), 3);

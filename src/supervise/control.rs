@@ -140,7 +140,9 @@ impl Control {
     }
 
     pub fn set_speed(&self, speed: f64) {
-        self.block().speed_milli.store(speed_to_milli(speed), SeqCst);
+        self.block()
+            .speed_milli
+            .store(speed_to_milli(speed), SeqCst);
         self.changed();
     }
 

@@ -25,7 +25,10 @@ use crate::trace::reader::{Line, for_each_line};
 pub enum RunMsg {
     Event(Event),
     /// A line on the wire that is not a valid event: reported, never fatal.
-    Malformed { line: String, error: String },
+    Malformed {
+        line: String,
+        error: String,
+    },
     /// A line the runner or a scenario process wrote to stderr.
     Stderr(String),
     /// Every process of the run closed the event pipe: the run is over.
@@ -72,7 +75,13 @@ impl Session {
         // SAFETY: only async-signal-safe calls (prctl, dup2, fcntl) between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+                libc::prctl(
+                    libc::PR_SET_PDEATHSIG,
+                    libc::SIGKILL as libc::c_ulong,
+                    0,
+                    0,
+                    0,
+                );
                 let target = super::runner::CONTROL_FD;
                 let ok = if control_fd == target {
                     libc::fcntl(target, libc::F_SETFD, 0) == 0
@@ -113,7 +122,9 @@ impl Session {
         }
         let start_ns = control.start_ns();
         threads.push(std::thread::spawn(move || {
-            observe::run(start_ns, track_rx, stop_rx, |e| tx.send(RunMsg::Event(e)).is_ok());
+            observe::run(start_ns, track_rx, stop_rx, |e| {
+                tx.send(RunMsg::Event(e)).is_ok()
+            });
         }));
 
         Ok(Session {
@@ -148,7 +159,11 @@ impl Session {
         if let Some(mut runner) = self.runner.take() {
             let _ = killpg(self.pgid, Signal::SIGKILL);
             if let Ok(status) = runner.wait() {
-                runner_reap = Some(reap_event(self.pgid.as_raw(), status.into_raw(), self.control.now_us()));
+                runner_reap = Some(reap_event(
+                    self.pgid.as_raw(),
+                    status.into_raw(),
+                    self.control.now_us(),
+                ));
             }
             reap_adopted(Duration::from_secs(2));
         }
@@ -184,7 +199,9 @@ fn reap_event(runner: i32, status: i32, t_us: u64) -> Event {
     let outcome = crate::trace::event::WaitOutcome::from_raw(status);
     let (code, signal) = match outcome {
         crate::trace::event::WaitOutcome::Exited(c) => (Some(c), None),
-        crate::trace::event::WaitOutcome::Signaled(s) => (None, Some(crate::trace::event::signal_name(s))),
+        crate::trace::event::WaitOutcome::Signaled(s) => {
+            (None, Some(crate::trace::event::signal_name(s)))
+        }
         crate::trace::event::WaitOutcome::Other(_) => (None, None),
     };
     Event {

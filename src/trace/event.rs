@@ -17,11 +17,18 @@ pub struct Event {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     /// A process came to life (emitted by the new process itself).
-    Spawn { ppid: i32, label: String },
+    Spawn {
+        ppid: i32,
+        label: String,
+    },
     /// What the equivalent Python program would print.
-    Print { text: String },
+    Print {
+        text: String,
+    },
     /// Self-reported just before `_exit(code)`.
-    Exit { code: i32 },
+    Exit {
+        code: i32,
+    },
     /// From the observer: the kernel's state letter and why the process waits.
     State {
         state: String,
@@ -39,17 +46,42 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         signal: Option<String>,
     },
-    SendSignal { target: i32, signal: String },
-    HandleSignal { signal: String, action: String },
-    Reparent { old_ppid: i32, ppid: i32 },
-    Blocked { on: String },
-    Value { name: String, value: serde_json::Value },
-    Progress { done: u64, total: u64 },
-    Result { name: String, value: serde_json::Value },
+    SendSignal {
+        target: i32,
+        signal: String,
+    },
+    HandleSignal {
+        signal: String,
+        action: String,
+    },
+    Reparent {
+        old_ppid: i32,
+        ppid: i32,
+    },
+    Blocked {
+        on: String,
+    },
+    Value {
+        name: String,
+        value: serde_json::Value,
+    },
+    Progress {
+        done: u64,
+        total: u64,
+    },
+    Result {
+        name: String,
+        value: serde_json::Value,
+    },
     /// A named step point; in step mode the process waits here for a permit.
-    Gate { name: String },
+    Gate {
+        name: String,
+    },
     /// A fork was refused (cap reached or the kernel said EAGAIN).
-    ForkFailed { label: String, error: String },
+    ForkFailed {
+        label: String,
+        error: String,
+    },
     /// The last line of a run.
     Summary {
         processes: u32,

@@ -23,9 +23,9 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
                 LogClass::Warning => theme::warning(),
             };
             Line::from(vec![
-                Span::styled(format!("{:>6.2}s ", e.t_us as f64 / 1e6), theme::dim()),
-                Span::styled(format!("{:>7} ", e.pid), theme::dim()),
-                Span::styled(e.text.clone(), style),
+                Span::styled(format!("{:>5.1} ", e.t_us as f64 / 1e6), theme::dim()),
+                Span::styled(format!("{:>6} ", e.pid), theme::dim()),
+                Span::styled(e.text.as_str(), style),
             ])
         })
         .collect();

@@ -4,9 +4,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
 
-use super::{status::key_line, theme};
+use super::{status::key_line, theme, wrap::wrap};
 use crate::app::App;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -18,7 +18,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     .areas(area);
     let heading = Line::from(vec![
         Span::styled(" proclab ", theme::key()),
-        Span::styled("  real processes, live — the lessons of Python's multiprocessing", theme::title()),
+        Span::styled(
+            "  real processes, live — the lessons of Python's multiprocessing",
+            theme::title(),
+        ),
     ]);
     frame.render_widget(Paragraph::new(heading), head);
 
@@ -32,7 +35,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             ListItem::new(Line::from(vec![
                 Span::styled(format!("{:>2}. ", i + 1), theme::dim()),
                 Span::raw(l.title.get(app.lang).to_string()),
-                Span::styled(format!("  ~{} min", l.minutes), theme::dim()),
             ]))
         })
         .collect();
@@ -47,21 +49,36 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let mut state = ListState::default().with_selected(Some(app.menu_selected));
     frame.render_stateful_widget(list, list_area, &mut state);
 
+    let inner = info_area.width.saturating_sub(2) as usize;
     let info = match app.lessons.get(app.menu_selected) {
         Some(l) => {
-            let mut t = Text::from(Line::styled(l.title.get(app.lang).to_string(), theme::title()));
+            let mut t = Text::default();
+            for line in wrap(l.title.get(app.lang), inner) {
+                t.push_line(Line::styled(line, theme::title()));
+            }
             t.push_line(Line::raw(""));
-            for line in l.summary.get(app.lang).lines() {
-                t.push_line(Line::raw(line.to_string()));
+            for line in wrap(l.summary.get(app.lang), inner) {
+                t.push_line(Line::raw(line));
             }
             t.push_line(Line::raw(""));
             t.push_line(Line::styled(
-                format!("scenario: {} · {} steps · about {} minutes", l.scenario, l.steps.len(), l.minutes),
+                format!(
+                    "scenario: {} · {} steps · about {} minutes",
+                    l.scenario,
+                    l.steps.len(),
+                    l.minutes
+                ),
                 theme::dim(),
             ));
-            t.push_line(Line::styled(format!("proclab lesson {}", l.id), theme::dim()));
+            t.push_line(Line::styled(
+                format!("proclab lesson {}", l.id),
+                theme::dim(),
+            ));
             t.push_line(Line::raw(""));
-            t.push_line(Line::styled("Enter: start — it waits at the first step for Space.", theme::gate()));
+            t.push_line(Line::styled(
+                "Enter: start — it waits at the first step for Space.",
+                theme::gate(),
+            ));
             t
         }
         None => Text::raw("No lessons loaded."),
@@ -69,7 +86,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::bordered()
         .title(Span::styled(" About this lesson ", theme::title()))
         .border_style(theme::border());
-    frame.render_widget(Paragraph::new(info).wrap(Wrap { trim: false }).block(block), info_area);
+    frame.render_widget(Paragraph::new(info).block(block), info_area);
 
     let keys = key_line(&[
         ("↑↓ jk", "choose"),

@@ -7,6 +7,7 @@ mod narration;
 mod status;
 pub mod theme;
 mod tree;
+pub mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -17,6 +18,8 @@ use crate::app::{App, Screen};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
+/// From this width on, the lesson screen shows the event log beside the narration.
+pub const WIDE: u16 = 110;
 
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
@@ -34,21 +37,44 @@ pub fn render(app: &App, frame: &mut Frame) {
             .areas(area);
             status::header(app, run, frame, head);
             match app.lesson() {
-                Some(lesson) => {
+                Some(lesson) if area.width >= WIDE => {
                     let [top, bottom] =
-                        Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
-                    let [tree_area, code_area] =
-                        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
-                    let [text_area, log_area] =
-                        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);
+                        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)])
+                            .areas(body);
+                    let [tree_area, code_area] = Layout::horizontal([
+                        Constraint::Percentage(60),
+                        Constraint::Percentage(40),
+                    ])
+                    .areas(top);
+                    let [text_area, log_area] = Layout::horizontal([
+                        Constraint::Percentage(58),
+                        Constraint::Percentage(42),
+                    ])
+                    .areas(bottom);
                     tree::render(run, frame, tree_area);
                     narration::code(lesson, run, frame, code_area);
                     narration::narration(lesson, run, app.lang, frame, text_area);
                     log::render(run, frame, log_area);
                 }
+                Some(lesson) => {
+                    // Narrow: the tree gets the full width; the log gives way (the tree
+                    // shows what the events did).
+                    let [top, bottom] =
+                        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)])
+                            .areas(body);
+                    let [text_area, code_area] = Layout::horizontal([
+                        Constraint::Percentage(58),
+                        Constraint::Percentage(42),
+                    ])
+                    .areas(bottom);
+                    tree::render(run, frame, top);
+                    narration::narration(lesson, run, app.lang, frame, text_area);
+                    narration::code(lesson, run, frame, code_area);
+                }
                 None => {
                     let [tree_area, log_area] =
-                        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
+                        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)])
+                            .areas(body);
                     tree::render(run, frame, tree_area);
                     log::render(run, frame, log_area);
                 }

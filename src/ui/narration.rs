@@ -4,21 +4,32 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use super::theme;
+use super::wrap::wrap;
 use crate::app::RunView;
 use crate::lesson::{Lang, Lesson};
 
 pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
     let (heading, body) = match run.step.and_then(|i| lesson.steps.get(i)) {
-        Some(step) => (step.title.get(lang).to_string(), step.text.get(lang).to_string()),
-        None => (lesson.title.get(lang).to_string(), lesson.summary.get(lang).to_string()),
+        Some(step) => (
+            step.title.get(lang).to_string(),
+            step.text.get(lang).to_string(),
+        ),
+        None => (
+            lesson.title.get(lang).to_string(),
+            lesson.summary.get(lang).to_string(),
+        ),
     };
-    let mut text = Text::from(Line::styled(heading, theme::title()));
+    let inner = area.width.saturating_sub(2) as usize;
+    let mut text = Text::default();
+    for l in wrap(&heading, inner) {
+        text.push_line(Line::styled(l, theme::title()));
+    }
     text.push_line(Line::raw(""));
-    for l in body.lines() {
-        text.push_line(Line::raw(l.to_string()));
+    for l in wrap(&body, inner) {
+        text.push_line(Line::raw(l));
     }
     let hint = if run.ended {
         "The run is over. r: run it again · Esc: menu"
@@ -36,7 +47,7 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
     let block = Block::bordered()
         .title(Span::styled(title, theme::title()))
         .border_style(theme::border_focus());
-    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block), area);
+    frame.render_widget(Paragraph::new(text).block(block), area);
 }
 
 pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
@@ -49,9 +60,13 @@ pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
             let n = i + 1;
             let here = Some(n) == current;
             let marker = if here { "▶" } else { " " };
-            let style = if here { theme::highlight_line() } else { theme::print() };
+            let style = if here {
+                theme::highlight_line()
+            } else {
+                theme::print()
+            };
             Line::from(vec![
-                Span::styled(format!("{marker}{n:>3} "), theme::dim()),
+                Span::styled(format!("{marker}{n:>2} "), theme::dim()),
                 Span::styled(l.to_string(), style),
             ])
         })
@@ -59,10 +74,18 @@ pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
     // Keep the highlighted line in view.
     let visible = area.height.saturating_sub(2) as usize;
     let scroll = current
-        .map(|n| n.saturating_sub(visible / 2).min(lines.len().saturating_sub(visible)))
+        .map(|n| {
+            n.saturating_sub(visible / 2)
+                .min(lines.len().saturating_sub(visible))
+        })
         .unwrap_or(0);
     let block = Block::bordered()
         .title(Span::styled(" Python ", theme::title()))
         .border_style(theme::border());
-    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)).block(block), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .scroll((scroll as u16, 0))
+            .block(block),
+        area,
+    );
 }

@@ -32,17 +32,25 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     } else {
         (" ▶ PLAYING ".to_string(), theme::playing())
     };
+    // The title goes last: on a narrow terminal it is what gets cut.
     let line = Line::from(vec![
-        Span::styled(" proclab ", theme::key()),
-        Span::styled(format!(" {title} "), theme::title()),
         Span::styled(badge, style),
-        Span::raw(format!("  speed {}×  t = {:.1}s", fmt_speed(run.speed), run.now_us as f64 / 1e6)),
+        Span::raw(format!(
+            " speed {}× · t = {:.1}s  ",
+            fmt_speed(run.speed),
+            run.now_us as f64 / 1e6
+        )),
+        Span::styled(title, theme::title()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
 }
 
 fn fmt_speed(s: f64) -> String {
-    if s.fract() == 0.0 { format!("{s:.0}") } else { format!("{s}") }
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s}")
+    }
 }
 
 pub fn keys(step_mode: bool, ended: bool, frame: &mut Frame, area: Rect) {

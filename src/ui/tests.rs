@@ -96,7 +96,12 @@ fn fanout_at_forked_all(app: &mut App, t: &dyn Fn(u64) -> u64) {
     for (k, pid) in [1001, 1002, 1003].into_iter().enumerate() {
         send(app, next(), pid, spawn(1000, &format!("child {k}")));
         send(app, next(), 1000, print(&format!("parent: forked {pid}")));
-        send(app, next(), pid, print(&format!("child {k}: {pid}, parent 1000")));
+        send(
+            app,
+            next(),
+            pid,
+            print(&format!("child {k}: {pid}, parent 1000")),
+        );
         send(app, next(), pid, state('S', "hrtimer_nanosleep"));
         if k == 0 {
             send(app, next(), 1000, gate("first-fork"));
@@ -231,8 +236,19 @@ fn bare_scenario_run() {
             cpu: Some(99.0),
         },
     );
-    send(&mut app, 820_000, 2001, EventKind::Reparent { old_ppid: 2000, ppid: 1 });
-    update(&mut app, Msg::Warning("malformed line on the wire (EOF): {\"t_us\":".into()));
+    send(
+        &mut app,
+        820_000,
+        2001,
+        EventKind::Reparent {
+            old_ppid: 2000,
+            ppid: 1,
+        },
+    );
+    update(
+        &mut app,
+        Msg::Warning("malformed line on the wire (EOF): {\"t_us\":".into()),
+    );
     update(&mut app, Msg::Action(Action::Down));
     let run = app.run.as_ref().unwrap();
     assert!(run.lesson.is_none() && !run.step_mode);
@@ -316,15 +332,15 @@ fn meaning_carrying_styles() {
         panic!("{needle:?} not on screen:\n{}", text(&buf));
     };
     // The ghost row (reaped child 0) is dimmed.
-    let (x, y) = find("reaped: exit code 0");
+    let (x, y) = find("reaped: exit 0");
     assert_eq!(buf[(x, y)].fg, Color::DarkGray);
     // A zombie's state is white on red.
     let (x, y) = find("Z zombie");
     assert_eq!((buf[(x, y)].fg, buf[(x, y)].bg), (Color::White, Color::Red));
     // The Python line of the current step is highlighted.
-    let (x, y) = find("▶ 25");
-    assert!(buf[(x + 5, y)].modifier.contains(Modifier::BOLD));
-    assert_eq!(buf[(x + 5, y)].bg, Color::Yellow);
+    let (x, y) = find("▶29 for pid in kids");
+    assert!(buf[(x + 4, y)].modifier.contains(Modifier::BOLD));
+    assert_eq!(buf[(x + 4, y)].bg, Color::Yellow);
 
     // The menu's selected lesson is reversed.
     let menu = draw(&lessons_app(Lang::En), W, H);

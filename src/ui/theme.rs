@@ -14,7 +14,10 @@ pub fn border_focus() -> Style {
     Style::new().fg(Color::Cyan)
 }
 pub fn key() -> Style {
-    Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD)
+    Style::new()
+        .fg(Color::Black)
+        .bg(Color::Cyan)
+        .add_modifier(Modifier::BOLD)
 }
 pub fn dim() -> Style {
     Style::new().fg(Color::DarkGray)
@@ -23,10 +26,15 @@ pub fn selected() -> Style {
     Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
 }
 pub fn highlight_line() -> Style {
-    Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)
+    Style::new()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::BOLD)
 }
 pub fn warning() -> Style {
-    Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD)
+    Style::new()
+        .fg(Color::LightRed)
+        .add_modifier(Modifier::BOLD)
 }
 pub fn print() -> Style {
     Style::new().fg(Color::White)
@@ -35,10 +43,16 @@ pub fn gate() -> Style {
     Style::new().fg(Color::Yellow)
 }
 pub fn held() -> Style {
-    Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)
+    Style::new()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::BOLD)
 }
 pub fn playing() -> Style {
-    Style::new().fg(Color::Black).bg(Color::Green).add_modifier(Modifier::BOLD)
+    Style::new()
+        .fg(Color::Black)
+        .bg(Color::Green)
+        .add_modifier(Modifier::BOLD)
 }
 
 /// The colour of a process state letter.

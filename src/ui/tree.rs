@@ -19,7 +19,8 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         .iter()
         .map(|l| {
             let p = &run.procs.rows()[l.row];
-            let held = (run.held && run.gate_pid == Some(p.pid)).then_some(run.gate.as_deref().unwrap_or(""));
+            let held = (run.held && run.gate_pid == Some(p.pid))
+                .then_some(run.gate.as_deref().unwrap_or(""));
             row(p, &l.prefix, held)
         })
         .collect();
@@ -38,13 +39,22 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         .max()
         .unwrap_or(7)
         .clamp(7, 28) as u16;
+    // PIDs as wide as the largest one (not a fixed 7), to leave room for the reasons.
+    let pid_width = run
+        .procs
+        .rows()
+        .iter()
+        .map(|r| r.pid.max(r.ppid).to_string().len())
+        .max()
+        .unwrap_or(4)
+        .max(4) as u16;
     let table = Table::new(
         rows,
         [
-            Constraint::Length(7),
-            Constraint::Length(7),
+            Constraint::Length(pid_width),
+            Constraint::Length(pid_width),
             Constraint::Length(name_width),
-            Constraint::Length(11),
+            Constraint::Length(10),
             Constraint::Fill(1),
         ],
     )
@@ -63,9 +73,9 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>) -> Row<'a> {
     let name = format!("{prefix}{}", p.label);
     if let Some((status, outcome)) = p.reaped {
         let how = match outcome {
-            WaitOutcome::Exited(c) => format!("reaped: exit code {c}, status {status}"),
-            WaitOutcome::Signaled(s) => format!("reaped: killed by {}, status {status}", signal_name(s)),
-            WaitOutcome::Other(_) => format!("reaped · status {status}"),
+            WaitOutcome::Exited(c) => format!("reaped: exit {c} (status {status})"),
+            WaitOutcome::Signaled(s) => format!("reaped: {} (status {status})", signal_name(s)),
+            WaitOutcome::Other(_) => format!("reaped: status {status}"),
         };
         return Row::new([
             Cell::from(p.pid.to_string()),
@@ -80,21 +90,22 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>) -> Row<'a> {
         Some(letter) => {
             let mut why = p.reason.clone();
             if let Some(gate) = held {
-                why = format!("held by proclab at step '{gate}'");
-            } else if letter == 'Z' {
-                why = format!("<defunct> {why}");
+                why = format!("held at step '{gate}'");
             } else if p.cpu >= 1.0 {
                 why = format!("{why} · {:.0}% CPU", p.cpu);
             }
             (
-                Cell::from(Span::styled(format!("{letter} {}", state_word(letter)), theme::state(letter))),
+                Cell::from(Span::styled(
+                    format!("{letter} {}", state_word(letter)),
+                    theme::state(letter),
+                )),
                 why,
             )
         }
         None => (Cell::from("…"), "just started".to_string()),
     };
     let why = match p.exit_code {
-        Some(c) if p.state != Some('Z') => format!("exit({c}) called · {why}"),
+        Some(c) if p.state != Some('Z') => format!("exit({c}) · {why}"),
         _ => why,
     };
     Row::new([

@@ -47,7 +47,9 @@ fn syntax_error_has_position() {
 
 #[test]
 fn unknown_gate_and_line_out_of_range_point_at_their_values() {
-    let bad = GOOD.replace("gate = \"start\"", "gate = \"nope\"").replace("line = 2", "line = 9");
+    let bad = GOOD
+        .replace("gate = \"start\"", "gate = \"nope\"")
+        .replace("line = 2", "line = 9");
     let errs = parse("a.toml", &bad, 64).unwrap_err();
     assert_eq!(errs.len(), 2, "{errs:?}");
     assert!(errs[0].message.contains("no gate 'nope'") && errs[0].message.contains("first-fork"));
@@ -68,7 +70,10 @@ fn unknown_scenario_lists_valid_ids() {
 fn lesson_over_the_cap_is_refused_at_load() {
     let bad = GOOD.replace("children = 3", "children = 7\nbreak_in_child = false");
     let e = &parse("a.toml", &bad, 64).unwrap_err()[0];
-    assert!(e.message.contains("2^7 = 128") && e.message.contains("cap of 64"), "{e}");
+    assert!(
+        e.message.contains("2^7 = 128") && e.message.contains("cap of 64"),
+        "{e}"
+    );
     assert_eq!(e.line, 15, "{e}"); // the [params] table
 }
 
@@ -76,7 +81,10 @@ fn lesson_over_the_cap_is_refused_at_load() {
 fn bad_param_value_points_at_the_key() {
     let bad = GOOD.replace("children = 3", "children = \"many\"");
     let e = &parse("a.toml", &bad, 64).unwrap_err()[0];
-    assert!(e.message.contains("not a valid value for 'children'"), "{e}");
+    assert!(
+        e.message.contains("not a valid value for 'children'"),
+        "{e}"
+    );
     assert_eq!((e.line, e.col), (16, 1));
 }
 

@@ -1,0 +1,252 @@
+//! Run controls: step, play, pause, speed, restart, back, quit.
+use super::*;
+
+// ---- run controls -------------------------------------------------------------
+
+#[test]
+fn space_in_step_mode_permits_only_a_held_gate() {
+    let mut app = in_lesson();
+    for gate in ["start", "first-fork", "forked-all"] {
+        update(&mut app, ev(1000, EventKind::Gate { name: gate.into() }));
+        assert_eq!(
+            update(&mut app, press(KeyCode::Char(' '))),
+            vec![Command::Permit]
+        );
+        // Between gates, Space grants nothing ahead: the screen must never say "held"
+        // while the run has already passed the gate.
+        assert!(update(&mut app, press(KeyCode::Char(' '))).is_empty());
+    }
+    assert!(!run(&app).paused, "in step mode Space never pauses");
+}
+
+#[test]
+fn p_toggles_between_stepping_and_playing() {
+    let mut app = in_lesson();
+    update(
+        &mut app,
+        ev(
+            1000,
+            EventKind::Gate {
+                name: "start".into(),
+            },
+        ),
+    );
+    assert!(run(&app).held);
+    assert_eq!(
+        update(&mut app, press(KeyCode::Char('p'))),
+        vec![Command::SetStepMode(false)]
+    );
+    assert!(!run(&app).step_mode);
+    assert!(!run(&app).held, "playing releases the held gate");
+    assert_eq!(
+        update(&mut app, press(KeyCode::Char('p'))),
+        vec![Command::SetStepMode(true)]
+    );
+    assert!(run(&app).step_mode);
+}
+
+#[test]
+fn p_lifts_a_pause_either_way() {
+    // Playing, paused with Space, back to step mode with p: the pause is lifted.
+    let mut app = in_bare_run();
+    update(&mut app, press(KeyCode::Char(' ')));
+    assert!(run(&app).paused);
+    assert_eq!(
+        update(&mut app, press(KeyCode::Char('p'))),
+        vec![Command::SetStepMode(true), Command::SetPaused(false)]
+    );
+    assert!(!run(&app).paused && run(&app).step_mode);
+    // p again: playing, nothing to lift.
+    assert_eq!(
+        update(&mut app, press(KeyCode::Char('p'))),
+        vec![Command::SetStepMode(false)]
+    );
+    assert!(!run(&app).paused && !run(&app).step_mode);
+}
+
+#[test]
+fn space_while_playing_pauses_and_resumes() {
+    let mut app = in_bare_run();
+    assert!(!run(&app).step_mode);
+    assert_eq!(
+        update(&mut app, press(KeyCode::Char(' '))),
+        vec![Command::SetPaused(true)]
+    );
+    assert!(run(&app).paused);
+    assert_eq!(
+        update(&mut app, press(KeyCode::Right)),
+        vec![Command::SetPaused(false)]
+    );
+    assert!(!run(&app).paused);
+}
+
+/// Playing, paused with Space, then `p` back to step mode: the run stays paused, and
+/// in step mode Space only grants permits, so nothing the status bar offers resumes
+/// it (the gate is passed, then `wait_while_paused` blocks). Only `p` twice does.
+#[test]
+
+fn entering_step_mode_while_paused_does_not_leave_the_run_stuck() {
+    let mut app = in_bare_run();
+    update(&mut app, press(KeyCode::Char(' '))); // pause
+    update(&mut app, press(KeyCode::Char('p'))); // step mode
+    let cmds = update(&mut app, press(KeyCode::Char(' ')));
+    assert!(
+        !run(&app).paused || cmds.contains(&Command::SetPaused(false)),
+        "after Space in step mode the run must not still be paused: {cmds:?}"
+    );
+}
+
+#[test]
+fn space_after_the_end_does_nothing() {
+    let mut app = in_lesson();
+    update(&mut app, Msg::RunEnded);
+    assert!(update(&mut app, press(KeyCode::Char(' '))).is_empty());
+    let mut app = in_bare_run();
+    update(&mut app, Msg::RunEnded);
+    assert!(update(&mut app, press(KeyCode::Char(' '))).is_empty());
+    assert!(!run(&app).paused);
+}
+
+#[test]
+fn speed_doubles_and_halves_within_limits() {
+    let mut app = in_lesson();
+    let mut seen = Vec::new();
+    for _ in 0..8 {
+        seen.extend(update(&mut app, press(KeyCode::Char('+'))));
+    }
+    let want: Vec<Command> = [2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 64.0, 64.0]
+        .into_iter()
+        .map(Command::SetSpeed)
+        .collect();
+    assert_eq!(seen, want);
+    assert_eq!(run(&app).speed, MAX_SPEED);
+
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        seen.extend(update(&mut app, press(KeyCode::Char('-'))));
+    }
+    let want: Vec<Command> = [32.0, 16.0, 8.0, 4.0, 2.0, 1.0, 0.5, 0.25, 0.25, 0.25]
+        .into_iter()
+        .map(Command::SetSpeed)
+        .collect();
+    assert_eq!(seen, want);
+    assert_eq!(run(&app).speed, MIN_SPEED);
+}
+
+#[test]
+fn r_restarts_with_a_fresh_view_and_the_same_speed() {
+    let mut app = in_lesson();
+    update(&mut app, press(KeyCode::Char('+')));
+    update(&mut app, ev_at(500, 1000, spawn(999, "main")));
+    update(
+        &mut app,
+        ev_at(
+            900,
+            1000,
+            EventKind::Gate {
+                name: "first-fork".into(),
+            },
+        ),
+    );
+    update(&mut app, press(KeyCode::Char('p')));
+    update(&mut app, Msg::RunEnded);
+    assert_eq!(run(&app).procs.len(), 1);
+
+    let cmds = update(&mut app, press(KeyCode::Char('r')));
+    assert_eq!(
+        cmds,
+        vec![Command::StartRun {
+            scenario: fanout(),
+            params: app.lessons[0].params.clone(),
+            speed: 2.0,
+            step_mode: true,
+        }]
+    );
+    let fresh = run(&app);
+    assert!(fresh.procs.is_empty());
+    assert!(fresh.log.is_empty());
+    assert_eq!(
+        (fresh.gate.as_deref(), fresh.step, fresh.gate_pid),
+        (None, None, None)
+    );
+    assert!(fresh.step_mode, "a lesson restarts in step mode");
+    assert!(!fresh.ended && !fresh.held && !fresh.paused);
+    assert_eq!(fresh.now_us, 0);
+    assert_eq!(fresh.lesson, Some(0));
+    assert_eq!(app.screen, Screen::Run);
+}
+
+#[test]
+fn r_in_a_bare_run_restarts_playing() {
+    let mut app = in_bare_run();
+    let cmds = update(&mut app, press(KeyCode::Char('r')));
+    assert!(matches!(
+        &cmds[..],
+        [Command::StartRun { step_mode: false, speed, .. }] if *speed == 1.0
+    ));
+    assert_eq!(run(&app).lesson, None);
+}
+
+#[test]
+fn esc_leaves_the_run_for_the_menu() {
+    let mut app = in_lesson();
+    assert_eq!(
+        update(&mut app, press(KeyCode::Esc)),
+        vec![Command::StopRun]
+    );
+    assert_eq!(app.screen, Screen::Menu);
+    assert!(app.run.is_none());
+    assert!(!app.quit);
+    // and the menu works again
+    assert!(matches!(
+        &update(&mut app, press(KeyCode::Enter))[..],
+        [Command::StartRun { .. }]
+    ));
+}
+
+#[test]
+fn esc_quits_a_direct_run() {
+    let mut app = in_lesson();
+    app.direct = true;
+    assert_eq!(
+        update(&mut app, press(KeyCode::Left)),
+        vec![Command::StopRun, Command::Quit]
+    );
+    assert!(app.quit);
+}
+
+#[test]
+fn q_quits_from_menu_run_and_help() {
+    for setup in [lesson_app as fn() -> App, in_lesson, in_bare_run] {
+        let mut app = setup();
+        assert_eq!(
+            update(&mut app, press(KeyCode::Char('q'))),
+            vec![Command::StopRun, Command::Quit]
+        );
+        assert!(app.quit);
+    }
+    let mut app = in_lesson();
+    update(&mut app, press(KeyCode::Char('?')));
+    assert_eq!(
+        update(&mut app, press(KeyCode::Char('q'))),
+        vec![Command::StopRun, Command::Quit]
+    );
+    assert!(app.quit, "q works with the help open");
+}
+
+#[test]
+fn run_selection_clamps_to_the_process_rows() {
+    let mut app = in_lesson();
+    update(&mut app, press(KeyCode::Down));
+    assert_eq!(run(&app).selected, 0, "no rows: stays at 0");
+    update(&mut app, ev(1000, spawn(999, "main")));
+    update(&mut app, ev(1001, spawn(1000, "child 0")));
+    for _ in 0..5 {
+        update(&mut app, press(KeyCode::Char('j')));
+    }
+    assert_eq!(run(&app).selected, 1);
+    for _ in 0..5 {
+        update(&mut app, press(KeyCode::Char('k')));
+    }
+    assert_eq!(run(&app).selected, 0);
+}

@@ -1,0 +1,447 @@
+//! End to end in a real pseudo-terminal: the menu, a lesson held at its steps, quitting
+//! with q, Esc, Ctrl-C, SIGTERM and SIGHUP, a terminal too small to draw in (and then
+//! grown), and a run played to its summary and restarted. Each test checks that the
+//! alternate screen is left, the cursor shown, raw mode undone, and that no process of
+//! the run is left. Text is looked for on a modelled screen (`common::Screen`) or in the
+//! output with escape codes stripped, since ratatui redraws only the cells that changed.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::*;
+use nix::sys::termios::{LocalFlags, tcgetattr};
+use portable_pty::{CommandBuilder, ExitStatus, MasterPty, PtySize, SlavePty, native_pty_system};
+
+const ENTER_ALT: &[u8] = b"\x1b[?1049h";
+const LEAVE_ALT: &[u8] = b"\x1b[?1049l";
+const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
+const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
+const WAIT: Duration = Duration::from_secs(10);
+
+/// proclab running on the slave side of a PTY, its output gathered on a thread.
+struct Pty {
+    name: String,
+    tag: String,
+    size: (u16, u16),
+    master: Box<dyn MasterPty + Send>,
+    /// Kept open so the terminal (and its termios) outlives proclab until we checked it.
+    slave: Option<Box<dyn SlavePty + Send>>,
+    /// Kept until the end: portable-pty's writer sends "\n^D" when dropped.
+    writer: Option<Box<dyn Write + Send>>,
+    child: Option<Box<dyn portable_pty::Child + Send + Sync>>,
+    pid: i32,
+    out: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Pty {
+    fn spawn(name: &str, args: &[&str], cols: u16, rows: u16) -> Pty {
+        let tag = unique_tag(name);
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut cmd = CommandBuilder::new(bin());
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env_remove("LC_ALL");
+        cmd.env_remove("LC_MESSAGES");
+        cmd.env(TAG_VAR, &tag);
+        let child = pair
+            .slave
+            .spawn_command(cmd)
+            .expect("spawning proclab in the PTY");
+        let pid = child.process_id().expect("proclab's PID") as i32;
+        let mut reader = pair.master.try_clone_reader().expect("PTY reader");
+        let writer = pair.master.take_writer().expect("PTY writer");
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let sink = out.clone();
+        thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            loop {
+                match reader.read(&mut chunk) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => sink.lock().unwrap().extend_from_slice(&chunk[..n]),
+                }
+            }
+        });
+        Pty {
+            name: name.to_string(),
+            tag,
+            size: (cols, rows),
+            master: pair.master,
+            slave: Some(pair.slave),
+            writer: Some(writer),
+            child: Some(child),
+            pid,
+            out,
+        }
+    }
+
+    fn output(&self) -> Vec<u8> {
+        self.out.lock().unwrap().clone()
+    }
+
+    fn len(&self) -> usize {
+        self.out.lock().unwrap().len()
+    }
+
+    fn screen(&self) -> Screen {
+        Screen::replay(self.size.0, self.size.1, &self.output())
+    }
+
+    fn send(&mut self, keys: &str) {
+        let w = self.writer.as_mut().expect("writer");
+        w.write_all(keys.as_bytes()).expect("writing to the PTY");
+        w.flush().expect("flushing the PTY");
+    }
+
+    fn resize(&mut self, cols: u16, rows: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resizing the PTY");
+        self.size = (cols, rows);
+    }
+
+    /// Waits until every needle is visible: on the modelled screen, or in the text
+    /// proclab drew since byte `since` (escape codes stripped).
+    fn wait_for(&self, needles: &[&str], since: usize) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let raw = self.output();
+            let screen = Screen::replay(self.size.0, self.size.1, &raw);
+            let fresh = strip_ansi(&raw[since.min(raw.len())..]);
+            if needles.iter().all(|n| screen.contains(n))
+                || needles.iter().all(|n| fresh.contains(n))
+            {
+                return;
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "[{}] {needles:?} not shown within {WAIT:?}. Screen:\n{}\n--- text since byte {since}:\n{}",
+                    self.name,
+                    screen.text(),
+                    tail(&fresh, 3000)
+                );
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// ICANON and ECHO of the terminal proclab runs in (tcgetattr on the master
+    /// reports the slave side's settings).
+    fn cooked_flags(&self) -> (bool, bool) {
+        let fd = self.master.as_raw_fd().expect("master fd");
+        // SAFETY: the master stays open for as long as `self` lives.
+        let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+        let t = tcgetattr(fd).expect("tcgetattr on the PTY");
+        (
+            t.local_flags.contains(LocalFlags::ICANON),
+            t.local_flags.contains(LocalFlags::ECHO),
+        )
+    }
+
+    /// Waits for proclab to exit; panics (killing it) after `timeout`.
+    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let child = self.child.as_mut().expect("still running");
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                self.child = None;
+                return status;
+            }
+            if Instant::now() >= deadline {
+                let screen = self.screen().text();
+                panic!(
+                    "[{}] proclab did not exit within {timeout:?}. Screen:\n{screen}",
+                    self.name
+                );
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid), signal)
+            .expect("signalling proclab");
+    }
+
+    /// After the exit: the alternate screen was entered and then left, raw mode was
+    /// undone, nothing panicked, and no process of the run is left.
+    fn assert_clean_exit(&self) {
+        // The last bytes may still be in flight from the PTY: give the reader a moment.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut raw = self.output();
+        while find_bytes(&raw, LEAVE_ALT, 0).is_none() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+            raw = self.output();
+        }
+        let entered = find_bytes(&raw, ENTER_ALT, 0)
+            .unwrap_or_else(|| panic!("[{}] the alternate screen was never entered", self.name));
+        let left_at = find_bytes(&raw, LEAVE_ALT, entered + ENTER_ALT.len());
+        assert!(
+            left_at.is_some(),
+            "[{}] the alternate screen was not left after entering it",
+            self.name
+        );
+        let left_at = left_at.unwrap();
+        assert!(
+            find_bytes(&raw, ENTER_ALT, left_at).is_none(),
+            "[{}] the alternate screen was entered again after leaving it",
+            self.name
+        );
+        let last_hide = raw
+            .windows(HIDE_CURSOR.len())
+            .rposition(|w| w == HIDE_CURSOR);
+        let last_show = raw
+            .windows(SHOW_CURSOR.len())
+            .rposition(|w| w == SHOW_CURSOR);
+        assert!(
+            last_show > last_hide,
+            "[{}] the cursor was left hidden",
+            self.name
+        );
+        let (icanon, echo) = self.cooked_flags();
+        assert!(
+            icanon && echo,
+            "[{}] raw mode left on: ICANON {icanon}, ECHO {echo}",
+            self.name
+        );
+        let text = strip_ansi(&raw);
+        assert!(
+            !text.contains("panicked"),
+            "[{}] proclab panicked:\n{}",
+            self.name,
+            tail(&text, 3000)
+        );
+        assert_no_tagged_left(&self.tag);
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.writer.take();
+        self.slave.take();
+    }
+}
+
+fn tail(s: &str, max_chars: usize) -> String {
+    let n = s.chars().count();
+    s.chars().skip(n.saturating_sub(max_chars)).collect()
+}
+
+fn assert_raw_mode(pty: &Pty) {
+    let (icanon, echo) = pty.cooked_flags();
+    assert!(
+        !icanon && !echo,
+        "[{}] the screens must run in raw mode: ICANON {icanon}, ECHO {echo}",
+        pty.name
+    );
+}
+
+#[test]
+fn menu_open_lesson_step_and_quit() {
+    let mut pty = Pty::spawn("pty_menu", &[], 120, 40);
+    pty.wait_for(&["Lessons"], 0);
+    assert_raw_mode(&pty);
+    assert_eq!(
+        wait_for_tagged(&pty.tag, 1, WAIT),
+        1,
+        "only the front end runs in the menu"
+    );
+
+    let mark = pty.len();
+    pty.send("\r");
+    pty.wait_for(&["Processes", "AT STEP 'start'"], mark);
+    // The run is held at its first gate: front end + runner.
+    let alive = wait_for_tagged(&pty.tag, 2, WAIT);
+    assert!(
+        alive >= 2,
+        "the lesson's runner should be alive, saw {alive} tagged processes"
+    );
+
+    let mark = pty.len();
+    pty.send(" ");
+    pty.wait_for(&["AT STEP 'first-fork'"], mark);
+    pty.wait_for(&["child 0"], mark);
+    let alive = wait_for_tagged(&pty.tag, 3, Duration::from_secs(1));
+    assert!(
+        alive >= 3,
+        "main's first child should be alive, saw {alive} tagged processes"
+    );
+
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
+/// Space a few times into a lesson (main forking, children alive), then `signal` to
+/// proclab itself: it must quit like q, restore the terminal and stop every process.
+fn quit_signal_during_a_lesson(name: &str, signal: nix::sys::signal::Signal) {
+    let mut pty = Pty::spawn(name, &["lesson", "fork-fanout"], 120, 40);
+    pty.wait_for(&["Processes", "AT STEP 'start'"], 0);
+    let mark = pty.len();
+    pty.send(" ");
+    pty.wait_for(&["AT STEP 'first-fork'"], mark);
+    // Two more: run on from first-fork (forking every 0.4 s) with a permit to spare.
+    pty.send(" ");
+    pty.send(" ");
+    let alive = wait_for_tagged(&pty.tag, 4, WAIT);
+    assert!(
+        alive >= 4,
+        "front end, main and two children should be alive, saw {alive}"
+    );
+    assert_raw_mode(&pty);
+
+    pty.signal(signal);
+    let status = pty.wait_exit(WAIT);
+    assert!(
+        status.signal().is_none(),
+        "{signal} must be handled, not fatal: {status:?}"
+    );
+    assert!(status.success(), "{signal} quits like q: {status:?}");
+    pty.assert_clean_exit();
+}
+
+#[test]
+fn sigterm_during_a_lesson_restores_the_terminal_and_stops_the_run() {
+    quit_signal_during_a_lesson("pty_sigterm", nix::sys::signal::Signal::SIGTERM);
+}
+
+#[test]
+fn sighup_during_a_lesson_restores_the_terminal_and_stops_the_run() {
+    quit_signal_during_a_lesson("pty_sighup", nix::sys::signal::Signal::SIGHUP);
+}
+
+#[test]
+fn ctrl_c_key_in_a_lesson_quits_cleanly() {
+    // In raw mode Ctrl-C is a key, not SIGINT: the keymap must turn it into quit.
+    let mut pty = Pty::spawn("pty_ctrl_c", &["lesson", "fork-fanout"], 120, 40);
+    pty.wait_for(&["AT STEP 'start'"], 0);
+    let mark = pty.len();
+    pty.send(" ");
+    pty.wait_for(&["AT STEP 'first-fork'"], mark);
+    let alive = wait_for_tagged(&pty.tag, 3, WAIT);
+    assert!(
+        alive >= 3,
+        "front end, main and child 0 should be alive, saw {alive}"
+    );
+    pty.send("\x03");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "Ctrl-C must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
+/// main's PID as the process tree shows it ("│29892   29888   main   …").
+fn main_pid_on_screen(screen: &Screen) -> Option<i32> {
+    screen.text().lines().find_map(|line| {
+        let mut words = line.trim_start_matches(['│', ' ']).split_whitespace();
+        let pid = words.next()?.parse().ok()?;
+        let _ppid: i32 = words.next()?.parse().ok()?;
+        (words.next()? == "main").then_some(pid)
+    })
+}
+
+#[test]
+fn run_screen_plays_to_the_summary_and_restarts_with_new_processes() {
+    let args = ["run", "fork-fanout", "--set", "children=3", "--speed", "4"];
+    let mut pty = Pty::spawn("pty_restart", &args, 120, 40);
+    pty.wait_for(&["DONE · 4 processes · 0 leaked"], 0);
+    let first_main = main_pid_on_screen(&pty.screen()).expect("main's row in the tree");
+    // The run is over and cleaned up: only the front end is left.
+    let left = wait_until_tagged_at_most(&pty.tag, 1);
+    assert_eq!(left, 1, "only the front end may outlive a finished run");
+
+    let mark = pty.len();
+    pty.send("r");
+    pty.wait_for(&["PLAYING"], mark);
+    pty.wait_for(&["DONE · 4 processes · 0 leaked"], pty.len());
+    let second_main = main_pid_on_screen(&pty.screen()).expect("main's row after the restart");
+    assert_ne!(first_main, second_main, "a restart runs new processes");
+
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
+/// Polls (up to ~1 s) until at most `n` tagged processes are alive; returns the count.
+fn wait_until_tagged_at_most(tag: &str, n: usize) -> usize {
+    let deadline = Instant::now() + GONE_WITHIN;
+    loop {
+        let count = tagged_pids(tag).len();
+        if count <= n || Instant::now() >= deadline {
+            return count;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn too_small_terminal_says_so_and_q_still_quits() {
+    let mut pty = Pty::spawn("pty_too_small", &["lesson", "fork-fanout"], 70, 20);
+    pty.wait_for(&["Terminal too small"], 0);
+    pty.wait_for(&["70×20", "80×24"], 0);
+    assert!(
+        !pty.screen().contains("Processes"),
+        "nothing else may be drawn when too small"
+    );
+    // The lesson's run started anyway, held at its first step: q must stop it too.
+    let alive = wait_for_tagged(&pty.tag, 2, WAIT);
+    assert!(
+        alive >= 2,
+        "the lesson's runner should be alive, saw {alive}"
+    );
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
+#[test]
+fn growing_a_too_small_terminal_draws_the_lesson() {
+    let mut pty = Pty::spawn("pty_resize", &["lesson", "fork-fanout"], 70, 20);
+    pty.wait_for(&["Terminal too small"], 0);
+    let mark = pty.len();
+    pty.resize(120, 40);
+    pty.wait_for(&["Processes", "AT STEP 'start'"], mark);
+    assert!(
+        !pty.screen().contains("Terminal too small"),
+        "the warning must go once the terminal is big enough"
+    );
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
+#[test]
+fn esc_in_the_menu_quits() {
+    let mut pty = Pty::spawn("pty_esc", &[], 120, 40);
+    pty.wait_for(&["Lessons"], 0);
+    pty.send("\x1b");
+    let status = pty.wait_exit(WAIT);
+    assert!(
+        status.success(),
+        "Esc in the menu must quit cleanly, got {status:?}"
+    );
+    pty.assert_clean_exit();
+}
