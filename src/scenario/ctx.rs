@@ -103,6 +103,16 @@ impl Ctx {
     /// Forks a child labelled `label`. The child arms PDEATHSIG, checks that its parent
     /// did not die in between, and announces itself with a `spawn` event.
     pub fn fork(&mut self, label: &str) -> Result<Forked, ForkRefused> {
+        self.fork_with(label, true)
+    }
+
+    /// Like `fork`, but a child that must outlive its parent (the orphan lesson) skips
+    /// PDEATHSIG here and arms it itself once adopted (`arm_after_adoption`).
+    pub fn fork_with(
+        &mut self,
+        label: &str,
+        parent_death_signal: bool,
+    ) -> Result<Forked, ForkRefused> {
         if !self.control.reserve_process() {
             let why = format!(
                 "process cap of {} live processes reached",
@@ -123,7 +133,9 @@ impl Ctx {
                 Ok(Forked::Parent(child))
             }
             Ok(ForkResult::Child) => {
-                arm_parent_death_signal(parent);
+                if parent_death_signal {
+                    arm_parent_death_signal(parent);
+                }
                 self.children.clear();
                 self.label = label.to_string();
                 self.emit(EventKind::Spawn {
@@ -166,6 +178,49 @@ impl Ctx {
         Some(self.reaped(pid, status))
     }
 
+    /// `os.waitpid(pid, os.WNOHANG)`: `None` while the child runs (Python's
+    /// `is_alive()` is this call), its outcome once it ended (and then it is reaped).
+    pub fn poll_child(&mut self, pid: Pid) -> Option<WaitOutcome> {
+        let mut status = 0;
+        // SAFETY: plain syscall; `status` outlives it.
+        let r = unsafe { libc::waitpid(pid.as_raw(), &mut status, libc::WNOHANG) };
+        if r != pid.as_raw() {
+            return None;
+        }
+        self.children.retain(|c| *c != pid);
+        Some(self.reaped(pid, status))
+    }
+
+    /// `os.wait()`: any child, adopted orphans included; `None` when there is none.
+    pub fn wait_any(&mut self) -> Option<(Pid, WaitOutcome)> {
+        loop {
+            let mut status = 0;
+            // SAFETY: plain syscall; `status` outlives it.
+            let r = unsafe { libc::waitpid(-1, &mut status, 0) };
+            if r > 0 {
+                let pid = Pid::from_raw(r);
+                self.children.retain(|c| *c != pid);
+                return Some((pid, self.reaped(pid, status)));
+            }
+            if nix::errno::Errno::last() != nix::errno::Errno::EINTR {
+                return None;
+            }
+        }
+    }
+
+    /// `os.kill(pid, sig)` on one of this process's own unreaped children (its PID
+    /// cannot have been reused), announced with `send_signal` first.
+    pub fn kill_child(&self, pid: Pid, signal: nix::sys::signal::Signal) -> bool {
+        if !self.children.contains(&pid) {
+            return false;
+        }
+        self.emit(EventKind::SendSignal {
+            target: pid.as_raw(),
+            signal: signal.as_str().to_string(),
+        });
+        nix::sys::signal::kill(pid, signal).is_ok()
+    }
+
     /// Waits for every child of this process, in the order they were forked.
     pub fn wait_all(&mut self) {
         while let Some(&first) = self.children.first() {
@@ -200,6 +255,11 @@ impl Ctx {
         // SAFETY: `_exit` ends the process at once; nothing after it runs.
         unsafe { libc::_exit(code) }
     }
+}
+
+/// For a child forked without PDEATHSIG, once its new parent is known: arm it now.
+pub fn arm_after_adoption() {
+    arm_parent_death_signal(getppid());
 }
 
 /// PR_SET_PDEATHSIG(SIGKILL), then the getppid check that closes the race where the

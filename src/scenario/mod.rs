@@ -3,9 +3,14 @@
 //! how many processes it can have alive at once, checked against the cap before any
 //! fork).
 
+pub mod crash;
 pub mod ctx;
 pub mod fork_fanout;
+pub mod isolation;
+pub mod orphan;
 pub mod params;
+pub mod signals;
+pub mod zombie;
 
 use params::{ParamError, Params};
 
@@ -20,7 +25,15 @@ pub struct Scenario {
     pub run: fn(&mut ctx::Ctx, &Params),
 }
 
-pub const ALL: &[Scenario] = &[fork_fanout::SCENARIO];
+/// In course order.
+pub const ALL: &[Scenario] = &[
+    fork_fanout::SCENARIO,
+    zombie::SCENARIO,
+    signals::SCENARIO,
+    orphan::SCENARIO,
+    isolation::SCENARIO,
+    crash::SCENARIO,
+];
 
 pub fn find(id: &str) -> Option<&'static Scenario> {
     ALL.iter().find(|s| s.id == id)

@@ -1,6 +1,7 @@
 //! Scenario parameters: typed specs, values parsed from `--set key=value` or from a
 //! lesson's `[params]`, and errors that list what the scenario accepts.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -24,7 +25,8 @@ pub struct ParamSpec {
 pub enum ParamValue {
     Int(i64),
     Bool(bool),
-    Name(String),
+    /// One of a `Choice`'s names (borrowed from the spec, so defaults can be const).
+    Name(Cow<'static, str>),
     IntList(Vec<i64>),
 }
 
@@ -177,7 +179,7 @@ pub fn parse_text(
         ParamKind::Choice(choices) => choices
             .iter()
             .find(|c| c.eq_ignore_ascii_case(text))
-            .map(|c| ParamValue::Name(c.to_string())),
+            .map(|c| ParamValue::Name(Cow::Borrowed(*c))),
         ParamKind::IntList => text
             .split(',')
             .map(|p| {

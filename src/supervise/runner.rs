@@ -64,7 +64,7 @@ pub fn main(args: RunnerArgs) -> i32 {
     if !control.reserve_process() {
         return 2;
     }
-    install_child_panic_hook();
+    install_child_panic_hook(control.start_ns());
     let mut ctx = Ctx::new(control, "main");
     ctx.emit(EventKind::Spawn {
         ppid: getppid().as_raw(),
@@ -92,17 +92,28 @@ pub fn main(args: RunnerArgs) -> i32 {
 
 /// A panic in a forked child ends that child like an uncaught Python exception: a
 /// message and exit code 1, never unwinding into the parent's code.
-fn install_child_panic_hook() {
+fn install_child_panic_hook(start_ns: u64) {
     let runner = getpid();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if getpid() != runner {
-            let text = format!("Traceback: {info}");
-            crate::trace::writer::write_line(&crate::trace::event::Event {
-                t_us: 0,
-                pid: getpid().as_raw(),
-                kind: EventKind::Print { text },
-            });
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "error".into());
+            let place = info
+                .location()
+                .map(|l| format!(", at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            for text in [format!("Traceback (most recent call last){place}"), message] {
+                crate::trace::writer::write_line(&crate::trace::event::Event {
+                    t_us: crate::supervise::control::monotonic_ns().saturating_sub(start_ns) / 1000,
+                    pid: getpid().as_raw(),
+                    kind: EventKind::Print { text },
+                });
+            }
             // SAFETY: ends the child at once, as `os._exit(1)` would.
             unsafe { libc::_exit(1) }
         }
