@@ -30,6 +30,8 @@ fn wire_lines(n: i32) -> Vec<String> {
                 state: "S".into(),
                 reason: "sleeping (time.sleep)".into(),
                 cpu: Some(0.0),
+                ignored: Vec::new(),
+                caught: Vec::new(),
             },
             EventKind::Exit { code: 0 },
         ];

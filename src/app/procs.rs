@@ -14,6 +14,10 @@ pub struct ProcRow {
     pub state: Option<char>,
     pub reason: String,
     pub cpu: f32,
+    /// Signals it ignores and signals it has a handler for, as the observer last read
+    /// them from /proc/PID/status (kept on the ghost row: the last known dispositions).
+    pub ignored: Vec<String>,
+    pub caught: Vec<String>,
     /// Self-reported exit code (`exit` event).
     pub exit_code: Option<i32>,
     /// The raw status and its meaning once the parent reaped it.
@@ -48,6 +52,8 @@ impl ProcTable {
             state: None,
             reason: String::new(),
             cpu: 0.0,
+            ignored: Vec::new(),
+            caught: Vec::new(),
             exit_code: None,
             reaped: None,
         };

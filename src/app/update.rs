@@ -178,11 +178,19 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
             run.procs.spawn(e.pid, *ppid, label);
             LogClass::Lifecycle
         }
-        EventKind::State { state, reason, cpu } => {
+        EventKind::State {
+            state,
+            reason,
+            cpu,
+            ignored,
+            caught,
+        } => {
             if let Some(p) = run.procs.get_mut(e.pid) {
                 p.state = state.chars().next();
                 p.reason = reason.clone();
                 p.cpu = cpu.unwrap_or(0.0);
+                p.ignored = ignored.clone();
+                p.caught = caught.clone();
             }
             return; // drawn in the tree, too frequent for the log
         }

@@ -1,5 +1,6 @@
 //! The observer thread: samples only the run's own PIDs every `INTERVAL`, and emits a
-//! `state` event when a process's state, reason or CPU share visibly changed.
+//! `state` event when a process's state, reason, CPU share or signal dispositions
+//! (which signals it ignores or catches) visibly changed.
 
 pub mod procfs;
 
@@ -27,6 +28,7 @@ struct Seen {
     state: char,
     reason: String,
     cpu: f32,
+    signals: procfs::SigMasks,
 }
 
 /// Runs until `stop` is signalled or `emit` returns false (nobody listens).
@@ -104,6 +106,11 @@ fn sample(
             state: stat.state,
             reason: procfs::reason(stat.state, &wchan),
             cpu,
+            // An unreadable status keeps the last known masks rather than inventing
+            // "ignores nothing".
+            signals: procfs::read_sig_masks(pid)
+                .or_else(|| seen.as_ref().map(|s| s.signals))
+                .unwrap_or_default(),
         };
         let changed = match seen {
             None => true,
@@ -111,6 +118,7 @@ fn sample(
                 old.state != now.state
                     || old.reason != now.reason
                     || (old.cpu - now.cpu).abs() >= 10.0
+                    || old.signals != now.signals
             }
         };
         if changed {
@@ -121,6 +129,8 @@ fn sample(
                     state: now.state.to_string(),
                     reason: now.reason.clone(),
                     cpu: Some((now.cpu * 10.0).round() / 10.0),
+                    ignored: procfs::signal_names(now.signals.ignored),
+                    caught: procfs::signal_names(now.signals.caught),
                 },
             };
             if !emit(event) {

@@ -1,5 +1,6 @@
 //! What only the kernel knows about a process, read from /proc: its state letter, when
-//! it started (to notice a recycled PID), and why it sleeps (`wchan`).
+//! it started (to notice a recycled PID), why it sleeps (`wchan`), and which signals
+//! it ignores or catches (`SigIgn`, `SigCgt` in `status`).
 
 /// The fields of /proc/PID/stat that the observer uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,47 @@ pub fn read_wchan(pid: i32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/wchan"))
         .map(|s| s.trim().to_string())
         .unwrap_or_default()
+}
+
+/// The signal masks of /proc/PID/status: bit n-1 set means signal n.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SigMasks {
+    /// `SigIgn`: signals whose disposition is SIG_IGN.
+    pub ignored: u64,
+    /// `SigCgt`: signals with a handler installed.
+    pub caught: u64,
+}
+
+pub fn read_sig_masks(pid: i32) -> Option<SigMasks> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    parse_sig_masks(&text)
+}
+
+/// Finds `SigIgn:` and `SigCgt:` (16 hex digits each) in a status file.
+pub fn parse_sig_masks(status: &str) -> Option<SigMasks> {
+    let mask = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+    };
+    Some(SigMasks {
+        ignored: mask("SigIgn:")?,
+        caught: mask("SigCgt:")?,
+    })
+}
+
+/// The signals set in a mask, in number order: `SIGPIPE` for 13; signals without a
+/// name of their own (32 and up: the real-time range) as `SIGRT<n>`, n the number.
+pub fn signal_names(mask: u64) -> Vec<String> {
+    (1..=64)
+        .filter(|n| mask & (1u64 << (n - 1)) != 0)
+        .map(|n| {
+            nix::sys::signal::Signal::try_from(n)
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|_| format!("SIGRT{n}"))
+        })
+        .collect()
 }
 
 /// The state letter as a word.
@@ -118,5 +160,33 @@ mod tests {
         let me = std::process::id() as i32;
         let s = read_stat(me).unwrap();
         assert!(s.start_ticks > 0);
+        // Every Rust program ignores SIGPIPE (the runtime sets it before main).
+        let masks = read_sig_masks(me).unwrap();
+        assert!(signal_names(masks.ignored).contains(&"SIGPIPE".to_string()));
+    }
+
+    #[test]
+    fn sig_masks_from_status() {
+        let status = "Name:\tpython3\nState:\tS (sleeping)\nSigQ:\t0/63448\n\
+                      SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n\
+                      SigBlk:\t0000000000000000\nSigIgn:\t0000000001001000\n\
+                      SigCgt:\t0000000180000002\nCapInh:\t0000000000000000\n";
+        let m = parse_sig_masks(status).unwrap();
+        assert_eq!(m.ignored, 0x0100_1000);
+        assert_eq!(m.caught, 0x1_8000_0002);
+        // CPython: ignores SIGPIPE (13) and SIGXFSZ (25), catches SIGINT (2).
+        assert_eq!(signal_names(m.ignored), ["SIGPIPE", "SIGXFSZ"]);
+        assert_eq!(signal_names(m.caught), ["SIGINT", "SIGRT32", "SIGRT33"]);
+        assert!(parse_sig_masks("State:\tS\n").is_none());
+    }
+
+    #[test]
+    fn signal_mask_bits() {
+        assert!(signal_names(0).is_empty());
+        assert_eq!(signal_names(1), ["SIGHUP"]);
+        assert_eq!(signal_names(1 << 8), ["SIGKILL"]);
+        assert_eq!(signal_names((1 << 14) | (1 << 17)), ["SIGTERM", "SIGCONT"]);
+        assert_eq!(signal_names(1 << 33), ["SIGRT34"]);
+        assert_eq!(signal_names(1 << 63), ["SIGRT64"]);
     }
 }

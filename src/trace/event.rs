@@ -29,12 +29,19 @@ pub enum EventKind {
     Exit {
         code: i32,
     },
-    /// From the observer: the kernel's state letter and why the process waits.
+    /// From the observer: the kernel's state letter and why the process waits; also
+    /// sent when the process's signal dispositions change.
     State {
         state: String,
         reason: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cpu: Option<f32>,
+        /// Signals the process ignores (`SigIgn` in /proc/PID/status), e.g. `SIGPIPE`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        ignored: Vec<String>,
+        /// Signals the process has a handler for (`SigCgt`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        caught: Vec<String>,
     },
     /// A parent collected a child's status with `waitpid`.
     Reap {
@@ -173,6 +180,34 @@ mod tests {
         let back: Event = serde_json::from_str(&line).unwrap();
         assert_eq!(back, e);
         assert_eq!(back.kind.name(), "spawn");
+    }
+
+    #[test]
+    fn state_dispositions_are_optional_on_the_wire() {
+        let old = r#"{"t_us":1,"pid":7,"kind":"state","state":"S","reason":"x"}"#;
+        let e: Event = serde_json::from_str(old).unwrap();
+        let EventKind::State {
+            ignored, caught, ..
+        } = &e.kind
+        else {
+            panic!("{e:?}")
+        };
+        assert!(ignored.is_empty() && caught.is_empty());
+        assert_eq!(serde_json::to_string(&e).unwrap(), old);
+        let with = Event {
+            kind: EventKind::State {
+                state: "S".into(),
+                reason: "x".into(),
+                cpu: None,
+                ignored: vec!["SIGPIPE".into()],
+                caught: vec!["SIGTERM".into()],
+            },
+            ..e
+        };
+        assert_eq!(
+            serde_json::to_string(&with).unwrap(),
+            r#"{"t_us":1,"pid":7,"kind":"state","state":"S","reason":"x","ignored":["SIGPIPE"],"caught":["SIGTERM"]}"#
+        );
     }
 
     #[test]

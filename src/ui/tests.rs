@@ -69,6 +69,8 @@ fn state(letter: char, wchan: &str) -> EventKind {
         state: letter.to_string(),
         reason: crate::observe::procfs::reason(letter, wchan),
         cpu: None,
+        ignored: Vec::new(),
+        caught: Vec::new(),
     }
 }
 
@@ -234,6 +236,8 @@ fn bare_scenario_run() {
             state: "R".into(),
             reason: crate::observe::procfs::reason('R', ""),
             cpu: Some(99.0),
+            ignored: Vec::new(),
+            caught: Vec::new(),
         },
     );
     send(

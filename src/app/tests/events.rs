@@ -80,6 +80,8 @@ fn spawn_state_and_exit_fill_the_rows() {
                 state: "R".into(),
                 reason: "on a CPU".into(),
                 cpu: Some(97.0),
+                ignored: Vec::new(),
+                caught: Vec::new(),
             },
         ),
     );
@@ -103,6 +105,28 @@ fn spawn_state_and_exit_fill_the_rows() {
     assert_eq!(child.state, Some('Z'));
     assert!(!child.is_ghost());
     assert_eq!(run(&app).procs.alive(), 2);
+}
+
+#[test]
+fn state_carries_the_signal_dispositions() {
+    let mut app = in_lesson();
+    update(&mut app, ev_at(100, 1000, spawn(999, "main")));
+    let with = |ignored: &[&str], caught: &[&str]| EventKind::State {
+        state: "S".into(),
+        reason: "x".into(),
+        cpu: None,
+        ignored: ignored.iter().map(|s| s.to_string()).collect(),
+        caught: caught.iter().map(|s| s.to_string()).collect(),
+    };
+    update(&mut app, ev_at(200, 1000, with(&["SIGPIPE"], &[])));
+    let p = run(&app).procs.get(1000).unwrap();
+    assert_eq!(
+        (p.ignored.clone(), p.caught.clone()),
+        (vec!["SIGPIPE".to_string()], vec![])
+    );
+    // A handler installed later: the next state event says so.
+    update(&mut app, ev_at(300, 1000, with(&["SIGPIPE"], &["SIGTERM"])));
+    assert_eq!(run(&app).procs.get(1000).unwrap().caught, ["SIGTERM"]);
 }
 
 #[test]

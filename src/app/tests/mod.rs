@@ -120,6 +120,8 @@ pub(super) fn state(letter: &str, reason: &str) -> EventKind {
         state: letter.into(),
         reason: reason.into(),
         cpu: None,
+        ignored: Vec::new(),
+        caught: Vec::new(),
     }
 }
 
