@@ -5,6 +5,7 @@
 pub mod keymap;
 pub mod procs;
 mod update;
+pub mod waitstatus;
 
 use std::collections::VecDeque;
 
@@ -123,6 +124,29 @@ impl RunView {
             selected: 0,
             summary: None,
             ended: false,
+        }
+    }
+}
+
+impl RunView {
+    /// The selected process. `selected` counts lines of the drawn tree (parents before
+    /// their children), not rows in spawn order; this maps one to the other, clamped
+    /// the way the table draws it.
+    pub fn selected_row(&self) -> Option<&procs::ProcRow> {
+        self.selected_index().map(|i| &self.procs.rows()[i])
+    }
+
+    /// The selected process as an index into `procs.rows()`.
+    pub fn selected_index(&self) -> Option<usize> {
+        let lines = self.procs.tree();
+        let last = lines.len().checked_sub(1)?;
+        Some(lines[self.selected.min(last)].row)
+    }
+
+    /// Moves the selection to the tree line that shows `row`.
+    pub fn select_index(&mut self, row: usize) {
+        if let Some(pos) = self.procs.tree().iter().position(|l| l.row == row) {
+            self.selected = pos;
         }
     }
 }

@@ -173,6 +173,11 @@ fn push_log(run: &mut RunView, entry: LogEntry) {
 
 fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event) {
     run.now_us = run.now_us.max(e.t_us);
+    // A spawn or an adoption can move lines of the drawn tree; the selection stays on
+    // the process it was on, not on whatever now occupies its line.
+    let keep = matches!(e.kind, EventKind::Spawn { .. } | EventKind::Reparent { .. })
+        .then(|| run.selected_index())
+        .flatten();
     let class = match &e.kind {
         EventKind::Spawn { ppid, label } => {
             run.procs.spawn(e.pid, *ppid, label);
@@ -241,6 +246,9 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
         EventKind::ForkFailed { .. } => LogClass::Warning,
         _ => LogClass::Lifecycle,
     };
+    if let Some(row) = keep {
+        run.select_index(row);
+    }
     // What a process printed reads best as itself; the colour says it is output.
     let text = match e.kind {
         EventKind::Print { text } => text,

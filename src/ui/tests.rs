@@ -63,14 +63,16 @@ fn spawn(ppid: i32, label: &str) -> EventKind {
     }
 }
 
-/// A state event with the reason the observer would give for this wait channel.
+/// A state event with the reason the observer would give for this wait channel, and
+/// the dispositions every proclab process really has: the Rust runtime ignores SIGPIPE
+/// and catches SIGSEGV and SIGBUS (its stack-overflow guard).
 fn state(letter: char, wchan: &str) -> EventKind {
     EventKind::State {
         state: letter.to_string(),
         reason: crate::observe::procfs::reason(letter, wchan),
         cpu: None,
-        ignored: Vec::new(),
-        caught: Vec::new(),
+        ignored: vec!["SIGPIPE".into()],
+        caught: vec!["SIGBUS".into(), "SIGSEGV".into()],
     }
 }
 
@@ -193,6 +195,33 @@ fn lesson_at_the_minimum_size() {
     );
 }
 
+/// The details under the tree for a child killed by SIGKILL: on the narrowest screen
+/// the raw status ends the first line and its decoding fills the second.
+#[test]
+fn details_of_a_killed_child_80x24() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &fixed);
+    send(
+        &mut app,
+        fixed(30),
+        1000,
+        EventKind::Reap {
+            child: 1002,
+            status: 9,
+            code: None,
+            signal: Some("SIGKILL".into()),
+        },
+    );
+    update(&mut app, Msg::Action(Action::Down));
+    update(&mut app, Msg::Action(Action::Down));
+    assert_eq!(app.run.as_ref().unwrap().selected_row().unwrap().pid, 1002);
+    insta::assert_snapshot!(
+        "details_killed_child_80x24",
+        screen(&app, crate::ui::MIN_WIDTH, crate::ui::MIN_HEIGHT)
+    );
+}
+
 #[test]
 fn help_overlay() {
     let mut app = fanout_app(Lang::En);
@@ -236,8 +265,8 @@ fn bare_scenario_run() {
             state: "R".into(),
             reason: crate::observe::procfs::reason('R', ""),
             cpu: Some(99.0),
-            ignored: Vec::new(),
-            caught: Vec::new(),
+            ignored: vec!["SIGPIPE".into()],
+            caught: vec!["SIGBUS".into(), "SIGSEGV".into()],
         },
     );
     send(

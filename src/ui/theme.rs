@@ -31,6 +31,10 @@ pub fn highlight_line() -> Style {
         .bg(Color::Yellow)
         .add_modifier(Modifier::BOLD)
 }
+/// A decoded wait status: what the learner should read.
+pub fn highlight_status() -> Style {
+    Style::new().fg(Color::LightYellow)
+}
 pub fn warning() -> Style {
     Style::new()
         .fg(Color::LightRed)

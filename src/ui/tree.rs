@@ -1,15 +1,18 @@
 //! The process tree: PID, PPID, label under its parent, state letter and word, why
-//! it waits or how it ended. Reaped processes stay as dimmed ghost rows.
+//! it waits or how it ended. Reaped processes stay as dimmed ghost rows. At the
+//! bottom, two lines on the selected process: who it is, which signals it ignores or
+//! catches, and once reaped its wait status decoded bit by bit.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Row, Table, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use super::theme;
 use crate::app::RunView;
 use crate::app::procs::ProcRow;
+use crate::app::waitstatus;
 use crate::observe::procfs::state_word;
 use crate::trace::event::{WaitOutcome, signal_name};
 
@@ -60,11 +63,92 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     )
     .column_spacing(1)
     .header(Row::new(["PID", "PPID", "PROCESS", "STATE", "WHY / HOW IT ENDED"]).style(theme::dim()))
-    .block(Block::bordered().title(title).border_style(theme::border()))
     .row_highlight_style(theme::selected());
+    let block = Block::bordered().title(title).border_style(theme::border());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    // The details need room for the header and a few rows above them.
+    let details = selected_details(run, inner.width as usize);
+    let height = if inner.height >= 6 {
+        details.len() as u16
+    } else {
+        0
+    };
+    let [table_area, details_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(height)]).areas(inner);
     let selected = (!lines.is_empty()).then(|| run.selected.min(lines.len() - 1));
     let mut state = TableState::default().with_selected(selected);
-    frame.render_stateful_widget(table, area, &mut state);
+    frame.render_stateful_widget(table, table_area, &mut state);
+    frame.render_widget(Paragraph::new(details), details_area);
+}
+
+/// Two lines on the selected process: who and in what state; then the signals it
+/// ignores and catches, or, once reaped, its raw wait status decoded.
+fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
+    let Some(p) = run.selected_row() else {
+        return Vec::new();
+    };
+    let mut first = vec![
+        Span::styled(format!("▸ {}", p.label), theme::title()),
+        Span::raw(format!("  PID {}  PPID {}  ", p.pid, p.ppid)),
+    ];
+    if let Some((status, _)) = p.reaped {
+        let d = waitstatus::decode(status);
+        let fits = |s: &String| s.chars().count() <= width;
+        let whole = format!("  {d}");
+        let second = if fits(&whole) {
+            first.push(Span::styled("gone: reaped", theme::dim()));
+            whole
+        } else {
+            // Narrow: the raw number ends the first line, its meaning fills the second
+            // (with less indent, or none, rather than losing the verdict).
+            first.push(Span::styled(
+                format!("gone: reaped, {}", d.raw),
+                theme::dim(),
+            ));
+            let rest = format!("{} → {}", d.fields, d.verdict);
+            [format!("  → {rest}"), format!("→ {rest}")]
+                .into_iter()
+                .find(fits)
+                .unwrap_or(rest)
+        };
+        return vec![
+            Line::from(first),
+            Line::styled(second, theme::highlight_status()),
+        ];
+    }
+    match p.state {
+        Some(letter) => {
+            first.push(Span::styled(
+                format!("{letter} {}", state_word(letter)),
+                theme::state(letter),
+            ));
+            let held = run.held && run.gate_pid == Some(p.pid);
+            let why = if held {
+                format!("held at step '{}'", run.gate.as_deref().unwrap_or(""))
+            } else {
+                p.reason.clone()
+            };
+            if !why.is_empty() {
+                first.push(Span::raw(format!(" — {why}")));
+            }
+        }
+        None => first.push(Span::raw("… just started")),
+    }
+    let list = |names: &[String]| {
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    };
+    let second = Line::from(vec![
+        Span::styled("  ignores: ", theme::dim()),
+        Span::raw(list(&p.ignored)),
+        Span::styled("  catches: ", theme::dim()),
+        Span::raw(list(&p.caught)),
+    ]);
+    vec![Line::from(first), second]
 }
 
 /// `held`: the gate this process is held at by proclab (its futex wait is ours, not
