@@ -272,6 +272,36 @@ pub fn run_proclab(tag: &str, args: &[&str], timeout: Duration) -> Finished {
     Running::spawn(proclab(tag, args)).finish(timeout)
 }
 
+/// Like `run_proclab`, and also the front end's PID (the parent of the run's `main`).
+pub fn run_proclab_with_pid(tag: &str, args: &[&str], timeout: Duration) -> (i32, Finished) {
+    let running = Running::spawn(proclab(tag, args));
+    let pid = running.pid();
+    (pid, running.finish(timeout))
+}
+
+// ---- the wire -------------------------------------------------------------------------
+
+/// The events of a `--json` run: every line parsed as JSON, and the fields every event
+/// has (`t_us`, `pid`, `kind`) checked.
+pub fn parse_wire(stdout: &str) -> Vec<serde_json::Value> {
+    assert!(
+        stdout.ends_with('\n'),
+        "output must end with a full line:\n{stdout}"
+    );
+    stdout
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let v: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("line {} is not JSON ({e}): {line}", i + 1));
+            assert!(v["t_us"].is_u64(), "line {} has no t_us: {line}", i + 1);
+            assert!(v["pid"].is_i64(), "line {} has no pid: {line}", i + 1);
+            assert!(v["kind"].is_string(), "line {} has no kind: {line}", i + 1);
+            v
+        })
+        .collect()
+}
+
 // ---- terminal output ----------------------------------------------------------------
 
 /// One piece of a terminal byte stream.
