@@ -11,6 +11,7 @@ use ratatui::crossterm::event::{self, Event as TermEvent};
 
 use crate::app::{Action, App, Command, Msg, update};
 use crate::supervise::session::{RunMsg, RunRequest, Session};
+use crate::trace::event::{Event, EventKind};
 use crate::ui;
 
 /// Most run messages applied between two frames, so input stays responsive.
@@ -67,7 +68,7 @@ fn event_loop(
                     }
                     Ok(TermEvent::Resize(..)) => dirty = true,
                     Ok(_) => {}
-                    Err(_) => pending.push(Msg::Action(Action::Quit)),
+                    Err(_) => pending.push(Msg::Action(Action::Interrupt)),
                 },
                 recv(run_rx) -> m => {
                     if let Ok(m) = m {
@@ -75,7 +76,7 @@ fn event_loop(
                         pending.extend(run_rx.try_iter().take(BATCH).map(to_msg));
                     }
                 },
-                recv(quit) -> _ => pending.push(Msg::Action(Action::Quit)),
+                recv(quit) -> _ => pending.push(Msg::Action(Action::Interrupt)),
             }
         }
         for msg in std::mem::take(&mut pending) {
@@ -139,6 +140,26 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
             }
         }
         Command::Quit => {}
+        Command::Signal { pid, signal } => {
+            let Some(s) = session.as_ref() else {
+                feedback.push(Msg::Warning(format!("{signal} not sent: no run")));
+                return;
+            };
+            match s.signal(pid, signal) {
+                // What happened is a real event, like the reap of the runner: the
+                // front end (this PID) sent it. The outcome shows itself through the
+                // observer (state T, …) and the parent's reap.
+                Ok(()) => feedback.push(Msg::Event(Event {
+                    t_us: s.control().now_us(),
+                    pid: std::process::id() as i32,
+                    kind: EventKind::SendSignal {
+                        target: pid,
+                        signal: signal.as_str().to_string(),
+                    },
+                })),
+                Err(e) => feedback.push(Msg::Warning(format!("{signal} not sent: {e:#}"))),
+            }
+        }
         control => {
             let Some(c) = session.as_ref().map(|s| s.control()) else {
                 return;

@@ -12,7 +12,13 @@ pub enum Action {
     Step,
     /// Esc, ← or h: back to the menu (quits at the top level).
     Back,
+    /// q: quit (inside the signal menu it only closes the menu).
     Quit,
+    /// Ctrl-C, Ctrl-Q, a quit signal or lost input: quit from anywhere, at once.
+    Interrupt,
+    /// k: in a run, the signal menu for the selected process; elsewhere (the lesson
+    /// menu, the signal menu) it moves up, as in vi.
+    Signal,
     Help,
     /// p: switch between stepping and playing continuously.
     Play,
@@ -27,10 +33,12 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         return None;
     }
     if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('q')).then_some(Action::Quit);
+        return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('q'))
+            .then_some(Action::Interrupt);
     }
     Some(match key.code {
-        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Up => Action::Up,
+        KeyCode::Char('k') => Action::Signal,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::Enter => Action::Open,
         KeyCode::Char(' ') | KeyCode::Right | KeyCode::Char('l') => Action::Step,
@@ -48,7 +56,11 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
 
 /// The help overlay's table: keys and what they do.
 pub const HELP: &[(&str, &str)] = &[
-    ("↑ ↓  k j", "move in the menu / select a process"),
+    (
+        "↑ ↓  k j",
+        "move in a menu · in a run ↑ ↓ j select a process",
+    ),
+    ("k", "in a run: send a signal… to the selected process"),
     ("Enter", "open the selected lesson"),
     (
         "Space → l",

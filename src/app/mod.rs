@@ -4,10 +4,11 @@
 
 pub mod keymap;
 pub mod procs;
+pub mod signals;
 mod update;
 pub mod waitstatus;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::lesson::{Lang, Lesson};
 use crate::scenario::{Scenario, params::Params};
@@ -50,6 +51,11 @@ pub enum Command {
     SetStepMode(bool),
     SetPaused(bool),
     SetSpeed(f64),
+    /// Send `signal` to `pid`, a live process of the current run (through its pidfd).
+    Signal {
+        pid: i32,
+        signal: nix::sys::signal::Signal,
+    },
     Quit,
 }
 
@@ -97,6 +103,11 @@ pub struct RunView {
     pub selected: usize,
     pub summary: Option<Summary>,
     pub ended: bool,
+    /// The signal menu (`k`), when open.
+    pub signal_menu: Option<signals::SignalMenu>,
+    /// Signals sent (by the learner or the scenario) whose outcome the log will tell
+    /// when the target's next telling state change or its reap arrives.
+    pub signalled: BTreeMap<i32, String>,
 }
 
 impl RunView {
@@ -124,6 +135,8 @@ impl RunView {
             selected: 0,
             summary: None,
             ended: false,
+            signal_menu: None,
+            signalled: BTreeMap::new(),
         }
     }
 }

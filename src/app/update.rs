@@ -2,11 +2,13 @@
 //! `Command`s.
 
 use super::keymap::Action;
+use super::signals;
 use super::{
     App, Command, LOG_KEEP, LogClass, LogEntry, MAX_SPEED, MIN_SPEED, Msg, RunView, Screen, Summary,
 };
 use crate::headless::describe;
-use crate::trace::event::{Event, EventKind, WaitOutcome};
+use crate::observe::procfs::state_word;
+use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     match msg {
@@ -37,6 +39,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Some(run) if !run.ended => {
                 run.ended = true;
                 run.held = false;
+                run.signal_menu = None;
                 vec![Command::StopRun]
             }
             _ => Vec::new(),
@@ -45,15 +48,27 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
 }
 
 fn on_action(app: &mut App, action: Action) -> Vec<Command> {
-    if action == Action::Quit {
+    let quit = || vec![Command::StopRun, Command::Quit];
+    if action == Action::Interrupt || (action == Action::Quit && app.help) {
         app.quit = true;
-        return vec![Command::StopRun, Command::Quit];
+        return quit();
     }
     if app.help {
         if matches!(action, Action::Help | Action::Back | Action::Open) {
             app.help = false;
         }
         return Vec::new();
+    }
+    // The signal menu is modal: q and Esc close it, nothing else reaches the run.
+    if app.screen == Screen::Run
+        && let Some(run) = app.run.as_mut()
+        && run.signal_menu.is_some()
+    {
+        return on_signal_menu(app, action);
+    }
+    if action == Action::Quit {
+        app.quit = true;
+        return quit();
     }
     match action {
         Action::Help => {
@@ -74,7 +89,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
 fn on_menu(app: &mut App, action: Action) -> Vec<Command> {
     let n = app.lessons.len();
     match action {
-        Action::Up => app.menu_selected = app.menu_selected.saturating_sub(1),
+        Action::Up | Action::Signal => app.menu_selected = app.menu_selected.saturating_sub(1),
         Action::Down if n > 0 => app.menu_selected = (app.menu_selected + 1).min(n - 1),
         Action::Open | Action::Step => return app.open_lesson(app.menu_selected),
         Action::Back => {
@@ -146,9 +161,63 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             app.screen = Screen::Menu;
             return vec![Command::StopRun];
         }
-        Action::Open | Action::Quit | Action::Help | Action::Lang => {}
+        Action::Signal => open_signal_menu(run),
+        Action::Open | Action::Quit | Action::Interrupt | Action::Help | Action::Lang => {}
     }
     Vec::new()
+}
+
+/// `k`: the menu for the selected process, or a line in the log saying why not.
+fn open_signal_menu(run: &mut RunView) {
+    let row = run.selected_row();
+    if let Some(why) = signals::refusal(row, run.ended) {
+        let pid = row.map_or(0, |p| p.pid);
+        warn(run, pid, format!("no signal sent: {why}"));
+        return;
+    }
+    run.signal_menu = row.map(signals::SignalMenu::new);
+}
+
+fn on_signal_menu(app: &mut App, action: Action) -> Vec<Command> {
+    let Some(run) = app.run.as_mut() else {
+        return Vec::new();
+    };
+    let Some(menu) = run.signal_menu.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Action::Up | Action::Signal => menu.up(),
+        Action::Down => menu.down(),
+        Action::Back | Action::Quit => run.signal_menu = None,
+        Action::Help => app.help = true,
+        Action::Lang => app.lang = app.lang.other(),
+        Action::Open => {
+            let (pid, signal) = (menu.pid, menu.signal());
+            run.signal_menu = None;
+            // Checked again: the process may have been reaped while the menu was open.
+            let row = run.procs.get(pid);
+            if let Some(why) = signals::refusal(row, run.ended) {
+                warn(run, pid, format!("{signal} not sent: {why}"));
+                return Vec::new();
+            }
+            return vec![Command::Signal { pid, signal }];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn warn(run: &mut RunView, pid: i32, text: String) {
+    let t_us = run.now_us;
+    push_log(
+        run,
+        LogEntry {
+            t_us,
+            pid,
+            text,
+            class: LogClass::Warning,
+        },
+    );
 }
 
 impl App {
@@ -178,6 +247,8 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
     let keep = matches!(e.kind, EventKind::Spawn { .. } | EventKind::Reparent { .. })
         .then(|| run.selected_index())
         .flatten();
+    // A second line some events add: what a signal did, or will do.
+    let mut note = None;
     let class = match &e.kind {
         EventKind::Spawn { ppid, label } => {
             run.procs.spawn(e.pid, *ppid, label);
@@ -190,14 +261,34 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
             ignored,
             caught,
         } => {
+            let mut change = None;
             if let Some(p) = run.procs.get_mut(e.pid) {
-                p.state = state.chars().next();
+                let new = state.chars().next();
+                if new != p.state {
+                    change = Some((p.state, new));
+                }
+                p.state = new;
                 p.reason = reason.clone();
                 p.cpu = cpu.unwrap_or(0.0);
                 p.ignored = ignored.clone();
                 p.caught = caught.clone();
             }
-            return; // drawn in the tree, too frequent for the log
+            // Drawn in the tree and too frequent for the log, except the changes a
+            // signal makes: stopped, resumed, and exited (a zombie).
+            if let Some((old, Some(new))) = change
+                && let Some(text) = state_change(run, e.pid, old, new, reason)
+            {
+                push_log(
+                    run,
+                    LogEntry {
+                        t_us: e.t_us,
+                        pid: e.pid,
+                        text,
+                        class: LogClass::Lifecycle,
+                    },
+                );
+            }
+            return;
         }
         EventKind::Exit { code } => {
             if let Some(p) = run.procs.get_mut(e.pid) {
@@ -212,6 +303,28 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
                 p.reason.clear();
                 p.cpu = 0.0;
             }
+            if run.signal_menu.as_ref().is_some_and(|m| m.pid == *child) {
+                run.signal_menu = None;
+            }
+            if let Some(signal) = run.signalled.remove(child) {
+                let how = match WaitOutcome::from_raw(*status) {
+                    WaitOutcome::Signaled(s) => format!("killed by {}", signal_name(s)),
+                    WaitOutcome::Exited(c) => format!("exited with code {c}"),
+                    WaitOutcome::Other(_) => "ended".to_string(),
+                };
+                note = Some(format!(
+                    "{signal} → {child} {how}, parent reaped status {status}"
+                ));
+            }
+            LogClass::Lifecycle
+        }
+        EventKind::SendSignal { target, signal } => {
+            // A signal that changes nothing leaves an earlier one's outcome to be told.
+            let (said, wait) = signals::on_send(run.procs.get(*target), signal);
+            if wait {
+                run.signalled.insert(*target, signal.clone());
+            }
+            note = said;
             LogClass::Lifecycle
         }
         EventKind::Reparent { ppid, .. } => {
@@ -252,6 +365,10 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
     // What a process printed reads best as itself; the colour says it is output.
     let text = match e.kind {
         EventKind::Print { text } => text,
+        EventKind::SendSignal { target, signal } => match run.procs.get(target) {
+            Some(p) => format!("sends {signal} to {target} ({})", p.label),
+            None => format!("sends {signal} to {target}"),
+        },
         kind => describe(&kind),
     };
     push_log(
@@ -263,4 +380,54 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
             class,
         },
     );
+    if let Some(text) = note {
+        push_log(
+            run,
+            LogEntry {
+                t_us: e.t_us,
+                pid: e.pid,
+                text,
+                class: LogClass::Lifecycle,
+            },
+        );
+    }
+}
+
+/// The log line for a state change worth a line: into or out of stopped (T), and into
+/// zombie (Z). Said as the outcome of a signal when one was sent to this process.
+fn state_change(
+    run: &mut RunView,
+    pid: i32,
+    old: Option<char>,
+    new: char,
+    reason: &str,
+) -> Option<String> {
+    let stopped = |c: Option<char>| matches!(c, Some('T' | 't'));
+    let into_stop = stopped(Some(new));
+    let resumed = stopped(old) && !into_stop && new != 'Z';
+    if !(into_stop || resumed || new == 'Z') {
+        return None;
+    }
+    let word = state_word(new);
+    let pending = run.signalled.get(&pid).cloned();
+    if let Some(signal) = pending {
+        let text = if into_stop {
+            format!("{signal} → {pid} stopped (state {new})")
+        } else if resumed {
+            format!("{signal} → {pid} resumed (state {new} {word})")
+        } else {
+            // Still waiting for the reap, which tells how it ended.
+            return Some(format!(
+                "{signal} → {pid} ended: a zombie (state Z) until its parent calls waitpid"
+            ));
+        };
+        run.signalled.remove(&pid);
+        return Some(text);
+    }
+    let from = old.map(|c| format!("{c} → ")).unwrap_or_default();
+    Some(if resumed {
+        format!("state {from}{new} ({word}): resumed")
+    } else {
+        format!("state {from}{new} ({word}): {reason}")
+    })
 }

@@ -1,15 +1,22 @@
 //! One run as the front end sees it: spawn the runner in its own process group with
 //! PDEATHSIG and the control block on fd 3, read its event pipe on a thread, observe
 //! its PIDs on another, and on every exit path kill the group and reap everything.
+//!
+//! Signals the learner sends (the signal menu) go through a pidfd per process, opened
+//! when its `spawn` arrives and checked against the start time recorded for that
+//! spawn, closed at its `reap`: never a plain `kill` on a number that might by then
+//! name another process.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
@@ -52,7 +59,12 @@ pub struct Session {
     threads: Vec<JoinHandle<()>>,
     /// Every PID the run announced, with its start time, to check for leaks at the end.
     seen: Arc<Mutex<Vec<(i32, u64)>>>,
+    /// A verified pidfd for each announced process not yet reaped.
+    pidfds: Pidfds,
 }
+
+/// PID → a pidfd known to refer to the process that announced itself with that PID.
+type Pidfds = Arc<Mutex<HashMap<i32, OwnedFd>>>;
 
 impl Session {
     pub fn start(req: &RunRequest) -> Result<Session> {
@@ -102,13 +114,15 @@ impl Session {
         let (track_tx, track_rx) = unbounded();
         let (stop_observer, stop_rx) = unbounded();
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let pidfds: Pidfds = Arc::default();
         let mut threads = Vec::new();
 
         if let Some(stdout) = runner.stdout.take() {
             let tx = tx.clone();
             let seen = seen.clone();
+            let pidfds = pidfds.clone();
             threads.push(std::thread::spawn(move || {
-                for_each_line(stdout, |line| forward(line, &tx, &track_tx, &seen));
+                for_each_line(stdout, |line| forward(line, &tx, &track_tx, &seen, &pidfds));
                 let _ = tx.send(RunMsg::Ended);
             }));
         }
@@ -135,7 +149,28 @@ impl Session {
             stop_observer,
             threads,
             seen,
+            pidfds,
         })
+    }
+
+    /// Sends `signal` to `pid` through the pidfd opened and verified when its `spawn`
+    /// arrived. A PID without one (never announced by this run, already reaped, or not
+    /// verifiable) gets nothing: no plain `kill` on a bare number.
+    pub fn signal(&self, pid: i32, signal: Signal) -> Result<()> {
+        let fds = self
+            .pidfds
+            .lock()
+            .map_err(|_| eyre!("the pidfd table is poisoned"))?;
+        let fd = fds.get(&pid).ok_or_else(|| {
+            eyre!("{pid} is not a live process of this run (no verified pidfd for it)")
+        })?;
+        // Under the lock, so the reader thread cannot close the pidfd meanwhile.
+        pidfd_send_signal(fd, signal as i32)
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ESRCH) => eyre!("{pid} has already been reaped"),
+                _ => eyre!(e),
+            })
+            .wrap_err_with(|| format!("pidfd_send_signal({signal}) to {pid}"))
     }
 
     pub fn messages(&self) -> &Receiver<RunMsg> {
@@ -166,6 +201,9 @@ impl Session {
                 ));
             }
             reap_adopted(Duration::from_secs(2));
+        }
+        if let Ok(mut fds) = self.pidfds.lock() {
+            fds.clear();
         }
         let _ = self.stop_observer.send(());
         for t in self.threads.drain(..) {
@@ -222,19 +260,35 @@ impl Drop for Session {
     }
 }
 
-fn forward(line: Line, tx: &Sender<RunMsg>, track: &Sender<Track>, seen: &Mutex<Vec<(i32, u64)>>) {
+fn forward(
+    line: Line,
+    tx: &Sender<RunMsg>,
+    track: &Sender<Track>,
+    seen: &Mutex<Vec<(i32, u64)>>,
+    pidfds: &Mutex<HashMap<i32, OwnedFd>>,
+) {
     let msg = match line {
         Line::Event(event) => {
             match &event.kind {
                 EventKind::Spawn { .. } => {
-                    if let Some(stat) = procfs::read_stat(event.pid)
-                        && let Ok(mut s) = seen.lock()
-                    {
-                        s.push((event.pid, stat.start_ticks));
+                    if let Some(stat) = procfs::read_stat(event.pid) {
+                        if let Ok(mut s) = seen.lock() {
+                            s.push((event.pid, stat.start_ticks));
+                        }
+                        let fd = open_verified_pidfd(event.pid, stat.start_ticks);
+                        if let Ok(mut fds) = pidfds.lock() {
+                            match fd {
+                                Some(fd) => fds.insert(event.pid, fd),
+                                None => fds.remove(&event.pid),
+                            };
+                        }
                     }
                     let _ = track.send(Track::Add(event.pid));
                 }
                 EventKind::Reap { child, .. } => {
+                    if let Ok(mut fds) = pidfds.lock() {
+                        fds.remove(child);
+                    }
                     let _ = track.send(Track::Remove(*child));
                 }
                 _ => {}
@@ -244,6 +298,47 @@ fn forward(line: Line, tx: &Sender<RunMsg>, track: &Sender<Track>, seen: &Mutex<
         Line::Malformed { line, error } => RunMsg::Malformed { line, error },
     };
     let _ = tx.send(msg);
+}
+
+/// A pidfd for `pid`, kept only if it refers to the process that started at
+/// `start_ticks` (the start time recorded for its spawn). The start time is read after
+/// the pidfd is opened, and the pidfd's process is checked to still exist after that
+/// read: a PID is not reused before its process is reaped, so the start time read was
+/// that process's own.
+fn open_verified_pidfd(pid: i32, start_ticks: u64) -> Option<OwnedFd> {
+    // SAFETY: pidfd_open(pid, 0) takes integers and returns a new descriptor or -1.
+    let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if raw < 0 {
+        return None;
+    }
+    // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw as i32) };
+    let stat = procfs::read_stat(pid)?;
+    if stat.start_ticks != start_ticks {
+        return None;
+    }
+    // Signal 0: only "does it still exist" (a zombie does; a reaped process not).
+    pidfd_send_signal(&fd, 0).ok()?;
+    Some(fd)
+}
+
+fn pidfd_send_signal(fd: &OwnedFd, signal: i32) -> std::io::Result<()> {
+    // SAFETY: pidfd_send_signal(pidfd, sig, NULL, 0): a descriptor we own, an integer,
+    // no siginfo, no flags.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            fd.as_raw_fd(),
+            signal,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 /// Reaps children this process adopted as a subreaper, until none is left or the
@@ -269,5 +364,30 @@ pub fn become_subreaper() {
     // SAFETY: prctl with integer arguments only.
     unsafe {
         libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pidfd_kept_only_for_the_recorded_process() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id() as i32;
+        let start = procfs::read_stat(pid).unwrap().start_ticks;
+        assert!(
+            open_verified_pidfd(pid, start + 1).is_none(),
+            "another start time"
+        );
+        let fd = open_verified_pidfd(pid, start).expect("the process we recorded");
+        pidfd_send_signal(&fd, libc::SIGKILL).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(libc::SIGKILL));
+        // Reaped: the pidfd still names that process, and the kernel says it is gone
+        // rather than signalling whoever gets the number next.
+        let err = pidfd_send_signal(&fd, libc::SIGTERM).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ESRCH));
+        assert!(open_verified_pidfd(pid, start).is_none());
     }
 }

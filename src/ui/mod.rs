@@ -4,6 +4,7 @@ mod help;
 mod log;
 mod menu;
 mod narration;
+mod signal;
 mod status;
 pub mod theme;
 mod tree;
@@ -79,7 +80,10 @@ pub fn render(app: &App, frame: &mut Frame) {
                     log::render(run, frame, log_area);
                 }
             }
-            status::keys(run.step_mode, run.ended, frame, foot);
+            status::keys(run, frame, foot);
+            if let Some(menu) = &run.signal_menu {
+                signal::render(run, menu, frame, body);
+            }
         }
         _ => menu::render(app, frame, area),
     }

@@ -53,26 +53,50 @@ fn fmt_speed(s: f64) -> String {
     }
 }
 
-pub fn keys(step_mode: bool, ended: bool, frame: &mut Frame, area: Rect) {
-    let space = if ended {
+/// The keys that work here, as many as fit: the least needed give way first on a
+/// narrow terminal (the help lists them all).
+pub fn keys(run: &RunView, frame: &mut Frame, area: Rect) {
+    if run.signal_menu.is_some() {
+        let pairs = [
+            ("↑↓ jk", "choose"),
+            ("Enter", "send"),
+            ("Esc q", "close"),
+            ("?", "help"),
+        ];
+        frame.render_widget(Paragraph::new(key_line(&pairs)), area);
+        return;
+    }
+    let space = if run.ended {
         "—"
-    } else if step_mode {
+    } else if run.step_mode {
         "next step"
     } else {
         "pause"
     };
-    let play = if step_mode { "play" } else { "step mode" };
-    let pairs = [
-        ("Space", space),
-        ("p", play),
-        ("+/-", "speed"),
-        ("r", "restart"),
-        ("L", "EN/中文"),
-        ("Esc", "back"),
-        ("?", "help"),
-        ("q", "quit"),
+    let play = if run.step_mode { "play" } else { "step mode" };
+    // (keys, what, priority: lower stays longer)
+    let all = [
+        ("Space", space, 0),
+        ("p", play, 4),
+        ("+/-", "speed", 5),
+        ("k", "signal…", 3),
+        ("r", "restart", 6),
+        ("L", "EN/中文", 8),
+        ("Esc", "back", 7),
+        ("?", "help", 2),
+        ("q", "quit", 1),
     ];
-    frame.render_widget(Paragraph::new(key_line(&pairs)), area);
+    let width = |pairs: &[(&str, &str)]| key_line(pairs).width();
+    let mut keep: Vec<_> = all.iter().map(|(k, w, _)| (*k, *w)).collect();
+    let mut by_need: Vec<_> = all.iter().collect();
+    by_need.sort_by_key(|(_, _, p)| std::cmp::Reverse(*p));
+    for (k, _, _) in by_need {
+        if width(&keep) <= area.width as usize {
+            break;
+        }
+        keep.retain(|(key, _)| key != k);
+    }
+    frame.render_widget(Paragraph::new(key_line(&keep)), area);
 }
 
 pub fn key_line<'a>(pairs: &[(&'a str, &'a str)]) -> Line<'a> {

@@ -222,6 +222,36 @@ fn details_of_a_killed_child_80x24() {
     );
 }
 
+/// `k` on child 1: the signal menu over the lesson, SIGTERM preselected.
+#[test]
+fn signal_overlay() {
+    let mut app = fanout_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Down));
+    update(&mut app, Msg::Action(Action::Down));
+    update(&mut app, Msg::Action(Action::Signal));
+    let menu = app.run.as_ref().unwrap().signal_menu.as_ref().unwrap();
+    assert_eq!(menu.pid, 1002);
+    insta::assert_snapshot!("signal_overlay", screen(&app, W, H));
+}
+
+/// The signal menu on the smallest terminal, SIGSTOP chosen.
+#[test]
+fn signal_overlay_80x24() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &fixed);
+    update(&mut app, Msg::Action(Action::Down));
+    update(&mut app, Msg::Action(Action::Down));
+    update(&mut app, Msg::Action(Action::Signal));
+    for _ in 0..4 {
+        update(&mut app, Msg::Action(Action::Down));
+    }
+    insta::assert_snapshot!(
+        "signal_overlay_80x24",
+        screen(&app, crate::ui::MIN_WIDTH, crate::ui::MIN_HEIGHT)
+    );
+}
+
 #[test]
 fn help_overlay() {
     let mut app = fanout_app(Lang::En);
@@ -344,6 +374,8 @@ fn ended_run_with_clock_times() {
     insta::with_settings!({filters => vec![
         (r"t = \d+\.\d+s", "t = [T]"),
         (r"│ *\d+\.\d\ds ", "│ [T] "),
+        // The event log's time column (one decimal, then the PID).
+        (r"│ *\d+\.\d( +\d+ )", "│ [T]$1"),
         (r"\d+\.\d{3}s", "[DURATION]"),
     ]}, {
         insta::assert_snapshot!("lesson_ended_clock_times", screen(&app, W, H));

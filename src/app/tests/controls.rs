@@ -246,7 +246,7 @@ fn run_selection_clamps_to_the_process_rows() {
     }
     assert_eq!(run(&app).selected, 1);
     for _ in 0..5 {
-        update(&mut app, press(KeyCode::Char('k')));
+        update(&mut app, press(KeyCode::Up));
     }
     assert_eq!(run(&app).selected, 0);
 }

@@ -7,7 +7,7 @@ use super::*;
 fn keymap_letters_arrows_and_ctrl() {
     use KeyCode::*;
     let cases = [
-        (Char('k'), Action::Up),
+        (Char('k'), Action::Signal),
         (Up, Action::Up),
         (Char('j'), Action::Down),
         (Down, Action::Down),
@@ -33,12 +33,12 @@ fn keymap_letters_arrows_and_ctrl() {
     assert_eq!(keymap::action_for(key(Char('x'))), None);
     assert_eq!(
         keymap::action_for(KeyEvent::new(Char('c'), KeyModifiers::CONTROL)),
-        Some(Action::Quit),
-        "Ctrl-C quits"
+        Some(Action::Interrupt),
+        "Ctrl-C quits from anywhere"
     );
     assert_eq!(
         keymap::action_for(KeyEvent::new(Char('q'), KeyModifiers::CONTROL)),
-        Some(Action::Quit)
+        Some(Action::Interrupt)
     );
     assert_eq!(
         keymap::action_for(KeyEvent::new(Char('j'), KeyModifiers::CONTROL)),
@@ -81,6 +81,9 @@ fn menu_moves_with_j_k_and_clamps_at_both_ends() {
     assert_eq!(app.menu_selected, 2, "Down at the bottom stays");
     update(&mut app, press(KeyCode::Up));
     assert_eq!(app.menu_selected, 1);
+    // In the lesson menu k is still up (in a run it opens the signal menu).
+    assert!(update(&mut app, press(KeyCode::Char('k'))).is_empty());
+    assert_eq!(app.menu_selected, 0);
     assert_eq!(app.screen, Screen::Menu);
     assert!(app.run.is_none());
 }

@@ -5,6 +5,7 @@ use crate::trace::event::{Event, EventKind};
 mod controls;
 mod events;
 mod keys;
+mod signals;
 
 pub(super) fn ev(pid: i32, kind: EventKind) -> Msg {
     Msg::Event(Event { t_us: 1, pid, kind })

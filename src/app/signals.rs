@@ -1,0 +1,187 @@
+//! The signal menu (`k` in a run) and what the log says about a signal's outcome.
+//! Pure: the menu's state and the words; sending is a `Command::Signal` the main loop
+//! carries out through a pidfd (see `supervise::session`).
+
+use nix::sys::signal::Signal;
+
+use super::procs::ProcRow;
+
+/// The signals the menu offers, in its order, with what each does by default.
+pub const CHOICES: &[(Signal, &str)] = &[
+    (Signal::SIGTERM, "please end (default: terminate)"),
+    (Signal::SIGKILL, "end now: can't be caught or ignored"),
+    (Signal::SIGINT, "Ctrl-C: Python's KeyboardInterrupt"),
+    (Signal::SIGHUP, "terminal hung up (default: terminate)"),
+    (Signal::SIGSTOP, "freeze it: state T, can't be caught"),
+    (Signal::SIGCONT, "resume a stopped process"),
+    (Signal::SIGUSR1, "for the program (default: terminate)"),
+    (Signal::SIGUSR2, "for the program (default: terminate)"),
+];
+
+/// The open menu: whom it is for (fixed when it opened, whatever the tree does
+/// meanwhile) and which signal is chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalMenu {
+    pub pid: i32,
+    pub label: String,
+    pub choice: usize,
+}
+
+impl SignalMenu {
+    pub fn new(row: &ProcRow) -> SignalMenu {
+        SignalMenu {
+            pid: row.pid,
+            label: row.label.clone(),
+            choice: 0,
+        }
+    }
+
+    pub fn up(&mut self) {
+        self.choice = self.choice.saturating_sub(1);
+    }
+
+    pub fn down(&mut self) {
+        self.choice = (self.choice + 1).min(CHOICES.len() - 1);
+    }
+
+    pub fn signal(&self) -> Signal {
+        CHOICES[self.choice.min(CHOICES.len() - 1)].0
+    }
+}
+
+/// Why a signal cannot be sent to this row, if it cannot.
+pub fn refusal(row: Option<&ProcRow>, run_ended: bool) -> Option<String> {
+    if run_ended {
+        return Some("the run has ended: no process of it is left to signal".into());
+    }
+    match row {
+        None => Some("no process of this run is selected".into()),
+        Some(p) if p.is_ghost() => Some(format!(
+            "{} ({}) is already reaped; its PID may name another process now",
+            p.pid, p.label
+        )),
+        Some(_) => None,
+    }
+}
+
+/// What the learner should expect right when `signal` is sent to `target`, from what
+/// the observer last saw: `(note, wait_for_outcome)`. A note when the answer is known
+/// at once (ignored, zombie, nothing to resume); `wait_for_outcome` when a state change
+/// or a reap will show what happened.
+pub fn on_send(target: Option<&ProcRow>, signal: &str) -> (Option<String>, bool) {
+    let Some(p) = target.filter(|p| !p.is_ghost()) else {
+        return (None, false);
+    };
+    let pid = p.pid;
+    let stopped = matches!(p.state, Some('T' | 't'));
+    let unstoppable = matches!(signal, "SIGKILL" | "SIGSTOP");
+    if p.state == Some('Z') {
+        return (
+            Some(format!(
+                "{pid} is a zombie: it has already exited, no signal changes it; only its parent's waitpid removes it"
+            )),
+            false,
+        );
+    }
+    if !unstoppable && p.ignored.iter().any(|s| s == signal) {
+        return (
+            Some(format!(
+                "{pid} ignores {signal} (SigIgn in /proc/{pid}/status): nothing happens"
+            )),
+            false,
+        );
+    }
+    if !unstoppable && p.caught.iter().any(|s| s == signal) {
+        return (
+            Some(format!(
+                "{pid} catches {signal} (SigCgt): its handler runs instead of the default action"
+            )),
+            true,
+        );
+    }
+    if signal == "SIGCONT" && !stopped {
+        return (
+            Some(format!("{pid} was not stopped: SIGCONT changes nothing")),
+            false,
+        );
+    }
+    if signal == "SIGSTOP" && stopped {
+        return (Some(format!("{pid} is already stopped")), false);
+    }
+    (None, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::event::WaitOutcome;
+
+    fn row(state: char) -> ProcRow {
+        ProcRow {
+            pid: 7,
+            ppid: 1,
+            label: "child".into(),
+            state: Some(state),
+            reason: String::new(),
+            cpu: 0.0,
+            ignored: vec!["SIGPIPE".into(), "SIGUSR1".into()],
+            caught: vec!["SIGTERM".into()],
+            exit_code: None,
+            reaped: None,
+        }
+    }
+
+    #[test]
+    fn menu_moves_within_the_choices() {
+        let mut m = SignalMenu::new(&row('S'));
+        assert_eq!(m.signal(), Signal::SIGTERM, "SIGTERM is preselected");
+        m.up();
+        assert_eq!(m.choice, 0);
+        for _ in 0..20 {
+            m.down();
+        }
+        assert_eq!(m.signal(), Signal::SIGUSR2);
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(refusal(Some(&row('S')), false).is_none());
+        assert!(refusal(Some(&row('S')), true).is_some());
+        assert!(refusal(None, false).is_some());
+        let mut ghost = row('S');
+        ghost.reaped = Some((0, WaitOutcome::Exited(0)));
+        assert!(
+            refusal(Some(&ghost), false)
+                .unwrap()
+                .contains("already reaped")
+        );
+    }
+
+    #[test]
+    fn what_to_expect() {
+        let r = row('S');
+        assert_eq!(on_send(Some(&r), "SIGSTOP"), (None, true));
+        assert!(on_send(Some(&r), "SIGUSR1").0.unwrap().contains("ignores"));
+        assert!(!on_send(Some(&r), "SIGUSR1").1);
+        let (note, wait) = on_send(Some(&r), "SIGTERM");
+        assert!(note.unwrap().contains("catches SIGTERM") && wait);
+        assert!(
+            on_send(Some(&r), "SIGCONT")
+                .0
+                .unwrap()
+                .contains("not stopped")
+        );
+        // SIGKILL and SIGSTOP cannot be ignored, whatever the masks say.
+        let mut odd = row('S');
+        odd.ignored.push("SIGKILL".into());
+        assert_eq!(on_send(Some(&odd), "SIGKILL"), (None, true));
+        assert_eq!(on_send(Some(&row('T')), "SIGCONT"), (None, true));
+        assert!(
+            on_send(Some(&row('Z')), "SIGKILL")
+                .0
+                .unwrap()
+                .contains("zombie")
+        );
+        assert_eq!(on_send(None, "SIGTERM"), (None, false));
+    }
+}

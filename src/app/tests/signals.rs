@@ -1,0 +1,255 @@
+//! The signal menu (`k`) and the log lines that tell what a signal did.
+use super::*;
+use nix::sys::signal::Signal;
+
+/// A bare run: main 1000 with children 1001 and 1002, all sleeping.
+fn family() -> App {
+    let mut app = in_bare_run();
+    update(&mut app, ev(1000, spawn(999, "main")));
+    for (pid, label) in [(1001, "child 0"), (1002, "child 1")] {
+        update(&mut app, ev(pid, spawn(1000, label)));
+        update(&mut app, ev(pid, state("S", "sleeping (time.sleep)")));
+    }
+    app
+}
+
+fn send_signal(target: i32, signal: &str) -> EventKind {
+    EventKind::SendSignal {
+        target,
+        signal: signal.into(),
+    }
+}
+
+fn log_texts(app: &App) -> Vec<String> {
+    run(app).log.iter().map(|e| e.text.clone()).collect()
+}
+
+#[test]
+fn k_opens_the_menu_for_the_selected_process() {
+    let mut app = family();
+    update(&mut app, press(KeyCode::Char('j')));
+    update(&mut app, press(KeyCode::Char('j')));
+    assert!(update(&mut app, press(KeyCode::Char('k'))).is_empty());
+    let menu = run(&app).signal_menu.as_ref().expect("the menu is open");
+    assert_eq!((menu.pid, menu.label.as_str()), (1002, "child 1"));
+    assert_eq!(menu.signal(), Signal::SIGTERM, "SIGTERM is preselected");
+}
+
+#[test]
+fn enter_sends_the_chosen_signal_to_the_selected_pid() {
+    let mut app = family();
+    update(&mut app, press(KeyCode::Char('j')));
+    update(&mut app, press(KeyCode::Char('k')));
+    assert_eq!(
+        update(&mut app, press(KeyCode::Enter)),
+        vec![Command::Signal {
+            pid: 1001,
+            signal: Signal::SIGTERM
+        }]
+    );
+    assert!(run(&app).signal_menu.is_none(), "sending closes the menu");
+
+    // SIGSTOP is four down; in the menu j and k move, as do the arrows.
+    update(&mut app, press(KeyCode::Char('k')));
+    for _ in 0..5 {
+        update(&mut app, press(KeyCode::Char('j')));
+    }
+    update(&mut app, press(KeyCode::Char('k')));
+    update(&mut app, press(KeyCode::Down));
+    update(&mut app, press(KeyCode::Up));
+    assert_eq!(
+        update(&mut app, press(KeyCode::Enter)),
+        vec![Command::Signal {
+            pid: 1001,
+            signal: Signal::SIGSTOP
+        }]
+    );
+}
+
+#[test]
+fn the_menu_targets_the_drawn_line_not_the_spawn_order() {
+    let mut app = family();
+    // A grandchild of child 0, spawned last, is drawn on line 2 (before child 1).
+    update(&mut app, ev(1003, spawn(1001, "child 0.1")));
+    update(&mut app, press(KeyCode::Down));
+    update(&mut app, press(KeyCode::Down));
+    update(&mut app, press(KeyCode::Char('k')));
+    assert_eq!(run(&app).signal_menu.as_ref().unwrap().pid, 1003);
+}
+
+#[test]
+fn a_reaped_process_is_refused_with_a_reason() {
+    let mut app = family();
+    update(&mut app, ev(1000, reap(1001, 0)));
+    update(&mut app, press(KeyCode::Char('j')));
+    assert!(update(&mut app, press(KeyCode::Char('k'))).is_empty());
+    assert!(run(&app).signal_menu.is_none());
+    let last = run(&app).log.back().unwrap();
+    assert_eq!(last.class, LogClass::Warning);
+    assert_eq!(last.pid, 1001);
+    assert!(last.text.contains("already reaped"), "{}", last.text);
+}
+
+#[test]
+fn nothing_to_signal_before_the_first_spawn_or_after_the_end() {
+    let mut app = in_bare_run();
+    update(&mut app, press(KeyCode::Char('k')));
+    assert!(run(&app).signal_menu.is_none());
+    assert!(run(&app).log.back().unwrap().text.contains("no process"));
+
+    let mut app = family();
+    update(&mut app, Msg::RunEnded);
+    update(&mut app, press(KeyCode::Char('k')));
+    assert!(run(&app).signal_menu.is_none());
+    assert!(run(&app).log.back().unwrap().text.contains("run has ended"));
+}
+
+#[test]
+fn a_target_reaped_while_the_menu_is_open_gets_nothing() {
+    let mut app = family();
+    update(&mut app, press(KeyCode::Char('j')));
+    update(&mut app, press(KeyCode::Char('k')));
+    update(&mut app, ev(1000, reap(1001, 0)));
+    assert!(run(&app).signal_menu.is_none(), "its reap closes the menu");
+    assert!(update(&mut app, press(KeyCode::Enter)).is_empty());
+}
+
+#[test]
+fn q_and_esc_close_the_menu_without_quitting() {
+    let mut app = family();
+    for close in [KeyCode::Char('q'), KeyCode::Esc] {
+        update(&mut app, press(KeyCode::Char('k')));
+        assert!(update(&mut app, press(close)).is_empty());
+        assert!(run(&app).signal_menu.is_none(), "{close:?} closes the menu");
+        assert!(!app.quit);
+        assert_eq!(app.screen, Screen::Run);
+    }
+    // Other run keys do not reach the run while the menu is open.
+    update(&mut app, press(KeyCode::Char('k')));
+    assert!(update(&mut app, press(KeyCode::Char(' '))).is_empty());
+    assert!(update(&mut app, press(KeyCode::Char('r'))).is_empty());
+    assert!(!run(&app).paused);
+    // Ctrl-C still quits at once.
+    let ctrl_c = keymap::action_for(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(
+        update(&mut app, Msg::Action(ctrl_c.unwrap())),
+        vec![Command::StopRun, Command::Quit]
+    );
+}
+
+#[test]
+fn sigstop_then_sigcont_are_told_in_the_log() {
+    let mut app = family();
+    update(&mut app, ev(4242, send_signal(1001, "SIGSTOP")));
+    update(&mut app, ev(1001, state("T", "stopped by a signal")));
+    update(&mut app, ev(4242, send_signal(1001, "SIGCONT")));
+    update(&mut app, ev(1001, state("S", "sleeping (time.sleep)")));
+    let log = log_texts(&app);
+    let tail: Vec<&str> = log.iter().rev().take(4).rev().map(String::as_str).collect();
+    assert_eq!(
+        tail,
+        [
+            "sends SIGSTOP to 1001 (child 0)",
+            "SIGSTOP → 1001 stopped (state T)",
+            "sends SIGCONT to 1001 (child 0)",
+            "SIGCONT → 1001 resumed (state S sleeping)",
+        ]
+    );
+    assert!(run(&app).signalled.is_empty());
+}
+
+#[test]
+fn a_killed_process_is_told_at_its_reap() {
+    let mut app = family();
+    update(&mut app, ev(4242, send_signal(1002, "SIGTERM")));
+    update(&mut app, ev(1002, state("Z", "")));
+    update(&mut app, ev(1000, reap(1002, 15)));
+    let log = log_texts(&app);
+    let tail: Vec<&str> = log.iter().rev().take(4).rev().map(String::as_str).collect();
+    assert_eq!(
+        tail,
+        [
+            "sends SIGTERM to 1002 (child 1)",
+            "SIGTERM → 1002 ended: a zombie (state Z) until its parent calls waitpid",
+            "waitpid → child 1002 status 15",
+            "SIGTERM → 1002 killed by SIGTERM, parent reaped status 15",
+        ]
+    );
+}
+
+#[test]
+fn what_cannot_happen_is_said_at_once() {
+    let mut app = family();
+    update(
+        &mut app,
+        ev(
+            1001,
+            EventKind::State {
+                state: "S".into(),
+                reason: "x".into(),
+                cpu: None,
+                ignored: vec!["SIGPIPE".into(), "SIGUSR1".into()],
+                caught: vec!["SIGTERM".into()],
+            },
+        ),
+    );
+    update(&mut app, ev(4242, send_signal(1001, "SIGUSR1")));
+    assert!(
+        log_texts(&app)
+            .last()
+            .unwrap()
+            .contains("1001 ignores SIGUSR1")
+    );
+    update(&mut app, ev(4242, send_signal(1001, "SIGCONT")));
+    assert!(log_texts(&app).last().unwrap().contains("was not stopped"));
+    assert!(run(&app).signalled.is_empty());
+    update(&mut app, ev(4242, send_signal(1001, "SIGTERM")));
+    assert!(log_texts(&app).last().unwrap().contains("catches SIGTERM"));
+    // It handled SIGTERM and exited: the reap says so.
+    update(&mut app, ev(1000, reap(1001, 0)));
+    assert_eq!(
+        log_texts(&app).last().unwrap(),
+        "SIGTERM → 1001 exited with code 0, parent reaped status 0"
+    );
+}
+
+#[test]
+fn stops_resumes_and_zombies_are_logged_other_states_not() {
+    let mut app = family();
+    let before = run(&app).log.len();
+    update(&mut app, ev(1001, state("R", "on a CPU")));
+    update(&mut app, ev(1001, state("S", "x")));
+    assert_eq!(run(&app).log.len(), before, "S ↔ R stays out of the log");
+    update(&mut app, ev(1001, state("T", "stopped by a signal")));
+    update(&mut app, ev(1001, state("S", "x")));
+    update(
+        &mut app,
+        ev(1001, state("Z", "exited; parent hasn't called waitpid")),
+    );
+    let log = log_texts(&app);
+    let tail: Vec<&str> = log.iter().rev().take(3).rev().map(String::as_str).collect();
+    assert_eq!(
+        tail,
+        [
+            "state S → T (stopped): stopped by a signal",
+            "state T → S (sleeping): resumed",
+            "state S → Z (zombie): exited; parent hasn't called waitpid",
+        ]
+    );
+}
+
+#[test]
+fn a_signal_to_a_zombie_keeps_the_earlier_outcome_pending() {
+    // The learner's SIGTERM is handled, the child exits; then the scenario's own
+    // SIGTERM reaches only a zombie. The reap still tells the first one's outcome.
+    let mut app = family();
+    update(&mut app, ev(4242, send_signal(1001, "SIGTERM")));
+    update(&mut app, ev(1001, state("Z", "")));
+    update(&mut app, ev(1000, send_signal(1001, "SIGTERM")));
+    assert!(log_texts(&app).last().unwrap().contains("is a zombie"));
+    update(&mut app, ev(1000, reap(1001, 0)));
+    assert_eq!(
+        log_texts(&app).last().unwrap(),
+        "SIGTERM → 1001 exited with code 0, parent reaped status 0"
+    );
+}

@@ -1,0 +1,97 @@
+//! The signal menu (`k`): the signals one may send to the selected process, what each
+//! does by default, and which of them this process ignores or catches.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::theme;
+use crate::app::RunView;
+use crate::app::signals::{CHOICES, SignalMenu};
+use crate::observe::procfs::state_word;
+
+pub fn render(run: &RunView, menu: &SignalMenu, frame: &mut Frame, area: Rect) {
+    let row = run.procs.get(menu.pid);
+    let mut lines = Vec::with_capacity(CHOICES.len() + 4);
+    let state = match row.and_then(|p| p.state) {
+        Some(c) => Span::styled(format!("{c} {}", state_word(c)), theme::state(c)),
+        None => Span::raw("just started"),
+    };
+    let list = |names: &[String]| {
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    };
+    let mut now = vec![Span::styled(" now: ", theme::dim()), state];
+    if let Some(p) = row {
+        now.push(Span::styled(" · ignores: ", theme::dim()));
+        now.push(Span::raw(list(&p.ignored)));
+        now.push(Span::styled(" · catches: ", theme::dim()));
+        now.push(Span::raw(list(&p.caught)));
+    }
+    lines.push(Line::from(now));
+    lines.push(Line::raw(""));
+    for (i, (signal, what)) in CHOICES.iter().enumerate() {
+        let name = signal.as_str();
+        let here = row.and_then(|p| {
+            if p.ignored.iter().any(|s| s == name) {
+                Some("ignored here")
+            } else if p.caught.iter().any(|s| s == name) {
+                Some("caught here")
+            } else {
+                None
+            }
+        });
+        let chosen = i == menu.choice;
+        let mut spans = vec![
+            Span::raw(if chosen { " ▶ " } else { "   " }),
+            Span::raw(format!("{name:<8}{:>3}  ", *signal as i32)),
+            Span::styled(*what, theme::dim()),
+        ];
+        if let Some(here) = here {
+            spans.push(Span::styled(format!("  · {here}"), theme::gate()));
+        }
+        let line = Line::from(spans);
+        lines.push(if chosen {
+            line.style(theme::selected())
+        } else {
+            line
+        });
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        " Sent through a pidfd: only to this process, never to a reused PID.",
+        theme::dim(),
+    ));
+    let height = lines.len() as u16 + 2;
+    let [v] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [box_area] = Layout::horizontal([Constraint::Length(72.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    let title = Line::from(vec![
+        Span::styled(" Signal → ", theme::title()),
+        Span::styled(
+            format!("{} (PID {}) ", menu.label, menu.pid),
+            theme::title(),
+        ),
+    ]);
+    let block = Block::bordered()
+        .title(title)
+        .title_bottom(Line::from(" Enter send · ↑↓ jk choose · Esc q close ").centered())
+        .border_style(theme::border_focus());
+    // One cell more on each side, as the help does: a wide character cut by the box
+    // edge would otherwise leave half of itself beside the border.
+    let margin = Rect {
+        x: box_area.x.saturating_sub(1),
+        y: box_area.y,
+        width: (box_area.width + 2).min(area.width.saturating_sub(box_area.x.saturating_sub(1))),
+        height: box_area.height,
+    };
+    frame.render_widget(Clear, margin);
+    frame.render_widget(Paragraph::new(lines).block(block), box_area);
+}
