@@ -131,6 +131,7 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
             if let Some(mut s) = session.take() {
                 let report = s.stop();
                 feedback.extend(report.runner_reap.map(Msg::Event));
+                feedback.extend(report.adopted_reaps.into_iter().map(Msg::Event));
                 if report.leaked > 0 {
                     feedback.push(Msg::Warning(format!(
                         "{} processes outlived the run",

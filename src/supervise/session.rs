@@ -191,6 +191,7 @@ impl Session {
     /// call reports no reap.
     pub fn stop(&mut self) -> StopReport {
         let mut runner_reap = None;
+        let mut adopted_reaps = Vec::new();
         if let Some(mut runner) = self.runner.take() {
             let _ = killpg(self.pgid, Signal::SIGKILL);
             if let Ok(status) = runner.wait() {
@@ -200,7 +201,11 @@ impl Session {
                     self.control.now_us(),
                 ));
             }
-            reap_adopted(Duration::from_secs(2));
+            let now = self.control.now_us();
+            adopted_reaps = reap_adopted(Duration::from_secs(2))
+                .into_iter()
+                .map(|(pid, status)| reap_event(pid, status, now))
+                .collect();
         }
         if let Ok(mut fds) = self.pidfds.lock() {
             fds.clear();
@@ -212,6 +217,7 @@ impl Session {
         StopReport {
             leaked: self.leaked(),
             runner_reap,
+            adopted_reaps,
         }
     }
 
@@ -231,9 +237,13 @@ pub struct StopReport {
     pub leaked: u32,
     /// The front end's own `waitpid` of the runner: a real `reap` event.
     pub runner_reap: Option<Event>,
+    /// Processes of the run that outlived the runner (its main was killed, say), were
+    /// adopted by the front end as subreaper, and reaped by it here: real `reap`s.
+    pub adopted_reaps: Vec<Event>,
 }
 
-fn reap_event(runner: i32, status: i32, t_us: u64) -> Event {
+/// A `reap` by the front end (this process) of `child`.
+fn reap_event(child: i32, status: i32, t_us: u64) -> Event {
     let outcome = crate::trace::event::WaitOutcome::from_raw(status);
     let (code, signal) = match outcome {
         crate::trace::event::WaitOutcome::Exited(c) => (Some(c), None),
@@ -246,7 +256,7 @@ fn reap_event(runner: i32, status: i32, t_us: u64) -> Event {
         t_us,
         pid: std::process::id() as i32,
         kind: EventKind::Reap {
-            child: runner,
+            child,
             status,
             code,
             signal,
@@ -342,18 +352,21 @@ fn pidfd_send_signal(fd: &OwnedFd, signal: i32) -> std::io::Result<()> {
 }
 
 /// Reaps children this process adopted as a subreaper, until none is left or the
-/// deadline passes (they were all sent SIGKILL, so this is quick).
-fn reap_adopted(within: Duration) {
+/// deadline passes (they were all sent SIGKILL, so this is quick); returns each PID
+/// with its raw status.
+fn reap_adopted(within: Duration) -> Vec<(i32, i32)> {
     let deadline = Instant::now() + within;
+    let mut reaped = Vec::new();
     loop {
         let mut status = 0;
         // SAFETY: plain syscall.
         let r = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
         if r > 0 {
+            reaped.push((r, status));
             continue;
         }
         if r < 0 || Instant::now() > deadline {
-            return;
+            return reaped;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
