@@ -2,6 +2,7 @@
 //! event, sleep honouring pause and speed, stop at a gate, fork a labelled child and
 //! wait for children. Everything here runs in single-threaded processes only.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use nix::unistd::{ForkResult, Pid, getpid, getppid};
@@ -9,6 +10,15 @@ use nix::unistd::{ForkResult, Pid, getpid, getppid};
 use crate::supervise::control::Control;
 use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
 use crate::trace::writer::write_line;
+
+/// Set by the SIGINT handler; `Ctx` raises KeyboardInterrupt at its next check.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// SIGINT handler: only an atomic store (async-signal-safe), as CPython's only sets
+/// a flag that the interpreter checks between bytecodes.
+pub extern "C" fn on_sigint(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
 
 /// Which side of a fork this process is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +84,14 @@ impl Ctx {
         self.results.insert(name.to_string(), value);
     }
 
+    /// Raises KeyboardInterrupt (a panic, see the runner's exception hook) once SIGINT
+    /// has arrived: Python checks for it between bytecodes, we at every blocking call.
+    pub fn check_interrupt(&self) {
+        if INTERRUPTED.swap(false, Ordering::SeqCst) {
+            panic!("KeyboardInterrupt");
+        }
+    }
+
     /// Sleeps `secs` of lesson time: real time is divided by the speed, re-read every
     /// slice so a change applies mid-sleep, and the clock stops while paused. Slices are
     /// real `nanosleep`s, so the observer sees an honest "sleeping".
@@ -89,6 +107,7 @@ impl Ctx {
             }
             std::thread::sleep(Duration::from_secs_f64(real));
             remaining -= real * speed;
+            self.check_interrupt();
         }
     }
 
@@ -173,6 +192,7 @@ impl Ctx {
             if r < 0 && nix::errno::Errno::last() != nix::errno::Errno::EINTR {
                 return None;
             }
+            self.check_interrupt();
         };
         self.children.retain(|c| *c != pid);
         Some(self.reaped(pid, status))
@@ -205,6 +225,7 @@ impl Ctx {
             if nix::errno::Errno::last() != nix::errno::Errno::EINTR {
                 return None;
             }
+            self.check_interrupt();
         }
     }
 

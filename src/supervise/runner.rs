@@ -64,60 +64,89 @@ pub fn main(args: RunnerArgs) -> i32 {
     if !control.reserve_process() {
         return 2;
     }
-    install_child_panic_hook(control.start_ns());
+    python_like_dispositions();
+    install_exception_hook(control.start_ns());
     let mut ctx = Ctx::new(control, "main");
     ctx.emit(EventKind::Spawn {
         ppid: getppid().as_raw(),
         label: "main".into(),
     });
-    (spec.run)(&mut ctx, &params);
+    // An uncaught error in main (a panic, or KeyboardInterrupt from SIGINT) ends the
+    // program like an uncaught Python exception: traceback printed, exit code 1. The
+    // cleanup and the summary below still happen.
+    let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (spec.run)(&mut ctx, &params)
+    }));
+    let code = if finished.is_ok() { 0 } else { 1 };
 
     // A scenario child that returned instead of exiting must not run the summary.
     if !ctx.is_main() {
-        ctx.exit(0);
+        ctx.exit(code);
     }
     let leaked = kill_and_reap_leftovers(&mut ctx);
     let spawned = ctx.control().spawned();
     let duration_us = ctx.control().now_us();
     let results = std::mem::take(&mut ctx.results);
-    ctx.emit(EventKind::Exit { code: 0 });
+    ctx.emit(EventKind::Exit { code });
     ctx.emit(EventKind::Summary {
         processes: spawned,
         leaked,
         duration_us,
         results,
     });
-    0
+    code
 }
 
-/// A panic in a forked child ends that child like an uncaught Python exception: a
-/// message and exit code 1, never unwinding into the parent's code.
-fn install_child_panic_hook(start_ns: u64) {
+/// The signal dispositions a CPython process has, so the lessons' processes show
+/// what Python's would: SIGINT caught (KeyboardInterrupt), SIGPIPE and SIGXFSZ
+/// ignored, SIGSEGV and SIGBUS default (Rust's runtime catches those two).
+fn python_like_dispositions() {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction, signal};
+    // No SA_RESTART: a blocking waitpid returns EINTR, so KeyboardInterrupt is raised
+    // there too, as in Python.
+    let on_sigint = SigAction::new(
+        SigHandler::Handler(crate::scenario::ctx::on_sigint),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the SIGINT handler only stores to an atomic; the others are SIG_DFL/IGN.
+    unsafe {
+        let _ = sigaction(Signal::SIGINT, &on_sigint);
+        let _ = signal(Signal::SIGPIPE, SigHandler::SigIgn);
+        let _ = signal(Signal::SIGXFSZ, SigHandler::SigIgn);
+        let _ = signal(Signal::SIGSEGV, SigHandler::SigDfl);
+        let _ = signal(Signal::SIGBUS, SigHandler::SigDfl);
+    }
+}
+
+/// A panic is this program's uncaught exception: every process prints a Python-style
+/// traceback as `print` events. A forked child then ends at once with exit code 1
+/// (never unwinding into its parent's code); main unwinds to `catch_unwind` in `main`.
+fn install_exception_hook(start_ns: u64) {
     let runner = getpid();
-    let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "Exception".into());
+        let now = || crate::supervise::control::monotonic_ns().saturating_sub(start_ns) / 1000;
+        let emit = |kind| {
+            crate::trace::writer::write_line(&crate::trace::event::Event {
+                t_us: now(),
+                pid: getpid().as_raw(),
+                kind,
+            })
+        };
+        for text in ["Traceback (most recent call last):".to_string(), message] {
+            emit(EventKind::Print { text });
+        }
         if getpid() != runner {
-            let message = info
-                .payload()
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| info.payload().downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "error".into());
-            let place = info
-                .location()
-                .map(|l| format!(", at {}:{}", l.file(), l.line()))
-                .unwrap_or_default();
-            for text in [format!("Traceback (most recent call last){place}"), message] {
-                crate::trace::writer::write_line(&crate::trace::event::Event {
-                    t_us: crate::supervise::control::monotonic_ns().saturating_sub(start_ns) / 1000,
-                    pid: getpid().as_raw(),
-                    kind: EventKind::Print { text },
-                });
-            }
+            emit(EventKind::Exit { code: 1 });
             // SAFETY: ends the child at once, as `os._exit(1)` would.
             unsafe { libc::_exit(1) }
         }
-        previous(info);
     }));
 }
 
