@@ -1,0 +1,733 @@
+//! Every lesson's Python program, run by the real CPython, prints the same lines as
+//! proclab's scenario and ends with the same numbers.
+//!
+//! For each lesson (and the variants its narration suggests) the test writes the
+//! lesson's `python` to a temporary file and runs `/usr/bin/python3 -u` on it (one
+//! lesson without `-u`, see [`SPLITS_LINES_UNBUFFERED`]), while
+//! `proclab run <scenario> --json --speed 1` runs with the lesson's params. PIDs (runs
+//! of 3+ digits) become `<PID>`; then the set of distinct lines CPython printed on
+//! stdout must equal the set of proclab's `print` texts. A traceback is the exception:
+//! proclab shows it as prints (a `Traceback …` line, then the exception line), CPython
+//! writes it to stderr, so the exception line must be found in CPython's stderr
+//! instead. The outcome numbers (wait statuses, exit code, values) are compared
+//! explicitly too.
+//!
+//! Everything runs at once (one thread per run, each spawning processes with
+//! `Command`; nothing forks in the test process), so the whole file takes about as
+//! long as its slowest program, the zombie (~6 s). Every process of every run carries
+//! the test's tag, and none may be left at the end.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::*;
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+const PYTHON: &str = "/usr/bin/python3";
+/// Each program takes a few seconds; one that runs past this is a hung program.
+const PYTHON_TIMEOUT: Duration = Duration::from_secs(20);
+const PROCLAB_TIMEOUT: Duration = Duration::from_secs(20);
+/// The code pane's width: no line of a lesson's program may be wider.
+const CODE_PANE: usize = 42;
+/// Lessons whose `say` is `print(*words, flush=True)`: unbuffered (`-u`, or
+/// PYTHONUNBUFFERED), CPython writes each word, separator and the newline with its own
+/// write(2), so lines printed at the same moment by two processes merge into one
+/// ("child 0: …parent: forked …"). Buffered, `flush=True` makes each line one write.
+/// These run without `-u`; the others write each line in one call and run with it.
+const SPLITS_LINES_UNBUFFERED: &[&str] = &["01-fork-fanout.toml"];
+
+const LESSON_FILES: &[&str] = &[
+    "01-fork-fanout.toml",
+    "02-zombie.toml",
+    "03-signals.toml",
+    "04-orphan.toml",
+    "05-isolation.toml",
+    "06-crash.toml",
+];
+
+// ---- lessons ------------------------------------------------------------------------
+
+struct Lesson {
+    file: &'static str,
+    scenario: String,
+    python: String,
+    /// The lesson's `[params]` as `key=value`, as `--set` takes them.
+    params: BTreeMap<String, String>,
+}
+
+fn lesson_path(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("lessons")
+        .join(file)
+}
+
+fn load_lesson(file: &'static str) -> Lesson {
+    let path = lesson_path(file);
+    let src = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let table: toml::Table =
+        toml::from_str(&src).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = |key: &str| {
+        table
+            .get(key)
+            .and_then(toml::Value::as_str)
+            .unwrap_or_else(|| panic!("{file}: no string '{key}'"))
+            .to_string()
+    };
+    let params = table
+        .get("params")
+        .and_then(toml::Value::as_table)
+        .map(|t| {
+            t.iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        toml::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Lesson {
+        file,
+        scenario: text("scenario"),
+        python: text("python"),
+        params,
+    }
+}
+
+// ---- the runs -----------------------------------------------------------------------
+
+/// One comparison: a lesson, optionally with its program edited and a param changed the
+/// same way, and the outcome it must reach in both.
+struct Variant {
+    name: String,
+    lesson: Lesson,
+    /// `(from, to)`: a line of the program to rewrite (it must occur exactly once).
+    rewrite: Option<(&'static str, &'static str)>,
+    /// `key=value` overriding the lesson's params.
+    set: Option<(&'static str, &'static str)>,
+    expect: Expect,
+}
+
+/// The numbers both sides must end with.
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// Only the lines.
+    Lines,
+    /// The raw status `waitpid` returned (and proclab's `status` result).
+    WaitStatus(i32),
+    /// The adopter the orphan reports is main, and main reaped it.
+    AdoptedByMain,
+    /// Main's `num` before and after, and each child's.
+    Isolation { main: i64, children: [i64; 2] },
+    /// `p.exitcode` after join, and the exception line in CPython's stderr.
+    Crash {
+        exitcode: i64,
+        exception: &'static str,
+    },
+}
+
+fn variants() -> Vec<Variant> {
+    let plain = |file: &'static str, expect: Expect| Variant {
+        name: file.trim_end_matches(".toml").to_string(),
+        lesson: load_lesson(file),
+        rewrite: None,
+        set: None,
+        expect,
+    };
+    let zombie = |signal: &'static str, rewrite, status| Variant {
+        name: format!("02-zombie signal={signal}"),
+        lesson: load_lesson("02-zombie.toml"),
+        rewrite,
+        set: Some(("signal", signal)),
+        expect: Expect::WaitStatus(status),
+    };
+    let signals = |disposition: &'static str, rewrite, status| Variant {
+        name: format!("03-signals disposition={disposition}"),
+        lesson: load_lesson("03-signals.toml"),
+        rewrite,
+        set: Some(("disposition", disposition)),
+        expect: Expect::WaitStatus(status),
+    };
+    vec![
+        plain("01-fork-fanout.toml", Expect::Lines),
+        zombie("SIGKILL", None, 9),
+        zombie(
+            "SIGTERM",
+            Some(("SIG = signal.SIGKILL", "SIG = signal.SIGTERM")),
+            15,
+        ),
+        signals("default", None, 15),
+        signals(
+            "ignore",
+            Some(("DISPOSITION = 'default'", "DISPOSITION = 'ignore'")),
+            9,
+        ),
+        signals(
+            "handler",
+            Some(("DISPOSITION = 'default'", "DISPOSITION = 'handler'")),
+            0,
+        ),
+        plain("04-orphan.toml", Expect::AdoptedByMain),
+        plain(
+            "05-isolation.toml",
+            Expect::Isolation {
+                main: 10,
+                children: [15, 20],
+            },
+        ),
+        plain(
+            "06-crash.toml",
+            Expect::Crash {
+                exitcode: 1,
+                exception: "ZeroDivisionError: division by zero",
+            },
+        ),
+    ]
+}
+
+struct Output {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// Runs `program` with `python3 -u` (see [`SPLITS_LINES_UNBUFFERED`]) in its own
+/// process group, tagged; past the timeout the whole group is killed and the run fails.
+fn run_python(tag: &str, file: &str, name: &str, program: &str) -> Result<Output, String> {
+    let file_name: String = format!("{tag}-{name}")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let path = std::env::temp_dir().join(format!("proclab-{file_name}.py"));
+    std::fs::write(&path, program).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let unbuffered = !SPLITS_LINES_UNBUFFERED.contains(&file);
+    let result = run_python_file(tag, &path, unbuffered);
+    let _ = std::fs::remove_file(&path);
+    result
+}
+
+fn run_python_file(tag: &str, path: &Path, unbuffered: bool) -> Result<Output, String> {
+    let started = Instant::now();
+    let mut cmd = Command::new(PYTHON);
+    if unbuffered {
+        cmd.arg("-u");
+    }
+    let mut child = cmd
+        .arg(path)
+        .env(TAG_VAR, tag)
+        .env_remove("PYTHONUNBUFFERED")
+        .env_remove("PYTHONSTARTUP")
+        .env_remove("PYTHONWARNINGS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own group: on a timeout, the program and every process it forked go.
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("spawning {PYTHON}: {e}"))?;
+    let group = Pid::from_raw(child.id() as i32);
+    let (tx, rx) = mpsc::channel();
+    for (is_stdout, mut pipe) in [
+        (
+            true,
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+        ),
+        (false, Box::new(child.stderr.take().unwrap())),
+    ] {
+        let tx = tx.clone();
+        thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            let _ = tx.send((is_stdout, buf));
+        });
+    }
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if started.elapsed() >= PYTHON_TIMEOUT {
+            let _ = killpg(group, Signal::SIGKILL);
+            let _ = child.wait();
+            return Err(format!(
+                "python did not finish within {PYTHON_TIMEOUT:?}: killed"
+            ));
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let elapsed = started.elapsed();
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    for _ in 0..2 {
+        match rx.recv_timeout(Duration::from_secs(5)) {
+            Ok((true, b)) => stdout = b,
+            Ok((false, b)) => stderr = b,
+            Err(_) => {
+                // A process the program forked still holds the pipes.
+                let _ = killpg(group, Signal::SIGKILL);
+                return Err("python exited, but something it forked kept its output \
+                            open for 5 s: killed"
+                    .into());
+            }
+        }
+    }
+    Ok(Output {
+        status,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        elapsed,
+    })
+}
+
+fn run_proclab_json(tag: &str, scenario: &str, params: &BTreeMap<String, String>) -> Output {
+    let mut args = vec![
+        "run".to_string(),
+        scenario.to_string(),
+        "--json".into(),
+        "--speed".into(),
+        "1".into(),
+    ];
+    for (k, v) in params {
+        args.push("--set".into());
+        args.push(format!("{k}={v}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let f = run_proclab(tag, &args, PROCLAB_TIMEOUT);
+    Output {
+        status: f.status,
+        stdout: f.stdout,
+        stderr: f.stderr,
+        elapsed: f.elapsed,
+    }
+}
+
+// ---- comparing ----------------------------------------------------------------------
+
+/// Every run of 3 or more digits (a PID) becomes `<PID>`.
+fn normalize(line: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.len() >= 3 {
+            out.push_str("<PID>");
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in line.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
+/// What a proclab run printed and concluded.
+struct Wire {
+    main: i64,
+    /// (pid, text) of every `print`, in wire order, tracebacks left out.
+    prints: Vec<(i64, String)>,
+    /// The exception lines that followed a `Traceback` print.
+    exceptions: Vec<String>,
+    results: BTreeMap<String, Value>,
+}
+
+fn read_wire(stdout: &str) -> Result<Wire, String> {
+    let mut wire = Wire {
+        main: 0,
+        prints: Vec::new(),
+        exceptions: Vec::new(),
+        results: BTreeMap::new(),
+    };
+    let mut after_traceback = BTreeSet::new();
+    for (i, line) in stdout.lines().enumerate() {
+        let e: Value = serde_json::from_str(line)
+            .map_err(|err| format!("proclab line {} is not JSON ({err}): {line}", i + 1))?;
+        let pid = e["pid"].as_i64().unwrap_or_default();
+        match e["kind"].as_str() {
+            Some("spawn") if e["label"] == "main" => wire.main = pid,
+            Some("print") => {
+                let text = e["text"].as_str().unwrap_or_default().to_string();
+                if text.starts_with("Traceback") {
+                    after_traceback.insert(pid);
+                } else if after_traceback.remove(&pid) {
+                    wire.exceptions.push(text);
+                } else {
+                    wire.prints.push((pid, text));
+                }
+            }
+            Some("result") => {
+                let name = e["name"].as_str().unwrap_or_default().to_string();
+                wire.results.insert(name, e["value"].clone());
+            }
+            _ => {}
+        }
+    }
+    if wire.main == 0 {
+        return Err("proclab's output has no spawn event for main".into());
+    }
+    Ok(wire)
+}
+
+fn line_set<'a>(lines: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
+    lines.map(normalize).collect()
+}
+
+/// The readable difference between the two sets, or None if they are equal.
+fn set_diff(python: &BTreeSet<String>, proclab: &BTreeSet<String>) -> Option<String> {
+    if python == proclab {
+        return None;
+    }
+    let mut s = String::from("the printed lines differ (PIDs shown as <PID>):\n");
+    for l in python.difference(proclab) {
+        s.push_str(&format!("  only CPython printed:  {l}\n"));
+    }
+    for l in proclab.difference(python) {
+        s.push_str(&format!("  only proclab printed:  {l}\n"));
+    }
+    Some(s)
+}
+
+/// The status in `main: waitpid returned (PID, STATUS)`, from the last such line.
+fn waitpid_status<'a>(lines: impl Iterator<Item = &'a str>) -> Option<i64> {
+    lines
+        .filter_map(|l| l.strip_prefix("main: waitpid returned ("))
+        .filter_map(|rest| rest.strip_suffix(')')?.split_once(", "))
+        .filter_map(|(_, status)| status.parse().ok())
+        .last()
+}
+
+/// `(pid, n)` for every `PID: num = N` line.
+fn num_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<(i64, i64)> {
+    lines
+        .filter_map(|l| l.split_once(": num = "))
+        .filter_map(|(pid, n)| Some((pid.parse().ok()?, n.parse().ok()?)))
+        .collect()
+}
+
+/// Main's values and the children's (sorted), from `PID: num = N` lines.
+fn split_nums(lines: &[(i64, i64)], main: i64) -> (Vec<i64>, Vec<i64>) {
+    let mains = lines
+        .iter()
+        .filter(|(p, _)| *p == main)
+        .map(|(_, n)| *n)
+        .collect();
+    let mut children: Vec<i64> = lines
+        .iter()
+        .filter(|(p, _)| *p != main)
+        .map(|(_, n)| *n)
+        .collect();
+    children.sort_unstable();
+    (mains, children)
+}
+
+/// `(main's pid, the adopter the child reports, the pid main says it reaped)`.
+fn orphan_pids<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> Option<(i64, i64, i64)> {
+    let number = |s: &str| s.trim().parse::<i64>().ok();
+    let main = lines
+        .clone()
+        .find_map(|l| l.strip_prefix("main ")?.split_once(':'))
+        .and_then(|(p, _)| number(p))?;
+    let adopter = lines
+        .clone()
+        .find_map(|l| l.split_once(": my parent is now "))
+        .and_then(|(_, p)| number(p))?;
+    let child = lines
+        .clone()
+        .find_map(|l| l.split_once(": my parent is now "))
+        .and_then(|(c, _)| number(c.strip_prefix("child ")?))?;
+    let reaped = lines
+        .clone()
+        .find_map(|l| l.strip_prefix("main: reaped adopted "))
+        .and_then(|r| number(r.split_once(',')?.0))?;
+    if reaped != child {
+        return None;
+    }
+    Some((main, adopter, reaped))
+}
+
+/// The exitcode on the last `name=… exitcode=N` line.
+fn last_exitcode<'a>(lines: impl Iterator<Item = &'a str>) -> Option<i64> {
+    lines
+        .filter(|l| l.starts_with("name="))
+        .filter_map(|l| l.rsplit_once("exitcode="))
+        .filter_map(|(_, c)| c.parse().ok())
+        .last()
+}
+
+/// Everything that disagrees between the two runs of one variant.
+fn compare(v: &Variant, py: &Output, pl: &Output) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !py.status.success() {
+        problems.push(format!("python ended with {}", py.status));
+    }
+    if !pl.status.success() {
+        problems.push(format!("proclab ended with {}", pl.status));
+    }
+    let wire = match read_wire(&pl.stdout) {
+        Ok(w) => w,
+        Err(e) => {
+            problems.push(e);
+            return problems;
+        }
+    };
+    let py_lines = || py.stdout.lines();
+    let pl_lines = || wire.prints.iter().map(|(_, t)| t.as_str());
+    if let Some(diff) = set_diff(&line_set(py_lines()), &line_set(pl_lines())) {
+        problems.push(diff);
+    }
+    // What proclab shows as a traceback, CPython writes to stderr.
+    for exception in &wire.exceptions {
+        if !py.stderr.lines().any(|l| l == exception) {
+            problems.push(format!(
+                "proclab's exception line {exception:?} is not in CPython's stderr"
+            ));
+        }
+    }
+    let expects_traceback = matches!(v.expect, Expect::Crash { .. });
+    if !expects_traceback && !py.stderr.trim().is_empty() {
+        problems.push("python wrote to stderr".into());
+    }
+    let result = |name: &str| wire.results.get(name).and_then(Value::as_i64);
+    match v.expect {
+        Expect::Lines => {}
+        Expect::WaitStatus(want) => {
+            let want = i64::from(want);
+            let got_py = waitpid_status(py_lines());
+            let got_pl = waitpid_status(pl_lines());
+            if got_py != Some(want) || got_pl != Some(want) || result("status") != Some(want) {
+                problems.push(format!(
+                    "wait status: want {want}; CPython printed {got_py:?}, proclab printed \
+                     {got_pl:?} and reported {:?}",
+                    result("status")
+                ));
+            }
+        }
+        Expect::AdoptedByMain => {
+            for (who, pids) in [
+                ("CPython", orphan_pids(py_lines())),
+                ("proclab", orphan_pids(pl_lines())),
+            ] {
+                match pids {
+                    Some((main, adopter, _)) if main == adopter => {}
+                    other => problems.push(format!(
+                        "{who}: the orphan must be adopted and reaped by main; got \
+                         (main, adopter, reaped) = {other:?}"
+                    )),
+                }
+            }
+        }
+        Expect::Isolation { main, children } => {
+            let py_nums = num_lines(py_lines());
+            let py_main = py_nums.first().map_or(0, |(p, _)| *p);
+            let pl_nums = num_lines(pl_lines());
+            let want = (vec![main, main], children.to_vec());
+            for (who, got) in [
+                ("CPython", split_nums(&py_nums, py_main)),
+                ("proclab", split_nums(&pl_nums, wire.main)),
+            ] {
+                if got != want {
+                    problems.push(format!(
+                        "{who}: (main's num before and after, children's) = {got:?}, \
+                         want {want:?}"
+                    ));
+                }
+            }
+            if result("num") != Some(main) {
+                problems.push(format!("proclab's result num = {:?}", result("num")));
+            }
+        }
+        Expect::Crash {
+            exitcode,
+            exception,
+        } => {
+            let got_py = last_exitcode(py_lines());
+            let got_pl = last_exitcode(pl_lines());
+            if got_py != Some(exitcode)
+                || got_pl != Some(exitcode)
+                || result("exitcode") != Some(exitcode)
+            {
+                problems.push(format!(
+                    "exitcode: want {exitcode}; CPython printed {got_py:?}, proclab printed \
+                     {got_pl:?} and reported {:?}",
+                    result("exitcode")
+                ));
+            }
+            if !py.stderr.contains(exception) {
+                problems.push(format!("CPython's stderr lacks {exception:?}"));
+            }
+            if !wire.exceptions.iter().any(|e| e == exception) {
+                problems.push(format!(
+                    "proclab printed no {exception:?} after a traceback"
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        problems.push(format!(
+            "--- CPython stdout:\n{}--- CPython stderr:\n{}--- proclab prints:\n{}",
+            py.stdout,
+            py.stderr,
+            wire.prints
+                .iter()
+                .map(|(_, t)| format!("{t}\n"))
+                .collect::<String>()
+        ));
+    }
+    problems
+}
+
+/// Runs both sides of one variant at once; the problems found, and how long each took.
+fn run_variant(tag: &str, v: &Variant) -> Result<(Duration, Duration), Vec<String>> {
+    let mut program = v.lesson.python.clone();
+    if let Some((from, to)) = v.rewrite {
+        assert_eq!(
+            program.matches(from).count(),
+            1,
+            "{}: the program must hold {from:?} exactly once",
+            v.lesson.file
+        );
+        program = program.replace(from, to);
+    }
+    let mut params = v.lesson.params.clone();
+    if let Some((k, value)) = v.set {
+        params.insert(k.to_string(), value.to_string());
+    }
+    let (tag2, scenario) = (tag.to_string(), v.lesson.scenario.clone());
+    let proclab = thread::spawn(move || run_proclab_json(&tag2, &scenario, &params));
+    let py = run_python(tag, v.lesson.file, &v.name, &program);
+    let pl = proclab
+        .join()
+        .map_err(|e| vec![format!("proclab run failed: {}", panic_text(&e))])?;
+    let py = py.map_err(|e| vec![e])?;
+    let problems = compare(v, &py, &pl);
+    if problems.is_empty() {
+        Ok((py.elapsed, pl.elapsed))
+    } else {
+        Err(problems)
+    }
+}
+
+fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// Fails if any process with the tag outlived its run, after killing the survivors so
+/// a failure leaves nothing behind.
+fn assert_none_left(tag: &str) {
+    let left = wait_until_no_tagged(tag, GONE_WITHIN);
+    let described: Vec<String> = left.iter().map(|p| describe_pid(*p)).collect();
+    for pid in &left {
+        let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
+    }
+    assert!(
+        left.is_empty(),
+        "{} process(es) outlived their run (tag {tag}):\n{}",
+        left.len(),
+        described.join("\n")
+    );
+    assert_no_tagged_left(tag);
+}
+
+// ---- tests --------------------------------------------------------------------------
+
+#[test]
+fn cpython_and_proclab_print_the_same_lines_and_numbers() {
+    let tag = unique_tag("python-agrees");
+    let started = Instant::now();
+    let runs: Vec<_> = variants()
+        .into_iter()
+        .map(|v| {
+            let tag = tag.clone();
+            thread::spawn(move || {
+                let r = run_variant(&tag, &v);
+                (v.name, r)
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for run in runs {
+        match run.join() {
+            Ok((name, Ok((py, pl)))) => {
+                eprintln!("{name}: agree (CPython {py:.1?}, proclab {pl:.1?})")
+            }
+            Ok((name, Err(problems))) => {
+                failures.push(format!("== {name}\n{}", problems.join("\n")))
+            }
+            Err(e) => failures.push(format!("== a run panicked: {}", panic_text(&e))),
+        }
+    }
+    eprintln!("all runs: {:.1?}", started.elapsed());
+    assert_none_left(&tag);
+    assert!(
+        failures.is_empty(),
+        "CPython and proclab disagree:\n{}",
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn every_lesson_is_compared() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(lesson_path(""))
+        .expect("lessons/")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    on_disk.sort();
+    assert_eq!(
+        on_disk, LESSON_FILES,
+        "lessons/ and this test's list differ"
+    );
+    let compared: BTreeSet<&str> = variants().iter().map(|v| v.lesson.file).collect();
+    assert_eq!(compared, LESSON_FILES.iter().copied().collect());
+}
+
+#[test]
+fn lesson_programs_fit_the_code_pane() {
+    for file in LESSON_FILES {
+        let lesson = load_lesson(file);
+        for (i, line) in lesson.python.lines().enumerate() {
+            let width = line.chars().count();
+            assert!(
+                width <= CODE_PANE && !line.contains('\t'),
+                "{file}: python line {} is {width} characters (at most {CODE_PANE}, no \
+                 tabs):\n{line}",
+                i + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn pids_normalize() {
+    assert_eq!(
+        normalize("main 25716: sent 9 to 4242"),
+        "main <PID>: sent 9 to <PID>"
+    );
+    assert_eq!(
+        normalize("main: waitpid returned (31586, 15)"),
+        "main: waitpid returned (<PID>, 15)"
+    );
+    assert_eq!(normalize("status 256"), "status <PID>");
+    assert_eq!(normalize("num = 20"), "num = 20");
+}
