@@ -19,7 +19,8 @@ pub enum Format {
 /// Runs one scenario to its end (or until a quit signal) and prints it.
 pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> {
     let mut session = Session::start(req)?;
-    let mut out = std::io::stdout().lock();
+    // Buffered: one write per line would cost a syscall per event on a busy run.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let mut labels: HashMap<i32, String> =
         HashMap::from([(std::process::id() as i32, "proclab".to_string())]);
     let mut summary: Option<Event> = None;
@@ -42,6 +43,10 @@ pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> 
                 eprintln!("proclab: malformed line on the wire ({error}): {line}")
             }
             RunMsg::Stderr(line) => eprintln!("{line}"),
+        }
+        // Live output when the run is calm, one write per buffer when it is busy.
+        if session.messages().is_empty() {
+            out.flush()?;
         }
     }
     let report = session.stop();
@@ -113,6 +118,10 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::HandleSignal { signal, action } => format!("{signal}: {action}"),
         EventKind::Reparent { old_ppid, ppid } => format!("adopted: parent {old_ppid} → {ppid}"),
         EventKind::Blocked { on } => format!("blocked on {on}"),
+        EventKind::QueuePut { queue, item, len } => format!("{queue}.put({item}) → len {len}"),
+        EventKind::QueueGet { queue, item, len } => format!("{queue}.get() → {item}, len {len}"),
+        EventKind::Send { channel, item } => format!("{channel}.send({item})"),
+        EventKind::Recv { channel, item } => format!("{channel}.recv() → {item}"),
         EventKind::Value { name, value } => format!("{name} = {value}"),
         EventKind::Progress { done, total } => format!("progress {done}/{total}"),
         EventKind::Result { name, value } => format!("result {name} = {value}"),

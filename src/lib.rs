@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod doctor;
 pub mod headless;
+pub mod ipc;
 pub mod lesson;
 pub mod observe;
 pub mod scenario;

@@ -2,8 +2,8 @@
 //! proclab's scenario and ends with the same numbers.
 //!
 //! For each lesson (and the variants its narration suggests) the test writes the
-//! lesson's `python` to a temporary file and runs `/usr/bin/python3 -u` on it (one
-//! lesson without `-u`, see [`SPLITS_LINES_UNBUFFERED`]), while
+//! lesson's `python` to a temporary file and runs `/usr/bin/python3 -u` on it (lessons
+//! listed in [`SPLITS_LINES_UNBUFFERED`] without it), while
 //! `proclab run <scenario> --json --speed 1` runs with the lesson's params. PIDs (runs
 //! of 3+ digits) become `<PID>`; then the set of distinct lines CPython printed on
 //! stdout must equal the set of proclab's `print` texts. A traceback is the exception:
@@ -39,12 +39,11 @@ const PYTHON_TIMEOUT: Duration = Duration::from_secs(20);
 const PROCLAB_TIMEOUT: Duration = Duration::from_secs(20);
 /// The code pane's width: no line of a lesson's program may be wider.
 const CODE_PANE: usize = 42;
-/// Lessons whose `say` is `print(*words, flush=True)`: unbuffered (`-u`, or
-/// PYTHONUNBUFFERED), CPython writes each word, separator and the newline with its own
-/// write(2), so lines printed at the same moment by two processes merge into one
-/// ("child 0: …parent: forked …"). Buffered, `flush=True` makes each line one write.
-/// These run without `-u`; the others write each line in one call and run with it.
-const SPLITS_LINES_UNBUFFERED: &[&str] = &["01-fork-fanout.toml"];
+/// Lessons whose program would print a line in several writes when unbuffered (`-u`,
+/// or PYTHONUNBUFFERED: CPython then writes each word, separator and the newline with
+/// its own write(2), so lines of two processes can merge). These run without `-u`.
+/// Every lesson now writes each line in one call, so the list is empty.
+const SPLITS_LINES_UNBUFFERED: &[&str] = &[];
 
 const LESSON_FILES: &[&str] = &[
     "01-fork-fanout.toml",

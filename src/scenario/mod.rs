@@ -9,6 +9,8 @@ pub mod fork_fanout;
 pub mod isolation;
 pub mod orphan;
 pub mod params;
+pub mod pipe;
+pub mod queue;
 pub mod signals;
 pub mod zombie;
 
@@ -33,6 +35,8 @@ pub const ALL: &[Scenario] = &[
     orphan::SCENARIO,
     isolation::SCENARIO,
     crash::SCENARIO,
+    queue::SCENARIO,
+    pipe::SCENARIO,
 ];
 
 pub fn find(id: &str) -> Option<&'static Scenario> {

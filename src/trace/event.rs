@@ -65,8 +65,32 @@ pub enum EventKind {
         old_ppid: i32,
         ppid: i32,
     },
+    /// The process is about to wait for real: `queue_full`, `queue_empty`, `lock`,
+    /// `semaphore`, `event`, `recv`.
     Blocked {
         on: String,
+    },
+    /// An item went into a queue; `len` is the queue's length right after.
+    QueuePut {
+        queue: String,
+        item: serde_json::Value,
+        len: i64,
+    },
+    /// An item came out of a queue; `len` is the queue's length right after.
+    QueueGet {
+        queue: String,
+        item: serde_json::Value,
+        len: i64,
+    },
+    /// A message sent on one end of a Pipe (`channel` names the end).
+    Send {
+        channel: String,
+        item: serde_json::Value,
+    },
+    /// A message received on one end of a Pipe.
+    Recv {
+        channel: String,
+        item: serde_json::Value,
     },
     Value {
         name: String,
@@ -112,6 +136,10 @@ impl EventKind {
             EventKind::HandleSignal { .. } => "handle_signal",
             EventKind::Reparent { .. } => "reparent",
             EventKind::Blocked { .. } => "blocked",
+            EventKind::QueuePut { .. } => "queue_put",
+            EventKind::QueueGet { .. } => "queue_get",
+            EventKind::Send { .. } => "send",
+            EventKind::Recv { .. } => "recv",
             EventKind::Value { .. } => "value",
             EventKind::Progress { .. } => "progress",
             EventKind::Result { .. } => "result",

@@ -403,7 +403,7 @@ fn meaning_carrying_styles() {
     let (x, y) = find("Z zombie");
     assert_eq!((buf[(x, y)].fg, buf[(x, y)].bg), (Color::White, Color::Red));
     // The Python line of the current step is highlighted.
-    let (x, y) = find("▶29 for pid in kids");
+    let (x, y) = find("▶30 for pid in kids");
     assert!(buf[(x + 4, y)].modifier.contains(Modifier::BOLD));
     assert_eq!(buf[(x + 4, y)].bg, Color::Yellow);
 

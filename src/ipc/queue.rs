@@ -1,0 +1,87 @@
+//! `multiprocessing.Queue`, built as CPython builds it: a pipe carries the items, a
+//! lock serialises readers and another writers, and a bounded semaphore of `maxsize`
+//! permits makes `put` block while the queue is full. `get` blocks in the pipe read
+//! while it is empty. No item is lost or duplicated: each frame is written whole under
+//! the writers' lock and read whole under the readers' lock.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use super::sem::Semaphore;
+use super::shm::SharedRegion;
+use super::wire;
+
+pub struct Queue<'a> {
+    read: OwnedFd,
+    write: OwnedFd,
+    rlock: Semaphore<'a>,
+    wlock: Semaphore<'a>,
+    /// `maxsize` permits; `None` for an unbounded queue.
+    slots: Option<Semaphore<'a>>,
+    /// Items in the pipe now, for the `len` of each event.
+    len: &'a AtomicI64,
+}
+
+/// What a call did, for the event the caller emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Op {
+    /// It had to wait (full for `put`, empty for `get`).
+    pub blocked: bool,
+    /// Items in the queue right after the call.
+    pub len: i64,
+}
+
+impl<'a> Queue<'a> {
+    /// `maxsize` 0 means unbounded, as in Python.
+    pub fn new(region: &'a SharedRegion, maxsize: u32) -> std::io::Result<Queue<'a>> {
+        let (read, write) = nix::unistd::pipe()?;
+        Ok(Queue {
+            read,
+            write,
+            rlock: Semaphore::new(region, 1)?,
+            wlock: Semaphore::new(region, 1)?,
+            slots: if maxsize > 0 {
+                Some(Semaphore::new(region, maxsize)?)
+            } else {
+                None
+            },
+            len: region.alloc()?,
+        })
+    }
+
+    /// `q.put(item)`: `on_block` runs once, just before it really waits for a slot.
+    pub fn put(&self, item: &serde_json::Value, on_block: impl FnOnce()) -> std::io::Result<Op> {
+        let mut blocked = false;
+        if let Some(slots) = &self.slots
+            && !slots.try_acquire()
+        {
+            blocked = true;
+            on_block();
+            slots.acquire();
+        }
+        self.wlock.acquire();
+        // Counted before it is written, so a reader can never take it out first and
+        // see a negative length; while it holds a slot it is at most `maxsize`.
+        let len = self.len.fetch_add(1, Ordering::SeqCst) + 1;
+        let sent = wire::send(self.write.as_fd(), item);
+        self.wlock.release();
+        sent.map(|()| Op { blocked, len })
+    }
+
+    /// `q.get()`: `on_block` runs once, just before it really waits for an item.
+    pub fn get(&self, on_block: impl FnOnce()) -> std::io::Result<(serde_json::Value, Op)> {
+        self.rlock.acquire();
+        let blocked = wire::would_block(self.read.as_fd());
+        if blocked {
+            on_block();
+        }
+        let item = wire::recv(self.read.as_fd());
+        let len = self.len.fetch_sub(1, Ordering::SeqCst) - 1;
+        self.rlock.release();
+        let item = item?;
+        if let Some(slots) = &self.slots {
+            slots.release();
+        }
+        Ok((item, Op { blocked, len }))
+    }
+}
