@@ -101,6 +101,9 @@ pub struct RunView {
     pub speed: f64,
     pub now_us: u64,
     pub selected: usize,
+    /// The selection follows the latest reap (so its status is decoded under the
+    /// tree) until the learner moves it by hand.
+    pub follow: bool,
     pub summary: Option<Summary>,
     pub ended: bool,
     /// The signal menu (`k`), when open.
@@ -133,6 +136,7 @@ impl RunView {
             speed,
             now_us: 0,
             selected: 0,
+            follow: true,
             summary: None,
             ended: false,
             signal_menu: None,

@@ -22,11 +22,34 @@ pub struct ProcRow {
     pub exit_code: Option<i32>,
     /// The raw status and its meaning once the parent reaped it.
     pub reaped: Option<(i32, WaitOutcome)>,
+    /// This process's own copies of the lesson's variables (`value` events), in the
+    /// order they first appeared.
+    pub values: Vec<(String, serde_json::Value)>,
 }
 
 impl ProcRow {
     pub fn is_ghost(&self) -> bool {
         self.reaped.is_some()
+    }
+
+    pub fn set_value(&mut self, name: &str, value: serde_json::Value) {
+        match self.values.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.values.push((name.to_string(), value)),
+        }
+    }
+
+    /// `num = 15 · &num = 0x7ffd…`: strings without their JSON quotes.
+    pub fn values_text(&self) -> String {
+        let shown: Vec<String> = self
+            .values
+            .iter()
+            .map(|(n, v)| match v {
+                serde_json::Value::String(s) => format!("{n} = {s}"),
+                other => format!("{n} = {other}"),
+            })
+            .collect();
+        shown.join(" · ")
     }
 }
 
@@ -56,6 +79,7 @@ impl ProcTable {
             caught: Vec::new(),
             exit_code: None,
             reaped: None,
+            values: Vec::new(),
         };
         match self.index.get(&pid) {
             // A recycled PID: the old row stays a ghost, the new process takes over.
@@ -69,6 +93,11 @@ impl ProcTable {
 
     pub fn get_mut(&mut self, pid: i32) -> Option<&mut ProcRow> {
         self.index.get(&pid).map(|&i| &mut self.rows[i])
+    }
+
+    /// The row index of `pid` (its newest row, if the PID was recycled).
+    pub fn index_of(&self, pid: i32) -> Option<usize> {
+        self.index.get(&pid).copied()
     }
 
     pub fn get(&self, pid: i32) -> Option<&ProcRow> {

@@ -107,8 +107,14 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         return Vec::new();
     };
     match action {
-        Action::Up => run.selected = run.selected.saturating_sub(1),
-        Action::Down => run.selected = (run.selected + 1).min(run.procs.len().saturating_sub(1)),
+        Action::Up => {
+            run.follow = false;
+            run.selected = run.selected.saturating_sub(1);
+        }
+        Action::Down => {
+            run.follow = false;
+            run.selected = (run.selected + 1).min(run.procs.len().saturating_sub(1));
+        }
         Action::Step if run.ended => {}
         // A permit only for a process that is really held: permits granted ahead would
         // let the run pass the next gate while the screen said it stopped there.
@@ -303,6 +309,14 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
                 p.reason.clear();
                 p.cpu = 0.0;
             }
+            // Follow reaps done inside the run (not the front end's final one of main).
+            let by_the_run = run.procs.get(e.pid).is_some();
+            if run.follow
+                && by_the_run
+                && let Some(i) = run.procs.index_of(*child)
+            {
+                run.select_index(i);
+            }
             if run.signal_menu.as_ref().is_some_and(|m| m.pid == *child) {
                 run.signal_menu = None;
             }
@@ -330,6 +344,12 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
         EventKind::Reparent { ppid, .. } => {
             if let Some(p) = run.procs.get_mut(e.pid) {
                 p.ppid = *ppid;
+            }
+            LogClass::Lifecycle
+        }
+        EventKind::Value { name, value } => {
+            if let Some(p) = run.procs.get_mut(e.pid) {
+                p.set_value(name, value.clone());
             }
             LogClass::Lifecycle
         }

@@ -213,8 +213,7 @@ fn details_of_a_killed_child_80x24() {
             signal: Some("SIGKILL".into()),
         },
     );
-    update(&mut app, Msg::Action(Action::Down));
-    update(&mut app, Msg::Action(Action::Down));
+    // The selection followed the reap.
     assert_eq!(app.run.as_ref().unwrap().selected_row().unwrap().pid, 1002);
     insta::assert_snapshot!(
         "details_killed_child_80x24",
@@ -226,7 +225,7 @@ fn details_of_a_killed_child_80x24() {
 #[test]
 fn signal_overlay() {
     let mut app = fanout_app(Lang::En);
-    update(&mut app, Msg::Action(Action::Down));
+    // The selection followed child 0's reap; one down is child 1.
     update(&mut app, Msg::Action(Action::Down));
     update(&mut app, Msg::Action(Action::Signal));
     let menu = app.run.as_ref().unwrap().signal_menu.as_ref().unwrap();

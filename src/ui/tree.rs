@@ -38,7 +38,10 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     // The name column is as wide as the deepest label needs, so the reasons keep room.
     let name_width = lines
         .iter()
-        .map(|l| l.prefix.chars().count() + run.procs.rows()[l.row].label.chars().count())
+        .map(|l| {
+            let p = &run.procs.rows()[l.row];
+            l.prefix.chars().count() + p.label.chars().count()
+        })
         .max()
         .unwrap_or(7)
         .clamp(7, 28) as u16;
@@ -155,12 +158,21 @@ fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
 /// the lesson's, so say so).
 fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>) -> Row<'a> {
     let name = format!("{prefix}{}", p.label);
+    // The process's own copies of the lesson's variables lead the last column.
+    let values = p.values_text();
+    let with_values = |text: String| {
+        if values.is_empty() {
+            text
+        } else {
+            format!("{values} · {text}")
+        }
+    };
     if let Some((status, outcome)) = p.reaped {
-        let how = match outcome {
+        let how = with_values(match outcome {
             WaitOutcome::Exited(c) => format!("reaped: exit {c} (status {status})"),
             WaitOutcome::Signaled(s) => format!("reaped: {} (status {status})", signal_name(s)),
             WaitOutcome::Other(_) => format!("reaped: status {status}"),
-        };
+        });
         return Row::new([
             Cell::from(p.pid.to_string()),
             Cell::from(p.ppid.to_string()),
@@ -175,6 +187,9 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>) -> Row<'a> {
             let mut why = p.reason.clone();
             if let Some(gate) = held {
                 why = format!("held at step '{gate}'");
+            } else if letter == 'Z' {
+                // As `ps -ef` marks a zombie.
+                why = "<defunct> parent hasn't called waitpid".into();
             } else if p.cpu >= 1.0 {
                 why = format!("{why} · {:.0}% CPU", p.cpu);
             }
@@ -188,10 +203,10 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>) -> Row<'a> {
         }
         None => (Cell::from("…"), "just started".to_string()),
     };
-    let why = match p.exit_code {
+    let why = with_values(match p.exit_code {
         Some(c) if p.state != Some('Z') => format!("exit({c}) · {why}"),
         _ => why,
-    };
+    });
     Row::new([
         Cell::from(p.pid.to_string()),
         Cell::from(p.ppid.to_string()),

@@ -411,3 +411,46 @@ fn the_clock_never_goes_back() {
     );
     assert_eq!(run(&app).now_us, 2_000);
 }
+
+#[test]
+fn each_process_keeps_its_own_copy_of_a_value() {
+    let mut app = in_bare_run();
+    update(&mut app, ev(1000, spawn(999, "main")));
+    update(&mut app, ev(1001, spawn(1000, "child +5")));
+    let value = |name: &str, v: serde_json::Value| EventKind::Value {
+        name: name.into(),
+        value: v,
+    };
+    update(&mut app, ev(1000, value("num", 10.into())));
+    update(&mut app, ev(1001, value("num", 15.into())));
+    update(&mut app, ev(1001, value("&num", "0x7ffd10".into())));
+    update(&mut app, ev(1000, value("num", 10.into())));
+    let procs = &run(&app).procs;
+    assert_eq!(procs.get(1000).unwrap().values_text(), "num = 10");
+    assert_eq!(
+        procs.get(1001).unwrap().values_text(),
+        "num = 15 · &num = 0x7ffd10"
+    );
+}
+
+#[test]
+fn the_selection_follows_reaps_until_moved_by_hand() {
+    let mut app = in_bare_run();
+    update(&mut app, ev(1000, spawn(999, "main")));
+    update(&mut app, ev(1001, spawn(1000, "child 0")));
+    update(&mut app, ev(1002, spawn(1000, "child 1")));
+    update(&mut app, ev(1000, reap(1002, 9)));
+    assert_eq!(run(&app).selected_row().unwrap().pid, 1002);
+    // The front end's reap of main (pid 999 is not in the run) does not move it.
+    update(&mut app, ev(999, reap(1000, 0)));
+    assert_eq!(run(&app).selected_row().unwrap().pid, 1002);
+    update(&mut app, press(KeyCode::Up));
+    update(&mut app, press(KeyCode::Up));
+    assert_eq!(run(&app).selected_row().unwrap().pid, 1000);
+    update(&mut app, ev(1000, reap(1001, 0)));
+    assert_eq!(
+        run(&app).selected_row().unwrap().pid,
+        1000,
+        "moved by hand: stays"
+    );
+}

@@ -81,7 +81,8 @@ fn the_menu_targets_the_drawn_line_not_the_spawn_order() {
 fn a_reaped_process_is_refused_with_a_reason() {
     let mut app = family();
     update(&mut app, ev(1000, reap(1001, 0)));
-    update(&mut app, press(KeyCode::Char('j')));
+    // The selection follows the reap, so the decoded status is on screen.
+    assert_eq!(run(&app).selected_row().map(|p| p.pid), Some(1001));
     assert!(update(&mut app, press(KeyCode::Char('k'))).is_empty());
     assert!(run(&app).signal_menu.is_none());
     let last = run(&app).log.back().unwrap();
