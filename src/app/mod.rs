@@ -2,6 +2,7 @@
 //! changes `App` and returns `Command`s for the main loop to carry out; nothing here
 //! does I/O, and drawing only reads.
 
+pub mod flow;
 pub mod keymap;
 pub mod procs;
 pub mod signals;
@@ -88,6 +89,8 @@ pub struct RunView {
     pub scenario: &'static Scenario,
     pub params: Params,
     pub procs: procs::ProcTable,
+    /// Messages through queues and pipes, for the flow pane.
+    pub flow: flow::Flow,
     pub log: VecDeque<LogEntry>,
     /// The last gate the main process reached, and the lesson step it opens.
     pub gate: Option<String>,
@@ -126,6 +129,7 @@ impl RunView {
             scenario,
             params,
             procs: procs::ProcTable::default(),
+            flow: flow::Flow::default(),
             log: VecDeque::new(),
             gate: None,
             step: None,

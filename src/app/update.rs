@@ -248,6 +248,7 @@ fn push_log(run: &mut RunView, entry: LogEntry) {
 
 fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event) {
     run.now_us = run.now_us.max(e.t_us);
+    run.flow.apply(&e);
     // A spawn or an adoption can move lines of the drawn tree; the selection stays on
     // the process it was on, not on whatever now occupies its line.
     let keep = matches!(e.kind, EventKind::Spawn { .. } | EventKind::Reparent { .. })

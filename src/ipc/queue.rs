@@ -49,8 +49,15 @@ impl<'a> Queue<'a> {
         })
     }
 
-    /// `q.put(item)`: `on_block` runs once, just before it really waits for a slot.
-    pub fn put(&self, item: &serde_json::Value, on_block: impl FnOnce()) -> std::io::Result<Op> {
+    /// `q.put(item)`: `on_block` runs once, just before it really waits for a slot;
+    /// `on_put` runs with the new length just before the item is written, so whatever
+    /// it reports comes before any reader can have the item.
+    pub fn put(
+        &self,
+        item: &serde_json::Value,
+        on_block: impl FnOnce(),
+        on_put: impl FnOnce(i64),
+    ) -> std::io::Result<Op> {
         let mut blocked = false;
         if let Some(slots) = &self.slots
             && !slots.try_acquire()
@@ -63,6 +70,7 @@ impl<'a> Queue<'a> {
         // Counted before it is written, so a reader can never take it out first and
         // see a negative length; while it holds a slot it is at most `maxsize`.
         let len = self.len.fetch_add(1, Ordering::SeqCst) + 1;
+        on_put(len);
         let sent = wire::send(self.write.as_fd(), item);
         self.wlock.release();
         sent.map(|()| Op { blocked, len })

@@ -135,18 +135,23 @@ fn run(ctx: &mut Ctx, p: &Params) {
     ctx.gate("done");
 }
 
+/// The `queue_put` event is written before the item, so no `queue_get` of it can
+/// come first on the wire.
 fn put(ctx: &Ctx, q: &Queue, item: Value) {
     let blocked = || {
         ctx.emit(EventKind::Blocked {
             on: "queue_full".into(),
         })
     };
-    if let Ok(op) = q.put(&item, blocked) {
+    let put = |len| {
         ctx.emit(EventKind::QueuePut {
             queue: QUEUE.into(),
-            item,
-            len: op.len,
-        });
+            item: item.clone(),
+            len,
+        })
+    };
+    if let Err(e) = q.put(&item, blocked, put) {
+        ctx.print(format!("q.put failed: {e}"));
     }
 }
 

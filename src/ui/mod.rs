@@ -1,5 +1,6 @@
 //! Drawing: `render(&App, &mut Frame)` only reads the state. One module per pane.
 
+mod flow;
 mod help;
 mod log;
 mod menu;
@@ -55,14 +56,26 @@ pub fn render(app: &App, frame: &mut Frame) {
                     tree::render(run, frame, tree_area);
                     narration::code(lesson, run, frame, code_area);
                     narration::narration(lesson, run, app.lang, frame, text_area);
-                    log::render(run, frame, log_area);
+                    // Where messages move, the flow says more than the log.
+                    if flow::shows_flow(run) {
+                        flow::render(run, frame, log_area);
+                    } else {
+                        log::render(run, frame, log_area);
+                    }
                 }
                 Some(lesson) => {
                     // Narrow: the tree gets the full width; the log gives way (the tree
-                    // shows what the events did).
-                    let [top, bottom] =
-                        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)])
-                            .areas(body);
+                    // shows what the events did), the flow pane gets a band of its own.
+                    let flow_height = if flow::shows_flow(run) { 30 } else { 0 };
+                    let [top, middle, bottom] = Layout::vertical([
+                        Constraint::Percentage(50 - flow_height / 2),
+                        Constraint::Percentage(flow_height),
+                        Constraint::Percentage(50 - flow_height / 2),
+                    ])
+                    .areas(body);
+                    if flow_height > 0 {
+                        flow::render(run, frame, middle);
+                    }
                     let [text_area, code_area] = Layout::horizontal([
                         Constraint::Percentage(58),
                         Constraint::Percentage(42),
@@ -73,10 +86,17 @@ pub fn render(app: &App, frame: &mut Frame) {
                     narration::code(lesson, run, frame, code_area);
                 }
                 None => {
-                    let [tree_area, log_area] =
-                        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)])
-                            .areas(body);
+                    let flow_height = if flow::shows_flow(run) { 35 } else { 0 };
+                    let [tree_area, flow_area, log_area] = Layout::vertical([
+                        Constraint::Percentage(60 - flow_height / 2),
+                        Constraint::Percentage(flow_height),
+                        Constraint::Percentage(40 - flow_height / 2),
+                    ])
+                    .areas(body);
                     tree::render(run, frame, tree_area);
+                    if flow_height > 0 {
+                        flow::render(run, frame, flow_area);
+                    }
                     log::render(run, frame, log_area);
                 }
             }
@@ -104,5 +124,7 @@ fn too_small(frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
+#[cfg(test)]
+mod flow_tests;
 #[cfg(test)]
 mod tests;

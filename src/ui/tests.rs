@@ -44,7 +44,7 @@ fn text(buf: &Buffer) -> String {
     out
 }
 
-fn screen(app: &App, width: u16, height: u16) -> String {
+pub(super) fn screen(app: &App, width: u16, height: u16) -> String {
     text(&draw(app, width, height))
 }
 
@@ -52,11 +52,11 @@ fn lessons_app(lang: Lang) -> App {
     App::new(crate::lesson::loader::load(None, 64).unwrap(), lang)
 }
 
-fn send(app: &mut App, t_us: u64, pid: i32, kind: EventKind) {
+pub(super) fn send(app: &mut App, t_us: u64, pid: i32, kind: EventKind) {
     update(app, Msg::Event(Event { t_us, pid, kind }));
 }
 
-fn spawn(ppid: i32, label: &str) -> EventKind {
+pub(super) fn spawn(ppid: i32, label: &str) -> EventKind {
     EventKind::Spawn {
         ppid,
         label: label.into(),

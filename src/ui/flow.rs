@@ -1,0 +1,273 @@
+//! The message-flow pane: producers on the left, the queue as a row of slots filling
+//! and emptying, consumers on the right, who is blocked and on what, the last items
+//! moving, the queue's length over time; for a Pipe, each end and what is in flight.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Sparkline};
+use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
+
+use super::theme;
+use crate::app::RunView;
+use crate::app::flow::{PipeView, QueueView};
+
+/// Scenarios whose point is messages get the flow pane from their first frame.
+pub fn shows_flow(run: &RunView) -> bool {
+    matches!(run.scenario.id, "queue" | "pipe")
+        || run.flow.queue.is_some()
+        || run.flow.pipe.is_some()
+}
+
+pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
+    if let Some(q) = &run.flow.queue {
+        queue(run, q, frame, area);
+    } else if let Some(p) = &run.flow.pipe {
+        pipe(run, p, frame, area);
+    } else {
+        let block = Block::bordered()
+            .title(Span::styled(" Messages ", theme::title()))
+            .border_style(theme::border());
+        frame.render_widget(
+            Paragraph::new("Nothing sent yet.")
+                .style(theme::dim())
+                .block(block),
+            area,
+        );
+    }
+}
+
+fn label(run: &RunView, pid: i32) -> String {
+    run.procs
+        .get(pid)
+        .map_or_else(|| pid.to_string(), |p| p.label.clone())
+}
+
+/// An item as Python would print it: `None` for null, strings without quotes.
+fn show(item: &Value) -> String {
+    match item {
+        Value::Null => "None".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn queue(run: &RunView, q: &QueueView, frame: &mut Frame, area: Rect) {
+    let maxsize = run.params.int("maxsize");
+    let rate = q
+        .rate()
+        .map_or(String::new(), |r| format!(" · {r:.1} items/s"));
+    let cap = if maxsize > 0 {
+        format!("maxsize {maxsize}")
+    } else {
+        "unbounded".into()
+    };
+    let title = Line::from(vec![
+        Span::styled(format!(" Queue {} ", q.name), theme::title()),
+        Span::raw("· "),
+        Span::raw(format!("{cap} · len {}{rate} ", q.len)),
+    ]);
+    let block = Block::bordered().title(title).border_style(theme::border());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let side = 16usize.min(inner.width as usize / 4);
+    let slots_width = (inner.width as usize).saturating_sub(2 * side + 8);
+    let rows = q.producers.len().max(q.consumers.len()).max(1);
+    let mut lines = Vec::new();
+    for i in 0..rows {
+        let left = q
+            .producers
+            .get(i)
+            .map(|&p| end(run, p, &q.blocked))
+            .unwrap_or_default();
+        let right = q
+            .consumers
+            .get(i)
+            .map(|&p| end(run, p, &q.blocked))
+            .unwrap_or_default();
+        let mut spans = pad(left, side);
+        if i == 0 {
+            spans.push(Span::styled(" ─▶ ", theme::dim()));
+            spans.extend(slots(q, maxsize, slots_width));
+            spans.push(Span::styled(" ─▶ ", theme::dim()));
+        } else {
+            spans.push(Span::raw(" ".repeat(slots_width + 8)));
+        }
+        spans.extend(right);
+        lines.push(Line::from(spans));
+    }
+    let recent: Vec<String> = q
+        .recent
+        .iter()
+        .rev()
+        .map(|t| {
+            format!(
+                "{} {} {}",
+                label(run, t.pid),
+                if t.put { "put" } else { "got" },
+                show(&t.item)
+            )
+        })
+        .collect();
+    lines.push(Line::styled(
+        format!("last: {}", recent.join(" · ")),
+        theme::dim(),
+    ));
+
+    let spark_height = if inner.height as usize > lines.len() + 2 {
+        2
+    } else {
+        0
+    };
+    let [text_area, spark_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(spark_height)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines), text_area);
+    if spark_height > 0 {
+        let [name, spark] =
+            Layout::horizontal([Constraint::Length(5), Constraint::Min(1)]).areas(spark_area);
+        frame.render_widget(Paragraph::new("len").style(theme::dim()), name);
+        let data: Vec<u64> = q.history.iter().copied().collect();
+        let width = spark.width as usize;
+        let tail = &data[data.len().saturating_sub(width)..];
+        let max = if maxsize > 0 {
+            maxsize as u64
+        } else {
+            tail.iter().copied().max().unwrap_or(1).max(1)
+        };
+        frame.render_widget(
+            Sparkline::default()
+                .data(tail)
+                .max(max)
+                .style(Style::new().fg(Color::LightCyan)),
+            spark,
+        );
+    }
+}
+
+/// A producer or consumer, marked when it is blocked (and on what).
+fn end(run: &RunView, pid: i32, blocked: &[(i32, String)]) -> Vec<Span<'static>> {
+    let name = label(run, pid);
+    let gone = run.procs.get(pid).is_some_and(|p| p.is_ghost());
+    let mark = blocked
+        .iter()
+        .find(|(p, _)| *p == pid)
+        .map(|(_, on)| match on.as_str() {
+            "queue_full" => " ⏸ full",
+            "queue_empty" => " ⏸ empty",
+            _ => " ⏸",
+        });
+    let style = if gone { theme::dim() } else { theme::print() };
+    let mut spans = vec![Span::styled(name, style)];
+    if let Some(m) = mark {
+        spans.push(Span::styled(m, theme::held()));
+    }
+    spans
+}
+
+fn pad(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    let mut out = spans;
+    out.push(Span::raw(" ".repeat(width.saturating_sub(used))));
+    out
+}
+
+/// `[ 4│ 5│ 6│  │  ]`: one cell per slot, filled ones highlighted; what does not fit
+/// is counted.
+fn slots(q: &QueueView, maxsize: i64, width: usize) -> Vec<Span<'static>> {
+    let cell = q
+        .items
+        .iter()
+        .map(|i| show(i).width())
+        .max()
+        .unwrap_or(1)
+        .clamp(1, 6);
+    let capacity = if maxsize > 0 {
+        maxsize as usize
+    } else {
+        q.items.len().max(1)
+    };
+    let fit = (width.saturating_sub(2) / (cell + 1)).max(1);
+    let shown = capacity.min(fit);
+    let mut spans = vec![Span::styled("[", theme::dim())];
+    for i in 0..shown {
+        match q.items.get(i) {
+            Some(item) => spans.push(Span::styled(
+                format!("{:>cell$}", show(item)),
+                theme::held(),
+            )),
+            None => spans.push(Span::raw(" ".repeat(cell))),
+        }
+        if i + 1 < shown {
+            spans.push(Span::styled("│", theme::dim()));
+        }
+    }
+    spans.push(Span::styled("]", theme::dim()));
+    if capacity > shown {
+        spans.push(Span::styled(format!("+{}", capacity - shown), theme::dim()));
+    }
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    spans.push(Span::raw(" ".repeat(width.saturating_sub(used))));
+    spans
+}
+
+fn pipe(run: &RunView, p: &PipeView, frame: &mut Frame, area: Rect) {
+    let block = Block::bordered()
+        .title(Line::from(vec![
+            Span::styled(" Pipe ", theme::title()),
+            Span::raw("duplex: both ends send and receive "),
+        ]))
+        .border_style(theme::border());
+    let mut lines = Vec::new();
+    if let [(a, pa), (b, pb), ..] = p.ends.as_slice() {
+        let flight = |end: &str| {
+            p.in_flight(end)
+                .map(|q| q.iter().map(show).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default()
+        };
+        let who = |end: &str, pid: i32| {
+            let blocked = if p.blocked.contains(&pid) {
+                " ⏸ recv"
+            } else {
+                ""
+            };
+            (format!("{} ({end})", label(run, pid)), blocked)
+        };
+        let (wa, ba) = who(a, *pa);
+        let (wb, bb) = who(b, *pb);
+        let w = wa.width().max(wb.width());
+        lines.push(Line::from(vec![
+            Span::raw(format!("{wa:<w$}")),
+            Span::styled(ba, theme::held()),
+            Span::styled(format!("  ══▶ {} ══▶  ", flight(a)), theme::gate()),
+            Span::raw(wb.clone()),
+        ]));
+        lines.push(Line::from(vec![
+            Span::raw(format!("{wb:<w$}")),
+            Span::styled(bb, theme::held()),
+            Span::styled(format!("  ══▶ {} ══▶  ", flight(b)), theme::gate()),
+            Span::raw(wa.clone()),
+        ]));
+        lines.push(Line::styled(
+            format!("sent: {a} {} · {b} {}", p.sent_by(a), p.sent_by(b)),
+            theme::dim(),
+        ));
+    } else if let Some((a, pa)) = p.ends.first() {
+        lines.push(Line::raw(format!(
+            "{} ({a}) sent {}",
+            label(run, *pa),
+            p.sent_by(a)
+        )));
+    }
+    for (end, sent, item) in p.last.iter().rev() {
+        let text = if *sent {
+            format!("{end}.send({})", show(item))
+        } else {
+            format!("{end}.recv() → {}", show(item))
+        };
+        lines.push(Line::styled(text, theme::dim()));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -1,0 +1,88 @@
+//! Snapshots of the message-flow pane from fixed events (fixed PIDs and times).
+
+use serde_json::json;
+
+use super::tests::{screen, send, spawn};
+use crate::app::App;
+use crate::lesson::Lang;
+use crate::scenario;
+use crate::trace::event::EventKind;
+
+fn run_of(id: &str, set: &[&str]) -> App {
+    let spec = scenario::find(id).unwrap();
+    let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+    let mut app = App::new(Vec::new(), Lang::En);
+    let _ = app.open_run(spec, spec.params_from(&set).unwrap(), 1.0);
+    app
+}
+
+#[test]
+fn queue_with_a_blocked_producer() {
+    let mut app = run_of("queue", &["consumers=1", "maxsize=4"]);
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(&mut app, 2, 1001, spawn(1000, "producer 0"));
+    send(&mut app, 3, 1002, spawn(1000, "producer 1"));
+    send(&mut app, 4, 1003, spawn(1000, "consumer 0"));
+    send(
+        &mut app,
+        5,
+        1003,
+        EventKind::Blocked {
+            on: "queue_empty".into(),
+        },
+    );
+    let put = |item: i64, len| EventKind::QueuePut {
+        queue: "q".into(),
+        item: json!(item),
+        len,
+    };
+    let get = |item: i64, len| EventKind::QueueGet {
+        queue: "q".into(),
+        item: json!(item),
+        len,
+    };
+    send(&mut app, 200_000, 1001, put(0, 1));
+    send(&mut app, 200_100, 1003, get(0, 0));
+    for (i, item) in (1..=4).enumerate() {
+        let pid = 1001 + (item % 2) as i32;
+        send(
+            &mut app,
+            400_000 + i as u64 * 100,
+            pid,
+            put(item, i as i64 + 1),
+        );
+    }
+    send(
+        &mut app,
+        700_000,
+        1001,
+        EventKind::Blocked {
+            on: "queue_full".into(),
+        },
+    );
+    send(&mut app, 900_000, 1003, get(1, 3));
+    insta::assert_snapshot!("queue_flow", screen(&app, 120, 40));
+}
+
+#[test]
+fn pipe_with_a_message_in_flight() {
+    let mut app = run_of("pipe", &[]);
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(&mut app, 2, 1001, spawn(1000, "child"));
+    send(&mut app, 3, 1001, EventKind::Blocked { on: "recv".into() });
+    let s = |c: &str, m: &str| EventKind::Send {
+        channel: c.into(),
+        item: json!(m),
+    };
+    let r = |c: &str, m: &str| EventKind::Recv {
+        channel: c.into(),
+        item: json!(m),
+    };
+    send(&mut app, 10, 1000, s("parent_conn", "ping 0"));
+    send(&mut app, 11, 1001, r("child_conn", "ping 0"));
+    send(&mut app, 12, 1001, s("child_conn", "pong 0"));
+    send(&mut app, 13, 1000, r("parent_conn", "pong 0"));
+    send(&mut app, 20, 1000, s("parent_conn", "ping 1"));
+    send(&mut app, 21, 1000, EventKind::Blocked { on: "recv".into() });
+    insta::assert_snapshot!("pipe_flow", screen(&app, 100, 30));
+}
