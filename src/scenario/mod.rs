@@ -9,6 +9,7 @@ pub mod fork_fanout;
 pub mod isolation;
 pub mod orphan;
 pub mod params;
+pub mod pi;
 pub mod pipe;
 pub mod queue;
 pub mod signals;
@@ -37,6 +38,7 @@ pub const ALL: &[Scenario] = &[
     crash::SCENARIO,
     queue::SCENARIO,
     pipe::SCENARIO,
+    pi::SCENARIO,
 ];
 
 pub fn find(id: &str) -> Option<&'static Scenario> {
