@@ -37,6 +37,8 @@ pub struct Ctx {
     /// This process's children not yet reaped, in fork order.
     children: Vec<Pid>,
     pub results: serde_json::Map<String, serde_json::Value>,
+    /// Result names reported more than once (their value became a list).
+    repeated: std::collections::BTreeSet<String>,
 }
 
 impl Ctx {
@@ -47,6 +49,7 @@ impl Ctx {
             label: label.to_string(),
             children: Vec::new(),
             results: serde_json::Map::new(),
+            repeated: std::collections::BTreeSet::new(),
         }
     }
 
@@ -81,7 +84,23 @@ impl Ctx {
             name: name.to_string(),
             value: value.clone(),
         });
-        self.results.insert(name.to_string(), value);
+        // A name reported again (one result per task) collects into a list, in order.
+        match self.results.get_mut(name) {
+            Some(serde_json::Value::Array(list)) if self.repeated.contains(name) => {
+                list.push(value)
+            }
+            Some(first) => {
+                let first = first.take();
+                self.results.insert(
+                    name.to_string(),
+                    serde_json::Value::Array(vec![first, value]),
+                );
+                self.repeated.insert(name.to_string());
+            }
+            None => {
+                self.results.insert(name.to_string(), value);
+            }
+        }
     }
 
     /// Raises KeyboardInterrupt (a panic, see the runner's exception hook) once SIGINT

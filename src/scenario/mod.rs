@@ -11,6 +11,7 @@ pub mod orphan;
 pub mod params;
 pub mod pi;
 pub mod pipe;
+pub mod pool;
 pub mod queue;
 pub mod signals;
 pub mod zombie;
@@ -38,6 +39,7 @@ pub const ALL: &[Scenario] = &[
     crash::SCENARIO,
     queue::SCENARIO,
     pipe::SCENARIO,
+    pool::SCENARIO,
     pi::SCENARIO,
 ];
 

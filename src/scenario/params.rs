@@ -27,7 +27,8 @@ pub enum ParamValue {
     Bool(bool),
     /// One of a `Choice`'s names (borrowed from the spec, so defaults can be const).
     Name(Cow<'static, str>),
-    IntList(Vec<i64>),
+    /// Borrowed for const defaults, owned when parsed.
+    IntList(Cow<'static, [i64]>),
 }
 
 impl fmt::Display for ParamValue {
@@ -191,7 +192,7 @@ pub fn parse_text(
             })
             .collect::<Option<Vec<i64>>>()
             .filter(|v| !v.is_empty())
-            .map(ParamValue::IntList),
+            .map(|v| ParamValue::IntList(Cow::Owned(v))),
     };
     value.ok_or_else(|| bad(spec, scenario, text))
 }
@@ -270,7 +271,7 @@ mod tests {
             ParamSpec {
                 name: "tasks",
                 kind: ParamKind::IntList,
-                default: ParamValue::IntList(vec![1, 2]),
+                default: ParamValue::IntList(Cow::Borrowed(&[1, 2])),
                 help: "",
             },
         ]
