@@ -32,6 +32,7 @@ fn wire_lines(n: i32) -> Vec<String> {
                 cpu: Some(0.0),
                 ignored: Vec::new(),
                 caught: Vec::new(),
+                core: None,
             },
             EventKind::Exit { code: 0 },
         ];

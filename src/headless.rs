@@ -118,6 +118,10 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::HandleSignal { signal, action } => format!("{signal}: {action}"),
         EventKind::Reparent { old_ppid, ppid } => format!("adopted: parent {old_ppid} → {ppid}"),
         EventKind::Blocked { on } => format!("blocked on {on}"),
+        EventKind::Cpu { cores } => {
+            let each: Vec<String> = cores.iter().map(|c| format!("{c:.0}%")).collect();
+            format!("cpu cores: {}", each.join(" "))
+        }
         EventKind::QueuePut { queue, item, len } => format!("{queue}.put({item}) → len {len}"),
         EventKind::QueueGet { queue, item, len } => format!("{queue}.get() → {item}, len {len}"),
         EventKind::Send { channel, item } => format!("{channel}.send({item})"),

@@ -96,6 +96,7 @@ fn run(cli: Cli) -> Result<()> {
                     speed,
                     step_mode: false,
                     cap: cli.cap,
+                    cpu_cores: false,
                 };
                 return headless::run(&req, format, &quit_signals()?);
             }

@@ -116,6 +116,7 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
                 old.stop();
             }
             let req = RunRequest {
+                cpu_cores: true,
                 scenario,
                 params,
                 speed,

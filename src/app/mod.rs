@@ -8,6 +8,7 @@ pub mod procs;
 pub mod signals;
 mod update;
 pub mod waitstatus;
+pub mod work;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -91,6 +92,8 @@ pub struct RunView {
     pub procs: procs::ProcTable,
     /// Messages through queues and pipes, for the flow pane.
     pub flow: flow::Flow,
+    /// Progress, CPU per core and results, for the work pane.
+    pub work: work::Work,
     pub log: VecDeque<LogEntry>,
     /// The last gate the main process reached, and the lesson step it opens.
     pub gate: Option<String>,
@@ -130,6 +133,7 @@ impl RunView {
             params,
             procs: procs::ProcTable::default(),
             flow: flow::Flow::default(),
+            work: work::Work::default(),
             log: VecDeque::new(),
             gate: None,
             step: None,

@@ -18,6 +18,8 @@ pub struct ProcRow {
     /// them from /proc/PID/status (kept on the ghost row: the last known dispositions).
     pub ignored: Vec<String>,
     pub caught: Vec<String>,
+    /// The core it was last seen running on.
+    pub core: Option<u32>,
     /// Self-reported exit code (`exit` event).
     pub exit_code: Option<i32>,
     /// The raw status and its meaning once the parent reaped it.
@@ -80,6 +82,7 @@ impl ProcTable {
             exit_code: None,
             reaped: None,
             values: Vec::new(),
+            core: None,
         };
         match self.index.get(&pid) {
             // A recycled PID: the old row stays a ghost, the new process takes over.

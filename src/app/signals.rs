@@ -129,6 +129,7 @@ mod tests {
             exit_code: None,
             reaped: None,
             values: Vec::new(),
+            core: None,
         }
     }
 

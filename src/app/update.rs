@@ -249,6 +249,10 @@ fn push_log(run: &mut RunView, entry: LogEntry) {
 fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event) {
     run.now_us = run.now_us.max(e.t_us);
     run.flow.apply(&e);
+    run.work.apply(&e);
+    if matches!(e.kind, EventKind::Cpu { .. } | EventKind::Progress { .. }) {
+        return; // drawn in the work pane; far too frequent for the log
+    }
     // A spawn or an adoption can move lines of the drawn tree; the selection stays on
     // the process it was on, not on whatever now occupies its line.
     let keep = matches!(e.kind, EventKind::Spawn { .. } | EventKind::Reparent { .. })
@@ -267,6 +271,7 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
             cpu,
             ignored,
             caught,
+            core,
         } => {
             let mut change = None;
             if let Some(p) = run.procs.get_mut(e.pid) {
@@ -279,6 +284,7 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
                 p.cpu = cpu.unwrap_or(0.0);
                 p.ignored = ignored.clone();
                 p.caught = caught.clone();
+                p.core = *core;
             }
             // Drawn in the tree and too frequent for the log, except the changes a
             // signal makes: stopped, resumed, and exited (a zombie).

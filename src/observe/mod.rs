@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, select, tick};
-use sysinfo::{Pid as SysPid, ProcessRefreshKind, ProcessesToUpdate, System};
+use sysinfo::System;
 
 use crate::supervise::control::monotonic_ns;
 use crate::trace::event::{Event, EventKind};
@@ -29,16 +29,26 @@ struct Seen {
     reason: String,
     cpu: f32,
     signals: procfs::SigMasks,
+    core: Option<u32>,
+    /// CPU time and when it was read, for the share since the last sample.
+    cpu_ticks: u64,
+    read_ns: u64,
 }
 
 /// Runs until `stop` is signalled or `emit` returns false (nobody listens).
+/// With `cores`, it also reports every other tick how busy each CPU core is (sysinfo
+/// needs 200 ms between two readings).
 pub fn run(
     start_ns: u64,
+    cores: bool,
     track: Receiver<Track>,
     stop: Receiver<()>,
     mut emit: impl FnMut(Event) -> bool,
 ) {
+    // Per-core load only; a process's CPU share comes from its own /proc stat, so the
+    // two readings cannot disturb each other's intervals.
     let mut sys = System::new().ok();
+    let mut ticks = 0u64;
     let mut watched: BTreeMap<i32, Option<Seen>> = BTreeMap::new();
     let ticker = tick(INTERVAL);
     loop {
@@ -50,7 +60,14 @@ pub fn run(
             },
             recv(stop) -> _ => return,
             recv(ticker) -> _ => {
-                if !sample(&mut sys, &mut watched, start_ns, &mut emit) {
+                if !sample(&mut watched, start_ns, &mut emit) {
+                    return;
+                }
+                ticks += 1;
+                if cores && ticks.is_multiple_of(2) && !watched.is_empty()
+                    && let Some(event) = core_usage(&mut sys, start_ns)
+                    && !emit(event)
+                {
                     return;
                 }
             }
@@ -60,7 +77,6 @@ pub fn run(
 
 /// One pass over the watched PIDs; false when nobody listens any more.
 fn sample(
-    sys: &mut Option<System>,
     watched: &mut BTreeMap<i32, Option<Seen>>,
     start_ns: u64,
     emit: &mut impl FnMut(Event) -> bool,
@@ -68,15 +84,7 @@ fn sample(
     if watched.is_empty() {
         return true;
     }
-    let pids: Vec<SysPid> = watched.keys().map(|p| SysPid::from(*p as usize)).collect();
-    if let Some(sys) = sys.as_mut() {
-        sys.refresh_processes_specifics(
-            ProcessesToUpdate::Some(&pids),
-            true,
-            ProcessRefreshKind::nothing().with_cpu(),
-        );
-    }
-    let t_us = monotonic_ns().saturating_sub(start_ns) / 1000;
+    let hz = procfs::ticks_per_second();
     let mut gone = Vec::new();
     for (&pid, seen) in watched.iter_mut() {
         let Some(stat) = procfs::read_stat(pid) else {
@@ -96,12 +104,24 @@ fn sample(
         } else {
             String::new()
         };
-        let cpu = sys
-            .as_ref()
-            .and_then(|s| s.process(SysPid::from(pid as usize)))
-            .map(|p| p.cpu_usage())
-            .unwrap_or(0.0);
+        let read_ns = monotonic_ns();
+        let cpu = match seen {
+            Some(old) if read_ns > old.read_ns => {
+                let busy = stat.cpu_ticks.saturating_sub(old.cpu_ticks) as f64 / hz;
+                (busy * 1e9 / (read_ns - old.read_ns) as f64 * 100.0) as f32
+            }
+            _ => 0.0,
+        };
+        // Read after the process's files, so a state is never stamped before its cause.
+        let t_us = monotonic_ns().saturating_sub(start_ns) / 1000;
         let now = Seen {
+            core: if stat.state == 'R' {
+                stat.processor
+            } else {
+                None
+            },
+            cpu_ticks: stat.cpu_ticks,
+            read_ns,
             start_ticks: stat.start_ticks,
             state: stat.state,
             reason: procfs::reason(stat.state, &wchan),
@@ -119,6 +139,7 @@ fn sample(
                     || old.reason != now.reason
                     || (old.cpu - now.cpu).abs() >= 10.0
                     || old.signals != now.signals
+                    || old.core != now.core
             }
         };
         if changed {
@@ -131,16 +152,34 @@ fn sample(
                     cpu: Some((now.cpu * 10.0).round() / 10.0),
                     ignored: procfs::signal_names(now.signals.ignored),
                     caught: procfs::signal_names(now.signals.caught),
+                    core: now.core,
                 },
             };
             if !emit(event) {
                 return false;
             }
-            *seen = Some(now);
         }
+        // The baseline moves every sample, so the CPU share is that of the last interval.
+        *seen = Some(now);
     }
     for pid in gone {
         watched.remove(&pid);
     }
     true
+}
+
+/// How busy each core was since the last reading, as a `cpu` event.
+fn core_usage(sys: &mut Option<System>, start_ns: u64) -> Option<Event> {
+    let sys = sys.as_mut()?;
+    sys.refresh_cpu_usage();
+    let cores: Vec<f32> = sys
+        .cpus()
+        .iter()
+        .map(|c| (c.usage() * 10.0).round() / 10.0)
+        .collect();
+    (!cores.is_empty()).then(|| Event {
+        t_us: monotonic_ns().saturating_sub(start_ns) / 1000,
+        pid: std::process::id() as i32,
+        kind: EventKind::Cpu { cores },
+    })
 }

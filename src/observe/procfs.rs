@@ -9,6 +9,10 @@ pub struct Stat {
     pub ppid: i32,
     pub pgid: i32,
     pub start_ticks: u64,
+    /// The CPU it last ran on (field 39).
+    pub processor: Option<u32>,
+    /// User plus system CPU time so far, in clock ticks (fields 14 and 15).
+    pub cpu_ticks: u64,
 }
 
 pub fn read_stat(pid: i32) -> Option<Stat> {
@@ -27,7 +31,16 @@ pub fn parse_stat(text: &str) -> Option<Stat> {
         ppid: fields.get(1)?.parse().ok()?,
         pgid: fields.get(2)?.parse().ok()?,
         start_ticks: fields.get(19)?.parse().ok()?,
+        processor: fields.get(36).and_then(|f| f.parse().ok()),
+        cpu_ticks: fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?,
     })
+}
+
+/// Clock ticks per second, the unit of `cpu_ticks`.
+pub fn ticks_per_second() -> f64 {
+    // SAFETY: sysconf only reads a constant.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if hz > 0 { hz as f64 } else { 100.0 }
 }
 
 pub fn read_wchan(pid: i32) -> String {

@@ -48,6 +48,8 @@ pub struct RunRequest {
     pub speed: f64,
     pub step_mode: bool,
     pub cap: u32,
+    /// Report each CPU core's load (the screens draw it; the logs leave it out).
+    pub cpu_cores: bool,
 }
 
 pub struct Session {
@@ -135,8 +137,9 @@ impl Session {
             }));
         }
         let start_ns = control.start_ns();
+        let cores = req.cpu_cores;
         threads.push(std::thread::spawn(move || {
-            observe::run(start_ns, track_rx, stop_rx, |e| {
+            observe::run(start_ns, cores, track_rx, stop_rx, |e| {
                 tx.send(RunMsg::Event(e)).is_ok()
             });
         }));

@@ -42,6 +42,13 @@ pub enum EventKind {
         /// Signals the process has a handler for (`SigCgt`).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         caught: Vec<String>,
+        /// The CPU core a running process is on (from /proc/PID/stat).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        core: Option<u32>,
+    },
+    /// From the observer (front end's pid): busy share of each core, in percent.
+    Cpu {
+        cores: Vec<f32>,
     },
     /// A parent collected a child's status with `waitpid`.
     Reap {
@@ -131,6 +138,7 @@ impl EventKind {
             EventKind::Print { .. } => "print",
             EventKind::Exit { .. } => "exit",
             EventKind::State { .. } => "state",
+            EventKind::Cpu { .. } => "cpu",
             EventKind::Reap { .. } => "reap",
             EventKind::SendSignal { .. } => "send_signal",
             EventKind::HandleSignal { .. } => "handle_signal",
@@ -229,6 +237,7 @@ mod tests {
                 cpu: None,
                 ignored: vec!["SIGPIPE".into()],
                 caught: vec!["SIGTERM".into()],
+                core: None,
             },
             ..e
         };

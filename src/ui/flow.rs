@@ -14,11 +14,9 @@ use super::theme;
 use crate::app::RunView;
 use crate::app::flow::{PipeView, QueueView};
 
-/// Scenarios whose point is messages get the flow pane from their first frame.
-pub fn shows_flow(run: &RunView) -> bool {
-    matches!(run.scenario.id, "queue" | "pipe")
-        || run.flow.queue.is_some()
-        || run.flow.pipe.is_some()
+/// Whether any message moved yet (for scenarios not made for the flow pane).
+pub fn has_messages(run: &RunView) -> bool {
+    run.flow.queue.is_some() || run.flow.pipe.is_some()
 }
 
 pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {

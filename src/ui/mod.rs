@@ -9,6 +9,7 @@ mod signal;
 mod status;
 pub mod theme;
 mod tree;
+mod work;
 pub mod wrap;
 
 use ratatui::Frame;
@@ -56,25 +57,25 @@ pub fn render(app: &App, frame: &mut Frame) {
                     tree::render(run, frame, tree_area);
                     narration::code(lesson, run, frame, code_area);
                     narration::narration(lesson, run, app.lang, frame, text_area);
-                    // Where messages move, the flow says more than the log.
-                    if flow::shows_flow(run) {
-                        flow::render(run, frame, log_area);
-                    } else {
-                        log::render(run, frame, log_area);
+                    // Where messages move or work is done, that pane says more than the log.
+                    match lesson_pane(run) {
+                        Some(draw) => draw(run, frame, log_area),
+                        None => log::render(run, frame, log_area),
                     }
                 }
                 Some(lesson) => {
                     // Narrow: the tree gets the full width; the log gives way (the tree
                     // shows what the events did), the flow pane gets a band of its own.
-                    let flow_height = if flow::shows_flow(run) { 30 } else { 0 };
+                    let pane = lesson_pane(run);
+                    let flow_height = if pane.is_some() { 30 } else { 0 };
                     let [top, middle, bottom] = Layout::vertical([
                         Constraint::Percentage(50 - flow_height / 2),
                         Constraint::Percentage(flow_height),
                         Constraint::Percentage(50 - flow_height / 2),
                     ])
                     .areas(body);
-                    if flow_height > 0 {
-                        flow::render(run, frame, middle);
+                    if let Some(draw) = pane {
+                        draw(run, frame, middle);
                     }
                     let [text_area, code_area] = Layout::horizontal([
                         Constraint::Percentage(58),
@@ -86,7 +87,8 @@ pub fn render(app: &App, frame: &mut Frame) {
                     narration::code(lesson, run, frame, code_area);
                 }
                 None => {
-                    let flow_height = if flow::shows_flow(run) { 35 } else { 0 };
+                    let pane = lesson_pane(run);
+                    let flow_height = if pane.is_some() { 35 } else { 0 };
                     let [tree_area, flow_area, log_area] = Layout::vertical([
                         Constraint::Percentage(60 - flow_height / 2),
                         Constraint::Percentage(flow_height),
@@ -94,8 +96,8 @@ pub fn render(app: &App, frame: &mut Frame) {
                     ])
                     .areas(body);
                     tree::render(run, frame, tree_area);
-                    if flow_height > 0 {
-                        flow::render(run, frame, flow_area);
+                    if let Some(draw) = pane {
+                        draw(run, frame, flow_area);
                     }
                     log::render(run, frame, log_area);
                 }
@@ -109,6 +111,18 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     if app.help {
         help::render(frame, area);
+    }
+}
+
+type Pane = fn(&crate::app::RunView, &mut Frame, Rect);
+
+/// The pane a scenario's point lives in, beside the tree: messages or work.
+fn lesson_pane(run: &crate::app::RunView) -> Option<Pane> {
+    match run.scenario.id {
+        "queue" | "pipe" => Some(flow::render),
+        "pi" | "pool" => Some(work::render),
+        _ if flow::has_messages(run) => Some(flow::render),
+        _ => None,
     }
 }
 

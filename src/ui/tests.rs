@@ -73,6 +73,7 @@ fn state(letter: char, wchan: &str) -> EventKind {
         cpu: None,
         ignored: vec!["SIGPIPE".into()],
         caught: vec!["SIGBUS".into(), "SIGSEGV".into()],
+        core: None,
     }
 }
 
@@ -296,6 +297,7 @@ fn bare_scenario_run() {
             cpu: Some(99.0),
             ignored: vec!["SIGPIPE".into()],
             caught: vec!["SIGBUS".into(), "SIGSEGV".into()],
+            core: None,
         },
     );
     send(

@@ -82,6 +82,7 @@ fn spawn_state_and_exit_fill_the_rows() {
                 cpu: Some(97.0),
                 ignored: Vec::new(),
                 caught: Vec::new(),
+                core: None,
             },
         ),
     );
@@ -117,6 +118,7 @@ fn state_carries_the_signal_dispositions() {
         cpu: None,
         ignored: ignored.iter().map(|s| s.to_string()).collect(),
         caught: caught.iter().map(|s| s.to_string()).collect(),
+        core: None,
     };
     update(&mut app, ev_at(200, 1000, with(&["SIGPIPE"], &[])));
     let p = run(&app).procs.get(1000).unwrap();

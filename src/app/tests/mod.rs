@@ -123,6 +123,7 @@ pub(super) fn state(letter: &str, reason: &str) -> EventKind {
         cpu: None,
         ignored: Vec::new(),
         caught: Vec::new(),
+        core: None,
     }
 }
 

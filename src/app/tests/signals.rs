@@ -191,6 +191,7 @@ fn what_cannot_happen_is_said_at_once() {
                 cpu: None,
                 ignored: vec!["SIGPIPE".into(), "SIGUSR1".into()],
                 caught: vec!["SIGTERM".into()],
+                core: None,
             },
         ),
     );

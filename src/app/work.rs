@@ -1,0 +1,169 @@
+//! CPU-bound work as the work pane draws it: each worker's progress, how busy each
+//! core is over time, which task each pool worker runs, results in the order the
+//! caller received them, and a speedup table. Built only from events.
+
+use std::collections::VecDeque;
+
+use serde_json::Value;
+
+use crate::trace::event::{Event, EventKind};
+
+/// Core-load samples kept per core (every 200 ms: the last 30 s or so).
+pub const CORE_HISTORY: usize = 150;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Work {
+    /// (pid, done, total), in the order the workers first reported.
+    pub progress: Vec<(i32, u64, u64)>,
+    /// Per core, its load in percent over time.
+    pub cores: Vec<VecDeque<u64>>,
+    /// Which task a pool worker runs now (`value` named `task`; `None` when idle).
+    pub running: Vec<(i32, Option<u64>)>,
+    /// `result` events named `task`, in the order the caller received them.
+    pub delivered: Vec<Value>,
+    /// (workers, seconds, speedup) from a sweep's `time_N` / `speedup_N` results.
+    pub sweep: Vec<(u64, f64, f64)>,
+    pub first_us: Option<u64>,
+    pub last_us: u64,
+}
+
+impl Work {
+    pub fn apply(&mut self, e: &Event) {
+        match &e.kind {
+            EventKind::Progress { done, total } => {
+                self.first_us.get_or_insert(e.t_us);
+                self.last_us = self.last_us.max(e.t_us);
+                match self.progress.iter_mut().find(|(p, _, _)| *p == e.pid) {
+                    Some(slot) => *slot = (e.pid, *done, *total),
+                    None => self.progress.push((e.pid, *done, *total)),
+                }
+            }
+            EventKind::Cpu { cores } => {
+                self.cores.resize_with(cores.len(), VecDeque::new);
+                for (history, load) in self.cores.iter_mut().zip(cores) {
+                    if history.len() == CORE_HISTORY {
+                        history.pop_front();
+                    }
+                    history.push_back(load.clamp(0.0, 100.0).round() as u64);
+                }
+            }
+            EventKind::Value { name, value } if name == "task" => {
+                let task = value.as_u64();
+                match self.running.iter_mut().find(|(p, _)| *p == e.pid) {
+                    Some(slot) => slot.1 = task,
+                    None => self.running.push((e.pid, task)),
+                }
+            }
+            EventKind::Result { name, value } => {
+                if name == "task" {
+                    self.delivered.push(value.clone());
+                } else if let Some(n) = name.strip_prefix("time_").and_then(|n| n.parse().ok()) {
+                    self.sweep.push((n, value.as_f64().unwrap_or(0.0), 1.0));
+                } else if let Some(n) = name
+                    .strip_prefix("speedup_")
+                    .and_then(|n| n.parse::<u64>().ok())
+                    && let Some(row) = self.sweep.iter_mut().find(|r| r.0 == n)
+                {
+                    row.2 = value.as_f64().unwrap_or(0.0);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Seconds between the first and the last progress report.
+    pub fn elapsed(&self) -> f64 {
+        self.first_us
+            .map_or(0.0, |f| self.last_us.saturating_sub(f) as f64 / 1e6)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.progress.is_empty() && self.delivered.is_empty() && self.sweep.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ev(pid: i32, kind: EventKind) -> Event {
+        Event {
+            t_us: 10,
+            pid,
+            kind,
+        }
+    }
+
+    #[test]
+    fn progress_cores_tasks_and_sweep() {
+        let mut w = Work::default();
+        w.apply(&ev(
+            5,
+            EventKind::Progress {
+                done: 10,
+                total: 100,
+            },
+        ));
+        w.apply(&ev(
+            6,
+            EventKind::Progress {
+                done: 0,
+                total: 100,
+            },
+        ));
+        w.apply(&ev(
+            5,
+            EventKind::Progress {
+                done: 100,
+                total: 100,
+            },
+        ));
+        assert_eq!(w.progress, vec![(5, 100, 100), (6, 0, 100)]);
+        w.apply(&ev(
+            1,
+            EventKind::Cpu {
+                cores: vec![99.6, 3.0],
+            },
+        ));
+        assert_eq!(w.cores, vec![VecDeque::from([100]), VecDeque::from([3])]);
+        w.apply(&ev(
+            7,
+            EventKind::Value {
+                name: "task".into(),
+                value: json!(1),
+            },
+        ));
+        w.apply(&ev(
+            7,
+            EventKind::Value {
+                name: "task".into(),
+                value: Value::Null,
+            },
+        ));
+        assert_eq!(w.running, vec![(7, None)]);
+        w.apply(&ev(
+            1,
+            EventKind::Result {
+                name: "time_2".into(),
+                value: json!(0.5),
+            },
+        ));
+        w.apply(&ev(
+            1,
+            EventKind::Result {
+                name: "speedup_2".into(),
+                value: json!(1.9),
+            },
+        ));
+        assert_eq!(w.sweep, vec![(2, 0.5, 1.9)]);
+        w.apply(&ev(
+            1,
+            EventKind::Result {
+                name: "task".into(),
+                value: json!({"index": 1}),
+            },
+        ));
+        assert_eq!(w.delivered.len(), 1);
+    }
+}

@@ -1,0 +1,160 @@
+//! The work pane for CPU-bound lessons: a gauge per worker (with the core it runs on
+//! and its CPU share), each core's load over time, which task each pool worker runs
+//! and the order results reached the caller, and the speedup table of a sweep.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Sparkline};
+use serde_json::Value;
+
+use super::theme;
+use crate::app::RunView;
+
+/// `[██████░░░░]` of `width` cells.
+fn bar(done: u64, total: u64, width: usize) -> String {
+    let filled = if total == 0 {
+        width
+    } else {
+        (done as f64 / total as f64 * width as f64).round() as usize
+    };
+    format!(
+        "[{}{}]",
+        "█".repeat(filled.min(width)),
+        "░".repeat(width - filled.min(width))
+    )
+}
+
+pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
+    let w = &run.work;
+    let title = Line::from(vec![
+        Span::styled(" Work ", theme::title()),
+        Span::raw(format!(
+            "{} cores · {:.2} s of progress ",
+            w.cores.len(),
+            w.elapsed()
+        )),
+    ]);
+    let block = Block::bordered().title(title).border_style(theme::border());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let mut lines: Vec<Line> = Vec::new();
+    let name_width = w
+        .progress
+        .iter()
+        .map(|(p, _, _)| label(run, *p).chars().count())
+        .max()
+        .unwrap_or(8);
+    let bar_width = (inner.width as usize)
+        .saturating_sub(name_width + 34)
+        .clamp(5, 30);
+    for &(pid, done, total) in &w.progress {
+        let row = run.procs.get(pid);
+        let gone = row.is_some_and(|r| r.is_ghost());
+        let pct = if total == 0 {
+            100.0
+        } else {
+            done as f64 * 100.0 / total as f64
+        };
+        let task = w
+            .running
+            .iter()
+            .find(|(p, _)| *p == pid)
+            .and_then(|(_, t)| *t);
+        let mut spans = vec![
+            Span::styled(
+                format!("{:<name_width$} ", label(run, pid)),
+                if gone { theme::dim() } else { theme::print() },
+            ),
+            Span::styled(
+                bar(done, total, bar_width),
+                Style::new().fg(Color::LightGreen),
+            ),
+            Span::raw(format!(" {pct:>3.0}%")),
+        ];
+        if let Some(t) = task {
+            spans.push(Span::styled(format!("  task {t}"), theme::gate()));
+        }
+        match row {
+            Some(r) if !gone && r.state == Some('R') => spans.push(Span::raw(format!(
+                "  running{} · {:.0}% CPU",
+                r.core.map_or(String::new(), |c| format!(" on core {c}")),
+                r.cpu
+            ))),
+            Some(r) if !gone && r.state.is_some() => {
+                spans.push(Span::styled(format!("  {}", r.reason), theme::dim()))
+            }
+            _ => {}
+        }
+        lines.push(Line::from(spans));
+    }
+    if !w.delivered.is_empty() {
+        let order: Vec<String> = w.delivered.iter().map(describe_task).collect();
+        lines.push(Line::styled(
+            format!("caller received: {}", order.join(" → ")),
+            theme::gate(),
+        ));
+    }
+    for &(n, secs, speedup) in &w.sweep {
+        let ideal = (n as f64).min(w.cores.len().max(1) as f64);
+        let scale = 8.0;
+        lines.push(Line::from(vec![
+            Span::raw(format!(
+                "{n:>2} workers {secs:>7.3} s  speedup {speedup:>4.2}× "
+            )),
+            Span::styled(
+                "█".repeat((speedup * scale).round().max(0.0) as usize),
+                Style::new().fg(Color::LightGreen),
+            ),
+            Span::styled(format!("  ideal {ideal:.0}×"), theme::dim()),
+        ]));
+    }
+
+    let core_rows = if inner.height as usize >= lines.len() + w.cores.len() {
+        w.cores.len()
+    } else {
+        0
+    };
+    let [text_area, cores_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(core_rows as u16)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines), text_area);
+    for (i, history) in w.cores.iter().enumerate().take(core_rows) {
+        let row = Rect {
+            y: cores_area.y + i as u16,
+            height: 1,
+            ..cores_area
+        };
+        let [name, spark] =
+            Layout::horizontal([Constraint::Length(12), Constraint::Min(1)]).areas(row);
+        let now = history.back().copied().unwrap_or(0);
+        frame.render_widget(
+            Paragraph::new(format!("core {i} {now:>3}%")).style(theme::dim()),
+            name,
+        );
+        let data: Vec<u64> = history.iter().copied().collect();
+        let tail = &data[data.len().saturating_sub(spark.width as usize)..];
+        frame.render_widget(
+            Sparkline::default()
+                .data(tail)
+                .max(100)
+                .style(Style::new().fg(Color::LightCyan)),
+            spark,
+        );
+    }
+}
+
+fn label(run: &RunView, pid: i32) -> String {
+    run.procs
+        .get(pid)
+        .map_or_else(|| pid.to_string(), |p| p.label.clone())
+}
+
+/// `task 1 (n=200000)` from a `task` result.
+fn describe_task(v: &Value) -> String {
+    match (v.get("index"), v.get("n")) {
+        (Some(i), Some(n)) => format!("task {i} (n={n})"),
+        _ => v.to_string(),
+    }
+}
