@@ -225,7 +225,8 @@ impl App {
         self.start(RunView::new(None, scenario, params, false, speed))
     }
 
-    fn start(&mut self, run: RunView) -> Vec<Command> {
+    /// Shows `run` and returns the command that starts it (replacing any run).
+    pub(crate) fn start(&mut self, run: RunView) -> Vec<Command> {
         let cmd = Command::StartRun {
             scenario: run.scenario,
             params: run.params.clone(),

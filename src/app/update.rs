@@ -156,7 +156,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
                 run.lesson.is_some(),
                 run.speed,
             );
-            return app.start_fresh(fresh);
+            return app.start(fresh);
         }
         Action::Back => {
             if app.direct {
@@ -224,19 +224,6 @@ fn warn(run: &mut RunView, pid: i32, text: String) {
             class: LogClass::Warning,
         },
     );
-}
-
-impl App {
-    fn start_fresh(&mut self, run: RunView) -> Vec<Command> {
-        let cmd = Command::StartRun {
-            scenario: run.scenario,
-            params: run.params.clone(),
-            speed: run.speed,
-            step_mode: run.step_mode,
-        };
-        self.run = Some(run);
-        vec![cmd]
-    }
 }
 
 fn push_log(run: &mut RunView, entry: LogEntry) {

@@ -114,6 +114,19 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
 }
 
+/// Clears where an overlay box goes, and one cell more on each side: a wide character
+/// cut by the box edge would otherwise leave half of itself beside the border.
+fn clear_overlay(frame: &mut Frame, area: Rect, box_area: Rect) {
+    let x = box_area.x.saturating_sub(1);
+    let margin = Rect {
+        x,
+        y: box_area.y,
+        width: (box_area.width + 2).min(area.width.saturating_sub(x)),
+        height: box_area.height,
+    };
+    frame.render_widget(ratatui::widgets::Clear, margin);
+}
+
 type Pane = fn(&crate::app::RunView, &mut Frame, Rect);
 
 /// The pane a scenario's point lives in, beside the tree: messages or work.

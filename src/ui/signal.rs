@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 
 use super::theme;
 use crate::app::RunView;
@@ -84,14 +84,6 @@ pub fn render(run: &RunView, menu: &SignalMenu, frame: &mut Frame, area: Rect) {
         .title(title)
         .title_bottom(Line::from(" Enter send · ↑↓ jk choose · Esc q close ").centered())
         .border_style(theme::border_focus());
-    // One cell more on each side, as the help does: a wide character cut by the box
-    // edge would otherwise leave half of itself beside the border.
-    let margin = Rect {
-        x: box_area.x.saturating_sub(1),
-        y: box_area.y,
-        width: (box_area.width + 2).min(area.width.saturating_sub(box_area.x.saturating_sub(1))),
-        height: box_area.height,
-    };
-    frame.render_widget(Clear, margin);
+    super::clear_overlay(frame, area, box_area);
     frame.render_widget(Paragraph::new(lines).block(block), box_area);
 }
