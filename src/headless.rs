@@ -124,6 +124,19 @@ pub fn describe(kind: &EventKind) -> String {
         }
         EventKind::QueuePut { queue, item, len } => format!("{queue}.put({item}) → len {len}"),
         EventKind::QueueGet { queue, item, len } => format!("{queue}.get() → {item}, len {len}"),
+        EventKind::LockAcquire { lock, waited_us } => match waited_us {
+            0 => format!("{lock}.acquire()"),
+            w => format!(
+                "{lock}.acquire() after waiting {:.1} ms",
+                *w as f64 / 1000.0
+            ),
+        },
+        EventKind::LockRelease { lock, held_us, .. } => {
+            format!(
+                "{lock}.release() after holding {:.1} ms",
+                *held_us as f64 / 1000.0
+            )
+        }
         EventKind::Send { channel, item } => format!("{channel}.send({item})"),
         EventKind::Recv { channel, item } => format!("{channel}.recv() → {item}"),
         EventKind::Value { name, value } => format!("{name} = {value}"),

@@ -3,6 +3,7 @@
 //! memory, a queue from a pipe plus locks plus a bounded semaphore, a pipe from a
 //! socketpair. Everything is created in the runner before it forks.
 
+pub mod event;
 pub mod pipe;
 pub mod queue;
 pub mod sem;

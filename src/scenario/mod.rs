@@ -5,14 +5,17 @@
 
 pub mod crash;
 pub mod ctx;
+pub mod event;
 pub mod fork_fanout;
 pub mod isolation;
+pub mod lock;
 pub mod orphan;
 pub mod params;
 pub mod pi;
 pub mod pipe;
 pub mod pool;
 pub mod queue;
+pub mod semaphore;
 pub mod signals;
 pub mod zombie;
 
@@ -39,6 +42,9 @@ pub const ALL: &[Scenario] = &[
     crash::SCENARIO,
     queue::SCENARIO,
     pipe::SCENARIO,
+    lock::SCENARIO,
+    semaphore::SCENARIO,
+    event::SCENARIO,
     pool::SCENARIO,
     pi::SCENARIO,
 ];

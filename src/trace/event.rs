@@ -89,6 +89,19 @@ pub enum EventKind {
         item: serde_json::Value,
         len: i64,
     },
+    /// A lock (or a semaphore's permit) taken; `waited_us` is how long it waited.
+    LockAcquire {
+        lock: String,
+        waited_us: u64,
+    },
+    /// Given back; reported before the release, with how long it was held.
+    LockRelease {
+        lock: String,
+        #[serde(default)]
+        waited_us: u64,
+        #[serde(default)]
+        held_us: u64,
+    },
     /// A message sent on one end of a Pipe (`channel` names the end).
     Send {
         channel: String,
@@ -146,6 +159,8 @@ impl EventKind {
             EventKind::Blocked { .. } => "blocked",
             EventKind::QueuePut { .. } => "queue_put",
             EventKind::QueueGet { .. } => "queue_get",
+            EventKind::LockAcquire { .. } => "lock_acquire",
+            EventKind::LockRelease { .. } => "lock_release",
             EventKind::Send { .. } => "send",
             EventKind::Recv { .. } => "recv",
             EventKind::Value { .. } => "value",
