@@ -10,12 +10,13 @@
 //! proclab shows it as prints (a `Traceback …` line, then the exception line), CPython
 //! writes it to stderr, so the exception line must be found in CPython's stderr
 //! instead. The outcome numbers (wait statuses, exit code, values) are compared
-//! explicitly too.
+//! explicitly too. Where CPython's program prints too little to show them (the queue
+//! prints no line per item), proclab's events are checked against the numbers instead.
 //!
 //! Everything runs at once (one thread per run, each spawning processes with
 //! `Command`; nothing forks in the test process), so the whole file takes about as
-//! long as its slowest program, the zombie (~6 s). Every process of every run carries
-//! the test's tag, and none may be left at the end.
+//! long as its slowest programs, the zombie and the pipe (~6 s). Every process of
+//! every run carries the test's tag, and none may be left at the end.
 
 mod common;
 
@@ -52,6 +53,8 @@ const LESSON_FILES: &[&str] = &[
     "04-orphan.toml",
     "05-isolation.toml",
     "06-crash.toml",
+    "07-queue.toml",
+    "08-pipe.toml",
 ];
 
 // ---- lessons ------------------------------------------------------------------------
@@ -136,6 +139,17 @@ enum Expect {
         exitcode: i64,
         exception: &'static str,
     },
+    /// One `consumer j: got None, stopping` per consumer on both sides; in proclab's
+    /// events every item `0..items` put and got exactly once, one `None` per consumer,
+    /// and the queue never longer than `maxsize`.
+    Queue {
+        consumers: i64,
+        items: i64,
+        maxsize: i64,
+    },
+    /// `child got "ping k"` and `parent got "pong k"` for k in `0..messages`, in order,
+    /// and the child's stop line once, on both sides.
+    PingPong { messages: i64 },
 }
 
 fn variants() -> Vec<Variant> {
@@ -159,6 +173,17 @@ fn variants() -> Vec<Variant> {
         rewrite,
         set: Some(("disposition", disposition)),
         expect: Expect::WaitStatus(status),
+    };
+    let queue = |maxsize: &'static str, rewrite| Variant {
+        name: format!("07-queue maxsize={maxsize}"),
+        lesson: load_lesson("07-queue.toml"),
+        rewrite,
+        set: Some(("maxsize", maxsize)),
+        expect: Expect::Queue {
+            consumers: 3,
+            items: 20,
+            maxsize: maxsize.parse().unwrap(),
+        },
     };
     vec![
         plain("01-fork-fanout.toml", Expect::Lines),
@@ -194,6 +219,13 @@ fn variants() -> Vec<Variant> {
                 exception: "ZeroDivisionError: division by zero",
             },
         ),
+        queue("10", None),
+        // The narration suggests it: producers then block on the full queue.
+        queue(
+            "3",
+            Some(("MAXSIZE, ITEMS = 10, 20", "MAXSIZE, ITEMS = 3, 20")),
+        ),
+        plain("08-pipe.toml", Expect::PingPong { messages: 5 }),
     ]
 }
 
@@ -346,6 +378,9 @@ struct Wire {
     /// The exception lines that followed a `Traceback` print.
     exceptions: Vec<String>,
     results: BTreeMap<String, Value>,
+    /// `(item, len)` of every `queue_put` and `queue_get`, in wire order.
+    puts: Vec<(Value, i64)>,
+    gets: Vec<(Value, i64)>,
 }
 
 fn read_wire(stdout: &str) -> Result<Wire, String> {
@@ -354,6 +389,8 @@ fn read_wire(stdout: &str) -> Result<Wire, String> {
         prints: Vec::new(),
         exceptions: Vec::new(),
         results: BTreeMap::new(),
+        puts: Vec::new(),
+        gets: Vec::new(),
     };
     let mut after_traceback = BTreeSet::new();
     for (i, line) in stdout.lines().enumerate() {
@@ -375,6 +412,14 @@ fn read_wire(stdout: &str) -> Result<Wire, String> {
             Some("result") => {
                 let name = e["name"].as_str().unwrap_or_default().to_string();
                 wire.results.insert(name, e["value"].clone());
+            }
+            Some(kind @ ("queue_put" | "queue_get")) => {
+                let op = (e["item"].clone(), e["len"].as_i64().unwrap_or(-1));
+                if kind == "queue_put" {
+                    wire.puts.push(op);
+                } else {
+                    wire.gets.push(op);
+                }
             }
             _ => {}
         }
@@ -469,6 +514,62 @@ fn last_exitcode<'a>(lines: impl Iterator<Item = &'a str>) -> Option<i64> {
         .filter_map(|l| l.rsplit_once("exitcode="))
         .filter_map(|(_, c)| c.parse().ok())
         .last()
+}
+
+/// The consumers `j` of every `consumer j: got None, stopping` line, sorted.
+fn stopped_consumers<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<i64> {
+    let mut js: Vec<i64> = lines
+        .filter_map(|l| {
+            l.strip_prefix("consumer ")?
+                .strip_suffix(": got None, stopping")
+        })
+        .filter_map(|j| j.parse().ok())
+        .collect();
+    js.sort_unstable();
+    js
+}
+
+/// What is wrong with the items of proclab's `queue_put` or `queue_get` events: each
+/// of `0..items` exactly once, `consumers` Nones, nothing else, `len` within bounds.
+fn queue_ops_problem(
+    what: &str,
+    ops: &[(Value, i64)],
+    consumers: i64,
+    items: i64,
+    maxsize: i64,
+) -> Option<String> {
+    let mut numbers: Vec<i64> = ops.iter().filter_map(|(v, _)| v.as_i64()).collect();
+    numbers.sort_unstable();
+    let nones = ops.iter().filter(|(v, _)| v.is_null()).count() as i64;
+    let others = ops.len() as i64 - numbers.len() as i64 - nones;
+    let bad_len = ops.iter().find(|(_, len)| !(0..=maxsize).contains(len));
+    if numbers == (0..items).collect::<Vec<_>>() && nones == consumers && others == 0 {
+        if let Some((item, len)) = bad_len {
+            return Some(format!(
+                "proclab: a {what} of {item} left len {len}, outside 0..={maxsize}"
+            ));
+        }
+        return None;
+    }
+    Some(format!(
+        "proclab's {what} events: want each of 0..{items} once and {consumers} None; got \
+         items {numbers:?}, {nones} None and {others} other"
+    ))
+}
+
+/// The `child got …` and `parent got …` lines, each in the order printed, and how
+/// many times the child printed that it stops.
+fn ping_pong<'a>(lines: impl Iterator<Item = &'a str>) -> (Vec<&'a str>, Vec<&'a str>, usize) {
+    let lines: Vec<&str> = lines.collect();
+    let with = |prefix: &str| {
+        lines
+            .iter()
+            .copied()
+            .filter(|l| l.starts_with(prefix))
+            .collect::<Vec<_>>()
+    };
+    let stops = with("child: got None, stopping").len();
+    (with("child got "), with("parent got "), stops)
 }
 
 /// Everything that disagrees between the two runs of one variant.
@@ -576,6 +677,50 @@ fn compare(v: &Variant, py: &Output, pl: &Output) -> Vec<String> {
                 problems.push(format!(
                     "proclab printed no {exception:?} after a traceback"
                 ));
+            }
+        }
+        Expect::Queue {
+            consumers,
+            items,
+            maxsize,
+        } => {
+            let want: Vec<i64> = (0..consumers).collect();
+            for (who, got) in [
+                ("CPython", stopped_consumers(py_lines())),
+                ("proclab", stopped_consumers(pl_lines())),
+            ] {
+                if got != want {
+                    problems.push(format!(
+                        "{who}: consumers that printed their stop line: {got:?}, want \
+                         {want:?}, each once"
+                    ));
+                }
+            }
+            for (what, ops) in [("put", &wire.puts), ("get", &wire.gets)] {
+                problems.extend(queue_ops_problem(what, ops, consumers, items, maxsize));
+            }
+            if result("items") != Some(items) {
+                problems.push(format!("proclab's result items = {:?}", result("items")));
+            }
+        }
+        Expect::PingPong { messages } => {
+            let pings: Vec<String> = (0..messages)
+                .map(|k| format!("child got \"ping {k}\""))
+                .collect();
+            let pongs: Vec<String> = (0..messages)
+                .map(|k| format!("parent got \"pong {k}\""))
+                .collect();
+            for (who, (child, parent, stops)) in [
+                ("CPython", ping_pong(py_lines())),
+                ("proclab", ping_pong(pl_lines())),
+            ] {
+                if child != pings || parent != pongs || stops != 1 {
+                    problems.push(format!(
+                        "{who}: want {messages} pings got by the child and {messages} pongs \
+                         got by the parent, in order, and one stop line; got {child:?}, \
+                         {parent:?} and {stops} stop line(s)"
+                    ));
+                }
             }
         }
     }
