@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use criterion::{Criterion, Throughput, criterion_group};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
 
 /// Items through the queue in one run.
 const N: u64 = 20_000;
@@ -144,6 +144,9 @@ fn check_proclab_run(bin: &Path) {
 fn bench_queue(c: &mut Criterion) {
     let mut group = c.benchmark_group(GROUP);
     group.throughput(Throughput::Elements(N));
+    // A run takes 0.1–0.3 s: flat sampling (the same number of runs in every sample)
+    // is criterion's mode for long routines, and its estimate is the mean.
+    group.sampling_mode(SamplingMode::Flat);
 
     let bin = proclab_bin();
     if bin.exists() {
@@ -192,9 +195,9 @@ fn bench_queue(c: &mut Criterion) {
     group.finish();
 }
 
-/// The mean time of one benchmark from criterion's estimates, if this run (started at
+/// The time of one run from criterion's estimates, if this run (started at
 /// `since`) measured it.
-fn mean_ns(id: &str, since: SystemTime) -> Option<f64> {
+fn run_ns(id: &str, since: SystemTime) -> Option<f64> {
     let home = std::env::var_os("CRITERION_HOME")
         .map(PathBuf::from)
         .or_else(|| {
@@ -208,11 +211,15 @@ fn mean_ns(id: &str, since: SystemTime) -> Option<f64> {
     }
     let text = std::fs::read_to_string(path).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["mean"]["point_estimate"].as_f64()
+    // The slope where criterion fitted one (linear sampling), else the mean: the
+    // figure it prints as `time`.
+    v["slope"]["point_estimate"]
+        .as_f64()
+        .or_else(|| v["mean"]["point_estimate"].as_f64())
 }
 
 fn report_ratio(since: SystemTime) {
-    let (Some(proclab), Some(cpython)) = (mean_ns("proclab", since), mean_ns("cpython", since))
+    let (Some(proclab), Some(cpython)) = (run_ns("proclab", since), run_ns("cpython", since))
     else {
         eprintln!("no ratio: one side was skipped or filtered out");
         return;

@@ -573,3 +573,313 @@ pub fn find_bytes(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> 
         .position(|w| w == needle)
         .map(|p| p + from)
 }
+
+// ---- a checked `--json` run, and checks on threads -----------------------------------
+
+/// Runs each `(name, check)` on its own thread and fails if any of them failed (each
+/// failure is printed with its thread's name). Each check drives its own proclab, so
+/// runs overlap in wall time while nothing forks in the test process.
+pub fn in_parallel(checks: Vec<(String, Box<dyn FnOnce() + Send>)>) {
+    let failed: Vec<String> = thread::scope(|s| {
+        let handles: Vec<_> = checks
+            .into_iter()
+            .map(|(name, check)| {
+                let h = thread::Builder::new()
+                    .name(name.clone())
+                    .spawn_scoped(s, check)
+                    .expect("spawning a test thread");
+                (name, h)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|(name, h)| h.join().is_err().then_some(name))
+            .collect()
+    });
+    assert!(
+        failed.is_empty(),
+        "failed: {failed:?} (see the panics above)"
+    );
+}
+
+/// The `pid` of an event.
+pub fn event_pid(e: &serde_json::Value) -> i64 {
+    e["pid"].as_i64().expect("pid")
+}
+
+/// The `t_us` of an event.
+pub fn event_t_us(e: &serde_json::Value) -> u64 {
+    e["t_us"].as_u64().expect("t_us")
+}
+
+/// A finished `--json` run whose common facts were checked (see `run_json_checked`).
+pub struct JsonRun {
+    /// What ran, for failure messages: `queue --speed 4 --set items=5`.
+    pub what: String,
+    pub stdout: String,
+    /// Every line, in the order the front end printed them.
+    pub events: Vec<serde_json::Value>,
+    /// The runner, which plays the Python main program.
+    pub main: i64,
+    /// Spawn events by PID.
+    pub spawns: std::collections::BTreeMap<i64, serde_json::Value>,
+    pub elapsed: Duration,
+}
+
+impl JsonRun {
+    /// Context for an assertion message: what ran and everything it printed (long
+    /// outputs are cut in the middle).
+    pub fn ctx(&self) -> String {
+        const KEEP: usize = 12_000;
+        let out = if self.stdout.len() <= 2 * KEEP {
+            self.stdout.clone()
+        } else {
+            let s = &self.stdout;
+            let head_end = (0..=KEEP)
+                .rev()
+                .find(|i| s.is_char_boundary(*i))
+                .unwrap_or(0);
+            let tail_start = (s.len() - KEEP..=s.len())
+                .find(|i| s.is_char_boundary(*i))
+                .unwrap_or(s.len());
+            format!(
+                "{}\n[… {} bytes …]\n{}",
+                &self.stdout[..head_end],
+                tail_start - head_end,
+                &self.stdout[tail_start..]
+            )
+        };
+        format!("[{}]\n{out}", self.what)
+    }
+
+    /// Events of `kind`, in line order.
+    pub fn of_kind(&self, kind: &str) -> Vec<&serde_json::Value> {
+        self.events.iter().filter(|e| e["kind"] == kind).collect()
+    }
+
+    /// Events of `kind` carrying `pid` in their `pid` field, in line order.
+    pub fn by(&self, pid: i64, kind: &str) -> Vec<&serde_json::Value> {
+        self.events
+            .iter()
+            .filter(|e| e["kind"] == kind && event_pid(e) == pid)
+            .collect()
+    }
+
+    /// The PID of the one process spawned with `label`.
+    pub fn pid_of(&self, label: &str) -> i64 {
+        let pids: Vec<i64> = self
+            .spawns
+            .iter()
+            .filter(|(_, s)| s["label"] == label)
+            .map(|(p, _)| *p)
+            .collect();
+        assert_eq!(
+            pids.len(),
+            1,
+            "exactly one process labelled {label:?} expected {}",
+            self.ctx()
+        );
+        pids[0]
+    }
+
+    /// The one reap of `child` (`run_json_checked` checked there is exactly one).
+    pub fn reap_of(&self, child: i64) -> &serde_json::Value {
+        self.events
+            .iter()
+            .find(|e| e["kind"] == "reap" && e["child"] == child)
+            .unwrap_or_else(|| panic!("{child} was never reaped {}", self.ctx()))
+    }
+
+    /// The last line (`run_json_checked` checked it is the one summary).
+    pub fn summary(&self) -> &serde_json::Value {
+        self.events.last().expect("some events")
+    }
+
+    /// The value of the one `result` event named `name`.
+    pub fn result(&self, name: &str) -> &serde_json::Value {
+        let r: Vec<&serde_json::Value> = self
+            .of_kind("result")
+            .into_iter()
+            .filter(|r| r["name"] == name)
+            .collect();
+        assert_eq!(r.len(), 1, "one result {name:?} expected {}", self.ctx());
+        &r[0]["value"]
+    }
+
+    /// Checks that `pid` reported `exit` with `code` exactly once and that its parent
+    /// (or adopter) reaped it with that exit code.
+    pub fn assert_exited(&self, pid: i64, code: i64) {
+        let ctx = self.ctx();
+        let exits = self.by(pid, "exit");
+        assert_eq!(exits.len(), 1, "{pid} reports one exit {ctx}");
+        assert_eq!(exits[0]["code"], code, "{pid}'s exit code {ctx}");
+        let reap = self.reap_of(pid);
+        assert_eq!(reap["status"], code << 8, "{pid}'s raw wait status {ctx}");
+        assert_eq!(reap["code"], code, "{pid}'s decoded exit code {ctx}");
+        assert!(
+            reap.get("signal").is_none(),
+            "{pid} exited, not killed {ctx}"
+        );
+    }
+}
+
+/// Runs `proclab run <scenario> --json --speed <speed> [--set s]…` (tagged) to its end
+/// and checks what every run must show:
+/// - success, nothing on stderr, every line an event (`t_us`, `pid`, `kind`);
+/// - one `summary`, the last line, counting every spawn, `leaked` 0, its `results`
+///   those of the `result` events;
+/// - every spawn has a distinct PID; one `main`, whose parent is the front end;
+/// - every process is reaped exactly once, by its parent or its adopter (`reparent`),
+///   main by the front end;
+/// - no `fork_failed`; `state` events only for the run's processes;
+/// - no process carrying the run's tag is left afterwards.
+pub fn run_json_checked(
+    scenario: &str,
+    sets: &[String],
+    speed: &str,
+    timeout: Duration,
+) -> JsonRun {
+    use serde_json::Value;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    let mut args = vec!["run", scenario, "--json", "--speed", speed];
+    for s in sets {
+        args.extend(["--set", s.as_str()]);
+    }
+    let what = args[1..]
+        .iter()
+        .filter(|a| **a != "--json")
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let tag = unique_tag(&format!("json-{scenario}"));
+    let (front_end, out) = run_proclab_with_pid(&tag, &args, timeout);
+    let front_end = i64::from(front_end);
+    assert!(
+        out.status.success(),
+        "[{what}] exit {:?}, stderr:\n{}\nstdout:\n{}",
+        out.status,
+        out.stderr,
+        out.stdout
+    );
+    assert_eq!(
+        out.stderr, "",
+        "[{what}] a clean run writes nothing to stderr"
+    );
+    let events = parse_wire(&out.stdout);
+    let run = JsonRun {
+        what,
+        stdout: out.stdout,
+        events,
+        main: 0,
+        spawns: BTreeMap::new(),
+        elapsed: out.elapsed,
+    };
+    let ctx = run.ctx();
+    let events = &run.events;
+
+    let summaries = events.iter().filter(|e| e["kind"] == "summary").count();
+    assert_eq!(summaries, 1, "exactly one summary expected {ctx}");
+    let summary = events.last().expect("some events");
+    assert_eq!(summary["kind"], "summary", "the summary must be last {ctx}");
+
+    let mut spawns = BTreeMap::new();
+    for s in events.iter().filter(|e| e["kind"] == "spawn") {
+        assert!(
+            spawns.insert(event_pid(s), s.clone()).is_none(),
+            "PID {} spawned twice {ctx}",
+            event_pid(s)
+        );
+    }
+    let mains: Vec<i64> = spawns
+        .iter()
+        .filter(|(_, s)| s["label"] == "main")
+        .map(|(p, _)| *p)
+        .collect();
+    assert_eq!(mains.len(), 1, "exactly one main expected {ctx}");
+    let main = mains[0];
+    assert_eq!(
+        spawns[&main]["ppid"], front_end,
+        "main's parent must be the front end {ctx}"
+    );
+
+    let mut reapers: BTreeMap<i64, BTreeSet<i64>> = spawns
+        .iter()
+        .map(|(p, s)| (*p, BTreeSet::from([s["ppid"].as_i64().expect("ppid")])))
+        .collect();
+    for r in events.iter().filter(|e| e["kind"] == "reparent") {
+        if let Some(set) = reapers.get_mut(&event_pid(r)) {
+            set.insert(r["ppid"].as_i64().expect("reparent.ppid"));
+        }
+    }
+    let mut reaped: BTreeMap<i64, usize> = BTreeMap::new();
+    for r in events.iter().filter(|e| e["kind"] == "reap") {
+        let child = r["child"].as_i64().expect("reap.child");
+        let allowed = reapers
+            .get(&child)
+            .unwrap_or_else(|| panic!("reap of {child}, which never spawned: {r} {ctx}"));
+        assert!(
+            allowed.contains(&event_pid(r)),
+            "{child} reaped by {}, which is neither its parent nor its adopter {ctx}",
+            event_pid(r)
+        );
+        *reaped.entry(child).or_default() += 1;
+    }
+    for p in spawns.keys() {
+        assert_eq!(
+            reaped.get(p).copied().unwrap_or(0),
+            1,
+            "process {p} ({}) must be reaped exactly once {ctx}",
+            spawns[p]["label"]
+        );
+    }
+    let main_reap = events
+        .iter()
+        .find(|e| e["kind"] == "reap" && e["child"] == main)
+        .expect("main's reap");
+    assert_eq!(
+        event_pid(main_reap),
+        front_end,
+        "the front end reaps main {ctx}"
+    );
+
+    assert!(
+        !events.iter().any(|e| e["kind"] == "fork_failed"),
+        "no fork may fail {ctx}"
+    );
+    for s in events.iter().filter(|e| e["kind"] == "state") {
+        assert!(
+            spawns.contains_key(&event_pid(s)),
+            "state for a PID outside the run: {s} {ctx}"
+        );
+    }
+
+    assert_eq!(
+        summary["processes"],
+        spawns.len(),
+        "the summary counts every spawn {ctx}"
+    );
+    assert_eq!(summary["leaked"], 0, "nothing may leak {ctx}");
+    let results: serde_json::Map<String, Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "result")
+        .map(|r| {
+            (
+                r["name"].as_str().expect("name").to_string(),
+                r["value"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary["results"],
+        Value::Object(results),
+        "the summary's results are the result events {ctx}"
+    );
+
+    assert_no_tagged_left(&tag);
+    JsonRun {
+        main,
+        spawns,
+        ..run
+    }
+}
