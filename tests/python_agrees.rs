@@ -5,13 +5,15 @@
 //! lesson's `python` to a temporary file and runs `/usr/bin/python3 -u` on it (lessons
 //! listed in [`SPLITS_LINES_UNBUFFERED`] without it), while
 //! `proclab run <scenario> --json --speed 1` runs with the lesson's params. PIDs (runs
-//! of 3+ digits) become `<PID>`; then the set of distinct lines CPython printed on
-//! stdout must equal the set of proclab's `print` texts. A traceback is the exception:
-//! proclab shows it as prints (a `Traceback …` line, then the exception line), CPython
-//! writes it to stderr, so the exception line must be found in CPython's stderr
-//! instead. The outcome numbers (wait statuses, exit code, values) are compared
-//! explicitly too. Where CPython's program prints too little to show them (the queue
-//! prints no line per item), proclab's events are checked against the numbers instead.
+//! of 3+ digits) become `<PID>`, and the time in pi's `N workers took S.SSSs` becomes
+//! `<SECS>`; then the set of distinct lines CPython printed on stdout must equal the
+//! set of proclab's `print` texts. A traceback is the exception: proclab shows it as
+//! prints (a `Traceback …` line, then the exception line), CPython writes it to
+//! stderr, so the exception line must be found in CPython's stderr instead. The
+//! outcome numbers (wait statuses, exit code, values, the pool's results in the order
+//! the caller received them, pi's digits) are compared explicitly too. Where CPython's
+//! program prints too little to show them (the queue prints no line per item),
+//! proclab's events are checked against the numbers instead.
 //!
 //! Everything runs at once (one thread per run, each spawning processes with
 //! `Command`; nothing forks in the test process), so the whole file takes about as
@@ -55,6 +57,8 @@ const LESSON_FILES: &[&str] = &[
     "06-crash.toml",
     "07-queue.toml",
     "08-pipe.toml",
+    "09-pool.toml",
+    "10-pi.toml",
 ];
 
 // ---- lessons ------------------------------------------------------------------------
@@ -150,6 +154,11 @@ enum Expect {
     /// `child got "ping k"` and `parent got "pong k"` for k in `0..messages`, in order,
     /// and the child's stop line once, on both sides.
     PingPong { messages: i64 },
+    /// These lines, in this order, among the printed ones on both sides, compared as
+    /// printed (normalizing would turn the sums into `<PID>`).
+    InOrder(&'static [&'static str]),
+    /// `pi = <digits>` printed on both sides, and proclab's `pi` result to 11 decimals.
+    Pi(&'static str),
 }
 
 fn variants() -> Vec<Variant> {
@@ -185,6 +194,22 @@ fn variants() -> Vec<Variant> {
             maxsize: maxsize.parse().unwrap(),
         },
     };
+    // The program's MODE and the scenario's mode, rewritten together.
+    let pool = |mode: &'static str, rewrite, lines| Variant {
+        name: format!("09-pool mode={mode}"),
+        lesson: load_lesson("09-pool.toml"),
+        rewrite,
+        set: Some(("mode", mode)),
+        expect: Expect::InOrder(lines),
+    };
+    const LONG_FIRST: &[&str] = &[
+        "task(2000000) = 1999999000000",
+        "task(200000) = 19999900000",
+    ];
+    const SHORT_FIRST: &[&str] = &[
+        "task(200000) = 19999900000",
+        "task(2000000) = 1999999000000",
+    ];
     vec![
         plain("01-fork-fanout.toml", Expect::Lines),
         zombie("SIGKILL", None, 9),
@@ -226,6 +251,24 @@ fn variants() -> Vec<Variant> {
             Some(("MAXSIZE, ITEMS = 10, 20", "MAXSIZE, ITEMS = 3, 20")),
         ),
         plain("08-pipe.toml", Expect::PingPong { messages: 5 }),
+        pool("imap", None, LONG_FIRST),
+        // The narration suggests the other three modes.
+        pool(
+            "imap_unordered",
+            Some(("MODE = \"imap\"", "MODE = \"imap_unordered\"")),
+            SHORT_FIRST,
+        ),
+        pool(
+            "map",
+            Some(("MODE = \"imap\"", "MODE = \"map\"")),
+            &["map returned [1999999000000, 19999900000]"],
+        ),
+        pool(
+            "apply_async",
+            Some(("MODE = \"imap\"", "MODE = \"apply_async\"")),
+            LONG_FIRST,
+        ),
+        plain("10-pi.toml", Expect::Pi("3.14159262176")),
     ]
 }
 
@@ -370,6 +413,21 @@ fn normalize(line: &str) -> String {
     out
 }
 
+/// The time in pi's `N workers took S.SSSs` differs from run to run (CPython's loop is
+/// far slower than proclab's): it becomes `<SECS>`.
+fn normalize_seconds(line: &str) -> String {
+    match line.split_once(" workers took ") {
+        Some((n, secs))
+            if secs
+                .strip_suffix('s')
+                .is_some_and(|s| s.contains('.') && s.parse::<f64>().is_ok()) =>
+        {
+            format!("{n} workers took <SECS>")
+        }
+        _ => line.to_string(),
+    }
+}
+
 /// What a proclab run printed and concluded.
 struct Wire {
     main: i64,
@@ -431,7 +489,7 @@ fn read_wire(stdout: &str) -> Result<Wire, String> {
 }
 
 fn line_set<'a>(lines: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
-    lines.map(normalize).collect()
+    lines.map(|l| normalize(&normalize_seconds(l))).collect()
 }
 
 /// The readable difference between the two sets, or None if they are equal.
@@ -723,6 +781,32 @@ fn compare(v: &Variant, py: &Output, pl: &Output) -> Vec<String> {
                 }
             }
         }
+        Expect::InOrder(want) => {
+            for (who, lines) in [
+                ("CPython", py_lines().collect::<Vec<_>>()),
+                ("proclab", pl_lines().collect()),
+            ] {
+                let got: Vec<&str> = lines.into_iter().filter(|l| want.contains(l)).collect();
+                if got != want {
+                    problems.push(format!("{who}: want the lines {want:?}, got {got:?}"));
+                }
+            }
+        }
+        Expect::Pi(digits) => {
+            let line = format!("pi = {digits}");
+            for (who, lines) in [
+                ("CPython", py_lines().collect::<Vec<_>>()),
+                ("proclab", pl_lines().collect()),
+            ] {
+                if !lines.iter().any(|l| *l == line) {
+                    problems.push(format!("{who} did not print {line:?}"));
+                }
+            }
+            let pi = wire.results.get("pi").and_then(Value::as_f64);
+            if pi.map(|p| format!("{p:.11}")).as_deref() != Some(digits) {
+                problems.push(format!("proclab's result pi = {pi:?}, want {digits}"));
+            }
+        }
     }
     if !problems.is_empty() {
         problems.push(format!(
@@ -874,4 +958,20 @@ fn pids_normalize() {
     );
     assert_eq!(normalize("status 256"), "status <PID>");
     assert_eq!(normalize("num = 20"), "num = 20");
+}
+
+#[test]
+fn seconds_normalize() {
+    assert_eq!(
+        normalize(&normalize_seconds("10 workers took 0.169s")),
+        "10 workers took <SECS>"
+    );
+    assert_eq!(
+        normalize(&normalize_seconds("2 workers took 12.345s")),
+        "2 workers took <SECS>"
+    );
+    assert_eq!(
+        normalize_seconds("pi = 3.14159262176"),
+        "pi = 3.14159262176"
+    );
 }
