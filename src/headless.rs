@@ -25,24 +25,40 @@ pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> 
         HashMap::from([(std::process::id() as i32, "proclab".to_string())]);
     let mut summary: Option<Event> = None;
     let mut interrupted = false;
-    loop {
+    'run: loop {
         let msg = select! {
             recv(session.messages()) -> m => m.unwrap_or(RunMsg::Ended),
             recv(quit) -> _ => { interrupted = true; break; }
         };
-        match msg {
-            RunMsg::Ended => break,
-            RunMsg::Event(e) if matches!(e.kind, EventKind::Summary { .. }) => summary = Some(e),
-            RunMsg::Event(e) => {
-                if let EventKind::Spawn { label, .. } = &e.kind {
-                    labels.insert(e.pid, label.clone());
+        let msgs = match msg {
+            RunMsg::Batch(all) => all,
+            one => vec![one],
+        };
+        for msg in msgs {
+            match msg {
+                RunMsg::Ended => break 'run,
+                RunMsg::Batch(_) => {}
+                RunMsg::Event(e) | RunMsg::Wire(e, _)
+                    if matches!(e.kind, EventKind::Summary { .. }) =>
+                {
+                    summary = Some(e)
                 }
-                writeln!(out, "{}", line_for(&e, format, &labels)?)?;
+                RunMsg::Wire(e, raw) => {
+                    if let EventKind::Spawn { label, .. } = &e.kind {
+                        labels.insert(e.pid, label.clone());
+                    }
+                    // The line exactly as the process wrote it: no second serialisation.
+                    match format {
+                        Format::Json => writeln!(out, "{raw}")?,
+                        Format::Readable => writeln!(out, "{}", readable(&e, &labels))?,
+                    }
+                }
+                RunMsg::Event(e) => writeln!(out, "{}", line_for(&e, format, &labels)?)?,
+                RunMsg::Malformed { line, error } => {
+                    eprintln!("proclab: malformed line on the wire ({error}): {line}")
+                }
+                RunMsg::Stderr(line) => eprintln!("{line}"),
             }
-            RunMsg::Malformed { line, error } => {
-                eprintln!("proclab: malformed line on the wire ({error}): {line}")
-            }
-            RunMsg::Stderr(line) => eprintln!("{line}"),
         }
         // Live output when the run is calm, one write per buffer when it is busy.
         if session.messages().is_empty() {

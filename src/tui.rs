@@ -72,8 +72,10 @@ fn event_loop(
                 },
                 recv(run_rx) -> m => {
                     if let Ok(m) = m {
-                        pending.push(to_msg(m));
-                        pending.extend(run_rx.try_iter().take(BATCH).map(to_msg));
+                        push_msgs(&mut pending, m);
+                        for more in run_rx.try_iter().take(BATCH) {
+                            push_msgs(&mut pending, more);
+                        }
                     }
                 },
                 recv(quit) -> _ => pending.push(Msg::Action(Action::Interrupt)),
@@ -92,9 +94,22 @@ fn event_loop(
     Ok(())
 }
 
+/// Appends what a run message says, a batch unpacked in order.
+fn push_msgs(pending: &mut Vec<Msg>, m: RunMsg) {
+    match m {
+        RunMsg::Batch(all) => {
+            for one in all {
+                push_msgs(pending, one);
+            }
+        }
+        one => pending.push(to_msg(one)),
+    }
+}
+
 fn to_msg(m: RunMsg) -> Msg {
     match m {
-        RunMsg::Event(e) => Msg::Event(e),
+        RunMsg::Batch(_) => Msg::Warning("nested batch".into()),
+        RunMsg::Event(e) | RunMsg::Wire(e, _) => Msg::Event(e),
         RunMsg::Malformed { line, error } => {
             Msg::Warning(format!("malformed line on the wire ({error}): {line}"))
         }

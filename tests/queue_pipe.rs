@@ -283,32 +283,44 @@ fn check_queue(run: &JsonRun, p: &QueueParams) -> (Vec<i64>, Vec<i64>) {
         }
     }
 
-    // Blocking: on what, and the blocked call completes next.
+    // Blocking: on what, and what comes next. A consumer waits for the readers' lock
+    // ("lock") before it can find the queue empty; a producer reports its put, then may
+    // wait for the writers' lock ("lock") to write it; a full queue makes a put wait
+    // for a slot ("queue_full") before it is reported.
     for e in run.of_kind("blocked") {
         let who = pid(e);
-        let want = if consumers.contains(&who) {
-            "queue_empty"
-        } else {
-            assert!(
-                who == main || producers.contains(&who),
-                "blocked from {who}, outside the run's roles: {e} {ctx}"
-            );
-            "queue_full"
-        };
-        assert_eq!(e["on"], want, "{who} blocked on the wrong thing: {e} {ctx}");
-        let completes = if want == "queue_full" {
-            "queue_put"
-        } else {
-            "queue_get"
-        };
-        let next = run.events[line_of(e) + 1..]
+        let consumer = consumers.contains(&who);
+        assert!(
+            consumer || who == main || producers.contains(&who),
+            "blocked from {who}, outside the run's roles: {e} {ctx}"
+        );
+        let on = e["on"].as_str().unwrap_or_default();
+        let line = line_of(e);
+        let next = run.events[line + 1..]
             .iter()
             .find(|x| pid(x) == who && x["kind"] != "state")
             .unwrap_or_else(|| panic!("nothing from {who} after {e} {ctx}"));
-        assert_eq!(
-            next["kind"], completes,
-            "{who} blocked ({e}), then did something else first: {next} {ctx}"
-        );
+        match (consumer, on) {
+            (true, "queue_empty") => assert_eq!(next["kind"], "queue_get", "{e} then {next} {ctx}"),
+            (true, "lock") => assert!(
+                next["kind"] == "queue_get"
+                    || (next["kind"] == "blocked" && next["on"] == "queue_empty"),
+                "{who} waited for the readers' lock, then {next} {ctx}"
+            ),
+            (false, "queue_full") => assert_eq!(next["kind"], "queue_put", "{e} then {next} {ctx}"),
+            (false, "lock") => {
+                let before = run.events[..line]
+                    .iter()
+                    .rev()
+                    .find(|x| pid(x) == who && x["kind"] != "state")
+                    .unwrap_or_else(|| panic!("nothing from {who} before {e} {ctx}"));
+                assert_eq!(
+                    before["kind"], "queue_put",
+                    "a writer waits after reporting its put: {e} {ctx}"
+                );
+            }
+            _ => panic!("{who} blocked on the wrong thing: {e} {ctx}"),
+        }
     }
 
     // Exits, reaps, result.
@@ -429,9 +441,10 @@ fn full_queue_blocks_producers() {
 /// What the kernel shows: `get` takes the readers' lock and then reads the pipe. The
 /// first consumer to take the lock finds the pipe empty, says `blocked` on
 /// "queue_empty" and sleeps in the pipe read ("reading a pipe"); the other two never get
-/// as far as the pipe: they sleep on the readers' lock, a futex ("waiting on a lock"),
-/// and emit no `blocked` until they hold the lock. So before the first item there is
-/// exactly one `blocked`, and it comes from the consumer the kernel shows in the pipe.
+/// as far as the pipe: they say `blocked` on "lock" and sleep on the readers' lock, a
+/// futex ("waiting on a lock"). So before the first item there is exactly one
+/// "queue_empty", from the consumer the kernel shows in the pipe, and one "lock" from
+/// each of the others.
 fn consumers_wait_on_an_empty_queue() {
     let p = QueueParams {
         producers: 2,
@@ -457,14 +470,34 @@ fn consumers_wait_on_an_empty_queue() {
         .into_iter()
         .filter(|e| t_us(e) < first_item)
         .collect();
+    let empty: Vec<&&Value> = early_blocks
+        .iter()
+        .filter(|e| e["on"] == "queue_empty")
+        .collect();
     assert_eq!(
-        early_blocks.len(),
+        empty.len(),
         1,
-        "before the first item only the holder of the readers' lock says blocked {ctx}"
+        "before the first item only the holder of the readers' lock finds it empty {ctx}"
     );
-    let reader = pid(early_blocks[0]);
+    let reader = pid(empty[0]);
     assert!(q.consumers.contains(&reader), "{ctx}");
-    assert_eq!(early_blocks[0]["on"], "queue_empty", "{ctx}");
+    let mut on_lock: Vec<i64> = early_blocks
+        .iter()
+        .filter(|e| e["on"] == "lock")
+        .map(|e| pid(e))
+        .collect();
+    on_lock.sort();
+    let mut others: Vec<i64> = q
+        .consumers
+        .iter()
+        .copied()
+        .filter(|c| *c != reader)
+        .collect();
+    others.sort();
+    assert_eq!(
+        on_lock, others,
+        "the other consumers wait for the readers' lock {ctx}"
+    );
 
     for cons in &q.consumers {
         let last_seen = run

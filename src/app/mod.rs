@@ -106,7 +106,10 @@ pub struct RunView {
     pub paused: bool,
     pub speed: f64,
     pub now_us: u64,
-    pub selected: usize,
+    /// The selected process, as an index into `procs.rows()` (rows never move, so a
+    /// spawn or an adoption that reorders the drawn tree costs nothing here).
+    /// `None`: the first row.
+    pub selected: Option<usize>,
     /// The selection follows the latest reap (so its status is decoded under the
     /// tree) until the learner moves it by hand.
     pub follow: bool,
@@ -143,7 +146,7 @@ impl RunView {
             paused: false,
             speed,
             now_us: 0,
-            selected: 0,
+            selected: None,
             follow: true,
             summary: None,
             ended: false,
@@ -154,25 +157,45 @@ impl RunView {
 }
 
 impl RunView {
-    /// The selected process. `selected` counts lines of the drawn tree (parents before
-    /// their children), not rows in spawn order; this maps one to the other, clamped
-    /// the way the table draws it.
+    /// The selected process (the first row until the learner or a reap moves it).
     pub fn selected_row(&self) -> Option<&procs::ProcRow> {
         self.selected_index().map(|i| &self.procs.rows()[i])
     }
 
     /// The selected process as an index into `procs.rows()`.
     pub fn selected_index(&self) -> Option<usize> {
-        let lines = self.procs.tree();
-        let last = lines.len().checked_sub(1)?;
-        Some(lines[self.selected.min(last)].row)
+        let rows = self.procs.len();
+        match self.selected {
+            Some(i) if i < rows => Some(i),
+            _ => (rows > 0).then_some(0),
+        }
     }
 
-    /// Moves the selection to the tree line that shows `row`.
     pub fn select_index(&mut self, row: usize) {
-        if let Some(pos) = self.procs.tree().iter().position(|l| l.row == row) {
-            self.selected = pos;
+        self.selected = Some(row);
+    }
+
+    /// Where the selection is in the drawn tree (parents before their children).
+    pub fn selected_line(&self) -> usize {
+        let Some(row) = self.selected_index() else {
+            return 0;
+        };
+        self.procs
+            .tree()
+            .iter()
+            .position(|l| l.row == row)
+            .unwrap_or(0)
+    }
+
+    /// Moves the selection `delta` lines up or down the drawn tree, clamped.
+    pub fn move_selection(&mut self, delta: isize) {
+        let lines = self.procs.tree();
+        if lines.is_empty() {
+            return;
         }
+        let at = self.selected_line() as isize + delta;
+        let at = at.clamp(0, lines.len() as isize - 1) as usize;
+        self.selected = Some(lines[at].row);
     }
 }
 

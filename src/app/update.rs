@@ -109,11 +109,11 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
     match action {
         Action::Up => {
             run.follow = false;
-            run.selected = run.selected.saturating_sub(1);
+            run.move_selection(-1);
         }
         Action::Down => {
             run.follow = false;
-            run.selected = (run.selected + 1).min(run.procs.len().saturating_sub(1));
+            run.move_selection(1);
         }
         Action::Step if run.ended => {}
         // A permit only for a process that is really held: permits granted ahead would
@@ -240,11 +240,6 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
     if matches!(e.kind, EventKind::Cpu { .. } | EventKind::Progress { .. }) {
         return; // drawn in the work pane; far too frequent for the log
     }
-    // A spawn or an adoption can move lines of the drawn tree; the selection stays on
-    // the process it was on, not on whatever now occupies its line.
-    let keep = matches!(e.kind, EventKind::Spawn { .. } | EventKind::Reparent { .. })
-        .then(|| run.selected_index())
-        .flatten();
     // A second line some events add: what a signal did, or will do.
     let mut note = None;
     let class = match &e.kind {
@@ -373,9 +368,6 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
         EventKind::ForkFailed { .. } => LogClass::Warning,
         _ => LogClass::Lifecycle,
     };
-    if let Some(row) = keep {
-        run.select_index(row);
-    }
     // What a process printed reads best as itself; the colour says it is output.
     let text = match e.kind {
         EventKind::Print { text } => text,

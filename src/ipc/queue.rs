@@ -22,6 +22,35 @@ pub struct Queue<'a> {
     len: &'a AtomicI64,
 }
 
+/// Why a call is about to sleep: the `on` of the `blocked` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// `put` on a full queue (the bounded semaphore).
+    Full,
+    /// `get` on an empty queue (the pipe read).
+    Empty,
+    /// Another process holds the readers' or the writers' lock.
+    Lock,
+}
+
+impl Wait {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Wait::Full => "queue_full",
+            Wait::Empty => "queue_empty",
+            Wait::Lock => "lock",
+        }
+    }
+}
+
+/// Takes `lock`, telling `on_block` first if it must wait for it.
+fn take(lock: &Semaphore, on_block: &mut impl FnMut(Wait)) {
+    if !lock.try_acquire() {
+        on_block(Wait::Lock);
+        lock.acquire();
+    }
+}
+
 /// What a call did, for the event the caller emits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Op {
@@ -49,13 +78,13 @@ impl<'a> Queue<'a> {
         })
     }
 
-    /// `q.put(item)`: `on_block` runs once, just before it really waits for a slot;
-    /// `on_put` runs with the new length just before the item is written, so whatever
-    /// it reports comes before any reader can have the item.
+    /// `q.put(item)`: `on_block` runs just before each real wait (for a slot, or for
+    /// the writers' lock); `on_put` runs with the new length just before the item is
+    /// written, so whatever it reports comes before any reader can have the item.
     pub fn put(
         &self,
         item: &serde_json::Value,
-        on_block: impl FnOnce(),
+        mut on_block: impl FnMut(Wait),
         on_put: impl FnOnce(i64),
     ) -> std::io::Result<Op> {
         let mut blocked = false;
@@ -63,25 +92,30 @@ impl<'a> Queue<'a> {
             && !slots.try_acquire()
         {
             blocked = true;
-            on_block();
+            on_block(Wait::Full);
             slots.acquire();
         }
-        self.wlock.acquire();
-        // Counted before it is written, so a reader can never take it out first and
-        // see a negative length; while it holds a slot it is at most `maxsize`.
+        // Counted (and reported) before it is written, so a reader can never take it
+        // out first and see a negative length or a get before its put; while it holds a
+        // slot it is at most `maxsize`. Reported outside the writers' lock, so other
+        // producers do not wait for the report.
         let len = self.len.fetch_add(1, Ordering::SeqCst) + 1;
         on_put(len);
+        take(&self.wlock, &mut on_block);
         let sent = wire::send(self.write.as_fd(), item);
         self.wlock.release();
         sent.map(|()| Op { blocked, len })
     }
 
-    /// `q.get()`: `on_block` runs once, just before it really waits for an item.
-    pub fn get(&self, on_block: impl FnOnce()) -> std::io::Result<(serde_json::Value, Op)> {
-        self.rlock.acquire();
-        let blocked = wire::would_block(self.read.as_fd());
+    /// `q.get()`: `on_block` runs just before each real wait (for the readers' lock,
+    /// or for an item).
+    pub fn get(&self, mut on_block: impl FnMut(Wait)) -> std::io::Result<(serde_json::Value, Op)> {
+        take(&self.rlock, &mut on_block);
+        // Empty by the shared count (no poll(2) per get): an item counted but not yet
+        // written is a write in progress, not an empty queue.
+        let blocked = self.len.load(Ordering::SeqCst) <= 0;
         if blocked {
-            on_block();
+            on_block(Wait::Empty);
         }
         let item = wire::recv(self.read.as_fd());
         let len = self.len.fetch_sub(1, Ordering::SeqCst) - 1;

@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
 use super::params::{ParamKind, ParamSpec, ParamValue, Params};
-use crate::ipc::{queue::Queue, shm::SharedRegion};
+use crate::ipc::{
+    queue::{Queue, Wait},
+    shm::SharedRegion,
+};
 use crate::trace::event::EventKind;
 
 pub const SCENARIO: Scenario = Scenario {
@@ -82,12 +85,12 @@ fn run(ctx: &mut Ctx, p: &Params) {
         }
     }
     for (index, n) in tasks.iter().enumerate() {
-        let _ = todo.put(&json!([index, n]), || {}, |_| {});
+        let _ = todo.put(&json!([index, n]), |_| {}, |_| {});
     }
     ctx.gate("submitted");
     collect(ctx, &done, &mode, &tasks);
     for _ in 0..workers {
-        let _ = todo.put(&Value::Null, || {}, |_| {});
+        let _ = todo.put(&Value::Null, |_| {}, |_| {});
     }
     ctx.wait_all();
     ctx.gate("collected");
@@ -99,9 +102,9 @@ fn collect(ctx: &mut Ctx, done: &Queue, mode: &str, tasks: &[u64]) {
     let mut next = 0;
     let mut all = Vec::new();
     for _ in 0..tasks.len() {
-        let Ok((item, _)) = done.get(|| {
+        let Ok((item, _)) = done.get(|why: Wait| {
             ctx.emit(EventKind::Blocked {
-                on: "queue_empty".into(),
+                on: why.as_str().into(),
             })
         }) else {
             return;
@@ -147,9 +150,9 @@ fn deliver(ctx: &mut Ctx, index: usize, n: u64, result: u64) {
 /// A pool worker: take a task, compute it for real, put the result; stop on None.
 fn work(ctx: &Ctx, todo: &Queue, done: &Queue, pace: f64) -> ! {
     loop {
-        let Ok((task, _)) = todo.get(|| {
+        let Ok((task, _)) = todo.get(|why: Wait| {
             ctx.emit(EventKind::Blocked {
-                on: "queue_empty".into(),
+                on: why.as_str().into(),
             })
         }) else {
             ctx.exit(1)
@@ -165,11 +168,13 @@ fn work(ctx: &Ctx, todo: &Queue, done: &Queue, pace: f64) -> ! {
             ctx.emit(EventKind::Progress { done, total: n });
             ctx.sleep(pace);
         });
-        let _ = done.put(&json!([index, result]), || {}, |_| {});
+        // Idle before the result goes out, so the caller can never hold a result whose
+        // worker still shows the task.
         ctx.emit(EventKind::Value {
             name: "task".into(),
             value: Value::Null,
         });
+        let _ = done.put(&json!([index, result]), |_| {}, |_| {});
     }
 }
 

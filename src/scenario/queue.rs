@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
 use super::params::{ParamKind, ParamSpec, ParamValue, Params};
-use crate::ipc::{queue::Queue, shm::SharedRegion};
+use crate::ipc::{
+    queue::{Queue, Wait},
+    shm::SharedRegion,
+};
 use crate::trace::event::EventKind;
 
 pub const SCENARIO: Scenario = Scenario {
@@ -138,9 +141,9 @@ fn run(ctx: &mut Ctx, p: &Params) {
 /// The `queue_put` event is written before the item, so no `queue_get` of it can
 /// come first on the wire.
 fn put(ctx: &Ctx, q: &Queue, item: Value) {
-    let blocked = || {
+    let blocked = |why: Wait| {
         ctx.emit(EventKind::Blocked {
-            on: "queue_full".into(),
+            on: why.as_str().into(),
         })
     };
     let put = |len| {
@@ -157,9 +160,9 @@ fn put(ctx: &Ctx, q: &Queue, item: Value) {
 
 fn consume(ctx: &Ctx, q: &Queue, j: i64, work: f64) -> ! {
     loop {
-        let blocked = || {
+        let blocked = |why: Wait| {
             ctx.emit(EventKind::Blocked {
-                on: "queue_empty".into(),
+                on: why.as_str().into(),
             })
         };
         let Ok((item, op)) = q.get(blocked) else {

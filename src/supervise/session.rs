@@ -31,6 +31,12 @@ use crate::trace::reader::{Line, for_each_line};
 #[derive(Debug)]
 pub enum RunMsg {
     Event(Event),
+    /// An event from a scenario process, with the line exactly as it came (the
+    /// `--json` front end passes it on without serialising it again).
+    Wire(Event, String),
+    /// Several of the above, in order: the reader hands over everything it has read in
+    /// one go, so a busy run costs one wake-up per pipe read, not one per line.
+    Batch(Vec<RunMsg>),
     /// A line on the wire that is not a valid event: reported, never fatal.
     Malformed {
         line: String,
@@ -124,7 +130,23 @@ impl Session {
             let seen = seen.clone();
             let pidfds = pidfds.clone();
             threads.push(std::thread::spawn(move || {
-                for_each_line(stdout, |line| forward(line, &tx, &track_tx, &seen, &pidfds));
+                // Both callbacks need the batch; they never run at the same time.
+                let batch = std::cell::RefCell::new(Vec::new());
+                let hand_over = || {
+                    let lines = std::mem::take(&mut *batch.borrow_mut());
+                    if !lines.is_empty() {
+                        let _ = tx.send(RunMsg::Batch(lines));
+                    }
+                };
+                for_each_line(
+                    stdout,
+                    |line, raw| {
+                        let msg = forward(line, raw, &track_tx, &seen, &pidfds);
+                        batch.borrow_mut().push(msg);
+                    },
+                    hand_over,
+                );
+                hand_over();
                 let _ = tx.send(RunMsg::Ended);
             }));
         }
@@ -273,14 +295,15 @@ impl Drop for Session {
     }
 }
 
+/// Tracks spawns and reaps (observer, pidfds, leak check) and makes the message.
 fn forward(
     line: Line,
-    tx: &Sender<RunMsg>,
+    raw: &str,
     track: &Sender<Track>,
     seen: &Mutex<Vec<(i32, u64)>>,
     pidfds: &Mutex<HashMap<i32, OwnedFd>>,
-) {
-    let msg = match line {
+) -> RunMsg {
+    match line {
         Line::Event(event) => {
             match &event.kind {
                 EventKind::Spawn { .. } => {
@@ -306,11 +329,10 @@ fn forward(
                 }
                 _ => {}
             }
-            RunMsg::Event(event)
+            RunMsg::Wire(event, raw.to_string())
         }
         Line::Malformed { line, error } => RunMsg::Malformed { line, error },
-    };
-    let _ = tx.send(msg);
+    }
 }
 
 /// A pidfd for `pid`, kept only if it refers to the process that started at

@@ -21,11 +21,20 @@ pub fn parse_line(line: &str) -> Line {
     }
 }
 
-/// Calls `each` for every non-empty line until EOF or a read error.
-pub fn for_each_line(source: impl Read, mut each: impl FnMut(Line)) {
+/// Calls `each` with every non-empty line, parsed and as it came, until EOF or a read
+/// error; calls `drained` whenever every line read so far has been handed over (just
+/// before a read that may block), so a caller can pass lines on in batches.
+pub fn for_each_line(
+    source: impl Read,
+    mut each: impl FnMut(Line, &str),
+    mut drained: impl FnMut(),
+) {
     let mut reader = BufReader::with_capacity(64 * 1024, source);
     let mut buf = Vec::with_capacity(512);
     loop {
+        if reader.buffer().is_empty() {
+            drained();
+        }
         buf.clear();
         match reader.read_until(b'\n', &mut buf) {
             Ok(0) | Err(_) => return,
@@ -33,7 +42,7 @@ pub fn for_each_line(source: impl Read, mut each: impl FnMut(Line)) {
                 let text = String::from_utf8_lossy(&buf);
                 let text = text.trim_end();
                 if !text.is_empty() {
-                    each(parse_line(text));
+                    each(parse_line(text), text);
                 }
             }
         }
@@ -48,7 +57,7 @@ mod tests {
     fn splits_and_reports_bad_lines() {
         let input = b"{\"t_us\":1,\"pid\":3,\"kind\":\"exit\",\"code\":0}\nnot json\n\n";
         let mut got = Vec::new();
-        for_each_line(&input[..], |l| got.push(l));
+        for_each_line(&input[..], |l, _| got.push(l), || {});
         assert_eq!(got.len(), 2);
         assert!(matches!(&got[0], Line::Event(e) if e.pid == 3));
         assert!(matches!(&got[1], Line::Malformed { line, .. } if line == "not json"));

@@ -79,7 +79,9 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     };
     let [table_area, details_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(height)]).areas(inner);
-    let selected = (!lines.is_empty()).then(|| run.selected.min(lines.len() - 1));
+    let selected = run
+        .selected_index()
+        .and_then(|row| lines.iter().position(|l| l.row == row));
     let mut state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, table_area, &mut state);
     frame.render_widget(Paragraph::new(details), details_area);

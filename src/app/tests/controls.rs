@@ -238,17 +238,17 @@ fn q_quits_from_menu_run_and_help() {
 fn run_selection_clamps_to_the_process_rows() {
     let mut app = in_lesson();
     update(&mut app, press(KeyCode::Down));
-    assert_eq!(run(&app).selected, 0, "no rows: stays at 0");
+    assert_eq!(run(&app).selected_line(), 0, "no rows: stays at 0");
     update(&mut app, ev(1000, spawn(999, "main")));
     update(&mut app, ev(1001, spawn(1000, "child 0")));
     for _ in 0..5 {
         update(&mut app, press(KeyCode::Char('j')));
     }
-    assert_eq!(run(&app).selected, 1);
+    assert_eq!(run(&app).selected_line(), 1);
     for _ in 0..5 {
         update(&mut app, press(KeyCode::Up));
     }
-    assert_eq!(run(&app).selected, 0);
+    assert_eq!(run(&app).selected_line(), 0);
 }
 
 #[test]
@@ -262,7 +262,7 @@ fn selection_follows_the_drawn_tree_and_stays_on_its_process() {
     assert_eq!(run(&app).selected_row().unwrap().pid, 1002);
     // A grandchild under child 0 is drawn above child 1: the selection moves with it.
     update(&mut app, ev(1003, spawn(1001, "child 0.1")));
-    assert_eq!(run(&app).selected, 3);
+    assert_eq!(run(&app).selected_line(), 3);
     assert_eq!(run(&app).selected_row().unwrap().pid, 1002);
     // Drawn order, not spawn order: line 2 is the grandchild (spawned last).
     update(&mut app, press(KeyCode::Up));
