@@ -53,6 +53,10 @@ pub enum Cmd {
         /// Print the events as JSON lines (the wire format).
         #[arg(long)]
         json: bool,
+        /// Start step by step (in the terminal UI): Space runs the next step; with
+        /// per-process gates (e.g. `lock --set schedule=true`) you pick who runs.
+        #[arg(long, conflicts_with_all = ["headless", "json"])]
+        step: bool,
     },
     /// What this machine supports, with advice.
     Doctor,

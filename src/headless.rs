@@ -158,7 +158,11 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::Value { name, value } => format!("{name} = {value}"),
         EventKind::Progress { done, total } => format!("progress {done}/{total}"),
         EventKind::Result { name, value } => format!("result {name} = {value}"),
-        EventKind::Gate { name } => format!("gate '{name}'"),
+        EventKind::Gate {
+            name,
+            slot: Some(_),
+        } => format!("waits at its own gate '{name}'"),
+        EventKind::Gate { name, slot: None } => format!("gate '{name}'"),
         EventKind::ForkFailed { label, error } => format!("fork of '{label}' refused: {error}"),
         EventKind::Summary {
             processes,

@@ -76,6 +76,7 @@ fn run(cli: Cli) -> Result<()> {
             speed,
             headless,
             json,
+            step,
         }) => {
             let spec = scenario::find(&scenario)
                 .ok_or_else(|| eyre!("{}", scenario::unknown(&scenario)))?;
@@ -104,7 +105,11 @@ fn run(cli: Cli) -> Result<()> {
             let lessons = load_lessons().unwrap_or_default();
             let mut app = app::App::new(lessons, lang);
             app.direct = true;
-            let cmds = app.open_run(spec, params, speed);
+            let cmds = if step {
+                app.open_run_stepping(spec, params, speed)
+            } else {
+                app.open_run(spec, params, speed)
+            };
             tui::run(app, cmds, cli.cap, quit_signals()?)
         }
         Some(Cmd::Doctor) => {

@@ -183,6 +183,7 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
             };
             match control {
                 Command::Permit => c.grant_permit(),
+                Command::PermitSlot(slot) => c.grant_slot_permit(slot as usize),
                 Command::SetStepMode(on) => c.set_step_mode(on),
                 Command::SetPaused(p) => c.set_paused(p),
                 Command::SetSpeed(s) => c.set_speed(s),

@@ -50,6 +50,8 @@ pub enum Command {
     },
     StopRun,
     Permit,
+    /// Let the process at this slot take its next step ("be the scheduler").
+    PermitSlot(u32),
     SetStepMode(bool),
     SetPaused(bool),
     SetSpeed(f64),
@@ -102,6 +104,9 @@ pub struct RunView {
     pub held: bool,
     /// Which process reached the last gate.
     pub gate_pid: Option<i32>,
+    /// Processes waiting at their own gate for the learner to pick them: pid → (slot,
+    /// gate name).
+    pub slot_held: BTreeMap<i32, (u32, String)>,
     pub step_mode: bool,
     pub paused: bool,
     pub speed: f64,
@@ -142,6 +147,7 @@ impl RunView {
             step: None,
             held: false,
             gate_pid: None,
+            slot_held: BTreeMap::new(),
             step_mode,
             paused: false,
             speed,
@@ -246,6 +252,17 @@ impl App {
         speed: f64,
     ) -> Vec<Command> {
         self.start(RunView::new(None, scenario, params, false, speed))
+    }
+
+    /// Opens a bare scenario run in step mode: it waits at its first gate, and every
+    /// per-process gate waits for the learner ("be the scheduler").
+    pub fn open_run_stepping(
+        &mut self,
+        scenario: &'static Scenario,
+        params: Params,
+        speed: f64,
+    ) -> Vec<Command> {
+        self.start(RunView::new(None, scenario, params, true, speed))
     }
 
     /// Shows `run` and returns the command that starts it (replacing any run).

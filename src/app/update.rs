@@ -119,9 +119,29 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         // A permit only for a process that is really held: permits granted ahead would
         // let the run pass the next gate while the screen said it stopped there.
         Action::Step if run.step_mode => {
+            // The selected process, if it waits at its own gate, takes its next step;
+            // otherwise the lesson's next step runs.
+            let chosen = run.selected_row().map(|p| p.pid);
+            if let Some(pid) = chosen
+                && let Some((slot, _)) = run.slot_held.remove(&pid)
+            {
+                return vec![Command::PermitSlot(slot)];
+            }
             if run.held {
                 run.held = false;
                 return vec![Command::Permit];
+            }
+            if !run.slot_held.is_empty() {
+                let t_us = run.now_us;
+                push_log(
+                    run,
+                    LogEntry {
+                        t_us,
+                        pid: 0,
+                        text: "you are the scheduler: select a waiting process (↑↓), then Space runs its next step".into(),
+                        class: LogClass::Gate,
+                    },
+                );
             }
         }
         Action::Step => {
@@ -133,6 +153,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             let mut cmds = vec![Command::SetStepMode(run.step_mode)];
             if !run.step_mode {
                 run.held = false;
+                run.slot_held.clear();
             }
             // Either way a pause is lifted: in step mode Space means "next step", so a
             // pause left behind could never be undone with it.
@@ -306,6 +327,7 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
             {
                 run.select_index(i);
             }
+            run.slot_held.remove(child);
             if run.signal_menu.as_ref().is_some_and(|m| m.pid == *child) {
                 run.signal_menu = None;
             }
@@ -342,7 +364,18 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
             }
             LogClass::Lifecycle
         }
-        EventKind::Gate { name } => {
+        EventKind::Gate {
+            name,
+            slot: Some(slot),
+        } => {
+            // A per-process gate ("be the scheduler"): this process waits until the
+            // learner picks it; the lesson's own step does not move.
+            if run.step_mode {
+                run.slot_held.insert(e.pid, (*slot, name.clone()));
+            }
+            LogClass::Gate
+        }
+        EventKind::Gate { name, slot: None } => {
             run.gate = Some(name.clone());
             run.gate_pid = Some(e.pid);
             if let Some(i) = lesson.and_then(|l| l.step_for_gate(name)) {

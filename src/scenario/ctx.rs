@@ -134,8 +134,19 @@ impl Ctx {
     pub fn gate(&self, name: &str) {
         self.emit(EventKind::Gate {
             name: name.to_string(),
+            slot: None,
         });
         self.control.pass_gate();
+    }
+
+    /// A per-process step point ("be the scheduler"): in step mode this process waits
+    /// until the learner picks it to take its next step.
+    pub fn slot_gate(&self, slot: usize, name: &str) {
+        self.emit(EventKind::Gate {
+            name: name.to_string(),
+            slot: Some(slot as u32),
+        });
+        self.control.pass_slot_gate(slot);
     }
 
     /// Forks a child labelled `label`. The child arms PDEATHSIG, checks that its parent

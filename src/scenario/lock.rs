@@ -45,6 +45,12 @@ pub const SCENARIO: Scenario = Scenario {
             help: "hold the lock around each read-modify-write",
         },
         ParamSpec {
+            name: "schedule",
+            kind: ParamKind::Bool,
+            default: ParamValue::Bool(false),
+            help: "be the scheduler: in step mode each read and each write waits for you",
+        },
+        ParamSpec {
             name: "hold_ms",
             kind: ParamKind::Int {
                 min: 0,
@@ -73,6 +79,7 @@ fn run(ctx: &mut Ctx, p: &Params) {
     let (workers, increments, use_lock) =
         (p.int("workers"), p.int("increments"), p.bool("use_lock"));
     let hold = p.int("hold_ms") as f64 / 1000.0;
+    let schedule = p.bool("schedule");
     let Ok(region) = SharedRegion::new(4096) else {
         return ctx.print("cannot map shared memory");
     };
@@ -94,6 +101,9 @@ fn run(ctx: &mut Ctx, p: &Params) {
             go.wait();
             for k in 0..increments {
                 let traced = k < TRACE_ALL;
+                if schedule {
+                    ctx.slot_gate(i as usize, "read");
+                }
                 let mut held = None;
                 if use_lock {
                     held = acquire(ctx, &lock, "lock", "lock", traced);
@@ -103,10 +113,23 @@ fn run(ctx: &mut Ctx, p: &Params) {
                 // not fold a million of them into one, as it otherwise would.
                 let shared = std::hint::black_box(counter);
                 let seen = shared.load(Relaxed);
+                if schedule {
+                    ctx.emit(EventKind::Value {
+                        name: "read".into(),
+                        value: json!(seen),
+                    });
+                    ctx.slot_gate(i as usize, "write");
+                }
                 if hold > 0.0 {
                     ctx.sleep(hold);
                 }
                 shared.store(std::hint::black_box(seen + 1), Relaxed);
+                if schedule {
+                    ctx.emit(EventKind::Value {
+                        name: "wrote".into(),
+                        value: json!(seen + 1),
+                    });
+                }
                 if use_lock {
                     release(ctx, &lock, "lock", held);
                 }

@@ -35,7 +35,14 @@ struct Block {
     cap: AtomicU32,
     /// Processes the run created in all, the runner included.
     spawned: AtomicU32,
+    /// "Be the scheduler": step permits per process slot, and how many each slot has
+    /// used. A process at a slot gate waits (in step mode) until it has a permit.
+    slot_permits: [AtomicU32; SLOTS],
+    slot_taken: [AtomicU32; SLOTS],
 }
+
+/// Process slots for per-process gates (as many as the process cap allows).
+pub const SLOTS: usize = 64;
 
 const _: () = assert!(std::mem::size_of::<Block>() <= PAGE);
 
@@ -152,6 +159,9 @@ impl Control {
         if on {
             // Gates reached while playing took no ticket: start counting afresh.
             b.permits.store(b.tickets.load(SeqCst), SeqCst);
+            for (permits, taken) in b.slot_permits.iter().zip(&b.slot_taken) {
+                permits.store(taken.load(SeqCst), SeqCst);
+            }
         }
         b.step_mode.store(on as u32, SeqCst);
         self.changed();
@@ -160,6 +170,14 @@ impl Control {
     pub fn grant_permit(&self) {
         self.block().permits.fetch_add(1, SeqCst);
         self.changed();
+    }
+
+    /// Lets the process at `slot` pass its next slot gate.
+    pub fn grant_slot_permit(&self, slot: usize) {
+        if let Some(p) = self.block().slot_permits.get(slot) {
+            p.fetch_add(1, SeqCst);
+            self.changed();
+        }
     }
 
     pub fn spawned(&self) -> u32 {
@@ -209,6 +227,25 @@ impl Control {
                 }
                 futex_wait(&b.seq, seen, Duration::from_millis(500));
             }
+        }
+        self.wait_while_paused();
+    }
+
+    /// A per-process gate: in step mode, waits until the front end granted this slot a
+    /// permit for it (the learner chose this process to take its next step).
+    pub fn pass_slot_gate(&self, slot: usize) {
+        let b = self.block();
+        let (Some(permits), Some(taken)) = (b.slot_permits.get(slot), b.slot_taken.get(slot))
+        else {
+            return;
+        };
+        let ticket = taken.fetch_add(1, SeqCst);
+        loop {
+            let seen = b.seq.load(SeqCst);
+            if b.step_mode.load(SeqCst) == 0 || permits.load(SeqCst) > ticket {
+                break;
+            }
+            futex_wait(&b.seq, seen, Duration::from_millis(500));
         }
         self.wait_while_paused();
     }

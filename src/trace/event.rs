@@ -125,8 +125,12 @@ pub enum EventKind {
         value: serde_json::Value,
     },
     /// A named step point; in step mode the process waits here for a permit.
+    /// A named step point; in step mode the process waits here for a permit. With a
+    /// `slot`, a per-process gate: only a permit for that slot lets it pass.
     Gate {
         name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slot: Option<u32>,
     },
     /// A fork was refused (cap reached or the kernel said EAGAIN).
     ForkFailed {

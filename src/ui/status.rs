@@ -22,6 +22,14 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
             ),
             None => (" ENDED ".to_string(), theme::warning()),
         }
+    } else if !run.slot_held.is_empty() {
+        (
+            format!(
+                " ⏸ YOU ARE THE SCHEDULER · {} waiting · ↑↓ pick, Space run ",
+                run.slot_held.len()
+            ),
+            theme::held(),
+        )
     } else if run.held {
         let gate = run.gate.as_deref().unwrap_or("");
         (format!(" ⏸ AT STEP '{gate}' · Space "), theme::held())

@@ -82,7 +82,10 @@ fn print(text: &str) -> EventKind {
 }
 
 fn gate(name: &str) -> EventKind {
-    EventKind::Gate { name: name.into() }
+    EventKind::Gate {
+        name: name.into(),
+        slot: None,
+    }
 }
 
 /// The fork-fanout lesson up to its `forked-all` gate: main 1000 (spawned by 999)

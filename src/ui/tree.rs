@@ -23,7 +23,8 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         .map(|l| {
             let p = &run.procs.rows()[l.row];
             let held = (run.held && run.gate_pid == Some(p.pid))
-                .then_some(run.gate.as_deref().unwrap_or(""));
+                .then_some(run.gate.as_deref().unwrap_or(""))
+                .or_else(|| run.slot_held.get(&p.pid).map(|(_, gate)| gate.as_str()));
             row(p, &l.prefix, held)
         })
         .collect();
@@ -131,6 +132,8 @@ fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
             let held = run.held && run.gate_pid == Some(p.pid);
             let why = if held {
                 format!("held at step '{}'", run.gate.as_deref().unwrap_or(""))
+            } else if let Some((_, gate)) = run.slot_held.get(&p.pid) {
+                format!("waits for you at '{gate}': Space lets it run")
             } else {
                 p.reason.clone()
             };

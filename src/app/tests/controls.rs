@@ -7,7 +7,16 @@ use super::*;
 fn space_in_step_mode_permits_only_a_held_gate() {
     let mut app = in_lesson();
     for gate in ["start", "first-fork", "forked-all"] {
-        update(&mut app, ev(1000, EventKind::Gate { name: gate.into() }));
+        update(
+            &mut app,
+            ev(
+                1000,
+                EventKind::Gate {
+                    name: gate.into(),
+                    slot: None,
+                },
+            ),
+        );
         assert_eq!(
             update(&mut app, press(KeyCode::Char(' '))),
             vec![Command::Permit]
@@ -28,6 +37,7 @@ fn p_toggles_between_stepping_and_playing() {
             1000,
             EventKind::Gate {
                 name: "start".into(),
+                slot: None,
             },
         ),
     );
@@ -145,6 +155,7 @@ fn r_restarts_with_a_fresh_view_and_the_same_speed() {
             1000,
             EventKind::Gate {
                 name: "first-fork".into(),
+                slot: None,
             },
         ),
     );
@@ -267,4 +278,35 @@ fn selection_follows_the_drawn_tree_and_stays_on_its_process() {
     // Drawn order, not spawn order: line 2 is the grandchild (spawned last).
     update(&mut app, press(KeyCode::Up));
     assert_eq!(run(&app).selected_row().unwrap().pid, 1003);
+}
+
+/// "Be the scheduler": per-process gates wait for the learner to pick the process.
+#[test]
+fn space_runs_the_selected_process_at_its_own_gate() {
+    let mut app = in_lesson();
+    update(&mut app, ev(1000, spawn(999, "main")));
+    update(&mut app, ev(1001, spawn(1000, "worker 0")));
+    update(&mut app, ev(1002, spawn(1000, "worker 1")));
+    let gate = |name: &str, slot| EventKind::Gate {
+        name: name.into(),
+        slot: Some(slot),
+    };
+    update(&mut app, ev(1001, gate("read", 0)));
+    update(&mut app, ev(1002, gate("read", 1)));
+    assert_eq!(run(&app).slot_held.len(), 2);
+    assert!(!run(&app).held, "a worker's gate is not the lesson's step");
+    // main is selected: nothing of its own to run, so a hint and no permit.
+    assert!(update(&mut app, press(KeyCode::Char(' '))).is_empty());
+    assert!(run(&app).log.back().unwrap().text.contains("scheduler"));
+    update(&mut app, press(KeyCode::Down));
+    update(&mut app, press(KeyCode::Down));
+    assert_eq!(
+        update(&mut app, press(KeyCode::Char(' '))),
+        vec![Command::PermitSlot(1)]
+    );
+    assert!(!run(&app).slot_held.contains_key(&1002));
+    assert!(run(&app).slot_held.contains_key(&1001));
+    // Playing on releases every per-process gate.
+    update(&mut app, press(KeyCode::Char('p')));
+    assert!(run(&app).slot_held.is_empty());
 }

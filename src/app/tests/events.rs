@@ -206,7 +206,16 @@ fn gate_sets_the_lessons_step_and_holds_only_in_step_mode() {
         .collect();
     assert_eq!(steps, ["start", "first-fork", "forked-all", "reaped-all"]);
     for (i, gate) in steps.iter().enumerate() {
-        update(&mut app, ev(1000, EventKind::Gate { name: gate.clone() }));
+        update(
+            &mut app,
+            ev(
+                1000,
+                EventKind::Gate {
+                    name: gate.clone(),
+                    slot: None,
+                },
+            ),
+        );
         let r = run(&app);
         assert_eq!(r.step, Some(i), "{gate}");
         assert_eq!(r.gate.as_deref(), Some(gate.as_str()));
@@ -222,6 +231,7 @@ fn gate_sets_the_lessons_step_and_holds_only_in_step_mode() {
             1000,
             EventKind::Gate {
                 name: "elsewhere".into(),
+                slot: None,
             },
         ),
     );
@@ -237,6 +247,7 @@ fn gate_sets_the_lessons_step_and_holds_only_in_step_mode() {
             1000,
             EventKind::Gate {
                 name: "forked-all".into(),
+                slot: None,
             },
         ),
     );
@@ -253,6 +264,7 @@ fn gate_in_a_bare_run_has_no_step() {
             1000,
             EventKind::Gate {
                 name: "start".into(),
+                slot: None,
             },
         ),
     );
@@ -293,6 +305,7 @@ fn run_ended_stops_once() {
             1000,
             EventKind::Gate {
                 name: "start".into(),
+                slot: None,
             },
         ),
     );

@@ -40,6 +40,7 @@ fn gate_holds_and_space_grants_a_permit() {
             10,
             EventKind::Gate {
                 name: "first-fork".into(),
+                slot: None,
             },
         ),
     );
