@@ -4,6 +4,7 @@
 
 pub mod flow;
 pub mod keymap;
+pub mod locks;
 pub mod procs;
 pub mod signals;
 mod update;
@@ -96,6 +97,8 @@ pub struct RunView {
     pub flow: flow::Flow,
     /// Progress, CPU per core and results, for the work pane.
     pub work: work::Work,
+    /// Holders, waiters and times of locks, semaphores and events.
+    pub locks: locks::Locks,
     pub log: VecDeque<LogEntry>,
     /// The last gate the main process reached, and the lesson step it opens.
     pub gate: Option<String>,
@@ -142,6 +145,7 @@ impl RunView {
             procs: procs::ProcTable::default(),
             flow: flow::Flow::default(),
             work: work::Work::default(),
+            locks: locks::Locks::default(),
             log: VecDeque::new(),
             gate: None,
             step: None,

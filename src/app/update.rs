@@ -258,6 +258,7 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
     run.now_us = run.now_us.max(e.t_us);
     run.flow.apply(&e);
     run.work.apply(&e);
+    run.locks.apply(&e);
     if matches!(e.kind, EventKind::Cpu { .. } | EventKind::Progress { .. }) {
         return; // drawn in the work pane; far too frequent for the log
     }

@@ -86,3 +86,67 @@ fn pipe_with_a_message_in_flight() {
     send(&mut app, 21, 1000, EventKind::Blocked { on: "recv".into() });
     insta::assert_snapshot!("pipe_flow", screen(&app, 100, 30));
 }
+
+#[test]
+fn lock_pane_with_a_holder_and_a_queue() {
+    let mut app = run_of("lock", &["increments=5", "hold_ms=300"]);
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    for (pid, i) in [(1001, 0), (1002, 1), (1003, 2)] {
+        send(&mut app, 2, pid, spawn(1000, &format!("worker {i}")));
+    }
+    let acquire = |waited_us| EventKind::LockAcquire {
+        lock: "lock".into(),
+        waited_us,
+    };
+    let release = |held_us| EventKind::LockRelease {
+        lock: "lock".into(),
+        waited_us: 0,
+        held_us,
+    };
+    send(&mut app, 10, 1001, acquire(0));
+    send(&mut app, 11, 1002, EventKind::Blocked { on: "lock".into() });
+    send(&mut app, 12, 1003, EventKind::Blocked { on: "lock".into() });
+    send(&mut app, 300_010, 1001, release(300_000));
+    send(&mut app, 300_020, 1002, acquire(300_009));
+    insta::assert_snapshot!("lock_pane", screen(&app, 120, 40));
+}
+
+#[test]
+fn semaphore_and_event_panes() {
+    let mut app = run_of("semaphore", &[]);
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    for (pid, i) in [(1001, 0), (1002, 1), (1003, 2)] {
+        send(&mut app, 2, pid, spawn(1000, &format!("worker {i}")));
+    }
+    let acquire = |waited_us| EventKind::LockAcquire {
+        lock: "semaphore".into(),
+        waited_us,
+    };
+    send(&mut app, 10, 1001, acquire(0));
+    send(&mut app, 11, 1002, acquire(0));
+    send(
+        &mut app,
+        12,
+        1003,
+        EventKind::Blocked {
+            on: "semaphore".into(),
+        },
+    );
+    insta::assert_snapshot!("semaphore_pane", screen(&app, 100, 30));
+
+    let mut app = run_of("event", &[]);
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(&mut app, 2, 1001, spawn(1000, "waiter 0"));
+    send(&mut app, 3, 1002, spawn(1000, "setter"));
+    send(&mut app, 4, 1001, EventKind::Blocked { on: "event".into() });
+    send(
+        &mut app,
+        3_000_000,
+        1002,
+        EventKind::Value {
+            name: "event".into(),
+            value: json!(1),
+        },
+    );
+    insta::assert_snapshot!("event_pane", screen(&app, 100, 30));
+}

@@ -2,6 +2,7 @@
 
 mod flow;
 mod help;
+mod locks;
 mod log;
 mod menu;
 mod narration;
@@ -134,6 +135,7 @@ fn lesson_pane(run: &crate::app::RunView) -> Option<Pane> {
     match run.scenario.id {
         "queue" | "pipe" => Some(flow::render),
         "pi" | "pool" => Some(work::render),
+        "lock" | "semaphore" | "event" => Some(locks::render),
         _ if flow::has_messages(run) => Some(flow::render),
         _ => None,
     }

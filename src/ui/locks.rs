@@ -1,0 +1,115 @@
+//! The lock pane: for each lock or semaphore, who holds it, who waits and in what
+//! order, each process's acquisitions, wait and hold times, and the share of time spent
+//! waiting; for an Event, who waits and who set it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::theme;
+use crate::app::RunView;
+
+fn label(run: &RunView, pid: i32) -> String {
+    run.procs
+        .get(pid)
+        .map_or_else(|| pid.to_string(), |p| p.label.clone())
+}
+
+fn names(run: &RunView, pids: &[i32]) -> String {
+    if pids.is_empty() {
+        return "nobody".into();
+    }
+    pids.iter()
+        .map(|p| label(run, *p))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
+    let l = &run.locks;
+    let mut lines: Vec<Line> = Vec::new();
+    for lock in &l.locks {
+        let share = lock.contention().map_or(String::new(), |c| {
+            format!(" · {:.0}% of lock time spent waiting", c * 100.0)
+        });
+        lines.push(Line::styled(
+            format!("{}{share}", lock.name),
+            theme::title(),
+        ));
+        let permits = if lock.name == "semaphore" {
+            format!(" ({} inside, peak {})", lock.holders.len(), lock.peak)
+        } else {
+            String::new()
+        };
+        lines.push(Line::from(vec![
+            Span::styled("  holds:   ", theme::dim()),
+            Span::styled(
+                names(run, &lock.holders),
+                Style::new().fg(Color::LightGreen),
+            ),
+            Span::raw(permits),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled("  waiting: ", theme::dim()),
+            Span::styled(names(run, &lock.waiting), theme::held()),
+        ]));
+        let longest = lock
+            .stats
+            .values()
+            .map(|s| s.waited_us + s.held_us)
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        for (pid, s) in &lock.stats {
+            let width = 20.0;
+            let held = (s.held_us as f64 / longest as f64 * width).round() as usize;
+            let waited = (s.waited_us as f64 / longest as f64 * width).round() as usize;
+            lines.push(Line::from(vec![
+                Span::raw(format!(
+                    "  {:<10} {:>4}×  waited {:>7.3}s  held {:>7.3}s  ",
+                    label(run, *pid),
+                    s.acquired,
+                    s.waited_us as f64 / 1e6,
+                    s.held_us as f64 / 1e6
+                )),
+                Span::styled("█".repeat(held), Style::new().fg(Color::LightGreen)),
+                Span::styled("░".repeat(waited), Style::new().fg(Color::LightYellow)),
+            ]));
+        }
+    }
+    if !l.event_waiters.is_empty() || l.event_set_by.is_some() {
+        let state = match l.event_set_by {
+            Some((pid, t)) => format!(
+                "set by {} at {:.1}s: every waiter woke",
+                label(run, pid),
+                t as f64 / 1e6
+            ),
+            None => "not set: the waiters sleep".into(),
+        };
+        lines.push(Line::styled(format!("event · {state}"), theme::title()));
+        lines.push(Line::from(vec![
+            Span::styled("  waited: ", theme::dim()),
+            Span::raw(names(run, &l.event_waiters)),
+        ]));
+    }
+    if let Some(counter) = run
+        .procs
+        .rows()
+        .first()
+        .and_then(|m| m.values.iter().find(|(n, _)| n == "counter"))
+    {
+        lines.push(Line::styled(
+            format!("counter = {}", counter.1),
+            theme::gate(),
+        ));
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("Nobody has taken a lock yet.", theme::dim()));
+    }
+    let block = Block::bordered()
+        .title(Span::styled(" Locks ", theme::title()))
+        .border_style(theme::border());
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
