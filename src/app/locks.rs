@@ -64,10 +64,8 @@ impl Locks {
                     l.waiting.push(e.pid);
                 }
             }
-            EventKind::Blocked { on } if on == "event" => {
-                if !self.event_waiters.contains(&e.pid) {
-                    self.event_waiters.push(e.pid);
-                }
+            EventKind::Blocked { on } if on == "event" && !self.event_waiters.contains(&e.pid) => {
+                self.event_waiters.push(e.pid);
             }
             EventKind::LockAcquire { lock, waited_us } => {
                 let l = self.lock(lock);
