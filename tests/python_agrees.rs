@@ -5,20 +5,24 @@
 //! lesson's `python` to a temporary file and runs `/usr/bin/python3 -u` on it (lessons
 //! listed in [`SPLITS_LINES_UNBUFFERED`] without it), while
 //! `proclab run <scenario> --json --speed 1` runs with the lesson's params. PIDs (runs
-//! of 3+ digits) become `<PID>`, and the time in pi's `N workers took S.SSSs` becomes
-//! `<SECS>`; then the set of distinct lines CPython printed on stdout must equal the
-//! set of proclab's `print` texts. A traceback is the exception: proclab shows it as
-//! prints (a `Traceback …` line, then the exception line), CPython writes it to
-//! stderr, so the exception line must be found in CPython's stderr instead. The
-//! outcome numbers (wait statuses, exit code, values, the pool's results in the order
-//! the caller received them, pi's digits) are compared explicitly too. Where CPython's
-//! program prints too little to show them (the queue prints no line per item),
-//! proclab's events are checked against the numbers instead.
+//! of 3+ digits) become `<PID>`, the time in pi's `N workers took S.SSSs` becomes
+//! `<SECS>`, and where the lesson races (a counter without its lock) the counter and
+//! the lost count in `counter = C, expected E, lost L` become `<COUNT>`; then the set
+//! of distinct lines CPython printed on stdout must equal the set of proclab's `print`
+//! texts. A traceback is the exception: proclab shows it as prints (a `Traceback …`
+//! line, then the exception line), CPython writes it to stderr, so the exception line
+//! must be found in CPython's stderr instead. The outcome numbers (wait statuses, exit
+//! code, values, the pool's results in the order the caller received them, pi's
+//! digits, the counter and what was lost) are compared explicitly too, and so are
+//! orders both sides must keep (never more workers inside a semaphore than its
+//! permits, no waiter awake before the event is set). Where CPython's program prints
+//! too little to show them (the queue prints no line per item), proclab's events are
+//! checked against the numbers instead.
 //!
 //! Everything runs at once (one thread per run, each spawning processes with
 //! `Command`; nothing forks in the test process), so the whole file takes about as
-//! long as its slowest programs, the zombie and the pipe (~6 s). Every process of
-//! every run carries the test's tag, and none may be left at the end.
+//! long as its slowest programs, the zombie, the pipe and the lock (~6 s). Every
+//! process of every run carries the test's tag, and none may be left at the end.
 
 mod common;
 
@@ -59,6 +63,10 @@ const LESSON_FILES: &[&str] = &[
     "08-pipe.toml",
     "09-pool.toml",
     "10-pi.toml",
+    "11-race.toml",
+    "12-lock.toml",
+    "13-semaphore.toml",
+    "14-event.toml",
 ];
 
 // ---- lessons ------------------------------------------------------------------------
@@ -159,6 +167,19 @@ enum Expect {
     InOrder(&'static [&'static str]),
     /// `pi = <digits>` printed on both sides, and proclab's `pi` result to 11 decimals.
     Pi(&'static str),
+    /// One `counter = C, expected E, lost L` line on both sides, with E = `expected`
+    /// and C + L = E (proclab's results `counter`, `expected` and `lost` the same as its
+    /// line). `exact`: the lock made it exact, the line must read `counter = E,
+    /// expected E, lost 0`; otherwise C and L vary from run to run, and the lines are
+    /// compared with both as `<COUNT>`.
+    Counter { expected: i64, exact: bool },
+    /// `worker i: inside` and `worker i: leaving` once for each of `workers`, in that
+    /// order, and in line order never more than `permits` inside at once, on both
+    /// sides (the lines are written after the acquire and before the release).
+    Inside { permits: i64, workers: i64 },
+    /// `waiter i: waiting` for each of `waiters` before `setter: e.set()`, and each
+    /// `waiter i: woke up` after it, on both sides.
+    WokeAfterSet { waiters: i64 },
 }
 
 fn variants() -> Vec<Variant> {
@@ -269,6 +290,28 @@ fn variants() -> Vec<Variant> {
             LONG_FIRST,
         ),
         plain("10-pi.toml", Expect::Pi("3.14159262176")),
+        plain(
+            "11-race.toml",
+            Expect::Counter {
+                expected: 400_000,
+                exact: false,
+            },
+        ),
+        plain(
+            "12-lock.toml",
+            Expect::Counter {
+                expected: 20,
+                exact: true,
+            },
+        ),
+        plain(
+            "13-semaphore.toml",
+            Expect::Inside {
+                permits: 2,
+                workers: 5,
+            },
+        ),
+        plain("14-event.toml", Expect::WokeAfterSet { waiters: 3 }),
     ]
 }
 
@@ -488,8 +531,107 @@ fn read_wire(stdout: &str) -> Result<Wire, String> {
     Ok(wire)
 }
 
-fn line_set<'a>(lines: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
-    lines.map(|l| normalize(&normalize_seconds(l))).collect()
+/// The distinct lines, normalized; `counts`: the counter and the lost count too.
+fn line_set<'a>(lines: impl Iterator<Item = &'a str>, counts: bool) -> BTreeSet<String> {
+    lines
+        .map(|l| {
+            let l = if counts {
+                normalize_counts(l)
+            } else {
+                l.to_string()
+            };
+            normalize(&normalize_seconds(&l))
+        })
+        .collect()
+}
+
+/// `(C, E, L)` of a `counter = C, expected E, lost L` line.
+fn counter_line(line: &str) -> Option<(i64, i64, i64)> {
+    let rest = line.strip_prefix("counter = ")?;
+    let (c, rest) = rest.split_once(", expected ")?;
+    let (e, l) = rest.split_once(", lost ")?;
+    Some((c.parse().ok()?, e.parse().ok()?, l.parse().ok()?))
+}
+
+/// Without the lock, the counter and the lost count differ from run to run: in
+/// `counter = C, expected E, lost L`, C and L become `<COUNT>`.
+fn normalize_counts(line: &str) -> String {
+    match counter_line(line) {
+        Some((_, e, _)) => format!("counter = <COUNT>, expected {e}, lost <COUNT>"),
+        None => line.to_string(),
+    }
+}
+
+/// What is wrong with one side's `worker i: inside` / `worker i: leaving` lines.
+fn inside_problem(lines: &[&str], permits: i64, workers: i64) -> Option<String> {
+    let mut inside = BTreeSet::new();
+    let mut entered = BTreeMap::new();
+    let mut left = BTreeMap::new();
+    for l in lines {
+        let Some((worker, what)) = l.strip_prefix("worker ").and_then(|r| r.split_once(": "))
+        else {
+            continue;
+        };
+        let Ok(i) = worker.parse::<i64>() else {
+            return Some(format!("a worker line without a number: {l:?}"));
+        };
+        match what {
+            "inside" => {
+                *entered.entry(i).or_insert(0) += 1;
+                inside.insert(i);
+                if inside.len() as i64 > permits {
+                    return Some(format!(
+                        "{inside:?} inside at once, Semaphore({permits}) allows {permits}"
+                    ));
+                }
+            }
+            "leaving" => {
+                *left.entry(i).or_insert(0) += 1;
+                if !inside.remove(&i) {
+                    return Some(format!("worker {i} left without being inside"));
+                }
+            }
+            _ => return Some(format!("an unexpected worker line: {l:?}")),
+        }
+    }
+    let once: BTreeMap<i64, i32> = (0..workers).map(|i| (i, 1)).collect();
+    if entered != once || left != once {
+        return Some(format!(
+            "each of {workers} workers must be inside once and leave once; entered \
+             {entered:?}, left {left:?}"
+        ));
+    }
+    None
+}
+
+/// What is wrong with one side's order of waiting, setting and waking.
+fn event_order_problem(lines: &[&str], waiters: i64) -> Option<String> {
+    let at = |text: &str| {
+        let found: Vec<usize> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| **l == text)
+            .map(|(i, _)| i)
+            .collect();
+        match found[..] {
+            [i] => Ok(i),
+            _ => Err(format!("{text:?} printed {} times, want once", found.len())),
+        }
+    };
+    let check = || -> Result<(), String> {
+        let set = at("setter: e.set()")?;
+        for i in 0..waiters {
+            let waiting = at(&format!("waiter {i}: waiting"))?;
+            let woke = at(&format!("waiter {i}: woke up"))?;
+            if !(waiting < set && set < woke) {
+                return Err(format!(
+                    "waiter {i}: waiting at line {waiting}, set at {set}, woke up at {woke}"
+                ));
+            }
+        }
+        Ok(())
+    };
+    check().err()
 }
 
 /// The readable difference between the two sets, or None if they are equal.
@@ -648,7 +790,8 @@ fn compare(v: &Variant, py: &Output, pl: &Output) -> Vec<String> {
     };
     let py_lines = || py.stdout.lines();
     let pl_lines = || wire.prints.iter().map(|(_, t)| t.as_str());
-    if let Some(diff) = set_diff(&line_set(py_lines()), &line_set(pl_lines())) {
+    let counts = matches!(v.expect, Expect::Counter { exact: false, .. });
+    if let Some(diff) = set_diff(&line_set(py_lines(), counts), &line_set(pl_lines(), counts)) {
         problems.push(diff);
     }
     // What proclab shows as a traceback, CPython writes to stderr.
@@ -807,6 +950,66 @@ fn compare(v: &Variant, py: &Output, pl: &Output) -> Vec<String> {
                 problems.push(format!("proclab's result pi = {pi:?}, want {digits}"));
             }
         }
+        Expect::Counter { expected, exact } => {
+            let want_line = format!("counter = {expected}, expected {expected}, lost 0");
+            for (who, lines) in [
+                ("CPython", py_lines().collect::<Vec<_>>()),
+                ("proclab", pl_lines().collect()),
+            ] {
+                let counted: Vec<(&str, (i64, i64, i64))> = lines
+                    .iter()
+                    .filter_map(|l| Some((*l, counter_line(l)?)))
+                    .collect();
+                let [(line, (c, e, l))] = counted[..] else {
+                    problems.push(format!(
+                        "{who}: want one counter line, got {}",
+                        counted.len()
+                    ));
+                    continue;
+                };
+                if e != expected || c + l != e || !(0..=e).contains(&c) {
+                    problems.push(format!(
+                        "{who}: {line:?}: want expected {expected}, and counter + lost = \
+                         expected with 0 <= counter <= expected"
+                    ));
+                }
+                if exact && line != want_line {
+                    problems.push(format!(
+                        "{who}: with the lock the counter is exact: want {want_line:?}, \
+                         got {line:?}"
+                    ));
+                }
+                if who == "proclab" {
+                    let results = (result("counter"), result("expected"), result("lost"));
+                    if results != (Some(c), Some(e), Some(l)) {
+                        problems.push(format!(
+                            "proclab's results (counter, expected, lost) = {results:?} \
+                             disagree with its line {line:?}"
+                        ));
+                    }
+                }
+            }
+        }
+        Expect::Inside { permits, workers } => {
+            for (who, lines) in [
+                ("CPython", py_lines().collect::<Vec<_>>()),
+                ("proclab", pl_lines().collect()),
+            ] {
+                if let Some(p) = inside_problem(&lines, permits, workers) {
+                    problems.push(format!("{who}: {p}"));
+                }
+            }
+        }
+        Expect::WokeAfterSet { waiters } => {
+            for (who, lines) in [
+                ("CPython", py_lines().collect::<Vec<_>>()),
+                ("proclab", pl_lines().collect()),
+            ] {
+                if let Some(p) = event_order_problem(&lines, waiters) {
+                    problems.push(format!("{who}: {p}"));
+                }
+            }
+        }
     }
     if !problems.is_empty() {
         problems.push(format!(
@@ -958,6 +1161,64 @@ fn pids_normalize() {
     );
     assert_eq!(normalize("status 256"), "status <PID>");
     assert_eq!(normalize("num = 20"), "num = 20");
+}
+
+#[test]
+fn counts_normalize() {
+    let race = "counter = 281934, expected 400000, lost 118066";
+    assert_eq!(
+        normalize(&normalize_counts(race)),
+        "counter = <COUNT>, expected <PID>, lost <COUNT>"
+    );
+    assert_eq!(
+        normalize(&normalize_counts(
+            "counter = 400000, expected 400000, lost 0"
+        )),
+        normalize(&normalize_counts(race))
+    );
+    assert_eq!(
+        counter_line("counter = 20, expected 20, lost 0"),
+        Some((20, 20, 0))
+    );
+    assert_eq!(normalize_counts("waiter 0: woke up"), "waiter 0: woke up");
+}
+
+#[test]
+fn order_checks_catch_violations() {
+    let ok = [
+        "main 4242: Semaphore(2), 3 workers",
+        "worker 0: inside",
+        "worker 1: inside",
+        "worker 0: leaving",
+        "worker 2: inside",
+        "worker 1: leaving",
+        "worker 2: leaving",
+    ];
+    assert_eq!(inside_problem(&ok, 2, 3), None);
+    assert!(
+        inside_problem(&ok, 1, 3).is_some(),
+        "two inside, one permit"
+    );
+    assert!(
+        inside_problem(&ok[..6], 2, 3).is_some(),
+        "worker 2 never left"
+    );
+    assert!(inside_problem(&ok, 2, 4).is_some(), "worker 3 never came");
+
+    let ok = [
+        "waiter 0: waiting",
+        "waiter 1: waiting",
+        "setter: e.set()",
+        "waiter 1: woke up",
+        "waiter 0: woke up",
+    ];
+    assert_eq!(event_order_problem(&ok, 2), None);
+    let early = [ok[0], ok[1], ok[3], ok[2], ok[4]];
+    assert!(
+        event_order_problem(&early, 2).is_some(),
+        "woke before the set"
+    );
+    assert!(event_order_problem(&ok, 3).is_some(), "waiter 2 is missing");
 }
 
 #[test]

@@ -883,3 +883,37 @@ pub fn run_json_checked(
         ..run
     }
 }
+
+// ---- finding a process's events around a line -----------------------------------------
+
+impl JsonRun {
+    /// The line (index into `events`) of `e`, which must be one of this run's events.
+    pub fn line_of(&self, e: &serde_json::Value) -> usize {
+        self.events
+            .iter()
+            .position(|x| std::ptr::eq(x, e))
+            .expect("an event of this run")
+    }
+
+    /// The first event of `pid` after line `line` whose kind is not in `skip`.
+    pub fn next_of(&self, pid: i64, line: usize, skip: &[&str]) -> Option<&serde_json::Value> {
+        self.events[line + 1..]
+            .iter()
+            .find(|e| event_pid(e) == pid && !skip.iter().any(|k| e["kind"] == *k))
+    }
+
+    /// The last event of `pid` before line `line` whose kind is not in `skip`.
+    pub fn prev_of(&self, pid: i64, line: usize, skip: &[&str]) -> Option<&serde_json::Value> {
+        self.events[..line]
+            .iter()
+            .rfind(|e| event_pid(e) == pid && !skip.iter().any(|k| e["kind"] == *k))
+    }
+
+    /// The last `state` the observer reported for `pid` whose sample is at least
+    /// `slack_us` older than `t_us` (the stamp is taken just after the /proc read).
+    pub fn state_before(&self, pid: i64, t_us: u64, slack_us: u64) -> Option<&serde_json::Value> {
+        self.by(pid, "state")
+            .into_iter()
+            .rfind(|s| event_t_us(s) + slack_us < t_us)
+    }
+}
