@@ -63,10 +63,11 @@ const LESSON_FILES: &[&str] = &[
     "08-pipe.toml",
     "09-pool.toml",
     "10-pi.toml",
-    "11-race.toml",
-    "12-lock.toml",
-    "13-semaphore.toml",
-    "14-event.toml",
+    "11-scheduler.toml",
+    "12-race.toml",
+    "13-lock.toml",
+    "14-semaphore.toml",
+    "15-event.toml",
 ];
 
 // ---- lessons ------------------------------------------------------------------------
@@ -291,27 +292,34 @@ fn variants() -> Vec<Variant> {
         ),
         plain("10-pi.toml", Expect::Pi("3.14159262176")),
         plain(
-            "11-race.toml",
+            "11-scheduler.toml",
+            Expect::Counter {
+                expected: 4,
+                exact: false,
+            },
+        ),
+        plain(
+            "12-race.toml",
             Expect::Counter {
                 expected: 400_000,
                 exact: false,
             },
         ),
         plain(
-            "12-lock.toml",
+            "13-lock.toml",
             Expect::Counter {
                 expected: 20,
                 exact: true,
             },
         ),
         plain(
-            "13-semaphore.toml",
+            "14-semaphore.toml",
             Expect::Inside {
                 permits: 2,
                 workers: 5,
             },
         ),
-        plain("14-event.toml", Expect::WokeAfterSet { waiters: 3 }),
+        plain("15-event.toml", Expect::WokeAfterSet { waiters: 3 }),
     ]
 }
 

@@ -13,6 +13,10 @@ pub struct Locks {
     /// Processes waiting for the event, in arrival order, and whether it is set.
     pub event_waiters: Vec<i32>,
     pub event_set_by: Option<(i32, u64)>,
+    /// "Be the scheduler": the additions written so far (`wrote` values) and the last
+    /// one, (writer, value written) — with one step at a time, what memory now holds.
+    pub writes: u64,
+    pub last_write: Option<(i32, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -86,6 +90,10 @@ impl Locks {
             EventKind::Value { name, value } if name == "event" && value.as_i64() == Some(1) => {
                 self.event_set_by = Some((e.pid, e.t_us));
             }
+            EventKind::Value { name, value } if name == "wrote" => {
+                self.writes += 1;
+                self.last_write = value.as_i64().map(|v| (e.pid, v));
+            }
             EventKind::Reap { child, .. } => {
                 for l in &mut self.locks {
                     l.waiting.retain(|p| p != child);
@@ -156,5 +164,20 @@ mod tests {
         ));
         assert_eq!(l.event_waiters, vec![5]);
         assert_eq!(l.event_set_by, Some((9, 1)));
+    }
+
+    #[test]
+    fn hand_made_lost_update() {
+        let mut l = Locks::default();
+        for pid in [1, 2] {
+            l.apply(&ev(
+                pid,
+                EventKind::Value {
+                    name: "wrote".into(),
+                    value: 1.into(),
+                },
+            ));
+        }
+        assert_eq!((l.writes, l.last_write), (2, Some((2, 1))));
     }
 }

@@ -45,6 +45,7 @@ struct RawLesson {
     params: Option<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
     python: Spanned<String>,
     steps: Spanned<Vec<RawStep>>,
+    process_lines: Option<BTreeMap<Spanned<String>, Spanned<usize>>>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +163,32 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
             text: s.text,
         });
     }
+    let mut process_lines = BTreeMap::new();
+    for (gate, line) in raw.process_lines.iter().flatten() {
+        if !spec.process_gates.contains(&gate.get_ref().as_str()) {
+            let known = if spec.process_gates.is_empty() {
+                "none".to_string()
+            } else {
+                spec.process_gates.join(", ")
+            };
+            rep.at(
+                gate.span(),
+                format!(
+                    "scenario '{}' has no per-process gate '{}'; its per-process gates: {known}",
+                    spec.id,
+                    gate.get_ref()
+                ),
+            );
+        }
+        let n = *line.get_ref();
+        if n == 0 || n > python_lines {
+            rep.at(
+                line.span(),
+                format!("line {n} is outside the python program (1..={python_lines})"),
+            );
+        }
+        process_lines.insert(gate.get_ref().clone(), n);
+    }
     if !rep.errors.is_empty() {
         return Err(rep.errors);
     }
@@ -174,6 +201,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         params,
         python: raw.python.into_inner().trim_start_matches('\n').to_string(),
         steps,
+        process_lines,
         source: file.to_string(),
     })
 }

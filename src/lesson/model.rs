@@ -1,5 +1,7 @@
 //! A lesson as the app uses it: validated, with both languages present.
 
+use std::collections::BTreeMap;
+
 use crate::scenario::params::Params;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,9 @@ pub struct Lesson {
     pub params: Params,
     pub python: String,
     pub steps: Vec<Step>,
+    /// Where a process held at a per-process gate ("be the scheduler") stands in
+    /// the program: gate name → 1-based line.
+    pub process_lines: BTreeMap<String, usize>,
     /// Where it came from, for messages.
     pub source: String,
 }

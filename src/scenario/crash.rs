@@ -16,6 +16,7 @@ pub const SCENARIO: Scenario = Scenario {
     title: "A crashing child and its exit code",
     params: &[],
     gates: &["start", "started", "joined"],
+    process_gates: &[],
     peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
     run,
 };

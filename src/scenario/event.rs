@@ -19,6 +19,7 @@ pub const SCENARIO: Scenario = Scenario {
         help: "processes waiting for the event",
     }],
     gates: &["start", "waiting", "set"],
+    process_gates: &[],
     peak_processes: |p| {
         let n = p.int("waiters") + 2;
         (

@@ -24,6 +24,7 @@ pub const SCENARIO: Scenario = Scenario {
         },
     ],
     gates: &["start", "first-fork", "forked-all", "reaped-all"],
+    process_gates: &[],
     peak_processes,
     run,
 };

@@ -14,6 +14,7 @@ pub const SCENARIO: Scenario = Scenario {
     title: "After fork, memory is copied, not shared",
     params: &[],
     gates: &["start", "forked", "after"],
+    process_gates: &[],
     peak_processes: |_| (3, "1 parent + 2 children = 3".into()),
     run,
 };

@@ -61,6 +61,7 @@ pub const SCENARIO: Scenario = Scenario {
         },
     ],
     gates: &["start", "forked", "counted"],
+    process_gates: &["read", "write"],
     peak_processes: |p| {
         let n = p.int("workers") + 1;
         (

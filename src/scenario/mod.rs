@@ -27,6 +27,8 @@ pub struct Scenario {
     pub params: &'static [params::ParamSpec],
     /// Gate names in the order the main process reaches them.
     pub gates: &'static [&'static str],
+    /// Per-process step points (`Ctx::slot_gate`), which a lesson may map to lines.
+    pub process_gates: &'static [&'static str],
     /// The most processes alive at once for these params, with the arithmetic.
     pub peak_processes: fn(&Params) -> (u64, String),
     pub run: fn(&mut ctx::Ctx, &Params),

@@ -14,6 +14,7 @@ pub const SCENARIO: Scenario = Scenario {
     title: "Orphans: the parent exits first",
     params: &[],
     gates: &["start", "orphaned", "adopted-reaped"],
+    process_gates: &[],
     peak_processes: |_| (3, "main + parent + child = 3".into()),
     run,
 };

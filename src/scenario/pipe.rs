@@ -24,6 +24,7 @@ pub const SCENARIO: Scenario = Scenario {
         help: "pings the parent sends",
     }],
     gates: &["start", "first-send", "done"],
+    process_gates: &[],
     peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
     run,
 };

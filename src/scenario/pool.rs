@@ -51,6 +51,7 @@ pub const SCENARIO: Scenario = Scenario {
         },
     ],
     gates: &["start", "submitted", "collected"],
+    process_gates: &[],
     peak_processes: |p| {
         let n = p.int("workers") + 1;
         (

@@ -68,6 +68,7 @@ pub const SCENARIO: Scenario = Scenario {
         },
     ],
     gates: &["start", "producing", "producers-done", "done"],
+    process_gates: &[],
     peak_processes: |p| {
         let n = p.int("producers") + p.int("consumers") + 1;
         (

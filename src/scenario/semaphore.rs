@@ -27,6 +27,7 @@ pub const SCENARIO: Scenario = Scenario {
         },
     ],
     gates: &["start", "forked", "done"],
+    process_gates: &[],
     peak_processes: |p| {
         let n = p.int("workers") + 1;
         (

@@ -24,6 +24,7 @@ pub const SCENARIO: Scenario = Scenario {
         help: "what SIGTERM does to the child",
     }],
     gates: &["start", "before-term", "after-term", "reaped"],
+    process_gates: &[],
     peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
     run,
 };

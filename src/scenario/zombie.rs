@@ -21,6 +21,7 @@ pub const SCENARIO: Scenario = Scenario {
         help: "what the parent sends the child",
     }],
     gates: &["start", "forked", "killed", "reaped"],
+    process_gates: &[],
     peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
     run,
 };

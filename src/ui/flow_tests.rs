@@ -150,3 +150,35 @@ fn semaphore_and_event_panes() {
     );
     insta::assert_snapshot!("event_pane", screen(&app, 100, 30));
 }
+
+/// "Be the scheduler": both workers read 0, then both write 1 — one addition lost.
+#[test]
+fn scheduler_builds_a_lost_update() {
+    let mut app = run_of(
+        "lock",
+        &[
+            "workers=2",
+            "increments=2",
+            "use_lock=false",
+            "schedule=true",
+        ],
+    );
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(&mut app, 2, 1001, spawn(1000, "worker 0"));
+    send(&mut app, 3, 1002, spawn(1000, "worker 1"));
+    let value = |name: &str, v: i64| EventKind::Value {
+        name: name.into(),
+        value: json!(v),
+    };
+    let gate = |slot: u32, name: &str| EventKind::Gate {
+        name: name.into(),
+        slot: Some(slot),
+    };
+    send(&mut app, 10, 1001, value("read", 0));
+    send(&mut app, 11, 1002, value("read", 0));
+    send(&mut app, 12, 1001, value("wrote", 1));
+    send(&mut app, 13, 1002, value("wrote", 1));
+    send(&mut app, 14, 1001, gate(0, "read"));
+    send(&mut app, 15, 1002, gate(1, "read"));
+    insta::assert_snapshot!("scheduler_lost_update", screen(&app, 100, 30));
+}

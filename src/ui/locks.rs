@@ -105,6 +105,26 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             theme::gate(),
         ));
     }
+    if let Some((pid, value)) = l.last_write {
+        let lost = l.writes as i64 - value;
+        let verdict = if lost > 0 {
+            format!(" · {lost} lost")
+        } else {
+            " · none lost yet".into()
+        };
+        lines.push(Line::styled(
+            format!("shared counter = {value}"),
+            theme::gate(),
+        ));
+        lines.push(Line::raw(format!(
+            "  {} additions written{verdict}",
+            l.writes
+        )));
+        lines.push(Line::raw(format!(
+            "  last write: {} wrote {value}",
+            label(run, pid)
+        )));
+    }
     if lines.is_empty() {
         lines.push(Line::styled("Nobody has taken a lock yet.", theme::dim()));
     }

@@ -52,18 +52,31 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
 
 pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
     let current = run.step.and_then(|i| lesson.steps.get(i)).map(|s| s.line);
+    // "Be the scheduler": where each held process stands, and where the selected one is.
+    let line_of = |gate: &str| lesson.process_lines.get(gate).copied();
+    let held_at: Vec<usize> = run
+        .slot_held
+        .values()
+        .filter_map(|(_, gate)| line_of(gate))
+        .collect();
+    let selected_at = run
+        .selected_row()
+        .and_then(|p| run.slot_held.get(&p.pid))
+        .and_then(|(_, gate)| line_of(gate));
     let lines: Vec<Line> = lesson
         .python
         .lines()
         .enumerate()
         .map(|(i, l)| {
             let n = i + 1;
-            let here = Some(n) == current;
-            let marker = if here { "▶" } else { " " };
-            let style = if here {
-                theme::highlight_line()
+            let (marker, style) = if Some(n) == selected_at {
+                ("◆", theme::held())
+            } else if Some(n) == current {
+                ("▶", theme::highlight_line())
+            } else if held_at.contains(&n) {
+                ("◇", theme::gate())
             } else {
-                theme::print()
+                (" ", theme::print())
             };
             Line::from(vec![
                 Span::styled(format!("{marker}{n:>2} "), theme::dim()),
@@ -71,6 +84,7 @@ pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
+    let current = selected_at.or(current);
     // Keep the highlighted line in view.
     let visible = area.height.saturating_sub(2) as usize;
     let scroll = current

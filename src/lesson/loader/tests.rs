@@ -101,3 +101,30 @@ fn builtin_lessons_are_valid() {
     let lessons = load(None, 64).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(lessons.iter().any(|l| l.id == "fork-fanout"));
 }
+
+#[test]
+fn process_lines_are_checked_against_the_scenario_and_the_program() {
+    // fork-fanout has no per-process gates at all.
+    let src = format!("{GOOD}[process_lines]\nread = 9\n");
+    let e = parse("p.toml", &src, 64).unwrap_err();
+    assert_eq!(e.len(), 2, "{e:?}");
+    let at = |i: usize| (e[i].line, e[i].col);
+    let last = src.lines().count();
+    assert_eq!(at(0), (last, 1));
+    assert!(e[0].message.contains("no per-process gate 'read'"));
+    assert!(e[0].message.contains("none"));
+    assert_eq!(at(1), (last, 8));
+    assert!(
+        e[1].message
+            .contains("line 9 is outside the python program (1..=2)")
+    );
+
+    let lock = GOOD
+        .replace("fork-fanout", "lock")
+        .replace("children = 3", "workers = 2")
+        .replace("gate = \"start\"", "gate = \"forked\"");
+    let l = parse("q.toml", &format!("{lock}[process_lines]\nwrite = 2\n"), 64).unwrap();
+    assert_eq!(l.process_lines.get("write"), Some(&2));
+    let e = parse("q.toml", &format!("{lock}[process_lines]\nwirte = 2\n"), 64).unwrap_err();
+    assert!(e[0].message.contains("its per-process gates: read, write"));
+}
