@@ -445,3 +445,108 @@ fn esc_in_the_menu_quits() {
     );
     pty.assert_clean_exit();
 }
+
+impl Pty {
+    /// Waits until `done` holds for the modelled screen's text.
+    fn wait_screen(&self, what: &str, done: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = self.screen().text();
+            if done(&text) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "[{}] {what}: not shown within {WAIT:?}. Screen:\n{text}",
+                self.name
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The tree rows of the workers, top to bottom, as (label, rest of the row).
+fn worker_rows(screen: &str) -> Vec<(String, String)> {
+    screen
+        .lines()
+        .filter_map(|l| {
+            let at = l.find("─ worker ")?;
+            let row = &l[at + "─ ".len()..];
+            let label = row.get(..8)?.to_string();
+            Some((label, row.to_string()))
+        })
+        .collect()
+}
+
+/// "Be the scheduler", as a learner plays it: both workers read 0 before either writes,
+/// and the real counter ends one short. Each step waits until the tree shows the
+/// workers held where expected, as a learner would.
+#[test]
+fn scheduler_lesson_builds_a_lost_update_by_hand() {
+    let held = |n: usize, gate: &'static str| {
+        move |s: &str| {
+            let needle = format!("held at step '{gate}'");
+            worker_rows(s)
+                .iter()
+                .filter(|(_, r)| r.contains(&needle))
+                .count()
+                == n
+        }
+    };
+    let mut pty = Pty::spawn("pty_scheduler", &["lesson", "scheduler"], 120, 40);
+    pty.wait_for(&["AT STEP 'start'"], 0);
+    pty.send(" ");
+    pty.wait_for(&["AT STEP 'forked'"], 0);
+    pty.send(" ");
+    pty.wait_screen("both workers at 'read'", held(2, "read"));
+    // Rows: main, then the workers in the order their spawn events arrived.
+    let order: Vec<String> = worker_rows(&pty.screen().text())
+        .into_iter()
+        .map(|(label, _)| label)
+        .collect();
+    let row_of = |label: &str| 1 + order.iter().position(|l| l == label).expect("worker row");
+    let mut selected = 0;
+    let mut run_next = |pty: &mut Pty, label: &str| {
+        let target = row_of(label);
+        while selected < target {
+            pty.send("\x1b[B");
+            selected += 1;
+        }
+        while selected > target {
+            pty.send("\x1b[A");
+            selected -= 1;
+        }
+        pty.send(" ");
+    };
+    // Round one: worker 0 reads, worker 1 reads, then both write.
+    run_next(&mut pty, "worker 0");
+    pty.wait_screen("worker 0 read", held(1, "write"));
+    run_next(&mut pty, "worker 1");
+    pty.wait_screen("worker 1 read", held(2, "write"));
+    let rows = worker_rows(&pty.screen().text());
+    assert!(rows.iter().all(|(_, r)| r.contains("read = 0")), "{rows:?}");
+    run_next(&mut pty, "worker 0");
+    pty.wait_screen("worker 0 wrote", |s| s.contains("shared counter = 1"));
+    run_next(&mut pty, "worker 1");
+    pty.wait_screen("worker 1 wrote", |s| s.contains("1 lost"));
+    assert!(pty.screen().contains("shared counter = 1"));
+    // Round two, one at a time: nothing more is lost.
+    pty.wait_screen("both back at 'read'", held(2, "read"));
+    run_next(&mut pty, "worker 0");
+    pty.wait_screen("worker 0 read 1", |s| s.contains("read = 1"));
+    run_next(&mut pty, "worker 0");
+    pty.wait_screen("worker 0 wrote 2", |s| s.contains("shared counter = 2"));
+    run_next(&mut pty, "worker 1");
+    pty.wait_screen("worker 1 read 2", |s| s.contains("read = 2"));
+    run_next(&mut pty, "worker 1");
+    // Main's own reading of the counter, and the tally of the writes.
+    pty.wait_screen("main read the counter", |s| {
+        s.contains("AT STEP 'counted'")
+            && s.contains("counter = 3")
+            && s.contains("4 additions written · 1 lost")
+    });
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}

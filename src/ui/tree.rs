@@ -208,10 +208,12 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>) -> Row<'a> {
         }
         None => (Cell::from("…"), "just started".to_string()),
     };
-    let why = with_values(match p.exit_code {
-        Some(c) if p.state != Some('Z') => format!("exit({c}) · {why}"),
-        _ => why,
-    });
+    let why = match (held, p.exit_code) {
+        // Where proclab holds it comes first: in a narrow tree it must not be cut off.
+        (Some(_), _) if !values.is_empty() => format!("{why} · {values}"),
+        (_, Some(c)) if p.state != Some('Z') => with_values(format!("exit({c}) · {why}")),
+        _ => with_values(why),
+    };
     Row::new([
         Cell::from(p.pid.to_string()),
         Cell::from(p.ppid.to_string()),
