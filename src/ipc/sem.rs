@@ -38,9 +38,14 @@ impl<'a> Semaphore<'a> {
     pub fn acquire(&self) {
         // SAFETY: an initialised semaphore; EINTR (a signal) just retries.
         while unsafe { libc::sem_wait(self.sem.0.get()) } != 0 {
-            if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-                return;
-            }
+            let err = std::io::Error::last_os_error();
+            // Anything else means the semaphore is broken: going on without the permit
+            // would silently break mutual exclusion, so fail loudly (in a scenario
+            // process a panic is an uncaught exception: traceback, exit code 1).
+            assert!(
+                err.raw_os_error() == Some(libc::EINTR),
+                "sem_wait failed: {err}"
+            );
         }
     }
 
