@@ -26,6 +26,8 @@ pub enum Action {
     Slower,
     Restart,
     Lang,
+    /// Tab: swap the scenario's pane and the event log.
+    SwapPane,
 }
 
 pub fn action_for(key: KeyEvent) -> Option<Action> {
@@ -50,6 +52,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('-') | KeyCode::Char('_') => Action::Slower,
         KeyCode::Char('r') => Action::Restart,
         KeyCode::Char('L') => Action::Lang,
+        KeyCode::Tab => Action::SwapPane,
         _ => return None,
     })
 }
@@ -67,6 +70,10 @@ pub const HELP: &[(&str, &str)] = &[
         "lesson: release the next step · playing: pause / resume",
     ),
     ("p", "play continuously / back to step by step"),
+    (
+        "Tab",
+        "the event log / the scenario's pane (locks, messages, work)",
+    ),
     ("+ -", "faster / slower (0.25× … 64×)"),
     ("r", "restart the run (new processes, new PIDs)"),
     ("L", "narration language: English / 中文"),

@@ -217,6 +217,8 @@ pub struct App {
     pub menu_selected: usize,
     pub run: Option<RunView>,
     pub help: bool,
+    /// Tab: the event log instead of the scenario's own pane (locks, flow, work).
+    pub show_log: bool,
     pub quit: bool,
     /// Opened straight into a run (`proclab run` / `proclab lesson`): leaving it quits.
     pub direct: bool,
@@ -231,6 +233,7 @@ impl App {
             menu_selected: 0,
             run: None,
             help: false,
+            show_log: false,
             quit: false,
             direct: false,
         }

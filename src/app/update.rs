@@ -79,6 +79,10 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
             app.lang = app.lang.other();
             Vec::new()
         }
+        Action::SwapPane => {
+            app.show_log = !app.show_log;
+            Vec::new()
+        }
         _ => match app.screen {
             Screen::Menu => on_menu(app, action),
             Screen::Run => on_run(app, action),
@@ -189,7 +193,12 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             return vec![Command::StopRun];
         }
         Action::Signal => open_signal_menu(run),
-        Action::Open | Action::Quit | Action::Interrupt | Action::Help | Action::Lang => {}
+        Action::Open
+        | Action::Quit
+        | Action::Interrupt
+        | Action::Help
+        | Action::Lang
+        | Action::SwapPane => {}
     }
     Vec::new()
 }
@@ -218,6 +227,7 @@ fn on_signal_menu(app: &mut App, action: Action) -> Vec<Command> {
         Action::Back | Action::Quit => run.signal_menu = None,
         Action::Help => app.help = true,
         Action::Lang => app.lang = app.lang.other(),
+        Action::SwapPane => app.show_log = !app.show_log,
         Action::Open => {
             let (pid, signal) = (menu.pid, menu.signal());
             run.signal_menu = None;

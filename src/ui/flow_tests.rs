@@ -182,3 +182,55 @@ fn scheduler_builds_a_lost_update() {
     send(&mut app, 15, 1002, gate(1, "read"));
     insta::assert_snapshot!("scheduler_lost_update", screen(&app, 100, 30));
 }
+
+/// The lock lesson: the Locks pane beside the narration, in its narrow form; Tab
+/// swaps it for the event log and back.
+#[test]
+fn lock_lesson_pane_and_tab_to_the_log() {
+    use crate::app::{Action, Msg, update};
+    let lessons = crate::lesson::loader::load(None, 64).unwrap();
+    let at = lessons.iter().position(|l| l.id == "lock").unwrap();
+    let mut app = App::new(lessons, Lang::En);
+    app.menu_selected = at;
+    update(&mut app, Msg::Action(Action::Open));
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    for (pid, i) in [(1001, 0), (1002, 1)] {
+        send(&mut app, 2, pid, spawn(1000, &format!("worker {i}")));
+    }
+    send(
+        &mut app,
+        10,
+        1001,
+        EventKind::LockAcquire {
+            lock: "lock".into(),
+            waited_us: 0,
+        },
+    );
+    send(&mut app, 11, 1002, EventKind::Blocked { on: "lock".into() });
+    send(
+        &mut app,
+        300_010,
+        1001,
+        EventKind::LockRelease {
+            lock: "lock".into(),
+            waited_us: 0,
+            held_us: 300_000,
+        },
+    );
+    send(
+        &mut app,
+        300_020,
+        1002,
+        EventKind::LockAcquire {
+            lock: "lock".into(),
+            waited_us: 300_009,
+        },
+    );
+    insta::assert_snapshot!("lock_lesson", screen(&app, 120, 40));
+    update(&mut app, Msg::Action(Action::SwapPane));
+    let log = screen(&app, 120, 40);
+    assert!(log.contains("┌ Events") && !log.contains("┌ Locks"), "{log}");
+    assert!(log.contains("Tab  pane"), "{log}");
+    update(&mut app, Msg::Action(Action::SwapPane));
+    assert!(screen(&app, 120, 40).contains("┌ Locks"));
+}

@@ -62,18 +62,28 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             .max()
             .unwrap_or(1)
             .max(1);
+        let inner = area.width.saturating_sub(2) as usize;
         for (pid, s) in &lock.stats {
-            let width = 20.0;
+            let (waited_s, held_s) = (s.waited_us as f64 / 1e6, s.held_us as f64 / 1e6);
+            let text = if inner >= 70 {
+                format!(
+                    "  {:<10} {:>4}×  waited {waited_s:>7.3}s  held {held_s:>7.3}s  ",
+                    label(run, *pid),
+                    s.acquired,
+                )
+            } else {
+                // Narrow (beside the narration): the same figures, shorter.
+                format!(
+                    "  {:<9}{:>3}× wait {waited_s:>5.1}s hold {held_s:>5.1}s ",
+                    label(run, *pid),
+                    s.acquired,
+                )
+            };
+            let width = inner.saturating_sub(text.chars().count()).min(20) as f64;
             let held = (s.held_us as f64 / longest as f64 * width).round() as usize;
             let waited = (s.waited_us as f64 / longest as f64 * width).round() as usize;
             lines.push(Line::from(vec![
-                Span::raw(format!(
-                    "  {:<10} {:>4}×  waited {:>7.3}s  held {:>7.3}s  ",
-                    label(run, *pid),
-                    s.acquired,
-                    s.waited_us as f64 / 1e6,
-                    s.held_us as f64 / 1e6
-                )),
+                Span::raw(text),
                 Span::styled("█".repeat(held), Style::new().fg(Color::LightGreen)),
                 Span::styled("░".repeat(waited), Style::new().fg(Color::LightYellow)),
             ]));

@@ -58,8 +58,9 @@ pub fn render(app: &App, frame: &mut Frame) {
                     tree::render(run, frame, tree_area);
                     narration::code(lesson, run, frame, code_area);
                     narration::narration(lesson, run, app.lang, frame, text_area);
-                    // Where messages move or work is done, that pane says more than the log.
-                    match lesson_pane(run) {
+                    // Where messages move or work is done, that pane says more than the log
+                    // (Tab swaps them).
+                    match beside_narration(app, run) {
                         Some(draw) => draw(run, frame, log_area),
                         None => log::render(run, frame, log_area),
                     }
@@ -67,7 +68,8 @@ pub fn render(app: &App, frame: &mut Frame) {
                 Some(lesson) => {
                     // Narrow: the tree gets the full width; the log gives way (the tree
                     // shows what the events did), the flow pane gets a band of its own.
-                    let pane = lesson_pane(run);
+                    let pane =
+                        lesson_pane(run).map(|draw| if app.show_log { log::render } else { draw });
                     let flow_height = if pane.is_some() { 30 } else { 0 };
                     let [top, middle, bottom] = Layout::vertical([
                         Constraint::Percentage(50 - flow_height / 2),
@@ -103,7 +105,11 @@ pub fn render(app: &App, frame: &mut Frame) {
                     log::render(run, frame, log_area);
                 }
             }
-            status::keys(run, frame, foot);
+            // Tab names what it would show instead.
+            let swap = lesson_pane(run)
+                .filter(|_| app.lesson().is_some())
+                .map(|_| if app.show_log { "pane" } else { "log" });
+            status::keys(run, swap, frame, foot);
             if let Some(menu) = &run.signal_menu {
                 signal::render(run, menu, frame, body);
             }
@@ -129,6 +135,11 @@ fn clear_overlay(frame: &mut Frame, area: Rect, box_area: Rect) {
 }
 
 type Pane = fn(&crate::app::RunView, &mut Frame, Rect);
+
+/// The pane beside the narration: the scenario's own, unless Tab asked for the log.
+fn beside_narration(app: &App, run: &crate::app::RunView) -> Option<Pane> {
+    lesson_pane(run).filter(|_| !app.show_log)
+}
 
 /// The pane a scenario's point lives in, beside the tree: messages or work.
 fn lesson_pane(run: &crate::app::RunView) -> Option<Pane> {

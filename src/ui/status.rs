@@ -63,7 +63,7 @@ fn fmt_speed(s: f64) -> String {
 
 /// The keys that work here, as many as fit: the least needed give way first on a
 /// narrow terminal (the help lists them all).
-pub fn keys(run: &RunView, frame: &mut Frame, area: Rect) {
+pub fn keys(run: &RunView, swap: Option<&'static str>, frame: &mut Frame, area: Rect) {
     if run.signal_menu.is_some() {
         let pairs = [
             ("↑↓ jk", "choose"),
@@ -93,9 +93,14 @@ pub fn keys(run: &RunView, frame: &mut Frame, area: Rect) {
         ("Esc", "back", 7),
         ("?", "help", 2),
         ("q", "quit", 1),
+        ("Tab", swap.unwrap_or(""), 9),
     ];
     let width = |pairs: &[(&str, &str)]| key_line(pairs).width();
-    let mut keep: Vec<_> = all.iter().map(|(k, w, _)| (*k, *w)).collect();
+    let mut keep: Vec<_> = all
+        .iter()
+        .filter(|(_, w, _)| !w.is_empty())
+        .map(|(k, w, _)| (*k, *w))
+        .collect();
     let mut by_need: Vec<_> = all.iter().collect();
     by_need.sort_by_key(|(_, _, p)| std::cmp::Reverse(*p));
     for (k, _, _) in by_need {

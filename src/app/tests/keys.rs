@@ -26,6 +26,7 @@ fn keymap_letters_arrows_and_ctrl() {
         (Char('-'), Action::Slower),
         (Char('r'), Action::Restart),
         (Char('L'), Action::Lang),
+        (Tab, Action::SwapPane),
     ];
     for (code, want) in cases {
         assert_eq!(keymap::action_for(key(code)), Some(want), "{code:?}");
