@@ -28,6 +28,9 @@ pub enum Action {
     Lang,
     /// Tab: swap the scenario's pane and the event log.
     SwapPane,
+    /// PgDn: scroll a long narration down; PgUp / Home: back to its top.
+    ScrollDown,
+    ScrollTop,
 }
 
 pub fn action_for(key: KeyEvent) -> Option<Action> {
@@ -53,6 +56,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('r') => Action::Restart,
         KeyCode::Char('L') => Action::Lang,
         KeyCode::Tab => Action::SwapPane,
+        KeyCode::PageDown => Action::ScrollDown,
+        KeyCode::PageUp | KeyCode::Home => Action::ScrollTop,
         _ => return None,
     })
 }
@@ -73,6 +78,10 @@ pub const HELP: &[(&str, &str)] = &[
     (
         "Tab",
         "the event log / the scenario's pane (locks, messages, work)",
+    ),
+    (
+        "PgDn PgUp",
+        "scroll a long narration down / back to its top",
     ),
     ("+ -", "faster / slower (0.25× … 64×)"),
     ("r", "restart the run (new processes, new PIDs)"),

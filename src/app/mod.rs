@@ -103,6 +103,8 @@ pub struct RunView {
     /// The last gate the main process reached, and the lesson step it opens.
     pub gate: Option<String>,
     pub step: Option<usize>,
+    /// Lines the narration is scrolled down (PgDn); back to 0 at each new step.
+    pub narration_scroll: u16,
     /// A process is held at a gate until the learner releases it.
     pub held: bool,
     /// Which process reached the last gate.
@@ -149,6 +151,7 @@ impl RunView {
             log: VecDeque::new(),
             gate: None,
             step: None,
+            narration_scroll: 0,
             held: false,
             gate_pid: None,
             slot_held: BTreeMap::new(),

@@ -47,6 +47,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     }
 }
 
+/// Lines one PgDn scrolls the narration, and a bound no narration comes near.
+const NARRATION_PAGE: u16 = 4;
+const MAX_SCROLL: u16 = 200;
+
 fn on_action(app: &mut App, action: Action) -> Vec<Command> {
     let quit = || vec![Command::StopRun, Command::Quit];
     if action == Action::Interrupt || (action == Action::Quit && app.help) {
@@ -193,6 +197,11 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             return vec![Command::StopRun];
         }
         Action::Signal => open_signal_menu(run),
+        Action::ScrollDown => {
+            // The drawing clamps to the text's length; this only bounds the counter.
+            run.narration_scroll = (run.narration_scroll + NARRATION_PAGE).min(MAX_SCROLL);
+        }
+        Action::ScrollTop => run.narration_scroll = 0,
         Action::Open
         | Action::Quit
         | Action::Interrupt
@@ -389,8 +398,11 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
         EventKind::Gate { name, slot: None } => {
             run.gate = Some(name.clone());
             run.gate_pid = Some(e.pid);
-            if let Some(i) = lesson.and_then(|l| l.step_for_gate(name)) {
+            if let Some(i) = lesson.and_then(|l| l.step_for_gate(name))
+                && run.step != Some(i)
+            {
                 run.step = Some(i);
+                run.narration_scroll = 0;
             }
             run.held = run.step_mode;
             LogClass::Gate

@@ -229,7 +229,10 @@ fn lock_lesson_pane_and_tab_to_the_log() {
     insta::assert_snapshot!("lock_lesson", screen(&app, 120, 40));
     update(&mut app, Msg::Action(Action::SwapPane));
     let log = screen(&app, 120, 40);
-    assert!(log.contains("┌ Events") && !log.contains("┌ Locks"), "{log}");
+    assert!(
+        log.contains("┌ Events") && !log.contains("┌ Locks"),
+        "{log}"
+    );
     assert!(log.contains("Tab  pane"), "{log}");
     update(&mut app, Msg::Action(Action::SwapPane));
     assert!(screen(&app, 120, 40).contains("┌ Locks"));

@@ -31,23 +31,29 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
     for l in wrap(&body, inner) {
         text.push_line(Line::raw(l));
     }
+    // What to do next sits on the bottom border, so a long text never hides it.
     let hint = if run.ended {
-        "The run is over. r: run it again · Esc: menu"
+        " The run is over. r: run it again · Esc: menu "
     } else if run.held {
-        "Press Space to run the next step, p to play on."
+        " Space: next step · p: play on "
     } else {
         ""
     };
-    if !hint.is_empty() {
-        text.push_line(Line::raw(""));
-        text.push_line(Line::styled(hint, theme::gate()));
-    }
+    let visible = area.height.saturating_sub(2) as usize;
+    let overflow = text.lines.len().saturating_sub(visible) as u16;
+    let scroll = run.narration_scroll.min(overflow);
     let step_no = run.step.map_or(0, |i| i + 1);
-    let title = format!(" Step {step_no}/{} ", lesson.steps.len());
+    let more = match (overflow > 0, scroll < overflow) {
+        (false, _) => "",
+        (true, true) => "· PgDn more ",
+        (true, false) => "· PgUp top ",
+    };
+    let title = format!(" Step {step_no}/{} {more}", lesson.steps.len());
     let block = Block::bordered()
         .title(Span::styled(title, theme::title()))
+        .title_bottom(Span::styled(hint, theme::gate()))
         .border_style(theme::border_focus());
-    frame.render_widget(Paragraph::new(text).block(block), area);
+    frame.render_widget(Paragraph::new(text).scroll((scroll, 0)).block(block), area);
 }
 
 pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {

@@ -310,3 +310,29 @@ fn space_runs_the_selected_process_at_its_own_gate() {
     update(&mut app, press(KeyCode::Char('p')));
     assert!(run(&app).slot_held.is_empty());
 }
+
+#[test]
+fn page_down_scrolls_the_narration_and_a_new_step_starts_at_its_top() {
+    let mut app = in_lesson();
+    let gate = |name: &str| {
+        ev(
+            1000,
+            EventKind::Gate {
+                name: name.into(),
+                slot: None,
+            },
+        )
+    };
+    update(&mut app, gate("start"));
+    update(&mut app, press(KeyCode::PageDown));
+    update(&mut app, press(KeyCode::PageDown));
+    assert_eq!(run(&app).narration_scroll, 8);
+    update(&mut app, press(KeyCode::PageUp));
+    assert_eq!(run(&app).narration_scroll, 0);
+    update(&mut app, press(KeyCode::PageDown));
+    // The same step again (a repeated gate) keeps the place; a new step resets it.
+    update(&mut app, gate("start"));
+    assert_eq!(run(&app).narration_scroll, 4);
+    update(&mut app, gate("first-fork"));
+    assert_eq!(run(&app).narration_scroll, 0);
+}
