@@ -31,6 +31,8 @@ pub enum Action {
     /// PgDn: scroll a long narration down; PgUp / Home: back to its top.
     ScrollDown,
     ScrollTop,
+    /// 1-9: answer the open quiz with that choice.
+    Answer(u8),
 }
 
 pub fn action_for(key: KeyEvent) -> Option<Action> {
@@ -56,6 +58,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('r') => Action::Restart,
         KeyCode::Char('L') => Action::Lang,
         KeyCode::Tab => Action::SwapPane,
+        KeyCode::Char(c @ '1'..='9') => Action::Answer(c as u8 - b'0'),
         KeyCode::PageDown => Action::ScrollDown,
         KeyCode::PageUp | KeyCode::Home => Action::ScrollTop,
         _ => return None,
@@ -82,6 +85,10 @@ pub const HELP: &[(&str, &str)] = &[
     (
         "PgDn PgUp",
         "scroll a long narration down / back to its top",
+    ),
+    (
+        "1 … 9",
+        "answer the question: predict, then the run decides",
     ),
     ("+ -", "faster / slower (0.25× … 64×)"),
     ("r", "restart the run (new processes, new PIDs)"),

@@ -6,6 +6,7 @@ pub mod flow;
 pub mod keymap;
 pub mod locks;
 pub mod procs;
+pub mod quiz;
 pub mod signals;
 mod update;
 pub mod waitstatus;
@@ -103,6 +104,8 @@ pub struct RunView {
     /// The last gate the main process reached, and the lesson step it opens.
     pub gate: Option<String>,
     pub step: Option<usize>,
+    /// Quizzes asked so far in this run, in order; the last may still be open.
+    pub quizzes: Vec<quiz::QuizRun>,
     /// Lines the narration is scrolled down (PgDn); back to 0 at each new step.
     pub narration_scroll: u16,
     /// A process is held at a gate until the learner releases it.
@@ -152,6 +155,7 @@ impl RunView {
             gate: None,
             step: None,
             narration_scroll: 0,
+            quizzes: Vec::new(),
             held: false,
             gate_pid: None,
             slot_held: BTreeMap::new(),

@@ -202,6 +202,16 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             run.narration_scroll = (run.narration_scroll + NARRATION_PAGE).min(MAX_SCROLL);
         }
         Action::ScrollTop => run.narration_scroll = 0,
+        Action::Answer(n) => {
+            let lesson = run.lesson.and_then(|i| app.lessons.get(i));
+            let quiz = lesson.and_then(|l| l.steps.get(run.step?)?.quiz.as_ref());
+            if let (Some(quiz), Some(open)) = (quiz, run.quizzes.last_mut())
+                && Some(open.step) == run.step
+                && n >= 1
+            {
+                open.choose(quiz, usize::from(n - 1));
+            }
+        }
         Action::Open
         | Action::Quit
         | Action::Interrupt
@@ -266,6 +276,28 @@ fn warn(run: &mut RunView, pid: i32, text: String) {
     );
 }
 
+/// The log line for a graded prediction.
+fn quiz_graded(
+    quiz: &crate::lesson::quiz::Quiz,
+    asked: &super::quiz::QuizRun,
+    reported: &serde_json::Value,
+) -> String {
+    let value = crate::lesson::quiz::value_text(reported);
+    let said = asked
+        .chosen
+        .and_then(|i| quiz.choices.get(i))
+        .map(|c| c.text.en.clone());
+    match (said, asked.verdict(quiz)) {
+        (Some(said), Some(true)) => {
+            format!("prediction: you said {said}; this run reported {value}: right")
+        }
+        (Some(said), _) => {
+            format!("prediction: you said {said}; this run reported {value}: not this time")
+        }
+        (None, _) => format!("prediction: no answer given; this run reported {value}"),
+    }
+}
+
 fn push_log(run: &mut RunView, entry: LogEntry) {
     if run.log.len() >= LOG_KEEP {
         run.log.pop_front();
@@ -278,6 +310,26 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
     run.flow.apply(&e);
     run.work.apply(&e);
     run.locks.apply(&e);
+    if let Some(open) = run.quizzes.last_mut()
+        && open.reported.is_none()
+        && let Some(quiz) = lesson.and_then(|l| l.steps.get(open.step)?.quiz.as_ref())
+    {
+        let label = run.procs.get(e.pid).map(|p| p.label.as_str());
+        open.observe(quiz, &e, label);
+        if let Some(reported) = &open.reported {
+            let text = quiz_graded(quiz, open, reported);
+            let t_us = e.t_us;
+            push_log(
+                run,
+                LogEntry {
+                    t_us,
+                    pid: e.pid,
+                    text,
+                    class: LogClass::Gate,
+                },
+            );
+        }
+    }
     if matches!(e.kind, EventKind::Cpu { .. } | EventKind::Progress { .. }) {
         return; // drawn in the work pane; far too frequent for the log
     }
@@ -403,6 +455,12 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
             {
                 run.step = Some(i);
                 run.narration_scroll = 0;
+                // Predict, then run: the question opens here; what follows answers it.
+                if lesson.is_some_and(|l| l.steps[i].quiz.is_some())
+                    && !run.quizzes.iter().any(|q| q.step == i)
+                {
+                    run.quizzes.push(super::quiz::QuizRun::new(i));
+                }
             }
             run.held = run.step_mode;
             LogClass::Gate

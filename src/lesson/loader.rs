@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::model::{Lesson, Step, Text};
+use super::quiz::{AnswerSource, Choice, Condition, Quiz};
 use crate::scenario::{self, params};
 
 mod builtin {
@@ -55,6 +56,35 @@ struct RawStep {
     line: Spanned<usize>,
     title: Text,
     text: Text,
+    quiz: Option<Spanned<RawQuiz>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuiz {
+    question: Text,
+    choices: Spanned<Vec<Spanned<RawChoice>>>,
+    answer: Spanned<RawAnswer>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawChoice {
+    Plain(String),
+    When {
+        en: String,
+        zh: String,
+        when: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnswer {
+    result: Option<String>,
+    value: Option<String>,
+    process: Option<String>,
+    summary: Option<String>,
 }
 
 /// 1-based line and column of a byte offset.
@@ -156,11 +186,13 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
                 rep.at(s.gate.span(), format!("step {which} needs both en and zh"));
             }
         }
+        let quiz = s.quiz.and_then(|q| quiz(&mut rep, q));
         steps.push(Step {
             gate: s.gate.into_inner(),
             line,
             title: s.title,
             text: s.text,
+            quiz,
         });
     }
     let mut process_lines = BTreeMap::new();
@@ -203,6 +235,69 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         steps,
         process_lines,
         source: file.to_string(),
+    })
+}
+
+/// Checks a step's quiz: 2 to 9 choices (the number keys), both languages, conditions
+/// that parse, and exactly one place the answer comes from.
+fn quiz(rep: &mut Reporter, raw: Spanned<RawQuiz>) -> Option<Quiz> {
+    let span = raw.span();
+    let raw = raw.into_inner();
+    let before = rep.errors.len();
+    if raw.question.en.trim().is_empty() || raw.question.zh.trim().is_empty() {
+        rep.at(span.clone(), "quiz question needs both en and zh");
+    }
+    let n = raw.choices.get_ref().len();
+    if !(2..=9).contains(&n) {
+        rep.at(
+            raw.choices.span(),
+            format!("a quiz needs 2 to 9 choices (keys 1-9), not {n}"),
+        );
+    }
+    let mut choices = Vec::new();
+    for c in raw.choices.into_inner() {
+        let at = c.span();
+        match c.into_inner() {
+            RawChoice::Plain(s) => choices.push(Choice {
+                text: Text {
+                    en: s.clone(),
+                    zh: s,
+                },
+                when: None,
+            }),
+            RawChoice::When { en, zh, when } => match Condition::parse(&when) {
+                Ok(c) => choices.push(Choice {
+                    text: Text { en, zh },
+                    when: Some(c),
+                }),
+                Err(e) => rep.at(at, format!("choice condition {e}")),
+            },
+        }
+    }
+    let a_span = raw.answer.span();
+    let a = raw.answer.into_inner();
+    let answer = match (a.result, a.value, a.summary) {
+        (Some(name), None, None) if a.process.is_none() => Some(AnswerSource::Result(name)),
+        (None, Some(name), None) => Some(AnswerSource::Value {
+            name,
+            process: a.process,
+        }),
+        (None, None, Some(field)) if a.process.is_none() => Some(AnswerSource::Summary(field)),
+        _ => {
+            rep.at(
+                a_span,
+                "answer names one source: { result = \"name\" }, { value = \"name\", process = \"label\" } or { summary = \"processes\" }",
+            );
+            None
+        }
+    };
+    if rep.errors.len() > before {
+        return None;
+    }
+    Some(Quiz {
+        question: raw.question,
+        choices,
+        answer: answer?,
     })
 }
 

@@ -2,5 +2,6 @@
 //! and narrated steps keyed by gate. Nothing in a lesson can run a command.
 pub mod loader;
 pub mod model;
+pub mod quiz;
 
 pub use model::{Lang, Lesson};

@@ -66,6 +66,8 @@ pub struct Step {
     pub line: usize,
     pub title: Text,
     pub text: Text,
+    /// Predict, then run: asked when the run stops at this step's gate.
+    pub quiz: Option<super::quiz::Quiz>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -237,3 +237,33 @@ fn lock_lesson_pane_and_tab_to_the_log() {
     update(&mut app, Msg::Action(Action::SwapPane));
     assert!(screen(&app, 120, 40).contains("┌ Locks"));
 }
+
+/// Predict, then run: the question at its gate with the learner's choice, then the
+/// verdict once the run has reported main's num.
+#[test]
+fn quiz_asked_then_graded() {
+    use crate::app::{Action, Msg, update};
+    let lessons = crate::lesson::loader::load(None, 64).unwrap();
+    let at = lessons.iter().position(|l| l.id == "isolation").unwrap();
+    let mut app = App::new(lessons, Lang::En);
+    app.menu_selected = at;
+    update(&mut app, Msg::Action(Action::Open));
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    let gate = |name: &str| EventKind::Gate {
+        name: name.into(),
+        slot: None,
+    };
+    let num = |v: i64| EventKind::Value {
+        name: "num".into(),
+        value: json!(v),
+    };
+    send(&mut app, 2, 1000, num(10));
+    send(&mut app, 3, 1000, gate("start"));
+    send(&mut app, 4, 1000, gate("forked"));
+    update(&mut app, Msg::Action(Action::Answer(2)));
+    insta::assert_snapshot!("quiz_asked", screen(&app, 120, 40));
+    send(&mut app, 5, 1001, spawn(1000, "child +5"));
+    send(&mut app, 6, 1001, num(15));
+    send(&mut app, 7, 1000, num(10));
+    insta::assert_snapshot!("quiz_graded", screen(&app, 120, 40));
+}

@@ -9,6 +9,8 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme;
 use super::wrap::wrap;
 use crate::app::RunView;
+use crate::app::quiz::QuizRun;
+use crate::lesson::quiz::{Quiz, value_text};
 use crate::lesson::{Lang, Lesson};
 
 pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
@@ -28,12 +30,29 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         text.push_line(Line::styled(l, theme::title()));
     }
     text.push_line(Line::raw(""));
+    if let Some(step) = run.step
+        && let Some(quiz) = lesson.steps.get(step).and_then(|s| s.quiz.as_ref())
+        && let Some(asked) = run.quizzes.iter().find(|q| q.step == step)
+    {
+        quiz_lines(quiz, asked, lang, inner, &mut text);
+        text.push_line(Line::raw(""));
+    }
+    if run.ended {
+        score_lines(lesson, run, lang, &mut text);
+    }
     for l in wrap(&body, inner) {
         text.push_line(Line::raw(l));
     }
     // What to do next sits on the bottom border, so a long text never hides it.
+    let quiz_open = run.step.is_some_and(|step| {
+        run.quizzes
+            .iter()
+            .any(|q| q.step == step && q.reported.is_none())
+    });
     let hint = if run.ended {
         " The run is over. r: run it again · Esc: menu "
+    } else if run.held && quiz_open {
+        " 1-9: your answer · Space: run it "
     } else if run.held {
         " Space: next step · p: play on "
     } else {
@@ -54,6 +73,104 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         .title_bottom(Span::styled(hint, theme::gate()))
         .border_style(theme::border_focus());
     frame.render_widget(Paragraph::new(text).scroll((scroll, 0)).block(block), area);
+}
+
+/// The question, the choices (the learner's marked), and once the run has answered,
+/// what it reported and whether the prediction held.
+fn quiz_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut Text) {
+    let ask = match lang {
+        Lang::En => "Predict: ",
+        Lang::Zh => "先猜一猜：",
+    };
+    for l in wrap(&format!("{ask}{}", quiz.question.get(lang)), width) {
+        text.push_line(Line::styled(l, theme::gate()));
+    }
+    for (i, choice) in quiz.choices.iter().enumerate() {
+        let mine = asked.chosen == Some(i);
+        let right = asked.reported.as_ref().map(|v| choice.is_right(v));
+        let mark = match (mine, right) {
+            (true, Some(true)) => "✓",
+            (true, Some(false)) => "✗",
+            (true, None) => "▶",
+            (false, Some(true)) => "·",
+            _ => " ",
+        };
+        let style = match (mine, right) {
+            (_, Some(true)) => theme::good(),
+            (true, Some(false)) => theme::warning(),
+            (true, None) => theme::highlight_line(),
+            _ => theme::print(),
+        };
+        text.push_line(Line::from(vec![
+            Span::raw(format!(" {mark} ")),
+            Span::styled(format!("{}. {}", i + 1, choice.text.get(lang)), style),
+        ]));
+    }
+    let Some(reported) = &asked.reported else {
+        return;
+    };
+    let value = value_text(reported);
+    let verdict = match (asked.verdict(quiz), lang) {
+        (Some(true), Lang::En) => format!("This run reported {value}: your prediction held."),
+        (Some(false), Lang::En) => format!("This run reported {value}: not what you predicted."),
+        (None, Lang::En) => format!("This run reported {value}."),
+        (Some(true), Lang::Zh) => format!("这次运行报告的是 {value}：你猜对了。"),
+        (Some(false), Lang::Zh) => format!("这次运行报告的是 {value}：和你猜的不一样。"),
+        (None, Lang::Zh) => format!("这次运行报告的是 {value}。"),
+    };
+    let style = match asked.verdict(quiz) {
+        Some(true) => theme::good(),
+        Some(false) => theme::warning(),
+        None => theme::dim(),
+    };
+    for l in wrap(&verdict, width) {
+        text.push_line(Line::styled(l, style));
+    }
+}
+
+/// At the end of a run: how the learner's predictions fared.
+fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, text: &mut Text) {
+    let (right, graded) = crate::app::quiz::score(&run.quizzes, lesson);
+    if graded == 0 {
+        return;
+    }
+    let line = match lang {
+        Lang::En => format!("Your predictions: {right} of {graded} right"),
+        Lang::Zh => format!("你的预测：{graded} 题中猜对 {right} 题"),
+    };
+    let style = if right == graded {
+        theme::good()
+    } else {
+        theme::gate()
+    };
+    text.push_line(Line::styled(line, style));
+    for asked in &run.quizzes {
+        let Some(quiz) = lesson.steps.get(asked.step).and_then(|s| s.quiz.as_ref()) else {
+            continue;
+        };
+        let (Some(reported), Some(said)) = (
+            &asked.reported,
+            asked.chosen.and_then(|i| quiz.choices.get(i)),
+        ) else {
+            continue;
+        };
+        let mark = if said.is_right(reported) {
+            "✓"
+        } else {
+            "✗"
+        };
+        let (you, run_said) = match lang {
+            Lang::En => ("you", "this run"),
+            Lang::Zh => ("你", "这次运行"),
+        };
+        text.push_line(Line::raw(format!(
+            " {mark} step {}: {you} {} · {run_said} {}",
+            asked.step + 1,
+            said.text.get(lang),
+            value_text(reported)
+        )));
+    }
+    text.push_line(Line::raw(""));
 }
 
 pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {

@@ -71,3 +71,9 @@ pub fn state(letter: char) -> Style {
         _ => base.fg(Color::Gray),
     }
 }
+/// A prediction that held, a right answer.
+pub fn good() -> Style {
+    Style::new()
+        .fg(Color::LightGreen)
+        .add_modifier(Modifier::BOLD)
+}

@@ -128,3 +128,42 @@ fn process_lines_are_checked_against_the_scenario_and_the_program() {
     let e = parse("q.toml", &format!("{lock}[process_lines]\nwirte = 2\n"), 64).unwrap_err();
     assert!(e[0].message.contains("its per-process gates: read, write"));
 }
+
+const QUIZ: &str = r#"[steps.quiz]
+question = { en = "How many?", zh = "几个？" }
+choices = ["2", { en = "more than 2", zh = "多于 2", when = "> 2" }]
+answer = { summary = "processes" }
+"#;
+
+#[test]
+fn a_quiz_loads_with_plain_and_conditional_choices() {
+    let l = parse("q.toml", &format!("{GOOD}{QUIZ}"), 64).unwrap();
+    let quiz = l.steps[0].quiz.as_ref().unwrap();
+    assert_eq!(quiz.choices.len(), 2);
+    assert_eq!(quiz.choices[0].text.zh, "2");
+    assert!(quiz.choices[1].when.is_some());
+    assert_eq!(
+        quiz.answer,
+        crate::lesson::quiz::AnswerSource::Summary("processes".into())
+    );
+}
+
+#[test]
+fn quiz_mistakes_point_at_their_place() {
+    let src = format!(
+        "{GOOD}{}",
+        QUIZ.replace("\"> 2\"", "\"about 2\"").replace(
+            "{ summary = \"processes\" }",
+            "{ result = \"a\", summary = \"b\" }"
+        )
+    );
+    let e = parse("q.toml", &src, 64).unwrap_err();
+    assert_eq!(e.len(), 2, "{e:?}");
+    let quiz_line = GOOD.lines().count() + 1;
+    assert!(e[0].message.contains("must start with ==") && e[0].line == quiz_line + 2);
+    assert!(e[1].message.contains("answer names one source") && e[1].line == quiz_line + 3);
+
+    let one = QUIZ.replace("choices = [\"2\", ", "choices = [");
+    let e = parse("q.toml", &format!("{GOOD}{one}"), 64).unwrap_err();
+    assert!(e[0].message.contains("2 to 9 choices"), "{e:?}");
+}

@@ -1,0 +1,253 @@
+//! Predict, then run: a question asked at a gate, graded by what *this* run reports
+//! afterwards. A lesson names where the answer comes from (a `result`, a `value`, a
+//! field of the `summary`), never the answer itself.
+
+use serde_json::Value;
+
+use super::model::Text;
+use crate::trace::event::{Event, EventKind};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quiz {
+    pub question: Text,
+    pub choices: Vec<Choice>,
+    pub answer: AnswerSource,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    pub text: Text,
+    /// None: right when the reported value reads the same as `text`.
+    pub when: Option<Condition>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Condition {
+    pub op: Op,
+    pub number: f64,
+}
+
+impl Condition {
+    /// `"< 400000"`, `">= 2"`, `"== 20"`: an operator, then a number.
+    pub fn parse(s: &str) -> Result<Condition, String> {
+        let s = s.trim();
+        let ops = [
+            ("==", Op::Eq),
+            ("!=", Op::Ne),
+            ("<=", Op::Le),
+            (">=", Op::Ge),
+            ("<", Op::Lt),
+            (">", Op::Gt),
+        ];
+        let Some((op, rest)) = ops
+            .iter()
+            .find_map(|(sym, op)| s.strip_prefix(sym).map(|rest| (*op, rest)))
+        else {
+            return Err(format!(
+                "'{s}' must start with ==, !=, <, <=, > or >=, then a number"
+            ));
+        };
+        let number = rest
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("'{}' in '{s}' is not a number", rest.trim()))?;
+        Ok(Condition { op, number })
+    }
+
+    fn holds(&self, x: f64) -> bool {
+        match self.op {
+            Op::Eq => x == self.number,
+            Op::Ne => x != self.number,
+            Op::Lt => x < self.number,
+            Op::Le => x <= self.number,
+            Op::Gt => x > self.number,
+            Op::Ge => x >= self.number,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnswerSource {
+    /// A `result` event with this name.
+    Result(String),
+    /// A `value` event with this name, from the process with this label if given.
+    Value {
+        name: String,
+        process: Option<String>,
+    },
+    /// `processes`, `leaked` or `duration_us` of the `summary`, or one of its results.
+    Summary(String),
+}
+
+/// The summary's own fields a quiz may ask about (besides its results).
+pub const SUMMARY_FIELDS: &[&str] = &["processes", "leaked", "duration_us"];
+
+impl AnswerSource {
+    /// The reported value if `e` is the event this source names. `label` is the
+    /// label of the process that sent it.
+    pub fn read(&self, e: &Event, label: Option<&str>) -> Option<Value> {
+        match (self, &e.kind) {
+            (AnswerSource::Result(want), EventKind::Result { name, value }) if name == want => {
+                Some(value.clone())
+            }
+            (
+                AnswerSource::Value {
+                    name: want,
+                    process,
+                },
+                EventKind::Value { name, value },
+            ) if name == want && process.as_deref().is_none_or(|p| Some(p) == label) => {
+                Some(value.clone())
+            }
+            (
+                AnswerSource::Summary(field),
+                EventKind::Summary {
+                    processes,
+                    leaked,
+                    duration_us,
+                    results,
+                },
+            ) => match field.as_str() {
+                "processes" => Some((*processes).into()),
+                "leaked" => Some((*leaked).into()),
+                "duration_us" => Some((*duration_us).into()),
+                other => results.get(other).cloned(),
+            },
+            _ => None,
+        }
+    }
+}
+
+/// How a reported value reads on screen and in a plain choice: numbers as JSON writes
+/// them, strings without quotes.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Choice {
+    /// Whether this choice is right for the value the run reported.
+    pub fn is_right(&self, reported: &Value) -> bool {
+        let text = value_text(reported);
+        let number = reported.as_f64().or_else(|| text.trim().parse().ok());
+        match (&self.when, number) {
+            (Some(c), Some(x)) => c.holds(x),
+            (Some(_), None) => false,
+            (None, _) => {
+                let mine = self.text.en.trim();
+                mine == text.trim()
+                    || matches!(
+                        (mine.parse::<f64>(), number),
+                        (Ok(a), Some(b)) if a == b
+                    )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn plain(s: &str) -> Choice {
+        Choice {
+            text: Text {
+                en: s.into(),
+                zh: s.into(),
+            },
+            when: None,
+        }
+    }
+
+    #[test]
+    fn conditions_parse_and_hold() {
+        let c = Condition::parse("< 400000").unwrap();
+        assert!(c.holds(399_999.0) && !c.holds(400_000.0));
+        assert!(Condition::parse(">=2").unwrap().holds(2.0));
+        assert!(Condition::parse("== 20").unwrap().holds(20.0));
+        assert!(Condition::parse("!= 20").unwrap().holds(19.0));
+        assert!(
+            Condition::parse("20")
+                .unwrap_err()
+                .contains("must start with")
+        );
+        assert!(
+            Condition::parse("< many")
+                .unwrap_err()
+                .contains("not a number")
+        );
+    }
+
+    #[test]
+    fn plain_choices_match_the_reported_text_or_number() {
+        assert!(plain("10").is_right(&json!(10)));
+        assert!(plain("10").is_right(&json!(10.0)));
+        assert!(!plain("15").is_right(&json!(10)));
+        assert!(plain("3.14159262176").is_right(&json!(3.14159262176)));
+        assert!(plain("SIGKILL").is_right(&json!("SIGKILL")));
+    }
+
+    #[test]
+    fn condition_choices_need_a_number() {
+        let fewer = Choice {
+            when: Some(Condition::parse("< 400000").unwrap()),
+            ..plain("fewer")
+        };
+        assert!(fewer.is_right(&json!(281_934)));
+        assert!(!fewer.is_right(&json!(400_000)));
+        assert!(!fewer.is_right(&json!("many")));
+    }
+
+    #[test]
+    fn sources_pick_their_event() {
+        let ev = |kind| Event {
+            t_us: 1,
+            pid: 7,
+            kind,
+        };
+        let num = AnswerSource::Value {
+            name: "num".into(),
+            process: Some("main".into()),
+        };
+        let v = ev(EventKind::Value {
+            name: "num".into(),
+            value: json!(10),
+        });
+        assert_eq!(num.read(&v, Some("main")), Some(json!(10)));
+        assert_eq!(num.read(&v, Some("child 0")), None);
+        let counter = AnswerSource::Result("counter".into());
+        let r = ev(EventKind::Result {
+            name: "counter".into(),
+            value: json!(4000),
+        });
+        assert_eq!(counter.read(&r, None), Some(json!(4000)));
+        assert_eq!(counter.read(&v, None), None);
+        let s = ev(EventKind::Summary {
+            processes: 11,
+            leaked: 0,
+            duration_us: 5,
+            results: [("pi".to_string(), json!(3.1))].into_iter().collect(),
+        });
+        assert_eq!(
+            AnswerSource::Summary("processes".into()).read(&s, None),
+            Some(json!(11))
+        );
+        assert_eq!(
+            AnswerSource::Summary("pi".into()).read(&s, None),
+            Some(json!(3.1))
+        );
+    }
+}
