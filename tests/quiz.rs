@@ -92,7 +92,7 @@ fn isolation_quiz_is_graded_by_mains_own_num() {
         reported, mains_last,
         "graded by main's value after the gate"
     );
-    assert_eq!(right, Some(reported == Some(Value::from(10))));
+    assert_eq!(right, Some(reported.as_ref().is_some_and(|v| *v == 10)));
     assert_eq!(right, Some(true), "fork copies memory: main keeps 10");
     // The wrong choice ("20") is graded wrong by the same kind of run.
     let (app, _) = play("isolation", '3');
@@ -119,7 +119,7 @@ fn fork_fanout_quiz_is_graded_by_the_summary() {
     let processes = events.last().expect("summary")["processes"].clone();
     let (right, reported) = verdict(&app);
     assert_eq!(reported, Some(processes.clone()));
-    assert_eq!(right, Some(processes == Value::from(11)));
+    assert_eq!(right, Some(processes == 11));
 }
 
 #[test]

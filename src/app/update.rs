@@ -294,7 +294,7 @@ fn quiz_graded(
         (Some(said), _) => {
             format!("prediction: you said {said}; this run reported {value}: not this time")
         }
-        (None, _) => format!("prediction: no answer given; this run reported {value}"),
+        (None, _) => format!("this run reported {value}"),
     }
 }
 
@@ -316,7 +316,10 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
     {
         let label = run.procs.get(e.pid).map(|p| p.label.as_str());
         open.observe(quiz, &e, label);
-        if let Some(reported) = &open.reported {
+        // Graded only if the learner answered: a skipped question says nothing.
+        if let Some(reported) = &open.reported
+            && open.chosen.is_some()
+        {
             let text = quiz_graded(quiz, open, reported);
             let t_us = e.t_us;
             push_log(
