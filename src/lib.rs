@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod course;
 pub mod doctor;
 pub mod headless;
 pub mod ipc;

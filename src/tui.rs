@@ -27,8 +27,9 @@ pub fn ensure_terminal() -> Result<()> {
     Ok(())
 }
 
-pub fn run(app: App, initial: Vec<Command>, cap: u32, quit: Receiver<()>) -> Result<()> {
+pub fn run(mut app: App, initial: Vec<Command>, cap: u32, quit: Receiver<()>) -> Result<()> {
     ensure_terminal()?;
+    app.finished = crate::course::load_finished();
     let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
     let result = event_loop(&mut terminal, app, initial, cap, quit);
     ratatui::restore();
@@ -157,6 +158,13 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
             }
         }
         Command::Quit => {}
+        Command::SaveFinished(ids) => {
+            if let Err(e) = crate::course::save_finished(&ids.into_iter().collect()) {
+                feedback.push(Msg::Warning(format!(
+                    "could not remember the finished lesson: {e}"
+                )));
+            }
+        }
         Command::Signal { pid, signal } => {
             let Some(s) = session.as_ref() else {
                 feedback.push(Msg::Warning(format!("{signal} not sent: no run")));

@@ -63,6 +63,8 @@ pub enum Command {
         signal: nix::sys::signal::Signal,
     },
     Quit,
+    /// Remember these lessons as finished (the front end writes the state file).
+    SaveFinished(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -226,6 +228,8 @@ pub struct App {
     pub help: bool,
     /// Tab: the event log instead of the scenario's own pane (locks, flow, work).
     pub show_log: bool,
+    /// Ids of the lessons the learner has played to the end (kept across sessions).
+    pub finished: std::collections::BTreeSet<String>,
     pub quit: bool,
     /// Opened straight into a run (`proclab run` / `proclab lesson`): leaving it quits.
     pub direct: bool,
@@ -241,6 +245,7 @@ impl App {
             run: None,
             help: false,
             show_log: false,
+            finished: Default::default(),
             quit: false,
             direct: false,
         }

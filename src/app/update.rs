@@ -40,7 +40,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 run.ended = true;
                 run.held = false;
                 run.signal_menu = None;
-                vec![Command::StopRun]
+                let mut cmds = vec![Command::StopRun];
+                // A lesson played to its summary is finished (a run cut short is not).
+                if run.summary.is_some()
+                    && let Some(lesson) = run.lesson.and_then(|i| app.lessons.get(i))
+                    && app.finished.insert(lesson.id.clone())
+                {
+                    cmds.push(Command::SaveFinished(
+                        app.finished.iter().cloned().collect(),
+                    ));
+                }
+                cmds
             }
             _ => Vec::new(),
         },

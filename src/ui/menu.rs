@@ -32,7 +32,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, l)| {
+            let done = if app.finished.contains(&l.id) {
+                Span::styled("✓", theme::good())
+            } else {
+                Span::raw(" ")
+            };
             ListItem::new(Line::from(vec![
+                done,
                 Span::styled(format!("{:>2}. ", i + 1), theme::dim()),
                 Span::raw(l.title.get(app.lang).to_string()),
             ]))
@@ -42,6 +48,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .block(
             Block::bordered()
                 .title(Span::styled(" Lessons ", theme::title()))
+                .title_bottom(Span::styled(
+                    format!(
+                        " {} of {} finished · about {} min in all ",
+                        app.lessons
+                            .iter()
+                            .filter(|l| app.finished.contains(&l.id))
+                            .count(),
+                        app.lessons.len(),
+                        app.lessons.iter().map(|l| l.minutes).sum::<u32>()
+                    ),
+                    theme::dim(),
+                ))
                 .border_style(theme::border_focus()),
         )
         .highlight_style(theme::selected())

@@ -336,3 +336,46 @@ fn page_down_scrolls_the_narration_and_a_new_step_starts_at_its_top() {
     update(&mut app, gate("first-fork"));
     assert_eq!(run(&app).narration_scroll, 0);
 }
+
+#[test]
+fn a_lesson_played_to_its_summary_is_remembered_once() {
+    let mut app = in_lesson();
+    let summary = EventKind::Summary {
+        processes: 11,
+        leaked: 0,
+        duration_us: 1,
+        results: Default::default(),
+    };
+    update(&mut app, ev(1000, summary));
+    let cmds = update(&mut app, Msg::RunEnded);
+    assert_eq!(
+        cmds,
+        vec![
+            Command::StopRun,
+            Command::SaveFinished(vec!["fork-fanout".into()])
+        ]
+    );
+    assert!(app.finished.contains("fork-fanout"));
+    // Played again: already known, nothing to save.
+    update(&mut app, press(KeyCode::Char('r')));
+    update(
+        &mut app,
+        ev(
+            1000,
+            EventKind::Summary {
+                processes: 11,
+                leaked: 0,
+                duration_us: 1,
+                results: Default::default(),
+            },
+        ),
+    );
+    assert_eq!(update(&mut app, Msg::RunEnded), vec![Command::StopRun]);
+}
+
+#[test]
+fn a_run_cut_short_is_not_finished() {
+    let mut app = in_lesson();
+    assert_eq!(update(&mut app, Msg::RunEnded), vec![Command::StopRun]);
+    assert!(app.finished.is_empty());
+}
