@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::ui::theme::Theme;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -24,6 +25,17 @@ pub struct Cli {
     /// Most processes a run may have alive at once.
     #[arg(long, global = true, default_value_t = 64, value_parser = clap::value_parser!(u32).range(2..=64))]
     pub cap: u32,
+    /// Colour theme (NO_COLOR turns colour off whatever this says; T cycles them).
+    #[arg(long, global = true, value_enum, default_value_t = Theme::Dark)]
+    pub theme: Theme,
+    /// Presenter mode: big step title and numbers, fewer panes, high contrast, a class
+    /// timer (P toggles it).
+    #[arg(long, global = true)]
+    pub present: bool,
+    /// Auto-advance: release each step after SECS seconds (a question still waits for
+    /// its answer).
+    #[arg(long, global = true, value_name = "SECS", value_parser = positive_secs)]
+    pub pace: Option<f64>,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -60,4 +72,11 @@ pub enum Cmd {
     },
     /// What this machine supports, with advice.
     Doctor,
+}
+
+fn positive_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a positive number of seconds")),
+    }
 }

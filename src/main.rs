@@ -7,6 +7,7 @@ use clap::Parser;
 use color_eyre::eyre::{Result, eyre};
 use crossbeam_channel::{Receiver, unbounded};
 
+use proclab::app::update;
 use proclab::cli::{Cli, Cmd};
 use proclab::lesson::Lang;
 use proclab::{app, doctor, headless, lesson, scenario, supervise, tui};
@@ -42,10 +43,15 @@ fn run(cli: Cli) -> Result<()> {
             eyre!("invalid lessons:\n{}", lines.join("\n"))
         })
     };
+    let look = Look {
+        theme: cli.theme.respecting_no_color(),
+        present: cli.present,
+        pace: cli.pace,
+    };
     match cli.command {
         None => {
             tui::ensure_terminal()?;
-            let app = app::App::new(load_lessons()?, lang);
+            let app = dressed(app::App::new(load_lessons()?, lang), &look);
             tui::run(app, Vec::new(), cli.cap, quit_signals()?)
         }
         Some(Cmd::List) => {
@@ -64,7 +70,7 @@ fn run(cli: Cli) -> Result<()> {
                 ));
             };
             tui::ensure_terminal()?;
-            let mut app = app::App::new(lessons, lang);
+            let mut app = dressed(app::App::new(lessons, lang), &look);
             app.direct = true;
             app.menu_selected = index;
             let cmds = app.open_lesson(index);
@@ -103,7 +109,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             tui::ensure_terminal()?;
             let lessons = load_lessons().unwrap_or_default();
-            let mut app = app::App::new(lessons, lang);
+            let mut app = dressed(app::App::new(lessons, lang), &look);
             app.direct = true;
             let cmds = if step {
                 app.open_run_stepping(spec, params, speed)
@@ -117,6 +123,22 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// How the terminal UI looks and paces itself, from the global flags.
+struct Look {
+    theme: proclab::ui::theme::Theme,
+    present: bool,
+    pace: Option<f64>,
+}
+
+fn dressed(mut app: app::App, look: &Look) -> app::App {
+    app.theme = look.theme;
+    app.pace_s = look.pace;
+    if look.present {
+        update(&mut app, app::Msg::Action(app::Action::Present));
+    }
+    app
 }
 
 /// SIGINT, SIGTERM and SIGHUP become one message; the main loop does the cleanup.

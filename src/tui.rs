@@ -50,6 +50,10 @@ fn event_loop(
         execute(cmd, &mut session, cap, &mut pending);
     }
     let mut dirty = true;
+    // One ticker for the whole session (a new one per loop would never fire while
+    // events keep coming), listened to only while the screen has a clock on it.
+    let started = std::time::Instant::now();
+    let ticker = crossbeam_channel::tick(std::time::Duration::from_millis(500));
     while !app.quit {
         if dirty && pending.is_empty() {
             terminal.draw(|f| ui::render(&app, f))?;
@@ -60,6 +64,11 @@ fn event_loop(
                 .as_ref()
                 .map(|s| s.messages().clone())
                 .unwrap_or_else(never);
+            let tick_rx = if app.present.is_some() || app.pace_s.is_some() {
+                ticker.clone()
+            } else {
+                never()
+            };
             select! {
                 recv(input) -> ev => match ev {
                     Ok(TermEvent::Key(key)) => {
@@ -80,6 +89,9 @@ fn event_loop(
                     }
                 },
                 recv(quit) -> _ => pending.push(Msg::Action(Action::Interrupt)),
+                recv(tick_rx) -> _ => {
+                    pending.push(Msg::Tick(started.elapsed().as_millis() as u64));
+                }
             }
         }
         for msg in std::mem::take(&mut pending) {

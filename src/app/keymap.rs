@@ -33,6 +33,10 @@ pub enum Action {
     ScrollTop,
     /// 1-9: answer the open quiz with that choice.
     Answer(u8),
+    /// P: presenter mode on / off.
+    Present,
+    /// T: the next colour theme.
+    Theme,
 }
 
 pub fn action_for(key: KeyEvent) -> Option<Action> {
@@ -58,6 +62,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('r') => Action::Restart,
         KeyCode::Char('L') => Action::Lang,
         KeyCode::Tab => Action::SwapPane,
+        KeyCode::Char('P') => Action::Present,
+        KeyCode::Char('T') => Action::Theme,
         KeyCode::Char(c @ '1'..='9') => Action::Answer(c as u8 - b'0'),
         KeyCode::PageDown => Action::ScrollDown,
         KeyCode::PageUp | KeyCode::Home => Action::ScrollTop,
@@ -89,6 +95,10 @@ pub const HELP: &[(&str, &str)] = &[
     (
         "1 … 9",
         "answer the question: predict, then the run decides",
+    ),
+    (
+        "P  T",
+        "presenter mode (big, high contrast) · next colour theme",
     ),
     ("+ -", "faster / slower (0.25× … 64×)"),
     ("r", "restart the run (new processes, new PIDs)"),

@@ -39,6 +39,9 @@ pub enum Msg {
     /// A bad line on the wire or a line on stderr: shown in the log, never fatal.
     Warning(String),
     RunEnded,
+    /// The wall clock, in ms since the front end started: sent once a second while
+    /// something on screen depends on it (presenter timer, auto-advance).
+    Tick(u64),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +111,8 @@ pub struct RunView {
     pub step: Option<usize>,
     /// Quizzes asked so far in this run, in order; the last may still be open.
     pub quizzes: Vec<quiz::QuizRun>,
+    /// When (app clock, ms) the run was first seen held at its gate: auto-advance.
+    pub held_since_ms: Option<u64>,
     /// Lines the narration is scrolled down (PgDn); back to 0 at each new step.
     pub narration_scroll: u16,
     /// A process is held at a gate until the learner releases it.
@@ -157,6 +162,7 @@ impl RunView {
             gate: None,
             step: None,
             narration_scroll: 0,
+            held_since_ms: None,
             quizzes: Vec::new(),
             held: false,
             gate_pid: None,
@@ -218,6 +224,13 @@ impl RunView {
     }
 }
 
+/// Presenter mode's own state: when the class started and the theme to go back to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Presenter {
+    pub since_ms: u64,
+    pub theme_before: crate::ui::theme::Theme,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
     pub lessons: Vec<Lesson>,
@@ -230,6 +243,14 @@ pub struct App {
     pub show_log: bool,
     /// Ids of the lessons the learner has played to the end (kept across sessions).
     pub finished: std::collections::BTreeSet<String>,
+    /// Colours in use; `T` cycles them.
+    pub theme: crate::ui::theme::Theme,
+    /// Presenter mode (`--present` or `P`): big headline, fewer panes, high contrast.
+    pub present: Option<Presenter>,
+    /// Auto-advance: a step held this many seconds is released by itself.
+    pub pace_s: Option<f64>,
+    /// The last `Tick`, in ms.
+    pub clock_ms: u64,
     pub quit: bool,
     /// Opened straight into a run (`proclab run` / `proclab lesson`): leaving it quits.
     pub direct: bool,
@@ -246,6 +267,10 @@ impl App {
             help: false,
             show_log: false,
             finished: Default::default(),
+            theme: Default::default(),
+            present: None,
+            pace_s: None,
+            clock_ms: 0,
             quit: false,
             direct: false,
         }

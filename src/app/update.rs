@@ -35,6 +35,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
             Vec::new()
         }
+        Msg::Tick(now_ms) => {
+            app.clock_ms = now_ms;
+            auto_advance(app)
+        }
         Msg::RunEnded => match app.run.as_mut() {
             Some(run) if !run.ended => {
                 run.ended = true;
@@ -55,6 +59,51 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             _ => Vec::new(),
         },
     }
+}
+
+/// `P`: presenter mode switches to the high-contrast theme and back (a `NO_COLOR`
+/// mono theme stays mono).
+fn toggle_presenter(app: &mut App) {
+    use crate::ui::theme::Theme;
+    app.present = match app.present.take() {
+        Some(p) => {
+            app.theme = p.theme_before;
+            None
+        }
+        None => {
+            let before = app.theme;
+            if before != Theme::Mono {
+                app.theme = Theme::HighContrast;
+            }
+            Some(super::Presenter {
+                since_ms: app.clock_ms,
+                theme_before: before,
+            })
+        }
+    };
+}
+
+/// With a pace set, a step held that long is released by itself, except while a
+/// question waits for the class's answer.
+fn auto_advance(app: &mut App) -> Vec<Command> {
+    let (Some(pace), Some(run)) = (app.pace_s, app.run.as_mut()) else {
+        return Vec::new();
+    };
+    if !run.held || !run.step_mode || run.ended {
+        run.held_since_ms = None;
+        return Vec::new();
+    }
+    let since = *run.held_since_ms.get_or_insert(app.clock_ms);
+    let quiz_waits = run
+        .quizzes
+        .last()
+        .is_some_and(|q| Some(q.step) == run.step && q.chosen.is_none() && q.reported.is_none());
+    if quiz_waits || (app.clock_ms.saturating_sub(since) as f64) < pace * 1000.0 {
+        return Vec::new();
+    }
+    run.held = false;
+    run.held_since_ms = None;
+    vec![Command::Permit]
 }
 
 /// Lines one PgDn scrolls the narration, and a bound no narration comes near.
@@ -95,6 +144,14 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::SwapPane => {
             app.show_log = !app.show_log;
+            Vec::new()
+        }
+        Action::Present => {
+            toggle_presenter(app);
+            Vec::new()
+        }
+        Action::Theme => {
+            app.theme = app.theme.next();
             Vec::new()
         }
         _ => match app.screen {
@@ -227,7 +284,9 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         | Action::Interrupt
         | Action::Help
         | Action::Lang
-        | Action::SwapPane => {}
+        | Action::SwapPane
+        | Action::Present
+        | Action::Theme => {}
     }
     Vec::new()
 }

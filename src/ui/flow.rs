@@ -4,7 +4,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Sparkline};
 use serde_json::Value;
@@ -139,7 +138,7 @@ fn queue(run: &RunView, q: &QueueView, frame: &mut Frame, area: Rect) {
             Sparkline::default()
                 .data(tail)
                 .max(max)
-                .style(Style::new().fg(Color::LightCyan)),
+                .style(theme::chart()),
             spark,
         );
     }

@@ -9,25 +9,32 @@ use super::theme;
 use crate::app::keymap::HELP;
 
 pub fn render(frame: &mut Frame, area: Rect) {
-    let height = HELP.len() as u16 + 6;
-    let [v] = Layout::vertical([Constraint::Length(height)])
+    // The spacing and the closing line go first when the terminal is short.
+    let roomy = area.height as usize >= HELP.len() + 6;
+    let height = (HELP.len() + if roomy { 6 } else { 2 }) as u16;
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);
     let [box_area] = Layout::horizontal([Constraint::Length(76)])
         .flex(Flex::Center)
         .areas(v);
-    let mut lines = vec![Line::raw("")];
+    let mut lines = Vec::new();
+    if roomy {
+        lines.push(Line::raw(""));
+    }
     for (keys, what) in HELP {
         lines.push(Line::from(vec![
             Span::styled(format!("  {keys:<12}"), theme::title()),
             Span::raw(*what),
         ]));
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "  Every PID, state and status shown is read from the kernel, live.",
-        theme::dim(),
-    ));
+    if roomy {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "  Every PID, state and status shown is read from the kernel, live.",
+            theme::dim(),
+        ));
+    }
     let block = Block::bordered()
         .title(Span::styled(" Keys · ? or Esc to close ", theme::title()))
         .border_style(theme::border_focus());

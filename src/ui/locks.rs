@@ -4,7 +4,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
@@ -45,10 +44,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         };
         lines.push(Line::from(vec![
             Span::styled("  holds:   ", theme::dim()),
-            Span::styled(
-                names(run, &lock.holders),
-                Style::new().fg(Color::LightGreen),
-            ),
+            Span::styled(names(run, &lock.holders), theme::good()),
             Span::raw(permits),
         ]));
         lines.push(Line::from(vec![
@@ -84,8 +80,8 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             let waited = (s.waited_us as f64 / longest as f64 * width).round() as usize;
             lines.push(Line::from(vec![
                 Span::raw(text),
-                Span::styled("█".repeat(held), Style::new().fg(Color::LightGreen)),
-                Span::styled("░".repeat(waited), Style::new().fg(Color::LightYellow)),
+                Span::styled("█".repeat(held), theme::good()),
+                Span::styled("░".repeat(waited), theme::waiting()),
             ]));
         }
     }

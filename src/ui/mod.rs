@@ -6,6 +6,7 @@ mod locks;
 mod log;
 mod menu;
 mod narration;
+mod present;
 mod signal;
 mod status;
 pub mod theme;
@@ -27,6 +28,10 @@ pub const WIDE: u16 = 110;
 
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
+    theme::select(app.theme);
+    if let Some(background) = theme::palette().background {
+        frame.render_widget(ratatui::widgets::Block::new().style(background), area);
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area);
         return;
@@ -41,6 +46,9 @@ pub fn render(app: &App, frame: &mut Frame) {
             .areas(area);
             status::header(app, run, frame, head);
             match app.lesson() {
+                lesson if app.present.is_some() => {
+                    present::render(app, run, lesson, frame, body);
+                }
                 Some(lesson) if area.width >= WIDE => {
                     let [top, bottom] =
                         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)])

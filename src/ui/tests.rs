@@ -419,3 +419,34 @@ fn meaning_carrying_styles() {
     assert!(row.contains("▶"), "first lesson row: {row}");
     assert!(menu[(2, 3)].modifier.contains(Modifier::REVERSED));
 }
+
+/// Presenter mode: big step title and numbers, tree and log, the narration below.
+#[test]
+fn presenter_mode() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &fixed);
+    update(&mut app, Msg::Tick(0));
+    update(&mut app, Msg::Action(Action::Present));
+    update(&mut app, Msg::Tick(83_000));
+    insta::assert_snapshot!("presenter", screen(&app, W, H));
+}
+
+/// The themes change colours only: the text is the same, and NO_COLOR's mono has none.
+#[test]
+fn themes_change_colours_not_text() {
+    use crate::ui::theme::Theme;
+    let mut app = fanout_app(Lang::En);
+    let dark = draw(&app, W, H);
+    for theme in Theme::ALL {
+        app.theme = theme;
+        let buf = draw(&app, W, H);
+        assert_eq!(text(&buf), text(&dark), "{theme:?}");
+        let coloured = buf
+            .content()
+            .iter()
+            .any(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset);
+        assert_eq!(coloured, theme != Theme::Mono, "{theme:?}");
+    }
+    crate::ui::theme::select(Theme::Dark);
+}

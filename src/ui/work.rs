@@ -4,7 +4,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Sparkline};
 use serde_json::Value;
@@ -68,10 +67,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
                 format!("{:<name_width$} ", label(run, pid)),
                 if gone { theme::dim() } else { theme::print() },
             ),
-            Span::styled(
-                bar(done, total, bar_width),
-                Style::new().fg(Color::LightGreen),
-            ),
+            Span::styled(bar(done, total, bar_width), theme::good()),
             Span::raw(format!(" {pct:>3.0}%")),
         ];
         if let Some(t) = task {
@@ -106,7 +102,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             )),
             Span::styled(
                 "█".repeat((speedup * scale).round().max(0.0) as usize),
-                Style::new().fg(Color::LightGreen),
+                theme::good(),
             ),
             Span::styled(format!("  ideal {ideal:.0}×"), theme::dim()),
         ]));
@@ -139,7 +135,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             Sparkline::default()
                 .data(tail)
                 .max(100)
-                .style(Style::new().fg(Color::LightCyan)),
+                .style(theme::chart()),
             spark,
         );
     }

@@ -379,3 +379,49 @@ fn a_run_cut_short_is_not_finished() {
     assert_eq!(update(&mut app, Msg::RunEnded), vec![Command::StopRun]);
     assert!(app.finished.is_empty());
 }
+
+#[test]
+fn with_a_pace_a_held_step_is_released_by_itself_but_a_question_waits() {
+    let mut app = in_lesson();
+    app.pace_s = Some(2.0);
+    let gate = |name: &str| {
+        ev(
+            1000,
+            EventKind::Gate {
+                name: name.into(),
+                slot: None,
+            },
+        )
+    };
+    // fork-fanout's first step asks a question: the pace waits for the answer.
+    update(&mut app, Msg::Tick(1_000));
+    update(&mut app, gate("start"));
+    assert!(update(&mut app, Msg::Tick(2_000)).is_empty());
+    assert!(
+        update(&mut app, Msg::Tick(9_000)).is_empty(),
+        "no answer yet"
+    );
+    update(&mut app, press(KeyCode::Char('2')));
+    assert_eq!(update(&mut app, Msg::Tick(9_500)), vec![Command::Permit]);
+    assert!(!run(&app).held);
+    // A step without a question: released two seconds after it was first seen held.
+    update(&mut app, gate("first-fork"));
+    assert!(update(&mut app, Msg::Tick(10_000)).is_empty());
+    assert!(update(&mut app, Msg::Tick(11_500)).is_empty());
+    assert_eq!(update(&mut app, Msg::Tick(12_000)), vec![Command::Permit]);
+}
+
+#[test]
+fn presenter_mode_switches_to_high_contrast_and_back() {
+    use crate::ui::theme::Theme;
+    let mut app = in_lesson();
+    app.theme = Theme::Light;
+    update(&mut app, Msg::Tick(5_000));
+    update(&mut app, press(KeyCode::Char('P')));
+    assert_eq!(app.theme, Theme::HighContrast);
+    assert_eq!(app.present.map(|p| p.since_ms), Some(5_000));
+    update(&mut app, press(KeyCode::Char('P')));
+    assert_eq!((app.theme, app.present), (Theme::Light, None));
+    update(&mut app, press(KeyCode::Char('T')));
+    assert_eq!(app.theme, Theme::HighContrast);
+}

@@ -1,0 +1,111 @@
+//! Presenter mode: what a class at the back of the room can read. The step title and
+//! the key numbers in big pixel letters, the tree and the scenario's own pane with all
+//! the room they can get, the narration below; no code pane, no log.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Paragraph};
+use tui_big_text::{BigText, PixelSize};
+
+use super::wrap::wrap;
+use super::{lesson_pane, log, narration, theme, tree};
+use crate::app::{App, RunView};
+use crate::lesson::Lesson;
+
+/// Rows a line of big text takes (an 8×8 font, two pixels per cell each way).
+const BIG_ROWS: u16 = 4;
+/// Columns a big character takes.
+const BIG_COLS: usize = 4;
+
+pub fn render(app: &App, run: &RunView, lesson: Option<&Lesson>, frame: &mut Frame, area: Rect) {
+    let headline = match lesson {
+        Some(l) => run
+            .step
+            .and_then(|i| l.steps.get(i))
+            .map_or_else(|| l.title.get(app.lang), |s| s.title.get(app.lang))
+            .to_string(),
+        None => run.scenario.title.to_string(),
+    };
+    // Big letters only for what fits in two lines; a longer title is drawn plainly.
+    let per_line = (area.width as usize / BIG_COLS).max(1);
+    let title_lines = big_lines(&headline, per_line);
+    let title_rows = title_lines
+        .as_ref()
+        .map_or(1, |l| l.len() as u16 * BIG_ROWS);
+    let [title_area, _, body, words] = Layout::vertical([
+        Constraint::Length(title_rows),
+        Constraint::Length(1),
+        Constraint::Min(8),
+        Constraint::Length(if lesson.is_some() { 9 } else { 0 }),
+    ])
+    .areas(area);
+    match title_lines {
+        Some(lines) => frame.render_widget(
+            BigText::builder()
+                .pixel_size(PixelSize::Quadrant)
+                .style(theme::title())
+                .lines(lines.into_iter().map(Line::from).collect::<Vec<_>>())
+                .build(),
+            title_area,
+        ),
+        None => frame.render_widget(
+            Paragraph::new(Line::styled(headline, theme::title())),
+            title_area,
+        ),
+    }
+
+    let [tree_area, side] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+    tree::render(run, frame, tree_area);
+    let [numbers, pane_area] =
+        Layout::vertical([Constraint::Length(BIG_ROWS + 3), Constraint::Min(4)]).areas(side);
+    key_numbers(app, run, frame, numbers);
+    match lesson_pane(run) {
+        Some(draw) => draw(run, frame, pane_area),
+        None => log::render(run, frame, pane_area),
+    }
+    if let Some(lesson) = lesson {
+        narration::narration(lesson, run, app.lang, frame, words);
+    }
+}
+
+/// Words of `text` packed into at most two lines of `per_line` big characters, or
+/// None if they do not fit.
+fn big_lines(text: &str, per_line: usize) -> Option<Vec<String>> {
+    let lines = wrap(text, per_line);
+    (lines.len() <= 2 && lines.iter().all(|l| l.chars().count() <= per_line)).then_some(lines)
+}
+
+/// Alive and created processes, and the class timer, in big digits.
+fn key_numbers(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
+    let elapsed_s = app
+        .present
+        .map_or(0, |p| app.clock_ms.saturating_sub(p.since_ms) / 1000);
+    let timer = format!("{:02}:{:02}", elapsed_s / 60, elapsed_s % 60);
+    let counts = format!("{}/{}", run.procs.alive(), run.procs.len());
+    let block = Block::bordered()
+        .title(Span::styled(
+            " processes alive / created · class time ",
+            theme::dim(),
+        ))
+        .border_style(theme::border());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
+    for (text, at) in [(counts, left), (timer, right)] {
+        if text.chars().count() * BIG_COLS <= at.width as usize {
+            frame.render_widget(
+                BigText::builder()
+                    .pixel_size(PixelSize::Quadrant)
+                    .style(theme::gate())
+                    .lines(vec![Line::from(text)])
+                    .build(),
+                at,
+            );
+        } else {
+            frame.render_widget(Paragraph::new(Text::styled(text, theme::gate())), at);
+        }
+    }
+}
