@@ -107,9 +107,8 @@ struct ThemeFile {
 /// modifiers.
 pub fn parse_style(spec: &str) -> Result<Style, String> {
     let mut style = Style::new();
-    let mut words = spec.split_whitespace().peekable();
     let mut background = false;
-    while let Some(w) = words.next() {
+    for w in spec.split_whitespace() {
         let modifier = match w {
             "bold" => Some(Modifier::BOLD),
             "reversed" => Some(Modifier::REVERSED),
