@@ -7,7 +7,9 @@ use std::io::IsTerminal;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossbeam_channel::{Receiver, never, select, unbounded};
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{self, Event as TermEvent};
+use ratatui::crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, MouseButton, MouseEventKind,
+};
 
 use crate::app::{Action, App, Command, Msg, update};
 use crate::supervise::session::{RunMsg, RunRequest, Session};
@@ -31,7 +33,16 @@ pub fn run(mut app: App, initial: Vec<Command>, cap: u32, quit: Receiver<()>) ->
     ensure_terminal()?;
     app.finished = crate::course::load_finished();
     let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
+    // Clicks select processes. ratatui's restore (also run by its panic hook) does not
+    // know about the mouse, so every way out turns it off first.
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        previous_hook(info);
+    }));
     let result = event_loop(&mut terminal, app, initial, cap, quit);
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
 }
@@ -50,13 +61,14 @@ fn event_loop(
         execute(cmd, &mut session, cap, &mut pending);
     }
     let mut dirty = true;
+    let mut hits = ui::Hits::default();
     // One ticker for the whole session (a new one per loop would never fire while
     // events keep coming), listened to only while the screen has a clock on it.
     let started = std::time::Instant::now();
     let ticker = crossbeam_channel::tick(std::time::Duration::from_millis(500));
     while !app.quit {
         if dirty && pending.is_empty() {
-            terminal.draw(|f| ui::render(&app, f))?;
+            terminal.draw(|f| hits = ui::render_with_hits(&app, f))?;
             dirty = false;
         }
         if pending.is_empty() {
@@ -77,6 +89,17 @@ fn event_loop(
                         }
                     }
                     Ok(TermEvent::Resize(..)) => dirty = true,
+                    Ok(TermEvent::Mouse(m)) => {
+                        let action = match m.kind {
+                            MouseEventKind::Down(MouseButton::Left) => {
+                                hits.process_at(m.column, m.row).map(Action::Select)
+                            }
+                            MouseEventKind::ScrollUp => Some(Action::Up),
+                            MouseEventKind::ScrollDown => Some(Action::Down),
+                            _ => None,
+                        };
+                        pending.extend(action.map(Msg::Action));
+                    }
                     Ok(_) => {}
                     Err(_) => pending.push(Msg::Action(Action::Interrupt)),
                 },

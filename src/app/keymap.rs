@@ -37,6 +37,8 @@ pub enum Action {
     Present,
     /// T: the next colour theme.
     Theme,
+    /// A mouse click on a process row (index into the process table).
+    Select(usize),
 }
 
 pub fn action_for(key: KeyEvent) -> Option<Action> {

@@ -269,6 +269,11 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             run.narration_scroll = (run.narration_scroll + NARRATION_PAGE).min(MAX_SCROLL);
         }
         Action::ScrollTop => run.narration_scroll = 0,
+        Action::Select(row) if row < run.procs.len() => {
+            run.follow = false;
+            run.selected = Some(row);
+        }
+        Action::Select(_) => {}
         Action::Answer(n) => {
             let lesson = run.lesson.and_then(|i| app.lessons.get(i));
             let quiz = lesson.and_then(|l| l.steps.get(run.step?)?.quiz.as_ref());

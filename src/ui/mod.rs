@@ -26,7 +26,26 @@ pub const MIN_HEIGHT: u16 = 24;
 /// From this width on, the lesson screen shows the event log beside the narration.
 pub const WIDE: u16 = 110;
 
+/// What the frame put where, for the mouse: drawing stays read-only, and the main loop
+/// keeps this beside the frame it describes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hits {
+    pub tree: Option<tree::TreeHits>,
+}
+
+impl Hits {
+    /// The process row (index into the process table) drawn at this cell.
+    pub fn process_at(&self, col: u16, line: u16) -> Option<usize> {
+        self.tree.as_ref()?.row_at(col, line)
+    }
+}
+
 pub fn render(app: &App, frame: &mut Frame) {
+    let _ = render_with_hits(app, frame);
+}
+
+pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
+    let mut hits = Hits::default();
     let area = frame.area();
     theme::select(app.theme);
     if let Some(background) = theme::palette().background {
@@ -34,7 +53,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area);
-        return;
+        return hits;
     }
     match (app.screen, app.run.as_ref()) {
         (Screen::Run, Some(run)) => {
@@ -47,7 +66,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             status::header(app, run, frame, head);
             match app.lesson() {
                 lesson if app.present.is_some() => {
-                    present::render(app, run, lesson, frame, body);
+                    hits.tree = Some(present::render(app, run, lesson, frame, body));
                 }
                 Some(lesson) if area.width >= WIDE => {
                     let [top, bottom] =
@@ -63,7 +82,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                         Constraint::Percentage(42),
                     ])
                     .areas(bottom);
-                    tree::render(run, frame, tree_area);
+                    hits.tree = Some(tree::render(run, frame, tree_area));
                     narration::code(lesson, run, frame, code_area);
                     narration::narration(lesson, run, app.lang, frame, text_area);
                     // Where messages move or work is done, that pane says more than the log
@@ -93,7 +112,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                         Constraint::Percentage(42),
                     ])
                     .areas(bottom);
-                    tree::render(run, frame, top);
+                    hits.tree = Some(tree::render(run, frame, top));
                     narration::narration(lesson, run, app.lang, frame, text_area);
                     narration::code(lesson, run, frame, code_area);
                 }
@@ -106,7 +125,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                         Constraint::Percentage(40 - flow_height / 2),
                     ])
                     .areas(body);
-                    tree::render(run, frame, tree_area);
+                    hits.tree = Some(tree::render(run, frame, tree_area));
                     if let Some(draw) = pane {
                         draw(run, frame, flow_area);
                     }
@@ -126,7 +145,10 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     if app.help {
         help::render(frame, area);
+        // Under the overlay nothing is clickable.
+        hits.tree = None;
     }
+    hits
 }
 
 /// Clears where an overlay box goes, and one cell more on each side: a wide character

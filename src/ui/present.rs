@@ -18,7 +18,13 @@ const BIG_ROWS: u16 = 4;
 /// Columns a big character takes.
 const BIG_COLS: usize = 4;
 
-pub fn render(app: &App, run: &RunView, lesson: Option<&Lesson>, frame: &mut Frame, area: Rect) {
+pub fn render(
+    app: &App,
+    run: &RunView,
+    lesson: Option<&Lesson>,
+    frame: &mut Frame,
+    area: Rect,
+) -> tree::TreeHits {
     let headline = match lesson {
         Some(l) => run
             .step
@@ -57,7 +63,7 @@ pub fn render(app: &App, run: &RunView, lesson: Option<&Lesson>, frame: &mut Fra
 
     let [tree_area, side] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
-    tree::render(run, frame, tree_area);
+    let hits = tree::render(run, frame, tree_area);
     let [numbers, pane_area] =
         Layout::vertical([Constraint::Length(BIG_ROWS + 3), Constraint::Min(4)]).areas(side);
     key_numbers(app, run, frame, numbers);
@@ -68,6 +74,7 @@ pub fn render(app: &App, run: &RunView, lesson: Option<&Lesson>, frame: &mut Fra
     if let Some(lesson) = lesson {
         narration::narration(lesson, run, app.lang, frame, words);
     }
+    hits
 }
 
 /// Words of `text` packed into at most two lines of `per_line` big characters, or

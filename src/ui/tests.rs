@@ -450,3 +450,30 @@ fn themes_change_colours_not_text() {
     }
     crate::ui::theme::select(Theme::Dark);
 }
+
+/// A click on a tree row selects the process drawn there, wherever the layout put it.
+#[test]
+fn clicks_land_on_the_process_drawn_there() {
+    let mut app = fanout_app(Lang::En);
+    let mut terminal = Terminal::new(TestBackend::new(W, H)).unwrap();
+    let mut hits = crate::ui::Hits::default();
+    terminal
+        .draw(|f| hits = crate::ui::render_with_hits(&app, f))
+        .unwrap();
+    let buf = terminal.backend().buffer().clone();
+    let screen = text(&buf);
+    let line = screen
+        .lines()
+        .position(|l| l.contains("├─ child 1"))
+        .expect("child 1 drawn") as u16;
+    let row = hits.process_at(3, line).expect("a process row");
+    assert_eq!(app.run.as_ref().unwrap().procs.rows()[row].label, "child 1");
+    assert_eq!(hits.process_at(3, 0), None, "the header line is no process");
+    update(&mut app, Msg::Action(Action::Select(row)));
+    let run = app.run.as_ref().unwrap();
+    assert_eq!(
+        run.selected_row().map(|p| p.label.as_str()),
+        Some("child 1")
+    );
+    assert!(!run.follow);
+}

@@ -16,7 +16,27 @@ use crate::app::waitstatus;
 use crate::observe::procfs::state_word;
 use crate::trace::event::{WaitOutcome, signal_name};
 
-pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
+/// Where the tree drew its rows: for a mouse click to find the process under it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TreeHits {
+    /// The first process row's screen line (below the header).
+    pub top: u16,
+    pub left: u16,
+    pub right: u16,
+    /// Process rows (indices into the process table) from the top, as drawn.
+    pub rows: Vec<usize>,
+}
+
+impl TreeHits {
+    pub fn row_at(&self, col: u16, line: u16) -> Option<usize> {
+        if col < self.left || col >= self.right || line < self.top {
+            return None;
+        }
+        self.rows.get(usize::from(line - self.top)).copied()
+    }
+}
+
+pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
     let lines = run.procs.tree();
     let rows: Vec<Row> = lines
         .iter()
@@ -86,6 +106,18 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let mut state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, table_area, &mut state);
     frame.render_widget(Paragraph::new(details), details_area);
+    let visible = usize::from(table_area.height.saturating_sub(1));
+    TreeHits {
+        top: table_area.y + 1,
+        left: table_area.x,
+        right: table_area.x + table_area.width,
+        rows: lines
+            .iter()
+            .skip(state.offset())
+            .take(visible)
+            .map(|l| l.row)
+            .collect(),
+    }
 }
 
 /// Two lines on the selected process: who and in what state; then the signals it
