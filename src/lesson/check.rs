@@ -89,6 +89,10 @@ pub fn check(path: &Path, cap: u32) -> Result<Report, String> {
                 },
             },
         };
+        for e in &mut errors {
+            // Some messages end with a list of parameters and its newline.
+            e.message.truncate(e.message.trim_end().len());
+        }
         errors.sort_by_key(|e| (e.line, e.col));
         report.errors.append(&mut errors);
     }
