@@ -67,7 +67,7 @@ fn every_broken_lesson_gets_its_exact_messages() {
         assert!(out.stderr.is_empty(), "{name}: {}", text(&out.stderr));
         let first = got.lines().next().unwrap_or_default();
         assert!(
-            first.starts_with(&format!("{name}")) && first.contains(".toml:"),
+            first.starts_with(name.as_str()) && first.contains(".toml:"),
             "{name}: problems start with file:line:col, got {first}"
         );
         if bless {
