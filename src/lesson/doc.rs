@@ -1,7 +1,7 @@
 //! The scenario reference of `docs/LESSONS.md`, generated from the scenarios
 //! themselves (`proclab __scenario-table`); a test keeps the guide in step with it.
 
-use crate::scenario::params::{ParamKind, Params};
+use crate::scenario::params::{ParamKind, ParamValue, Params};
 use crate::scenario::{ALL, Scenario};
 
 /// The lines that enclose the generated part of `docs/LESSONS.md`.
@@ -26,7 +26,9 @@ pub fn scenario_table() -> String {
             cell(&peak_at_defaults(s)),
         ));
     }
-    out.push_str("\n| scenario | parameter | type | default | meaning |\n");
+    out.push_str(
+        "\n| scenario | parameter | type | default, as `[params]` writes it | meaning |\n",
+    );
     out.push_str("|---|---|---|---|---|\n");
     for s in ALL {
         for p in s.params {
@@ -35,7 +37,7 @@ pub fn scenario_table() -> String {
                 s.id,
                 p.name,
                 kind(p.kind),
-                p.default,
+                as_toml(&p.default),
                 cell(p.help)
             ));
         }
@@ -48,6 +50,18 @@ pub fn scenario_table() -> String {
 
 fn peak_at_defaults(s: &Scenario) -> String {
     (s.peak_processes)(&Params::defaults(s.params)).1
+}
+
+/// A value as a lesson's `[params]` writes it.
+fn as_toml(v: &ParamValue) -> String {
+    match v {
+        ParamValue::Name(n) => format!("\"{n}\""),
+        ParamValue::IntList(list) => {
+            let items: Vec<String> = list.iter().map(|n| n.to_string()).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
 }
 
 fn codes(names: &[&str]) -> String {
@@ -103,6 +117,22 @@ mod tests {
             guide.contains(&scenario_table()),
             "docs/LESSONS.md is out of date with the scenarios: replace everything from\n\
              {BEGIN}\nto {END}\nwith the output of `cargo run -q -- __scenario-table`"
+        );
+    }
+
+    /// The guide quotes its worked example verbatim (the file itself is checked by
+    /// tests/check_lessons.rs).
+    #[test]
+    fn lessons_guide_quotes_the_worked_example() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let guide = std::fs::read_to_string(format!("{root}/docs/LESSONS.md")).unwrap_or_default();
+        let example =
+            std::fs::read_to_string(format!("{root}/docs/example-lesson/01-polite-kill.toml"))
+                .unwrap_or_default();
+        assert!(!example.is_empty());
+        assert!(
+            guide.contains(&format!("```toml\n{example}```")),
+            "docs/LESSONS.md must quote docs/example-lesson/01-polite-kill.toml verbatim"
         );
     }
 }
