@@ -86,4 +86,18 @@ mod tests {
         let line = r#"{"t_us":1,"pid":7,"kind":"cpu","cores":[99.5]}"#;
         assert!(matches!(parse_line(line), Line::Event(_)));
     }
+
+    #[test]
+    fn floats_round_trip_exactly() {
+        // serde_json's default float parsing is best effort: 1e-50 came back as
+        // 9.999999999999999e-51 (hence its `float_roundtrip` feature).
+        let line = r#"{"t_us":1,"pid":7,"kind":"value","name":"x","value":1e-50}"#;
+        let Line::Event(e) = parse_line(line) else {
+            panic!("rejected")
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"t_us":1,"pid":7,"kind":"value","name":"x","value":1e-50}"#
+        );
+    }
 }
