@@ -48,6 +48,13 @@ pub enum Cmd {
     Lesson {
         /// A lesson id, as `proclab list` shows.
         id: String,
+        /// Write the lesson's Python program to FILE (`-`: stdout) and exit, so it can
+        /// be run with `python3 FILE`.
+        #[arg(long, value_name = "FILE")]
+        export_python: Option<PathBuf>,
+        /// With --export-python: overwrite FILE if it exists.
+        #[arg(long, requires = "export_python")]
+        force: bool,
     },
     /// Run a scenario: in the terminal UI, or as a log with --headless / --json.
     Run {
@@ -72,6 +79,15 @@ pub enum Cmd {
     },
     /// What this machine supports, with advice.
     Doctor,
+    /// Validate lesson files: every problem as file:line:col, then a verdict
+    /// (exit 0 clean, 1 problems, 2 nothing to check).
+    CheckLessons {
+        /// A folder of *.toml lessons (as --lessons takes) or one lesson file.
+        path: PathBuf,
+    },
+    /// The scenario reference table of docs/LESSONS.md, in Markdown.
+    #[command(name = "__scenario-table", hide = true)]
+    ScenarioTable,
 }
 
 fn positive_secs(s: &str) -> Result<f64, String> {

@@ -21,7 +21,11 @@ fn main() -> ExitCode {
         };
     }
     let _ = color_eyre::install();
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    if let Some(Cmd::CheckLessons { path }) = &cli.command {
+        return ExitCode::from(lesson::check::run(path, cli.cap));
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("proclab: {e}");
@@ -60,7 +64,11 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Some(Cmd::Lesson { id }) => {
+        Some(Cmd::Lesson {
+            id,
+            export_python,
+            force,
+        }) => {
             let lessons = load_lessons()?;
             let Some(index) = lessons.iter().position(|l| l.id == id) else {
                 let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
@@ -69,6 +77,10 @@ fn run(cli: Cli) -> Result<()> {
                     ids.join(", ")
                 ));
             };
+            if let Some(dest) = export_python {
+                return lesson::export::export_python(&lessons[index], &dest, force)
+                    .map_err(|e| eyre!("{e}"));
+            }
             tui::ensure_terminal()?;
             let mut app = dressed(app::App::new(lessons, lang), &look);
             app.direct = true;
@@ -121,6 +133,15 @@ fn run(cli: Cli) -> Result<()> {
         Some(Cmd::Doctor) => {
             print!("{}", doctor::report());
             Ok(())
+        }
+        Some(Cmd::ScenarioTable) => {
+            print!("{}", lesson::doc::scenario_table());
+            Ok(())
+        }
+        // Handled in `main` (it has its own exit codes).
+        Some(Cmd::CheckLessons { path }) => {
+            let code = lesson::check::run(&path, cli.cap);
+            std::process::exit(i32::from(code))
         }
     }
 }

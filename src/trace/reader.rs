@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use super::event::Event;
+use super::event::{Event, EventKind};
 
 #[derive(Debug)]
 pub enum Line {
@@ -12,12 +12,24 @@ pub enum Line {
 }
 
 pub fn parse_line(line: &str) -> Line {
-    match serde_json::from_str::<Event>(line) {
-        Ok(e) => Line::Event(e),
-        Err(err) => Line::Malformed {
-            line: line.chars().take(200).collect(),
-            error: err.to_string(),
-        },
+    let error = match serde_json::from_str::<Event>(line) {
+        Ok(e) if floats_are_finite(&e) => return Line::Event(e),
+        // 1e39 parses as an f32 infinity, which JSON cannot write back (it would
+        // become `null`): refused, so every event accepted here round-trips.
+        Ok(_) => "a number is out of range for a 32-bit float".to_string(),
+        Err(err) => err.to_string(),
+    };
+    Line::Malformed {
+        line: line.chars().take(200).collect(),
+        error,
+    }
+}
+
+fn floats_are_finite(e: &Event) -> bool {
+    match &e.kind {
+        EventKind::State { cpu, .. } => cpu.is_none_or(f32::is_finite),
+        EventKind::Cpu { cores } => cores.iter().all(|c| c.is_finite()),
+        _ => true,
     }
 }
 
@@ -61,5 +73,31 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert!(matches!(&got[0], Line::Event(e) if e.pid == 3));
         assert!(matches!(&got[1], Line::Malformed { line, .. } if line == "not json"));
+    }
+
+    #[test]
+    fn floats_beyond_f32_are_malformed() {
+        let line = r#"{"t_us":1,"pid":7,"kind":"cpu","cores":[1e39]}"#;
+        assert!(
+            matches!(parse_line(line), Line::Malformed { error, .. } if error.contains("out of range"))
+        );
+        let line = r#"{"t_us":1,"pid":7,"kind":"state","state":"S","reason":"x","cpu":-1e39}"#;
+        assert!(matches!(parse_line(line), Line::Malformed { .. }));
+        let line = r#"{"t_us":1,"pid":7,"kind":"cpu","cores":[99.5]}"#;
+        assert!(matches!(parse_line(line), Line::Event(_)));
+    }
+
+    #[test]
+    fn floats_round_trip_exactly() {
+        // serde_json's default float parsing is best effort: 1e-50 came back as
+        // 9.999999999999999e-51 (hence its `float_roundtrip` feature).
+        let line = r#"{"t_us":1,"pid":7,"kind":"value","name":"x","value":1e-50}"#;
+        let Line::Event(e) = parse_line(line) else {
+            panic!("rejected")
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"t_us":1,"pid":7,"kind":"value","name":"x","value":1e-50}"#
+        );
     }
 }
