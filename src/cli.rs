@@ -55,6 +55,9 @@ pub enum Cmd {
         /// With --export-python: overwrite FILE if it exists.
         #[arg(long, requires = "export_python")]
         force: bool,
+        /// Sleeps run this many times faster (+/- change it live).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
     },
     /// Run a scenario: in the terminal UI, or as a log with --headless / --json.
     Run {

@@ -68,7 +68,11 @@ fn run(cli: Cli) -> Result<()> {
             id,
             export_python,
             force,
+            speed,
         }) => {
+            if !(speed.is_finite() && speed > 0.0) {
+                return Err(eyre!("--speed takes a positive factor, got {speed}"));
+            }
             let lessons = load_lessons()?;
             let Some(index) = lessons.iter().position(|l| l.id == id) else {
                 let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
@@ -85,6 +89,7 @@ fn run(cli: Cli) -> Result<()> {
             let mut app = dressed(app::App::new(lessons, lang), &look);
             app.direct = true;
             app.menu_selected = index;
+            app.lesson_speed = speed;
             let cmds = app.open_lesson(index);
             tui::run(app, cmds, cli.cap, quit_signals()?)
         }

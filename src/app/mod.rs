@@ -251,6 +251,8 @@ pub struct App {
     pub pace_s: Option<f64>,
     /// The last `Tick`, in ms.
     pub clock_ms: u64,
+    /// The speed lessons start at (`lesson --speed`).
+    pub lesson_speed: f64,
     pub quit: bool,
     /// Opened straight into a run (`proclab run` / `proclab lesson`): leaving it quits.
     pub direct: bool,
@@ -271,6 +273,7 @@ impl App {
             present: None,
             pace_s: None,
             clock_ms: 0,
+            lesson_speed: 1.0,
             quit: false,
             direct: false,
         }
@@ -284,7 +287,13 @@ impl App {
         let Some(scenario) = crate::scenario::find(lesson.scenario) else {
             return Vec::new();
         };
-        let run = RunView::new(Some(index), scenario, lesson.params.clone(), true, 1.0);
+        let run = RunView::new(
+            Some(index),
+            scenario,
+            lesson.params.clone(),
+            true,
+            self.lesson_speed,
+        );
         self.start(run)
     }
 
