@@ -63,11 +63,12 @@ const LESSON_FILES: &[&str] = &[
     "08-pipe.toml",
     "09-pool.toml",
     "10-pi.toml",
-    "11-scheduler.toml",
-    "12-race.toml",
-    "13-lock.toml",
-    "14-semaphore.toml",
-    "15-event.toml",
+    "11-speedup.toml",
+    "12-scheduler.toml",
+    "13-race.toml",
+    "14-lock.toml",
+    "15-semaphore.toml",
+    "16-event.toml",
 ];
 
 // ---- lessons ------------------------------------------------------------------------
@@ -168,6 +169,9 @@ enum Expect {
     InOrder(&'static [&'static str]),
     /// `pi = <digits>` printed on both sides, and proclab's `pi` result to 11 decimals.
     Pi(&'static str),
+    /// `workers=n pi=<digits> …` for n in 1..=workers on both sides, and proclab's
+    /// `speedup_n` results (1 for n = 1).
+    Sweep { workers: i64, pi: &'static str },
     /// One `counter = C, expected E, lost L` line on both sides, with E = `expected`
     /// and C + L = E (proclab's results `counter`, `expected` and `lost` the same as its
     /// line). `exact`: the lock made it exact, the line must read `counter = E,
@@ -291,35 +295,49 @@ fn variants() -> Vec<Variant> {
             LONG_FIRST,
         ),
         plain("10-pi.toml", Expect::Pi("3.14159262176")),
+        // CPython is far too slow for the lesson's 2e9 terms: both sides run 4e6.
+        Variant {
+            name: "11-speedup terms=4000000".into(),
+            lesson: load_lesson("11-speedup.toml"),
+            rewrite: Some((
+                "WORKERS, TERMS = 4, 2_000_000_000",
+                "WORKERS, TERMS = 4, 4_000_000",
+            )),
+            set: Some(("terms", "4000000")),
+            expect: Expect::Sweep {
+                workers: 4,
+                pi: "3.14159257401",
+            },
+        },
         plain(
-            "11-scheduler.toml",
+            "12-scheduler.toml",
             Expect::Counter {
                 expected: 4,
                 exact: false,
             },
         ),
         plain(
-            "12-race.toml",
+            "13-race.toml",
             Expect::Counter {
                 expected: 400_000,
                 exact: false,
             },
         ),
         plain(
-            "13-lock.toml",
+            "14-lock.toml",
             Expect::Counter {
                 expected: 20,
                 exact: true,
             },
         ),
         plain(
-            "14-semaphore.toml",
+            "15-semaphore.toml",
             Expect::Inside {
                 permits: 2,
                 workers: 5,
             },
         ),
-        plain("15-event.toml", Expect::WokeAfterSet { waiters: 3 }),
+        plain("16-event.toml", Expect::WokeAfterSet { waiters: 3 }),
     ]
 }
 
@@ -467,6 +485,12 @@ fn normalize(line: &str) -> String {
 /// The time in pi's `N workers took S.SSSs` differs from run to run (CPython's loop is
 /// far slower than proclab's): it becomes `<SECS>`.
 fn normalize_seconds(line: &str) -> String {
+    // A sweep's `workers=n pi=… time=S.SSSs speedup=R.RR`: both vary.
+    if let Some((head, _)) = line.split_once(" time=")
+        && head.starts_with("workers=")
+    {
+        return format!("{head} time=<SECS> speedup=<RATIO>");
+    }
     match line.split_once(" workers took ") {
         Some((n, secs))
             if secs
@@ -956,6 +980,26 @@ fn compare(v: &Variant, py: &Output, pl: &Output) -> Vec<String> {
             let pi = wire.results.get("pi").and_then(Value::as_f64);
             if pi.map(|p| format!("{p:.11}")).as_deref() != Some(digits) {
                 problems.push(format!("proclab's result pi = {pi:?}, want {digits}"));
+            }
+        }
+        Expect::Sweep { workers, pi } => {
+            for n in 1..=workers {
+                let start = format!("workers={n} pi={pi} time=");
+                for (who, lines) in [
+                    ("CPython", py_lines().collect::<Vec<_>>()),
+                    ("proclab", pl_lines().collect()),
+                ] {
+                    if !lines.iter().any(|l| l.starts_with(&start)) {
+                        problems.push(format!("{who} printed no line starting {start:?}"));
+                    }
+                }
+                let speedup = wire
+                    .results
+                    .get(&format!("speedup_{n}"))
+                    .and_then(Value::as_f64);
+                if speedup.is_none_or(|s| !(s > 0.0) || (n == 1 && s != 1.0)) {
+                    problems.push(format!("proclab's speedup_{n} = {speedup:?}"));
+                }
             }
         }
         Expect::Counter { expected, exact } => {
