@@ -997,7 +997,7 @@ fn compare(v: &Variant, py: &Output, pl: &Output) -> Vec<String> {
                     .results
                     .get(&format!("speedup_{n}"))
                     .and_then(Value::as_f64);
-                if speedup.is_none_or(|s| !(s > 0.0) || (n == 1 && s != 1.0)) {
+                if speedup.is_none_or(|s| s.is_nan() || s <= 0.0 || (n == 1 && s != 1.0)) {
                     problems.push(format!("proclab's speedup_{n} = {speedup:?}"));
                 }
             }
