@@ -4,10 +4,12 @@
 pub mod app;
 pub mod cli;
 pub mod doctor;
+pub mod export;
 pub mod headless;
 pub mod ipc;
 pub mod lesson;
 pub mod observe;
+pub mod playback;
 pub mod scenario;
 pub mod supervise;
 pub mod trace;

@@ -9,7 +9,7 @@ use crossbeam_channel::{Receiver, unbounded};
 
 use proclab::cli::{Cli, Cmd};
 use proclab::lesson::Lang;
-use proclab::{app, doctor, headless, lesson, scenario, supervise, tui};
+use proclab::{app, doctor, export, headless, lesson, playback, scenario, supervise, tui};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -54,7 +54,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Some(Cmd::Lesson { id }) => {
+        Some(Cmd::Lesson { id, record }) => {
             let lessons = load_lessons()?;
             let Some(index) = lessons.iter().position(|l| l.id == id) else {
                 let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
@@ -68,7 +68,8 @@ fn run(cli: Cli) -> Result<()> {
             app.direct = true;
             app.menu_selected = index;
             let cmds = app.open_lesson(index);
-            tui::run(app, cmds, cli.cap, quit_signals()?)
+            let record = recorder(record.as_deref())?;
+            tui::run_recording(app, cmds, cli.cap, quit_signals()?, record)
         }
         Some(Cmd::Run {
             scenario,
@@ -77,6 +78,7 @@ fn run(cli: Cli) -> Result<()> {
             headless,
             json,
             step,
+            record,
         }) => {
             let spec = scenario::find(&scenario)
                 .ok_or_else(|| eyre!("{}", scenario::unknown(&scenario)))?;
@@ -99,7 +101,8 @@ fn run(cli: Cli) -> Result<()> {
                     cap: cli.cap,
                     cpu_cores: false,
                 };
-                return headless::run(&req, format, &quit_signals()?);
+                let record = recorder(record.as_deref())?;
+                return headless::run_recorded(&req, format, &quit_signals()?, record);
             }
             tui::ensure_terminal()?;
             let lessons = load_lessons().unwrap_or_default();
@@ -110,13 +113,47 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 app.open_run(spec, params, speed)
             };
-            tui::run(app, cmds, cli.cap, quit_signals()?)
+            let record = recorder(record.as_deref())?;
+            tui::run_recording(app, cmds, cli.cap, quit_signals()?, record)
         }
+        Some(Cmd::Replay {
+            file,
+            headless,
+            json,
+            speed,
+            step,
+        }) => {
+            let opts = playback::Options {
+                file,
+                headless,
+                json,
+                speed,
+                step,
+                lang,
+            };
+            playback::run(
+                &opts,
+                || load_lessons().unwrap_or_default(),
+                quit_signals()?,
+            )
+        }
+        Some(Cmd::Export {
+            file,
+            format: _,
+            output,
+        }) => export::chrome::run(&file, output.as_deref()),
         Some(Cmd::Doctor) => {
             print!("{}", doctor::report());
             Ok(())
         }
     }
+}
+
+/// The `--record` file, created before anything starts.
+fn recorder(path: Option<&std::path::Path>) -> Result<Option<proclab::trace::record::Recorder>> {
+    path.map(proclab::trace::record::Recorder::create)
+        .transpose()
+        .map_err(|e| eyre!("{e}"))
 }
 
 /// SIGINT, SIGTERM and SIGHUP become one message; the main loop does the cleanup.

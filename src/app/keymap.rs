@@ -31,6 +31,8 @@ pub enum Action {
     /// PgDn: scroll a long narration down; PgUp / Home: back to its top.
     ScrollDown,
     ScrollTop,
+    /// w: save the run's trace so far to a file.
+    Save,
 }
 
 pub fn action_for(key: KeyEvent) -> Option<Action> {
@@ -56,6 +58,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('r') => Action::Restart,
         KeyCode::Char('L') => Action::Lang,
         KeyCode::Tab => Action::SwapPane,
+        KeyCode::Char('w') => Action::Save,
         KeyCode::PageDown => Action::ScrollDown,
         KeyCode::PageUp | KeyCode::Home => Action::ScrollTop,
         _ => return None,
@@ -85,6 +88,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("+ -", "faster / slower (0.25× … 64×)"),
     ("r", "restart the run (new processes, new PIDs)"),
+    ("w", "save the run's trace so far (proclab replay FILE)"),
     ("L", "narration language: English / 中文"),
     ("Esc ← h", "back to the menu (quit from the menu)"),
     ("q  Ctrl-C", "quit: every process of the run is stopped"),

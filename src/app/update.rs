@@ -35,6 +35,21 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
             Vec::new()
         }
+        Msg::Note(text) => {
+            if let Some(run) = app.run.as_mut() {
+                let t_us = run.now_us;
+                push_log(
+                    run,
+                    LogEntry {
+                        t_us,
+                        pid: 0,
+                        text,
+                        class: LogClass::Lifecycle,
+                    },
+                );
+            }
+            Vec::new()
+        }
         Msg::RunEnded => match app.run.as_mut() {
             Some(run) if !run.ended => {
                 run.ended = true;
@@ -178,13 +193,18 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Restart => {
             // StartRun replaces the current run; nothing of the old one reaches the new view.
-            let fresh = RunView::new(
+            let mut fresh = RunView::new(
                 run.lesson,
                 run.scenario,
                 run.params.clone(),
-                run.lesson.is_some(),
+                run.lesson.is_some() && !run.replay,
                 run.speed,
             );
+            // A replay starts over as it is being watched.
+            if run.replay {
+                fresh.replay = true;
+                fresh.step_mode = run.step_mode;
+            }
             return app.start(fresh);
         }
         Action::Back => {
@@ -202,6 +222,11 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             run.narration_scroll = (run.narration_scroll + NARRATION_PAGE).min(MAX_SCROLL);
         }
         Action::ScrollTop => run.narration_scroll = 0,
+        Action::Save => {
+            return vec![Command::SaveTrace {
+                scenario: run.scenario.id,
+            }];
+        }
         Action::Open
         | Action::Quit
         | Action::Interrupt
@@ -214,6 +239,14 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
 
 /// `k`: the menu for the selected process, or a line in the log saying why not.
 fn open_signal_menu(run: &mut RunView) {
+    if run.replay {
+        warn(
+            run,
+            0,
+            "no signal sent: a replay has no live processes".into(),
+        );
+        return;
+    }
     let row = run.selected_row();
     if let Some(why) = signals::refusal(row, run.ended) {
         let pid = row.map_or(0, |p| p.pid);
@@ -280,6 +313,9 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
     run.locks.apply(&e);
     if matches!(e.kind, EventKind::Cpu { .. } | EventKind::Progress { .. }) {
         return; // drawn in the work pane; far too frequent for the log
+    }
+    if matches!(e.kind, EventKind::Run { .. }) {
+        return; // what ran: the header says it
     }
     // A second line some events add: what a signal did, or will do.
     let mut note = None;
@@ -390,7 +426,7 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
         } => {
             // A per-process gate ("be the scheduler"): this process waits until the
             // learner picks it; the lesson's own step does not move.
-            if run.step_mode {
+            if run.step_mode && !run.replay {
                 run.slot_held.insert(e.pid, (*slot, name.clone()));
             }
             LogClass::Gate

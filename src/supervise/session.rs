@@ -119,6 +119,11 @@ impl Session {
         let pgid = Pid::from_raw(runner.id() as i32);
 
         let (tx, rx) = unbounded();
+        // What ran, first: a recorded trace names its scenario and parameters.
+        let _ = tx.send(RunMsg::Event(crate::trace::record::run_event(
+            req.scenario.id,
+            &req.params,
+        )));
         let (track_tx, track_rx) = unbounded();
         let (stop_observer, stop_rx) = unbounded();
         let seen = Arc::new(Mutex::new(Vec::new()));
