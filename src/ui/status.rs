@@ -103,6 +103,8 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, frame: &mut Frame, area: 
     let mut keep: Vec<_> = all
         .iter()
         .filter(|(_, w, _)| !w.is_empty())
+        // A replay has no live process to signal.
+        .filter(|(k, _, _)| !(run.replay && *k == "k"))
         .map(|(k, w, _)| (*k, *w))
         .collect();
     let mut by_need: Vec<_> = all.iter().collect();
