@@ -152,8 +152,7 @@ fn a_trace_without_a_run_line_cannot_be_drawn() {
     let text = std::fs::read_to_string(FIXTURE).expect("the fixture");
     let rest: Vec<&str> = text.lines().skip(1).collect();
     let trace = proclab::trace::replay::parse(&rest.join("\n"));
-    let err = proclab::playback::open_app(&trace, lessons(), Lang::En, false, 1.0)
-        .err()
-        .expect("refused");
+    let err =
+        proclab::playback::open_app(&trace, lessons(), Lang::En, false, 1.0).expect_err("refused");
     assert!(err.contains("no `run` line"), "{err}");
 }
