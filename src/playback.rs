@@ -52,10 +52,19 @@ pub fn run(
         }
         return print(&trace, opts.json, opts.speed, &quit);
     }
-    crate::tui::ensure_terminal()?;
     let speed = opts.speed.unwrap_or(1.0);
-    let mut app = open_app(&trace, lessons(), opts.lang, opts.step, speed)
-        .map_err(|e| eyre!("{name}: {e}"))?;
+    let mut app = open_app(&trace, lessons(), opts.lang, opts.step, speed).map_err(|e| {
+        for line in malformed_lines(&trace, &name) {
+            eprintln!("proclab: {line}");
+        }
+        eyre!("{name}: {e}")
+    })?;
+    crate::tui::ensure_terminal().map_err(|_| {
+        eyre!(
+            "replaying on screen needs a terminal, and stdin or stdout is not a TTY.\n\
+             Without one, try: proclab replay {name} --headless · proclab replay {name} --json"
+        )
+    })?;
     app.direct = true;
     let warnings = malformed_lines(&trace, &name)
         .into_iter()
