@@ -65,8 +65,11 @@ fn record_writes_exactly_the_lines_json_prints() {
     assert!(printed.len() > 10, "{}", out.stdout);
     assert_eq!(kept, printed, "the record file holds what --json printed");
     let first: Value = serde_json::from_str(kept[0]).unwrap();
-    assert_eq!(first["kind"], "run", "what ran comes first");
-    assert_eq!(first["scenario"], "queue");
+    assert_eq!(first["label"], "main", "main announces itself first");
+    let second: Value = serde_json::from_str(kept[1]).unwrap();
+    assert_eq!(second["kind"], "run", "then what ran");
+    assert_eq!(second["scenario"], "queue");
+    assert_eq!(second["params"]["items"], 20, "{second}");
     let last: Value = serde_json::from_str(kept[kept.len() - 1]).unwrap();
     assert_eq!(last["kind"], "summary", "the summary comes last");
     let _ = std::fs::remove_dir_all(dir);

@@ -137,8 +137,9 @@ pub enum EventKind {
         label: String,
         error: String,
     },
-    /// From the front end, first line of a run: what ran (the scenario and every
-    /// parameter's value), so a recorded trace can be replayed on the right screen.
+    /// From the front end, right after main's `spawn`: what ran (the scenario and
+    /// every parameter's value), so a recorded trace can be replayed on the right
+    /// screen.
     Run {
         scenario: String,
         #[serde(default)]

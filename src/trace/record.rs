@@ -1,7 +1,7 @@
 //! Recording a run: the wire lines the front end receives, as they arrive, to a file
 //! (`--record FILE`) and, in the terminal UI, into memory so `w` can save the trace so
-//! far. A trace holds exactly what `--json` prints: the `run` line (what ran), the
-//! scenario's events, the observer's `state` lines, and `summary` last.
+//! far. A trace holds exactly what `--json` prints: main's `spawn`, the `run` line
+//! (what ran), the scenario's events, the observer's `state` lines, `summary` last.
 //!
 //! No I/O error here is fatal: the caller turns it into a line in the log.
 
@@ -15,7 +15,8 @@ use super::event::{Event, EventKind};
 use crate::scenario::Scenario;
 use crate::scenario::params::{ParamValue, Params};
 
-/// The first line of a run, from the front end: the scenario and every parameter.
+/// What ran, from the front end (the second line, after main's spawn): the scenario
+/// and every parameter.
 pub fn run_event(scenario: &str, params: &Params) -> Event {
     Event {
         t_us: 0,
