@@ -59,8 +59,9 @@ fn event_loop(
     let mut session: Option<Session> = None;
     let mut pending: Vec<Msg> = Vec::new();
     for cmd in initial {
-        record_command(&cmd, &mut tape, &mut pending);
-        execute(cmd, &mut session, cap, &mut pending);
+        if record_command(&cmd, &mut tape, &mut pending) {
+            execute(cmd, &mut session, cap, &mut pending);
+        }
     }
     let mut dirty = true;
     while !app.quit {
