@@ -88,7 +88,7 @@ pub enum Cmd {
         /// A trace: JSON lines, as `proclab run --json` prints them.
         file: PathBuf,
         /// chrome: the Chrome Trace Event Format (opens in ui.perfetto.dev).
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, default_value_t = ExportFormat::Chrome)]
         format: ExportFormat,
         /// Where to write (default: FILE with the extension .json).
         #[arg(short, long, value_name = "OUT")]
