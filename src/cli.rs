@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::ui::theme::Theme;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -58,6 +58,9 @@ pub enum Cmd {
         /// Sleeps run this many times faster (+/- change it live).
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
+        /// Write every event to FILE as it arrives (JSON lines; `proclab replay FILE`).
+        #[arg(long, value_name = "FILE")]
+        record: Option<PathBuf>,
     },
     /// Run a scenario: in the terminal UI, or as a log with --headless / --json.
     Run {
@@ -79,6 +82,39 @@ pub enum Cmd {
         /// per-process gates (e.g. `lock --set schedule=true`) you pick who runs.
         #[arg(long, conflicts_with_all = ["headless", "json"])]
         step: bool,
+        /// Write every event to FILE as it arrives (the lines `--json` prints).
+        #[arg(long, value_name = "FILE")]
+        record: Option<PathBuf>,
+    },
+    /// Play a recorded trace (from --record, `w`, or `run --json > FILE`): no process
+    /// is created.
+    Replay {
+        /// A trace: JSON lines, as `proclab run --json` prints them.
+        file: PathBuf,
+        /// Print the readable log instead of opening the terminal UI.
+        #[arg(long, conflicts_with = "json")]
+        headless: bool,
+        /// Print the trace's lines again (the wire format).
+        #[arg(long)]
+        json: bool,
+        /// Play this many times faster than recorded (with --headless / --json, pace
+        /// the output at this speed instead of printing it at once).
+        #[arg(long)]
+        speed: Option<f64>,
+        /// Start step by step: each gate of the main program holds until Space.
+        #[arg(long, conflicts_with_all = ["headless", "json"])]
+        step: bool,
+    },
+    /// Convert a recorded trace for a trace viewer.
+    Export {
+        /// A trace: JSON lines, as `proclab run --json` prints them.
+        file: PathBuf,
+        /// chrome: the Chrome Trace Event Format (opens in ui.perfetto.dev).
+        #[arg(long, value_enum, default_value_t = ExportFormat::Chrome)]
+        format: ExportFormat,
+        /// Where to write (default: FILE with the extension .json).
+        #[arg(short, long, value_name = "OUT")]
+        output: Option<PathBuf>,
     },
     /// What this machine supports, with advice.
     Doctor,
@@ -98,4 +134,10 @@ fn positive_secs(s: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(format!("'{s}' is not a positive number of seconds")),
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Chrome Trace Event Format JSON (Perfetto, chrome://tracing).
+    Chrome,
 }

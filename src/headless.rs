@@ -9,6 +9,7 @@ use crossbeam_channel::{Receiver, select};
 
 use crate::supervise::session::{RunMsg, RunRequest, Session};
 use crate::trace::event::{Event, EventKind};
+use crate::trace::record::Recorder;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -18,6 +19,17 @@ pub enum Format {
 
 /// Runs one scenario to its end (or until a quit signal) and prints it.
 pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> {
+    run_recorded(req, format, quit, None)
+}
+
+/// `run`, also writing every line `--json` would print to `record` as it comes.
+pub fn run_recorded(
+    req: &RunRequest,
+    format: Format,
+    quit: &Receiver<()>,
+    record: Option<Recorder>,
+) -> Result<()> {
+    let mut record = record;
     let mut session = Session::start(req)?;
     // Buffered: one write per line would cost a syscall per event on a busy run.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
@@ -47,13 +59,17 @@ pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> 
                     if let EventKind::Spawn { label, .. } = &e.kind {
                         labels.insert(e.pid, label.clone());
                     }
+                    keep(&mut record, &raw);
                     // The line exactly as the process wrote it: no second serialisation.
                     match format {
                         Format::Json => writeln!(out, "{raw}")?,
                         Format::Readable => writeln!(out, "{}", readable(&e, &labels))?,
                     }
                 }
-                RunMsg::Event(e) => writeln!(out, "{}", line_for(&e, format, &labels)?)?,
+                RunMsg::Event(e) => {
+                    keep(&mut record, &serde_json::to_string(&e)?);
+                    writeln!(out, "{}", line_for(&e, format, &labels)?)?
+                }
                 RunMsg::Malformed { line, error } => {
                     eprintln!("proclab: malformed line on the wire ({error}): {line}")
                 }
@@ -63,6 +79,9 @@ pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> 
         // Live output when the run is calm, one write per buffer when it is busy.
         if session.messages().is_empty() {
             out.flush()?;
+            if let Some(Err(e)) = record.as_mut().map(Recorder::flush) {
+                stop_recording(&mut record, e);
+            }
         }
     }
     let report = session.stop();
@@ -72,6 +91,7 @@ pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> 
     // The front end's own waitpid of the runner: how main really ended, even when it
     // was killed before it could write its summary.
     if let Some(reap) = &report.runner_reap {
+        keep(&mut record, &serde_json::to_string(reap)?);
         writeln!(out, "{}", line_for(reap, format, &labels)?)?;
     }
     let Some(mut summary) = summary else {
@@ -83,9 +103,27 @@ pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> 
     if let EventKind::Summary { leaked, .. } = &mut summary.kind {
         *leaked = (*leaked).max(report.leaked);
     }
+    keep(&mut record, &serde_json::to_string(&summary)?);
     writeln!(out, "{}", line_for(&summary, format, &labels)?)?;
     out.flush()?;
+    if let Some(Err(e)) = record.as_mut().map(Recorder::flush) {
+        stop_recording(&mut record, e);
+    }
     Ok(())
+}
+
+/// Writes one wire line to the recording, if there is one; a failure ends the
+/// recording (said on stderr), never the run.
+fn keep(record: &mut Option<Recorder>, line: &str) {
+    if let Some(Err(e)) = record.as_mut().map(|r| r.line(line)) {
+        stop_recording(record, e);
+    }
+}
+
+fn stop_recording(record: &mut Option<Recorder>, e: std::io::Error) {
+    if let Some(r) = record.take() {
+        eprintln!("proclab: recording to {} stopped: {e}", r.path().display());
+    }
 }
 
 fn line_for(e: &Event, format: Format, labels: &HashMap<i32, String>) -> Result<String> {
@@ -164,6 +202,16 @@ pub fn describe(kind: &EventKind) -> String {
         } => format!("waits at its own gate '{name}'"),
         EventKind::Gate { name, slot: None } => format!("gate '{name}'"),
         EventKind::ForkFailed { label, error } => format!("fork of '{label}' refused: {error}"),
+        EventKind::Run { scenario, params } => {
+            let each: Vec<String> = params
+                .iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(s) => format!("{k}={s}"),
+                    v => format!("{k}={v}"),
+                })
+                .collect();
+            format!("runs {scenario} ({})", each.join(", "))
+        }
         EventKind::Summary {
             processes,
             leaked,

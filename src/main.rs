@@ -10,7 +10,7 @@ use crossbeam_channel::{Receiver, unbounded};
 use proclab::app::update;
 use proclab::cli::{Cli, Cmd};
 use proclab::lesson::Lang;
-use proclab::{app, doctor, headless, lesson, scenario, supervise, tui};
+use proclab::{app, doctor, export, headless, lesson, playback, scenario, supervise, tui};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -69,6 +69,7 @@ fn run(cli: Cli) -> Result<()> {
             export_python,
             force,
             speed,
+            record,
         }) => {
             if !(speed.is_finite() && speed > 0.0) {
                 return Err(eyre!("--speed takes a positive factor, got {speed}"));
@@ -91,7 +92,8 @@ fn run(cli: Cli) -> Result<()> {
             app.menu_selected = index;
             app.lesson_speed = speed;
             let cmds = app.open_lesson(index);
-            tui::run(app, cmds, cli.cap, quit_signals()?)
+            let record = recorder(record.as_deref())?;
+            tui::run_recording(app, cmds, cli.cap, quit_signals()?, record)
         }
         Some(Cmd::Run {
             scenario,
@@ -100,6 +102,7 @@ fn run(cli: Cli) -> Result<()> {
             headless,
             json,
             step,
+            record,
         }) => {
             let spec = scenario::find(&scenario)
                 .ok_or_else(|| eyre!("{}", scenario::unknown(&scenario)))?;
@@ -122,7 +125,8 @@ fn run(cli: Cli) -> Result<()> {
                     cap: cli.cap,
                     cpu_cores: false,
                 };
-                return headless::run(&req, format, &quit_signals()?);
+                let record = recorder(record.as_deref())?;
+                return headless::run_recorded(&req, format, &quit_signals()?, record);
             }
             tui::ensure_terminal()?;
             let lessons = load_lessons().unwrap_or_default();
@@ -133,8 +137,35 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 app.open_run(spec, params, speed)
             };
-            tui::run(app, cmds, cli.cap, quit_signals()?)
+            let record = recorder(record.as_deref())?;
+            tui::run_recording(app, cmds, cli.cap, quit_signals()?, record)
         }
+        Some(Cmd::Replay {
+            file,
+            headless,
+            json,
+            speed,
+            step,
+        }) => {
+            let opts = playback::Options {
+                file,
+                headless,
+                json,
+                speed,
+                step,
+                lang,
+            };
+            playback::run(
+                &opts,
+                || load_lessons().unwrap_or_default(),
+                quit_signals()?,
+            )
+        }
+        Some(Cmd::Export {
+            file,
+            format: _,
+            output,
+        }) => export::chrome::run(&file, output.as_deref()),
         Some(Cmd::Doctor) => {
             print!("{}", doctor::report());
             Ok(())
@@ -165,6 +196,13 @@ fn dressed(mut app: app::App, look: &Look) -> app::App {
         update(&mut app, app::Msg::Action(app::Action::Present));
     }
     app
+}
+
+/// The `--record` file, created before anything starts.
+fn recorder(path: Option<&std::path::Path>) -> Result<Option<proclab::trace::record::Recorder>> {
+    path.map(proclab::trace::record::Recorder::create)
+        .transpose()
+        .map_err(|e| eyre!("{e}"))
 }
 
 /// SIGINT, SIGTERM and SIGHUP become one message; the main loop does the cleanup.

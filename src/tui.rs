@@ -14,6 +14,7 @@ use ratatui::crossterm::event::{
 use crate::app::{Action, App, Command, Msg, update};
 use crate::supervise::session::{RunMsg, RunRequest, Session};
 use crate::trace::event::{Event, EventKind};
+use crate::trace::record::{Recorder, Tape, local_stamp};
 use crate::ui;
 
 /// Most run messages applied between two frames, so input stays responsive.
@@ -29,7 +30,18 @@ pub fn ensure_terminal() -> Result<()> {
     Ok(())
 }
 
-pub fn run(mut app: App, initial: Vec<Command>, cap: u32, quit: Receiver<()>) -> Result<()> {
+pub fn run(app: App, initial: Vec<Command>, cap: u32, quit: Receiver<()>) -> Result<()> {
+    run_recording(app, initial, cap, quit, None)
+}
+
+/// `run`, writing every event of the run to `record` as it arrives (`--record`).
+pub fn run_recording(
+    mut app: App,
+    initial: Vec<Command>,
+    cap: u32,
+    quit: Receiver<()>,
+    record: Option<Recorder>,
+) -> Result<()> {
     ensure_terminal()?;
     app.finished = crate::course::load_finished();
     let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
@@ -41,7 +53,7 @@ pub fn run(mut app: App, initial: Vec<Command>, cap: u32, quit: Receiver<()>) ->
         let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
         previous_hook(info);
     }));
-    let result = event_loop(&mut terminal, app, initial, cap, quit);
+    let result = event_loop(&mut terminal, app, initial, cap, quit, Tape::new(record));
     let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
@@ -53,12 +65,15 @@ fn event_loop(
     initial: Vec<Command>,
     cap: u32,
     quit: Receiver<()>,
+    mut tape: Tape,
 ) -> Result<()> {
     let input = spawn_input_thread();
     let mut session: Option<Session> = None;
     let mut pending: Vec<Msg> = Vec::new();
     for cmd in initial {
-        execute(cmd, &mut session, cap, &mut pending);
+        if record_command(&cmd, &mut tape, &mut pending) {
+            execute(cmd, &mut session, cap, &mut pending);
+        }
     }
     let mut dirty = true;
     let mut hits = ui::Hits::default();
@@ -118,16 +133,56 @@ fn event_loop(
             }
         }
         for msg in std::mem::take(&mut pending) {
+            if let Msg::Event(e) = &msg {
+                pending.extend(tape.push(e).map(Msg::Warning));
+            }
             for cmd in update(&mut app, msg) {
-                execute(cmd, &mut session, cap, &mut pending);
+                if record_command(&cmd, &mut tape, &mut pending) {
+                    execute(cmd, &mut session, cap, &mut pending);
+                }
             }
             dirty = true;
         }
+        // The run is stopped and its last reaps are in: the summary goes last.
+        if session.is_none() && pending.is_empty() && tape.holds_summary() {
+            pending.extend(tape.finish().map(Msg::Warning));
+        }
+        pending.extend(tape.flush().map(Msg::Warning));
     }
     if let Some(mut s) = session.take() {
         s.stop();
     }
     Ok(())
+}
+
+/// What a command means for the recording: a new run starts the tape over, `w` saves
+/// it (a log line says where). Returns whether the command still has to be executed.
+fn record_command(cmd: &Command, tape: &mut Tape, feedback: &mut Vec<Msg>) -> bool {
+    match cmd {
+        Command::StartRun { .. } => {
+            feedback.extend(tape.restart().map(Msg::Warning));
+            true
+        }
+        Command::SaveTrace { scenario } => {
+            feedback.push(save_trace(tape, scenario));
+            false
+        }
+        _ => true,
+    }
+}
+
+/// `w`: the trace so far, to `proclab-<scenario>-<YYYYmmdd-HHMMSS>.jsonl` here.
+pub(crate) fn save_trace(tape: &Tape, scenario: &str) -> Msg {
+    match tape.save(std::path::Path::new("."), scenario, &local_stamp()) {
+        Ok(path) => {
+            let shown = path.strip_prefix(".").unwrap_or(&path);
+            Msg::Note(format!(
+                "trace saved to {} (proclab replay {0})",
+                shown.display()
+            ))
+        }
+        Err(e) => Msg::Warning(e),
+    }
 }
 
 /// Appends what a run message says, a batch unpacked in order.
@@ -237,7 +292,7 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
 }
 
 /// Terminal input on its own thread (crossterm's read blocks).
-fn spawn_input_thread() -> Receiver<TermEvent> {
+pub(crate) fn spawn_input_thread() -> Receiver<TermEvent> {
     let (tx, rx) = unbounded();
     std::thread::spawn(move || {
         while let Ok(ev) = event::read() {

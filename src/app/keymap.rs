@@ -39,6 +39,8 @@ pub enum Action {
     Theme,
     /// A mouse click on a process row (index into the process table).
     Select(usize),
+    /// w: save the run's trace so far to a file.
+    Save,
 }
 
 pub fn action_for(key: KeyEvent) -> Option<Action> {
@@ -67,6 +69,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('P') => Action::Present,
         KeyCode::Char('T') => Action::Theme,
         KeyCode::Char(c @ '1'..='9') => Action::Answer(c as u8 - b'0'),
+        KeyCode::Char('w') => Action::Save,
         KeyCode::PageDown => Action::ScrollDown,
         KeyCode::PageUp | KeyCode::Home => Action::ScrollTop,
         _ => return None,
@@ -104,6 +107,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("+ -", "faster / slower (0.25× … 64×)"),
     ("r", "restart the run (new processes, new PIDs)"),
+    ("w", "save the run's trace so far (proclab replay FILE)"),
     ("L", "narration language: English / 中文"),
     ("Esc ← h", "back to the menu (quit from the menu)"),
     ("q  Ctrl-C", "quit: every process of the run is stopped"),

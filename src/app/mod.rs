@@ -38,6 +38,8 @@ pub enum Msg {
     Event(Event),
     /// A bad line on the wire or a line on stderr: shown in the log, never fatal.
     Warning(String),
+    /// Something the front end did for the learner (a trace saved): a line in the log.
+    Note(String),
     RunEnded,
     /// The wall clock, in ms since the front end started: sent once a second while
     /// something on screen depends on it (presenter timer, auto-advance).
@@ -68,6 +70,10 @@ pub enum Command {
     Quit,
     /// Remember these lessons as finished (the front end writes the state file).
     SaveFinished(Vec<String>),
+    /// `w`: save the current run's trace so far (the main loop picks the file name).
+    SaveTrace {
+        scenario: &'static str,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -140,6 +146,8 @@ pub struct RunView {
     /// Signals sent (by the learner or the scenario) whose outcome the log will tell
     /// when the target's next telling state change or its reap arrives.
     pub signalled: BTreeMap<i32, String>,
+    /// A recorded trace played back (`proclab replay`): no process is live.
+    pub replay: bool,
 }
 
 impl RunView {
@@ -177,6 +185,7 @@ impl RunView {
             ended: false,
             signal_menu: None,
             signalled: BTreeMap::new(),
+            replay: false,
         }
     }
 }

@@ -39,6 +39,21 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.clock_ms = now_ms;
             auto_advance(app)
         }
+        Msg::Note(text) => {
+            if let Some(run) = app.run.as_mut() {
+                let t_us = run.now_us;
+                push_log(
+                    run,
+                    LogEntry {
+                        t_us,
+                        pid: 0,
+                        text,
+                        class: LogClass::Lifecycle,
+                    },
+                );
+            }
+            Vec::new()
+        }
         Msg::RunEnded => match app.run.as_mut() {
             Some(run) if !run.ended => {
                 run.ended = true;
@@ -245,13 +260,18 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Restart => {
             // StartRun replaces the current run; nothing of the old one reaches the new view.
-            let fresh = RunView::new(
+            let mut fresh = RunView::new(
                 run.lesson,
                 run.scenario,
                 run.params.clone(),
-                run.lesson.is_some(),
+                run.lesson.is_some() && !run.replay,
                 run.speed,
             );
+            // A replay starts over as it is being watched.
+            if run.replay {
+                fresh.replay = true;
+                fresh.step_mode = run.step_mode;
+            }
             return app.start(fresh);
         }
         Action::Back => {
@@ -284,6 +304,11 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
                 open.choose(quiz, usize::from(n - 1));
             }
         }
+        Action::Save => {
+            return vec![Command::SaveTrace {
+                scenario: run.scenario.id,
+            }];
+        }
         Action::Open
         | Action::Quit
         | Action::Interrupt
@@ -298,6 +323,14 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
 
 /// `k`: the menu for the selected process, or a line in the log saying why not.
 fn open_signal_menu(run: &mut RunView) {
+    if run.replay {
+        warn(
+            run,
+            0,
+            "no signal sent: a replay has no live processes".into(),
+        );
+        return;
+    }
     let row = run.selected_row();
     if let Some(why) = signals::refusal(row, run.ended) {
         let pid = row.map_or(0, |p| p.pid);
@@ -410,6 +443,9 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
     if matches!(e.kind, EventKind::Cpu { .. } | EventKind::Progress { .. }) {
         return; // drawn in the work pane; far too frequent for the log
     }
+    if matches!(e.kind, EventKind::Run { .. }) {
+        return; // what ran: the header says it
+    }
     // A second line some events add: what a signal did, or will do.
     let mut note = None;
     let class = match &e.kind {
@@ -519,7 +555,7 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
         } => {
             // A per-process gate ("be the scheduler"): this process waits until the
             // learner picks it; the lesson's own step does not move.
-            if run.step_mode {
+            if run.step_mode && !run.replay {
                 run.slot_held.insert(e.pid, (*slot, name.clone()));
             }
             LogClass::Gate

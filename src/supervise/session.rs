@@ -127,6 +127,10 @@ impl Session {
 
         if let Some(stdout) = runner.stdout.take() {
             let tx = tx.clone();
+            let mut announce = Some(crate::trace::record::run_event(
+                req.scenario.id,
+                &req.params,
+            ));
             let seen = seen.clone();
             let pidfds = pidfds.clone();
             threads.push(std::thread::spawn(move || {
@@ -142,7 +146,17 @@ impl Session {
                     stdout,
                     |line, raw| {
                         let msg = forward(line, raw, &track_tx, &seen, &pidfds);
+                        let t_us = match &msg {
+                            RunMsg::Wire(e, _) => Some(e.t_us),
+                            _ => None,
+                        };
                         batch.borrow_mut().push(msg);
+                        // What ran, right after main announced itself (the first line
+                        // stays main's spawn): a recorded trace names its scenario.
+                        if let (Some(t_us), Some(mut e)) = (t_us, announce.take()) {
+                            e.t_us = t_us;
+                            batch.borrow_mut().push(RunMsg::Event(e));
+                        }
                     },
                     hand_over,
                 );

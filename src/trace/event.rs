@@ -137,6 +137,14 @@ pub enum EventKind {
         label: String,
         error: String,
     },
+    /// From the front end, right after main's `spawn`: what ran (the scenario and
+    /// every parameter's value), so a recorded trace can be replayed on the right
+    /// screen.
+    Run {
+        scenario: String,
+        #[serde(default)]
+        params: serde_json::Map<String, serde_json::Value>,
+    },
     /// The last line of a run.
     Summary {
         processes: u32,
@@ -172,6 +180,7 @@ impl EventKind {
             EventKind::Result { .. } => "result",
             EventKind::Gate { .. } => "gate",
             EventKind::ForkFailed { .. } => "fork_failed",
+            EventKind::Run { .. } => "run",
             EventKind::Summary { .. } => "summary",
         }
     }

@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -41,7 +42,10 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
         (" ▶ PLAYING ".to_string(), theme::playing())
     };
     // The title goes last: on a narrow terminal it is what gets cut.
-    let line = Line::from(vec![
+    let replay = run
+        .replay
+        .then(|| Span::styled(" REPLAY ", theme::title().add_modifier(Modifier::REVERSED)));
+    let line = Line::from_iter(replay.into_iter().chain([
         Span::styled(badge, style),
         Span::raw(format!(
             " speed {}× · t = {:.1}s  ",
@@ -49,7 +53,7 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
             run.now_us as f64 / 1e6
         )),
         Span::styled(title, theme::title()),
-    ]);
+    ]));
     frame.render_widget(Paragraph::new(line), area);
 }
 
@@ -99,6 +103,8 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, frame: &mut Frame, area: 
     let mut keep: Vec<_> = all
         .iter()
         .filter(|(_, w, _)| !w.is_empty())
+        // A replay has no live process to signal.
+        .filter(|(k, _, _)| !(run.replay && *k == "k"))
         .map(|(k, w, _)| (*k, *w))
         .collect();
     let mut by_need: Vec<_> = all.iter().collect();

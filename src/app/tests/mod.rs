@@ -5,6 +5,7 @@ use crate::trace::event::{Event, EventKind};
 mod controls;
 mod events;
 mod keys;
+mod replay;
 mod signals;
 
 pub(super) fn ev(pid: i32, kind: EventKind) -> Msg {

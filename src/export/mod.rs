@@ -1,0 +1,2 @@
+//! Recorded traces in other tools' formats (`proclab export`).
+pub mod chrome;

@@ -1,0 +1,241 @@
+//! `proclab replay FILE`: a recorded trace played back. No process is created: the
+//! events come from the file, paced by `trace::replay::Player`, into the same `App`,
+//! `update` and screens a live run uses (header REPLAY; `k` is refused).
+//!
+//! The screen: the lesson whose scenario and parameters are exactly the trace's (its
+//! `run` line), so the narration follows the gates; otherwise the bare run screen
+//! (narration written for other parameters would tell the wrong story).
+//! `--headless` prints the readable log `run --headless` prints for the same events;
+//! `--json` prints the lines again. Both print at once unless `--speed` is given.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use crossbeam_channel::{Receiver, after, never, select};
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::Event as TermEvent;
+
+use crate::app::{Action, App, Command, Msg, RunView, update};
+use crate::headless::readable;
+use crate::lesson::{Lang, Lesson};
+use crate::trace::event::EventKind;
+use crate::trace::record::{Tape, params_from_json};
+use crate::trace::replay::{Player, Trace, load};
+
+pub struct Options {
+    pub file: PathBuf,
+    pub headless: bool,
+    pub json: bool,
+    pub speed: Option<f64>,
+    pub step: bool,
+    pub lang: Lang,
+}
+
+pub fn run(
+    opts: &Options,
+    lessons: impl FnOnce() -> Vec<Lesson>,
+    quit: Receiver<()>,
+) -> Result<()> {
+    if let Some(s) = opts.speed
+        && !(s.is_finite() && s > 0.0)
+    {
+        return Err(eyre!("--speed takes a positive factor, got {s}"));
+    }
+    let trace = load(&opts.file).map_err(|e| eyre!("{e}"))?;
+    let name = opts.file.display().to_string();
+    if opts.headless || opts.json {
+        for line in malformed_lines(&trace, &name) {
+            eprintln!("proclab: {line}");
+        }
+        return print(&trace, opts.json, opts.speed, &quit);
+    }
+    let speed = opts.speed.unwrap_or(1.0);
+    let mut app = open_app(&trace, lessons(), opts.lang, opts.step, speed).map_err(|e| {
+        for line in malformed_lines(&trace, &name) {
+            eprintln!("proclab: {line}");
+        }
+        eyre!("{name}: {e}")
+    })?;
+    crate::tui::ensure_terminal().map_err(|_| {
+        eyre!(
+            "replaying on screen needs a terminal, and stdin or stdout is not a TTY.\n\
+             Without one, try: proclab replay {name} --headless · proclab replay {name} --json"
+        )
+    })?;
+    app.direct = true;
+    let warnings = malformed_lines(&trace, &name)
+        .into_iter()
+        .map(Msg::Warning)
+        .collect();
+    let player = Player::new(&trace.events(), speed, opts.step);
+    let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
+    let result = event_loop(&mut terminal, app, &trace, player, warnings, quit);
+    ratatui::restore();
+    result
+}
+
+/// "FILE:LINE: not an event (why)", one per bad line.
+pub fn malformed_lines(trace: &Trace, name: &str) -> Vec<String> {
+    trace
+        .malformed
+        .iter()
+        .map(|(n, why)| format!("{name}:{n}: not an event, skipped ({why})"))
+        .collect()
+}
+
+/// The app on the replay's screen (see the module doc), before any event.
+pub fn open_app(
+    trace: &Trace,
+    lessons: Vec<Lesson>,
+    lang: Lang,
+    step: bool,
+    speed: f64,
+) -> Result<App, String> {
+    let (id, params) = trace.run_info().ok_or(
+        "the trace has no `run` line naming its scenario, so it cannot be drawn \
+         (--headless and --json still replay it)",
+    )?;
+    let spec = crate::scenario::find(id).ok_or_else(|| crate::scenario::unknown(id))?;
+    let params = params_from_json(spec, params)?;
+    let lesson = lessons
+        .iter()
+        .position(|l| l.scenario == spec.id && l.params == params);
+    let mut app = App::new(lessons, lang);
+    let mut run = RunView::new(lesson, spec, params, step, speed);
+    run.replay = true;
+    if let Some(i) = lesson {
+        app.menu_selected = i;
+    }
+    app.start(run);
+    Ok(app)
+}
+
+/// `--headless` / `--json`: every event, at once or paced at `speed`.
+fn print(trace: &Trace, json: bool, speed: Option<f64>, quit: &Receiver<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let mut labels: HashMap<i32, String> = HashMap::new();
+    if let Some(pid) = trace.front_end() {
+        labels.insert(pid, "proclab".into());
+    }
+    let mut player = speed.map(|s| Player::new(&trace.events(), s, false));
+    let mut last = Instant::now();
+    let mut next = 0;
+    while next < trace.entries.len() {
+        let due = match player.as_mut() {
+            None => next..trace.entries.len(),
+            Some(p) => {
+                out.flush()?;
+                if let Some(wait) = p.wait() {
+                    select! {
+                        recv(quit) -> _ => return Err(eyre!("interrupted")),
+                        recv(after(wait)) -> _ => {},
+                    }
+                }
+                let now = Instant::now();
+                p.advance(now - last);
+                last = now;
+                p.due()
+            }
+        };
+        for entry in &trace.entries[due.clone()] {
+            let e = &entry.event;
+            if let EventKind::Spawn { label, .. } = &e.kind {
+                labels.insert(e.pid, label.clone());
+            }
+            if json {
+                writeln!(out, "{}", entry.raw)?;
+            } else {
+                writeln!(out, "{}", readable(e, &labels))?;
+            }
+        }
+        next = due.end.max(next);
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    mut app: App,
+    trace: &Trace,
+    mut player: Player,
+    mut pending: Vec<Msg>,
+    quit: Receiver<()>,
+) -> Result<()> {
+    let input = crate::tui::spawn_input_thread();
+    let mut tape = Tape::new(None);
+    let mut last = Instant::now();
+    let mut ended = false;
+    let mut dirty = true;
+    while !app.quit {
+        let now = Instant::now();
+        player.advance(now - last);
+        last = now;
+        for i in player.due() {
+            pending.push(Msg::Event(trace.entries[i].event.clone()));
+        }
+        if player.finished() && !ended {
+            ended = true;
+            pending.push(Msg::RunEnded);
+        }
+        if dirty && pending.is_empty() {
+            terminal.draw(|f| crate::ui::render(&app, f))?;
+            dirty = false;
+        }
+        if pending.is_empty() {
+            // Sleep until the next event is due, a key, or a quit signal.
+            let timer = player.wait().map(after).unwrap_or_else(never);
+            select! {
+                recv(input) -> ev => match ev {
+                    Ok(TermEvent::Key(key)) => {
+                        if let Some(a) = crate::app::keymap::action_for(key) {
+                            pending.push(Msg::Action(a));
+                        }
+                    }
+                    Ok(TermEvent::Resize(..)) => dirty = true,
+                    Ok(_) => {}
+                    Err(_) => pending.push(Msg::Action(Action::Interrupt)),
+                },
+                recv(timer) -> _ => {},
+                recv(quit) -> _ => pending.push(Msg::Action(Action::Interrupt)),
+            }
+        }
+        for msg in std::mem::take(&mut pending) {
+            if let Msg::Event(e) = &msg {
+                tape.push(e);
+            }
+            for cmd in update(&mut app, msg) {
+                match cmd {
+                    Command::Permit => player.release(),
+                    Command::SetPaused(p) => player.set_paused(p),
+                    Command::SetSpeed(s) => player.set_speed(s),
+                    Command::SetStepMode(on) => player.set_step_mode(on),
+                    Command::StartRun {
+                        speed, step_mode, ..
+                    } => {
+                        player.restart(speed, step_mode);
+                        tape.restart();
+                        ended = false;
+                        last = Instant::now();
+                    }
+                    Command::SaveTrace { scenario } => {
+                        pending.push(crate::tui::save_trace(&tape, scenario));
+                    }
+                    Command::Signal { .. } => pending.push(Msg::Warning(
+                        "no signal sent: a replay has no live processes".into(),
+                    )),
+                    // A replay is not the learner finishing a lesson.
+                    Command::PermitSlot(_)
+                    | Command::StopRun
+                    | Command::Quit
+                    | Command::SaveFinished(_) => {}
+                }
+            }
+            dirty = true;
+        }
+    }
+    Ok(())
+}
