@@ -154,6 +154,8 @@ fn run(cli: Cli) -> Result<()> {
                 speed,
                 step,
                 lang,
+                theme: look.theme,
+                present: look.present,
             };
             playback::run(
                 &opts,

@@ -32,6 +32,9 @@ pub struct Options {
     pub speed: Option<f64>,
     pub step: bool,
     pub lang: Lang,
+    /// Colours, and presenter mode (`--theme`, `--present`).
+    pub theme: crate::ui::theme::Theme,
+    pub present: bool,
 }
 
 pub fn run(
@@ -66,6 +69,10 @@ pub fn run(
         )
     })?;
     app.direct = true;
+    app.theme = opts.theme;
+    if opts.present {
+        update(&mut app, Msg::Action(Action::Present));
+    }
     let warnings = malformed_lines(&trace, &name)
         .into_iter()
         .map(Msg::Warning)
