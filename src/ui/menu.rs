@@ -39,7 +39,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             };
             ListItem::new(Line::from(vec![
                 done,
-                Span::styled(format!("{:>2}. ", i + 1), theme::dim()),
+                Span::styled(format!(" {:>2}. ", i + 1), theme::dim()),
                 Span::raw(l.title.get(app.lang).to_string()),
             ]))
         })
