@@ -62,6 +62,11 @@ impl Ctx {
         getpid() == self.runner_pid
     }
 
+    /// The runner's PID: main, the run's subreaper and process-group leader.
+    pub fn runner_pid(&self) -> Pid {
+        self.runner_pid
+    }
+
     pub fn label(&self) -> &str {
         &self.label
     }
