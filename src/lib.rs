@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod debug;
 pub mod doctor;
 pub mod headless;
 pub mod ipc;

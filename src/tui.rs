@@ -43,6 +43,7 @@ fn event_loop(
     quit: Receiver<()>,
 ) -> Result<()> {
     let input = spawn_input_thread();
+    let panic_at = crate::debug::panic_timer();
     let mut session: Option<Session> = None;
     let mut pending: Vec<Msg> = Vec::new();
     for cmd in initial {
@@ -79,6 +80,7 @@ fn event_loop(
                     }
                 },
                 recv(quit) -> _ => pending.push(Msg::Action(Action::Interrupt)),
+                recv(panic_at) -> _ => crate::debug::deliberate_panic(),
             }
         }
         for msg in std::mem::take(&mut pending) {
