@@ -839,3 +839,68 @@ fn every_exit_path_mid_run_of_every_scenario_kind_leaves_nothing() {
         started.elapsed()
     );
 }
+
+// ---- hostile terminals ----------------------------------------------------------------
+
+/// 50 resizes as fast as the PTY takes them, through sizes far below 80×24 (down to
+/// 0×0) and back, while a run is drawing: no panic, the last size is drawn, q quits.
+#[test]
+fn resize_storm_mid_run_then_quit_cleanly() {
+    let args = [
+        "run",
+        "fork-fanout",
+        "--set",
+        "children=4",
+        "--speed",
+        "0.5",
+    ];
+    let mut pty = Pty::spawn("pty_resize_storm", &args, 120, 40);
+    pty.wait_for(&["Processes"], 0);
+    let sizes = [
+        (0, 0),
+        (1, 1),
+        (20, 5),
+        (79, 23),
+        (80, 24),
+        (200, 60),
+        (81, 25),
+        (30, 100),
+        (300, 10),
+        (100, 30),
+    ];
+    for i in 0..50 {
+        let (cols, rows) = sizes[i % sizes.len()];
+        pty.resize(cols, rows);
+    }
+    // The last size is 100×30: big enough, so the run is drawn again.
+    let mark = pty.len();
+    pty.resize(100, 30);
+    pty.wait_for(&["Processes"], mark);
+    assert!(
+        !pty.screen().contains("Terminal too small"),
+        "100×30 is big enough"
+    );
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
+/// LANG=C LC_ALL=C (no UTF-8): the menu, a lesson and its steps still work, and q quits
+/// cleanly.
+#[test]
+fn non_utf8_locale_still_usable() {
+    let env = [("LANG", "C"), ("LC_ALL", "C")];
+    let mut pty = Pty::spawn_with_env("pty_lang_c", &[], 120, 40, &env);
+    pty.wait_for(&["Lessons"], 0);
+    let mark = pty.len();
+    pty.send("\r");
+    pty.wait_for(&["Processes", "AT STEP 'start'"], mark);
+    let mark = pty.len();
+    pty.send(" ");
+    pty.wait_for(&["AT STEP 'first-fork'"], mark);
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
