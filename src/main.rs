@@ -113,7 +113,7 @@ fn run(cli: Cli) -> Result<()> {
             tui::run(app, cmds, cli.cap, quit_signals()?)
         }
         Some(Cmd::Doctor) => {
-            print!("{}", doctor::report());
+            print!("{}", doctor::report(cli.cap));
             Ok(())
         }
     }
