@@ -376,14 +376,15 @@ mod tests {
 
     #[test]
     fn each_problem_warns_with_advice() {
-        let cases: Vec<(Box<dyn Fn(&mut Facts)>, &str)> = vec![
-            (Box::new(|f| f.pidfd_open = Err(libc::ENOSYS)), "Linux 5.3"),
-            (Box::new(|f| f.ptrace_scope = Some(3)), "ptrace_scope 3"),
-            (Box::new(|f| f.user_processes = 3990), "--cap 10"),
-            (Box::new(|f| f.terminal = Some(Some((70, 20)))), "80×24"),
-            (Box::new(|f| f.term = Some("dumb".into())), "--headless"),
-            (Box::new(|f| f.locale = Some("C".into())), "LANG=C.UTF-8"),
-            (Box::new(|f| f.wchan = None), "no reason"),
+        type Break = fn(&mut Facts);
+        let cases: [(Break, &str); 7] = [
+            (|f| f.pidfd_open = Err(libc::ENOSYS), "Linux 5.3"),
+            (|f| f.ptrace_scope = Some(3), "ptrace_scope 3"),
+            (|f| f.user_processes = 3990, "--cap 10"),
+            (|f| f.terminal = Some(Some((70, 20))), "80×24"),
+            (|f| f.term = Some("dumb".into()), "--headless"),
+            (|f| f.locale = Some("C".into()), "LANG=C.UTF-8"),
+            (|f| f.wchan = None, "no reason"),
         ];
         for (break_it, advice) in cases {
             let mut f = healthy();
