@@ -156,6 +156,13 @@ impl Ctx {
 
     /// Forks a child labelled `label`. The child arms PDEATHSIG, checks that its parent
     /// did not die in between, and announces itself with a `spawn` event.
+    ///
+    /// A refused fork (the run's live-process cap, or the kernel's EAGAIN) is what
+    /// `os.fork()` raising `BlockingIOError` is in Python, uncaught: a `fork_failed`
+    /// event, a traceback, and this process ends (a child with exit code 1; main
+    /// unwinds to the runner, which stops and reaps the rest). So a refusal is a clean
+    /// stop, never a retry loop, and no scenario goes on with fewer processes than it
+    /// waits for. The `Err` arm is never taken; it stays for the callers' signatures.
     pub fn fork(&mut self, label: &str) -> Result<Forked, ForkRefused> {
         self.fork_with(label, true)
     }
@@ -172,11 +179,7 @@ impl Ctx {
                 "process cap of {} live processes reached",
                 self.control.cap()
             );
-            self.emit(EventKind::ForkFailed {
-                label: label.to_string(),
-                error: why.clone(),
-            });
-            return Err(ForkRefused(why));
+            self.fork_refused(label, why);
         }
         let parent = getpid();
         // SAFETY: the runner and its children are single-threaded (see ARCHITECTURE.md),
@@ -200,14 +203,18 @@ impl Ctx {
             }
             Err(errno) => {
                 self.control.release_process();
-                let why = format!("fork failed: {}", errno.desc());
-                self.emit(EventKind::ForkFailed {
-                    label: label.to_string(),
-                    error: why.clone(),
-                });
-                Err(ForkRefused(why))
+                self.fork_refused(label, format!("fork failed: {}", errno.desc()));
             }
         }
+    }
+
+    /// Reports a refused fork and raises it, uncaught (see `fork`).
+    fn fork_refused(&self, label: &str, why: String) -> ! {
+        self.emit(EventKind::ForkFailed {
+            label: label.to_string(),
+            error: why.clone(),
+        });
+        panic!("BlockingIOError: {why}")
     }
 
     /// Children forked by this process and not yet waited for, in fork order.
