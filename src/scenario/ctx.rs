@@ -182,11 +182,20 @@ impl Ctx {
             self.fork_refused(label, why);
         }
         let parent = getpid();
+        // The parent goes on only once the child announced itself, so its `spawn` comes
+        // before anything the parent does to it (a signal, a reap), however fast the
+        // lesson runs. EOF (the child died first) releases the parent too.
+        let announced = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok();
         // SAFETY: the runner and its children are single-threaded (see ARCHITECTURE.md),
         // so the child may run arbitrary code after fork.
         match unsafe { nix::unistd::fork() } {
             Ok(ForkResult::Parent { child }) => {
                 self.children.push(child);
+                if let Some((rx, tx)) = announced {
+                    drop(tx);
+                    let mut byte = [0u8; 1];
+                    while nix::unistd::read(&rx, &mut byte) == Err(nix::errno::Errno::EINTR) {}
+                }
                 Ok(Forked::Parent(child))
             }
             Ok(ForkResult::Child) => {
@@ -199,6 +208,10 @@ impl Ctx {
                     ppid: getppid().as_raw(),
                     label: label.to_string(),
                 });
+                if let Some((rx, tx)) = announced {
+                    drop(rx);
+                    let _ = nix::unistd::write(&tx, &[1]);
+                }
                 Ok(Forked::Child)
             }
             Err(errno) => {
