@@ -49,8 +49,9 @@ fn run(ctx: &mut Ctx, _: &Params) {
 }
 
 fn parent(ctx: &mut Ctx) -> ! {
+    let me = getpid();
     match ctx.fork_with("child", false) {
-        Ok(Forked::Child) => child(ctx),
+        Ok(Forked::Child) => child(ctx, me),
         Ok(Forked::Parent(pid)) => {
             ctx.print(format!("parent {}: forked {pid}", getpid()));
             ctx.sleep(PARENT_LIVES);
@@ -61,8 +62,9 @@ fn parent(ctx: &mut Ctx) -> ! {
     }
 }
 
-fn child(ctx: &mut Ctx) -> ! {
-    let first = getppid();
+/// `first`: the parent that forked this child, its PID taken before the fork (when
+/// the lesson runs fast the parent may be gone before the child first looks).
+fn child(ctx: &mut Ctx, first: nix::unistd::Pid) -> ! {
     ctx.print(format!("child {}: my parent is {first}", getpid()));
     // Until it is adopted this process has no parent-death signal, so it polls in real
     // time (never held by pause): if the whole run dies meanwhile (the front end killed
