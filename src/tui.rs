@@ -207,3 +207,51 @@ fn spawn_input_thread() -> Receiver<TermEvent> {
     });
     rx
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::LogClass;
+    use crate::trace::reader::{Line, for_each_line};
+
+    /// Garbage on the wire (a cut line, bytes that are not UTF-8, a line that is not an
+    /// event) shows up in the run's log as warnings; the events around it still count
+    /// and nothing quits.
+    #[test]
+    fn a_malformed_wire_line_is_a_warning_in_the_log_not_fatal() {
+        let lessons = crate::lesson::loader::load(None, 64).expect("built-in lessons");
+        let mut app = App::new(lessons, crate::lesson::Lang::En);
+        let _ = update(&mut app, Msg::Action(Action::Open));
+        let wire: &[u8] =
+            b"{\"t_us\":1,\"pid\":7,\"kind\":\"spawn\",\"ppid\":1,\"label\":\"main\"}\n\
+            {\"t_us\":2,\"pid\":7,\"kind\":\n\
+            \xff\xfe not utf-8\n\
+            {\"t_us\":3,\"pid\":7,\"kind\":\"no-such-kind\"}\n\
+            {\"t_us\":4,\"pid\":7,\"kind\":\"print\",\"text\":\"still here\"}\n";
+        let mut batch = Vec::new();
+        for_each_line(
+            wire,
+            |line, raw| {
+                batch.push(match line {
+                    Line::Event(e) => RunMsg::Wire(e, raw.to_string()),
+                    Line::Malformed { line, error } => RunMsg::Malformed { line, error },
+                })
+            },
+            || {},
+        );
+        let mut pending = Vec::new();
+        push_msgs(&mut pending, RunMsg::Batch(batch));
+        for msg in pending {
+            update(&mut app, msg);
+        }
+        assert!(!app.quit);
+        let run = app.run.as_ref().expect("the lesson's run");
+        let warnings = run
+            .log
+            .iter()
+            .filter(|e| e.class == LogClass::Warning && e.text.contains("malformed line"))
+            .count();
+        assert_eq!(warnings, 3, "{:?}", run.log);
+        assert!(run.log.iter().any(|e| e.text.contains("still here")));
+    }
+}
