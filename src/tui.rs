@@ -30,6 +30,7 @@ pub fn ensure_terminal() -> Result<()> {
 pub fn run(app: App, initial: Vec<Command>, cap: u32, quit: Receiver<()>) -> Result<()> {
     ensure_terminal()?;
     let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
+    show_cursor_on_panic();
     let result = event_loop(&mut terminal, app, initial, cap, quit);
     ratatui::restore();
     result
@@ -94,6 +95,20 @@ fn event_loop(
         s.stop();
     }
     Ok(())
+}
+
+/// ratatui's panic hook leaves raw mode and the alternate screen; the cursor would
+/// come back only when the unwinding reaches the terminal's drop. Show it in the hook
+/// too, so a panic anywhere (any thread) leaves a visible cursor.
+fn show_cursor_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = ratatui::crossterm::execute!(out, ratatui::crossterm::cursor::Show);
+        let _ = out.flush();
+        previous(info);
+    }));
 }
 
 /// Appends what a run message says, a batch unpacked in order.

@@ -213,7 +213,16 @@ impl Pty {
         // The last bytes may still be in flight from the PTY: give the reader a moment.
         let deadline = Instant::now() + Duration::from_secs(2);
         let mut raw = self.output();
-        while find_bytes(&raw, LEAVE_ALT, 0).is_none() && Instant::now() < deadline {
+        let shown_last = |raw: &[u8]| {
+            raw.windows(SHOW_CURSOR.len())
+                .rposition(|w| w == SHOW_CURSOR)
+                > raw
+                    .windows(HIDE_CURSOR.len())
+                    .rposition(|w| w == HIDE_CURSOR)
+        };
+        while (find_bytes(&raw, LEAVE_ALT, 0).is_none() || !shown_last(&raw))
+            && Instant::now() < deadline
+        {
             thread::sleep(Duration::from_millis(20));
             raw = self.output();
         }
