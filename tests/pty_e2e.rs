@@ -796,7 +796,14 @@ fn exit_mid_run(run: &MidRun, exit: ExitPath) {
         }
         ExitPath::Panic => {
             assert_eq!(status.exit_code(), 101, "[{name}] a panic exits 101");
-            let raw = pty.assert_terminal_restored();
+            pty.assert_terminal_restored();
+            // The message comes after the restore; the reader may still be behind.
+            let deadline = Instant::now() + WAIT;
+            let mut raw = pty.output();
+            while !strip_ansi(&raw).contains("deliberate panic") && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(20));
+                raw = pty.output();
+            }
             let text = strip_ansi(&raw);
             assert!(
                 text.contains("deliberate panic"),
