@@ -1,6 +1,8 @@
 //! End to end in a real pseudo-terminal: the menu, a lesson held at its steps, quitting
 //! with q, Esc, Ctrl-C, SIGTERM and SIGHUP, a terminal too small to draw in (and then
-//! grown), and a run played to its summary and restarted. Each test checks that the
+//! grown), and a run played to its summary and restarted; a table of every exit path
+//! (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP, a panic, SIGKILL) mid-run of one scenario of
+//! each kind; a resize storm; a non-UTF-8 locale. Each test checks that the
 //! alternate screen is left, the cursor shown, raw mode undone, and that no process of
 //! the run is left. Text is looked for on a modelled screen (`common::Screen`) or in the
 //! output with escape codes stripped, since ratatui redraws only the cells that changed.
@@ -588,6 +590,8 @@ fn scheduler_lesson_builds_a_lost_update_by_hand() {
 enum ExitPath {
     Q,
     CtrlC,
+    /// SIGINT from outside (`kill -INT`): in raw mode Ctrl-C is a key, this is not.
+    Sigint,
     Sigterm,
     Sighup,
     /// `PROCLAB_DEBUG_PANIC_AFTER_MS`: the main loop panics mid-run.
@@ -596,9 +600,10 @@ enum ExitPath {
     Sigkill,
 }
 
-const EXIT_PATHS: [ExitPath; 6] = [
+const EXIT_PATHS: [ExitPath; 7] = [
     ExitPath::Q,
     ExitPath::CtrlC,
+    ExitPath::Sigint,
     ExitPath::Sigterm,
     ExitPath::Sighup,
     ExitPath::Panic,
@@ -784,6 +789,7 @@ fn exit_mid_run(run: &MidRun, exit: ExitPath) {
     match exit {
         ExitPath::Q => pty.send("q"),
         ExitPath::CtrlC => pty.send("\x03"),
+        ExitPath::Sigint => pty.signal(Signal::SIGINT),
         ExitPath::Sigterm => pty.signal(Signal::SIGTERM),
         ExitPath::Sighup => pty.signal(Signal::SIGHUP),
         ExitPath::Panic => {}
@@ -825,7 +831,7 @@ fn exit_mid_run(run: &MidRun, exit: ExitPath) {
     assert_no_tagged_left(&pty.tag);
 }
 
-/// Every exit path (q, Ctrl-C, SIGTERM, SIGHUP, a panic, SIGKILL) mid-run of one
+/// Every exit path (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP, a panic, SIGKILL) mid-run of one
 /// scenario of each kind: afterwards no process of the run, no zombie (but PID 1's
 /// after SIGKILL), nothing new in /dev/shm, and but for SIGKILL the terminal restored.
 /// One thread per scenario, its exits in turn.
