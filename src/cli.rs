@@ -22,8 +22,8 @@ pub struct Cli {
     /// Narration language (default: from LANG).
     #[arg(long, global = true, value_parser = ["en", "zh"])]
     pub lang: Option<String>,
-    /// Most processes a run may have alive at once.
-    #[arg(long, global = true, default_value_t = 64, value_parser = clap::value_parser!(u32).range(2..=64))]
+    /// Most processes a run may have alive at once (1..=64; it can only be lowered).
+    #[arg(long, global = true, value_name = "N", default_value_t = MAX_CAP, value_parser = parse_cap)]
     pub cap: u32,
     /// Colour theme (NO_COLOR turns colour off whatever this says; T cycles them).
     #[arg(long, global = true, value_enum, default_value_t = Theme::Dark)]
@@ -140,4 +140,41 @@ fn positive_secs(s: &str) -> Result<f64, String> {
 pub enum ExportFormat {
     /// Chrome Trace Event Format JSON (Perfetto, chrome://tracing).
     Chrome,
+}
+
+/// The hard ceiling on live processes per run; `--cap` can only lower it.
+pub const MAX_CAP: u32 = 64;
+
+/// `--cap N`: 1..=64, with a message that says why more is refused.
+fn parse_cap(s: &str) -> Result<u32, String> {
+    let n: u64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("expects a number of live processes, 1..={MAX_CAP}"))?;
+    match n {
+        0 => Err(format!(
+            "a run needs at least 1 live process (its main); use 1..={MAX_CAP}"
+        )),
+        n if n > u64::from(MAX_CAP) => Err(format!(
+            "{n} is above proclab's hard ceiling of {MAX_CAP} live processes per run; \
+             --cap can only lower it (1..={MAX_CAP})"
+        )),
+        n => Ok(n as u32),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cap_takes_1_to_64_and_explains_the_rest() {
+        assert_eq!(parse_cap("1"), Ok(1));
+        assert_eq!(parse_cap("64"), Ok(64));
+        let above = parse_cap("65").unwrap_err();
+        assert!(above.contains("ceiling of 64"), "{above}");
+        assert!(parse_cap("0").unwrap_err().contains("at least 1"));
+        assert!(parse_cap("many").unwrap_err().contains("1..=64"));
+        assert!(parse_cap("99999999999999999999").is_err());
+    }
 }

@@ -37,10 +37,12 @@ pub fn run_recorded(
         HashMap::from([(std::process::id() as i32, "proclab".to_string())]);
     let mut summary: Option<Event> = None;
     let mut interrupted = false;
+    let panic_at = crate::debug::panic_timer();
     'run: loop {
         let msg = select! {
             recv(session.messages()) -> m => m.unwrap_or(RunMsg::Ended),
             recv(quit) -> _ => { interrupted = true; break; }
+            recv(panic_at) -> _ => crate::debug::deliberate_panic(),
         };
         let msgs = match msg {
             RunMsg::Batch(all) => all,

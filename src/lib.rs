@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod course;
+pub mod debug;
 pub mod doctor;
 pub mod export;
 pub mod headless;

@@ -169,7 +169,7 @@ fn run(cli: Cli) -> Result<()> {
             output,
         }) => export::chrome::run(&file, output.as_deref()),
         Some(Cmd::Doctor) => {
-            print!("{}", doctor::report());
+            print!("{}", doctor::report(cli.cap));
             Ok(())
         }
         Some(Cmd::ScenarioTable) => {

@@ -46,13 +46,9 @@ pub fn run_recording(
     app.finished = crate::course::load_finished();
     let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
     // Clicks select processes. ratatui's restore (also run by its panic hook) does not
-    // know about the mouse, so every way out turns it off first.
+    // know about the mouse or the cursor, so every way out deals with both first.
     let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture);
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
-        previous_hook(info);
-    }));
+    restore_mouse_and_cursor_on_panic();
     let result = event_loop(&mut terminal, app, initial, cap, quit, Tape::new(record));
     let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
@@ -68,6 +64,7 @@ fn event_loop(
     mut tape: Tape,
 ) -> Result<()> {
     let input = spawn_input_thread();
+    let panic_at = crate::debug::panic_timer();
     let mut session: Option<Session> = None;
     let mut pending: Vec<Msg> = Vec::new();
     for cmd in initial {
@@ -130,6 +127,7 @@ fn event_loop(
                 recv(tick_rx) -> _ => {
                     pending.push(Msg::Tick(started.elapsed().as_millis() as u64));
                 }
+                recv(panic_at) -> _ => crate::debug::deliberate_panic(),
             }
         }
         for msg in std::mem::take(&mut pending) {
@@ -183,6 +181,25 @@ pub(crate) fn save_trace(tape: &Tape, scenario: &str) -> Msg {
         }
         Err(e) => Msg::Warning(e),
     }
+}
+
+/// ratatui's panic hook leaves raw mode and the alternate screen; the cursor would
+/// come back only when the unwinding reaches the terminal's drop, and it knows nothing
+/// of the mouse. Turn mouse reporting off and show the cursor in the hook too, so a
+/// panic anywhere (any thread) leaves a usable terminal.
+fn restore_mouse_and_cursor_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = ratatui::crossterm::execute!(
+            out,
+            DisableMouseCapture,
+            ratatui::crossterm::cursor::Show
+        );
+        let _ = out.flush();
+        previous(info);
+    }));
 }
 
 /// Appends what a run message says, a batch unpacked in order.
@@ -302,4 +319,52 @@ pub(crate) fn spawn_input_thread() -> Receiver<TermEvent> {
         }
     });
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::LogClass;
+    use crate::trace::reader::{Line, for_each_line};
+
+    /// Garbage on the wire (a cut line, bytes that are not UTF-8, a line that is not an
+    /// event) shows up in the run's log as warnings; the events around it still count
+    /// and nothing quits.
+    #[test]
+    fn a_malformed_wire_line_is_a_warning_in_the_log_not_fatal() {
+        let lessons = crate::lesson::loader::load(None, 64).expect("built-in lessons");
+        let mut app = App::new(lessons, crate::lesson::Lang::En);
+        let _ = update(&mut app, Msg::Action(Action::Open));
+        let wire: &[u8] =
+            b"{\"t_us\":1,\"pid\":7,\"kind\":\"spawn\",\"ppid\":1,\"label\":\"main\"}\n\
+            {\"t_us\":2,\"pid\":7,\"kind\":\n\
+            \xff\xfe not utf-8\n\
+            {\"t_us\":3,\"pid\":7,\"kind\":\"no-such-kind\"}\n\
+            {\"t_us\":4,\"pid\":7,\"kind\":\"print\",\"text\":\"still here\"}\n";
+        let mut batch = Vec::new();
+        for_each_line(
+            wire,
+            |line, raw| {
+                batch.push(match line {
+                    Line::Event(e) => RunMsg::Wire(e, raw.to_string()),
+                    Line::Malformed { line, error } => RunMsg::Malformed { line, error },
+                })
+            },
+            || {},
+        );
+        let mut pending = Vec::new();
+        push_msgs(&mut pending, RunMsg::Batch(batch));
+        for msg in pending {
+            update(&mut app, msg);
+        }
+        assert!(!app.quit);
+        let run = app.run.as_ref().expect("the lesson's run");
+        let warnings = run
+            .log
+            .iter()
+            .filter(|e| e.class == LogClass::Warning && e.text.contains("malformed line"))
+            .count();
+        assert_eq!(warnings, 3, "{:?}", run.log);
+        assert!(run.log.iter().any(|e| e.text.contains("still here")));
+    }
 }

@@ -1,6 +1,8 @@
 //! End to end in a real pseudo-terminal: the menu, a lesson held at its steps, quitting
 //! with q, Esc, Ctrl-C, SIGTERM and SIGHUP, a terminal too small to draw in (and then
-//! grown), and a run played to its summary and restarted. Each test checks that the
+//! grown), and a run played to its summary and restarted; a table of every exit path
+//! (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP, a panic, SIGKILL) mid-run of one scenario of
+//! each kind; a resize storm; a non-UTF-8 locale. Each test checks that the
 //! alternate screen is left, the cursor shown, raw mode undone, and that no process of
 //! the run is left. Text is looked for on a modelled screen (`common::Screen`) or in the
 //! output with escape codes stripped, since ratatui redraws only the cells that changed.
@@ -39,6 +41,17 @@ struct Pty {
 
 impl Pty {
     fn spawn(name: &str, args: &[&str], cols: u16, rows: u16) -> Pty {
+        Pty::spawn_with_env(name, args, cols, rows, &[])
+    }
+
+    /// Like `spawn`, with extra environment variables (set last, so they win).
+    fn spawn_with_env(
+        name: &str,
+        args: &[&str],
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Pty {
         let tag = unique_tag(name);
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -55,6 +68,9 @@ impl Pty {
         cmd.env_remove("LC_ALL");
         cmd.env_remove("LC_MESSAGES");
         cmd.env(TAG_VAR, &tag);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair
             .slave
             .spawn_command(cmd)
@@ -182,10 +198,33 @@ impl Pty {
     /// After the exit: the alternate screen was entered and then left, raw mode was
     /// undone, nothing panicked, and no process of the run is left.
     fn assert_clean_exit(&self) {
+        let raw = self.assert_terminal_restored();
+        let text = strip_ansi(&raw);
+        assert!(
+            !text.contains("panicked"),
+            "[{}] proclab panicked:\n{}",
+            self.name,
+            tail(&text, 3000)
+        );
+        assert_no_tagged_left(&self.tag);
+    }
+
+    /// The alternate screen was entered and then left, the cursor shown, raw mode
+    /// undone; returns everything proclab wrote.
+    fn assert_terminal_restored(&self) -> Vec<u8> {
         // The last bytes may still be in flight from the PTY: give the reader a moment.
         let deadline = Instant::now() + Duration::from_secs(2);
         let mut raw = self.output();
-        while find_bytes(&raw, LEAVE_ALT, 0).is_none() && Instant::now() < deadline {
+        let shown_last = |raw: &[u8]| {
+            raw.windows(SHOW_CURSOR.len())
+                .rposition(|w| w == SHOW_CURSOR)
+                > raw
+                    .windows(HIDE_CURSOR.len())
+                    .rposition(|w| w == HIDE_CURSOR)
+        };
+        while (find_bytes(&raw, LEAVE_ALT, 0).is_none() || !shown_last(&raw))
+            && Instant::now() < deadline
+        {
             thread::sleep(Duration::from_millis(20));
             raw = self.output();
         }
@@ -220,14 +259,7 @@ impl Pty {
             "[{}] raw mode left on: ICANON {icanon}, ECHO {echo}",
             self.name
         );
-        let text = strip_ansi(&raw);
-        assert!(
-            !text.contains("panicked"),
-            "[{}] proclab panicked:\n{}",
-            self.name,
-            tail(&text, 3000)
-        );
-        assert_no_tagged_left(&self.tag);
+        raw
     }
 }
 
@@ -545,6 +577,350 @@ fn scheduler_lesson_builds_a_lost_update_by_hand() {
             && s.contains("counter = 3")
             && s.contains("4 additions written · 1 lost")
     });
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
+// ---- every exit path, mid-run, for every kind of scenario ------------------------------
+
+/// The ways out of a running scenario screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExitPath {
+    Q,
+    CtrlC,
+    /// SIGINT from outside (`kill -INT`): in raw mode Ctrl-C is a key, this is not.
+    Sigint,
+    Sigterm,
+    Sighup,
+    /// `PROCLAB_DEBUG_PANIC_AFTER_MS`: the main loop panics mid-run.
+    Panic,
+    /// SIGKILL of the front end: nothing runs in proclab; PDEATHSIG takes the run down.
+    Sigkill,
+}
+
+const EXIT_PATHS: [ExitPath; 7] = [
+    ExitPath::Q,
+    ExitPath::CtrlC,
+    ExitPath::Sigint,
+    ExitPath::Sigterm,
+    ExitPath::Sighup,
+    ExitPath::Panic,
+    ExitPath::Sigkill,
+];
+
+/// When the panic path's front end panics. Every run below forks its first child well
+/// before this and lasts seconds longer at `--speed 0.5` (checked: no DONE on screen).
+const PANIC_AFTER_MS: &str = "2500";
+
+/// A scenario with params that keep it running for several seconds, children alive
+/// early. `pause`: CPU-bound, so Space pauses it once its workers are up (the table
+/// does not need to burn the cores to test the exits).
+struct MidRun {
+    scenario: &'static str,
+    sets: &'static [&'static str],
+    pause: bool,
+}
+
+/// One of each kind: lifecycle, messages, sync, CPU.
+const MID_RUNS: &[MidRun] = &[
+    MidRun {
+        scenario: "zombie",
+        sets: &[],
+        pause: false,
+    },
+    MidRun {
+        scenario: "signals",
+        sets: &["disposition=handler"],
+        pause: false,
+    },
+    MidRun {
+        scenario: "orphan",
+        sets: &[],
+        pause: false,
+    },
+    MidRun {
+        scenario: "queue",
+        sets: &["producers=1", "consumers=2", "items=20"],
+        pause: false,
+    },
+    MidRun {
+        scenario: "pipe",
+        sets: &[],
+        pause: false,
+    },
+    MidRun {
+        scenario: "lock",
+        sets: &["workers=2", "increments=40", "hold_ms=100"],
+        pause: false,
+    },
+    MidRun {
+        scenario: "semaphore",
+        sets: &[],
+        pause: false,
+    },
+    MidRun {
+        scenario: "event",
+        sets: &[],
+        pause: false,
+    },
+    MidRun {
+        scenario: "pool",
+        sets: &["workers=2", "tasks=2000000,2000000", "pace_ms=300"],
+        pause: false,
+    },
+    MidRun {
+        scenario: "pi",
+        sets: &["workers=2", "terms=4000000000"],
+        pause: true,
+    },
+];
+
+/// A process as /proc shows it, enough to know it again (PIDs are reused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ProcEntry {
+    pid: i32,
+    ppid: i32,
+    pgrp: i32,
+    state: char,
+    start: u64,
+}
+
+fn proc_entry(pid: i32) -> Option<ProcEntry> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some(ProcEntry {
+        pid,
+        state: fields.first()?.chars().next()?,
+        ppid: fields.get(1)?.parse().ok()?,
+        pgrp: fields.get(2)?.parse().ok()?,
+        start: fields.get(19)?.parse().ok()?,
+    })
+}
+
+/// Every process (zombies included) in process group `pgrp`.
+fn process_group(pgrp: i32) -> Vec<ProcEntry> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(proc_entry)
+        .filter(|p| p.pgrp == pgrp)
+        .collect()
+}
+
+/// The run's processes, zombies included: the runner (the tagged child of the front
+/// end) leads their process group.
+fn run_group(front_end: i32, tag: &str) -> Vec<ProcEntry> {
+    let runner = tagged_pids(tag)
+        .into_iter()
+        .filter_map(proc_entry)
+        .find(|p| p.ppid == front_end)
+        .unwrap_or_else(|| panic!("no runner under the front end {front_end}"));
+    process_group(runner.pid)
+}
+
+/// Waits until none of `group` exists any more (same PID and start time) and nothing
+/// else is in its process group. After a SIGKILL of the front end nobody of proclab is
+/// left to reap: a zombie adopted by PID 1 is that reaper's to collect, so it is
+/// allowed there, as long as nothing of the run still runs.
+fn assert_group_gone(name: &str, group: &[ProcEntry], zombies_of_init_allowed: bool) {
+    let pgrp = group.first().map_or(0, |p| p.pgrp);
+    let left = |p: &ProcEntry| !(zombies_of_init_allowed && p.state == 'Z' && p.ppid == 1);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let mut still: Vec<ProcEntry> = group
+            .iter()
+            .filter_map(|p| proc_entry(p.pid).filter(|now| now.start == p.start))
+            .chain(process_group(pgrp))
+            .filter(left)
+            .collect();
+        still.dedup();
+        if still.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "[{name}] processes of the run left (zombies included): {still:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Names in /dev/shm (proclab names nothing there: its shared memory is anonymous).
+fn dev_shm() -> std::collections::BTreeSet<String> {
+    std::fs::read_dir("/dev/shm")
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `proclab run <scenario>` in a PTY, left by `exit` while main and a child are alive.
+fn exit_mid_run(run: &MidRun, exit: ExitPath) {
+    use nix::sys::signal::Signal;
+    let name = format!("exit_{}_{exit:?}", run.scenario);
+    let mut args = vec!["run", run.scenario, "--speed", "0.5"];
+    for s in run.sets {
+        args.extend(["--set", s]);
+    }
+    let env: &[(&str, &str)] = if exit == ExitPath::Panic {
+        &[("PROCLAB_DEBUG_PANIC_AFTER_MS", PANIC_AFTER_MS)]
+    } else {
+        &[]
+    };
+    let mut pty = Pty::spawn_with_env(&name, &args, 120, 40, env);
+    // Mid-run: front end, main and at least one child alive.
+    let alive = wait_for_tagged(&pty.tag, 3, WAIT);
+    assert!(
+        alive >= 3,
+        "[{name}] the run should be under way, saw {alive}"
+    );
+    if run.pause {
+        pty.send(" ");
+    }
+    let group = run_group(pty.pid, &pty.tag);
+    assert!(group.len() >= 2, "[{name}] main and a child: {group:?}");
+    let before = pty.len();
+    match exit {
+        ExitPath::Q => pty.send("q"),
+        ExitPath::CtrlC => pty.send("\x03"),
+        ExitPath::Sigint => pty.signal(Signal::SIGINT),
+        ExitPath::Sigterm => pty.signal(Signal::SIGTERM),
+        ExitPath::Sighup => pty.signal(Signal::SIGHUP),
+        ExitPath::Panic => {}
+        ExitPath::Sigkill => pty.signal(Signal::SIGKILL),
+    }
+    let status = pty.wait_exit(WAIT);
+    match exit {
+        ExitPath::Sigkill => {
+            assert!(status.signal().is_some(), "[{name}] killed: {status:?}");
+        }
+        ExitPath::Panic => {
+            assert_eq!(status.exit_code(), 101, "[{name}] a panic exits 101");
+            pty.assert_terminal_restored();
+            // The message comes after the restore; the reader may still be behind.
+            let deadline = Instant::now() + WAIT;
+            let mut raw = pty.output();
+            while !strip_ansi(&raw).contains("deliberate panic") && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(20));
+                raw = pty.output();
+            }
+            let text = strip_ansi(&raw);
+            assert!(
+                text.contains("deliberate panic"),
+                "[{name}] the panic message is shown:\n{}",
+                tail(&text, 2000)
+            );
+            assert!(
+                !strip_ansi(&raw[..before.min(raw.len())]).contains("DONE ·")
+                    && !text.contains("DONE ·"),
+                "[{name}] the run ended before the panic: not mid-run"
+            );
+        }
+        _ => {
+            assert!(status.success(), "[{name}] quits cleanly: {status:?}");
+            pty.assert_clean_exit();
+        }
+    }
+    assert_group_gone(&name, &group, exit == ExitPath::Sigkill);
+    assert_no_tagged_left(&pty.tag);
+}
+
+/// Every exit path (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP, a panic, SIGKILL) mid-run of one
+/// scenario of each kind: afterwards no process of the run, no zombie (but PID 1's
+/// after SIGKILL), nothing new in /dev/shm, and but for SIGKILL the terminal restored.
+/// One thread per scenario, its exits in turn.
+#[test]
+fn every_exit_path_mid_run_of_every_scenario_kind_leaves_nothing() {
+    let shm_before = dev_shm();
+    let started = Instant::now();
+    in_parallel(
+        MID_RUNS
+            .iter()
+            .map(|run| {
+                let check: Box<dyn FnOnce() + Send> = Box::new(move || {
+                    for exit in EXIT_PATHS {
+                        exit_mid_run(run, exit);
+                    }
+                });
+                (run.scenario.to_string(), check)
+            })
+            .collect(),
+    );
+    let new: Vec<String> = dev_shm().difference(&shm_before).cloned().collect();
+    assert!(new.is_empty(), "new objects in /dev/shm: {new:?}");
+    eprintln!(
+        "{} scenarios × {} exit paths in {:?}",
+        MID_RUNS.len(),
+        EXIT_PATHS.len(),
+        started.elapsed()
+    );
+}
+
+// ---- hostile terminals ----------------------------------------------------------------
+
+/// 50 resizes as fast as the PTY takes them, through sizes far below 80×24 (down to
+/// 0×0) and back, while a run is drawing: no panic, the last size is drawn, q quits.
+#[test]
+fn resize_storm_mid_run_then_quit_cleanly() {
+    let args = [
+        "run",
+        "fork-fanout",
+        "--set",
+        "children=4",
+        "--speed",
+        "0.5",
+    ];
+    let mut pty = Pty::spawn("pty_resize_storm", &args, 120, 40);
+    pty.wait_for(&["Processes"], 0);
+    let sizes = [
+        (0, 0),
+        (1, 1),
+        (20, 5),
+        (79, 23),
+        (80, 24),
+        (200, 60),
+        (81, 25),
+        (30, 100),
+        (300, 10),
+        (100, 30),
+    ];
+    for i in 0..50 {
+        let (cols, rows) = sizes[i % sizes.len()];
+        pty.resize(cols, rows);
+    }
+    // The last size is 100×30: big enough, so the run is drawn again.
+    let mark = pty.len();
+    pty.resize(100, 30);
+    pty.wait_for(&["Processes"], mark);
+    assert!(
+        !pty.screen().contains("Terminal too small"),
+        "100×30 is big enough"
+    );
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
+/// LANG=C LC_ALL=C (no UTF-8): the menu, a lesson and its steps still work, and q quits
+/// cleanly.
+#[test]
+fn non_utf8_locale_still_usable() {
+    let env = [("LANG", "C"), ("LC_ALL", "C")];
+    let mut pty = Pty::spawn_with_env("pty_lang_c", &[], 120, 40, &env);
+    pty.wait_for(&["Lessons"], 0);
+    let mark = pty.len();
+    pty.send("\r");
+    pty.wait_for(&["Processes", "AT STEP 'start'"], mark);
+    let mark = pty.len();
+    pty.send(" ");
+    pty.wait_for(&["AT STEP 'first-fork'"], mark);
     pty.send("q");
     let status = pty.wait_exit(WAIT);
     assert!(status.success(), "q must quit cleanly, got {status:?}");

@@ -44,13 +44,16 @@ fn run(ctx: &mut Ctx, _: &Params) {
         Ok(Forked::Parent(pid)) => pid,
         Err(_) => return,
     };
-    let alive = ctx.poll_child(child).is_none();
-    attributes(ctx, Some(child.as_raw()), alive, None);
-    ctx.gate("started");
-    let code = ctx.wait_child(child).map(|o| match o {
+    let code_of = |o: crate::trace::event::WaitOutcome| match o {
         crate::trace::event::WaitOutcome::Exited(c) => c,
         other => -other.raw(),
-    });
+    };
+    // `is_alive()` polls: if the child already ended (a fast run), that poll reaped it
+    // and, as in Python, set its exitcode; `join()` then returns at once.
+    let early = ctx.poll_child(child).map(code_of);
+    attributes(ctx, Some(child.as_raw()), early.is_none(), early);
+    ctx.gate("started");
+    let code = early.or_else(|| ctx.wait_child(child).map(code_of));
     attributes(ctx, Some(child.as_raw()), false, code);
     if let Some(code) = code {
         ctx.result("exitcode", code.into());

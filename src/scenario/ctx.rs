@@ -62,6 +62,11 @@ impl Ctx {
         getpid() == self.runner_pid
     }
 
+    /// The runner's PID: main, the run's subreaper and process-group leader.
+    pub fn runner_pid(&self) -> Pid {
+        self.runner_pid
+    }
+
     pub fn label(&self) -> &str {
         &self.label
     }
@@ -151,6 +156,13 @@ impl Ctx {
 
     /// Forks a child labelled `label`. The child arms PDEATHSIG, checks that its parent
     /// did not die in between, and announces itself with a `spawn` event.
+    ///
+    /// A refused fork (the run's live-process cap, or the kernel's EAGAIN) is what
+    /// `os.fork()` raising `BlockingIOError` is in Python, uncaught: a `fork_failed`
+    /// event, a traceback, and this process ends (a child with exit code 1; main
+    /// unwinds to the runner, which stops and reaps the rest). So a refusal is a clean
+    /// stop, never a retry loop, and no scenario goes on with fewer processes than it
+    /// waits for. The `Err` arm is never taken; it stays for the callers' signatures.
     pub fn fork(&mut self, label: &str) -> Result<Forked, ForkRefused> {
         self.fork_with(label, true)
     }
@@ -167,18 +179,23 @@ impl Ctx {
                 "process cap of {} live processes reached",
                 self.control.cap()
             );
-            self.emit(EventKind::ForkFailed {
-                label: label.to_string(),
-                error: why.clone(),
-            });
-            return Err(ForkRefused(why));
+            self.fork_refused(label, why);
         }
         let parent = getpid();
+        // The parent goes on only once the child announced itself, so its `spawn` comes
+        // before anything the parent does to it (a signal, a reap), however fast the
+        // lesson runs. EOF (the child died first) releases the parent too.
+        let announced = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok();
         // SAFETY: the runner and its children are single-threaded (see ARCHITECTURE.md),
         // so the child may run arbitrary code after fork.
         match unsafe { nix::unistd::fork() } {
             Ok(ForkResult::Parent { child }) => {
                 self.children.push(child);
+                if let Some((rx, tx)) = announced {
+                    drop(tx);
+                    let mut byte = [0u8; 1];
+                    while nix::unistd::read(&rx, &mut byte) == Err(nix::errno::Errno::EINTR) {}
+                }
                 Ok(Forked::Parent(child))
             }
             Ok(ForkResult::Child) => {
@@ -191,18 +208,26 @@ impl Ctx {
                     ppid: getppid().as_raw(),
                     label: label.to_string(),
                 });
+                if let Some((rx, tx)) = announced {
+                    drop(rx);
+                    let _ = nix::unistd::write(&tx, &[1]);
+                }
                 Ok(Forked::Child)
             }
             Err(errno) => {
                 self.control.release_process();
-                let why = format!("fork failed: {}", errno.desc());
-                self.emit(EventKind::ForkFailed {
-                    label: label.to_string(),
-                    error: why.clone(),
-                });
-                Err(ForkRefused(why))
+                self.fork_refused(label, format!("fork failed: {}", errno.desc()));
             }
         }
+    }
+
+    /// Reports a refused fork and raises it, uncaught (see `fork`).
+    fn fork_refused(&self, label: &str, why: String) -> ! {
+        self.emit(EventKind::ForkFailed {
+            label: label.to_string(),
+            error: why.clone(),
+        });
+        panic!("BlockingIOError: {why}")
     }
 
     /// Children forked by this process and not yet waited for, in fork order.

@@ -21,7 +21,8 @@ pub const SCENARIO: Scenario = Scenario {
 
 const PARENT_LIVES: f64 = 2.0;
 const CHILD_AFTER_ADOPTION: f64 = 2.5;
-const POLL: f64 = 0.05;
+/// Real time between two looks at the parent before adoption.
+const ADOPTION_POLL: std::time::Duration = std::time::Duration::from_millis(10);
 
 fn run(ctx: &mut Ctx, _: &Params) {
     ctx.print(format!(
@@ -48,8 +49,9 @@ fn run(ctx: &mut Ctx, _: &Params) {
 }
 
 fn parent(ctx: &mut Ctx) -> ! {
+    let me = getpid();
     match ctx.fork_with("child", false) {
-        Ok(Forked::Child) => child(ctx),
+        Ok(Forked::Child) => child(ctx, me),
         Ok(Forked::Parent(pid)) => {
             ctx.print(format!("parent {}: forked {pid}", getpid()));
             ctx.sleep(PARENT_LIVES);
@@ -60,13 +62,22 @@ fn parent(ctx: &mut Ctx) -> ! {
     }
 }
 
-fn child(ctx: &mut Ctx) -> ! {
-    let first = getppid();
+/// `first`: the parent that forked this child, its PID taken before the fork (when
+/// the lesson runs fast the parent may be gone before the child first looks).
+fn child(ctx: &mut Ctx, first: nix::unistd::Pid) -> ! {
     ctx.print(format!("child {}: my parent is {first}", getpid()));
+    // Until it is adopted this process has no parent-death signal, so it polls in real
+    // time (never held by pause): if the whole run dies meanwhile (the front end killed
+    // with SIGKILL), it must notice at once rather than linger under PID 1.
     while getppid() == first {
-        ctx.sleep(POLL);
+        std::thread::sleep(ADOPTION_POLL);
+        ctx.check_interrupt();
     }
     let adopter = getppid();
+    if adopter != ctx.runner_pid() {
+        // Adopted by someone outside the lesson: main is gone, and so is the run.
+        ctx.exit(1)
+    }
     ctx.emit(EventKind::Reparent {
         old_ppid: first.as_raw(),
         ppid: adopter.as_raw(),

@@ -4,6 +4,7 @@
 //! ignore: status 9), or handled (last words, exit 0).
 
 use std::borrow::Cow;
+use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::sys::signal::{SigHandler, Signal, signal};
@@ -32,6 +33,8 @@ pub const SCENARIO: Scenario = Scenario {
 const PERIOD: f64 = 1.0;
 const RUN_FOR: f64 = 2.5;
 const GRACE: f64 = 1.5;
+/// Real time a child that does not ignore SIGTERM gets to end after the grace.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Set by the SIGTERM handler; only an atomic store is async-signal-safe enough.
 static GOT_SIGTERM: AtomicBool = AtomicBool::new(false);
@@ -47,17 +50,27 @@ fn run(ctx: &mut Ctx, p: &Params) {
         getpid()
     ));
     ctx.gate("start");
+    // The child says when its disposition is set, so SIGTERM never arrives before it
+    // (at a high --speed the lesson's sleep alone does not guarantee that).
+    let Ok((ready_rx, ready_tx)) = nix::unistd::pipe() else {
+        return ctx.print("cannot create a pipe");
+    };
     let child = match ctx.fork("child") {
-        Ok(Forked::Child) => child(ctx, &disposition),
+        Ok(Forked::Child) => {
+            drop(ready_rx);
+            child(ctx, &disposition, ready_tx)
+        }
         Ok(Forked::Parent(pid)) => pid,
         Err(_) => return,
     };
+    drop(ready_tx);
+    wait_until_ready(ctx, ready_rx);
     ctx.sleep(RUN_FOR);
     ctx.gate("before-term");
     ctx.kill_child(child, Signal::SIGTERM);
     ctx.print(format!("main: sent SIGTERM to {child}"));
     ctx.sleep(GRACE);
-    if let Some(outcome) = ctx.poll_child(child) {
+    if let Some(outcome) = poll_unless_ignored(ctx, child) {
         print_status(ctx, child, outcome.raw());
         ctx.gate("after-term");
     } else {
@@ -91,7 +104,34 @@ fn print_status(ctx: &mut Ctx, child: nix::unistd::Pid, status: i32) {
     ctx.result("status", status.into());
 }
 
-fn child(ctx: &mut Ctx, disposition: &str) -> ! {
+/// `os.waitpid(child, os.WNOHANG)` after the grace, made independent of scheduling: a
+/// child that does not ignore SIGTERM ends because of it, so if it has not ended yet
+/// (a fast run, a busy machine) it is given up to `SETTLE` of real time to do so.
+fn poll_unless_ignored(
+    ctx: &mut Ctx,
+    child: nix::unistd::Pid,
+) -> Option<crate::trace::event::WaitOutcome> {
+    let deadline = std::time::Instant::now() + SETTLE;
+    loop {
+        if let Some(outcome) = ctx.poll_child(child) {
+            return Some(outcome);
+        }
+        if ignores(child.as_raw(), Signal::SIGTERM) || std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// Blocks until the child wrote its byte (or ended: EOF), honouring KeyboardInterrupt.
+fn wait_until_ready(ctx: &Ctx, ready: OwnedFd) {
+    let mut byte = [0u8; 1];
+    while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(&ready, &mut byte) {
+        ctx.check_interrupt();
+    }
+}
+
+fn child(ctx: &mut Ctx, disposition: &str, ready: OwnedFd) -> ! {
     let handler = match disposition {
         "ignore" => SigHandler::SigIgn,
         "handler" => SigHandler::Handler(on_sigterm),
@@ -99,6 +139,8 @@ fn child(ctx: &mut Ctx, disposition: &str) -> ! {
     };
     // SAFETY: the handler only stores to an atomic.
     let _ = unsafe { signal(Signal::SIGTERM, handler) };
+    let _ = nix::unistd::write(&ready, &[1]);
+    drop(ready);
     ctx.print(format!("child {}: SIGTERM -> {disposition}", getpid()));
     loop {
         ctx.print(format!("child {}: working", getpid()));

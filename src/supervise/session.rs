@@ -196,20 +196,7 @@ impl Session {
     /// arrived. A PID without one (never announced by this run, already reaped, or not
     /// verifiable) gets nothing: no plain `kill` on a bare number.
     pub fn signal(&self, pid: i32, signal: Signal) -> Result<()> {
-        let fds = self
-            .pidfds
-            .lock()
-            .map_err(|_| eyre!("the pidfd table is poisoned"))?;
-        let fd = fds.get(&pid).ok_or_else(|| {
-            eyre!("{pid} is not a live process of this run (no verified pidfd for it)")
-        })?;
-        // Under the lock, so the reader thread cannot close the pidfd meanwhile.
-        pidfd_send_signal(fd, signal as i32)
-            .map_err(|e| match e.raw_os_error() {
-                Some(libc::ESRCH) => eyre!("{pid} has already been reaped"),
-                _ => eyre!(e),
-            })
-            .wrap_err_with(|| format!("pidfd_send_signal({signal}) to {pid}"))
+        signal_through_pidfd(&self.pidfds, pid, signal)
     }
 
     pub fn messages(&self) -> &Receiver<RunMsg> {
@@ -371,6 +358,29 @@ fn open_verified_pidfd(pid: i32, start_ticks: u64) -> Option<OwnedFd> {
     Some(fd)
 }
 
+/// `Session::signal`: through the verified pidfd for `pid`, or not at all. A pidfd
+/// whose process was reaped meanwhile (its `reap` not read yet) answers ESRCH: the
+/// process is already gone, and nobody else gets the signal.
+fn signal_through_pidfd(
+    pidfds: &Mutex<HashMap<i32, OwnedFd>>,
+    pid: i32,
+    signal: Signal,
+) -> Result<()> {
+    let fds = pidfds
+        .lock()
+        .map_err(|_| eyre!("the pidfd table is poisoned"))?;
+    let fd = fds.get(&pid).ok_or_else(|| {
+        eyre!("{pid} is not a live process of this run (never announced, or already reaped): nothing was sent")
+    })?;
+    // Under the lock, so the reader thread cannot close the pidfd meanwhile.
+    pidfd_send_signal(fd, signal as i32)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ESRCH) => eyre!("{pid} is already gone (reaped): nothing was sent"),
+            _ => eyre!(e),
+        })
+        .wrap_err_with(|| format!("pidfd_send_signal({signal}) to {pid}"))
+}
+
 fn pidfd_send_signal(fd: &OwnedFd, signal: i32) -> std::io::Result<()> {
     // SAFETY: pidfd_send_signal(pidfd, sig, NULL, 0): a descriptor we own, an integer,
     // no siginfo, no flags.
@@ -441,5 +451,51 @@ mod tests {
         let err = pidfd_send_signal(&fd, libc::SIGTERM).unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::ESRCH));
         assert!(open_verified_pidfd(pid, start).is_none());
+    }
+
+    fn reap_line(child: i32) -> Line {
+        Line::Event(Event {
+            t_us: 0,
+            pid: 1,
+            kind: EventKind::Reap {
+                child,
+                status: 9,
+                code: None,
+                signal: Some("SIGKILL".into()),
+            },
+        })
+    }
+
+    /// The signal menu's path: a handle for a process reaped before its `reap` was read
+    /// says "already gone" and signals nobody; once the `reap` is read the handle is
+    /// dropped and the PID is no process of the run at all.
+    #[test]
+    fn a_stale_handle_answers_already_gone_instead_of_signalling() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id() as i32;
+        let start = procfs::read_stat(pid).unwrap().start_ticks;
+        let table: Pidfds = Arc::default();
+        let fd = open_verified_pidfd(pid, start).expect("a verified pidfd");
+        table.lock().unwrap().insert(pid, fd);
+
+        signal_through_pidfd(&table, pid, Signal::SIGSTOP).expect("alive: sent");
+        signal_through_pidfd(&table, pid, Signal::SIGKILL).expect("alive: sent");
+        assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGKILL));
+
+        let err = signal_through_pidfd(&table, pid, Signal::SIGTERM).unwrap_err();
+        assert!(format!("{err:#}").contains("already gone"), "{err:#}");
+
+        let (track, _rx) = unbounded();
+        let seen = Mutex::new(Vec::new());
+        let _ = forward(reap_line(pid), "", &track, &seen, &table);
+        assert!(
+            table.lock().unwrap().is_empty(),
+            "the reap drops the handle"
+        );
+        let err = signal_through_pidfd(&table, pid, Signal::SIGTERM).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("not a live process of this run"),
+            "{err:#}"
+        );
     }
 }
