@@ -60,4 +60,20 @@ pub enum Cmd {
     },
     /// What this machine supports, with advice.
     Doctor,
+    /// Watch your own program live (ptrace): its processes, execs, signals and exit
+    /// statuses, e.g. `proclab trace -- python3 my_pool.py`.
+    Trace {
+        /// Print a readable log instead of opening the terminal UI.
+        #[arg(long, conflicts_with = "json")]
+        headless: bool,
+        /// Print the events as JSON lines (the wire format).
+        #[arg(long)]
+        json: bool,
+        /// Give the program this terminal's stdin (default: /dev/null).
+        #[arg(long)]
+        stdin: bool,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
 }

@@ -18,7 +18,11 @@ pub enum Format {
 
 /// Runs one scenario to its end (or until a quit signal) and prints it.
 pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> {
-    let mut session = Session::start(req)?;
+    run_session(Session::start(req)?, format, quit)
+}
+
+/// Prints a started session (a scenario's run or `proclab trace`) to its end.
+pub fn run_session(mut session: Session, format: Format, quit: &Receiver<()>) -> Result<()> {
     // Buffered: one write per line would cost a syscall per event on a busy run.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let mut labels: HashMap<i32, String> =
@@ -44,8 +48,15 @@ pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> 
                     summary = Some(e)
                 }
                 RunMsg::Wire(e, raw) => {
-                    if let EventKind::Spawn { label, .. } = &e.kind {
-                        labels.insert(e.pid, label.clone());
+                    match &e.kind {
+                        EventKind::Spawn { label, .. } => {
+                            labels.insert(e.pid, label.clone());
+                        }
+                        // A traced process is named by what it runs now.
+                        EventKind::Exec { program, argv } => {
+                            labels.insert(e.pid, crate::ptrace::exec_label(program, argv));
+                        }
+                        _ => {}
                     }
                     // The line exactly as the process wrote it: no second serialisation.
                     match format {
@@ -164,6 +175,7 @@ pub fn describe(kind: &EventKind) -> String {
         } => format!("waits at its own gate '{name}'"),
         EventKind::Gate { name, slot: None } => format!("gate '{name}'"),
         EventKind::ForkFailed { label, error } => format!("fork of '{label}' refused: {error}"),
+        EventKind::Exec { program, argv } => format!("exec {program} {}", argv.join(" ")),
         EventKind::Summary {
             processes,
             leaked,

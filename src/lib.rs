@@ -8,6 +8,7 @@ pub mod headless;
 pub mod ipc;
 pub mod lesson;
 pub mod observe;
+pub mod ptrace;
 pub mod scenario;
 pub mod supervise;
 pub mod trace;

@@ -19,6 +19,12 @@ fn main() -> ExitCode {
             None => ExitCode::from(2),
         };
     }
+    if args.get(1).map(String::as_str) == Some("__tracer") {
+        return match proclab::ptrace::tracer::parse_args(&args[2..]) {
+            Some(a) => ExitCode::from(proclab::ptrace::tracer::main(a) as u8),
+            None => ExitCode::from(2),
+        };
+    }
     let _ = color_eyre::install();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -112,11 +118,41 @@ fn run(cli: Cli) -> Result<()> {
             };
             tui::run(app, cmds, cli.cap, quit_signals()?)
         }
+        Some(Cmd::Trace {
+            headless,
+            json,
+            stdin,
+            command,
+        }) => trace(command, stdin, headless, json, lang),
         Some(Cmd::Doctor) => {
             print!("{}", doctor::report());
             Ok(())
         }
     }
+}
+
+/// `proclab trace -- COMMAND…`: the same front ends as a run, fed by the tracer.
+fn trace(argv: Vec<String>, stdin: bool, headless: bool, json: bool, lang: Lang) -> Result<()> {
+    proclab::ptrace::ptrace_permitted().map_err(|why| eyre!("cannot trace: {why}"))?;
+    let req = supervise::tracing::TraceRequest {
+        argv,
+        stdin,
+        cpu_cores: !(headless || json),
+    };
+    if headless || json {
+        let format = if json {
+            headless::Format::Json
+        } else {
+            headless::Format::Readable
+        };
+        let session = supervise::session::Session::start_trace(&req)?;
+        return headless::run_session(session, format, &quit_signals()?);
+    }
+    tui::ensure_terminal()?;
+    let mut app = app::App::new(Vec::new(), lang);
+    app.direct = true;
+    let cmds = app.open_trace(req);
+    tui::run(app, cmds, 64, quit_signals()?)
 }
 
 /// SIGINT, SIGTERM and SIGHUP become one message; the main loop does the cleanup.

@@ -56,6 +56,8 @@ pub enum Command {
     SetStepMode(bool),
     SetPaused(bool),
     SetSpeed(f64),
+    /// Start tracing a learner's own program (`proclab trace`), replacing any run.
+    StartTrace(crate::supervise::tracing::TraceRequest),
     /// Send `signal` to `pid`, a live process of the current run (through its pidfd).
     Signal {
         pid: i32,
@@ -130,6 +132,8 @@ pub struct RunView {
     /// Signals sent (by the learner or the scenario) whose outcome the log will tell
     /// when the target's next telling state change or its reap arrives.
     pub signalled: BTreeMap<i32, String>,
+    /// A traced program (`proclab trace`) instead of a scenario: what to start again.
+    pub trace: Option<crate::supervise::tracing::TraceRequest>,
 }
 
 impl RunView {
@@ -165,6 +169,7 @@ impl RunView {
             ended: false,
             signal_menu: None,
             signalled: BTreeMap::new(),
+            trace: None,
         }
     }
 }
@@ -275,8 +280,21 @@ impl App {
         self.start(RunView::new(None, scenario, params, true, speed))
     }
 
+    /// Opens a traced program (`proclab trace`): its processes as they come.
+    pub fn open_trace(&mut self, req: crate::supervise::tracing::TraceRequest) -> Vec<Command> {
+        let mut run = RunView::new(None, &crate::ptrace::TRACED, Params::default(), false, 1.0);
+        run.trace = Some(req);
+        self.start(run)
+    }
+
     /// Shows `run` and returns the command that starts it (replacing any run).
     pub(crate) fn start(&mut self, run: RunView) -> Vec<Command> {
+        if let Some(req) = &run.trace {
+            let cmd = Command::StartTrace(req.clone());
+            self.run = Some(run);
+            self.screen = Screen::Run;
+            return vec![cmd];
+        }
         let cmd = Command::StartRun {
             scenario: run.scenario,
             params: run.params.clone(),

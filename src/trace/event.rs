@@ -1,6 +1,13 @@
 //! The wire format: one JSON object per line, shared by every scenario process, the
 //! observer, `--json` output and recorded traces. Fields are only ever added, never
 //! renamed (see `ARCHITECTURE.md`): tests and outside tools read these lines.
+//!
+//! `proclab trace` (a learner's own program under ptrace, `src/ptrace/`) speaks the same
+//! wire: `spawn` (label: the program name), `exec` (added for it), `exit`, `reap` (by
+//! the real parent, or by the tracer for the command and adopted orphans), `reparent`,
+//! `send_signal` (when siginfo names a traced sender) and `handle_signal` (`action`:
+//! `handler`, `ignored` or `default (…)`), a `value` named `threads` when a process's
+//! thread count changes, and `print` for each line of the program's stdout/stderr.
 
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +144,12 @@ pub enum EventKind {
         label: String,
         error: String,
     },
+    /// `proclab trace` only: the process replaced its program with `execve`. `program`
+    /// is the executable's path (from /proc/PID/exe), `argv` its new command line.
+    Exec {
+        program: String,
+        argv: Vec<String>,
+    },
     /// The last line of a run.
     Summary {
         processes: u32,
@@ -172,6 +185,7 @@ impl EventKind {
             EventKind::Result { .. } => "result",
             EventKind::Gate { .. } => "gate",
             EventKind::ForkFailed { .. } => "fork_failed",
+            EventKind::Exec { .. } => "exec",
             EventKind::Summary { .. } => "summary",
         }
     }

@@ -12,7 +12,10 @@ use crate::app::{App, RunView};
 pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     let title = match app.lesson() {
         Some(l) => l.title.get(app.lang).to_string(),
-        None => format!("{} ({})", run.scenario.title, run.scenario.id),
+        None => match &run.trace {
+            Some(t) => format!("trace: {}", t.argv.join(" ")),
+            None => format!("{} ({})", run.scenario.title, run.scenario.id),
+        },
     };
     let (badge, style) = if run.ended {
         match &run.summary {
