@@ -28,8 +28,7 @@ impl Stream {
     /// At EOF the pipe is closed and a last partial line is returned too.
     pub fn read_lines(&mut self) -> Vec<String> {
         let mut buf = [0u8; 8192];
-        loop {
-            let Some(fd) = self.fd.as_ref() else { break };
+        while let Some(fd) = self.fd.as_ref() {
             match nix::unistd::read(fd, &mut buf) {
                 Ok(0) => {
                     self.fd = None;
