@@ -281,6 +281,14 @@ mod tests {
     }
 
     #[test]
+    fn exec_is_an_added_kind() {
+        let line = r#"{"t_us":3,"pid":9,"kind":"exec","program":"/usr/bin/wc","argv":["wc","-l"]}"#;
+        let e: Event = serde_json::from_str(line).unwrap();
+        assert_eq!(e.kind.name(), "exec");
+        assert_eq!(serde_json::to_string(&e).unwrap(), line);
+    }
+
+    #[test]
     fn raw_status_decodes_like_python() {
         assert_eq!(WaitOutcome::from_raw(0), WaitOutcome::Exited(0));
         assert_eq!(WaitOutcome::from_raw(1 << 8), WaitOutcome::Exited(1));

@@ -6,6 +6,7 @@ mod controls;
 mod events;
 mod keys;
 mod signals;
+mod trace;
 
 pub(super) fn ev(pid: i32, kind: EventKind) -> Msg {
     Msg::Event(Event { t_us: 1, pid, kind })
