@@ -134,6 +134,11 @@ fn run(cli: Cli) -> Result<()> {
 /// `proclab trace -- COMMAND…`: the same front ends as a run, fed by the tracer.
 fn trace(argv: Vec<String>, stdin: bool, headless: bool, json: bool, lang: Lang) -> Result<()> {
     proclab::ptrace::ptrace_permitted().map_err(|why| eyre!("cannot trace: {why}"))?;
+    if stdin && !(headless || json) {
+        return Err(eyre!(
+            "--stdin needs --headless or --json: the screen reads the keyboard itself"
+        ));
+    }
     let req = supervise::tracing::TraceRequest {
         argv,
         stdin,

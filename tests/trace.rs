@@ -489,3 +489,63 @@ fn interrupting_a_trace_stops_every_process() {
     assert!(out.stderr.contains("interrupted"), "{}", out.stderr);
     assert_no_tagged_left(&tag);
 }
+
+#[test]
+fn output_arrives_line_by_line_not_at_exit() {
+    // No flush: on a pipe Python would hold both lines until it exits; the tracer gives
+    // the program a terminal for stdout, so each line is written (and shown) at once.
+    let prog = script(
+        "live.py",
+        "import time\nprint('early')\ntime.sleep(0.6)\nprint('late')\n",
+    );
+    let t = trace_checked("trace-live", &[PYTHON, prog.to_str().expect("utf-8 path")]);
+    let at = |text: &str| {
+        t.of_kind("print")
+            .into_iter()
+            .find(|p| p["text"] == text)
+            .map(common::event_t_us)
+            .unwrap_or_else(|| panic!("{text} printed {}", t.ctx()))
+    };
+    assert!(at("early") + 400_000 < at("late"), "{}", t.ctx());
+}
+
+#[test]
+fn stdin_is_dev_null_unless_asked_for() {
+    let dir = std::env::temp_dir().join(unique_tag("trace-stdin"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let input = dir.join("input.txt");
+    std::fs::write(&input, "hello\n").expect("input");
+    let program = "read x; echo \"got [$x]\"";
+    for (flag, expect) in [(true, "got [hello]"), (false, "got []")] {
+        let tag = unique_tag("trace-stdin");
+        let mut args = vec!["trace", "--json"];
+        if flag {
+            args.push("--stdin");
+        }
+        args.extend(["--", "sh", "-c", program]);
+        let mut cmd = proclab(&tag, &args);
+        cmd.stdin(std::fs::File::open(&input).expect("input file"));
+        let out = Running::spawn(cmd).finish(Duration::from_secs(20));
+        assert!(out.status.success(), "{}", out.stderr);
+        let prints: Vec<String> = parse_wire(&out.stdout)
+            .iter()
+            .filter(|e| e["kind"] == "print")
+            .map(|e| e["text"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(prints, [expect], "--stdin {flag}\n{}", out.stdout);
+        assert_no_tagged_left(&tag);
+    }
+}
+
+#[test]
+fn stdin_in_the_terminal_ui_is_refused() {
+    let tag = unique_tag("trace-stdin-tui");
+    let out = Running::spawn(proclab(&tag, &["trace", "--stdin", "--", "true"]))
+        .finish(Duration::from_secs(10));
+    assert!(!out.status.success());
+    assert!(
+        out.stderr.contains("--stdin needs --headless or --json"),
+        "{}",
+        out.stderr
+    );
+}

@@ -61,10 +61,44 @@ pub fn take_lines(pending: &mut Vec<u8>, all: bool) -> Vec<String> {
         };
         let Some((at, skip)) = cut else { break };
         let line: Vec<u8> = pending.drain(..at + skip).take(at).collect();
-        let text = String::from_utf8_lossy(&line);
-        lines.push(text.trim_end_matches('\r').to_string());
+        lines.push(sanitize(&String::from_utf8_lossy(&line)));
     }
     lines
+}
+
+/// The text of a line without what could move the cursor or recolour the screen it
+/// is drawn on: escape sequences (CSI, OSC, two-byte) and control characters go, a tab
+/// becomes spaces. The program's output is shown, never obeyed.
+pub fn sanitize(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => match chars.next() {
+                // CSI: parameters, then one final byte in @..~.
+                Some('[') => {
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                // OSC: up to BEL or ESC \.
+                Some(']') => {
+                    while let Some(c) = chars.next() {
+                        if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            '\t' => out.push_str("    "),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -84,5 +118,13 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].len(), MAX_LINE);
         assert_eq!(got[1].len(), 10);
+    }
+
+    #[test]
+    fn escape_sequences_and_controls_are_dropped() {
+        assert_eq!(sanitize("\x1b[01;34mdir\x1b[0m\r"), "dir");
+        assert_eq!(sanitize("\x1b]0;title\x07a\tb\x08"), "a    b");
+        assert_eq!(sanitize("\x1b]8;;x\x1b\\link"), "link");
+        assert_eq!(sanitize("中文 ok"), "中文 ok");
     }
 }

@@ -237,8 +237,24 @@ fn start_command(args: &TracerArgs) -> Result<(i32, OwnedFd, [Stream; 2]), Strin
     // SAFETY: a descriptor the kernel just gave us.
     let sigfd = unsafe { OwnedFd::from_raw_fd(raw) };
     let flags = nix::fcntl::OFlag::O_CLOEXEC;
-    let (out_r, out_w) = nix::unistd::pipe2(flags).map_err(|e| format!("pipe: {e}"))?;
+    // stdout on a pseudo-terminal: the program buffers its output by line, as it does
+    // when the learner runs it in a terminal (on a pipe, Python's print would show up
+    // only at exit, and a fork would copy what is still buffered). A pipe if no PTY.
+    let size = nix::pty::Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let (out_r, out_w) = match nix::pty::openpty(&size, None) {
+        Ok(pty) => (pty.master, pty.slave),
+        Err(_) => nix::unistd::pipe2(flags).map_err(|e| format!("pipe: {e}"))?,
+    };
     let (err_r, err_w) = nix::unistd::pipe2(flags).map_err(|e| format!("pipe: {e}"))?;
+    for fd in [&out_r, &out_w, &err_r] {
+        // SAFETY: fcntl on descriptors we own.
+        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
     for fd in [&out_r, &err_r] {
         // SAFETY: fcntl on descriptors we own.
         unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
