@@ -549,3 +549,48 @@ fn stdin_in_the_terminal_ui_is_refused() {
         out.stderr
     );
 }
+
+#[test]
+fn a_plain_c_program() {
+    let src = script(
+        "fan.c",
+        r#"
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+    for (int i = 0; i < 3; i++)
+        if (fork() == 0) {
+            if (i == 2) abort();
+            usleep(50000);
+            _exit(10 + i);
+        }
+    int status;
+    pid_t pid;
+    while ((pid = wait(&status)) > 0) printf("reaped %d status %d\n", pid, status);
+    return 2;
+}
+"#,
+    );
+    let bin = src.with_extension("");
+    let cc = std::process::Command::new("cc")
+        .arg("-o")
+        .arg(&bin)
+        .arg(&src)
+        .status();
+    let Ok(cc) = cc else {
+        eprintln!("no C compiler (cc): a_plain_c_program not run");
+        return;
+    };
+    assert!(cc.success(), "cc failed");
+    let t = trace_checked("trace-c", &[bin.to_str().expect("utf-8 path")]);
+    let ctx = t.ctx();
+    let kids = t.children_of(t.root);
+    assert_eq!(kids.len(), 3, "{ctx}");
+    assert_eq!(t.reap_of(kids[0])["code"], 10, "{ctx}");
+    assert_eq!(t.reap_of(kids[1])["code"], 11, "{ctx}");
+    assert_eq!(t.reap_of(kids[2])["signal"], "SIGABRT", "{ctx}");
+    assert_eq!(t.prints().len(), 3, "{ctx}");
+    assert_eq!(t.events.last().expect("summary")["results"]["exit_code"], 2);
+}

@@ -82,11 +82,7 @@ pub fn main(args: TracerArgs) -> i32 {
     let mut table = Table::new(me, root);
     table.add_process(root, me, super::base_name(&args.argv[0]), &mut emit);
     let leaked = trace_loop(&mut table, &sigfd, &mut streams, &mut emit);
-    for s in streams.iter_mut() {
-        for text in s.read_lines() {
-            emit(root, EventKind::Print { text });
-        }
-    }
+    pump(&mut streams, root, &mut emit);
     let mut results = serde_json::Map::new();
     match table.root_status.map(WaitOutcome::from_raw) {
         Some(WaitOutcome::Exited(c)) => {
@@ -122,7 +118,12 @@ fn trace_loop(
         // Everything that happened, before anything else: a stopped tracee waits.
         loop {
             match next_wait() {
-                Ok(Some((pid, status, before))) => table.on_wait(pid, status, before, emit),
+                Ok(Some((pid, status, before))) => {
+                    // What the program wrote before this stop (say, before exiting) is
+                    // already in the pipe: its lines go first.
+                    pump(streams, table.root, emit);
+                    table.on_wait(pid, status, before, emit);
+                }
                 Ok(None) => break,
                 Err(nix::errno::Errno::EINTR) => {}
                 Err(nix::errno::Errno::ECHILD) => {
@@ -156,10 +157,15 @@ fn trace_loop(
         // SAFETY: poll over a live array of pollfds.
         unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
         drain_signalfd(sigfd);
-        for s in streams.iter_mut() {
-            for text in s.read_lines() {
-                emit(root, EventKind::Print { text });
-            }
+        pump(streams, root, emit);
+    }
+}
+
+/// The complete lines the program wrote so far, as `print` events of the command.
+fn pump(streams: &mut [Stream; 2], root: i32, emit: &mut dyn FnMut(i32, EventKind)) {
+    for s in streams.iter_mut() {
+        for text in s.read_lines() {
+            emit(root, EventKind::Print { text });
         }
     }
 }
