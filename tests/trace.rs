@@ -329,6 +329,32 @@ fn multiprocessing_with_fork() {
             "{ctx}"
         );
     }
+    // The Queue's messages: each worker's pipe write (by its feeder thread, shown as
+    // the process) decoded from the pickle, and the program's reads of them.
+    let mut sent: Vec<(i64, i64)> = t
+        .of_kind("send")
+        .into_iter()
+        .map(|s| (event_pid(s), s["item"].as_i64().unwrap_or(-1)))
+        .collect();
+    sent.sort_by_key(|(_, v)| *v);
+    let expected: Vec<(i64, i64)> = workers.iter().copied().zip([0, 1, 4]).collect();
+    assert_eq!(sent, expected, "{ctx}");
+    let mut got: Vec<i64> = t
+        .of_kind("recv")
+        .into_iter()
+        .filter(|r| event_pid(r) == t.root)
+        .map(|r| r["item"].as_i64().unwrap_or(-1))
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, [0, 1, 4], "{ctx}");
+    let channel = t.of_kind("send")[0]["channel"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        channel.starts_with("pipe ") && channel.ends_with(" write"),
+        "{ctx}"
+    );
     // A Queue's put starts a feeder thread: shown as a thread, never as a process.
     assert!(
         t.of_kind("value")
@@ -378,6 +404,12 @@ fn a_shell_pipeline() {
         "{ctx}"
     );
     assert_eq!(t.prints(), ["3"], "{ctx}");
+    // What went through the pipe, on each side.
+    let send = t.of_kind("send");
+    let recv = t.of_kind("recv");
+    assert_eq!(send.len(), 1, "{ctx}");
+    assert_eq!(send[0]["item"], "a⏎b⏎c", "{ctx}");
+    assert!(recv.iter().any(|r| r["item"] == "a⏎b⏎c"), "{ctx}");
     assert_eq!(t.reap_of(t.root)["code"], 4, "{ctx}");
     assert_eq!(t.events.last().expect("summary")["results"]["exit_code"], 4);
 }

@@ -14,6 +14,8 @@
 //! - `output.rs`: the program's output pipes, cut into lines.
 
 pub mod output;
+pub mod pickle;
+pub mod pipes;
 pub mod sys;
 pub mod table;
 pub mod tracer;

@@ -5,12 +5,15 @@
 use nix::errno::Errno;
 
 /// What the tracer asks the kernel to report: every fork, vfork, clone and exec, each
-/// thread's exit, and SIGKILL for every tracee if the tracer dies (nothing outlives it).
+/// thread's exit, the syscalls the seccomp filter of `pipes.rs` marks (read, write)
+/// with syscall stops told apart from SIGTRAP, and SIGKILL for every tracee if the tracer dies (nothing outlives it).
 pub const OPTIONS: libc::c_int = libc::PTRACE_O_TRACEFORK
     | libc::PTRACE_O_TRACEVFORK
     | libc::PTRACE_O_TRACECLONE
     | libc::PTRACE_O_TRACEEXEC
     | libc::PTRACE_O_TRACEEXIT
+    | libc::PTRACE_O_TRACESECCOMP
+    | libc::PTRACE_O_TRACESYSGOOD
     | libc::PTRACE_O_EXITKILL;
 
 fn request(req: libc::c_uint, pid: i32, addr: usize, data: usize) -> Result<libc::c_long, Errno> {
@@ -40,6 +43,11 @@ pub fn seize(pid: i32) -> Result<(), Errno> {
 /// Resumes a stopped tracee, delivering `sig` (0 for none).
 pub fn cont(pid: i32, sig: i32) -> Result<(), Errno> {
     request(libc::PTRACE_CONT, pid, 0, sig as usize).map(drop)
+}
+
+/// Resumes a tracee until its current syscall returns (a syscall-exit stop).
+pub fn syscall(pid: i32, sig: i32) -> Result<(), Errno> {
+    request(libc::PTRACE_SYSCALL, pid, 0, sig as usize).map(drop)
 }
 
 /// Leaves a tracee in its group-stop (a real SIGSTOP) while letting the tracer hear
@@ -91,7 +99,11 @@ pub enum Stop {
     EventStop { sig: i32 },
     /// A signal about to be delivered: the tracer must pass it on.
     Signal { sig: i32 },
-    /// Anything else (a syscall stop we never asked for): just resume.
+    /// A syscall the seccomp filter marks (read, write), at its entry.
+    Seccomp,
+    /// The exit of a syscall we resumed with PTRACE_SYSCALL (a read from a pipe).
+    SyscallExit,
+    /// Anything else: just resume.
     Other,
 }
 
@@ -104,7 +116,7 @@ pub fn decode(status: i32) -> Stop {
     }
     let sig = libc::WSTOPSIG(status);
     match status >> 16 {
-        0 if sig == libc::SIGTRAP | 0x80 => Stop::Other,
+        0 if sig == libc::SIGTRAP | 0x80 => Stop::SyscallExit,
         0 => Stop::Signal { sig },
         libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
             Stop::Forked
@@ -112,6 +124,7 @@ pub fn decode(status: i32) -> Stop {
         libc::PTRACE_EVENT_EXEC => Stop::Exec,
         libc::PTRACE_EVENT_EXIT => Stop::Exiting,
         libc::PTRACE_EVENT_STOP => Stop::EventStop { sig },
+        libc::PTRACE_EVENT_SECCOMP => Stop::Seccomp,
         _ => Stop::Other,
     }
 }

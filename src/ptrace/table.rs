@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use super::pipes::{self, Call, Framing};
 use super::sys::{self, Stop};
 use crate::observe::procfs;
 use crate::trace::event::{EventKind, WaitOutcome, signal_name};
@@ -39,6 +40,11 @@ pub struct Table {
     pub spawned: u32,
     /// How the command ended: its raw wait status.
     pub root_status: Option<i32>,
+    /// The pipe the tracer captures the program's stderr with: not a message channel.
+    pub stderr_inode: u64,
+    /// Threads inside a `read` from a pipe: the pipe and the buffer, until it returns.
+    reading: HashMap<i32, (u64, u64)>,
+    framing: Framing,
 }
 
 type Emit<'a> = &'a mut dyn FnMut(i32, EventKind);
@@ -55,6 +61,9 @@ impl Table {
             zombies: Vec::new(),
             spawned: 1,
             root_status: None,
+            stderr_inode: 0,
+            reading: HashMap::new(),
+            framing: Framing::default(),
         }
     }
 
@@ -171,10 +180,60 @@ impl Table {
                 self.on_signal(tid, tgid, sig, emit);
                 sig
             }
+            Stop::Seccomp => {
+                self.on_syscall_entry(tid, tgid, emit);
+                0
+            }
+            Stop::SyscallExit => {
+                self.on_read_exit(tid, tgid, emit);
+                0
+            }
             Stop::Other => 0,
         };
         // ESRCH: killed meanwhile (SIGKILL needs no tracer); its end comes next.
-        let _ = sys::cont(tid, resume_with);
+        if self.reading.contains_key(&tid) {
+            // Inside a read from a pipe (a signal may stop it there): keep watching for
+            // the syscall's exit.
+            let _ = sys::syscall(tid, resume_with);
+        } else {
+            let _ = sys::cont(tid, resume_with);
+        }
+    }
+
+    /// A `read` or `write` (the seccomp filter's syscalls) at its entry: a write to a
+    /// pipe is a message sent now; a read from a pipe is watched until it returns.
+    fn on_syscall_entry(&mut self, tid: i32, tgid: i32, emit: Emit) {
+        let Some(Call::Entry { nr, args }) = pipes::syscall_info(tid) else {
+            return;
+        };
+        let Some(inode) = pipes::pipe_inode(tgid, args[0]).filter(|i| *i != self.stderr_inode)
+        else {
+            return;
+        };
+        if nr == libc::SYS_read as u64 {
+            self.reading.insert(tid, (inode, args[1]));
+        } else if nr == libc::SYS_write as u64
+            && let Some(data) = pipes::peek(tgid, args[1], args[2] as usize)
+            && let Some(item) = self.framing.message(tgid, inode, true, &data)
+        {
+            let channel = format!("pipe {inode} write");
+            emit(tgid, EventKind::Send { channel, item });
+        }
+    }
+
+    /// A read from a pipe returned: what it got is a message received.
+    fn on_read_exit(&mut self, tid: i32, tgid: i32, emit: Emit) {
+        let Some((inode, addr)) = self.reading.remove(&tid) else {
+            return;
+        };
+        if let Some(Call::Exit { rval }) = pipes::syscall_info(tid)
+            && rval > 0
+            && let Some(data) = pipes::peek(tgid, addr, rval as usize)
+            && let Some(item) = self.framing.message(tgid, inode, false, &data)
+        {
+            let channel = format!("pipe {inode} read");
+            emit(tgid, EventKind::Recv { channel, item });
+        }
     }
 
     fn on_exec(&mut self, tid: i32, tgid: i32, emit: Emit) {
@@ -237,6 +296,8 @@ impl Table {
 
     fn on_ended(&mut self, tid: i32, status: i32, before: Option<procfs::Stat>, emit: Emit) {
         self.fresh.remove(&tid);
+        self.reading.remove(&tid);
+        self.framing.forget(tid);
         // A zombie whose parent died: adopted by the tracer (a subreaper), reaped now.
         if let Some(i) = self.zombies.iter().position(|z| z.pid == tid) {
             let z = self.zombies.remove(i);

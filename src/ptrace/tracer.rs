@@ -78,8 +78,9 @@ pub fn main(args: TracerArgs) -> i32 {
             return 2;
         }
     };
-    let (root, sigfd, mut streams) = started;
+    let (root, sigfd, mut streams, stderr_inode) = started;
     let mut table = Table::new(me, root);
+    table.stderr_inode = stderr_inode;
     table.add_process(root, me, super::base_name(&args.argv[0]), &mut emit);
     let leaked = trace_loop(&mut table, &sigfd, &mut streams, &mut emit);
     pump(&mut streams, root, &mut emit);
@@ -218,9 +219,12 @@ fn drain_signalfd(fd: &OwnedFd) {
     while unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
 }
 
+/// The command's PID, the SIGCHLD signalfd, the output streams, the stderr pipe's inode.
+type Started = (i32, OwnedFd, [Stream; 2], u64);
+
 /// SIGCHLD blocked and readable on a signalfd; the program's stdout and stderr pipes
 /// (read ends here); the command forked, stopped, seized and resumed.
-fn start_command(args: &TracerArgs) -> Result<(i32, OwnedFd, [Stream; 2]), String> {
+fn start_command(args: &TracerArgs) -> Result<Started, String> {
     let argv: Vec<CString> = args
         .argv
         .iter()
@@ -265,6 +269,12 @@ fn start_command(args: &TracerArgs) -> Result<(i32, OwnedFd, [Stream; 2]), Strin
         // SAFETY: fcntl on descriptors we own.
         unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
     }
+    let stderr_inode = nix::sys::stat::fstat(&err_r).map_or(0, |s| s.st_ino);
+    let mut program = super::pipes::filter();
+    let filter = libc::sock_fprog {
+        len: program.len() as libc::c_ushort,
+        filter: program.as_mut_ptr(),
+    };
     let me = getpid().as_raw();
     let (ow, ew) = (out_w.as_raw_fd(), err_w.as_raw_fd());
     let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
@@ -298,6 +308,9 @@ fn start_command(args: &TracerArgs) -> Result<(i32, OwnedFd, [Stream; 2]), Strin
                     libc::close(null);
                 }
             }
+            // From here on read and write stop for the tracer (messages through pipes);
+            // none happens before the tracer has seized us: raise is a kill.
+            super::pipes::install(&filter);
             // Wait here, stopped, until the tracer has seized us.
             libc::raise(libc::SIGSTOP);
             libc::execvp(argv_ptrs[0], argv_ptrs.as_ptr());
@@ -326,7 +339,13 @@ fn start_command(args: &TracerArgs) -> Result<(i32, OwnedFd, [Stream; 2]), Strin
     // Out of its group-stop: it runs on to execvp, traced.
     // SAFETY: our own unreaped child.
     unsafe { libc::kill(child, libc::SIGCONT) };
-    Ok((child, sigfd, [Stream::new(out_r), Stream::new(err_r)]))
+    drop(program);
+    Ok((
+        child,
+        sigfd,
+        [Stream::new(out_r), Stream::new(err_r)],
+        stderr_inode,
+    ))
 }
 
 #[cfg(test)]
