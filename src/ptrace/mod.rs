@@ -11,11 +11,15 @@
 //! - `sys.rs`: the ptrace requests and the decoding of a wait status;
 //! - `tracer.rs`: the `__tracer` entry: start the command, the event loop;
 //! - `table.rs`: what the tracer knows about each traced process, stop by stop;
-//! - `output.rs`: the program's output pipes, cut into lines.
+//! - `output.rs`: the program's output (a PTY and a pipe), cut into clean lines;
+//! - `pipes.rs`, `pickle.rs`: messages through pipes (`send` / `recv`), seccomp-stopped
+//!   reads and writes, multiprocessing's pickled frames decoded;
+//! - `procinfo.rs`: what /proc says about a tracee; reap and disposition wording.
 
 pub mod output;
 pub mod pickle;
 pub mod pipes;
+pub mod procinfo;
 pub mod sys;
 pub mod table;
 pub mod tracer;
