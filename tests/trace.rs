@@ -99,6 +99,7 @@ pid = os.fork()
 if pid == 0:
     if os.fork() == 0:
         time.sleep(0.5)
+        print("grandchild here", flush=True)
         os._exit(5)
     os._exit(0)
 os.waitpid(pid, 0)
@@ -125,6 +126,12 @@ os.waitpid(pid, 0)
     let reap = t.reap_of(grandchild);
     assert_eq!(reap["code"], 5, "followed to its own exit {ctx}");
     assert_eq!(event_pid(reap), t.tracer, "{ctx}");
+    let said = t
+        .of_kind("print")
+        .into_iter()
+        .find(|p| p["text"] == "grandchild here")
+        .unwrap_or_else(|| panic!("the grandchild's line {ctx}"));
+    assert_eq!(event_pid(said), grandchild, "put down to its writer {ctx}");
     // It outlived the program: its reap comes after the program's.
     let line = |e: &Value| t.events.iter().position(|x| x == e).expect("line");
     assert!(line(reap) > line(t.reap_of(t.root)), "{ctx}");
@@ -286,6 +293,22 @@ fn the_fork_fanout_lesson_traced_has_the_runs_shape() {
         assert_eq!(t.reap_of(*k)["code"], 0, "{ctx}");
     }
     assert_eq!(run_grandkids, 0);
+    // Each line is put down to the process that wrote it: "child 3: 1234, ppid 1200"
+    // comes from 1234.
+    let mut children_said = 0;
+    for p in t.of_kind("print") {
+        let text = p["text"].as_str().unwrap_or("");
+        if let Some(rest) = text.strip_prefix("child ")
+            && let Some((_, ids)) = rest.split_once(": ")
+            && let Some((pid, _)) = ids.split_once(',')
+        {
+            assert_eq!(pid.parse::<i64>().ok(), Some(event_pid(p)), "{text} {ctx}");
+            children_said += 1;
+        } else {
+            assert_eq!(event_pid(p), t.root, "{text}: the parent's line {ctx}");
+        }
+    }
+    assert_eq!(children_said, 10, "{ctx}");
     assert_eq!(
         t.parent.len(),
         1 + 1 + 10,

@@ -14,6 +14,7 @@
 //! - `output.rs`: the program's output (a PTY and a pipe), cut into clean lines;
 //! - `pipes.rs`, `pickle.rs`: messages through pipes (`send` / `recv`), seccomp-stopped
 //!   reads and writes, multiprocessing's pickled frames decoded;
+//! - `syscalls.rs`: the read/write stops: output owners, `send` / `recv`;
 //! - `procinfo.rs`: what /proc says about a tracee; reap and disposition wording.
 
 pub mod output;
@@ -21,6 +22,7 @@ pub mod pickle;
 pub mod pipes;
 pub mod procinfo;
 pub mod sys;
+pub mod syscalls;
 pub mod table;
 pub mod tracer;
 

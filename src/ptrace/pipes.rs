@@ -139,11 +139,13 @@ pub fn peek(pid: i32, addr: u64, len: usize) -> Option<Vec<u8>> {
     Some(buf)
 }
 
-/// The pipe inode behind `fd` of `pid` (`pipe:[1234]` in /proc/PID/fd), if a pipe.
-pub fn pipe_inode(pid: i32, fd: u64) -> Option<u64> {
-    let target = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
-    let s = target.to_str()?;
-    s.strip_prefix("pipe:[")?.strip_suffix(']')?.parse().ok()
+/// The pipe inode in a /proc/PID/fd link's target (`pipe:[1234]`), if a pipe.
+pub fn pipe_inode(target: &str) -> Option<u64> {
+    target
+        .strip_prefix("pipe:[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
 }
 
 /// Per process and pipe: a Connection's 4-byte length header seen alone (a reader

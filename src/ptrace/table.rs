@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::pipes::{self, Call, Framing};
+use super::pipes::Framing;
 use super::procinfo::{disposition, read_cmdline, read_comm, read_tgid, reap};
 use super::sys::{self, Stop};
 use crate::observe::procfs;
@@ -43,9 +43,13 @@ pub struct Table {
     pub root_status: Option<i32>,
     /// The pipe the tracer captures the program's stderr with: not a message channel.
     pub stderr_inode: u64,
+    /// The terminal the program's stdout is on (`/dev/pts/N`).
+    pub stdout_tty: Option<String>,
+    /// Writes to stdout (0) or stderr (1) just let start: (stream, pid, their data).
+    pub output_writes: Vec<(usize, i32, Vec<u8>)>,
     /// Threads inside a `read` from a pipe: the pipe and the buffer, until it returns.
-    reading: HashMap<i32, (u64, u64)>,
-    framing: Framing,
+    pub(super) reading: HashMap<i32, (u64, u64)>,
+    pub(super) framing: Framing,
 }
 
 type Emit<'a> = &'a mut dyn FnMut(i32, EventKind);
@@ -63,6 +67,8 @@ impl Table {
             spawned: 1,
             root_status: None,
             stderr_inode: 0,
+            stdout_tty: None,
+            output_writes: Vec::new(),
             reading: HashMap::new(),
             framing: Framing::default(),
         }
@@ -198,42 +204,6 @@ impl Table {
             let _ = sys::syscall(tid, resume_with);
         } else {
             let _ = sys::cont(tid, resume_with);
-        }
-    }
-
-    /// A `read` or `write` (the seccomp filter's syscalls) at its entry: a write to a
-    /// pipe is a message sent now; a read from a pipe is watched until it returns.
-    fn on_syscall_entry(&mut self, tid: i32, tgid: i32, emit: Emit) {
-        let Some(Call::Entry { nr, args }) = pipes::syscall_info(tid) else {
-            return;
-        };
-        let Some(inode) = pipes::pipe_inode(tgid, args[0]).filter(|i| *i != self.stderr_inode)
-        else {
-            return;
-        };
-        if nr == libc::SYS_read as u64 {
-            self.reading.insert(tid, (inode, args[1]));
-        } else if nr == libc::SYS_write as u64
-            && let Some(data) = pipes::peek(tgid, args[1], args[2] as usize)
-            && let Some(item) = self.framing.message(tgid, inode, true, &data)
-        {
-            let channel = format!("pipe {inode} write");
-            emit(tgid, EventKind::Send { channel, item });
-        }
-    }
-
-    /// A read from a pipe returned: what it got is a message received.
-    fn on_read_exit(&mut self, tid: i32, tgid: i32, emit: Emit) {
-        let Some((inode, addr)) = self.reading.remove(&tid) else {
-            return;
-        };
-        if let Some(Call::Exit { rval }) = pipes::syscall_info(tid)
-            && rval > 0
-            && let Some(data) = pipes::peek(tgid, addr, rval as usize)
-            && let Some(item) = self.framing.message(tgid, inode, false, &data)
-        {
-            let channel = format!("pipe {inode} read");
-            emit(tgid, EventKind::Recv { channel, item });
         }
     }
 

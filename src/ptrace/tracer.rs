@@ -78,12 +78,19 @@ pub fn main(args: TracerArgs) -> i32 {
             return 2;
         }
     };
-    let (root, sigfd, mut streams, stderr_inode) = started;
+    let Started {
+        pid: root,
+        sigfd,
+        mut streams,
+        stderr_inode,
+        stdout_tty,
+    } = started;
     let mut table = Table::new(me, root);
     table.stderr_inode = stderr_inode;
+    table.stdout_tty = stdout_tty;
     table.add_process(root, me, super::base_name(&args.argv[0]), &mut emit);
     let leaked = trace_loop(&mut table, &sigfd, &mut streams, &mut emit);
-    pump(&mut streams, root, &mut emit);
+    pump(&mut streams, &mut emit);
     let mut results = serde_json::Map::new();
     match table.root_status.map(WaitOutcome::from_raw) {
         Some(WaitOutcome::Exited(c)) => {
@@ -122,8 +129,12 @@ fn trace_loop(
                 Ok(Some((pid, status, before))) => {
                     // What the program wrote before this stop (say, before exiting) is
                     // already in the pipe: its lines go first.
-                    pump(streams, table.root, emit);
+                    pump(streams, emit);
                     table.on_wait(pid, status, before, emit);
+                    // Writes to stdout/stderr it just let start: their bytes are theirs.
+                    for (stream, pid, data) in table.output_writes.drain(..) {
+                        streams[stream].wrote(pid, data);
+                    }
                 }
                 Ok(None) => break,
                 Err(nix::errno::Errno::EINTR) => {}
@@ -136,7 +147,6 @@ fn trace_loop(
             }
         }
         table.check_zombies(emit);
-        let root = table.root;
         let mut fds: Vec<libc::pollfd> = vec![libc::pollfd {
             fd: sigfd.as_raw_fd(),
             events: libc::POLLIN,
@@ -158,15 +168,15 @@ fn trace_loop(
         // SAFETY: poll over a live array of pollfds.
         unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
         drain_signalfd(sigfd);
-        pump(streams, root, emit);
+        pump(streams, emit);
     }
 }
 
 /// The complete lines the program wrote so far, as `print` events of the command.
-fn pump(streams: &mut [Stream; 2], root: i32, emit: &mut dyn FnMut(i32, EventKind)) {
+fn pump(streams: &mut [Stream; 2], emit: &mut dyn FnMut(i32, EventKind)) {
     for s in streams.iter_mut() {
-        for text in s.read_lines() {
-            emit(root, EventKind::Print { text });
+        for (pid, text) in s.read_lines() {
+            emit(pid, EventKind::Print { text });
         }
     }
 }
@@ -219,8 +229,17 @@ fn drain_signalfd(fd: &OwnedFd) {
     while unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
 }
 
-/// The command's PID, the SIGCHLD signalfd, the output streams, the stderr pipe's inode.
-type Started = (i32, OwnedFd, [Stream; 2], u64);
+/// The command, started and seized.
+struct Started {
+    pid: i32,
+    /// SIGCHLD, readable.
+    sigfd: OwnedFd,
+    /// Its stdout and stderr, read ends.
+    streams: [Stream; 2],
+    /// Where writes go to those two, to tell whose bytes are whose (`Table`).
+    stderr_inode: u64,
+    stdout_tty: Option<String>,
+}
 
 /// SIGCHLD blocked and readable on a signalfd; the program's stdout and stderr pipes
 /// (read ends here); the command forked, stopped, seized and resumed.
@@ -260,6 +279,16 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
         Ok(pty) => (pty.master, pty.slave),
         Err(_) => nix::unistd::pipe2(flags).map_err(|e| format!("pipe: {e}"))?,
     };
+    // No output processing ("\n" stays "\n"): the bytes read back are exactly the
+    // bytes written, so each write's bytes can be put down to its writer.
+    if let Ok(mut t) = nix::sys::termios::tcgetattr(&out_w) {
+        t.output_flags.remove(nix::sys::termios::OutputFlags::OPOST);
+        let _ = nix::sys::termios::tcsetattr(&out_w, nix::sys::termios::SetArg::TCSANOW, &t);
+    }
+    let stdout_tty = std::fs::read_link(format!("/proc/self/fd/{}", out_w.as_raw_fd()))
+        .ok()
+        .and_then(|p| p.to_str().map(str::to_string))
+        .filter(|p| p.starts_with("/dev/pts/"));
     let (err_r, err_w) = nix::unistd::pipe2(flags).map_err(|e| format!("pipe: {e}"))?;
     for fd in [&out_r, &out_w, &err_r] {
         // SAFETY: fcntl on descriptors we own.
@@ -340,12 +369,13 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
     // SAFETY: our own unreaped child.
     unsafe { libc::kill(child, libc::SIGCONT) };
     drop(program);
-    Ok((
-        child,
+    Ok(Started {
+        pid: child,
         sigfd,
-        [Stream::new(out_r), Stream::new(err_r)],
+        streams: [Stream::new(out_r, child), Stream::new(err_r, child)],
         stderr_inode,
-    ))
+        stdout_tty,
+    })
 }
 
 #[cfg(test)]
