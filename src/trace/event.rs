@@ -7,7 +7,9 @@
 //! the real parent, or by the tracer for the command and adopted orphans), `reparent`,
 //! `send_signal` (when siginfo names a traced sender) and `handle_signal` (`action`:
 //! `handler`, `ignored` or `default (…)`), a `value` named `threads` when a process's
-//! thread count changes, and `print` for each line of the program's stdout/stderr.
+//! thread count changes, `print` for each line of the program's stdout/stderr (by
+//! the process that wrote it), and `send` / `recv` for what goes through pipes
+//! (`channel`: `pipe <inode> write` / `pipe <inode> read`).
 
 use serde::{Deserialize, Serialize};
 
