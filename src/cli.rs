@@ -72,6 +72,10 @@ pub enum Cmd {
         /// Give the program this terminal's stdin (default: /dev/null).
         #[arg(long)]
         stdin: bool,
+        /// Do not watch reads and writes: no messages through pipes (for programs that
+        /// move a lot of data through pipes, which the watching slows down).
+        #[arg(long)]
+        no_pipes: bool,
         /// The command and its arguments, after `--`.
         #[arg(last = true, required = true, value_name = "COMMAND")]
         command: Vec<String>,

@@ -122,8 +122,9 @@ fn run(cli: Cli) -> Result<()> {
             headless,
             json,
             stdin,
+            no_pipes,
             command,
-        }) => trace(command, stdin, headless, json, lang),
+        }) => trace(command, (stdin, no_pipes), headless, json, lang),
         Some(Cmd::Doctor) => {
             print!("{}", doctor::report());
             Ok(())
@@ -132,7 +133,14 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 /// `proclab trace -- COMMAND…`: the same front ends as a run, fed by the tracer.
-fn trace(argv: Vec<String>, stdin: bool, headless: bool, json: bool, lang: Lang) -> Result<()> {
+/// `options`: (--stdin, --no-pipes).
+fn trace(
+    argv: Vec<String>,
+    (stdin, no_pipes): (bool, bool),
+    headless: bool,
+    json: bool,
+    lang: Lang,
+) -> Result<()> {
     proclab::ptrace::ptrace_permitted().map_err(|why| eyre!("cannot trace: {why}"))?;
     if stdin && !(headless || json) {
         return Err(eyre!(
@@ -142,6 +150,7 @@ fn trace(argv: Vec<String>, stdin: bool, headless: bool, json: bool, lang: Lang)
     let req = supervise::tracing::TraceRequest {
         argv,
         stdin,
+        no_pipes,
         cpu_cores: !(headless || json),
     };
     if headless || json {

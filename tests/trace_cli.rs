@@ -205,3 +205,17 @@ int main(void) {
     assert_eq!(t.prints().len(), 3, "{ctx}");
     assert_eq!(t.events.last().expect("summary")["results"]["exit_code"], 2);
 }
+
+#[test]
+fn no_pipes_leaves_reads_and_writes_alone() {
+    let t = trace_checked(
+        "trace-no-pipes",
+        &["--no-pipes", "--", "sh", "-c", "printf 'a\\nb\\n' | wc -l"],
+    );
+    let ctx = t.ctx();
+    assert!(
+        t.of_kind("send").is_empty() && t.of_kind("recv").is_empty(),
+        "{ctx}"
+    );
+    assert_eq!(t.prints(), ["2"], "{ctx}");
+}

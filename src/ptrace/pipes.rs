@@ -196,8 +196,11 @@ fn size_only(len: usize) -> Value {
 /// Pipe data that is not a Connection message: text (one trailing newline dropped,
 /// cut at 200 characters), else its size.
 fn text(data: &[u8]) -> Value {
-    match std::str::from_utf8(data) {
-        Ok(s) => {
+    let binary = data
+        .iter()
+        .any(|b| (*b < 0x20 && !matches!(b, b'\n' | b'\t' | b'\r')) || *b == 0x7f);
+    match std::str::from_utf8(data).ok().filter(|_| !binary) {
+        Some(s) => {
             let s = s.strip_suffix('\n').unwrap_or(s).replace('\n', "⏎");
             let mut shown: String = sanitize(&s).chars().take(200).collect();
             if shown.len() < s.len() && s.chars().count() > 200 {
@@ -205,7 +208,7 @@ fn text(data: &[u8]) -> Value {
             }
             Value::from(shown)
         }
-        Err(_) => Value::from(format!("<{} bytes>", data.len())),
+        None => Value::from(format!("<{} bytes>", data.len())),
     }
 }
 
@@ -229,6 +232,7 @@ mod tests {
             f.message(3, 4, true, &[0xff, 0xfe, 0, 1, 2]),
             Some(json!("<5 bytes>"))
         );
+        assert_eq!(f.message(3, 4, true, &[0; 8]), Some(json!("<8 bytes>")));
     }
 
     #[test]

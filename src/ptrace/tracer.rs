@@ -1,4 +1,5 @@
-//! The tracer process: `proclab __tracer <front-end pid> [--stdin] -- COMMAND ARGS…`.
+//! The tracer process: `proclab __tracer <front-end pid> [--stdin] [--no-pipes] --
+//! COMMAND ARGS…`.
 //! Single-threaded, like the runner, because it forks: it starts the command under
 //! PTRACE_SEIZE, then loops on `waitpid(-1, __WALL)`, woken by SIGCHLD through a
 //! signalfd and by the program's output pipes through the same `poll`.
@@ -19,18 +20,22 @@ use crate::trace::writer::write_line;
 pub struct TracerArgs {
     pub parent: i32,
     pub stdin: bool,
+    /// No seccomp filter: no `send` / `recv`, output put down to the command.
+    pub no_pipes: bool,
     pub argv: Vec<String>,
 }
 
-/// Parses `<front-end pid> [--stdin] -- COMMAND ARGS…`.
+/// Parses `<front-end pid> [--stdin] [--no-pipes] -- COMMAND ARGS…`.
 pub fn parse_args(args: &[String]) -> Option<TracerArgs> {
     let parent = args.first()?.parse().ok()?;
     let dashes = args.iter().position(|a| a == "--")?;
     let stdin = args[1..dashes].iter().any(|a| a == "--stdin");
+    let no_pipes = args[1..dashes].iter().any(|a| a == "--no-pipes");
     let argv = args[dashes + 1..].to_vec();
     (!argv.is_empty()).then_some(TracerArgs {
         parent,
         stdin,
+        no_pipes,
         argv,
     })
 }
@@ -299,7 +304,11 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
         unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
     }
     let stderr_inode = nix::sys::stat::fstat(&err_r).map_or(0, |s| s.st_ino);
-    let mut program = super::pipes::filter();
+    let mut program = if args.no_pipes {
+        Vec::new()
+    } else {
+        super::pipes::filter()
+    };
     let filter = libc::sock_fprog {
         len: program.len() as libc::c_ushort,
         filter: program.as_mut_ptr(),

@@ -18,6 +18,8 @@ pub struct TraceRequest {
     pub argv: Vec<String>,
     /// Give the program the front end's stdin instead of /dev/null.
     pub stdin: bool,
+    /// Leave reads and writes alone: no messages through pipes (`send` / `recv`).
+    pub no_pipes: bool,
     /// Report each CPU core's load (the screens draw it; the logs leave it out).
     pub cpu_cores: bool,
 }
@@ -34,6 +36,9 @@ impl Session {
         let mut args = vec!["__tracer".to_string(), std::process::id().to_string()];
         if req.stdin {
             args.push("--stdin".into());
+        }
+        if req.no_pipes {
+            args.push("--no-pipes".into());
         }
         args.push("--".into());
         args.extend(req.argv.iter().cloned());

@@ -67,13 +67,17 @@ impl Traced {
     }
 }
 
-/// `proclab trace --json -- argv…` to its end, then what every trace must show: exit 0,
+/// `proclab trace --json -- argv…` (or `--json argv…` when `argv` has its own `--`) to its end, then what every trace must show: exit 0,
 /// one summary last with `leaked` 0, a tracer spawned by the front end and the command
 /// by the tracer, each PID spawned once, every process reaped exactly once and by its
 /// parent at that moment (after any `reparent`), and nothing left of the run.
 pub fn trace_checked(name: &str, argv: &[&str]) -> Traced {
     let tag = unique_tag(name);
-    let mut args = vec!["trace", "--json", "--"];
+    // `argv` may carry its own options before a `--` of its own.
+    let mut args = vec!["trace", "--json"];
+    if !argv.contains(&"--") {
+        args.push("--");
+    }
     args.extend_from_slice(argv);
     let (front_end, out) = run_proclab_with_pid(&tag, &args, Duration::from_secs(60));
     assert!(

@@ -9,6 +9,7 @@ fn traced_app() -> (App, Vec<Command>) {
     let req = TraceRequest {
         argv: vec!["sh".into(), "-c".into(), "ls | wc -l".into()],
         stdin: false,
+        no_pipes: false,
         cpu_cores: true,
     };
     let cmds = app.open_trace(req);
