@@ -124,7 +124,7 @@ fn run(cli: Cli) -> Result<()> {
             stdin,
             no_pipes,
             command,
-        }) => trace(command, (stdin, no_pipes), headless, json, lang),
+        }) => trace(command, (stdin, no_pipes, cli.cap), headless, json, lang),
         Some(Cmd::Doctor) => {
             print!("{}", doctor::report());
             Ok(())
@@ -133,10 +133,10 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 /// `proclab trace -- COMMAND…`: the same front ends as a run, fed by the tracer.
-/// `options`: (--stdin, --no-pipes).
+/// `options`: (--stdin, --no-pipes, --cap).
 fn trace(
     argv: Vec<String>,
-    (stdin, no_pipes): (bool, bool),
+    (stdin, no_pipes, cap): (bool, bool, u32),
     headless: bool,
     json: bool,
     lang: Lang,
@@ -151,6 +151,7 @@ fn trace(
         argv,
         stdin,
         no_pipes,
+        cap,
         cpu_cores: !(headless || json),
     };
     if headless || json {
@@ -166,7 +167,7 @@ fn trace(
     let mut app = app::App::new(Vec::new(), lang);
     app.direct = true;
     let cmds = app.open_trace(req);
-    tui::run(app, cmds, 64, quit_signals()?)
+    tui::run(app, cmds, cap, quit_signals()?)
 }
 
 /// SIGINT, SIGTERM and SIGHUP become one message; the main loop does the cleanup.

@@ -11,6 +11,7 @@ use std::time::Duration;
 use common::{
     Running, assert_no_tagged_left, event_pid, parse_wire, proclab, unique_tag, wait_for_tagged,
 };
+use serde_json::Value;
 use trace_support::{PYTHON, script, trace_checked};
 
 #[test]
@@ -218,4 +219,31 @@ fn no_pipes_leaves_reads_and_writes_alone() {
         "{ctx}"
     );
     assert_eq!(t.prints(), ["2"], "{ctx}");
+}
+
+#[test]
+fn the_cap_holds_for_a_traced_program() {
+    // tracer + program + 2 children = 4 = the cap: the third and fourth child are
+    // killed before they run; the program sees them die by SIGKILL.
+    let prog = script(
+        "fanout.py",
+        "import os, time\nkids = []\nfor i in range(4):\n    pid = os.fork()\n    if pid == 0:\n        time.sleep(0.3)\n        os._exit(0)\n    kids.append(pid)\n    time.sleep(0.05)\nfor k in kids:\n    print(os.waitpid(k, 0)[1], flush=True)\n",
+    );
+    let t = trace_checked(
+        "trace-cap",
+        &[
+            "--cap",
+            "4",
+            "--",
+            PYTHON,
+            prog.to_str().expect("utf-8 path"),
+        ],
+    );
+    let ctx = t.ctx();
+    let kids = t.children_of(t.root);
+    assert_eq!(kids.len(), 4, "{ctx}");
+    assert_eq!(t.of_kind("fork_failed").len(), 2, "{ctx}");
+    let codes: Vec<&Value> = kids.iter().map(|k| &t.reap_of(*k)["status"]).collect();
+    assert_eq!(codes, [0, 0, 9, 9], "{ctx}");
+    assert_eq!(t.prints(), ["0", "0", "9", "9"], "{ctx}");
 }

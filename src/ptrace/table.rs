@@ -43,6 +43,8 @@ pub struct Table {
     pub root_status: Option<i32>,
     /// The pipe the tracer captures the program's stderr with: not a message channel.
     pub stderr_inode: u64,
+    /// Most processes alive at once, the tracer included (`--cap`).
+    pub cap: u32,
     /// The terminal the program's stdout is on (`/dev/pts/N`).
     pub stdout_tty: Option<String>,
     /// Writes to stdout (0) or stderr (1) just let start: (stream, pid, their data).
@@ -68,6 +70,7 @@ impl Table {
             root_status: None,
             stderr_inode: 0,
             stdout_tty: None,
+            cap: 64,
             output_writes: Vec::new(),
             reading: HashMap::new(),
             framing: Framing::default(),
@@ -115,7 +118,24 @@ impl Table {
         // The parent from the kernel (CLONE_PARENT and threads that fork included).
         let ppid = procfs::read_stat(tid).map_or(self.me, |s| s.ppid);
         let label = read_comm(tid).unwrap_or_else(|| "?".into());
-        self.add_process(tid, ppid, label, emit);
+        self.add_process(tid, ppid, label.clone(), emit);
+        // The cap holds for a learner's program too (a fork loop gone wrong): a process
+        // past it is ended before it runs a single instruction of its own.
+        let live = self.procs.len() as u32 + 1;
+        if live > self.cap {
+            // SAFETY: our tracee, unreaped (stopped at its first stop): its PID is its own.
+            unsafe { libc::kill(tid, libc::SIGKILL) };
+            emit(
+                ppid,
+                EventKind::ForkFailed {
+                    label,
+                    error: format!(
+                        "{live} live processes, over the cap of {}: the tracer killed {tid} (SIGKILL) before it ran",
+                        self.cap
+                    ),
+                },
+            );
+        }
         tid
     }
 

@@ -1,5 +1,5 @@
-//! The tracer process: `proclab __tracer <front-end pid> [--stdin] [--no-pipes] --
-//! COMMAND ARGS…`.
+//! The tracer process: `proclab __tracer <front-end pid> [--stdin] [--no-pipes]
+//! [--cap N] -- COMMAND ARGS…`.
 //! Single-threaded, like the runner, because it forks: it starts the command under
 //! PTRACE_SEIZE, then loops on `waitpid(-1, __WALL)`, woken by SIGCHLD through a
 //! signalfd and by the program's output pipes through the same `poll`.
@@ -22,20 +22,27 @@ pub struct TracerArgs {
     pub stdin: bool,
     /// No seccomp filter: no `send` / `recv`, output put down to the command.
     pub no_pipes: bool,
+    /// Most processes alive at once (`--cap N`), the tracer included.
+    pub cap: u32,
     pub argv: Vec<String>,
 }
 
-/// Parses `<front-end pid> [--stdin] [--no-pipes] -- COMMAND ARGS…`.
+/// Parses `<front-end pid> [--stdin] [--no-pipes] [--cap N] -- COMMAND ARGS…`.
 pub fn parse_args(args: &[String]) -> Option<TracerArgs> {
     let parent = args.first()?.parse().ok()?;
     let dashes = args.iter().position(|a| a == "--")?;
     let stdin = args[1..dashes].iter().any(|a| a == "--stdin");
     let no_pipes = args[1..dashes].iter().any(|a| a == "--no-pipes");
+    let cap = match args[1..dashes].iter().position(|a| a == "--cap") {
+        Some(i) => args.get(i + 2)?.parse().ok()?,
+        None => 64,
+    };
     let argv = args[dashes + 1..].to_vec();
     (!argv.is_empty()).then_some(TracerArgs {
         parent,
         stdin,
         no_pipes,
+        cap,
         argv,
     })
 }
@@ -93,6 +100,7 @@ pub fn main(args: TracerArgs) -> i32 {
     let mut table = Table::new(me, root);
     table.stderr_inode = stderr_inode;
     table.stdout_tty = stdout_tty;
+    table.cap = args.cap;
     table.add_process(root, me, super::base_name(&args.argv[0]), &mut emit);
     let leaked = trace_loop(&mut table, &sigfd, &mut streams, &mut emit);
     pump(&mut streams, &mut emit);
@@ -393,14 +401,15 @@ mod tests {
 
     #[test]
     fn args_parse() {
-        let a: Vec<String> = ["12", "--stdin", "--", "sh", "-c", "--"]
+        let a: Vec<String> = ["12", "--stdin", "--cap", "9", "--", "sh", "-c", "--"]
             .iter()
             .map(|s| s.to_string())
             .collect();
         let t = parse_args(&a).unwrap();
         assert_eq!(t.parent, 12);
         assert!(t.stdin);
+        assert_eq!(t.cap, 9);
         assert_eq!(t.argv, ["sh", "-c", "--"]);
-        assert!(parse_args(&a[..3]).is_none(), "no command");
+        assert!(parse_args(&a[..5]).is_none(), "no command");
     }
 }

@@ -20,6 +20,8 @@ pub struct TraceRequest {
     pub stdin: bool,
     /// Leave reads and writes alone: no messages through pipes (`send` / `recv`).
     pub no_pipes: bool,
+    /// Most processes alive at once, the tracer included (`--cap`).
+    pub cap: u32,
     /// Report each CPU core's load (the screens draw it; the logs leave it out).
     pub cpu_cores: bool,
 }
@@ -31,7 +33,7 @@ impl Session {
         let control = Control::create(&Settings {
             speed: 1.0,
             step_mode: false,
-            cap: 64,
+            cap: req.cap,
         })?;
         let mut args = vec!["__tracer".to_string(), std::process::id().to_string()];
         if req.stdin {
@@ -40,6 +42,7 @@ impl Session {
         if req.no_pipes {
             args.push("--no-pipes".into());
         }
+        args.extend(["--cap".to_string(), req.cap.to_string()]);
         args.push("--".into());
         args.extend(req.argv.iter().cloned());
         let stdin = if req.stdin {

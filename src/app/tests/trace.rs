@@ -10,6 +10,7 @@ fn traced_app() -> (App, Vec<Command>) {
         argv: vec!["sh".into(), "-c".into(), "ls | wc -l".into()],
         stdin: false,
         no_pipes: false,
+        cap: 64,
         cpu_cores: true,
     };
     let cmds = app.open_trace(req);
