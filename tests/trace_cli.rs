@@ -247,3 +247,22 @@ fn the_cap_holds_for_a_traced_program() {
     assert_eq!(codes, [0, 0, 9, 9], "{ctx}");
     assert_eq!(t.prints(), ["0", "0", "9", "9"], "{ctx}");
 }
+
+#[test]
+fn a_pipeline_writer_dies_of_sigpipe_as_in_a_shell() {
+    // `yes` writes until `head` is gone, then SIGPIPE ends it: proclab's own runtime
+    // ignores SIGPIPE, and that must not leak into the traced program.
+    let t = trace_checked(
+        "trace-sigpipe",
+        &["--no-pipes", "--", "sh", "-c", "yes | head -n 1"],
+    );
+    let ctx = t.ctx();
+    let yes = t
+        .of_kind("exec")
+        .into_iter()
+        .find(|e| e["program"].as_str().is_some_and(|p| p.ends_with("/yes")))
+        .map(event_pid)
+        .unwrap_or_else(|| panic!("yes ran {ctx}"));
+    assert_eq!(t.reap_of(yes)["signal"], "SIGPIPE", "{ctx}");
+    assert_eq!(t.prints(), ["y"], "{ctx}");
+}

@@ -345,6 +345,12 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
                 libc::_exit(1);
             }
             libc::sigprocmask(libc::SIG_UNBLOCK, &mask, std::ptr::null_mut());
+            // Ignored dispositions survive exec: give back the defaults proclab's own
+            // runtime (SIGPIPE) and terminal handling (SIGTTIN, SIGTTOU) changed, so
+            // `yes | head -1` ends as it does in the learner's shell.
+            for sig in [libc::SIGPIPE, libc::SIGTTIN, libc::SIGTTOU] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
             libc::dup2(ow, 1);
             libc::dup2(ew, 2);
             if !args.stdin {
