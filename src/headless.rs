@@ -87,7 +87,7 @@ pub fn run_session(mut session: Session, format: Format, quit: &Receiver<()>) ->
     }
     let Some(mut summary) = summary else {
         out.flush()?;
-        return Err(eyre!("the runner ended without a summary"));
+        return Err(eyre!("the runner (or tracer) ended without a summary"));
     };
     // The summary stays last in time too, not only in line order.
     summary.t_us = summary.t_us.max(report.runner_reap.map_or(0, |r| r.t_us));

@@ -82,8 +82,10 @@ fn scope_verdict(scope: Option<u32>, cap_sys_ptrace: bool) -> Result<(), String>
 pub fn refused_message(errno: nix::errno::Errno) -> String {
     let why = match ptrace_permitted() {
         Err(why) => why,
-        Ok(()) => "the kernel refused it (a container's seccomp profile or a security \
-                   module may forbid ptrace; with Docker, try --cap-add=SYS_PTRACE)"
+        Ok(()) => "the kernel refused it: proclab may itself be running under a \
+                   debugger or strace (a process has one tracer at most), or a \
+                   container's seccomp profile or a security module forbids ptrace \
+                   (with Docker, try --cap-add=SYS_PTRACE)"
             .into(),
     };
     format!("cannot trace the program: ptrace failed with {errno}: {why}")
