@@ -266,3 +266,40 @@ fn a_pipeline_writer_dies_of_sigpipe_as_in_a_shell() {
     assert_eq!(t.reap_of(yes)["signal"], "SIGPIPE", "{ctx}");
     assert_eq!(t.prints(), ["y"], "{ctx}");
 }
+
+#[test]
+fn a_refused_ptrace_is_said_clearly() {
+    // Under strace, proclab's tracer is itself traced, so its PTRACE_SEIZE of the
+    // command is refused (one tracer per process): the message must say so.
+    let Ok(mut child) = std::process::Command::new("strace")
+        .args([
+            "-f",
+            "-o",
+            "/dev/null",
+            common::bin(),
+            "trace",
+            "--json",
+            "--",
+            "true",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("no strace: a_refused_ptrace_is_said_clearly not run");
+        return;
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    let status = child.wait().expect("strace ends");
+    assert!(!status.success(), "{err}");
+    assert!(
+        err.contains("cannot trace the program: ptrace failed with EPERM"),
+        "{err}"
+    );
+    assert!(err.contains("debugger or strace"), "{err}");
+}
