@@ -118,6 +118,26 @@ pub enum Cmd {
     },
     /// What this machine supports, with advice.
     Doctor,
+    /// Watch your own program live (ptrace): its processes, execs, signals and exit
+    /// statuses, e.g. `proclab trace -- python3 my_pool.py`.
+    Trace {
+        /// Print a readable log instead of opening the terminal UI.
+        #[arg(long, conflicts_with = "json")]
+        headless: bool,
+        /// Print the events as JSON lines (the wire format).
+        #[arg(long)]
+        json: bool,
+        /// Give the program this terminal's stdin (default: /dev/null).
+        #[arg(long)]
+        stdin: bool,
+        /// Do not watch reads and writes: no messages through pipes (for programs that
+        /// move a lot of data through pipes, which the watching slows down).
+        #[arg(long)]
+        no_pipes: bool,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
     /// Validate lesson files: every problem as file:line:col, then a verdict
     /// (exit 0 clean, 1 problems, 2 nothing to check).
     CheckLessons {

@@ -29,8 +29,21 @@ pub fn run_recorded(
     quit: &Receiver<()>,
     record: Option<Recorder>,
 ) -> Result<()> {
+    run_session_recorded(Session::start(req)?, format, quit, record)
+}
+
+/// Prints a started session (a scenario's run or `proclab trace`) to its end.
+pub fn run_session(session: Session, format: Format, quit: &Receiver<()>) -> Result<()> {
+    run_session_recorded(session, format, quit, None)
+}
+
+fn run_session_recorded(
+    mut session: Session,
+    format: Format,
+    quit: &Receiver<()>,
+    record: Option<Recorder>,
+) -> Result<()> {
     let mut record = record;
-    let mut session = Session::start(req)?;
     // Buffered: one write per line would cost a syscall per event on a busy run.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let mut labels: HashMap<i32, String> =
@@ -58,8 +71,15 @@ pub fn run_recorded(
                     summary = Some(e)
                 }
                 RunMsg::Wire(e, raw) => {
-                    if let EventKind::Spawn { label, .. } = &e.kind {
-                        labels.insert(e.pid, label.clone());
+                    match &e.kind {
+                        EventKind::Spawn { label, .. } => {
+                            labels.insert(e.pid, label.clone());
+                        }
+                        // A traced process is named by what it runs now.
+                        EventKind::Exec { program, argv } => {
+                            labels.insert(e.pid, crate::ptrace::exec_label(program, argv));
+                        }
+                        _ => {}
                     }
                     keep(&mut record, &raw);
                     // The line exactly as the process wrote it: no second serialisation.
@@ -98,7 +118,7 @@ pub fn run_recorded(
     }
     let Some(mut summary) = summary else {
         out.flush()?;
-        return Err(eyre!("the runner ended without a summary"));
+        return Err(eyre!("the runner (or tracer) ended without a summary"));
     };
     // The summary stays last in time too, not only in line order.
     summary.t_us = summary.t_us.max(report.runner_reap.map_or(0, |r| r.t_us));
@@ -214,6 +234,7 @@ pub fn describe(kind: &EventKind) -> String {
                 .collect();
             format!("runs {scenario} ({})", each.join(", "))
         }
+        EventKind::Exec { program, argv } => format!("exec {program} {}", argv.join(" ")),
         EventKind::Summary {
             processes,
             leaked,

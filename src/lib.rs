@@ -12,6 +12,7 @@ pub mod ipc;
 pub mod lesson;
 pub mod observe;
 pub mod playback;
+pub mod ptrace;
 pub mod scenario;
 pub mod supervise;
 pub mod trace;

@@ -20,6 +20,12 @@ fn main() -> ExitCode {
             None => ExitCode::from(2),
         };
     }
+    if args.get(1).map(String::as_str) == Some("__tracer") {
+        return match proclab::ptrace::tracer::parse_args(&args[2..]) {
+            Some(a) => ExitCode::from(proclab::ptrace::tracer::main(a) as u8),
+            None => ExitCode::from(2),
+        };
+    }
     let _ = color_eyre::install();
     let cli = Cli::parse();
     if let Some(Cmd::CheckLessons { path }) = &cli.command {
@@ -168,6 +174,20 @@ fn run(cli: Cli) -> Result<()> {
             format: _,
             output,
         }) => export::chrome::run(&file, output.as_deref()),
+        Some(Cmd::Trace {
+            headless,
+            json,
+            stdin,
+            no_pipes,
+            command,
+        }) => trace(
+            command,
+            (stdin, no_pipes, cli.cap),
+            headless,
+            json,
+            lang,
+            &look,
+        ),
         Some(Cmd::Doctor) => {
             print!("{}", doctor::report(cli.cap));
             Ok(())
@@ -205,6 +225,45 @@ fn recorder(path: Option<&std::path::Path>) -> Result<Option<proclab::trace::rec
     path.map(proclab::trace::record::Recorder::create)
         .transpose()
         .map_err(|e| eyre!("{e}"))
+}
+
+/// `proclab trace -- COMMAND…`: the same front ends as a run, fed by the tracer.
+/// `options`: (--stdin, --no-pipes, --cap).
+fn trace(
+    argv: Vec<String>,
+    (stdin, no_pipes, cap): (bool, bool, u32),
+    headless: bool,
+    json: bool,
+    lang: Lang,
+    look: &Look,
+) -> Result<()> {
+    proclab::ptrace::ptrace_permitted().map_err(|why| eyre!("cannot trace: {why}"))?;
+    if stdin && !(headless || json) {
+        return Err(eyre!(
+            "--stdin needs --headless or --json: the screen reads the keyboard itself"
+        ));
+    }
+    let req = supervise::tracing::TraceRequest {
+        argv,
+        stdin,
+        no_pipes,
+        cap,
+        cpu_cores: !(headless || json),
+    };
+    if headless || json {
+        let format = if json {
+            headless::Format::Json
+        } else {
+            headless::Format::Readable
+        };
+        let session = supervise::session::Session::start_trace(&req)?;
+        return headless::run_session(session, format, &quit_signals()?);
+    }
+    tui::ensure_terminal()?;
+    let mut app = dressed(app::App::new(Vec::new(), lang), look);
+    app.direct = true;
+    let cmds = app.open_trace(req);
+    tui::run(app, cmds, cap, quit_signals()?)
 }
 
 /// SIGINT, SIGTERM and SIGHUP become one message; the main loop does the cleanup.

@@ -238,7 +238,8 @@ fn event_loop(
                     Command::PermitSlot(_)
                     | Command::StopRun
                     | Command::Quit
-                    | Command::SaveFinished(_) => {}
+                    | Command::SaveFinished(_)
+                    | Command::StartTrace(_) => {}
                 }
             }
             dirty = true;

@@ -251,6 +251,15 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
                 Err(e) => feedback.push(Msg::Warning(format!("could not start the run: {e:#}"))),
             }
         }
+        Command::StartTrace(req) => {
+            if let Some(mut old) = session.take() {
+                old.stop();
+            }
+            match Session::start_trace(&req) {
+                Ok(s) => *session = Some(s),
+                Err(e) => feedback.push(Msg::Warning(format!("could not start the trace: {e:#}"))),
+            }
+        }
         Command::StopRun => {
             if let Some(mut s) = session.take() {
                 let report = s.stop();

@@ -926,3 +926,32 @@ fn non_utf8_locale_still_usable() {
     assert!(status.success(), "q must quit cleanly, got {status:?}");
     pty.assert_clean_exit();
 }
+
+/// `proclab trace` in the terminal: the traced program's processes appear in the tree
+/// under the tracer, its output in the log (not over the screen), and q mid-trace
+/// quits cleanly with nothing of the program left.
+#[test]
+fn trace_shows_the_program_and_q_leaves_nothing() {
+    let dir = std::env::temp_dir().join(unique_tag("pty-trace"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let prog = dir.join("long.py");
+    std::fs::write(
+        &prog,
+        "import os, time\nfor i in range(2):\n    if os.fork() == 0:\n        time.sleep(60)\n        os._exit(0)\nprint('forked two', flush=True)\ntime.sleep(60)\n",
+    )
+    .expect("writing the program");
+    let prog = prog.to_str().expect("utf-8 path").to_string();
+    let mut pty = Pty::spawn(
+        "pty_trace",
+        &["trace", "--", "/usr/bin/python3", &prog],
+        120,
+        40,
+    );
+    pty.wait_for(&["TRACING", "tracer", "└─ python3", "forked two"], 0);
+    // Front end, tracer, the program and its two children.
+    assert!(wait_for_tagged(&pty.tag, 5, WAIT) >= 5);
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}

@@ -62,6 +62,8 @@ pub enum Command {
     SetStepMode(bool),
     SetPaused(bool),
     SetSpeed(f64),
+    /// Start tracing a learner's own program (`proclab trace`), replacing any run.
+    StartTrace(crate::supervise::tracing::TraceRequest),
     /// Send `signal` to `pid`, a live process of the current run (through its pidfd).
     Signal {
         pid: i32,
@@ -148,6 +150,8 @@ pub struct RunView {
     pub signalled: BTreeMap<i32, String>,
     /// A recorded trace played back (`proclab replay`): no process is live.
     pub replay: bool,
+    /// A traced program (`proclab trace`) instead of a scenario: what to start again.
+    pub trace: Option<crate::supervise::tracing::TraceRequest>,
 }
 
 impl RunView {
@@ -186,6 +190,7 @@ impl RunView {
             signal_menu: None,
             signalled: BTreeMap::new(),
             replay: false,
+            trace: None,
         }
     }
 }
@@ -327,8 +332,21 @@ impl App {
         self.start(RunView::new(None, scenario, params, true, speed))
     }
 
+    /// Opens a traced program (`proclab trace`): its processes as they come.
+    pub fn open_trace(&mut self, req: crate::supervise::tracing::TraceRequest) -> Vec<Command> {
+        let mut run = RunView::new(None, &crate::ptrace::TRACED, Params::default(), false, 1.0);
+        run.trace = Some(req);
+        self.start(run)
+    }
+
     /// Shows `run` and returns the command that starts it (replacing any run).
     pub(crate) fn start(&mut self, run: RunView) -> Vec<Command> {
+        if let Some(req) = &run.trace {
+            let cmd = Command::StartTrace(req.clone());
+            self.run = Some(run);
+            self.screen = Screen::Run;
+            return vec![cmd];
+        }
         let cmd = Command::StartRun {
             scenario: run.scenario,
             params: run.params.clone(),

@@ -205,6 +205,8 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             run.follow = false;
             run.move_selection(1);
         }
+        // A traced program runs as it was written: no pause, steps or speed to set.
+        Action::Step | Action::Play | Action::Faster | Action::Slower if run.trace.is_some() => {}
         Action::Step if run.ended => {}
         // A permit only for a process that is really held: permits granted ahead would
         // let the run pass the next gate while the screen said it stopped there.
@@ -272,6 +274,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
                 fresh.replay = true;
                 fresh.step_mode = run.step_mode;
             }
+            fresh.trace = run.trace.clone();
             return app.start(fresh);
         }
         Action::Back => {
@@ -540,6 +543,13 @@ fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event)
         EventKind::Reparent { ppid, .. } => {
             if let Some(p) = run.procs.get_mut(e.pid) {
                 p.ppid = *ppid;
+            }
+            LogClass::Lifecycle
+        }
+        EventKind::Exec { program, argv } => {
+            // The tree names a process by what it runs now (`sh` becomes `wc`).
+            if let Some(p) = run.procs.get_mut(e.pid) {
+                p.label = crate::ptrace::exec_label(program, argv);
             }
             LogClass::Lifecycle
         }

@@ -3,3 +3,4 @@
 pub mod control;
 pub mod runner;
 pub mod session;
+pub mod tracing;

@@ -81,14 +81,33 @@ impl Session {
             step_mode: req.step_mode,
             cap: req.cap,
         })?;
+        let mut args = vec![
+            "__runner".to_string(),
+            req.scenario.id.to_string(),
+            std::process::id().to_string(),
+        ];
+        args.extend(req.params.to_assignments());
+        // What ran, announced right after main's spawn, so a recorded trace knows it.
+        let announce = crate::trace::record::run_event(req.scenario.id, &req.params);
+        Session::launch(args, Stdio::null(), control, req.cpu_cores, Some(announce))
+            .wrap_err("starting the scenario runner")
+    }
+
+    /// Spawns `current_exe() args…` (the runner, or the tracer of `proclab trace`) in
+    /// its own process group with PDEATHSIG and the control block on fd 3, and starts
+    /// the threads that read its stdout and stderr and observe the PIDs it announces.
+    pub(crate) fn launch(
+        args: Vec<String>,
+        stdin: Stdio,
+        control: Control,
+        cpu_cores: bool,
+        announce: Option<crate::trace::event::Event>,
+    ) -> Result<Session> {
         let exe = std::env::current_exe().wrap_err("finding proclab's own executable")?;
         let control_fd = control.raw_fd().unwrap_or(-1);
         let mut cmd = Command::new(exe);
-        cmd.arg("__runner")
-            .arg(req.scenario.id)
-            .arg(std::process::id().to_string())
-            .args(req.params.to_assignments())
-            .stdin(Stdio::null())
+        cmd.args(args)
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
@@ -115,7 +134,7 @@ impl Session {
                 }
             });
         }
-        let mut runner = cmd.spawn().wrap_err("starting the scenario runner")?;
+        let mut runner = cmd.spawn()?;
         let pgid = Pid::from_raw(runner.id() as i32);
 
         let (tx, rx) = unbounded();
@@ -127,10 +146,7 @@ impl Session {
 
         if let Some(stdout) = runner.stdout.take() {
             let tx = tx.clone();
-            let mut announce = Some(crate::trace::record::run_event(
-                req.scenario.id,
-                &req.params,
-            ));
+            let mut announce = announce;
             let seen = seen.clone();
             let pidfds = pidfds.clone();
             threads.push(std::thread::spawn(move || {
@@ -173,7 +189,7 @@ impl Session {
             }));
         }
         let start_ns = control.start_ns();
-        let cores = req.cpu_cores;
+        let cores = cpu_cores;
         threads.push(std::thread::spawn(move || {
             observe::run(start_ns, cores, track_rx, stop_rx, |e| {
                 tx.send(RunMsg::Event(e)).is_ok()

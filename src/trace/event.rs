@@ -1,6 +1,15 @@
 //! The wire format: one JSON object per line, shared by every scenario process, the
 //! observer, `--json` output and recorded traces. Fields are only ever added, never
 //! renamed (see `ARCHITECTURE.md`): tests and outside tools read these lines.
+//!
+//! `proclab trace` (a learner's own program under ptrace, `src/ptrace/`) speaks the same
+//! wire: `spawn` (label: the program name), `exec` (added for it), `exit`, `reap` (by
+//! the real parent, or by the tracer for the command and adopted orphans), `reparent`,
+//! `send_signal` (when siginfo names a traced sender) and `handle_signal` (`action`:
+//! `handler`, `ignored` or `default (…)`), a `value` named `threads` when a process's
+//! thread count changes, `print` for each line of the program's stdout/stderr (by
+//! the process that wrote it), and `send` / `recv` for what goes through pipes
+//! (`channel`: `pipe <inode> write` / `pipe <inode> read`).
 
 use serde::{Deserialize, Serialize};
 
@@ -145,6 +154,12 @@ pub enum EventKind {
         #[serde(default)]
         params: serde_json::Map<String, serde_json::Value>,
     },
+    /// `proclab trace` only: the process replaced its program with `execve`. `program`
+    /// is the executable's path (from /proc/PID/exe), `argv` its new command line.
+    Exec {
+        program: String,
+        argv: Vec<String>,
+    },
     /// The last line of a run.
     Summary {
         processes: u32,
@@ -181,6 +196,7 @@ impl EventKind {
             EventKind::Gate { .. } => "gate",
             EventKind::ForkFailed { .. } => "fork_failed",
             EventKind::Run { .. } => "run",
+            EventKind::Exec { .. } => "exec",
             EventKind::Summary { .. } => "summary",
         }
     }
@@ -273,6 +289,14 @@ mod tests {
             serde_json::to_string(&with).unwrap(),
             r#"{"t_us":1,"pid":7,"kind":"state","state":"S","reason":"x","ignored":["SIGPIPE"],"caught":["SIGTERM"]}"#
         );
+    }
+
+    #[test]
+    fn exec_is_an_added_kind() {
+        let line = r#"{"t_us":3,"pid":9,"kind":"exec","program":"/usr/bin/wc","argv":["wc","-l"]}"#;
+        let e: Event = serde_json::from_str(line).unwrap();
+        assert_eq!(e.kind.name(), "exec");
+        assert_eq!(serde_json::to_string(&e).unwrap(), line);
     }
 
     #[test]

@@ -211,14 +211,23 @@ fn slots(q: &QueueView, maxsize: i64, width: usize) -> Vec<Span<'static>> {
 }
 
 fn pipe(run: &RunView, p: &PipeView, frame: &mut Frame, area: Rect) {
+    // A traced program's pipes are the kernel's one-way pipes, many at once, each end
+    // shared by whoever inherited it: only what each write sent and each read got.
+    let traced = run.trace.is_some();
+    let what = if traced {
+        "what each write to a pipe sent, and each read got "
+    } else {
+        "duplex: both ends send and receive "
+    };
     let block = Block::bordered()
         .title(Line::from(vec![
             Span::styled(" Pipe ", theme::title()),
-            Span::raw("duplex: both ends send and receive "),
+            Span::raw(what),
         ]))
         .border_style(theme::border());
     let mut lines = Vec::new();
-    if let [(a, pa), (b, pb), ..] = p.ends.as_slice() {
+    let ends: &[(String, i32)] = if traced { &[] } else { &p.ends };
+    if let [(a, pa), (b, pb), ..] = ends {
         let flight = |end: &str| {
             p.in_flight(end)
                 .map(|q| q.iter().map(show).collect::<Vec<_>>().join(", "))
@@ -251,7 +260,7 @@ fn pipe(run: &RunView, p: &PipeView, frame: &mut Frame, area: Rect) {
             format!("sent: {a} {} · {b} {}", p.sent_by(a), p.sent_by(b)),
             theme::dim(),
         ));
-    } else if let Some((a, pa)) = p.ends.first() {
+    } else if let Some((a, pa)) = ends.first() {
         lines.push(Line::raw(format!(
             "{} ({a}) sent {}",
             label(run, *pa),

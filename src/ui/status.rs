@@ -13,7 +13,10 @@ use crate::app::{App, RunView};
 pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     let title = match app.lesson() {
         Some(l) => l.title.get(app.lang).to_string(),
-        None => format!("{} ({})", run.scenario.title, run.scenario.id),
+        None => match &run.trace {
+            Some(t) => format!("trace: {}", t.argv.join(" ")),
+            None => format!("{} ({})", run.scenario.title, run.scenario.id),
+        },
     };
     let (badge, style) = if run.ended {
         match &run.summary {
@@ -34,6 +37,8 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     } else if run.held {
         let gate = run.gate.as_deref().unwrap_or("");
         (format!(" ⏸ AT STEP '{gate}' · Space "), theme::held())
+    } else if run.trace.is_some() {
+        (" ▶ TRACING ".to_string(), theme::playing())
     } else if run.paused {
         (" ⏸ PAUSED · Space ".to_string(), theme::held())
     } else if run.step_mode {
@@ -47,11 +52,14 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
         .then(|| Span::styled(" REPLAY ", theme::title().add_modifier(Modifier::REVERSED)));
     let line = Line::from_iter(replay.into_iter().chain([
         Span::styled(badge, style),
-        Span::raw(format!(
-            " speed {}× · t = {:.1}s  ",
-            fmt_speed(run.speed),
-            run.now_us as f64 / 1e6
-        )),
+        Span::raw(match run.trace {
+            Some(_) => format!(" t = {:.1}s  ", run.now_us as f64 / 1e6),
+            None => format!(
+                " speed {}× · t = {:.1}s  ",
+                fmt_speed(run.speed),
+                run.now_us as f64 / 1e6
+            ),
+        }),
         Span::styled(title, theme::title()),
     ]));
     frame.render_widget(Paragraph::new(line), area);
@@ -86,11 +94,18 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, frame: &mut Frame, area: 
         "pause"
     };
     let play = if run.step_mode { "play" } else { "step mode" };
+    // A traced program runs as written: no pause, steps or speed (they stay hidden).
+    let traced = run.trace.is_some();
+    let (space, play, speed) = if traced {
+        ("", "", "")
+    } else {
+        (space, play, "speed")
+    };
     // (keys, what, priority: lower stays longer)
     let all = [
         ("Space", space, 0),
         ("p", play, 4),
-        ("+/-", "speed", 5),
+        ("+/-", speed, 5),
         ("k", "signal…", 3),
         ("r", "restart", 6),
         ("L", "EN/中文", 8),

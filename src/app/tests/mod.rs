@@ -7,6 +7,7 @@ mod events;
 mod keys;
 mod replay;
 mod signals;
+mod trace;
 
 pub(super) fn ev(pid: i32, kind: EventKind) -> Msg {
     Msg::Event(Event { t_us: 1, pid, kind })

@@ -1,0 +1,72 @@
+//! A traced program (`proclab trace`) in the run view: started and restarted as a
+//! trace, named by what it runs after exec, and no controls that cannot apply.
+
+use super::*;
+use crate::supervise::tracing::TraceRequest;
+
+fn traced_app() -> (App, Vec<Command>) {
+    let mut app = App::new(Vec::new(), Lang::En);
+    let req = TraceRequest {
+        argv: vec!["sh".into(), "-c".into(), "ls | wc -l".into()],
+        stdin: false,
+        no_pipes: false,
+        cap: 64,
+        cpu_cores: true,
+    };
+    let cmds = app.open_trace(req);
+    (app, cmds)
+}
+
+#[test]
+fn a_trace_starts_and_restarts_as_a_trace() {
+    let (mut app, cmds) = traced_app();
+    assert!(matches!(&cmds[..], [Command::StartTrace(r)] if r.argv[0] == "sh"));
+    assert_eq!(app.screen, Screen::Run);
+    let cmds = update(&mut app, Msg::Action(Action::Restart));
+    assert!(matches!(&cmds[..], [Command::StartTrace(r)] if r.argv[2] == "ls | wc -l"));
+}
+
+#[test]
+fn exec_renames_the_process() {
+    let (mut app, _) = traced_app();
+    update(
+        &mut app,
+        ev(
+            40,
+            EventKind::Spawn {
+                ppid: 1,
+                label: "sh".into(),
+            },
+        ),
+    );
+    update(
+        &mut app,
+        ev(
+            40,
+            EventKind::Exec {
+                program: "/usr/bin/wc".into(),
+                argv: vec!["wc".into(), "-l".into()],
+            },
+        ),
+    );
+    let run = app.run.as_ref().unwrap();
+    assert_eq!(run.procs.get(40).unwrap().label, "wc");
+    assert!(
+        run.log
+            .back()
+            .unwrap()
+            .text
+            .contains("exec /usr/bin/wc wc -l")
+    );
+}
+
+#[test]
+fn pause_step_and_speed_do_nothing_to_a_trace() {
+    let (mut app, _) = traced_app();
+    for a in [Action::Step, Action::Play, Action::Faster, Action::Slower] {
+        assert!(update(&mut app, Msg::Action(a)).is_empty(), "{a:?}");
+    }
+    let run = app.run.as_ref().unwrap();
+    assert!(!run.paused && !run.step_mode);
+    assert_eq!(run.speed, 1.0);
+}

@@ -1,0 +1,65 @@
+//! What the tracer reads about a traced process, and the events it builds from what
+//! the kernel said: a reap with its decoded status, a signal's disposition.
+
+use crate::observe::procfs;
+use crate::trace::event::{EventKind, WaitOutcome, signal_name};
+
+/// A `reap` of `child` with its raw status, decoded.
+pub fn reap(child: i32, status: i32) -> EventKind {
+    let (code, signal) = match WaitOutcome::from_raw(status) {
+        WaitOutcome::Exited(c) => (Some(c), None),
+        WaitOutcome::Signaled(s) => (None, Some(signal_name(s))),
+        WaitOutcome::Other(_) => (None, None),
+    };
+    EventKind::Reap {
+        child,
+        status,
+        code,
+        signal,
+    }
+}
+
+/// What the process will do with `sig`, from its masks in /proc/PID/status.
+pub fn disposition(pid: i32, sig: i32) -> String {
+    let bit = 1u64 << (sig - 1);
+    let masks = procfs::read_sig_masks(pid).unwrap_or_default();
+    if masks.caught & bit != 0 {
+        "handler".into()
+    } else if masks.ignored & bit != 0 {
+        "ignored".into()
+    } else if matches!(
+        sig,
+        libc::SIGCHLD | libc::SIGURG | libc::SIGWINCH | libc::SIGCONT
+    ) {
+        "default (nothing happens)".into()
+    } else if super::sys::is_stop_signal(sig) {
+        "default (stops)".into()
+    } else {
+        "default (terminates)".into()
+    }
+}
+
+pub fn read_tgid(tid: i32) -> Option<i32> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Tgid:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+pub fn read_comm(pid: i32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|s| s.trim_end().to_string())
+}
+
+pub fn read_cmdline(pid: i32) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| {
+            b.split(|c| *c == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,171 @@
+//! Thin wrappers over the ptrace(2) requests the tracer uses, and the decoding of a
+//! `waitpid` status under ptrace. libc directly: nix's `ptrace` feature is not enabled
+//! and `PTRACE_LISTEN` has no nix wrapper; every call here is one syscall.
+
+use nix::errno::Errno;
+
+/// What the tracer asks the kernel to report: every fork, vfork, clone and exec, each
+/// thread's exit, the syscalls the seccomp filter of `pipes.rs` marks (read, write)
+/// with syscall stops told apart from SIGTRAP, and SIGKILL for every tracee if the tracer dies (nothing outlives it).
+pub const OPTIONS: libc::c_int = libc::PTRACE_O_TRACEFORK
+    | libc::PTRACE_O_TRACEVFORK
+    | libc::PTRACE_O_TRACECLONE
+    | libc::PTRACE_O_TRACEEXEC
+    | libc::PTRACE_O_TRACEEXIT
+    | libc::PTRACE_O_TRACESECCOMP
+    | libc::PTRACE_O_TRACESYSGOOD
+    | libc::PTRACE_O_EXITKILL;
+
+fn request(req: libc::c_uint, pid: i32, addr: usize, data: usize) -> Result<libc::c_long, Errno> {
+    Errno::clear();
+    // SAFETY: the requests used here take integers or a pointer to a local of the size
+    // the request writes (checked by each caller).
+    let r = unsafe {
+        libc::ptrace(
+            req,
+            pid,
+            addr as *mut libc::c_void,
+            data as *mut libc::c_void,
+        )
+    };
+    if r == -1 && Errno::last_raw() != 0 {
+        Err(Errno::last())
+    } else {
+        Ok(r)
+    }
+}
+
+/// Attaches to `pid` (our stopped child) without stopping it, with `OPTIONS`.
+pub fn seize(pid: i32) -> Result<(), Errno> {
+    request(libc::PTRACE_SEIZE, pid, 0, OPTIONS as usize).map(drop)
+}
+
+/// Resumes a stopped tracee, delivering `sig` (0 for none).
+pub fn cont(pid: i32, sig: i32) -> Result<(), Errno> {
+    request(libc::PTRACE_CONT, pid, 0, sig as usize).map(drop)
+}
+
+/// Resumes a tracee until its current syscall returns (a syscall-exit stop).
+pub fn syscall(pid: i32, sig: i32) -> Result<(), Errno> {
+    request(libc::PTRACE_SYSCALL, pid, 0, sig as usize).map(drop)
+}
+
+/// Leaves a tracee in its group-stop (a real SIGSTOP) while letting the tracer hear
+/// about the SIGCONT that ends it: the process stays stopped as it would untraced.
+pub fn listen(pid: i32) -> Result<(), Errno> {
+    request(libc::PTRACE_LISTEN, pid, 0, 0).map(drop)
+}
+
+/// The message of the last ptrace event: the new PID of a fork, the status at an exit,
+/// the former thread id at an exec.
+pub fn event_msg(pid: i32) -> Result<libc::c_ulong, Errno> {
+    let mut msg: libc::c_ulong = 0;
+    request(
+        libc::PTRACE_GETEVENTMSG,
+        pid,
+        0,
+        &mut msg as *mut _ as usize,
+    )?;
+    Ok(msg)
+}
+
+/// The siginfo of a signal-delivery-stop: who sent it (`si_pid`) and how (`si_code`).
+pub fn siginfo(pid: i32) -> Result<libc::siginfo_t, Errno> {
+    // SAFETY: siginfo_t is plain data; all-zero is a valid value.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    request(
+        libc::PTRACE_GETSIGINFO,
+        pid,
+        0,
+        &mut info as *mut _ as usize,
+    )?;
+    Ok(info)
+}
+
+/// What one `waitpid(-1, __WALL)` result means under PTRACE_SEIZE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The thread is gone; for a thread-group leader this is the process's end (for
+    /// our own child also its reap). `status` is the raw wait status.
+    Ended { status: i32 },
+    /// fork / vfork / clone: `event_msg` holds the new thread's id.
+    Forked,
+    /// execve succeeded; `event_msg` holds the former thread id.
+    Exec,
+    /// About to exit; `event_msg` holds the exit status.
+    Exiting,
+    /// A group-stop (SIGSTOP, SIGTSTP, …) or the initial stop of a new tracee or an
+    /// interrupt: `sig` is the stopping signal (SIGTRAP for the latter two).
+    EventStop { sig: i32 },
+    /// A signal about to be delivered: the tracer must pass it on.
+    Signal { sig: i32 },
+    /// A syscall the seccomp filter marks (read, write), at its entry.
+    Seccomp,
+    /// The exit of a syscall we resumed with PTRACE_SYSCALL (a read from a pipe).
+    SyscallExit,
+    /// Anything else: just resume.
+    Other,
+}
+
+pub fn decode(status: i32) -> Stop {
+    if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+        return Stop::Ended { status };
+    }
+    if !libc::WIFSTOPPED(status) {
+        return Stop::Other;
+    }
+    let sig = libc::WSTOPSIG(status);
+    match status >> 16 {
+        0 if sig == libc::SIGTRAP | 0x80 => Stop::SyscallExit,
+        0 => Stop::Signal { sig },
+        libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE => {
+            Stop::Forked
+        }
+        libc::PTRACE_EVENT_EXEC => Stop::Exec,
+        libc::PTRACE_EVENT_EXIT => Stop::Exiting,
+        libc::PTRACE_EVENT_STOP => Stop::EventStop { sig },
+        libc::PTRACE_EVENT_SECCOMP => Stop::Seccomp,
+        _ => Stop::Other,
+    }
+}
+
+/// True for the signals whose default action stops a process.
+pub fn is_stop_signal(sig: i32) -> bool {
+    matches!(
+        sig,
+        libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_decode() {
+        assert_eq!(decode(3 << 8), Stop::Ended { status: 3 << 8 });
+        assert_eq!(decode(9), Stop::Ended { status: 9 });
+        let stopped = |sig: i32, event: i32| (event << 16) | (sig << 8) | 0x7f;
+        assert_eq!(
+            decode(stopped(libc::SIGTERM, 0)),
+            Stop::Signal { sig: libc::SIGTERM }
+        );
+        assert_eq!(
+            decode(stopped(libc::SIGTRAP, libc::PTRACE_EVENT_FORK)),
+            Stop::Forked
+        );
+        assert_eq!(
+            decode(stopped(libc::SIGTRAP, libc::PTRACE_EVENT_EXEC)),
+            Stop::Exec
+        );
+        assert_eq!(
+            decode(stopped(libc::SIGTRAP, libc::PTRACE_EVENT_EXIT)),
+            Stop::Exiting
+        );
+        assert_eq!(
+            decode(stopped(libc::SIGSTOP, libc::PTRACE_EVENT_STOP)),
+            Stop::EventStop { sig: libc::SIGSTOP }
+        );
+        assert!(is_stop_signal(libc::SIGTSTP) && !is_stop_signal(libc::SIGTERM));
+    }
+}

@@ -1,0 +1,421 @@
+//! The tracer process: `proclab __tracer <front-end pid> [--stdin] [--no-pipes]
+//! [--cap N] -- COMMAND ARGS…`.
+//! Single-threaded, like the runner, because it forks: it starts the command under
+//! PTRACE_SEIZE, then loops on `waitpid(-1, __WALL)`, woken by SIGCHLD through a
+//! signalfd and by the program's output pipes through the same `poll`.
+
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use nix::unistd::{getpid, getppid};
+
+use super::output::Stream;
+use super::table::Table;
+use crate::observe::procfs;
+use crate::supervise::control::{Control, monotonic_ns};
+use crate::supervise::runner::CONTROL_FD;
+use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
+use crate::trace::writer::write_line;
+
+pub struct TracerArgs {
+    pub parent: i32,
+    pub stdin: bool,
+    /// No seccomp filter: no `send` / `recv`, output put down to the command.
+    pub no_pipes: bool,
+    /// Most processes alive at once (`--cap N`), the tracer included.
+    pub cap: u32,
+    pub argv: Vec<String>,
+}
+
+/// Parses `<front-end pid> [--stdin] [--no-pipes] [--cap N] -- COMMAND ARGS…`.
+pub fn parse_args(args: &[String]) -> Option<TracerArgs> {
+    let parent = args.first()?.parse().ok()?;
+    let dashes = args.iter().position(|a| a == "--")?;
+    let stdin = args[1..dashes].iter().any(|a| a == "--stdin");
+    let no_pipes = args[1..dashes].iter().any(|a| a == "--no-pipes");
+    let cap = match args[1..dashes].iter().position(|a| a == "--cap") {
+        Some(i) => args.get(i + 2)?.parse().ok()?,
+        None => 64,
+    };
+    let argv = args[dashes + 1..].to_vec();
+    (!argv.is_empty()).then_some(TracerArgs {
+        parent,
+        stdin,
+        no_pipes,
+        cap,
+        argv,
+    })
+}
+
+/// Traces the command to the end of its last process; returns the tracer's exit code.
+pub fn main(args: TracerArgs) -> i32 {
+    // The front end armed PDEATHSIG before exec; if it died before that, stop now.
+    if getppid().as_raw() != args.parent {
+        return 3;
+    }
+    // Orphans of the traced program are adopted here, stay traced and get reaped.
+    // SAFETY: prctl with integer arguments only.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+    // The control block only gives the run's clock here (shared with the observer).
+    // SAFETY: the front end dup'ed the control memfd to CONTROL_FD before exec.
+    let start_ns = match unsafe { Control::from_raw_fd(CONTROL_FD) } {
+        Ok(mut c) => {
+            c.close_fd();
+            c.start_ns()
+        }
+        Err(_) => monotonic_ns(),
+    };
+    let me = getpid().as_raw();
+    let mut emit = move |pid: i32, kind: EventKind| {
+        let t_us = monotonic_ns().saturating_sub(start_ns) / 1000;
+        write_line(&Event { t_us, pid, kind });
+    };
+    if let Err(why) = super::ptrace_permitted() {
+        eprintln!("proclab trace: {why}");
+        return 2;
+    }
+    emit(
+        me,
+        EventKind::Spawn {
+            ppid: args.parent,
+            label: "tracer".into(),
+        },
+    );
+    let started = match start_command(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("proclab trace: {e}");
+            return 2;
+        }
+    };
+    let Started {
+        pid: root,
+        sigfd,
+        mut streams,
+        stderr_inode,
+        stdout_tty,
+    } = started;
+    let mut table = Table::new(me, root);
+    table.stderr_inode = stderr_inode;
+    table.stdout_tty = stdout_tty;
+    table.cap = args.cap;
+    table.add_process(root, me, super::base_name(&args.argv[0]), &mut emit);
+    let leaked = trace_loop(&mut table, &sigfd, &mut streams, &mut emit);
+    pump(&mut streams, &mut emit);
+    let mut results = serde_json::Map::new();
+    match table.root_status.map(WaitOutcome::from_raw) {
+        Some(WaitOutcome::Exited(c)) => {
+            results.insert("exit_code".into(), c.into());
+        }
+        Some(WaitOutcome::Signaled(s)) => {
+            results.insert("signal".into(), signal_name(s).into());
+        }
+        _ => {}
+    }
+    emit(me, EventKind::Exit { code: 0 });
+    emit(
+        me,
+        EventKind::Summary {
+            processes: table.spawned,
+            leaked,
+            duration_us: monotonic_ns().saturating_sub(start_ns) / 1000,
+            results,
+        },
+    );
+    0
+}
+
+/// Waits, polls and handles stops until no tracee and no child is left; returns how
+/// many processes had to be killed at the end (0 unless the tracer itself failed).
+fn trace_loop(
+    table: &mut Table,
+    sigfd: &OwnedFd,
+    streams: &mut [Stream; 2],
+    emit: &mut dyn FnMut(i32, EventKind),
+) -> u32 {
+    loop {
+        // Everything that happened, before anything else: a stopped tracee waits.
+        loop {
+            match next_wait() {
+                Ok(Some((pid, status, before))) => {
+                    // What the program wrote before this stop (say, before exiting) is
+                    // already in the pipe: its lines go first.
+                    pump(streams, emit);
+                    table.on_wait(pid, status, before, emit);
+                    // Writes to stdout/stderr it just let start: their bytes are theirs.
+                    for (stream, pid, data) in table.output_writes.drain(..) {
+                        streams[stream].wrote(pid, data);
+                    }
+                }
+                Ok(None) => break,
+                Err(nix::errno::Errno::EINTR) => {}
+                Err(nix::errno::Errno::ECHILD) => {
+                    // No tracee and no child left: the program is over.
+                    table.check_zombies(emit);
+                    return 0;
+                }
+                Err(_) => return kill_all(table),
+            }
+        }
+        table.check_zombies(emit);
+        let mut fds: Vec<libc::pollfd> = vec![libc::pollfd {
+            fd: sigfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        fds.extend(
+            streams
+                .iter()
+                .filter_map(|s| s.raw_fd())
+                .map(|fd| libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                }),
+        );
+        // A zombie's reap by its parent shows only in /proc: look again soon. Otherwise
+        // SIGCHLD (every ptrace stop sends one) or output wakes us; the timeout is a net.
+        let timeout = if table.has_zombies() { 10 } else { 200 };
+        // SAFETY: poll over a live array of pollfds.
+        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+        drain_signalfd(sigfd);
+        pump(streams, emit);
+    }
+}
+
+/// The complete lines the program wrote so far, as `print` events of the command.
+fn pump(streams: &mut [Stream; 2], emit: &mut dyn FnMut(i32, EventKind)) {
+    for s in streams.iter_mut() {
+        for (pid, text) in s.read_lines() {
+            emit(pid, EventKind::Print { text });
+        }
+    }
+}
+
+/// The next thing a tracee did, if any: its PID, its wait status and, for an exit, its
+/// /proc stat read before the status was collected. The exit is first only peeked at
+/// (WNOWAIT), so the process is certainly still there to be read: its parent at that
+/// moment says whether collecting the status reaps it (our child) or leaves a zombie
+/// for its real parent. Reading after the collection would race with that parent.
+fn next_wait() -> Result<Option<(i32, i32, Option<procfs::Stat>)>, nix::errno::Errno> {
+    // SAFETY: siginfo_t is plain data; waitid fills it in.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let flags = libc::WEXITED | libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL;
+    // SAFETY: plain syscall writing into a local.
+    if unsafe { libc::waitid(libc::P_ALL, 0, &mut info, flags) } < 0 {
+        return Err(nix::errno::Errno::last());
+    }
+    // SAFETY: waitid filled in a SIGCHLD siginfo (si_pid 0: nothing to report).
+    let pid = unsafe { info.si_pid() };
+    if pid == 0 {
+        return Ok(None);
+    }
+    let exited = matches!(
+        info.si_code,
+        libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED
+    );
+    let before = if exited { procfs::read_stat(pid) } else { None };
+    let mut status = 0;
+    // SAFETY: collects exactly the event peeked at above.
+    if unsafe { libc::waitpid(pid, &mut status, libc::__WALL) } != pid {
+        return Err(nix::errno::Errno::last());
+    }
+    Ok(Some((pid, status, before)))
+}
+
+/// Last resort when waitpid itself fails: SIGKILL every traced process (they are our
+/// tracees, unreaped, so their PIDs are theirs) and count them.
+fn kill_all(table: &Table) -> u32 {
+    let live = table.live();
+    for pid in &live {
+        // SAFETY: plain syscall on a tracee of ours.
+        unsafe { libc::kill(*pid, libc::SIGKILL) };
+    }
+    live.len() as u32
+}
+
+fn drain_signalfd(fd: &OwnedFd) {
+    let mut buf = [0u8; 128 * 4];
+    // SAFETY: reading into a local buffer from our non-blocking signalfd.
+    while unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
+}
+
+/// The command, started and seized.
+struct Started {
+    pid: i32,
+    /// SIGCHLD, readable.
+    sigfd: OwnedFd,
+    /// Its stdout and stderr, read ends.
+    streams: [Stream; 2],
+    /// Where writes go to those two, to tell whose bytes are whose (`Table`).
+    stderr_inode: u64,
+    stdout_tty: Option<String>,
+}
+
+/// SIGCHLD blocked and readable on a signalfd; the program's stdout and stderr pipes
+/// (read ends here); the command forked, stopped, seized and resumed.
+fn start_command(args: &TracerArgs) -> Result<Started, String> {
+    let argv: Vec<CString> = args
+        .argv
+        .iter()
+        .map(|a| CString::new(a.as_str()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| "an argument holds a NUL byte".to_string())?;
+    let devnull = CString::new("/dev/null").map_err(|e| e.to_string())?;
+    // SAFETY: sigset operations on a local set; sigprocmask on this single thread.
+    let mut mask: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe {
+        libc::sigemptyset(&mut mask);
+        libc::sigaddset(&mut mask, libc::SIGCHLD);
+        libc::sigprocmask(libc::SIG_BLOCK, &mask, std::ptr::null_mut());
+    }
+    // SAFETY: signalfd(-1, mask, flags) returns a new descriptor or -1.
+    let raw = unsafe { libc::signalfd(-1, &mask, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK) };
+    if raw < 0 {
+        return Err(format!("signalfd: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: a descriptor the kernel just gave us.
+    let sigfd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let flags = nix::fcntl::OFlag::O_CLOEXEC;
+    // stdout on a pseudo-terminal: the program buffers its output by line, as it does
+    // when the learner runs it in a terminal (on a pipe, Python's print would show up
+    // only at exit, and a fork would copy what is still buffered). A pipe if no PTY.
+    let size = nix::pty::Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let (out_r, out_w) = match nix::pty::openpty(&size, None) {
+        Ok(pty) => (pty.master, pty.slave),
+        Err(_) => nix::unistd::pipe2(flags).map_err(|e| format!("pipe: {e}"))?,
+    };
+    // No output processing ("\n" stays "\n"): the bytes read back are exactly the
+    // bytes written, so each write's bytes can be put down to its writer.
+    if let Ok(mut t) = nix::sys::termios::tcgetattr(&out_w) {
+        t.output_flags.remove(nix::sys::termios::OutputFlags::OPOST);
+        let _ = nix::sys::termios::tcsetattr(&out_w, nix::sys::termios::SetArg::TCSANOW, &t);
+    }
+    let stdout_tty = std::fs::read_link(format!("/proc/self/fd/{}", out_w.as_raw_fd()))
+        .ok()
+        .and_then(|p| p.to_str().map(str::to_string))
+        .filter(|p| p.starts_with("/dev/pts/"));
+    let (err_r, err_w) = nix::unistd::pipe2(flags).map_err(|e| format!("pipe: {e}"))?;
+    for fd in [&out_r, &out_w, &err_r] {
+        // SAFETY: fcntl on descriptors we own.
+        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    for fd in [&out_r, &err_r] {
+        // SAFETY: fcntl on descriptors we own.
+        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+    }
+    let stderr_inode = nix::sys::stat::fstat(&err_r).map_or(0, |s| s.st_ino);
+    let mut program = if args.no_pipes {
+        Vec::new()
+    } else {
+        super::pipes::filter()
+    };
+    let filter = libc::sock_fprog {
+        len: program.len() as libc::c_ushort,
+        filter: program.as_mut_ptr(),
+    };
+    let me = getpid().as_raw();
+    let (ow, ew) = (out_w.as_raw_fd(), err_w.as_raw_fd());
+    let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    argv_ptrs.push(std::ptr::null());
+    // SAFETY: this process is single-threaded; the child below only makes raw syscalls
+    // on data prepared before the fork, then execs or _exits.
+    let child = unsafe { libc::fork() };
+    if child < 0 {
+        return Err(format!("fork: {}", std::io::Error::last_os_error()));
+    }
+    if child == 0 {
+        // SAFETY: async-signal-safe calls only, in the child.
+        unsafe {
+            libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            );
+            if libc::getppid() != me {
+                libc::_exit(1);
+            }
+            libc::sigprocmask(libc::SIG_UNBLOCK, &mask, std::ptr::null_mut());
+            // Ignored dispositions survive exec: give back the defaults proclab's own
+            // runtime (SIGPIPE) and terminal handling (SIGTTIN, SIGTTOU) changed, so
+            // `yes | head -1` ends as it does in the learner's shell.
+            for sig in [libc::SIGPIPE, libc::SIGTTIN, libc::SIGTTOU] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            libc::dup2(ow, 1);
+            libc::dup2(ew, 2);
+            if !args.stdin {
+                let null = libc::open(devnull.as_ptr(), libc::O_RDONLY);
+                if null >= 0 {
+                    libc::dup2(null, 0);
+                    libc::close(null);
+                }
+            }
+            // From here on read and write stop for the tracer (messages through pipes);
+            // none happens before the tracer has seized us: raise is a kill.
+            super::pipes::install(&filter);
+            // Wait here, stopped, until the tracer has seized us.
+            libc::raise(libc::SIGSTOP);
+            libc::execvp(argv_ptrs[0], argv_ptrs.as_ptr());
+            let msg = b"proclab trace: cannot run the command (not found or not executable)\n";
+            libc::write(2, msg.as_ptr().cast(), msg.len());
+            libc::_exit(127);
+        }
+    }
+    drop((out_w, err_w));
+    let mut status = 0;
+    // SAFETY: waiting for our own child to stop itself.
+    let r = unsafe { libc::waitpid(child, &mut status, libc::WUNTRACED) };
+    if r != child || !libc::WIFSTOPPED(status) {
+        // SAFETY: our own unreaped child (or already reaped: ESRCH, harmless).
+        unsafe { libc::kill(child, libc::SIGKILL) };
+        return Err("the command's process did not start".into());
+    }
+    if let Err(e) = super::sys::seize(child) {
+        // SAFETY: our own unreaped child.
+        unsafe {
+            libc::kill(child, libc::SIGKILL);
+            libc::waitpid(child, std::ptr::null_mut(), 0);
+        }
+        return Err(super::refused_message(e));
+    }
+    // Out of its group-stop: it runs on to execvp, traced.
+    // SAFETY: our own unreaped child.
+    unsafe { libc::kill(child, libc::SIGCONT) };
+    drop(program);
+    Ok(Started {
+        pid: child,
+        sigfd,
+        streams: [Stream::new(out_r, child), Stream::new(err_r, child)],
+        stderr_inode,
+        stdout_tty,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_parse() {
+        let a: Vec<String> = ["12", "--stdin", "--cap", "9", "--", "sh", "-c", "--"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let t = parse_args(&a).unwrap();
+        assert_eq!(t.parent, 12);
+        assert!(t.stdin);
+        assert_eq!(t.cap, 9);
+        assert_eq!(t.argv, ["sh", "-c", "--"]);
+        assert!(parse_args(&a[..5]).is_none(), "no command");
+    }
+}
