@@ -278,6 +278,16 @@ fn main() {
         );
         return;
     }
+    let has_top = std::process::Command::new(TOP)
+        .arg("-v")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_top {
+        eprintln!("skipping: `{TOP}` (procps) is not on the PATH");
+        return;
+    }
     let secs: f64 = std::env::var("IDLE_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
