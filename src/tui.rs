@@ -239,7 +239,9 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
                 old.stop();
             }
             let req = RunRequest {
-                cpu_cores: true,
+                // Per-core load is drawn only in the work pane (pi, pool): elsewhere
+                // sampling it would wake the loop and redraw 5 times a second for nothing.
+                cpu_cores: crate::ui::draws_cores(scenario.id),
                 scenario,
                 params,
                 speed,
