@@ -574,6 +574,34 @@ pub fn find_bytes(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> 
         .map(|p| p + from)
 }
 
+/// Runs `proclab <args>` (tagged `name`) and checks a refusal: a failed exit, nothing on
+/// stdout, every one of `must_mention` on stderr, no process left. Returns the output
+/// for further checks (an exact exit code, say).
+pub fn assert_refused(
+    name: &str,
+    args: &[&str],
+    must_mention: &[&str],
+    timeout: Duration,
+) -> Finished {
+    let tag = unique_tag(name);
+    let out = run_proclab(&tag, args, timeout);
+    assert!(
+        !out.status.success(),
+        "{args:?} must fail, stderr:\n{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout, "", "{args:?} must print nothing on stdout");
+    for m in must_mention {
+        assert!(
+            out.stderr.contains(m),
+            "{args:?}: stderr lacks {m:?}:\n{}",
+            out.stderr
+        );
+    }
+    assert_no_tagged_left(&tag);
+    out
+}
+
 // ---- a checked `--json` run, and checks on threads -----------------------------------
 
 /// Runs each `(name, check)` on its own thread and fails if any of them failed (each
@@ -665,6 +693,23 @@ impl JsonRun {
             .collect()
     }
 
+    /// `(line, event)` of every event of `kind`, in line order (`line` indexes `events`).
+    pub fn lines_of(&self, kind: &str) -> Vec<(usize, &serde_json::Value)> {
+        self.events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e["kind"] == kind)
+            .collect()
+    }
+
+    /// `(line, event)` of every event of `kind` from `pid`, in line order.
+    pub fn lines_by(&self, pid: i64, kind: &str) -> Vec<(usize, &serde_json::Value)> {
+        self.lines_of(kind)
+            .into_iter()
+            .filter(|(_, e)| event_pid(e) == pid)
+            .collect()
+    }
+
     /// The PID of the one process spawned with `label`.
     pub fn pid_of(&self, label: &str) -> i64 {
         let pids: Vec<i64> = self
@@ -704,6 +749,21 @@ impl JsonRun {
             .collect();
         assert_eq!(r.len(), 1, "one result {name:?} expected {}", self.ctx());
         &r[0]["value"]
+    }
+
+    /// Checks that every process but main is main's own child and was reaped by main,
+    /// not by an adopter (`run_json_checked` allows adoption; flat runs such as `pi` and
+    /// `pool` have none).
+    pub fn assert_all_children_of_main(&self) {
+        let ctx = self.ctx();
+        for (p, s) in self.spawns.iter().filter(|(p, _)| **p != self.main) {
+            assert_eq!(s["ppid"], self.main, "{p}'s parent is main {ctx}");
+            assert_eq!(
+                event_pid(self.reap_of(*p)),
+                self.main,
+                "{p} is reaped by main {ctx}"
+            );
+        }
     }
 
     /// Checks that `pid` reported `exit` with `code` exactly once and that its parent
@@ -860,14 +920,26 @@ pub fn run_json_checked(
         "the summary counts every spawn {ctx}"
     );
     assert_eq!(summary["leaked"], 0, "nothing may leak {ctx}");
-    let results: serde_json::Map<String, Value> = events
-        .iter()
-        .filter(|e| e["kind"] == "result")
-        .map(|r| {
-            (
-                r["name"].as_str().expect("name").to_string(),
-                r["value"].clone(),
-            )
+    // The summary's results as the runner builds them (src/scenario/ctx.rs): a name
+    // reported once keeps its value; a name reported again (the pool's one `task` per
+    // task) collects every value into a list, in line order. Last-wins would contradict
+    // the summary of any run that repeats a name, so it is not what is checked here.
+    let mut by_name: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for r in events.iter().filter(|e| e["kind"] == "result") {
+        by_name
+            .entry(r["name"].as_str().expect("name").to_string())
+            .or_default()
+            .push(r["value"].clone());
+    }
+    let results: serde_json::Map<String, Value> = by_name
+        .into_iter()
+        .map(|(name, mut values)| {
+            let value = if values.len() == 1 {
+                values.remove(0)
+            } else {
+                Value::Array(values)
+            };
+            (name, value)
         })
         .collect();
     assert_eq!(
