@@ -14,26 +14,6 @@ use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The events of a `--json` run: every line parsed, the required fields checked.
-fn parse_events(stdout: &str) -> Vec<Value> {
-    assert!(
-        stdout.ends_with('\n'),
-        "output must end with a full line:\n{stdout}"
-    );
-    stdout
-        .lines()
-        .enumerate()
-        .map(|(i, line)| {
-            let v: Value = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("line {} is not JSON ({e}): {line}", i + 1));
-            assert!(v["t_us"].is_u64(), "line {} has no t_us: {line}", i + 1);
-            assert!(v["pid"].is_i64(), "line {} has no pid: {line}", i + 1);
-            assert!(v["kind"].is_string(), "line {} has no kind: {line}", i + 1);
-            v
-        })
-        .collect()
-}
-
 fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["kind"] == kind).collect()
 }
@@ -162,7 +142,7 @@ fn json_default_fanout_one_parent_ten_children() {
     );
     assert_eq!(out.stderr, "", "a clean run writes nothing to stderr");
 
-    let events = parse_events(&out.stdout);
+    let events = parse_wire(&out.stdout);
     let spawns = spawns_by_pid(&events);
     assert_eq!(of_kind(&events, "spawn").len(), 11, "1 main + 10 children");
 
@@ -257,7 +237,7 @@ fn json_no_break_tree_of_eight() {
         out.status,
         out.stderr
     );
-    let events = parse_events(&out.stdout);
+    let events = parse_wire(&out.stdout);
     let spawns = spawns_by_pid(&events);
     assert_eq!(spawns.len(), 8, "2^3 = 8 distinct processes");
     assert_eq!(of_kind(&events, "spawn").len(), 8);
@@ -437,7 +417,7 @@ fn cap_flag_counts_main_and_is_inclusive() {
         "8 processes fit a cap of 8: {}",
         out.stderr
     );
-    let events = parse_events(&out.stdout);
+    let events = parse_wire(&out.stdout);
     assert!(
         of_kind(&events, "fork_failed").is_empty(),
         "no fork may be refused at the cap"
@@ -449,24 +429,14 @@ fn cap_flag_counts_main_and_is_inclusive() {
 
 // ---- (d) errors list what is valid ---------------------------------------------------
 
-fn assert_refused(args: &[&str], must_mention: &[&str]) {
-    let tag = unique_tag("refused");
-    let out = run_proclab(&tag, args, TIMEOUT);
-    assert!(!out.status.success(), "{args:?} must fail");
-    assert_eq!(out.stdout, "", "{args:?} must print nothing on stdout");
-    for m in must_mention {
-        assert!(
-            out.stderr.contains(m),
-            "{args:?}: stderr lacks {m:?}:\n{}",
-            out.stderr
-        );
-    }
-    assert_no_tagged_left(&tag);
+/// `args` must be refused, naming every one of `must_mention` (see `assert_refused`).
+fn refused(args: &[&str], must_mention: &[&str]) {
+    assert_refused("refused", args, must_mention, TIMEOUT);
 }
 
 #[test]
 fn unknown_scenario_lists_valid_ids() {
-    assert_refused(
+    refused(
         &["run", "no-such-scenario", "--json"],
         &["no-such-scenario", "fork-fanout"],
     );
@@ -474,7 +444,7 @@ fn unknown_scenario_lists_valid_ids() {
 
 #[test]
 fn unknown_lesson_lists_valid_ids() {
-    assert_refused(
+    refused(
         &["lesson", "no-such-lesson"],
         &["no-such-lesson", "fork-fanout"],
     );
@@ -482,7 +452,7 @@ fn unknown_lesson_lists_valid_ids() {
 
 #[test]
 fn unknown_key_lists_parameters_with_defaults() {
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--set", "kids=3", "--json"],
         &[
             "kids",
@@ -496,19 +466,19 @@ fn unknown_key_lists_parameters_with_defaults() {
 
 #[test]
 fn bad_values_say_what_is_accepted() {
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--set", "children=abc", "--json"],
         &["abc", "children", "1..=63"],
     );
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--set", "children=0", "--json"],
         &["children", "1..=63"],
     );
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--set", "children=64", "--json"],
         &["children", "1..=63"],
     );
-    assert_refused(
+    refused(
         &[
             "run",
             "fork-fanout",
@@ -518,15 +488,15 @@ fn bad_values_say_what_is_accepted() {
         ],
         &["maybe", "true|false"],
     );
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--set", "children", "--json"],
         &["key=value", "children", "default 10"],
     );
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--speed", "0", "--json"],
         &["--speed", "positive"],
     );
-    assert_refused(&["run", "fork-fanout", "--speed=-2", "--json"], &["speed"]);
+    refused(&["run", "fork-fanout", "--speed=-2", "--json"], &["speed"]);
 }
 
 // ---- (e) the readable log ------------------------------------------------------------
@@ -834,7 +804,7 @@ fn runner_killed_from_outside_is_reported_and_cleaned_up() {
 
     assert!(!status.success(), "a run without its summary is a failure");
     assert!(err.contains("without a summary"), "stderr:\n{err}");
-    let events = parse_events(&format!("{first}{rest}"));
+    let events = parse_wire(&format!("{first}{rest}"));
     assert!(
         of_kind(&events, "summary").is_empty(),
         "a killed runner writes no summary"
