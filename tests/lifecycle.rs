@@ -31,8 +31,7 @@ const SAMPLE_SLACK_US: u64 = 10_000;
 /// one main, the front end's child; every process reaped exactly once by its parent or
 /// adopter; nothing left).
 fn run_scenario(scenario: &str, sets: &[&str], speed: &str) -> JsonRun {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    run_json_checked(scenario, &sets, speed, TIMEOUT)
+    run_json_checked_with(&[], scenario, sets, speed, TIMEOUT)
 }
 
 /// `value` events named `name` from `pid_`, in line order.

@@ -8,7 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use common::*;
+use common::{event_pid as pid, *};
 use nix::sys::signal::Signal;
 use serde_json::Value;
 
@@ -16,35 +16,6 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 
 fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["kind"] == kind).collect()
-}
-
-fn pid(e: &Value) -> i64 {
-    e["pid"].as_i64().expect("pid")
-}
-
-/// Spawn events by PID (each PID must announce itself exactly once).
-fn spawns_by_pid(events: &[Value]) -> BTreeMap<i64, &Value> {
-    let mut map = BTreeMap::new();
-    for s in of_kind(events, "spawn") {
-        assert!(
-            map.insert(pid(s), s).is_none(),
-            "PID {} announced twice",
-            pid(s)
-        );
-    }
-    map
-}
-
-/// The one summary event, which must be the last line.
-fn summary(events: &[Value]) -> &Value {
-    let summaries = of_kind(events, "summary");
-    assert_eq!(summaries.len(), 1, "exactly one summary expected");
-    let last = events.last().expect("some events");
-    assert_eq!(
-        last["kind"], "summary",
-        "the summary must be the last line, got {last}"
-    );
-    last
 }
 
 /// Within one process, events are written in order, on one clock shared by the run.
@@ -67,7 +38,7 @@ fn assert_time_ordered_per_process(events: &[Value]) {
 /// and exit code 0. Returns the reaped PIDs by reaper.
 fn assert_reaped_by_own_parent(
     events: &[Value],
-    spawns: &BTreeMap<i64, &Value>,
+    spawns: &BTreeMap<i64, Value>,
 ) -> BTreeMap<i64, BTreeSet<i64>> {
     let mut by_parent: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
     let mut reaped = BTreeSet::new();
@@ -101,7 +72,7 @@ fn assert_reaped_by_own_parent(
 }
 
 /// Every process announced, main included, reports exit code 0 exactly once.
-fn assert_all_exit_zero(events: &[Value], spawns: &BTreeMap<i64, &Value>) {
+fn assert_all_exit_zero(events: &[Value], spawns: &BTreeMap<i64, Value>) {
     let mut exits: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for e in of_kind(events, "exit") {
         exits
@@ -127,36 +98,13 @@ fn assert_all_exit_zero(events: &[Value], spawns: &BTreeMap<i64, &Value>) {
 
 #[test]
 fn json_default_fanout_one_parent_ten_children() {
-    let tag = unique_tag("json_default_fanout");
-    let running = Running::spawn(proclab(
-        &tag,
-        &["run", "fork-fanout", "--json", "--speed", "20"],
-    ));
-    let front_end = i64::from(running.pid());
-    let out = running.finish(TIMEOUT);
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr:\n{}",
-        out.status,
-        out.stderr
-    );
-    assert_eq!(out.stderr, "", "a clean run writes nothing to stderr");
-
-    let events = parse_wire(&out.stdout);
-    let spawns = spawns_by_pid(&events);
-    assert_eq!(of_kind(&events, "spawn").len(), 11, "1 main + 10 children");
-
-    let mains: Vec<i64> = spawns
-        .values()
-        .filter(|s| s["label"] == "main")
-        .map(|s| pid(s))
-        .collect();
-    assert_eq!(mains.len(), 1, "exactly one process labelled main");
-    let main = mains[0];
-    assert_eq!(
-        spawns[&main]["ppid"], front_end,
-        "the runner's parent is the front end"
-    );
+    // The checks of every run (`run_json_checked`): success, nothing on stderr, one
+    // summary, last, counting every spawn with `leaked` 0; distinct PIDs; one main, the
+    // front end's child, reaped by it; every process reaped once; no `fork_failed`;
+    // nothing tagged left.
+    let run = run_json_checked("fork-fanout", &[], "20", TIMEOUT);
+    let (events, spawns, main, front_end) = (&run.events, &run.spawns, run.main, run.front_end);
+    assert_eq!(of_kind(events, "spawn").len(), 11, "1 main + 10 children");
     assert_ne!(main, front_end, "main is the runner, a process of its own");
 
     let children: BTreeSet<i64> = spawns.keys().copied().filter(|p| *p != main).collect();
@@ -175,7 +123,7 @@ fn json_default_fanout_one_parent_ten_children() {
     let expected_labels: BTreeSet<String> = (0..10).map(|i| format!("child {i}")).collect();
     assert_eq!(labels, expected_labels);
 
-    let by_parent = assert_reaped_by_own_parent(&events, &spawns);
+    let by_parent = assert_reaped_by_own_parent(events, spawns);
     let reapers: BTreeSet<i64> = by_parent.keys().copied().collect();
     assert_eq!(
         reapers,
@@ -191,21 +139,15 @@ fn json_default_fanout_one_parent_ten_children() {
         BTreeSet::from([main]),
         "the front end reaps the runner"
     );
-    assert_all_exit_zero(&events, &spawns);
-    assert_time_ordered_per_process(&events);
+    assert_all_exit_zero(events, spawns);
+    assert_time_ordered_per_process(events);
 
-    let s = summary(&events);
+    let s = run.summary();
     assert_eq!(s["processes"], 11, "{s}");
-    assert_eq!(s["leaked"], 0, "{s}");
     assert_eq!(pid(s), main, "main writes the summary");
-    assert!(
-        of_kind(&events, "fork_failed").is_empty(),
-        "no fork may be refused"
-    );
 
-    let pids: Vec<i64> = spawns.keys().copied().collect();
-    assert_no_tagged_left(&tag);
-    for p in pids {
+    // `run_json_checked` found nothing tagged left; no zombie of the run either.
+    for p in spawns.keys().copied() {
         assert!(
             !is_proclab_zombie(p as i32),
             "{} is an unreaped zombie",
@@ -218,39 +160,23 @@ fn json_default_fanout_one_parent_ten_children() {
 
 #[test]
 fn json_no_break_tree_of_eight() {
-    let tag = unique_tag("json_no_break_tree");
-    let args = [
-        "run",
+    // The checks of every run, as in (a) (`run_json_checked`).
+    let run = run_json_checked_with(
+        &[],
         "fork-fanout",
-        "--set",
-        "break_in_child=false",
-        "--set",
-        "children=3",
-        "--json",
-        "--speed",
+        &["break_in_child=false", "children=3"],
         "20",
-    ];
-    let out = run_proclab(&tag, &args, TIMEOUT);
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr:\n{}",
-        out.status,
-        out.stderr
+        TIMEOUT,
     );
-    let events = parse_wire(&out.stdout);
-    let spawns = spawns_by_pid(&events);
+    let (events, spawns) = (&run.events, &run.spawns);
     assert_eq!(spawns.len(), 8, "2^3 = 8 distinct processes");
-    assert_eq!(of_kind(&events, "spawn").len(), 8);
+    assert_eq!(of_kind(events, "spawn").len(), 8);
 
-    let main = *spawns
-        .iter()
-        .find(|(_, s)| s["label"] == "main")
-        .map(|(p, _)| p)
-        .expect("a main process");
+    let main = run.main;
 
     // Parent links: every non-main process hangs under another process of the run.
     let mut kids: BTreeMap<i64, Vec<i64>> = spawns.keys().map(|p| (*p, Vec::new())).collect();
-    for (p, s) in &spawns {
+    for (p, s) in spawns {
         if *p == main {
             continue;
         }
@@ -289,7 +215,7 @@ fn json_no_break_tree_of_eight() {
 
     // Labels tell the same story: main's children are "child r", a grandchild of
     // "child 0" forked in round 2 is "child 0.2", and rounds only increase downwards.
-    for (p, s) in &spawns {
+    for (p, s) in spawns {
         if *p == main {
             continue;
         }
@@ -322,7 +248,7 @@ fn json_no_break_tree_of_eight() {
         );
     }
 
-    let by_parent = assert_reaped_by_own_parent(&events, &spawns);
+    let by_parent = assert_reaped_by_own_parent(events, spawns);
     for (parent, reaped) in &by_parent {
         if !spawns.contains_key(parent) {
             assert_eq!(
@@ -335,96 +261,58 @@ fn json_no_break_tree_of_eight() {
         let own: BTreeSet<i64> = kids[parent].iter().copied().collect();
         assert_eq!(reaped, &own, "{parent} must reap exactly its own children");
     }
-    assert_all_exit_zero(&events, &spawns);
-    assert_time_ordered_per_process(&events);
-    let s = summary(&events);
-    assert_eq!(s["processes"], 8, "{s}");
-    assert_eq!(s["leaked"], 0, "{s}");
-    assert_no_tagged_left(&tag);
+    assert_all_exit_zero(events, spawns);
+    assert_time_ordered_per_process(events);
+    assert_eq!(run.summary()["processes"], 8, "{}", run.summary());
 }
 
 // ---- (c) the process cap -----------------------------------------------------------
 
 #[test]
 fn cap_refuses_2_pow_7_before_any_fork() {
-    let tag = unique_tag("cap_refusal");
-    let args = [
-        "run",
-        "fork-fanout",
-        "--set",
-        "break_in_child=false",
-        "--set",
-        "children=7",
-        "--json",
-    ];
-    let out = run_proclab(&tag, &args, TIMEOUT);
-    assert!(
-        !out.status.success(),
-        "must be refused, got {:?}",
-        out.status
+    // Refused with the arithmetic and the cap, nothing on stdout (no spawn, no event),
+    // nothing left.
+    let out = assert_refused(
+        "cap_refusal",
+        &[
+            "run",
+            "fork-fanout",
+            "--set",
+            "break_in_child=false",
+            "--set",
+            "children=7",
+            "--json",
+        ],
+        &["2^7 = 128", "cap of 64"],
+        TIMEOUT,
     );
-    assert!(
-        out.stderr.contains("2^7 = 128"),
-        "the arithmetic is missing:\n{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("cap of 64"),
-        "the cap is missing:\n{}",
-        out.stderr
-    );
-    assert_eq!(out.stdout, "", "nothing may run: no spawn, no event");
     assert!(
         out.elapsed < Duration::from_secs(5),
         "a refusal is immediate, took {:?}",
         out.elapsed
     );
-    assert_no_tagged_left(&tag);
 }
 
 #[test]
 fn cap_flag_counts_main_and_is_inclusive() {
     // The default fan-out peaks at 1 + 10 = 11: refused under --cap 10.
-    let tag = unique_tag("cap_flag_refused");
-    let out = run_proclab(
-        &tag,
+    assert_refused(
+        "cap_flag_refused",
         &["--cap", "10", "run", "fork-fanout", "--json"],
+        &["11", "cap of 10"],
         TIMEOUT,
     );
-    assert!(!out.status.success());
-    assert!(out.stderr.contains("11"), "{}", out.stderr);
-    assert!(out.stderr.contains("cap of 10"), "{}", out.stderr);
-    assert_eq!(out.stdout, "");
 
-    // 2^3 = 8 processes fit a cap of exactly 8.
-    let tag = unique_tag("cap_flag_exact");
-    let args = [
-        "--cap",
-        "8",
-        "run",
+    // 2^3 = 8 processes fit a cap of exactly 8: a run with the checks of every run
+    // (`run_json_checked`: success, no `fork_failed`, `leaked` 0, nothing left).
+    let run = run_json_checked_with(
+        &["--cap", "8"],
         "fork-fanout",
-        "--set",
-        "break_in_child=false",
-        "--set",
-        "children=3",
-        "--json",
-        "--speed",
+        &["break_in_child=false", "children=3"],
         "20",
-    ];
-    let out = run_proclab(&tag, &args, TIMEOUT);
-    assert!(
-        out.status.success(),
-        "8 processes fit a cap of 8: {}",
-        out.stderr
+        TIMEOUT,
     );
-    let events = parse_wire(&out.stdout);
-    assert!(
-        of_kind(&events, "fork_failed").is_empty(),
-        "no fork may be refused at the cap"
-    );
-    assert_eq!(summary(&events)["processes"], 8);
-    assert_eq!(summary(&events)["leaked"], 0);
-    assert_no_tagged_left(&tag);
+    assert_eq!(run.summary()["processes"], 8, "{}", run.ctx());
 }
 
 // ---- (d) errors list what is valid ---------------------------------------------------

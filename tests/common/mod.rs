@@ -647,6 +647,8 @@ pub struct JsonRun {
     pub stdout: String,
     /// Every line, in the order the front end printed them.
     pub events: Vec<serde_json::Value>,
+    /// The front end: the `proclab` process the test started, main's parent and reaper.
+    pub front_end: i64,
     /// The runner, which plays the Python main program.
     pub main: i64,
     /// Spawn events by PID.
@@ -799,16 +801,28 @@ pub fn run_json_checked(
     speed: &str,
     timeout: Duration,
 ) -> JsonRun {
+    run_json_checked_with(&[], scenario, sets, speed, timeout)
+}
+
+/// `run_json_checked` with options before `run` (`--cap 8`), which `what` then shows.
+pub fn run_json_checked_with(
+    global: &[&str],
+    scenario: &str,
+    sets: &[impl AsRef<str>],
+    speed: &str,
+    timeout: Duration,
+) -> JsonRun {
     use serde_json::Value;
     use std::collections::{BTreeMap, BTreeSet};
 
-    let mut args = vec!["run", scenario, "--json", "--speed", speed];
+    let mut args = global.to_vec();
+    args.extend(["run", scenario, "--json", "--speed", speed]);
     for s in sets {
-        args.extend(["--set", s.as_str()]);
+        args.extend(["--set", s.as_ref()]);
     }
-    let what = args[1..]
+    let what = args
         .iter()
-        .filter(|a| **a != "--json")
+        .filter(|a| **a != "run" && **a != "--json")
         .copied()
         .collect::<Vec<_>>()
         .join(" ");
@@ -831,6 +845,7 @@ pub fn run_json_checked(
         what,
         stdout: out.stdout,
         events,
+        front_end,
         main: 0,
         spawns: BTreeMap::new(),
         elapsed: out.elapsed,
