@@ -653,28 +653,46 @@ fn wait_with_timeout(
     }
 }
 
-#[test]
-fn runner_killed_from_outside_is_reported_and_cleaned_up() {
-    use std::io::{BufRead, BufReader, Read};
-    let tag = unique_tag("runner_killed");
+/// A `run fork-fanout --json --speed 1` (tagged `tag`) with its pipes in the test's
+/// hands: the guard, stdout after its first line, stderr, that first line, and how many
+/// tagged processes were alive (up to 3: front end, main, child 0) within 5 s.
+fn start_fanout_piped(
+    tag: &str,
+) -> (
+    KillOnDrop,
+    std::io::BufReader<std::process::ChildStdout>,
+    std::process::ChildStderr,
+    String,
+    usize,
+) {
+    use std::io::BufRead;
     let mut guard = KillOnDrop(Some(
-        proclab(&tag, &["run", "fork-fanout", "--json", "--speed", "1"])
+        proclab(tag, &["run", "fork-fanout", "--json", "--speed", "1"])
             .spawn()
             .expect("spawn"),
     ));
-    let child = guard.0.as_mut().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut stderr = child.stderr.take().unwrap();
-    // The runner announces itself first: its PID is main's.
+    let child = guard.0.as_mut().expect("just spawned");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout piped"));
+    let stderr = child.stderr.take().expect("stderr piped");
     let mut first = String::new();
     stdout.read_line(&mut first).expect("first line");
+    let alive = wait_for_tagged(tag, 3, Duration::from_secs(5));
+    (guard, stdout, stderr, first, alive)
+}
+
+#[test]
+fn runner_killed_from_outside_is_reported_and_cleaned_up() {
+    use std::io::Read;
+    let tag = unique_tag("runner_killed");
+    let (mut guard, mut stdout, mut stderr, first, alive) = start_fanout_piped(&tag);
+    let child = guard.0.as_mut().unwrap();
+    // The runner announces itself first: its PID is main's.
     let spawn: Value = serde_json::from_str(&first).expect("JSON");
     assert_eq!(
         spawn["label"], "main",
         "the first event is main's spawn: {first}"
     );
     let runner = spawn["pid"].as_i64().unwrap() as i32;
-    let alive = wait_for_tagged(&tag, 3, Duration::from_secs(5));
     assert!(
         alive >= 3,
         "front end, main and child 0 should be alive, saw {alive}"
@@ -709,21 +727,12 @@ fn runner_killed_from_outside_is_reported_and_cleaned_up() {
 
 #[test]
 fn closed_stdout_ends_the_run_cleanly() {
-    use std::io::{BufRead, BufReader, Read};
+    use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
     let tag = unique_tag("closed_stdout");
-    let mut guard = KillOnDrop(Some(
-        proclab(&tag, &["run", "fork-fanout", "--json", "--speed", "1"])
-            .spawn()
-            .expect("spawn"),
-    ));
+    let (mut guard, stdout, mut stderr, first, alive) = start_fanout_piped(&tag);
     let child = guard.0.as_mut().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut stderr = child.stderr.take().unwrap();
-    let mut first = String::new();
-    stdout.read_line(&mut first).expect("first line");
     assert!(first.contains("\"spawn\""), "{first}");
-    let alive = wait_for_tagged(&tag, 3, Duration::from_secs(5));
     assert!(alive >= 3, "the run should be under way, saw {alive}");
     drop(stdout); // like `proclab run … --json | head -1`
 
