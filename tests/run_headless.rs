@@ -578,15 +578,7 @@ fn sigkill_to_front_end_takes_the_run_down() {
     let before = tagged_pids(&tag);
     assert!(before.len() >= 4, "run under way: {before:?}");
     let status = running.kill_and_reap();
-    let left = wait_until_no_tagged(&tag, GONE_WITHIN);
-    assert!(
-        left.is_empty(),
-        "PDEATHSIG should end the run within 1 s of SIGKILL; left:\n{}",
-        left.iter()
-            .map(|p| describe_pid(*p))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_no_tagged_left_because(&tag, "PDEATHSIG should end the run within 1 s of SIGKILL");
     let out = running.collect_after_kill(status);
     assert!(out.stdout.contains("spawned as 'main'"), "{}", out.stdout);
 }
@@ -610,15 +602,7 @@ fn sigkill_to_front_end_takes_a_three_level_tree_down() {
     let alive = wait_for_tagged(&tag, 9, Duration::from_secs(5));
     assert_eq!(alive, 9, "front end and 2^3 processes should all be alive");
     let status = running.kill_and_reap();
-    let left = wait_until_no_tagged(&tag, GONE_WITHIN);
-    assert!(
-        left.is_empty(),
-        "grandchildren must die with their parents within 1 s; left:\n{}",
-        left.iter()
-            .map(|p| describe_pid(*p))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_no_tagged_left_because(&tag, "grandchildren must die with their parents within 1 s");
     drop(running.collect_after_kill(status));
 }
 

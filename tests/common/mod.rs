@@ -114,10 +114,16 @@ pub fn wait_until_no_tagged(tag: &str, within: Duration) -> Vec<i32> {
 
 /// Fails the test if any process carrying the tag is still alive after ~1 s.
 pub fn assert_no_tagged_left(tag: &str) {
+    assert_no_tagged_left_because(tag, "no process of a run may outlive it");
+}
+
+/// Like `assert_no_tagged_left`, with `why` (what should have ended them) leading the
+/// message, then one line per survivor.
+pub fn assert_no_tagged_left_because(tag: &str, why: &str) {
     let left = wait_until_no_tagged(tag, GONE_WITHIN);
     assert!(
         left.is_empty(),
-        "{} process(es) of the run outlived it (tag {tag}):\n{}",
+        "{why}; {} process(es) of the run outlived it (tag {tag}):\n{}",
         left.len(),
         left.iter()
             .map(|p| describe_pid(*p))
