@@ -162,6 +162,16 @@ fn a_malformed_line_is_reported_with_its_number_and_skipped() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// How many lines of the record `file` are events of `kind`.
+fn count_kind(file: &Path, kind: &str) -> usize {
+    let needle = format!("\"kind\":\"{kind}\"");
+    std::fs::read_to_string(file)
+        .expect("the record file")
+        .lines()
+        .filter(|l| l.contains(&needle))
+        .count()
+}
+
 /// Checks the chrome export of `trace`: valid JSON, one process_name per process the
 /// summary counts, each flow id one `s` and one `f` not earlier; returns the flows by
 /// category.
@@ -229,11 +239,7 @@ fn export_chrome_has_a_track_per_process_and_paired_flows() {
     // A queue run: every item got is an arrow from its put.
     let file = dir.join("queue.jsonl");
     record("export-queue", "queue", "--json", &file);
-    let gets = std::fs::read_to_string(&file)
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains("\"kind\":\"queue_get\""))
-        .count();
+    let gets = count_kind(&file, "queue_get");
     assert!(gets > 0);
     let cats = check_export(&file, &dir.join("queue.json"));
     assert_eq!(cats.get("queue"), Some(&gets), "one arrow per item got");
@@ -241,11 +247,7 @@ fn export_chrome_has_a_track_per_process_and_paired_flows() {
     // Signals: each send_signal is an arrow to its target.
     let file = dir.join("signals.jsonl");
     record("export-signals", "signals", "--json", &file);
-    let sent = std::fs::read_to_string(&file)
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains("\"kind\":\"send_signal\""))
-        .count();
+    let sent = count_kind(&file, "send_signal");
     let cats = check_export(&file, &dir.join("signals.json"));
     assert!(sent > 0);
     assert_eq!(cats.get("signal"), Some(&sent), "one arrow per signal sent");
