@@ -13,19 +13,9 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 /// Runs `args`, expects a refusal (exit code 2, nothing on stdout, no process left)
 /// whose message holds every one of `must_mention`; returns stderr.
 fn refused(name: &str, args: &[&str], must_mention: &[&str]) -> String {
-    let tag = unique_tag(name);
-    let out = run_proclab(&tag, args, TIMEOUT);
+    let out = assert_refused(name, args, must_mention, TIMEOUT);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {}", out.stderr);
-    assert_eq!(out.stdout, "", "{args:?} must print nothing on stdout");
-    for m in must_mention {
-        assert!(
-            out.stderr.contains(m),
-            "{args:?}: stderr lacks {m:?}:\n{}",
-            out.stderr
-        );
-    }
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    assert_no_tagged_left(&tag);
     out.stderr
 }
 

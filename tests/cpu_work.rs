@@ -13,10 +13,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::thread;
 use std::time::Duration;
 
-use common::{assert_no_tagged_left, parse_wire, run_proclab_with_pid, unique_tag};
+use common::{JsonRun, in_parallel, run_json_checked};
 use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -26,213 +25,24 @@ const TASKS: [u64; 2] = [2_000_000, 200_000];
 
 // ---- one run and its events -----------------------------------------------------------
 
-/// A finished `--json` run whose common facts were checked (see `run_checked`).
-struct Run {
-    /// What ran, for failure messages: `pool --speed 1 --set mode=map`.
-    what: String,
-    stdout: String,
-    events: Vec<Value>,
-    /// The runner, which plays the Python main program.
-    main: i64,
-    /// Spawn events by PID.
-    spawns: BTreeMap<i64, Value>,
+/// Runs `proclab run <scenario> --json --speed 1 [--set s]…` to its end with the checks
+/// every run must pass (`run_json_checked`: success, nothing on stderr; one `summary`,
+/// the last line, with `leaked` 0, a count of every spawn and the run's results; one
+/// `main`, the front end's child, reaped by the front end; every process reaped exactly
+/// once; no `fork_failed`; no process carrying the run's tag left afterwards), and, as
+/// these runs are flat, every other process main's own child, reaped by main.
+fn run_checked(scenario: &str, sets: &[String]) -> JsonRun {
+    let run = run_json_checked(scenario, sets, "1", TIMEOUT);
+    run.assert_all_children_of_main();
+    run
 }
 
-fn pid(e: &Value) -> i64 {
-    e["pid"].as_i64().expect("pid")
-}
-
-impl Run {
-    /// Context for an assertion message: what ran and everything it printed.
-    fn ctx(&self) -> String {
-        format!("[{}]\n{}", self.what, self.stdout)
-    }
-
-    /// `(line index, event)` of every event of `kind`, in line order.
-    fn of_kind(&self, kind: &str) -> Vec<(usize, &Value)> {
-        self.events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e["kind"] == kind)
-            .collect()
-    }
-
-    /// `(line index, event)` of every event of `kind` from `pid_`, in line order.
-    fn by(&self, pid_: i64, kind: &str) -> Vec<(usize, &Value)> {
-        self.of_kind(kind)
-            .into_iter()
-            .filter(|(_, e)| pid(e) == pid_)
-            .collect()
-    }
-
-    /// The PID of the one process spawned with `label`, a child of main.
-    fn pid_of(&self, label: &str) -> i64 {
-        let pids: Vec<i64> = self
-            .spawns
-            .iter()
-            .filter(|(_, s)| s["label"] == label)
-            .map(|(p, _)| *p)
-            .collect();
-        assert_eq!(
-            pids.len(),
-            1,
-            "exactly one process labelled {label:?} expected {}",
-            self.ctx()
-        );
-        assert_eq!(
-            self.spawns[&pids[0]]["ppid"],
-            self.main,
-            "{label} is main's child {}",
-            self.ctx()
-        );
-        pids[0]
-    }
-
-    /// The texts main printed, in order.
-    fn prints(&self) -> Vec<&str> {
-        self.by(self.main, "print")
-            .into_iter()
-            .map(|(_, p)| p["text"].as_str().expect("print.text"))
-            .collect()
-    }
-
-    /// The value of the one `result` event named `name`.
-    fn result(&self, name: &str) -> &Value {
-        let r: Vec<&Value> = self
-            .of_kind("result")
-            .into_iter()
-            .filter(|(_, r)| r["name"] == name)
-            .map(|(_, r)| &r["value"])
-            .collect();
-        assert_eq!(r.len(), 1, "one result {name:?} expected {}", self.ctx());
-        r[0]
-    }
-
-    /// `pid_` reported exit code 0 once, and main reaped it with status 0.
-    fn assert_exited_cleanly(&self, pid_: i64) {
-        let ctx = self.ctx();
-        let exits = self.by(pid_, "exit");
-        assert_eq!(exits.len(), 1, "{pid_} reports one exit {ctx}");
-        assert_eq!(exits[0].1["code"], 0, "{pid_}'s exit code {ctx}");
-        let reaps: Vec<&Value> = self
-            .of_kind("reap")
-            .into_iter()
-            .filter(|(_, r)| r["child"] == pid_)
-            .map(|(_, r)| r)
-            .collect();
-        assert_eq!(reaps.len(), 1, "{pid_} is reaped once {ctx}");
-        assert_eq!(pid(reaps[0]), self.main, "main reaps {pid_} {ctx}");
-        assert_eq!(reaps[0]["status"], 0, "{pid_}'s raw wait status {ctx}");
-    }
-}
-
-/// Runs `proclab run <scenario> --json --speed 1 [--set s]…` to its end and checks what
-/// every run must show: success, nothing on stderr; one `summary`, the last line, with
-/// `leaked` 0 and a count of every spawn; one `main`, the front end's child, reaped by
-/// the front end; every other process main's child, reaped exactly once by main; no
-/// `fork_failed`; and no process carrying the run's tag left afterwards.
-fn run_checked(scenario: &str, sets: &[String]) -> Run {
-    let mut args = vec!["run", scenario, "--json", "--speed", "1"];
-    for s in sets {
-        args.extend(["--set", s.as_str()]);
-    }
-    let what = args[1..]
-        .iter()
-        .filter(|a| **a != "--json")
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let tag = unique_tag(&format!("cpu-{scenario}"));
-    let (front_end, out) = run_proclab_with_pid(&tag, &args, TIMEOUT);
-    let front_end = i64::from(front_end);
-    assert!(
-        out.status.success(),
-        "[{what}] exit {:?}, stderr:\n{}\nstdout:\n{}",
-        out.status,
-        out.stderr,
-        out.stdout
-    );
-    assert_eq!(
-        out.stderr, "",
-        "[{what}] a clean run writes nothing to stderr"
-    );
-    let events = parse_wire(&out.stdout);
-    let ctx = format!("[{what}]\n{}", out.stdout);
-
-    let summaries = events.iter().filter(|e| e["kind"] == "summary").count();
-    assert_eq!(summaries, 1, "exactly one summary expected {ctx}");
-    let summary = events.last().expect("some events");
-    assert_eq!(summary["kind"], "summary", "the summary must be last {ctx}");
-
-    let mut spawns = BTreeMap::new();
-    for s in events.iter().filter(|e| e["kind"] == "spawn") {
-        assert!(
-            spawns.insert(pid(s), s.clone()).is_none(),
-            "PID {} spawned twice {ctx}",
-            pid(s)
-        );
-    }
-    let mains: Vec<i64> = spawns
-        .iter()
-        .filter(|(_, s)| s["label"] == "main")
-        .map(|(p, _)| *p)
-        .collect();
-    assert_eq!(mains.len(), 1, "exactly one main expected {ctx}");
-    let main = mains[0];
-    assert_eq!(
-        spawns[&main]["ppid"], front_end,
-        "main's parent must be the front end {ctx}"
-    );
-    for (p, s) in &spawns {
-        let parent = if *p == main { front_end } else { main };
-        assert_eq!(s["ppid"], parent, "{p}'s parent {ctx}");
-        let reapers: Vec<i64> = events
-            .iter()
-            .filter(|e| e["kind"] == "reap" && e["child"] == *p)
-            .map(pid)
-            .collect();
-        assert_eq!(reapers, [parent], "{p} is reaped once, by {parent} {ctx}");
-    }
-    assert!(
-        !events.iter().any(|e| e["kind"] == "fork_failed"),
-        "no fork may fail {ctx}"
-    );
-    assert_eq!(summary["processes"], spawns.len(), "spawns counted {ctx}");
-    assert_eq!(summary["leaked"], 0, "nothing may leak {ctx}");
-
-    assert_no_tagged_left(&tag);
-    Run {
-        what,
-        stdout: out.stdout,
-        events,
-        main,
-        spawns,
-    }
-}
-
-/// Runs each `(name, check)` on its own thread; fails naming every check that failed
-/// (each one's panic is printed by its thread).
-fn in_threads(checks: Vec<(String, Box<dyn FnOnce() + Send>)>) {
-    let failed: Vec<String> = thread::scope(|s| {
-        let handles: Vec<_> = checks
-            .into_iter()
-            .map(|(name, check)| {
-                let h = thread::Builder::new()
-                    .name(name.clone())
-                    .spawn_scoped(s, check)
-                    .expect("spawning a test thread");
-                (name, h)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .filter_map(|(name, h)| h.join().is_err().then_some(name))
-            .collect()
-    });
-    assert!(
-        failed.is_empty(),
-        "failed: {failed:?} (see the panics above)"
-    );
+/// The texts main printed, in order.
+fn prints(run: &JsonRun) -> Vec<&str> {
+    run.by(run.main, "print")
+        .into_iter()
+        .map(|p| p["text"].as_str().expect("print.text"))
+        .collect()
 }
 
 // ---- pi ----------------------------------------------------------------------------------
@@ -245,7 +55,7 @@ fn pi_defaults_sum_ten_slices_to_the_tutorials_value() {
     assert_eq!(format!("{pi:.11}"), "3.14159262176", "{ctx}");
     let secs = run.result("seconds").as_f64().expect("seconds");
     assert_eq!(
-        run.prints(),
+        prints(&run),
         [
             format!("main {}: 10000000 terms, 10 workers", run.main),
             "pi = 3.14159262176".to_string(),
@@ -255,13 +65,13 @@ fn pi_defaults_sum_ten_slices_to_the_tutorials_value() {
     );
     assert_eq!(run.spawns.len(), 11, "main and 10 workers {ctx}");
 
-    let recvs = run.by(run.main, "recv");
+    let recvs = run.lines_by(run.main, "recv");
     assert_eq!(recvs.len(), 10, "main receives one part per worker {ctx}");
     let mut total = 0.0f64;
     for (i, &(recv_at, recv)) in recvs.iter().enumerate() {
         let w = run.pid_of(&format!("worker {i}"));
         // Each slice is a tenth of the terms: 1,000,000.
-        let progress = run.by(w, "progress");
+        let progress = run.lines_by(w, "progress");
         assert!(!progress.is_empty(), "worker {i} reports progress {ctx}");
         let dones: Vec<u64> = progress
             .iter()
@@ -281,7 +91,7 @@ fn pi_defaults_sum_ten_slices_to_the_tutorials_value() {
             "worker {i} ends with done == total {ctx}"
         );
 
-        let sends = run.by(w, "send");
+        let sends = run.lines_by(w, "send");
         assert_eq!(sends.len(), 1, "worker {i} sends one partial sum {ctx}");
         let (send_at, send) = sends[0];
         assert_eq!(send["channel"], "result", "{ctx}");
@@ -300,10 +110,10 @@ fn pi_defaults_sum_ten_slices_to_the_tutorials_value() {
         );
         assert!(send_at < recv_at, "worker {i}: sent before received {ctx}");
         total += part;
-        run.assert_exited_cleanly(w);
+        run.assert_exited(w, 0);
     }
     assert_eq!((8.0 * total).sqrt(), pi, "pi = sqrt(8 · Σ parts) {ctx}");
-    let summary = &run.events.last().expect("summary")["results"];
+    let summary = &run.summary()["results"];
     assert_eq!(summary["pi"], pi, "{ctx}");
 }
 
@@ -315,7 +125,7 @@ fn check_pool(mode: &str, order: [u64; 2]) {
     let ctx = run.ctx();
 
     // Results: one per task, named "task", in the promised order, each sum(range(n)).
-    let results = run.of_kind("result");
+    let results = run.lines_of("result");
     assert!(
         results.iter().all(|(_, r)| r["name"] == "task"),
         "only task results {ctx}"
@@ -335,10 +145,11 @@ fn check_pool(mode: &str, order: [u64; 2]) {
             "task {index}: sum(range({n})) = n(n-1)/2 {ctx}"
         );
     }
-    // The summary collects the repeated result into a list, in delivery order.
+    // The summary collects the repeated result into a list, in delivery order (as
+    // `run_json_checked` expects of every run).
     let values: Vec<Value> = results.iter().map(|(_, r)| r["value"].clone()).collect();
     assert_eq!(
-        run.events.last().expect("summary")["results"]["task"],
+        run.summary()["results"]["task"],
         Value::Array(values),
         "{ctx}"
     );
@@ -354,7 +165,7 @@ fn check_pool(mode: &str, order: [u64; 2]) {
     let mut finished_at: BTreeMap<usize, usize> = BTreeMap::new();
     for w in workers {
         let values: Vec<(usize, &Value)> = run
-            .by(w, "value")
+            .lines_by(w, "value")
             .into_iter()
             .filter(|(_, v)| v["name"] == "task")
             .map(|(at, v)| (at, &v["value"]))
@@ -375,7 +186,7 @@ fn check_pool(mode: &str, order: [u64; 2]) {
             // Its progress, between the two values, counts up to n in 100,000s.
             let n = TASKS[index];
             let dones: Vec<u64> = run
-                .by(w, "progress")
+                .lines_by(w, "progress")
                 .into_iter()
                 .filter(|(at, _)| start < *at && *at < end)
                 .map(|(at, p)| {
@@ -389,7 +200,7 @@ fn check_pool(mode: &str, order: [u64; 2]) {
                 .collect();
             assert_eq!(dones, want, "task {index}'s progress on {w} {ctx}");
         }
-        run.assert_exited_cleanly(w);
+        run.assert_exited(w, 0);
     }
     assert_eq!(
         ran_by.keys().copied().collect::<Vec<_>>(),
@@ -439,7 +250,7 @@ fn check_pool(mode: &str, order: [u64; 2]) {
             want.push(format!("task({n}) = {}", n * (n - 1) / 2));
         }
     }
-    assert_eq!(run.prints(), want, "the caller's prints {ctx}");
+    assert_eq!(prints(&run), want, "the caller's prints {ctx}");
 }
 
 #[test]
@@ -450,7 +261,7 @@ fn pool_modes_deliver_results_in_their_promised_order() {
         ("map", [0, 1]),
         ("apply_async", [0, 1]),
     ];
-    in_threads(
+    in_parallel(
         modes
             .into_iter()
             .map(|(mode, order)| {

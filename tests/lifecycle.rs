@@ -11,10 +11,9 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use common::*;
+use common::{event_pid as pid, event_t_us as t_us, *};
 use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -27,282 +26,38 @@ const SAMPLE_SLACK_US: u64 = 10_000;
 
 // ---- one run and its events -----------------------------------------------------------
 
-/// A finished `--json` run whose common facts were checked (see `run_scenario`).
-struct Run {
-    /// What ran, for failure messages: `zombie --set signal=SIGTERM`.
-    what: String,
-    stdout: String,
-    events: Vec<Value>,
-    /// The runner, which plays the Python main program.
-    main: i64,
-    /// Spawn events by PID.
-    spawns: BTreeMap<i64, Value>,
+/// Runs `proclab run <scenario> --json --speed <speed> [--set s]…` to its end, with the
+/// checks every run must pass (`run_json_checked`: one summary, last; distinct spawns;
+/// one main, the front end's child; every process reaped exactly once by its parent or
+/// adopter; nothing left).
+fn run_scenario(scenario: &str, sets: &[&str], speed: &str) -> JsonRun {
+    run_json_checked_with(&[], scenario, sets, speed, TIMEOUT)
 }
 
-fn pid(e: &Value) -> i64 {
-    e["pid"].as_i64().expect("pid")
+/// `value` events named `name` from `pid_`, in line order.
+fn values<'a>(run: &'a JsonRun, pid_: i64, name: &str) -> Vec<&'a Value> {
+    run.by(pid_, "value")
+        .into_iter()
+        .filter(|v| v["name"] == name)
+        .collect()
 }
 
-fn t_us(e: &Value) -> u64 {
-    e["t_us"].as_u64().expect("t_us")
-}
-
-impl Run {
-    /// Context for an assertion message: what ran and everything it printed.
-    fn ctx(&self) -> String {
-        format!("[{}]\n{}", self.what, self.stdout)
-    }
-
-    fn of_kind(&self, kind: &str) -> Vec<&Value> {
-        self.events.iter().filter(|e| e["kind"] == kind).collect()
-    }
-
-    /// Events of `kind` carrying `pid` in their `pid` field.
-    fn by(&self, pid_: i64, kind: &str) -> Vec<&Value> {
-        self.events
-            .iter()
-            .filter(|e| e["kind"] == kind && pid(e) == pid_)
-            .collect()
-    }
-
-    /// The PID of the one process spawned with `label`.
-    fn pid_of(&self, label: &str) -> i64 {
-        let pids: Vec<i64> = self
-            .spawns
-            .iter()
-            .filter(|(_, s)| s["label"] == label)
-            .map(|(p, _)| *p)
-            .collect();
-        assert_eq!(
-            pids.len(),
-            1,
-            "exactly one process labelled {label:?} expected {}",
-            self.ctx()
-        );
-        pids[0]
-    }
-
-    /// The one reap of `child` (`run_scenario` already checked there is exactly one).
-    fn reap_of(&self, child: i64) -> &Value {
-        self.of_kind("reap")
-            .into_iter()
-            .find(|r| r["child"] == child)
-            .unwrap_or_else(|| panic!("{child} was never reaped {}", self.ctx()))
-    }
-
-    /// `value` events named `name` from `pid_`, in line order.
-    fn values(&self, pid_: i64, name: &str) -> Vec<&Value> {
-        self.by(pid_, "value")
-            .into_iter()
-            .filter(|v| v["name"] == name)
-            .collect()
-    }
-
-    fn summary(&self) -> &Value {
-        self.events.last().expect("some events")
-    }
-
-    /// The `result` event named `name` (exactly one).
-    fn result(&self, name: &str) -> &Value {
-        let r: Vec<&Value> = self
-            .of_kind("result")
-            .into_iter()
-            .filter(|r| r["name"] == name)
-            .collect();
-        assert_eq!(r.len(), 1, "one result {name:?} expected {}", self.ctx());
-        &r[0]["value"]
-    }
-
-    /// Whether any `state` event carries the `ignored` / `caught` signal lists (added to
-    /// the wire after the lifecycle scenarios; absent when empty, but every Rust process
-    /// ignores SIGPIPE, so a run with the feature always shows some).
-    fn states_have_dispositions(&self) -> bool {
-        self.of_kind("state")
-            .iter()
-            .any(|s| s.get("ignored").is_some() || s.get("caught").is_some())
-    }
-
-    /// Whether any `state` event for `pid_` lists `signal` in its `field` list.
-    fn state_lists(&self, pid_: i64, field: &str, signal: &str) -> bool {
-        self.by(pid_, "state").iter().any(|s| {
-            s[field]
-                .as_array()
-                .is_some_and(|l| l.iter().any(|x| x == signal))
-        })
-    }
-}
-
-/// Runs `proclab run <scenario> --json --speed <speed> [--set s]…` to its end and checks
-/// what every run must show:
-/// - success, nothing on stderr, every line an event (`t_us`, `pid`, `kind`);
-/// - one `summary`, the last line, counting every spawn, `leaked` 0, its `results` those
-///   of the `result` events;
-/// - every spawn has a distinct PID; one `main`, whose parent is the front end;
-/// - every process is reaped exactly once: main by the front end, every other one by
-///   its parent or by the process that adopted it (`reparent`);
-/// - no `fork_failed`; `state` events only for the run's processes;
-/// - no process carrying the run's tag is left afterwards.
-fn run_scenario(scenario: &str, sets: &[&str], speed: &str) -> Run {
-    let mut args = vec!["run", scenario, "--json", "--speed", speed];
-    for s in sets {
-        args.extend(["--set", s]);
-    }
-    let what = args[1..]
+/// Whether any `state` event carries the `ignored` / `caught` signal lists (added to
+/// the wire after the lifecycle scenarios; absent when empty, but every Rust process
+/// ignores SIGPIPE, so a run with the feature always shows some).
+fn states_have_dispositions(run: &JsonRun) -> bool {
+    run.of_kind("state")
         .iter()
-        .filter(|a| **a != "--json")
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let tag = unique_tag(&format!("lifecycle-{scenario}"));
-    let (front_end, out) = run_proclab_with_pid(&tag, &args, TIMEOUT);
-    let front_end = i64::from(front_end);
-    assert!(
-        out.status.success(),
-        "[{what}] exit {:?}, stderr:\n{}\nstdout:\n{}",
-        out.status,
-        out.stderr,
-        out.stdout
-    );
-    assert_eq!(
-        out.stderr, "",
-        "[{what}] a clean run writes nothing to stderr"
-    );
-    let events = parse_wire(&out.stdout);
-    let ctx = format!("[{what}]\n{}", out.stdout);
-
-    // The summary: exactly one, and last.
-    let summaries = events.iter().filter(|e| e["kind"] == "summary").count();
-    assert_eq!(summaries, 1, "exactly one summary expected {ctx}");
-    let summary = events.last().expect("some events");
-    assert_eq!(summary["kind"], "summary", "the summary must be last {ctx}");
-
-    // Spawns: distinct PIDs, one main, started by the front end.
-    let mut spawns = BTreeMap::new();
-    for s in events.iter().filter(|e| e["kind"] == "spawn") {
-        assert!(
-            spawns.insert(pid(s), s.clone()).is_none(),
-            "PID {} spawned twice {ctx}",
-            pid(s)
-        );
-    }
-    let mains: Vec<i64> = spawns
-        .iter()
-        .filter(|(_, s)| s["label"] == "main")
-        .map(|(p, _)| *p)
-        .collect();
-    assert_eq!(mains.len(), 1, "exactly one main expected {ctx}");
-    let main = mains[0];
-    assert_eq!(
-        spawns[&main]["ppid"], front_end,
-        "main's parent must be the front end {ctx}"
-    );
-
-    // Who may reap whom: the parent that forked it, or whoever adopted it.
-    let mut reapers: BTreeMap<i64, BTreeSet<i64>> = spawns
-        .iter()
-        .map(|(p, s)| (*p, BTreeSet::from([s["ppid"].as_i64().expect("ppid")])))
-        .collect();
-    for r in events.iter().filter(|e| e["kind"] == "reparent") {
-        if let Some(set) = reapers.get_mut(&pid(r)) {
-            set.insert(r["ppid"].as_i64().expect("reparent.ppid"));
-        }
-    }
-    let mut reaped: BTreeMap<i64, usize> = BTreeMap::new();
-    for r in events.iter().filter(|e| e["kind"] == "reap") {
-        let child = r["child"].as_i64().expect("reap.child");
-        let allowed = reapers
-            .get(&child)
-            .unwrap_or_else(|| panic!("reap of {child}, which never spawned: {r} {ctx}"));
-        assert!(
-            allowed.contains(&pid(r)),
-            "{child} reaped by {}, which is neither its parent nor its adopter {ctx}",
-            pid(r)
-        );
-        *reaped.entry(child).or_default() += 1;
-    }
-    for p in spawns.keys() {
-        assert_eq!(
-            reaped.get(p).copied().unwrap_or(0),
-            1,
-            "process {p} ({}) must be reaped exactly once {ctx}",
-            spawns[p]["label"]
-        );
-    }
-    assert_eq!(
-        pid(events
-            .iter()
-            .find(|e| e["kind"] == "reap" && e["child"] == main)
-            .expect("main's reap")),
-        front_end,
-        "the front end reaps main {ctx}"
-    );
-
-    assert!(
-        !events.iter().any(|e| e["kind"] == "fork_failed"),
-        "no fork may fail {ctx}"
-    );
-    for s in events.iter().filter(|e| e["kind"] == "state") {
-        assert!(
-            spawns.contains_key(&pid(s)),
-            "state for a PID outside the run: {s} {ctx}"
-        );
-    }
-
-    assert_eq!(
-        summary["processes"],
-        spawns.len(),
-        "the summary counts every spawn {ctx}"
-    );
-    assert_eq!(summary["leaked"], 0, "nothing may leak {ctx}");
-    let results: serde_json::Map<String, Value> = events
-        .iter()
-        .filter(|e| e["kind"] == "result")
-        .map(|r| {
-            (
-                r["name"].as_str().expect("name").to_string(),
-                r["value"].clone(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        summary["results"],
-        Value::Object(results),
-        "the summary's results are the result events {ctx}"
-    );
-
-    assert_no_tagged_left(&tag);
-    Run {
-        what,
-        stdout: out.stdout,
-        events,
-        main,
-        spawns,
-    }
+        .any(|s| s.get("ignored").is_some() || s.get("caught").is_some())
 }
 
-/// Runs each `(name, check)` on its own thread and fails if any of them failed (each
-/// failure is printed with its thread's name).
-fn in_parallel(checks: Vec<(String, Box<dyn FnOnce() + Send>)>) {
-    let failed: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = checks
-            .into_iter()
-            .map(|(name, check)| {
-                let h = std::thread::Builder::new()
-                    .name(name.clone())
-                    .spawn_scoped(s, check)
-                    .expect("spawning a test thread");
-                (name, h)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .filter_map(|(name, h)| h.join().is_err().then_some(name))
-            .collect()
-    });
-    assert!(
-        failed.is_empty(),
-        "failed: {failed:?} (see the panics above)"
-    );
+/// Whether any `state` event for `pid_` lists `signal` in its `field` list.
+fn state_lists(run: &JsonRun, pid_: i64, field: &str, signal: &str) -> bool {
+    run.by(pid_, "state").iter().any(|s| {
+        s[field]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| x == signal))
+    })
 }
 
 // ---- zombie ---------------------------------------------------------------------------
@@ -468,9 +223,9 @@ fn signals(disposition: &'static str) {
     // The observer reports which signals a process ignores / catches (SigIgn, SigCgt).
     // Those optional `ignored` / `caught` fields of `state` came later than this lesson;
     // with a proclab that does not send them there is nothing to check here.
-    if run.states_have_dispositions() {
-        let ignored = run.state_lists(child, "ignored", "SIGTERM");
-        let caught = run.state_lists(child, "caught", "SIGTERM");
+    if states_have_dispositions(&run) {
+        let ignored = state_lists(&run, child, "ignored", "SIGTERM");
+        let caught = state_lists(&run, child, "caught", "SIGTERM");
         let (want_ignored, want_caught) = match disposition {
             "ignore" => (true, false),
             "handler" => (false, true),
@@ -483,8 +238,8 @@ fn signals(disposition: &'static str) {
         );
         // main never changes SIGTERM's disposition.
         assert!(
-            !run.state_lists(main, "ignored", "SIGTERM")
-                && !run.state_lists(main, "caught", "SIGTERM"),
+            !state_lists(&run, main, "ignored", "SIGTERM")
+                && !state_lists(&run, main, "caught", "SIGTERM"),
             "main keeps SIGTERM's default {ctx}"
         );
     }
@@ -570,7 +325,7 @@ fn isolation() {
         assert_eq!(run.spawns[&c]["ppid"], main, "{ctx}");
     }
 
-    let main_nums = run.values(main, "num");
+    let main_nums = values(&run, main, "num");
     assert_eq!(main_nums.len(), 2, "main shows num before and after {ctx}");
     let (before, after) = (main_nums[0], main_nums[1]);
     assert_eq!(before["value"], 10, "{ctx}");
@@ -579,7 +334,7 @@ fn isolation() {
         "the children's changes never reach main {ctx}"
     );
     for (c, want) in [(plus5, 15), (plus10, 20)] {
-        let nums = run.values(c, "num");
+        let nums = values(&run, c, "num");
         assert_eq!(nums.len(), 1, "{ctx}");
         assert_eq!(nums[0]["value"], want, "{ctx}");
         assert!(
@@ -595,7 +350,7 @@ fn isolation() {
     // The same virtual address in every process.
     let addresses: Vec<&Value> = [main, plus5, plus10]
         .iter()
-        .flat_map(|p| run.values(*p, "&num"))
+        .flat_map(|p| values(&run, *p, "&num"))
         .map(|v| &v["value"])
         .collect();
     assert_eq!(addresses.len(), 4, "main twice, each child once {ctx}");
@@ -632,7 +387,7 @@ fn crash() {
     assert_eq!(reap["code"], 1, "{ctx}");
     assert!(reap.get("signal").is_none(), "an exit, not a signal {ctx}");
 
-    let alive = run.values(main, "is_alive");
+    let alive = values(&run, main, "is_alive");
     let seq: Vec<&Value> = alive.iter().map(|v| &v["value"]).collect();
     assert_eq!(
         seq,
@@ -674,40 +429,29 @@ fn orphan_isolation_crash() {
 
 // ---- bad input ------------------------------------------------------------------------
 
-fn refused(args: &'static [&'static str], must_mention: &'static [&'static str]) {
-    let tag = unique_tag("lifecycle-refused");
-    let out = run_proclab(&tag, args, TIMEOUT);
-    assert!(!out.status.success(), "{args:?} must fail");
-    assert_eq!(out.stdout, "", "{args:?} must print nothing on stdout");
-    for m in must_mention {
-        assert!(
-            out.stderr.contains(m),
-            "{args:?}: stderr lacks {m:?}:\n{}",
-            out.stderr
-        );
-    }
-    assert_no_tagged_left(&tag);
-}
-
 #[test]
 fn bad_choices_list_the_valid_values() {
     in_parallel(vec![
         (
             "zombie signal=SIGSTOP".into(),
             Box::new(|| {
-                refused(
+                assert_refused(
+                    "lifecycle-refused",
                     &["run", "zombie", "--set", "signal=SIGSTOP", "--json"],
                     &["SIGSTOP", "signal", "SIGKILL", "SIGTERM"],
-                )
+                    TIMEOUT,
+                );
             }),
         ),
         (
             "signals disposition=maybe".into(),
             Box::new(|| {
-                refused(
+                assert_refused(
+                    "lifecycle-refused",
                     &["run", "signals", "--set", "disposition=maybe", "--json"],
                     &["maybe", "disposition", "default", "ignore", "handler"],
-                )
+                    TIMEOUT,
+                );
             }),
         ),
     ]);

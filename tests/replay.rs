@@ -42,23 +42,31 @@ fn path(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
 
+/// Runs `proclab run <scenario> <output> --speed 20 --record <file>` (tagged `name`;
+/// `output` is `--json` or `--headless`), checks that it succeeded and left no process,
+/// and returns what it printed.
+fn record(name: &str, scenario: &str, output: &str, file: &Path) -> Finished {
+    let tag = unique_tag(name);
+    let args = [
+        "run",
+        scenario,
+        output,
+        "--speed",
+        "20",
+        "--record",
+        path(file),
+    ];
+    let out = run_proclab(&tag, &args, TIMEOUT);
+    ok(&out, &format!("run {scenario} {output} --record"));
+    assert_no_tagged_left(&tag);
+    out
+}
+
 #[test]
 fn record_writes_exactly_the_lines_json_prints() {
     let dir = scratch("record-json");
     let file = dir.join("run.jsonl");
-    let tag = unique_tag("record-json");
-    let args = [
-        "run",
-        "queue",
-        "--json",
-        "--speed",
-        "20",
-        "--record",
-        path(&file),
-    ];
-    let out = run_proclab(&tag, &args, TIMEOUT);
-    ok(&out, "run --json --record");
-    assert_no_tagged_left(&tag);
+    let out = record("record-json", "queue", "--json", &file);
     let recorded = std::fs::read_to_string(&file).expect("the record file");
     let printed: Vec<&str> = out.stdout.lines().collect();
     let kept: Vec<&str> = recorded.lines().collect();
@@ -79,19 +87,7 @@ fn record_writes_exactly_the_lines_json_prints() {
 fn replay_headless_prints_what_run_headless_printed() {
     let dir = scratch("headless");
     let file = dir.join("run.jsonl");
-    let tag = unique_tag("replay-headless");
-    let args = [
-        "run",
-        "signals",
-        "--headless",
-        "--speed",
-        "20",
-        "--record",
-        path(&file),
-    ];
-    let live = run_proclab(&tag, &args, TIMEOUT);
-    ok(&live, "run --headless --record");
-    assert_no_tagged_left(&tag);
+    let live = record("replay-headless", "signals", "--headless", &file);
 
     let tag = unique_tag("replay-headless-2");
     let replayed = run_proclab(&tag, &["replay", path(&file), "--headless"], TIMEOUT);
@@ -166,6 +162,16 @@ fn a_malformed_line_is_reported_with_its_number_and_skipped() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// How many lines of the record `file` are events of `kind`.
+fn count_kind(file: &Path, kind: &str) -> usize {
+    let needle = format!("\"kind\":\"{kind}\"");
+    std::fs::read_to_string(file)
+        .expect("the record file")
+        .lines()
+        .filter(|l| l.contains(&needle))
+        .count()
+}
+
 /// Checks the chrome export of `trace`: valid JSON, one process_name per process the
 /// summary counts, each flow id one `s` and one `f` not earlier; returns the flows by
 /// category.
@@ -232,47 +238,19 @@ fn export_chrome_has_a_track_per_process_and_paired_flows() {
 
     // A queue run: every item got is an arrow from its put.
     let file = dir.join("queue.jsonl");
-    let tag = unique_tag("export-queue");
-    let args = [
-        "run",
-        "queue",
-        "--json",
-        "--speed",
-        "20",
-        "--record",
-        path(&file),
-    ];
-    ok(&run_proclab(&tag, &args, TIMEOUT), "run queue --record");
-    let gets = std::fs::read_to_string(&file)
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains("\"kind\":\"queue_get\""))
-        .count();
+    record("export-queue", "queue", "--json", &file);
+    let gets = count_kind(&file, "queue_get");
     assert!(gets > 0);
     let cats = check_export(&file, &dir.join("queue.json"));
     assert_eq!(cats.get("queue"), Some(&gets), "one arrow per item got");
 
     // Signals: each send_signal is an arrow to its target.
     let file = dir.join("signals.jsonl");
-    let args = [
-        "run",
-        "signals",
-        "--json",
-        "--speed",
-        "20",
-        "--record",
-        path(&file),
-    ];
-    ok(&run_proclab(&tag, &args, TIMEOUT), "run signals --record");
-    let sent = std::fs::read_to_string(&file)
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains("\"kind\":\"send_signal\""))
-        .count();
+    record("export-signals", "signals", "--json", &file);
+    let sent = count_kind(&file, "send_signal");
     let cats = check_export(&file, &dir.join("signals.json"));
     assert!(sent > 0);
     assert_eq!(cats.get("signal"), Some(&sent), "one arrow per signal sent");
-    assert_no_tagged_left(&tag);
     let _ = std::fs::remove_dir_all(dir);
 }
 

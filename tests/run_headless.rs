@@ -8,63 +8,14 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use common::*;
+use common::{event_pid as pid, *};
 use nix::sys::signal::Signal;
 use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The events of a `--json` run: every line parsed, the required fields checked.
-fn parse_events(stdout: &str) -> Vec<Value> {
-    assert!(
-        stdout.ends_with('\n'),
-        "output must end with a full line:\n{stdout}"
-    );
-    stdout
-        .lines()
-        .enumerate()
-        .map(|(i, line)| {
-            let v: Value = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("line {} is not JSON ({e}): {line}", i + 1));
-            assert!(v["t_us"].is_u64(), "line {} has no t_us: {line}", i + 1);
-            assert!(v["pid"].is_i64(), "line {} has no pid: {line}", i + 1);
-            assert!(v["kind"].is_string(), "line {} has no kind: {line}", i + 1);
-            v
-        })
-        .collect()
-}
-
 fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["kind"] == kind).collect()
-}
-
-fn pid(e: &Value) -> i64 {
-    e["pid"].as_i64().expect("pid")
-}
-
-/// Spawn events by PID (each PID must announce itself exactly once).
-fn spawns_by_pid(events: &[Value]) -> BTreeMap<i64, &Value> {
-    let mut map = BTreeMap::new();
-    for s in of_kind(events, "spawn") {
-        assert!(
-            map.insert(pid(s), s).is_none(),
-            "PID {} announced twice",
-            pid(s)
-        );
-    }
-    map
-}
-
-/// The one summary event, which must be the last line.
-fn summary(events: &[Value]) -> &Value {
-    let summaries = of_kind(events, "summary");
-    assert_eq!(summaries.len(), 1, "exactly one summary expected");
-    let last = events.last().expect("some events");
-    assert_eq!(
-        last["kind"], "summary",
-        "the summary must be the last line, got {last}"
-    );
-    last
 }
 
 /// Within one process, events are written in order, on one clock shared by the run.
@@ -87,7 +38,7 @@ fn assert_time_ordered_per_process(events: &[Value]) {
 /// and exit code 0. Returns the reaped PIDs by reaper.
 fn assert_reaped_by_own_parent(
     events: &[Value],
-    spawns: &BTreeMap<i64, &Value>,
+    spawns: &BTreeMap<i64, Value>,
 ) -> BTreeMap<i64, BTreeSet<i64>> {
     let mut by_parent: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
     let mut reaped = BTreeSet::new();
@@ -121,7 +72,7 @@ fn assert_reaped_by_own_parent(
 }
 
 /// Every process announced, main included, reports exit code 0 exactly once.
-fn assert_all_exit_zero(events: &[Value], spawns: &BTreeMap<i64, &Value>) {
+fn assert_all_exit_zero(events: &[Value], spawns: &BTreeMap<i64, Value>) {
     let mut exits: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for e in of_kind(events, "exit") {
         exits
@@ -147,36 +98,13 @@ fn assert_all_exit_zero(events: &[Value], spawns: &BTreeMap<i64, &Value>) {
 
 #[test]
 fn json_default_fanout_one_parent_ten_children() {
-    let tag = unique_tag("json_default_fanout");
-    let running = Running::spawn(proclab(
-        &tag,
-        &["run", "fork-fanout", "--json", "--speed", "20"],
-    ));
-    let front_end = i64::from(running.pid());
-    let out = running.finish(TIMEOUT);
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr:\n{}",
-        out.status,
-        out.stderr
-    );
-    assert_eq!(out.stderr, "", "a clean run writes nothing to stderr");
-
-    let events = parse_events(&out.stdout);
-    let spawns = spawns_by_pid(&events);
-    assert_eq!(of_kind(&events, "spawn").len(), 11, "1 main + 10 children");
-
-    let mains: Vec<i64> = spawns
-        .values()
-        .filter(|s| s["label"] == "main")
-        .map(|s| pid(s))
-        .collect();
-    assert_eq!(mains.len(), 1, "exactly one process labelled main");
-    let main = mains[0];
-    assert_eq!(
-        spawns[&main]["ppid"], front_end,
-        "the runner's parent is the front end"
-    );
+    // The checks of every run (`run_json_checked`): success, nothing on stderr, one
+    // summary, last, counting every spawn with `leaked` 0; distinct PIDs; one main, the
+    // front end's child, reaped by it; every process reaped once; no `fork_failed`;
+    // nothing tagged left.
+    let run = run_json_checked("fork-fanout", &[], "20", TIMEOUT);
+    let (events, spawns, main, front_end) = (&run.events, &run.spawns, run.main, run.front_end);
+    assert_eq!(of_kind(events, "spawn").len(), 11, "1 main + 10 children");
     assert_ne!(main, front_end, "main is the runner, a process of its own");
 
     let children: BTreeSet<i64> = spawns.keys().copied().filter(|p| *p != main).collect();
@@ -195,7 +123,7 @@ fn json_default_fanout_one_parent_ten_children() {
     let expected_labels: BTreeSet<String> = (0..10).map(|i| format!("child {i}")).collect();
     assert_eq!(labels, expected_labels);
 
-    let by_parent = assert_reaped_by_own_parent(&events, &spawns);
+    let by_parent = assert_reaped_by_own_parent(events, spawns);
     let reapers: BTreeSet<i64> = by_parent.keys().copied().collect();
     assert_eq!(
         reapers,
@@ -211,21 +139,15 @@ fn json_default_fanout_one_parent_ten_children() {
         BTreeSet::from([main]),
         "the front end reaps the runner"
     );
-    assert_all_exit_zero(&events, &spawns);
-    assert_time_ordered_per_process(&events);
+    assert_all_exit_zero(events, spawns);
+    assert_time_ordered_per_process(events);
 
-    let s = summary(&events);
+    let s = run.summary();
     assert_eq!(s["processes"], 11, "{s}");
-    assert_eq!(s["leaked"], 0, "{s}");
     assert_eq!(pid(s), main, "main writes the summary");
-    assert!(
-        of_kind(&events, "fork_failed").is_empty(),
-        "no fork may be refused"
-    );
 
-    let pids: Vec<i64> = spawns.keys().copied().collect();
-    assert_no_tagged_left(&tag);
-    for p in pids {
+    // `run_json_checked` found nothing tagged left; no zombie of the run either.
+    for p in spawns.keys().copied() {
         assert!(
             !is_proclab_zombie(p as i32),
             "{} is an unreaped zombie",
@@ -238,39 +160,23 @@ fn json_default_fanout_one_parent_ten_children() {
 
 #[test]
 fn json_no_break_tree_of_eight() {
-    let tag = unique_tag("json_no_break_tree");
-    let args = [
-        "run",
+    // The checks of every run, as in (a) (`run_json_checked`).
+    let run = run_json_checked_with(
+        &[],
         "fork-fanout",
-        "--set",
-        "break_in_child=false",
-        "--set",
-        "children=3",
-        "--json",
-        "--speed",
+        &["break_in_child=false", "children=3"],
         "20",
-    ];
-    let out = run_proclab(&tag, &args, TIMEOUT);
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr:\n{}",
-        out.status,
-        out.stderr
+        TIMEOUT,
     );
-    let events = parse_events(&out.stdout);
-    let spawns = spawns_by_pid(&events);
+    let (events, spawns) = (&run.events, &run.spawns);
     assert_eq!(spawns.len(), 8, "2^3 = 8 distinct processes");
-    assert_eq!(of_kind(&events, "spawn").len(), 8);
+    assert_eq!(of_kind(events, "spawn").len(), 8);
 
-    let main = *spawns
-        .iter()
-        .find(|(_, s)| s["label"] == "main")
-        .map(|(p, _)| p)
-        .expect("a main process");
+    let main = run.main;
 
     // Parent links: every non-main process hangs under another process of the run.
     let mut kids: BTreeMap<i64, Vec<i64>> = spawns.keys().map(|p| (*p, Vec::new())).collect();
-    for (p, s) in &spawns {
+    for (p, s) in spawns {
         if *p == main {
             continue;
         }
@@ -309,7 +215,7 @@ fn json_no_break_tree_of_eight() {
 
     // Labels tell the same story: main's children are "child r", a grandchild of
     // "child 0" forked in round 2 is "child 0.2", and rounds only increase downwards.
-    for (p, s) in &spawns {
+    for (p, s) in spawns {
         if *p == main {
             continue;
         }
@@ -342,7 +248,7 @@ fn json_no_break_tree_of_eight() {
         );
     }
 
-    let by_parent = assert_reaped_by_own_parent(&events, &spawns);
+    let by_parent = assert_reaped_by_own_parent(events, spawns);
     for (parent, reaped) in &by_parent {
         if !spawns.contains_key(parent) {
             assert_eq!(
@@ -355,118 +261,70 @@ fn json_no_break_tree_of_eight() {
         let own: BTreeSet<i64> = kids[parent].iter().copied().collect();
         assert_eq!(reaped, &own, "{parent} must reap exactly its own children");
     }
-    assert_all_exit_zero(&events, &spawns);
-    assert_time_ordered_per_process(&events);
-    let s = summary(&events);
-    assert_eq!(s["processes"], 8, "{s}");
-    assert_eq!(s["leaked"], 0, "{s}");
-    assert_no_tagged_left(&tag);
+    assert_all_exit_zero(events, spawns);
+    assert_time_ordered_per_process(events);
+    assert_eq!(run.summary()["processes"], 8, "{}", run.summary());
 }
 
 // ---- (c) the process cap -----------------------------------------------------------
 
 #[test]
 fn cap_refuses_2_pow_7_before_any_fork() {
-    let tag = unique_tag("cap_refusal");
-    let args = [
-        "run",
-        "fork-fanout",
-        "--set",
-        "break_in_child=false",
-        "--set",
-        "children=7",
-        "--json",
-    ];
-    let out = run_proclab(&tag, &args, TIMEOUT);
-    assert!(
-        !out.status.success(),
-        "must be refused, got {:?}",
-        out.status
+    // Refused with the arithmetic and the cap, nothing on stdout (no spawn, no event),
+    // nothing left.
+    let out = assert_refused(
+        "cap_refusal",
+        &[
+            "run",
+            "fork-fanout",
+            "--set",
+            "break_in_child=false",
+            "--set",
+            "children=7",
+            "--json",
+        ],
+        &["2^7 = 128", "cap of 64"],
+        TIMEOUT,
     );
-    assert!(
-        out.stderr.contains("2^7 = 128"),
-        "the arithmetic is missing:\n{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("cap of 64"),
-        "the cap is missing:\n{}",
-        out.stderr
-    );
-    assert_eq!(out.stdout, "", "nothing may run: no spawn, no event");
     assert!(
         out.elapsed < Duration::from_secs(5),
         "a refusal is immediate, took {:?}",
         out.elapsed
     );
-    assert_no_tagged_left(&tag);
 }
 
 #[test]
 fn cap_flag_counts_main_and_is_inclusive() {
     // The default fan-out peaks at 1 + 10 = 11: refused under --cap 10.
-    let tag = unique_tag("cap_flag_refused");
-    let out = run_proclab(
-        &tag,
+    assert_refused(
+        "cap_flag_refused",
         &["--cap", "10", "run", "fork-fanout", "--json"],
+        &["11", "cap of 10"],
         TIMEOUT,
     );
-    assert!(!out.status.success());
-    assert!(out.stderr.contains("11"), "{}", out.stderr);
-    assert!(out.stderr.contains("cap of 10"), "{}", out.stderr);
-    assert_eq!(out.stdout, "");
 
-    // 2^3 = 8 processes fit a cap of exactly 8.
-    let tag = unique_tag("cap_flag_exact");
-    let args = [
-        "--cap",
-        "8",
-        "run",
+    // 2^3 = 8 processes fit a cap of exactly 8: a run with the checks of every run
+    // (`run_json_checked`: success, no `fork_failed`, `leaked` 0, nothing left).
+    let run = run_json_checked_with(
+        &["--cap", "8"],
         "fork-fanout",
-        "--set",
-        "break_in_child=false",
-        "--set",
-        "children=3",
-        "--json",
-        "--speed",
+        &["break_in_child=false", "children=3"],
         "20",
-    ];
-    let out = run_proclab(&tag, &args, TIMEOUT);
-    assert!(
-        out.status.success(),
-        "8 processes fit a cap of 8: {}",
-        out.stderr
+        TIMEOUT,
     );
-    let events = parse_events(&out.stdout);
-    assert!(
-        of_kind(&events, "fork_failed").is_empty(),
-        "no fork may be refused at the cap"
-    );
-    assert_eq!(summary(&events)["processes"], 8);
-    assert_eq!(summary(&events)["leaked"], 0);
-    assert_no_tagged_left(&tag);
+    assert_eq!(run.summary()["processes"], 8, "{}", run.ctx());
 }
 
 // ---- (d) errors list what is valid ---------------------------------------------------
 
-fn assert_refused(args: &[&str], must_mention: &[&str]) {
-    let tag = unique_tag("refused");
-    let out = run_proclab(&tag, args, TIMEOUT);
-    assert!(!out.status.success(), "{args:?} must fail");
-    assert_eq!(out.stdout, "", "{args:?} must print nothing on stdout");
-    for m in must_mention {
-        assert!(
-            out.stderr.contains(m),
-            "{args:?}: stderr lacks {m:?}:\n{}",
-            out.stderr
-        );
-    }
-    assert_no_tagged_left(&tag);
+/// `args` must be refused, naming every one of `must_mention` (see `assert_refused`).
+fn refused(args: &[&str], must_mention: &[&str]) {
+    assert_refused("refused", args, must_mention, TIMEOUT);
 }
 
 #[test]
 fn unknown_scenario_lists_valid_ids() {
-    assert_refused(
+    refused(
         &["run", "no-such-scenario", "--json"],
         &["no-such-scenario", "fork-fanout"],
     );
@@ -474,7 +332,7 @@ fn unknown_scenario_lists_valid_ids() {
 
 #[test]
 fn unknown_lesson_lists_valid_ids() {
-    assert_refused(
+    refused(
         &["lesson", "no-such-lesson"],
         &["no-such-lesson", "fork-fanout"],
     );
@@ -482,7 +340,7 @@ fn unknown_lesson_lists_valid_ids() {
 
 #[test]
 fn unknown_key_lists_parameters_with_defaults() {
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--set", "kids=3", "--json"],
         &[
             "kids",
@@ -496,19 +354,19 @@ fn unknown_key_lists_parameters_with_defaults() {
 
 #[test]
 fn bad_values_say_what_is_accepted() {
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--set", "children=abc", "--json"],
         &["abc", "children", "1..=63"],
     );
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--set", "children=0", "--json"],
         &["children", "1..=63"],
     );
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--set", "children=64", "--json"],
         &["children", "1..=63"],
     );
-    assert_refused(
+    refused(
         &[
             "run",
             "fork-fanout",
@@ -518,15 +376,15 @@ fn bad_values_say_what_is_accepted() {
         ],
         &["maybe", "true|false"],
     );
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--set", "children", "--json"],
         &["key=value", "children", "default 10"],
     );
-    assert_refused(
+    refused(
         &["run", "fork-fanout", "--speed", "0", "--json"],
         &["--speed", "positive"],
     );
-    assert_refused(&["run", "fork-fanout", "--speed=-2", "--json"], &["speed"]);
+    refused(&["run", "fork-fanout", "--speed=-2", "--json"], &["speed"]);
 }
 
 // ---- (e) the readable log ------------------------------------------------------------
@@ -720,15 +578,7 @@ fn sigkill_to_front_end_takes_the_run_down() {
     let before = tagged_pids(&tag);
     assert!(before.len() >= 4, "run under way: {before:?}");
     let status = running.kill_and_reap();
-    let left = wait_until_no_tagged(&tag, GONE_WITHIN);
-    assert!(
-        left.is_empty(),
-        "PDEATHSIG should end the run within 1 s of SIGKILL; left:\n{}",
-        left.iter()
-            .map(|p| describe_pid(*p))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_no_tagged_left_because(&tag, "PDEATHSIG should end the run within 1 s of SIGKILL");
     let out = running.collect_after_kill(status);
     assert!(out.stdout.contains("spawned as 'main'"), "{}", out.stdout);
 }
@@ -752,15 +602,7 @@ fn sigkill_to_front_end_takes_a_three_level_tree_down() {
     let alive = wait_for_tagged(&tag, 9, Duration::from_secs(5));
     assert_eq!(alive, 9, "front end and 2^3 processes should all be alive");
     let status = running.kill_and_reap();
-    let left = wait_until_no_tagged(&tag, GONE_WITHIN);
-    assert!(
-        left.is_empty(),
-        "grandchildren must die with their parents within 1 s; left:\n{}",
-        left.iter()
-            .map(|p| describe_pid(*p))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_no_tagged_left_because(&tag, "grandchildren must die with their parents within 1 s");
     drop(running.collect_after_kill(status));
 }
 
@@ -795,28 +637,46 @@ fn wait_with_timeout(
     }
 }
 
-#[test]
-fn runner_killed_from_outside_is_reported_and_cleaned_up() {
-    use std::io::{BufRead, BufReader, Read};
-    let tag = unique_tag("runner_killed");
+/// A `run fork-fanout --json --speed 1` (tagged `tag`) with its pipes in the test's
+/// hands: the guard, stdout after its first line, stderr, that first line, and how many
+/// tagged processes were alive (up to 3: front end, main, child 0) within 5 s.
+fn start_fanout_piped(
+    tag: &str,
+) -> (
+    KillOnDrop,
+    std::io::BufReader<std::process::ChildStdout>,
+    std::process::ChildStderr,
+    String,
+    usize,
+) {
+    use std::io::BufRead;
     let mut guard = KillOnDrop(Some(
-        proclab(&tag, &["run", "fork-fanout", "--json", "--speed", "1"])
+        proclab(tag, &["run", "fork-fanout", "--json", "--speed", "1"])
             .spawn()
             .expect("spawn"),
     ));
-    let child = guard.0.as_mut().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut stderr = child.stderr.take().unwrap();
-    // The runner announces itself first: its PID is main's.
+    let child = guard.0.as_mut().expect("just spawned");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout piped"));
+    let stderr = child.stderr.take().expect("stderr piped");
     let mut first = String::new();
     stdout.read_line(&mut first).expect("first line");
+    let alive = wait_for_tagged(tag, 3, Duration::from_secs(5));
+    (guard, stdout, stderr, first, alive)
+}
+
+#[test]
+fn runner_killed_from_outside_is_reported_and_cleaned_up() {
+    use std::io::Read;
+    let tag = unique_tag("runner_killed");
+    let (mut guard, mut stdout, mut stderr, first, alive) = start_fanout_piped(&tag);
+    let child = guard.0.as_mut().unwrap();
+    // The runner announces itself first: its PID is main's.
     let spawn: Value = serde_json::from_str(&first).expect("JSON");
     assert_eq!(
         spawn["label"], "main",
         "the first event is main's spawn: {first}"
     );
     let runner = spawn["pid"].as_i64().unwrap() as i32;
-    let alive = wait_for_tagged(&tag, 3, Duration::from_secs(5));
     assert!(
         alive >= 3,
         "front end, main and child 0 should be alive, saw {alive}"
@@ -834,7 +694,7 @@ fn runner_killed_from_outside_is_reported_and_cleaned_up() {
 
     assert!(!status.success(), "a run without its summary is a failure");
     assert!(err.contains("without a summary"), "stderr:\n{err}");
-    let events = parse_events(&format!("{first}{rest}"));
+    let events = parse_wire(&format!("{first}{rest}"));
     assert!(
         of_kind(&events, "summary").is_empty(),
         "a killed runner writes no summary"
@@ -851,21 +711,12 @@ fn runner_killed_from_outside_is_reported_and_cleaned_up() {
 
 #[test]
 fn closed_stdout_ends_the_run_cleanly() {
-    use std::io::{BufRead, BufReader, Read};
+    use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
     let tag = unique_tag("closed_stdout");
-    let mut guard = KillOnDrop(Some(
-        proclab(&tag, &["run", "fork-fanout", "--json", "--speed", "1"])
-            .spawn()
-            .expect("spawn"),
-    ));
+    let (mut guard, stdout, mut stderr, first, alive) = start_fanout_piped(&tag);
     let child = guard.0.as_mut().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut stderr = child.stderr.take().unwrap();
-    let mut first = String::new();
-    stdout.read_line(&mut first).expect("first line");
     assert!(first.contains("\"spawn\""), "{first}");
-    let alive = wait_for_tagged(&tag, 3, Duration::from_secs(5));
     assert!(alive >= 3, "the run should be under way, saw {alive}");
     drop(stdout); // like `proclab run … --json | head -1`
 

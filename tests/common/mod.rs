@@ -114,10 +114,16 @@ pub fn wait_until_no_tagged(tag: &str, within: Duration) -> Vec<i32> {
 
 /// Fails the test if any process carrying the tag is still alive after ~1 s.
 pub fn assert_no_tagged_left(tag: &str) {
+    assert_no_tagged_left_because(tag, "no process of a run may outlive it");
+}
+
+/// Like `assert_no_tagged_left`, with `why` (what should have ended them) leading the
+/// message, then one line per survivor.
+pub fn assert_no_tagged_left_because(tag: &str, why: &str) {
     let left = wait_until_no_tagged(tag, GONE_WITHIN);
     assert!(
         left.is_empty(),
-        "{} process(es) of the run outlived it (tag {tag}):\n{}",
+        "{why}; {} process(es) of the run outlived it (tag {tag}):\n{}",
         left.len(),
         left.iter()
             .map(|p| describe_pid(*p))
@@ -574,6 +580,34 @@ pub fn find_bytes(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> 
         .map(|p| p + from)
 }
 
+/// Runs `proclab <args>` (tagged `name`) and checks a refusal: a failed exit, nothing on
+/// stdout, every one of `must_mention` on stderr, no process left. Returns the output
+/// for further checks (an exact exit code, say).
+pub fn assert_refused(
+    name: &str,
+    args: &[&str],
+    must_mention: &[&str],
+    timeout: Duration,
+) -> Finished {
+    let tag = unique_tag(name);
+    let out = run_proclab(&tag, args, timeout);
+    assert!(
+        !out.status.success(),
+        "{args:?} must fail, stderr:\n{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout, "", "{args:?} must print nothing on stdout");
+    for m in must_mention {
+        assert!(
+            out.stderr.contains(m),
+            "{args:?}: stderr lacks {m:?}:\n{}",
+            out.stderr
+        );
+    }
+    assert_no_tagged_left(&tag);
+    out
+}
+
 // ---- a checked `--json` run, and checks on threads -----------------------------------
 
 /// Runs each `(name, check)` on its own thread and fails if any of them failed (each
@@ -619,6 +653,8 @@ pub struct JsonRun {
     pub stdout: String,
     /// Every line, in the order the front end printed them.
     pub events: Vec<serde_json::Value>,
+    /// The front end: the `proclab` process the test started, main's parent and reaper.
+    pub front_end: i64,
     /// The runner, which plays the Python main program.
     pub main: i64,
     /// Spawn events by PID.
@@ -665,6 +701,23 @@ impl JsonRun {
             .collect()
     }
 
+    /// `(line, event)` of every event of `kind`, in line order (`line` indexes `events`).
+    pub fn lines_of(&self, kind: &str) -> Vec<(usize, &serde_json::Value)> {
+        self.events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e["kind"] == kind)
+            .collect()
+    }
+
+    /// `(line, event)` of every event of `kind` from `pid`, in line order.
+    pub fn lines_by(&self, pid: i64, kind: &str) -> Vec<(usize, &serde_json::Value)> {
+        self.lines_of(kind)
+            .into_iter()
+            .filter(|(_, e)| event_pid(e) == pid)
+            .collect()
+    }
+
     /// The PID of the one process spawned with `label`.
     pub fn pid_of(&self, label: &str) -> i64 {
         let pids: Vec<i64> = self
@@ -706,6 +759,21 @@ impl JsonRun {
         &r[0]["value"]
     }
 
+    /// Checks that every process but main is main's own child and was reaped by main,
+    /// not by an adopter (`run_json_checked` allows adoption; flat runs such as `pi` and
+    /// `pool` have none).
+    pub fn assert_all_children_of_main(&self) {
+        let ctx = self.ctx();
+        for (p, s) in self.spawns.iter().filter(|(p, _)| **p != self.main) {
+            assert_eq!(s["ppid"], self.main, "{p}'s parent is main {ctx}");
+            assert_eq!(
+                event_pid(self.reap_of(*p)),
+                self.main,
+                "{p} is reaped by main {ctx}"
+            );
+        }
+    }
+
     /// Checks that `pid` reported `exit` with `code` exactly once and that its parent
     /// (or adopter) reaped it with that exit code.
     pub fn assert_exited(&self, pid: i64, code: i64) {
@@ -739,16 +807,28 @@ pub fn run_json_checked(
     speed: &str,
     timeout: Duration,
 ) -> JsonRun {
+    run_json_checked_with(&[], scenario, sets, speed, timeout)
+}
+
+/// `run_json_checked` with options before `run` (`--cap 8`), which `what` then shows.
+pub fn run_json_checked_with(
+    global: &[&str],
+    scenario: &str,
+    sets: &[impl AsRef<str>],
+    speed: &str,
+    timeout: Duration,
+) -> JsonRun {
     use serde_json::Value;
     use std::collections::{BTreeMap, BTreeSet};
 
-    let mut args = vec!["run", scenario, "--json", "--speed", speed];
+    let mut args = global.to_vec();
+    args.extend(["run", scenario, "--json", "--speed", speed]);
     for s in sets {
-        args.extend(["--set", s.as_str()]);
+        args.extend(["--set", s.as_ref()]);
     }
-    let what = args[1..]
+    let what = args
         .iter()
-        .filter(|a| **a != "--json")
+        .filter(|a| **a != "run" && **a != "--json")
         .copied()
         .collect::<Vec<_>>()
         .join(" ");
@@ -771,6 +851,7 @@ pub fn run_json_checked(
         what,
         stdout: out.stdout,
         events,
+        front_end,
         main: 0,
         spawns: BTreeMap::new(),
         elapsed: out.elapsed,
@@ -860,14 +941,26 @@ pub fn run_json_checked(
         "the summary counts every spawn {ctx}"
     );
     assert_eq!(summary["leaked"], 0, "nothing may leak {ctx}");
-    let results: serde_json::Map<String, Value> = events
-        .iter()
-        .filter(|e| e["kind"] == "result")
-        .map(|r| {
-            (
-                r["name"].as_str().expect("name").to_string(),
-                r["value"].clone(),
-            )
+    // The summary's results as the runner builds them (src/scenario/ctx.rs): a name
+    // reported once keeps its value; a name reported again (the pool's one `task` per
+    // task) collects every value into a list, in line order. Last-wins would contradict
+    // the summary of any run that repeats a name, so it is not what is checked here.
+    let mut by_name: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for r in events.iter().filter(|e| e["kind"] == "result") {
+        by_name
+            .entry(r["name"].as_str().expect("name").to_string())
+            .or_default()
+            .push(r["value"].clone());
+    }
+    let results: serde_json::Map<String, Value> = by_name
+        .into_iter()
+        .map(|(name, mut values)| {
+            let value = if values.len() == 1 {
+                values.remove(0)
+            } else {
+                Value::Array(values)
+            };
+            (name, value)
         })
         .collect();
     assert_eq!(
