@@ -21,18 +21,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::Warning(text) => {
-            if let Some(run) = app.run.as_mut() {
-                let t_us = run.now_us;
-                push_log(
-                    run,
-                    LogEntry {
-                        t_us,
-                        pid: 0,
-                        text,
-                        class: LogClass::Warning,
-                    },
-                );
-            }
+            log_now(app, text, LogClass::Warning);
             Vec::new()
         }
         Msg::Tick(now_ms) => {
@@ -40,18 +29,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             auto_advance(app)
         }
         Msg::Note(text) => {
-            if let Some(run) = app.run.as_mut() {
-                let t_us = run.now_us;
-                push_log(
-                    run,
-                    LogEntry {
-                        t_us,
-                        pid: 0,
-                        text,
-                        class: LogClass::Lifecycle,
-                    },
-                );
-            }
+            log_now(app, text, LogClass::Lifecycle);
             Vec::new()
         }
         Msg::RunEnded => match app.run.as_mut() {
@@ -405,6 +383,22 @@ fn quiz_graded(
             format!("prediction: you said {said}; this run reported {value}: not this time")
         }
         (None, _) => format!("this run reported {value}"),
+    }
+}
+
+/// A line from the front end itself (no process said it), stamped with the run's time.
+fn log_now(app: &mut App, text: String, class: LogClass) {
+    if let Some(run) = app.run.as_mut() {
+        let t_us = run.now_us;
+        push_log(
+            run,
+            LogEntry {
+                t_us,
+                pid: 0,
+                text,
+                class,
+            },
+        );
     }
 }
 
