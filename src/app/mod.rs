@@ -3,6 +3,7 @@
 //! does I/O, and drawing only reads.
 
 pub mod flow;
+mod ingest;
 pub mod keymap;
 pub mod locks;
 pub mod procs;

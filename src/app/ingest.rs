@@ -1,0 +1,299 @@
+//! Applying one event from the wire to the run's view: the process table, the panes'
+//! models, the quizzes waiting for their answer, and the log line the event deserves.
+//! Called only from `update`, so it is as pure as `update` is.
+
+use super::quiz::QuizRun;
+use super::signals;
+use super::{LOG_KEEP, LogClass, LogEntry, RunView, Summary};
+use crate::headless::describe;
+use crate::observe::procfs::state_word;
+use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
+
+/// The log line for a graded prediction.
+fn quiz_graded(
+    quiz: &crate::lesson::quiz::Quiz,
+    asked: &QuizRun,
+    reported: &serde_json::Value,
+) -> String {
+    let value = crate::lesson::quiz::value_text(reported);
+    let said = asked
+        .chosen
+        .and_then(|i| quiz.choices.get(i))
+        .map(|c| c.text.en.clone());
+    match (said, asked.verdict(quiz)) {
+        (Some(said), Some(true)) => {
+            format!("prediction: you said {said}; this run reported {value}: right")
+        }
+        (Some(said), _) => {
+            format!("prediction: you said {said}; this run reported {value}: not this time")
+        }
+        (None, _) => format!("this run reported {value}"),
+    }
+}
+
+pub(super) fn push_log(run: &mut RunView, entry: LogEntry) {
+    if run.log.len() >= LOG_KEEP {
+        run.log.pop_front();
+    }
+    run.log.push_back(entry);
+}
+
+pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event) {
+    run.now_us = run.now_us.max(e.t_us);
+    run.flow.apply(&e);
+    run.work.apply(&e);
+    run.locks.apply(&e);
+    if let Some(open) = run.quizzes.last_mut()
+        && open.reported.is_none()
+        && let Some(quiz) = lesson.and_then(|l| l.steps.get(open.step)?.quiz.as_ref())
+    {
+        let label = run.procs.get(e.pid).map(|p| p.label.as_str());
+        open.observe(quiz, &e, label);
+        // Graded only if the learner answered: a skipped question says nothing.
+        if let Some(reported) = &open.reported
+            && open.chosen.is_some()
+        {
+            let text = quiz_graded(quiz, open, reported);
+            let t_us = e.t_us;
+            push_log(
+                run,
+                LogEntry {
+                    t_us,
+                    pid: e.pid,
+                    text,
+                    class: LogClass::Gate,
+                },
+            );
+        }
+    }
+    if matches!(e.kind, EventKind::Cpu { .. } | EventKind::Progress { .. }) {
+        return; // drawn in the work pane; far too frequent for the log
+    }
+    if matches!(e.kind, EventKind::Run { .. }) {
+        return; // what ran: the header says it
+    }
+    // A second line some events add: what a signal did, or will do.
+    let mut note = None;
+    let class = match &e.kind {
+        EventKind::Spawn { ppid, label } => {
+            run.procs.spawn(e.pid, *ppid, label);
+            LogClass::Lifecycle
+        }
+        EventKind::State {
+            state,
+            reason,
+            cpu,
+            ignored,
+            caught,
+            core,
+        } => {
+            let mut change = None;
+            if let Some(p) = run.procs.get_mut(e.pid) {
+                let new = state.chars().next();
+                if new != p.state {
+                    change = Some((p.state, new));
+                }
+                p.state = new;
+                p.reason = reason.clone();
+                p.cpu = cpu.unwrap_or(0.0);
+                p.ignored = ignored.clone();
+                p.caught = caught.clone();
+                p.core = *core;
+            }
+            // Drawn in the tree and too frequent for the log, except the changes a
+            // signal makes: stopped, resumed, and exited (a zombie).
+            if let Some((old, Some(new))) = change
+                && let Some(text) = state_change(run, e.pid, old, new, reason)
+            {
+                push_log(
+                    run,
+                    LogEntry {
+                        t_us: e.t_us,
+                        pid: e.pid,
+                        text,
+                        class: LogClass::Lifecycle,
+                    },
+                );
+            }
+            return;
+        }
+        EventKind::Exit { code } => {
+            if let Some(p) = run.procs.get_mut(e.pid) {
+                p.exit_code = Some(*code);
+            }
+            LogClass::Lifecycle
+        }
+        EventKind::Reap { child, status, .. } => {
+            if let Some(p) = run.procs.get_mut(*child) {
+                p.reaped = Some((*status, WaitOutcome::from_raw(*status)));
+                p.state = None;
+                p.reason.clear();
+                p.cpu = 0.0;
+            }
+            // Follow reaps done inside the run (not the front end's final one of main).
+            let by_the_run = run.procs.get(e.pid).is_some();
+            if run.follow
+                && by_the_run
+                && let Some(i) = run.procs.index_of(*child)
+            {
+                run.select_index(i);
+            }
+            run.slot_held.remove(child);
+            if run.signal_menu.as_ref().is_some_and(|m| m.pid == *child) {
+                run.signal_menu = None;
+            }
+            if let Some(signal) = run.signalled.remove(child) {
+                let how = match WaitOutcome::from_raw(*status) {
+                    WaitOutcome::Signaled(s) => format!("killed by {}", signal_name(s)),
+                    WaitOutcome::Exited(c) => format!("exited with code {c}"),
+                    WaitOutcome::Other(_) => "ended".to_string(),
+                };
+                note = Some(format!(
+                    "{signal} → {child} {how}, parent reaped status {status}"
+                ));
+            }
+            LogClass::Lifecycle
+        }
+        EventKind::SendSignal { target, signal } => {
+            // A signal that changes nothing leaves an earlier one's outcome to be told.
+            let (said, wait) = signals::on_send(run.procs.get(*target), signal);
+            if wait {
+                run.signalled.insert(*target, signal.clone());
+            }
+            note = said;
+            LogClass::Lifecycle
+        }
+        EventKind::Reparent { ppid, .. } => {
+            if let Some(p) = run.procs.get_mut(e.pid) {
+                p.ppid = *ppid;
+            }
+            LogClass::Lifecycle
+        }
+        EventKind::Exec { program, argv } => {
+            // The tree names a process by what it runs now (`sh` becomes `wc`).
+            if let Some(p) = run.procs.get_mut(e.pid) {
+                p.label = crate::ptrace::exec_label(program, argv);
+            }
+            LogClass::Lifecycle
+        }
+        EventKind::Value { name, value } => {
+            if let Some(p) = run.procs.get_mut(e.pid) {
+                p.set_value(name, value.clone());
+            }
+            LogClass::Lifecycle
+        }
+        EventKind::Gate {
+            name,
+            slot: Some(slot),
+        } => {
+            // A per-process gate ("be the scheduler"): this process waits until the
+            // learner picks it; the lesson's own step does not move.
+            if run.step_mode && !run.replay {
+                run.slot_held.insert(e.pid, (*slot, name.clone()));
+            }
+            LogClass::Gate
+        }
+        EventKind::Gate { name, slot: None } => {
+            run.gate = Some(name.clone());
+            run.gate_pid = Some(e.pid);
+            if let Some(i) = lesson.and_then(|l| l.step_for_gate(name))
+                && run.step != Some(i)
+            {
+                run.step = Some(i);
+                run.narration_scroll = 0;
+                // Predict, then run: the question opens here; what follows answers it.
+                if lesson.is_some_and(|l| l.steps[i].quiz.is_some())
+                    && !run.quizzes.iter().any(|q| q.step == i)
+                {
+                    run.quizzes.push(super::quiz::QuizRun::new(i));
+                }
+            }
+            run.held = run.step_mode;
+            LogClass::Gate
+        }
+        EventKind::Summary {
+            processes,
+            leaked,
+            duration_us,
+            ..
+        } => {
+            run.summary = Some(Summary {
+                processes: *processes,
+                leaked: *leaked,
+                duration_us: *duration_us,
+            });
+            LogClass::Lifecycle
+        }
+        EventKind::Print { .. } => LogClass::Print,
+        EventKind::ForkFailed { .. } => LogClass::Warning,
+        _ => LogClass::Lifecycle,
+    };
+    // What a process printed reads best as itself; the colour says it is output.
+    let text = match e.kind {
+        EventKind::Print { text } => text,
+        EventKind::SendSignal { target, signal } => match run.procs.get(target) {
+            Some(p) => format!("sends {signal} to {target} ({})", p.label),
+            None => format!("sends {signal} to {target}"),
+        },
+        kind => describe(&kind),
+    };
+    push_log(
+        run,
+        LogEntry {
+            t_us: e.t_us,
+            pid: e.pid,
+            text,
+            class,
+        },
+    );
+    if let Some(text) = note {
+        push_log(
+            run,
+            LogEntry {
+                t_us: e.t_us,
+                pid: e.pid,
+                text,
+                class: LogClass::Lifecycle,
+            },
+        );
+    }
+}
+
+/// The log line for a state change worth a line: into or out of stopped (T), and into
+/// zombie (Z). Said as the outcome of a signal when one was sent to this process.
+fn state_change(
+    run: &mut RunView,
+    pid: i32,
+    old: Option<char>,
+    new: char,
+    reason: &str,
+) -> Option<String> {
+    let stopped = |c: Option<char>| matches!(c, Some('T' | 't'));
+    let into_stop = stopped(Some(new));
+    let resumed = stopped(old) && !into_stop && new != 'Z';
+    if !(into_stop || resumed || new == 'Z') {
+        return None;
+    }
+    let word = state_word(new);
+    let pending = run.signalled.get(&pid).cloned();
+    if let Some(signal) = pending {
+        let text = if into_stop {
+            format!("{signal} → {pid} stopped (state {new})")
+        } else if resumed {
+            format!("{signal} → {pid} resumed (state {new} {word})")
+        } else {
+            // Still waiting for the reap, which tells how it ended.
+            return Some(format!(
+                "{signal} → {pid} ended: a zombie (state Z) until its parent calls waitpid"
+            ));
+        };
+        run.signalled.remove(&pid);
+        return Some(text);
+    }
+    let from = old.map(|c| format!("{c} → ")).unwrap_or_default();
+    Some(if resumed {
+        format!("state {from}{new} ({word}): resumed")
+    } else {
+        format!("state {from}{new} ({word}): {reason}")
+    })
+}
