@@ -4,8 +4,6 @@
 //! parts in slice order. With `sweep`, the same sum runs with 1, 2, … workers and the
 //! parent reports each time and speedup.
 
-use std::time::Instant;
-
 use nix::unistd::{Pid, getpid};
 use serde_json::json;
 
@@ -13,6 +11,7 @@ use super::Scenario;
 use super::ctx::{Ctx, Forked};
 use super::params::{ParamKind, ParamSpec, ParamValue, Params};
 use crate::ipc::pipe::{Conn, pipe};
+use crate::supervise::control::monotonic_ns;
 use crate::trace::event::EventKind;
 
 pub const SCENARIO: Scenario = Scenario {
@@ -113,9 +112,13 @@ fn run(ctx: &mut Ctx, p: &Params) {
     }
 }
 
-/// One parallel computation with `n` workers: returns pi and the wall time.
+/// One parallel computation with `n` workers: returns pi and the wall time, from just
+/// before the first fork to the moment the last worker finished its slice. The end is
+/// each worker's own clock reading (CLOCK_MONOTONIC is one clock for every process),
+/// not when main received it: in step mode main may sit at its gate long after the
+/// work is done, and that wait is the learner's, not the computation's.
 fn compute(ctx: &mut Ctx, n: u64, terms: u64) -> Option<(f64, f64)> {
-    let started = Instant::now();
+    let started_ns = monotonic_ns();
     let mut parts: Vec<(Pid, Conn)> = Vec::new();
     for i in 0..n {
         let Ok((ours, theirs)) = pipe() else {
@@ -130,9 +133,12 @@ fn compute(ctx: &mut Ctx, n: u64, terms: u64) -> Option<(f64, f64)> {
     }
     ctx.gate("forked");
     let mut total = 0.0;
+    let mut finished_ns = started_ns;
     for (i, (pid, conn)) in parts.iter().enumerate() {
-        let part = conn.recv(|| ctx.emit(EventKind::Blocked { on: "recv".into() }));
-        let part = part.ok().and_then(|v| v.as_f64())?;
+        let got = conn.recv(|| ctx.emit(EventKind::Blocked { on: "recv".into() }));
+        let got = got.ok()?;
+        let (part, done_ns) = (got[0].as_f64()?, got[1].as_u64()?);
+        finished_ns = finished_ns.max(done_ns);
         ctx.emit(EventKind::Recv {
             channel: format!("worker {i}"),
             item: json!(part),
@@ -140,7 +146,8 @@ fn compute(ctx: &mut Ctx, n: u64, terms: u64) -> Option<(f64, f64)> {
         total += part;
         ctx.wait_child(*pid);
     }
-    Some(((8.0 * total).sqrt(), started.elapsed().as_secs_f64()))
+    let secs = finished_ns.saturating_sub(started_ns) as f64 / 1e9;
+    Some(((8.0 * total).sqrt(), secs))
 }
 
 fn worker(ctx: &Ctx, conn: &Conn, range: std::ops::Range<u64>) -> ! {
@@ -162,7 +169,8 @@ fn worker(ctx: &Ctx, conn: &Conn, range: std::ops::Range<u64>) -> ! {
         channel: "result".into(),
         item: json!(sum),
     });
-    let _ = conn.send(&json!(sum));
+    // The partial sum, and when this slice was done (see `compute`).
+    let _ = conn.send(&json!([sum, monotonic_ns()]));
     ctx.exit(0)
 }
 

@@ -267,3 +267,42 @@ fn quiz_asked_then_graded() {
     send(&mut app, 7, 1000, num(10));
     insta::assert_snapshot!("quiz_graded", screen(&app, 120, 40));
 }
+
+/// The speedup lesson mid-sweep, in the narrow pane beside the narration: the table of
+/// finished rounds first, then only the current round's gauges.
+#[test]
+fn speedup_sweep_in_the_lesson_pane() {
+    use crate::app::{Action, Msg, update};
+    let lessons = crate::lesson::loader::load(None, 64).unwrap();
+    let at = lessons.iter().position(|l| l.id == "speedup").unwrap();
+    let mut app = App::new(lessons, Lang::En);
+    app.menu_selected = at;
+    update(&mut app, Msg::Action(Action::Open));
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    let progress = |done| EventKind::Progress { done, total: 1000 };
+    let result = |name: &str, v: f64| EventKind::Result {
+        name: name.into(),
+        value: json!(v),
+    };
+    let mut pid = 1001;
+    for (round, secs) in [(1, 2.0), (2, 1.04)] {
+        for i in 0..round {
+            send(&mut app, 10, pid, spawn(1000, &format!("worker {i}")));
+            send(&mut app, 20, pid, progress(1000));
+            pid += 1;
+        }
+        send(&mut app, 30, 1000, result(&format!("time_{round}"), secs));
+        send(
+            &mut app,
+            31,
+            1000,
+            result(&format!("speedup_{round}"), 2.0 / secs),
+        );
+    }
+    for i in 0..3 {
+        send(&mut app, 40, pid, spawn(1000, &format!("worker {i}")));
+        send(&mut app, 41, pid, progress(300 * (i + 1)));
+        pid += 1;
+    }
+    insta::assert_snapshot!("speedup_sweep", screen(&app, 120, 40));
+}

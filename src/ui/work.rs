@@ -39,9 +39,16 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let mut lines: Vec<Line> = Vec::new();
-    let name_width = w
-        .progress
+    let mut lines: Vec<Line> = sweep_table(run, inner.width as usize);
+    // A sweep forks a new set of workers each round: show the current round's gauges
+    // only (the table above says how the earlier rounds went).
+    let shown = if run.scenario.id == "pi" && run.params.bool("sweep") {
+        let round = (w.sweep.len() + 1).min(run.params.int("workers").max(1) as usize);
+        &w.progress[w.progress.len().saturating_sub(round)..]
+    } else {
+        &w.progress[..]
+    };
+    let name_width = shown
         .iter()
         .map(|(p, _, _)| label(run, *p).chars().count())
         .max()
@@ -49,7 +56,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let bar_width = (inner.width as usize)
         .saturating_sub(name_width + 34)
         .clamp(5, 30);
-    for &(pid, done, total) in &w.progress {
+    for &(pid, done, total) in shown {
         let row = run.procs.get(pid);
         let gone = row.is_some_and(|r| r.is_ghost());
         let pct = if total == 0 {
@@ -93,21 +100,6 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             theme::gate(),
         ));
     }
-    for &(n, secs, speedup) in &w.sweep {
-        let ideal = (n as f64).min(w.cores.len().max(1) as f64);
-        let scale = 8.0;
-        lines.push(Line::from(vec![
-            Span::raw(format!(
-                "{n:>2} workers {secs:>7.3} s  speedup {speedup:>4.2}× "
-            )),
-            Span::styled(
-                "█".repeat((speedup * scale).round().max(0.0) as usize),
-                theme::good(),
-            ),
-            Span::styled(format!("  ideal {ideal:.0}×"), theme::dim()),
-        ]));
-    }
-
     let core_rows = if inner.height as usize >= lines.len() + w.cores.len() {
         w.cores.len()
     } else {
@@ -139,6 +131,47 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             spark,
         );
     }
+}
+
+/// One row per finished round of a sweep: time, speedup against one worker, a bar, and
+/// the ideal (no more than the cores). Shorter words when the pane is narrow.
+fn sweep_table(run: &RunView, width: usize) -> Vec<Line<'static>> {
+    let w = &run.work;
+    // Until the observer has reported the cores, the ideal is simply n.
+    let most = w.sweep.iter().map(|&(n, _, _)| n).max().unwrap_or(1) as f64;
+    let cores = if w.cores.is_empty() {
+        most
+    } else {
+        w.cores.len() as f64
+    };
+    w.sweep
+        .iter()
+        .map(|&(n, secs, speedup)| {
+            let ideal = (n as f64).min(cores);
+            let (head, tail) = if width >= 60 {
+                (
+                    format!("{n:>2} workers {secs:>7.3} s  speedup {speedup:>4.2}× "),
+                    format!("  ideal {ideal:.0}×"),
+                )
+            } else {
+                (
+                    format!("{n:>2}w {secs:>6.2}s {speedup:>4.2}× "),
+                    format!(" ideal {ideal:.0}×"),
+                )
+            };
+            let room = width.saturating_sub(head.chars().count() + tail.chars().count());
+            // 8 cells per 1× where there is room, fewer where there is not.
+            let scale = (room as f64 / cores.max(speedup)).min(8.0);
+            Line::from(vec![
+                Span::raw(head),
+                Span::styled(
+                    "█".repeat((speedup * scale).round().max(0.0) as usize),
+                    theme::good(),
+                ),
+                Span::styled(tail, theme::dim()),
+            ])
+        })
+        .collect()
 }
 
 fn label(run: &RunView, pid: i32) -> String {
