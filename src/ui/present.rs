@@ -56,7 +56,8 @@ pub fn render(
             title_area,
         ),
         None => frame.render_widget(
-            Paragraph::new(Line::styled(headline, theme::title())),
+            Paragraph::new(Line::styled(headline, theme::title()))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
             title_area,
         ),
     }
@@ -80,6 +81,10 @@ pub fn render(
 /// Words of `text` packed into at most two lines of `per_line` big characters, or
 /// None if they do not fit.
 fn big_lines(text: &str, per_line: usize) -> Option<Vec<String>> {
+    // The 8×8 font has Latin letters only: a Chinese title is drawn plainly.
+    if text.chars().any(|c| u32::from(c) > 0xff) {
+        return None;
+    }
     let lines = wrap(text, per_line);
     (lines.len() <= 2 && lines.iter().all(|l| l.chars().count() <= per_line)).then_some(lines)
 }

@@ -477,3 +477,20 @@ fn clicks_land_on_the_process_drawn_there() {
     );
     assert!(!run.follow);
 }
+
+/// Presenter mode in Chinese: the big font has no CJK glyphs, so the title is plain text.
+#[test]
+fn presenter_mode_zh_title_is_plain_text() {
+    let mut app = lessons_app(Lang::Zh);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &fixed);
+    update(&mut app, Msg::Action(Action::Present));
+    let screen = screen(&app, W, H);
+    let title = &app.lesson().unwrap().steps[app.run.as_ref().unwrap().step.unwrap()]
+        .title
+        .zh;
+    assert!(
+        screen.lines().nth(1).unwrap().contains(title.as_str()),
+        "{screen}"
+    );
+}
