@@ -344,6 +344,13 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
             if libc::getppid() != me {
                 libc::_exit(1);
             }
+            // A session of its own, without a controlling terminal: a program that
+            // opens /dev/tty gets ENXIO instead of painting over the learner's screen,
+            // and reading the real stdin (--stdin) is not a background read that job
+            // control would stop. (Not the PTY as controlling terminal either: its
+            // controlling process would be the command, and the command's exit would
+            // hang up every orphan it leaves behind.)
+            libc::setsid();
             libc::sigprocmask(libc::SIG_UNBLOCK, &mask, std::ptr::null_mut());
             // Ignored dispositions survive exec: give back the defaults proclab's own
             // runtime (SIGPIPE) and terminal handling (SIGTTIN, SIGTTOU) changed, so
@@ -375,9 +382,17 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
     let mut status = 0;
     // SAFETY: waiting for our own child to stop itself.
     let r = unsafe { libc::waitpid(child, &mut status, libc::WUNTRACED) };
-    if r != child || !libc::WIFSTOPPED(status) {
-        // SAFETY: our own unreaped child (or already reaped: ESRCH, harmless).
-        unsafe { libc::kill(child, libc::SIGKILL) };
+    if r == child && !libc::WIFSTOPPED(status) {
+        // It ended before stopping, and waitpid reaped it: its PID is free again, so
+        // nothing may be sent to it.
+        return Err("the command's process did not start".into());
+    }
+    if r != child {
+        // SAFETY: our own child, not reaped (waitpid failed): kill it, then reap it.
+        unsafe {
+            libc::kill(child, libc::SIGKILL);
+            libc::waitpid(child, std::ptr::null_mut(), 0);
+        }
         return Err("the command's process did not start".into());
     }
     if let Err(e) = super::sys::seize(child) {
