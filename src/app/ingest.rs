@@ -209,6 +209,8 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
                 }
             }
             run.held = run.step_mode;
+            // A new hold: the pace counts from the first tick that sees it.
+            run.held_since_ms = None;
             LogClass::Gate
         }
         EventKind::Summary {

@@ -242,7 +242,8 @@ impl RunView {
 /// Presenter mode's own state: when the class started and the theme to go back to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Presenter {
-    pub since_ms: u64,
+    /// Filled in by the first `Tick` after `P` (the clock is not kept between ticks).
+    pub since_ms: Option<u64>,
     pub theme_before: crate::ui::theme::Theme,
 }
 

@@ -22,6 +22,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         }
         Msg::Tick(now_ms) => {
             app.clock_ms = now_ms;
+            if let Some(p) = app.present.as_mut() {
+                p.since_ms.get_or_insert(now_ms);
+            }
             auto_advance(app)
         }
         Msg::Note(text) => {
@@ -32,6 +35,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Some(run) if !run.ended => {
                 run.ended = true;
                 run.held = false;
+                run.held_since_ms = None;
                 run.signal_menu = None;
                 let mut cmds = vec![Command::StopRun];
                 // A lesson played to its summary is finished (a run cut short is not).
@@ -65,7 +69,7 @@ fn toggle_presenter(app: &mut App) {
                 app.theme = Theme::HighContrast;
             }
             Some(super::Presenter {
-                since_ms: app.clock_ms,
+                since_ms: None,
                 theme_before: before,
             })
         }
@@ -195,6 +199,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             }
             if run.held {
                 run.held = false;
+                run.held_since_ms = None;
                 return vec![Command::Permit];
             }
             if !run.slot_held.is_empty() {
@@ -219,6 +224,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             let mut cmds = vec![Command::SetStepMode(run.step_mode)];
             if !run.step_mode {
                 run.held = false;
+                run.held_since_ms = None;
                 run.slot_held.clear();
             }
             // Either way a pause is lifted: in step mode Space means "next step", so a
@@ -279,6 +285,8 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
                 && n >= 1
             {
                 open.choose(quiz, usize::from(n - 1));
+                // The pace starts again from the answer: time to talk about it.
+                run.held_since_ms = None;
             }
         }
         Action::Save => {

@@ -93,7 +93,8 @@ fn big_lines(text: &str, per_line: usize) -> Option<Vec<String>> {
 fn key_numbers(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     let elapsed_s = app
         .present
-        .map_or(0, |p| app.clock_ms.saturating_sub(p.since_ms) / 1000);
+        .and_then(|p| p.since_ms)
+        .map_or(0, |since| app.clock_ms.saturating_sub(since) / 1000);
     let timer = format!("{:02}:{:02}", elapsed_s / 60, elapsed_s % 60);
     let counts = format!("{}/{}", run.procs.alive(), run.procs.len());
     let block = Block::bordered()

@@ -426,8 +426,8 @@ fn presenter_mode() {
     let mut app = lessons_app(Lang::En);
     update(&mut app, Msg::Action(Action::Open));
     fanout_at_forked_all(&mut app, &fixed);
-    update(&mut app, Msg::Tick(0));
     update(&mut app, Msg::Action(Action::Present));
+    update(&mut app, Msg::Tick(0));
     update(&mut app, Msg::Tick(83_000));
     insta::assert_snapshot!("presenter", screen(&app, W, H));
 }

@@ -401,14 +401,17 @@ fn with_a_pace_a_held_step_is_released_by_itself_but_a_question_waits() {
         update(&mut app, Msg::Tick(9_000)).is_empty(),
         "no answer yet"
     );
+    // The answer restarts the pace: a whole pace to talk about it.
     update(&mut app, press(KeyCode::Char('2')));
-    assert_eq!(update(&mut app, Msg::Tick(9_500)), vec![Command::Permit]);
+    assert!(update(&mut app, Msg::Tick(9_500)).is_empty());
+    assert!(update(&mut app, Msg::Tick(11_000)).is_empty());
+    assert_eq!(update(&mut app, Msg::Tick(11_500)), vec![Command::Permit]);
     assert!(!run(&app).held);
     // A step without a question: released two seconds after it was first seen held.
     update(&mut app, gate("first-fork"));
-    assert!(update(&mut app, Msg::Tick(10_000)).is_empty());
-    assert!(update(&mut app, Msg::Tick(11_500)).is_empty());
-    assert_eq!(update(&mut app, Msg::Tick(12_000)), vec![Command::Permit]);
+    assert!(update(&mut app, Msg::Tick(12_000)).is_empty());
+    assert!(update(&mut app, Msg::Tick(13_500)).is_empty());
+    assert_eq!(update(&mut app, Msg::Tick(14_000)), vec![Command::Permit]);
 }
 
 #[test]
@@ -416,12 +419,50 @@ fn presenter_mode_switches_to_high_contrast_and_back() {
     use crate::ui::theme::Theme;
     let mut app = in_lesson();
     app.theme = Theme::Light;
+    // Ten minutes without presenter mode: no ticks came, the clock is stale.
     update(&mut app, Msg::Tick(5_000));
     update(&mut app, press(KeyCode::Char('P')));
     assert_eq!(app.theme, Theme::HighContrast);
-    assert_eq!(app.present.map(|p| p.since_ms), Some(5_000));
+    assert_eq!(app.present.map(|p| p.since_ms), Some(None));
+    // The class timer starts at the first tick after P, not at the stale clock.
+    update(&mut app, Msg::Tick(605_000));
+    assert_eq!(app.present.map(|p| p.since_ms), Some(Some(605_000)));
+    update(&mut app, Msg::Tick(606_000));
+    assert_eq!(app.present.map(|p| p.since_ms), Some(Some(605_000)));
     update(&mut app, press(KeyCode::Char('P')));
     assert_eq!((app.theme, app.present), (Theme::Light, None));
     update(&mut app, press(KeyCode::Char('T')));
     assert_eq!(app.theme, Theme::HighContrast);
+}
+
+/// A new hold gets a whole pace of its own, even when the step before was released
+/// between two ticks.
+#[test]
+fn pace_counts_each_hold_from_its_own_start() {
+    let mut app = in_lesson();
+    app.pace_s = Some(2.0);
+    let gate = |name: &str| {
+        ev(
+            1000,
+            EventKind::Gate {
+                name: name.into(),
+                slot: None,
+            },
+        )
+    };
+    update(&mut app, gate("start"));
+    update(&mut app, press(KeyCode::Char('2')));
+    update(&mut app, Msg::Tick(1_000));
+    // Released by hand before the pace ran out; the next gate comes before a tick.
+    assert_eq!(
+        update(&mut app, press(KeyCode::Char(' '))),
+        vec![Command::Permit]
+    );
+    update(&mut app, gate("first-fork"));
+    assert!(update(&mut app, Msg::Tick(1_500)).is_empty());
+    assert!(
+        update(&mut app, Msg::Tick(3_000)).is_empty(),
+        "only 1.5 s held"
+    );
+    assert_eq!(update(&mut app, Msg::Tick(3_500)), vec![Command::Permit]);
 }
