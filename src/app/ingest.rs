@@ -38,34 +38,46 @@ pub(super) fn push_log(run: &mut RunView, entry: LogEntry) {
     run.log.push_back(entry);
 }
 
+/// Every quiz still waiting for the run's answer looks at the event (a later question
+/// does not stop an earlier one, answered by the summary say, from being graded).
+fn grade_quizzes(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: &Event) {
+    // The common case, on the hot path: nothing waits (no label copied per event).
+    let Some(lesson) = lesson.filter(|_| run.quizzes.iter().any(|q| q.reported.is_none())) else {
+        return;
+    };
+    let label = run.procs.get(e.pid).map(|p| p.label.clone());
+    let mut graded = Vec::new();
+    for open in run.quizzes.iter_mut().filter(|q| q.reported.is_none()) {
+        let Some(quiz) = lesson.steps.get(open.step).and_then(|s| s.quiz.as_ref()) else {
+            continue;
+        };
+        open.observe(quiz, e, label.as_deref());
+        // Graded only if the learner answered: a skipped question says nothing.
+        if let Some(reported) = &open.reported
+            && open.chosen.is_some()
+        {
+            graded.push(quiz_graded(quiz, open, reported));
+        }
+    }
+    for text in graded {
+        push_log(
+            run,
+            LogEntry {
+                t_us: e.t_us,
+                pid: e.pid,
+                text,
+                class: LogClass::Gate,
+            },
+        );
+    }
+}
+
 pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event) {
     run.now_us = run.now_us.max(e.t_us);
     run.flow.apply(&e);
     run.work.apply(&e);
     run.locks.apply(&e);
-    if let Some(open) = run.quizzes.last_mut()
-        && open.reported.is_none()
-        && let Some(quiz) = lesson.and_then(|l| l.steps.get(open.step)?.quiz.as_ref())
-    {
-        let label = run.procs.get(e.pid).map(|p| p.label.as_str());
-        open.observe(quiz, &e, label);
-        // Graded only if the learner answered: a skipped question says nothing.
-        if let Some(reported) = &open.reported
-            && open.chosen.is_some()
-        {
-            let text = quiz_graded(quiz, open, reported);
-            let t_us = e.t_us;
-            push_log(
-                run,
-                LogEntry {
-                    t_us,
-                    pid: e.pid,
-                    text,
-                    class: LogClass::Gate,
-                },
-            );
-        }
-    }
+    grade_quizzes(run, lesson, &e);
     if matches!(e.kind, EventKind::Cpu { .. } | EventKind::Progress { .. }) {
         return; // drawn in the work pane; far too frequent for the log
     }

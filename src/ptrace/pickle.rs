@@ -16,7 +16,8 @@ pub fn decode(data: &[u8]) -> Option<Value> {
     let mut memo: Vec<Value> = Vec::new();
     let mut i = 0;
     let take = |i: &mut usize, n: usize| -> Option<&[u8]> {
-        let s = data.get(*i..*i + n)?;
+        // A length read from the traced program's bytes: it may be anything.
+        let s = data.get(*i..i.checked_add(n)?)?;
         *i += n;
         Some(s)
     };
@@ -188,5 +189,18 @@ mod tests {
             Some(json!(100_000_000))
         );
         assert_eq!(decode(b"\x80\x04\x95\x00c__main__\nX\n."), None);
+    }
+
+    #[test]
+    fn a_huge_length_from_the_program_is_refused_not_a_panic() {
+        // PROTO 4, then FRAME with an 8-byte length of 2^64 - 1.
+        let data = [
+            0x80, 4, 0x95, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ];
+        assert_eq!(decode(&data), None);
+        let data = [
+            0x80, 4, 0x8e, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ];
+        assert_eq!(decode(&data), None);
     }
 }

@@ -2,9 +2,9 @@
 //! them, and one `None` per consumer tells it to stop. A put on a full queue and a get
 //! on an empty one really sleep in the kernel (the observer shows why).
 
-use nix::unistd::getpid;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use nix::unistd::getpid;
 use serde_json::{Value, json};
 
 use super::Scenario;
