@@ -43,14 +43,15 @@ fn load_from(dir: &Path) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// Writes the set atomically (a temporary file renamed over the old one).
+/// Writes the set atomically (a temporary file renamed over the old one), merged with
+/// what is there now: another proclab may have finished lessons since this one started.
 fn save_to(dir: &Path, finished: &BTreeSet<String>) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
+    let mut finished = finished.clone();
+    finished.extend(load_from(dir));
     let path = dir.join(FILE);
     let tmp = dir.join(format!("{FILE}.{}", std::process::id()));
-    let json = serde_json::to_string_pretty(&Saved {
-        finished: finished.clone(),
-    })?;
+    let json = serde_json::to_string_pretty(&Saved { finished })?;
     std::fs::write(&tmp, json + "\n")?;
     std::fs::rename(&tmp, &path)?;
     Ok(path)
@@ -67,6 +68,10 @@ mod tests {
         let set: BTreeSet<String> = ["zombie".to_string(), "pi".to_string()].into();
         let path = save_to(&dir.join("proclab"), &set).unwrap();
         assert_eq!(load_from(&dir.join("proclab")), set);
+        // Another instance's lessons are kept, not overwritten.
+        let other: BTreeSet<String> = ["queue".to_string()].into();
+        save_to(&dir.join("proclab"), &other).unwrap();
+        assert_eq!(load_from(&dir.join("proclab")).len(), 3);
         std::fs::write(&path, "not json").unwrap();
         assert!(load_from(&dir.join("proclab")).is_empty());
         std::fs::remove_dir_all(&dir).unwrap();

@@ -22,6 +22,8 @@ const ENTER_ALT: &[u8] = b"\x1b[?1049h";
 const LEAVE_ALT: &[u8] = b"\x1b[?1049l";
 const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
 const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
+const MOUSE_ON: &[u8] = b"\x1b[?1000h";
+const MOUSE_OFF: &[u8] = b"\x1b[?1000l";
 const WAIT: Duration = Duration::from_secs(10);
 
 /// proclab running on the slave side of a PTY, its output gathered on a thread.
@@ -253,6 +255,16 @@ impl Pty {
             "[{}] the cursor was left hidden",
             self.name
         );
+        // Mouse reporting (clicks select processes) must be off again, or every click
+        // in the shell afterwards would print escape codes.
+        let last = |needle: &[u8]| raw.windows(needle.len()).rposition(|w| w == needle);
+        if let Some(on) = last(MOUSE_ON) {
+            assert!(
+                last(MOUSE_OFF).is_some_and(|off| off > on),
+                "[{}] mouse reporting was left on",
+                self.name
+            );
+        }
         let (icanon, echo) = self.cooked_flags();
         assert!(
             icanon && echo,
