@@ -97,6 +97,9 @@ impl Recorder {
     }
 }
 
+/// Events the tape keeps in memory for `w` (a few tens of MB at most).
+pub const KEEP_IN_MEMORY: usize = 200_000;
+
 /// The terminal UI's recording of the current run: every event it applies, in order,
 /// kept in memory for `w` and written to the `--record` file as it comes. The summary
 /// is held until the run is fully cleaned up (`finish`), so it stays the last line, as
@@ -104,6 +107,8 @@ impl Recorder {
 #[derive(Default)]
 pub struct Tape {
     lines: Vec<String>,
+    /// More events came than memory keeps for `w` (the `--record` file has them all).
+    full: bool,
     summary: Option<Event>,
     last_t_us: u64,
     file: Option<Recorder>,
@@ -120,6 +125,7 @@ impl Tape {
     /// A new run: forget the old one; the `--record` file starts over.
     pub fn restart(&mut self) -> Option<String> {
         self.lines.clear();
+        self.full = false;
         self.summary = None;
         self.last_t_us = 0;
         let file = self.file.as_mut()?;
@@ -138,8 +144,22 @@ impl Tape {
             Err(err) => return Some(format!("event not recorded: {err}")),
         };
         let failed = self.file.as_mut().and_then(|f| f.line(&line).err());
+        let warning = failed.map(|e| self.drop_file(e));
+        // A long chatty run (a traced `yes`) must not grow memory without end.
+        if self.lines.len() >= KEEP_IN_MEMORY {
+            if self.full {
+                return warning;
+            }
+            self.full = true;
+            return warning.or_else(|| {
+                Some(format!(
+                    "w will save only the first {KEEP_IN_MEMORY} events of this run; \
+                     --record FILE keeps every one"
+                ))
+            });
+        }
         self.lines.push(line);
-        failed.map(|e| self.drop_file(e))
+        warning
     }
 
     pub fn holds_summary(&self) -> bool {
@@ -287,5 +307,24 @@ mod tests {
         assert_eq!(text.lines().count(), 1);
         let _ = std::fs::remove_dir_all(&dir);
         assert!(local_stamp().len() == 15, "{}", local_stamp());
+    }
+
+    #[test]
+    fn memory_keeps_a_bounded_number_of_events_and_says_so_once() {
+        let mut tape = Tape::new(None);
+        let ev = |t_us| Event {
+            t_us,
+            pid: 1,
+            kind: EventKind::Print { text: "x".into() },
+        };
+        let mut warnings = Vec::new();
+        for t in 0..(KEEP_IN_MEMORY as u64 + 10) {
+            warnings.extend(tape.push(&ev(t)));
+        }
+        assert_eq!(tape.lines().len(), KEEP_IN_MEMORY);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        tape.restart();
+        assert!(tape.push(&ev(1)).is_none());
+        assert_eq!(tape.lines().len(), 1);
     }
 }
