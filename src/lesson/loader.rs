@@ -10,8 +10,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::model::{Lesson, Step, Text};
-use super::quiz::{AnswerSource, Choice, Condition, Quiz};
-use crate::scenario::{self, params};
+use super::quiz::{AnswerSource, Choice, Condition, Quiz, SUMMARY_FIELDS};
+use crate::scenario::{self, Scenario, params};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
@@ -186,7 +186,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
                 rep.at(s.gate.span(), format!("step {which} needs both en and zh"));
             }
         }
-        let quiz = s.quiz.and_then(|q| quiz(&mut rep, q));
+        let quiz = s.quiz.and_then(|q| quiz(&mut rep, spec, q));
         steps.push(Step {
             gate: s.gate.into_inner(),
             line,
@@ -240,7 +240,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
 
 /// Checks a step's quiz: 2 to 9 choices (the number keys), both languages, conditions
 /// that parse, and exactly one place the answer comes from.
-fn quiz(rep: &mut Reporter, raw: Spanned<RawQuiz>) -> Option<Quiz> {
+fn quiz(rep: &mut Reporter, spec: &Scenario, raw: Spanned<RawQuiz>) -> Option<Quiz> {
     let span = raw.span();
     let raw = raw.into_inner();
     let before = rep.errors.len();
@@ -285,12 +285,43 @@ fn quiz(rep: &mut Reporter, raw: Spanned<RawQuiz>) -> Option<Quiz> {
         (None, None, Some(field)) if a.process.is_none() => Some(AnswerSource::Summary(field)),
         _ => {
             rep.at(
-                a_span,
+                a_span.clone(),
                 "answer names one source: { result = \"name\" }, { value = \"name\", process = \"label\" } or { summary = \"processes\" }",
             );
             None
         }
     };
+    // A name the scenario never reports would leave the quiz ungraded forever.
+    let reported = |name: &str| {
+        spec.reports.iter().any(|r| match r.strip_suffix('*') {
+            Some(family) => name.starts_with(family),
+            None => *r == name,
+        })
+    };
+    let unknown = match &answer {
+        Some(AnswerSource::Result(n) | AnswerSource::Value { name: n, .. }) => {
+            (!reported(n)).then(|| n.clone())
+        }
+        Some(AnswerSource::Summary(f)) => {
+            (!SUMMARY_FIELDS.contains(&f.as_str()) && !reported(f)).then(|| f.clone())
+        }
+        None => None,
+    };
+    if let Some(name) = unknown {
+        let known = if spec.reports.is_empty() {
+            "none".to_string()
+        } else {
+            spec.reports.join(", ")
+        };
+        rep.at(
+            a_span,
+            format!(
+                "scenario '{}' reports no '{name}' (it reports: {known}; a summary also has {})",
+                spec.id,
+                SUMMARY_FIELDS.join(", ")
+            ),
+        );
+    }
     if rep.errors.len() > before {
         return None;
     }

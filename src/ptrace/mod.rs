@@ -34,6 +34,7 @@ pub static TRACED: crate::scenario::Scenario = crate::scenario::Scenario {
     params: &[],
     gates: &[],
     process_gates: &[],
+    reports: &[],
     peak_processes: |_| (0, String::new()),
     run: |_, _| {},
 };

@@ -17,6 +17,7 @@ pub const SCENARIO: Scenario = Scenario {
     params: &[],
     gates: &["start", "started", "joined"],
     process_gates: &[],
+    reports: &["exitcode", "is_alive"],
     peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
     run,
 };

@@ -20,6 +20,7 @@ pub const SCENARIO: Scenario = Scenario {
     }],
     gates: &["start", "waiting", "set"],
     process_gates: &[],
+    reports: &["event"],
     peak_processes: |p| {
         let n = p.int("waiters") + 2;
         (

@@ -25,6 +25,7 @@ pub const SCENARIO: Scenario = Scenario {
     ],
     gates: &["start", "first-fork", "forked-all", "reaped-all"],
     process_gates: &[],
+    reports: &[],
     peak_processes,
     run,
 };

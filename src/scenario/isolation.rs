@@ -15,6 +15,7 @@ pub const SCENARIO: Scenario = Scenario {
     params: &[],
     gates: &["start", "forked", "after"],
     process_gates: &[],
+    reports: &["num", "&num"],
     peak_processes: |_| (3, "1 parent + 2 children = 3".into()),
     run,
 };

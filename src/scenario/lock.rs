@@ -62,6 +62,7 @@ pub const SCENARIO: Scenario = Scenario {
     ],
     gates: &["start", "forked", "counted"],
     process_gates: &["read", "write"],
+    reports: &["counter", "expected", "lost", "read", "wrote"],
     peak_processes: |p| {
         let n = p.int("workers") + 1;
         (

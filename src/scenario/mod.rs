@@ -29,6 +29,9 @@ pub struct Scenario {
     pub gates: &'static [&'static str],
     /// Per-process step points (`Ctx::slot_gate`), which a lesson may map to lines.
     pub process_gates: &'static [&'static str],
+    /// Names of the `result` and `value` events it reports (`*` ends a family, as in
+    /// `time_*`): what a quiz's answer may name.
+    pub reports: &'static [&'static str],
     /// The most processes alive at once for these params, with the arithmetic.
     pub peak_processes: fn(&Params) -> (u64, String),
     pub run: fn(&mut ctx::Ctx, &Params),

@@ -15,6 +15,7 @@ pub const SCENARIO: Scenario = Scenario {
     params: &[],
     gates: &["start", "orphaned", "adopted-reaped"],
     process_gates: &[],
+    reports: &[],
     peak_processes: |_| (3, "main + parent + child = 3".into()),
     run,
 };

@@ -42,6 +42,7 @@ pub const SCENARIO: Scenario = Scenario {
     ],
     gates: &["start", "forked", "summed", "swept"],
     process_gates: &[],
+    reports: &["pi", "seconds", "time_*", "speedup_*"],
     peak_processes: |p| {
         let n = p.int("workers") + 1;
         (

@@ -25,6 +25,7 @@ pub const SCENARIO: Scenario = Scenario {
     }],
     gates: &["start", "first-send", "done"],
     process_gates: &[],
+    reports: &[],
     peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
     run,
 };

@@ -52,6 +52,7 @@ pub const SCENARIO: Scenario = Scenario {
     ],
     gates: &["start", "submitted", "collected"],
     process_gates: &[],
+    reports: &["task"],
     peak_processes: |p| {
         let n = p.int("workers") + 1;
         (

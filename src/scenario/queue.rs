@@ -71,6 +71,7 @@ pub const SCENARIO: Scenario = Scenario {
     ],
     gates: &["start", "producing", "producers-done", "done"],
     process_gates: &[],
+    reports: &["items"],
     peak_processes: |p| {
         let n = p.int("producers") + p.int("consumers") + 1;
         (

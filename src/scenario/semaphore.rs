@@ -28,6 +28,7 @@ pub const SCENARIO: Scenario = Scenario {
     ],
     gates: &["start", "forked", "done"],
     process_gates: &[],
+    reports: &[],
     peak_processes: |p| {
         let n = p.int("workers") + 1;
         (

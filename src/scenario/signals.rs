@@ -26,6 +26,7 @@ pub const SCENARIO: Scenario = Scenario {
     }],
     gates: &["start", "before-term", "after-term", "reaped"],
     process_gates: &[],
+    reports: &["status"],
     peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
     run,
 };

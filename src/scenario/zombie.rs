@@ -22,6 +22,7 @@ pub const SCENARIO: Scenario = Scenario {
     }],
     gates: &["start", "forked", "killed", "reaped"],
     process_gates: &[],
+    reports: &["status"],
     peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
     run,
 };

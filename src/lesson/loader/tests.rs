@@ -167,3 +167,24 @@ fn quiz_mistakes_point_at_their_place() {
     let e = parse("q.toml", &format!("{GOOD}{one}"), 64).unwrap_err();
     assert!(e[0].message.contains("2 to 9 choices"), "{e:?}");
 }
+
+#[test]
+fn a_quiz_answer_must_name_something_the_scenario_reports() {
+    let lock = GOOD
+        .replace("fork-fanout", "lock")
+        .replace("children = 3", "workers = 2")
+        .replace("gate = \"start\"", "gate = \"forked\"");
+    let typo = QUIZ.replace("{ summary = \"processes\" }", "{ result = \"countr\" }");
+    let e = parse("q.toml", &format!("{lock}{typo}"), 64).unwrap_err();
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].message.contains("reports no 'countr'"), "{e:?}");
+    assert!(e[0].message.contains("counter, expected, lost"), "{e:?}");
+    let right = QUIZ.replace("{ summary = \"processes\" }", "{ result = \"counter\" }");
+    assert!(parse("q.toml", &format!("{lock}{right}"), 64).is_ok());
+    // A family: pi reports speedup_1, speedup_2, …
+    let pi = GOOD
+        .replace("fork-fanout", "pi")
+        .replace("children = 3", "workers = 2");
+    let family = QUIZ.replace("{ summary = \"processes\" }", "{ result = \"speedup_2\" }");
+    assert!(parse("q.toml", &format!("{pi}{family}"), 64).is_ok());
+}
