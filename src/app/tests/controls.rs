@@ -314,16 +314,7 @@ fn space_runs_the_selected_process_at_its_own_gate() {
 #[test]
 fn page_down_scrolls_the_narration_and_a_new_step_starts_at_its_top() {
     let mut app = in_lesson();
-    let gate = |name: &str| {
-        ev(
-            1000,
-            EventKind::Gate {
-                name: name.into(),
-                slot: None,
-            },
-        )
-    };
-    update(&mut app, gate("start"));
+    update(&mut app, main_gate("start"));
     update(&mut app, press(KeyCode::PageDown));
     update(&mut app, press(KeyCode::PageDown));
     assert_eq!(run(&app).narration_scroll, 8);
@@ -331,9 +322,9 @@ fn page_down_scrolls_the_narration_and_a_new_step_starts_at_its_top() {
     assert_eq!(run(&app).narration_scroll, 0);
     update(&mut app, press(KeyCode::PageDown));
     // The same step again (a repeated gate) keeps the place; a new step resets it.
-    update(&mut app, gate("start"));
+    update(&mut app, main_gate("start"));
     assert_eq!(run(&app).narration_scroll, 4);
-    update(&mut app, gate("first-fork"));
+    update(&mut app, main_gate("first-fork"));
     assert_eq!(run(&app).narration_scroll, 0);
 }
 
@@ -384,18 +375,9 @@ fn a_run_cut_short_is_not_finished() {
 fn with_a_pace_a_held_step_is_released_by_itself_but_a_question_waits() {
     let mut app = in_lesson();
     app.pace_s = Some(2.0);
-    let gate = |name: &str| {
-        ev(
-            1000,
-            EventKind::Gate {
-                name: name.into(),
-                slot: None,
-            },
-        )
-    };
     // fork-fanout's first step asks a question: the pace waits for the answer.
     update(&mut app, Msg::Tick(1_000));
-    update(&mut app, gate("start"));
+    update(&mut app, main_gate("start"));
     assert!(update(&mut app, Msg::Tick(2_000)).is_empty());
     assert!(
         update(&mut app, Msg::Tick(9_000)).is_empty(),
@@ -408,7 +390,7 @@ fn with_a_pace_a_held_step_is_released_by_itself_but_a_question_waits() {
     assert_eq!(update(&mut app, Msg::Tick(11_500)), vec![Command::Permit]);
     assert!(!run(&app).held);
     // A step without a question: released two seconds after it was first seen held.
-    update(&mut app, gate("first-fork"));
+    update(&mut app, main_gate("first-fork"));
     assert!(update(&mut app, Msg::Tick(12_000)).is_empty());
     assert!(update(&mut app, Msg::Tick(13_500)).is_empty());
     assert_eq!(update(&mut app, Msg::Tick(14_000)), vec![Command::Permit]);
@@ -441,16 +423,7 @@ fn presenter_mode_switches_to_high_contrast_and_back() {
 fn pace_counts_each_hold_from_its_own_start() {
     let mut app = in_lesson();
     app.pace_s = Some(2.0);
-    let gate = |name: &str| {
-        ev(
-            1000,
-            EventKind::Gate {
-                name: name.into(),
-                slot: None,
-            },
-        )
-    };
-    update(&mut app, gate("start"));
+    update(&mut app, main_gate("start"));
     update(&mut app, press(KeyCode::Char('2')));
     update(&mut app, Msg::Tick(1_000));
     // Released by hand before the pace ran out; the next gate comes before a tick.
@@ -458,7 +431,7 @@ fn pace_counts_each_hold_from_its_own_start() {
         update(&mut app, press(KeyCode::Char(' '))),
         vec![Command::Permit]
     );
-    update(&mut app, gate("first-fork"));
+    update(&mut app, main_gate("first-fork"));
     assert!(update(&mut app, Msg::Tick(1_500)).is_empty());
     assert!(
         update(&mut app, Msg::Tick(3_000)).is_empty(),

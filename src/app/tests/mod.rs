@@ -9,6 +9,17 @@ mod replay;
 mod signals;
 mod trace;
 
+/// Main (PID 1000) reaching the lesson's gate `name`.
+pub(super) fn main_gate(name: &str) -> Msg {
+    ev(
+        1000,
+        EventKind::Gate {
+            name: name.into(),
+            slot: None,
+        },
+    )
+}
+
 pub(super) fn ev(pid: i32, kind: EventKind) -> Msg {
     Msg::Event(Event { t_us: 1, pid, kind })
 }
