@@ -31,6 +31,19 @@ fn quiz_graded(
     }
 }
 
+/// A log line about an event: at its time, under its process.
+fn log_for(run: &mut RunView, (t_us, pid): (u64, i32), text: String, class: LogClass) {
+    push_log(
+        run,
+        LogEntry {
+            t_us,
+            pid,
+            text,
+            class,
+        },
+    );
+}
+
 pub(super) fn push_log(run: &mut RunView, entry: LogEntry) {
     if run.log.len() >= LOG_KEEP {
         run.log.pop_front();
@@ -60,15 +73,7 @@ fn grade_quizzes(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: &
         }
     }
     for text in graded {
-        push_log(
-            run,
-            LogEntry {
-                t_us: e.t_us,
-                pid: e.pid,
-                text,
-                class: LogClass::Gate,
-            },
-        );
+        log_for(run, (e.t_us, e.pid), text, LogClass::Gate);
     }
 }
 
@@ -117,15 +122,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
             if let Some((old, Some(new))) = change
                 && let Some(text) = state_change(run, e.pid, old, new, reason)
             {
-                push_log(
-                    run,
-                    LogEntry {
-                        t_us: e.t_us,
-                        pid: e.pid,
-                        text,
-                        class: LogClass::Lifecycle,
-                    },
-                );
+                log_for(run, (e.t_us, e.pid), text, LogClass::Lifecycle);
             }
             return;
         }
@@ -251,25 +248,9 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
         },
         kind => describe(&kind),
     };
-    push_log(
-        run,
-        LogEntry {
-            t_us: e.t_us,
-            pid: e.pid,
-            text,
-            class,
-        },
-    );
+    log_for(run, (e.t_us, e.pid), text, class);
     if let Some(text) = note {
-        push_log(
-            run,
-            LogEntry {
-                t_us: e.t_us,
-                pid: e.pid,
-                text,
-                class: LogClass::Lifecycle,
-            },
-        );
+        log_for(run, (e.t_us, e.pid), text, LogClass::Lifecycle);
     }
 }
 
