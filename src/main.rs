@@ -65,8 +65,14 @@ fn run(cli: Cli) -> Result<()> {
             tui::run(app, Vec::new(), cli.cap, quit_signals()?)
         }
         Some(Cmd::List) => {
-            for l in load_lessons()? {
+            let lessons = load_lessons()?;
+            for l in &lessons {
                 println!("{}\t{}\t{}", l.id, l.scenario, l.title.get(lang));
+            }
+            // stdout stays the contract's three columns; what a lowered cap closes
+            // goes to stderr.
+            for e in lessons.iter().filter_map(|l| l.over_cap.as_ref()) {
+                eprintln!("proclab: note: {e}");
             }
             Ok(())
         }
@@ -91,6 +97,12 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(dest) = export_python {
                 return lesson::export::export_python(&lessons[index], &dest, force)
                     .map_err(|e| eyre!("{e}"));
+            }
+            if let Some(e) = &lessons[index].over_cap {
+                return Err(eyre!(
+                    "lesson '{id}' cannot run under --cap {}:\n{e}",
+                    cli.cap
+                ));
             }
             tui::ensure_terminal()?;
             let mut app = dressed(app::App::new(lessons, lang), &look);

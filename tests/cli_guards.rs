@@ -88,21 +88,68 @@ fn fork_bombs_never_pass_the_cap() {
     );
 }
 
+/// True when some line of `text` reads `file:line:col: …` with numbers.
+fn has_file_line_col(text: &str) -> bool {
+    text.lines().any(|l| {
+        let mut parts = l.splitn(4, ':');
+        let (_, line, col) = (parts.next(), parts.next(), parts.next());
+        [line, col].iter().all(|p| {
+            p.is_some_and(|p| !p.is_empty() && p.trim().chars().all(|c| c.is_ascii_digit()))
+        })
+    })
+}
+
 #[test]
-fn a_lowered_cap_refuses_lessons_over_it_with_file_line_col() {
-    let stderr = refused(
-        "cap3_list",
-        &["--cap", "3", "list"],
-        &["01-fork-fanout.toml:", "= 11, over the cap of 3"],
+fn a_lowered_cap_closes_only_the_lessons_over_it() {
+    // The course still loads: `list` keeps its three columns on stdout for every
+    // lesson and notes on stderr, with file:line:col, the ones the cap closes.
+    let tag = unique_tag("cap3_list");
+    let out = run_proclab(&tag, &["--cap", "3", "list"], TIMEOUT);
+    assert!(out.status.success(), "{:?}: {}", out.status, out.stderr);
+    for id in ["fork-fanout\t", "zombie\t", "event\t"] {
+        assert!(out.stdout.contains(id), "{id} listed:\n{}", out.stdout);
+    }
+    assert!(
+        out.stderr.contains("01-fork-fanout.toml:")
+            && out.stderr.contains("= 11, over the cap of 3")
+            && !out.stderr.contains("02-zombie.toml"),
+        "only lessons over the cap are noted:\n{}",
+        out.stderr
     );
     assert!(
-        stderr.lines().any(|l| l.split(':').nth(2).is_some_and(|c| {
-            c.trim_start()
-                .chars()
-                .next()
-                .is_some_and(|d| d.is_ascii_digit())
-        })),
+        has_file_line_col(&out.stderr.replace("proclab: note: ", "")),
+        "{}",
+        out.stderr
+    );
+
+    // Opening one is refused with the arithmetic, before any terminal is needed.
+    let stderr = refused(
+        "cap3_lesson",
+        &["--cap", "3", "lesson", "fork-fanout"],
+        &[
+            "cannot run under --cap 3",
+            "01-fork-fanout.toml:",
+            "= 11, over the cap of 3",
+        ],
+    );
+    assert!(
+        has_file_line_col(&stderr),
         "file:line:col expected:\n{stderr}"
+    );
+
+    // check-lessons under that cap still reports it as a problem.
+    let lessons = concat!(env!("CARGO_MANIFEST_DIR"), "/lessons");
+    let tag = unique_tag("cap3_check");
+    let out = run_proclab(&tag, &["--cap", "3", "check-lessons", lessons], TIMEOUT);
+    assert!(
+        !out.status.success(),
+        "check-lessons must fail under --cap 3"
+    );
+    assert!(
+        out.stdout.contains("01-fork-fanout.toml:") || out.stderr.contains("01-fork-fanout.toml:"),
+        "{}{}",
+        out.stdout,
+        out.stderr
     );
 }
 

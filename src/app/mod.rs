@@ -295,11 +295,16 @@ impl App {
         }
     }
 
-    /// Opens a lesson (starts paused at its first gate); returns the start command.
+    /// Opens a lesson (starts paused at its first gate); returns the start command,
+    /// none for a lesson over the process cap.
     pub fn open_lesson(&mut self, index: usize) -> Vec<Command> {
         let Some(lesson) = self.lessons.get(index) else {
             return Vec::new();
         };
+        // The menu says why (the arithmetic); nothing starts.
+        if lesson.over_cap.is_some() {
+            return Vec::new();
+        }
         let Some(scenario) = crate::scenario::find(lesson.scenario) else {
             return Vec::new();
         };

@@ -68,24 +68,29 @@ pub fn check(path: &Path, cap: u32) -> Result<Report, String> {
                 }
                 Ok(src) => match loader::parse(&name, &src, cap) {
                     Err(errors) => errors,
-                    Ok(lesson) => match ids.get(&lesson.id) {
-                        Some(first) => {
-                            let (line, col) = id_position(&src);
-                            vec![LessonError {
-                                file: name.clone(),
-                                line,
-                                col,
-                                message: format!(
-                                    "lesson id '{}' is also used by {first}",
-                                    lesson.id
-                                ),
-                            }]
+                    // A lesson over the cap loads (marked) for the menu, but a check
+                    // under that cap reports it.
+                    Ok(lesson) => {
+                        let mut found: Vec<LessonError> = lesson.over_cap.into_iter().collect();
+                        match ids.get(&lesson.id) {
+                            Some(first) => {
+                                let (line, col) = id_position(&src);
+                                found.push(LessonError {
+                                    file: name.clone(),
+                                    line,
+                                    col,
+                                    message: format!(
+                                        "lesson id '{}' is also used by {first}",
+                                        lesson.id
+                                    ),
+                                });
+                            }
+                            None => {
+                                ids.insert(lesson.id, name.clone());
+                            }
                         }
-                        None => {
-                            ids.insert(lesson.id, name.clone());
-                            Vec::new()
-                        }
-                    },
+                        found
+                    }
                 },
             },
         };

@@ -148,11 +148,22 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
             Err(e) => rep.at(key.span(), e.message),
         }
     }
-    if rep.errors.is_empty()
-        && let Err(msg) = spec.check_cap(&params, cap)
+    // Over the cap is not a broken file: the lesson stays in the course, marked, so a
+    // lowered `--cap` closes only the lessons that need more (check-lessons still
+    // reports it as a problem).
+    let over_cap = if rep.errors.is_empty()
+        && let Err(message) = spec.check_cap(&params, cap)
     {
-        rep.at(params_span, msg);
-    }
+        let (line, col) = line_col(src, params_span.start);
+        Some(LessonError {
+            file: file.to_string(),
+            line,
+            col,
+            message,
+        })
+    } else {
+        None
+    };
 
     let python_lines = raw.python.get_ref().lines().count();
     if python_lines == 0 {
@@ -235,6 +246,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         steps,
         process_lines,
         source: file.to_string(),
+        over_cap,
     })
 }
 

@@ -85,6 +85,9 @@ pub struct Lesson {
     pub process_lines: BTreeMap<String, usize>,
     /// Where it came from, for messages.
     pub source: String,
+    /// Why it cannot run under the `--cap` it was loaded with (file:line:col and the
+    /// arithmetic), if it cannot.
+    pub over_cap: Option<super::loader::LessonError>,
 }
 
 impl Lesson {

@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
 
@@ -32,16 +33,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            let done = if app.finished.contains(&l.id) {
-                Span::styled("✓", theme::good())
+            // ⊘: closed by the process cap (the info pane says why); ✓: finished.
+            let (mark, title_style) = if l.over_cap.is_some() {
+                (Span::styled("⊘", theme::warning()), theme::dim())
+            } else if app.finished.contains(&l.id) {
+                (Span::styled("✓", theme::good()), Style::default())
             } else {
-                Span::raw(" ")
+                (Span::raw(" "), Style::default())
             };
-            ListItem::new(Line::from(vec![
-                done,
+            let spans = vec![
+                mark,
                 Span::styled(format!(" {:>2}. ", i + 1), theme::dim()),
-                Span::raw(l.title.get(app.lang).to_string()),
-            ]))
+                Span::styled(l.title.get(app.lang).to_string(), title_style),
+            ];
+            ListItem::new(Line::from(spans))
         })
         .collect();
     let list = List::new(items)
@@ -93,10 +98,27 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 theme::dim(),
             ));
             t.push_line(Line::raw(""));
-            t.push_line(Line::styled(
-                "Enter: start — it waits at the first step for Space.",
-                theme::gate(),
-            ));
+            match &l.over_cap {
+                Some(e) => {
+                    for line in wrap(
+                        &format!(
+                            "Closed under this cap: {}.",
+                            e.message.trim_start_matches("refused: ")
+                        ),
+                        inner,
+                    ) {
+                        t.push_line(Line::styled(line, theme::warning()));
+                    }
+                    t.push_line(Line::styled(
+                        "Start proclab with a higher --cap (at most 64) to open it.",
+                        theme::dim(),
+                    ));
+                }
+                None => t.push_line(Line::styled(
+                    "Enter: start — it waits at the first step for Space.",
+                    theme::gate(),
+                )),
+            }
             t
         }
         None => Text::raw("No lessons loaded."),
@@ -113,5 +135,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ("?", "help"),
         ("q Esc", "quit"),
     ]);
+    let closed = app.lessons.iter().filter(|l| l.over_cap.is_some()).count();
+    if closed > 0 {
+        // The legend for ⊘, at the right of the key line.
+        let legend = Line::styled(
+            format!("⊘ {closed} over the process cap "),
+            theme::warning(),
+        )
+        .right_aligned();
+        frame.render_widget(Paragraph::new(legend), foot);
+    }
     frame.render_widget(Paragraph::new(keys), foot);
 }

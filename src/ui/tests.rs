@@ -163,6 +163,23 @@ fn menu() {
     insta::assert_snapshot!("menu", screen(&app, W, H));
 }
 
+/// Under `--cap 3` the lessons that need more stay in the course, marked, and the
+/// selected one says why with the arithmetic; Enter starts nothing.
+#[test]
+fn menu_under_a_lowered_cap() {
+    let mut app = App::new(crate::lesson::loader::load(None, 3).unwrap(), Lang::En);
+    assert!(app.lessons[0].over_cap.is_some() && app.lessons[1].over_cap.is_none());
+    assert!(
+        app.open_lesson(0).is_empty(),
+        "a lesson over the cap must not start"
+    );
+    assert!(app.run.is_none());
+    assert!(!app.open_lesson(1).is_empty(), "zombie fits a cap of 3");
+    app.run = None;
+    app.screen = crate::app::Screen::Menu;
+    insta::assert_snapshot!("menu_cap3", screen(&app, W, H));
+}
+
 #[test]
 fn menu_zh() {
     let app = lessons_app(Lang::Zh);

@@ -67,14 +67,16 @@ fn unknown_scenario_lists_valid_ids() {
 }
 
 #[test]
-fn lesson_over_the_cap_is_refused_at_load() {
+fn lesson_over_the_cap_is_marked_closed_at_load() {
     let bad = GOOD.replace("children = 3", "children = 7\nbreak_in_child = false");
-    let e = &parse("a.toml", &bad, 64).unwrap_err()[0];
+    let lesson = parse("a.toml", &bad, 64).expect("over the cap is not a broken file");
+    let e = lesson.over_cap.expect("marked as over the cap");
     assert!(
         e.message.contains("2^7 = 128") && e.message.contains("cap of 64"),
         "{e}"
     );
     assert_eq!(e.line, 15, "{e}"); // the [params] table
+    assert!(parse("a.toml", GOOD, 64).unwrap().over_cap.is_none());
 }
 
 #[test]
