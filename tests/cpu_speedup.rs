@@ -15,8 +15,9 @@
 //! the speedup falls short while that load was above 0.5 or others took more than
 //! 0.2 CPU-seconds, the shortfall may be someone else's doing: the test pauses until
 //! the CPUs are idle (or 20 s passed) and retries once, and only that second run
-//! decides. On a machine that was quiet, a shortfall fails at once: then proclab's
-//! workers did not run side by side. A machine with a single CPU cannot show a
+//! decides; if others took the CPUs during the retry as well, the test says so and
+//! does not judge. On a machine that was quiet, a shortfall fails at once: then
+//! proclab's workers did not run side by side. A machine with a single CPU cannot show a
 //! speedup; there the test only reports.
 
 mod common;
@@ -223,6 +224,15 @@ fn two_workers_are_nearly_twice_as_fast_as_one() {
         second.speedup_2,
         second.foreign_cpu
     );
+    if second.speedup_2 < WANT && second.foreign_cpu > FOREIGN_CPU {
+        // Busy twice: this machine cannot tell now. The check still fails on any run
+        // that was quiet, which is the case it exists for.
+        eprintln!(
+            "not judged: other programs used {:.2} CPU-s during the retry too",
+            second.foreign_cpu
+        );
+        return;
+    }
     assert!(
         second.speedup_2 >= WANT,
         "speedup_2 < {WANT} twice: {:.2} (1-minute load {load:.2}), then {:.2} after a \

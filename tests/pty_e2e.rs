@@ -41,6 +41,35 @@ struct Pty {
     out: Arc<Mutex<Vec<u8>>>,
 }
 
+/// Each thread of `pid`: name, state and the kernel function it sleeps in, to tell a
+/// hang in proclab (and where) from a lost key.
+fn threads_of(pid: i32) -> String {
+    let read = |path: String| std::fs::read_to_string(path).unwrap_or_default();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return "  (gone)\n".into();
+    };
+    tasks
+        .flatten()
+        .map(|t| {
+            let dir = t.path().display().to_string();
+            let stat = read(format!("{dir}/stat"));
+            let state = stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .next();
+            format!(
+                "  {} {} {} wchan={}\n",
+                t.file_name().to_string_lossy(),
+                read(format!("{dir}/comm")).trim(),
+                state.unwrap_or("?"),
+                read(format!("{dir}/wchan"))
+            )
+        })
+        .collect()
+}
+
 impl Pty {
     fn spawn(name: &str, args: &[&str], cols: u16, rows: u16) -> Pty {
         Pty::spawn_with_env(name, args, cols, rows, &[])
@@ -159,6 +188,21 @@ impl Pty {
         }
     }
 
+    /// Bytes written to proclab's terminal that nobody has read yet (TIOCINQ on the
+    /// slave side).
+    fn unread_input(&self) -> i64 {
+        use std::os::fd::AsRawFd;
+        let Ok(slave) = std::fs::File::open(
+            std::fs::read_link(format!("/proc/{}/fd/0", self.pid)).unwrap_or_default(),
+        ) else {
+            return -1;
+        };
+        let mut n: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one int through the pointer; the file is open.
+        let rc = unsafe { libc::ioctl(slave.as_raw_fd(), libc::FIONREAD, &mut n) };
+        if rc == 0 { i64::from(n) } else { -1 }
+    }
+
     /// ICANON and ECHO of the terminal proclab runs in (tcgetattr on the master
     /// reports the slave side's settings).
     fn cooked_flags(&self) -> (bool, bool) {
@@ -183,9 +227,13 @@ impl Pty {
             }
             if Instant::now() >= deadline {
                 let screen = self.screen().text();
+                let (icanon, echo) = self.cooked_flags();
                 panic!(
-                    "[{}] proclab did not exit within {timeout:?}. Screen:\n{screen}",
-                    self.name
+                    "[{}] proclab did not exit within {timeout:?}. ICANON {icanon}, ECHO \
+                     {echo}, bytes unread on the terminal: {}. Its threads:\n{}Screen:\n{screen}",
+                    self.name,
+                    self.unread_input(),
+                    threads_of(self.pid)
                 );
             }
             thread::sleep(Duration::from_millis(10));
@@ -914,6 +962,39 @@ fn resize_storm_mid_run_then_quit_cleanly() {
         !pty.screen().contains("Terminal too small"),
         "100×30 is big enough"
     );
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
+/// A key that arrives together with a resize is not lost. crossterm's default input
+/// source waits with edge-triggered epoll and, when a SIGWINCH and a key are ready at
+/// once, returns the resize and forgets the key until the next one comes; proclab
+/// builds crossterm with its poll(2) source instead. Each round resizes and presses a
+/// key at the same moment, and the menu must follow every key.
+#[test]
+fn keys_pressed_during_a_resize_are_not_lost() {
+    let listed = run_proclab(&unique_tag("list_for_keys"), &["list"], WAIT);
+    let ids: Vec<String> = listed
+        .stdout
+        .lines()
+        .filter_map(|l| l.split('\t').next().map(String::from))
+        .collect();
+    assert!(ids.len() >= 3, "{}", listed.stdout);
+    let mut pty = Pty::spawn("pty_keys_with_resize", &[], 120, 40);
+    pty.wait_for(&["Lessons"], 0);
+    // Down to the last lesson, then up to the first: every key moves the selection.
+    let path: Vec<(usize, &str)> = (1..ids.len())
+        .map(|i| (i, "j"))
+        .chain((0..ids.len() - 1).rev().map(|i| (i, "\x1b[A")))
+        .collect();
+    for (round, (index, key)) in path.into_iter().enumerate() {
+        let size = if round % 2 == 0 { (100, 30) } else { (120, 40) };
+        pty.resize(size.0, size.1);
+        pty.send(key);
+        pty.wait_for(&[&format!("proclab lesson {} ", ids[index])], pty.len());
+    }
     pty.send("q");
     let status = pty.wait_exit(WAIT);
     assert!(status.success(), "q must quit cleanly, got {status:?}");

@@ -315,18 +315,29 @@ fn lock_held() {
     assert_slept_on_futex(&run, pid(last), t_us(last), "blocked on the lock");
 }
 
-/// Without the lock, 4 workers × 100000 increments from the start line lose updates.
+/// Without the lock, 4 workers × 1,000,000 increments from the start line lose updates.
 ///
 /// In principle this is nondeterministic: the scheduler could run the workers' loops
-/// one after another (one core, or long time slices), and then nothing is lost. In
-/// practice proclab loses 20–70% of the additions on every run, so one loss in up to
-/// three runs is required; a machine that never loses any would not show the lesson.
+/// one after another, and then nothing is lost. That happened with the lesson's
+/// 100000 increments when the other checks of this file (run beside it) and a compiler
+/// kept both cores busy: a worker's loop took about 1 ms in the debug build, less than
+/// a time slice, so each ran to its end alone. A million take longer than several
+/// slices, so the loops are cut in the middle even on a loaded machine. One loss in up
+/// to three runs is required; a machine that never loses any would not show the lesson.
+/// Increments per worker in the race check.
+const RACE_INCREMENTS: i64 = 1_000_000;
+
 fn race_loses_updates() {
     let mut outcomes = Vec::new();
     for _ in 0..3 {
-        let run = run_json_checked("lock", &lock_sets(4, 100_000, false, 0), "1e9", TIMEOUT);
+        let run = run_json_checked(
+            "lock",
+            &lock_sets(4, RACE_INCREMENTS, false, 0),
+            "1e9",
+            TIMEOUT,
+        );
         let ctx = run.ctx();
-        let c = check_counter_run(&run, 4, 100_000, false);
+        let c = check_counter_run(&run, 4, RACE_INCREMENTS, false);
         for kind in ["lock_acquire", "lock_release", "blocked"] {
             assert!(
                 run.of_kind(kind).is_empty(),
@@ -339,7 +350,9 @@ fn race_loses_updates() {
             return;
         }
     }
-    panic!("4 × 100000 unlocked additions lost nothing in 3 runs: (counter, lost) {outcomes:?}");
+    panic!(
+        "4 × {RACE_INCREMENTS} unlocked additions lost nothing in 3 runs: (counter, lost) {outcomes:?}"
+    );
 }
 
 // ---- semaphore ----------------------------------------------------------------------------
@@ -528,7 +541,7 @@ fn lock_semaphore_event() {
     in_parallel(vec![
         ("lock 4×300 busy".into(), Box::new(lock_busy)),
         ("lock 4×5 held 200 ms".into(), Box::new(lock_held)),
-        ("race 4×100000 loses".into(), Box::new(race_loses_updates)),
+        ("race 4×1000000 loses".into(), Box::new(race_loses_updates)),
         ("semaphore 2 of 5".into(), Box::new(|| semaphore(2, 5))),
         ("semaphore 3 of 4".into(), Box::new(|| semaphore(3, 4))),
         ("event 3 waiters".into(), Box::new(|| event(3))),
