@@ -34,6 +34,7 @@ fn wire_lines(n: i32) -> Vec<String> {
             EventKind::Spawn {
                 ppid,
                 label: format!("child {pid}"),
+                start: None,
             },
             EventKind::Print {
                 text: format!("child {pid}: hello from the loop"),

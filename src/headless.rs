@@ -170,7 +170,7 @@ pub fn readable(e: &Event, labels: &HashMap<i32, String>) -> String {
 /// What an event says, in words (shared by the headless log and the TUI's event log).
 pub fn describe(kind: &EventKind) -> String {
     match kind {
-        EventKind::Spawn { ppid, label } => format!("spawned as '{label}' by {ppid}"),
+        EventKind::Spawn { ppid, label, .. } => format!("spawned as '{label}' by {ppid}"),
         EventKind::Print { text } => format!("print: {text}"),
         EventKind::Exit { code } => format!("exit({code})"),
         EventKind::State { state, reason, .. } => {

@@ -123,6 +123,29 @@ fn json_default_fanout_one_parent_ten_children() {
     let expected_labels: BTreeSet<String> = (0..10).map(|i| format!("child {i}")).collect();
     assert_eq!(labels, expected_labels);
 
+    // Each process reports its own start time (clock ticks since boot, as in
+    // /proc/PID/stat): no earlier than this test's own process (its ancestor), and no
+    // child before main.
+    let start = |pid: &i64| {
+        spawns[pid]["start"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("spawn of {pid} without start: {}", spawns[pid]))
+    };
+    let ours: u64 = std::fs::read_to_string("/proc/self/stat")
+        .expect("/proc/self/stat")
+        .rsplit(')')
+        .next()
+        .and_then(|rest| rest.split_whitespace().nth(19)?.parse().ok())
+        .expect("field 22 of /proc/self/stat");
+    assert!(
+        start(&main) >= ours,
+        "main {} before the test {ours}",
+        start(&main)
+    );
+    for c in &children {
+        assert!(start(c) >= start(&main), "child {c} started before main");
+    }
+
     let by_parent = assert_reaped_by_own_parent(events, spawns);
     let reapers: BTreeSet<i64> = by_parent.keys().copied().collect();
     assert_eq!(

@@ -92,7 +92,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
     // A second line some events add: what a signal did, or will do.
     let mut note = None;
     let class = match &e.kind {
-        EventKind::Spawn { ppid, label } => {
+        EventKind::Spawn { ppid, label, .. } => {
             run.procs.spawn(e.pid, *ppid, label);
             LogClass::Lifecycle
         }

@@ -87,7 +87,7 @@ pub fn chrome(events: &[Event]) -> Value {
     let mut procs: BTreeMap<i32, Proc> = BTreeMap::new();
     let mut order: Vec<i32> = Vec::new();
     for e in events {
-        if let EventKind::Spawn { ppid, label } = &e.kind
+        if let EventKind::Spawn { ppid, label, .. } = &e.kind
             && !procs.contains_key(&e.pid)
         {
             order.push(e.pid);

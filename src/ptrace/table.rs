@@ -88,7 +88,10 @@ impl Table {
         );
         self.tgid_of.insert(pid, pid);
         self.spawned += 1;
-        emit(pid, EventKind::Spawn { ppid, label });
+        // The new process is held stopped by ptrace here, so it cannot be reaped and
+        // its PID cannot be reused: the start time read now is its own.
+        let start = crate::observe::procfs::read_stat(pid).map(|s| s.start_ticks);
+        emit(pid, EventKind::Spawn { ppid, label, start });
     }
 
     pub fn has_zombies(&self) -> bool {

@@ -81,6 +81,7 @@ pub fn main(args: TracerArgs) -> i32 {
         EventKind::Spawn {
             ppid: args.parent,
             label: "tracer".into(),
+            start: crate::scenario::ctx::own_start_ticks(),
         },
     );
     let started = match start_command(&args) {

@@ -207,6 +207,7 @@ impl Ctx {
                 self.emit(EventKind::Spawn {
                     ppid: getppid().as_raw(),
                     label: label.to_string(),
+                    start: own_start_ticks(),
                 });
                 if let Some((rx, tx)) = announced {
                     drop(rx);
@@ -355,4 +356,9 @@ pub fn arm_parent_death_signal(expected_parent: Pid) {
         // SAFETY: see `Ctx::exit`.
         unsafe { libc::_exit(1) }
     }
+}
+
+/// This process's start time in clock ticks since boot, for its `spawn` event.
+pub fn own_start_ticks() -> Option<u64> {
+    crate::observe::procfs::read_stat(nix::unistd::getpid().as_raw()).map(|s| s.start_ticks)
 }

@@ -70,6 +70,7 @@ pub fn main(args: RunnerArgs) -> i32 {
     ctx.emit(EventKind::Spawn {
         ppid: getppid().as_raw(),
         label: "main".into(),
+        start: crate::scenario::ctx::own_start_ticks(),
     });
     // An uncaught error in main (a panic, or KeyboardInterrupt from SIGINT) ends the
     // program like an uncaught Python exception: traceback printed, exit code 1. The

@@ -323,12 +323,17 @@ fn forward(
     match line {
         Line::Event(event) => {
             match &event.kind {
-                EventKind::Spawn { .. } => {
-                    if let Some(stat) = procfs::read_stat(event.pid) {
+                EventKind::Spawn { start, .. } => {
+                    // The start time the process reported itself names it even if it was
+                    // reaped and its PID reused before this line was read; reading it
+                    // here is the fallback for lines that lack it (older traces).
+                    let start =
+                        start.or_else(|| procfs::read_stat(event.pid).map(|s| s.start_ticks));
+                    if let Some(start_ticks) = start {
                         if let Ok(mut s) = seen.lock() {
-                            s.push((event.pid, stat.start_ticks));
+                            s.push((event.pid, start_ticks));
                         }
-                        let fd = open_verified_pidfd(event.pid, stat.start_ticks);
+                        let fd = open_verified_pidfd(event.pid, start_ticks);
                         if let Ok(mut fds) = pidfds.lock() {
                             match fd {
                                 Some(fd) => fds.insert(event.pid, fd),
@@ -353,10 +358,11 @@ fn forward(
 }
 
 /// A pidfd for `pid`, kept only if it refers to the process that started at
-/// `start_ticks` (the start time recorded for its spawn). The start time is read after
-/// the pidfd is opened, and the pidfd's process is checked to still exist after that
-/// read: a PID is not reused before its process is reaped, so the start time read was
-/// that process's own.
+/// `start_ticks` (the start time its `spawn` event carries, read by the process
+/// itself). The start time is read again after the pidfd is opened, and the pidfd's
+/// process is checked to still exist after that read: a PID is not reused before its
+/// process is reaped, so the start time read was the pidfd's process's own, and it
+/// matches only if that is the process that announced itself.
 fn open_verified_pidfd(pid: i32, start_ticks: u64) -> Option<OwnedFd> {
     // SAFETY: pidfd_open(pid, 0) takes integers and returns a new descriptor or -1.
     let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };

@@ -29,6 +29,12 @@ pub enum EventKind {
     Spawn {
         ppid: i32,
         label: String,
+        /// When it started, in clock ticks since boot (field 22 of /proc/PID/stat),
+        /// read by the process itself (or by the tracer while the new process is held
+        /// stopped): it cannot have been reaped yet, so this names this very process
+        /// even if its PID is reused before the line is read.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<u64>,
     },
     /// What the equivalent Python program would print.
     Print {
@@ -250,6 +256,7 @@ mod tests {
             kind: EventKind::Spawn {
                 ppid: 1,
                 label: "child 0".into(),
+                start: None,
             },
         };
         let line = serde_json::to_string(&e).unwrap();
@@ -260,6 +267,20 @@ mod tests {
         let back: Event = serde_json::from_str(&line).unwrap();
         assert_eq!(back, e);
         assert_eq!(back.kind.name(), "spawn");
+    }
+
+    #[test]
+    fn spawn_start_is_optional_and_kept_when_given() {
+        let with = r#"{"t_us":5,"pid":42,"kind":"spawn","ppid":1,"label":"main","start":12345}"#;
+        let e: Event = serde_json::from_str(with).unwrap();
+        assert!(matches!(
+            e.kind,
+            EventKind::Spawn {
+                start: Some(12345),
+                ..
+            }
+        ));
+        assert_eq!(serde_json::to_string(&e).unwrap(), with);
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl Trace {
     pub fn front_end(&self) -> Option<i32> {
         self.entries.iter().find_map(|e| match &e.event.kind {
             EventKind::Run { .. } => Some(e.event.pid),
-            EventKind::Spawn { ppid, label } if label == "main" => Some(*ppid),
+            EventKind::Spawn { ppid, label, .. } if label == "main" => Some(*ppid),
             _ => None,
         })
     }

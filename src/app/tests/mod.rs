@@ -127,6 +127,7 @@ pub(super) fn spawn(ppid: i32, label: &str) -> EventKind {
     EventKind::Spawn {
         ppid,
         label: label.into(),
+        start: None,
     }
 }
 

@@ -74,5 +74,6 @@ fn spawn_kind(label: &str) -> EventKind {
     EventKind::Spawn {
         ppid: 1,
         label: label.into(),
+        start: None,
     }
 }

@@ -36,6 +36,7 @@ fn exec_renames_the_process() {
             EventKind::Spawn {
                 ppid: 1,
                 label: "sh".into(),
+                start: None,
             },
         ),
     );

@@ -11,6 +11,7 @@ fn spawn(t: u64, pid: i32, ppid: i32, label: &str) -> Event {
         EventKind::Spawn {
             ppid,
             label: label.into(),
+            start: None,
         },
     )
 }
