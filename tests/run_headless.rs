@@ -756,3 +756,24 @@ fn closed_stdout_ends_the_run_cleanly() {
     assert!(err.to_lowercase().contains("broken pipe"), "stderr:\n{err}");
     assert_no_tagged_left(&tag);
 }
+
+/// The runner's last words on stderr reach the user even when they come after the
+/// event pipe closed: `PROCLAB_DEBUG_LATE_STDERR_MS` makes the runner close stdout at
+/// once and write to stderr 300 ms later. Without the wait for stderr's EOF the front
+/// end said only "ended without a summary", and the reason was lost.
+#[test]
+fn stderr_written_after_stdout_closed_is_still_shown() {
+    let tag = unique_tag("late_stderr");
+    let mut cmd = proclab(&tag, &["run", "zombie", "--json"]);
+    cmd.env("PROCLAB_DEBUG_LATE_STDERR_MS", "300");
+    let out = Running::spawn(cmd).finish(TIMEOUT);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    let late = out.stderr.find("runner: last words");
+    let verdict = out.stderr.find("ended without a summary");
+    assert!(
+        late.is_some() && verdict.is_some() && late < verdict,
+        "the runner's line first, then the verdict:\n{}",
+        out.stderr
+    );
+    assert_no_tagged_left(&tag);
+}

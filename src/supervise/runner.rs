@@ -37,6 +37,9 @@ pub fn main(args: RunnerArgs) -> i32 {
     if getppid().as_raw() != args.parent {
         return 3;
     }
+    if let Some(code) = crate::debug::late_stderr_in_runner() {
+        return code;
+    }
     // SAFETY: prctl with integer arguments only.
     unsafe {
         libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

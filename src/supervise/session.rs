@@ -27,6 +27,9 @@ use crate::scenario::{Scenario, params::Params};
 use crate::trace::event::{Event, EventKind};
 use crate::trace::reader::{Line, for_each_line};
 
+/// How long `Ended` waits for stderr's EOF after stdout's.
+const STDERR_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What a run sends to whoever drives it.
 #[derive(Debug)]
 pub enum RunMsg {
@@ -144,6 +147,21 @@ impl Session {
         let pidfds: Pidfds = Arc::default();
         let mut threads = Vec::new();
 
+        // `Ended` must come after the last stderr line: the tracer or runner says why it
+        // failed on stderr just before it exits, and a consumer stops reading at
+        // `Ended`. The stderr reader drops this sender when it reaches EOF.
+        let (stderr_open, stderr_closed) = crossbeam_channel::bounded::<()>(0);
+        if let Some(stderr) = runner.stderr.take() {
+            let tx = tx.clone();
+            threads.push(std::thread::spawn(move || {
+                let _open = stderr_open;
+                for line in BufReader::new(stderr).lines().map_while(|l| l.ok()) {
+                    let _ = tx.send(RunMsg::Stderr(line));
+                }
+            }));
+        } else {
+            drop(stderr_open);
+        }
         if let Some(stdout) = runner.stdout.take() {
             let tx = tx.clone();
             let mut announce = announce;
@@ -177,15 +195,10 @@ impl Session {
                     hand_over,
                 );
                 hand_over();
+                // Every process of the run has closed stdout; stderr closes with them.
+                // The bound is for a process that kept stderr alone open.
+                let _ = stderr_closed.recv_timeout(STDERR_GRACE);
                 let _ = tx.send(RunMsg::Ended);
-            }));
-        }
-        if let Some(stderr) = runner.stderr.take() {
-            let tx = tx.clone();
-            threads.push(std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(|l| l.ok()) {
-                    let _ = tx.send(RunMsg::Stderr(line));
-                }
             }));
         }
         let start_ns = control.start_ns();
