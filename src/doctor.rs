@@ -196,7 +196,7 @@ pub fn report_for(f: &Facts) -> String {
     line(ok, "pid_max", detail);
     let (ok, detail) = match f.terminal {
         None => (
-            true,
+            false,
             "stdout is not a terminal: the screens need one; use --headless or --json".into(),
         ),
         Some(None) => (false, "a terminal of unknown size".into()),

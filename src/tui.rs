@@ -173,7 +173,10 @@ fn record_command(cmd: &Command, tape: &mut Tape, feedback: &mut Vec<Msg>) -> bo
 pub(crate) fn save_trace(tape: &Tape, scenario: &str) -> Msg {
     match tape.save(std::path::Path::new("."), scenario, &local_stamp()) {
         Ok(path) => {
-            let shown = path.strip_prefix(".").unwrap_or(&path);
+            // The full path: the learner may not know which folder proclab runs in.
+            let shown = std::env::current_dir()
+                .map(|cwd| cwd.join(path.strip_prefix(".").unwrap_or(&path)))
+                .unwrap_or(path);
             Msg::Note(format!(
                 "trace saved to {} (proclab replay {0})",
                 shown.display()

@@ -272,6 +272,9 @@ pub struct App {
     pub quit: bool,
     /// Opened straight into a run (`proclab run` / `proclab lesson`): leaving it quits.
     pub direct: bool,
+    /// A short line about what a key just did (theme, saved trace), shown in place of
+    /// the key line until the next key.
+    pub notice: Option<String>,
 }
 
 impl App {
@@ -292,6 +295,7 @@ impl App {
             lesson_speed: 1.0,
             quit: false,
             direct: false,
+            notice: None,
         }
     }
 

@@ -28,6 +28,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             auto_advance(app)
         }
         Msg::Note(text) => {
+            app.notice = Some(text.clone());
             log_now(app, text, LogClass::Lifecycle);
             Vec::new()
         }
@@ -36,6 +37,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 run.ended = true;
                 run.held = false;
                 run.held_since_ms = None;
+                // The score of the learner's predictions goes on top: show it.
+                run.narration_scroll = 0;
                 run.signal_menu = None;
                 let mut cmds = vec![Command::StopRun];
                 // A lesson played to its summary is finished (a run cut short is not).
@@ -104,6 +107,7 @@ const NARRATION_PAGE: u16 = 4;
 const MAX_SCROLL: u16 = 200;
 
 fn on_action(app: &mut App, action: Action) -> Vec<Command> {
+    app.notice = None;
     let quit = || vec![Command::StopRun, Command::Quit];
     if action == Action::Interrupt || (action == Action::Quit && app.help) {
         app.quit = true;
@@ -145,6 +149,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Theme => {
             app.theme = app.theme.next();
+            app.notice = Some(format!("theme: {} (T: next)", app.theme.name()));
             Vec::new()
         }
         _ => match app.screen {

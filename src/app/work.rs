@@ -23,16 +23,12 @@ pub struct Work {
     pub delivered: Vec<Value>,
     /// (workers, seconds, speedup) from a sweep's `time_N` / `speedup_N` results.
     pub sweep: Vec<(u64, f64, f64)>,
-    pub first_us: Option<u64>,
-    pub last_us: u64,
 }
 
 impl Work {
     pub fn apply(&mut self, e: &Event) {
         match &e.kind {
             EventKind::Progress { done, total } => {
-                self.first_us.get_or_insert(e.t_us);
-                self.last_us = self.last_us.max(e.t_us);
                 match self.progress.iter_mut().find(|(p, _, _)| *p == e.pid) {
                     Some(slot) => *slot = (e.pid, *done, *total),
                     None => self.progress.push((e.pid, *done, *total)),
@@ -69,12 +65,6 @@ impl Work {
             }
             _ => {}
         }
-    }
-
-    /// Seconds between the first and the last progress report.
-    pub fn elapsed(&self) -> f64 {
-        self.first_us
-            .map_or(0.0, |f| self.last_us.saturating_sub(f) as f64 / 1e6)
     }
 
     pub fn is_empty(&self) -> bool {

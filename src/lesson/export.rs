@@ -44,5 +44,12 @@ pub fn export_python(lesson: &Lesson, dest: &Path, force: bool) -> Result<(), St
         }
     })?;
     file.write_all(src.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", dest.display()))
+        .map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+    // On stderr: stdout stays clean for `--export-python -`.
+    eprintln!(
+        "wrote {} ({} lines): python3 {0}",
+        dest.display(),
+        src.lines().count()
+    );
+    Ok(())
 }

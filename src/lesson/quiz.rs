@@ -133,6 +133,8 @@ impl AnswerSource {
 pub fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        // A measured ratio or time reads as 1.06, not 1.0638684943451149.
+        Value::Number(n) if n.is_f64() => n.as_f64().map_or(n.to_string(), |x| format!("{x:.2}")),
         other => other.to_string(),
     }
 }

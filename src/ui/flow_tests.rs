@@ -111,6 +111,29 @@ fn lock_pane_with_a_holder_and_a_queue() {
     insta::assert_snapshot!("lock_pane", screen(&app, 120, 40));
 }
 
+/// The race without a lock: before anything is counted the pane says there is no
+/// lock; afterwards main's counter with what the parameters expected and the loss.
+#[test]
+fn race_pane_says_no_lock_then_counts_the_loss() {
+    let mut app = run_of(
+        "lock",
+        &["use_lock=false", "workers=4", "increments=100000"],
+    );
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    let pane = screen(&app, 120, 40);
+    assert!(pane.contains("No lock in this run"), "{pane}");
+    let counter = EventKind::Value {
+        name: "counter".into(),
+        value: json!(365_319),
+    };
+    send(&mut app, 50, 1000, counter);
+    let pane = screen(&app, 120, 40);
+    assert!(
+        pane.contains("counter = 365319 · expected 400000 · lost 34681"),
+        "{pane}"
+    );
+}
+
 #[test]
 fn semaphore_and_event_panes() {
     let mut app = run_of("semaphore", &[]);

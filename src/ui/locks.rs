@@ -96,18 +96,28 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         };
         lines.push(Line::styled(format!("event · {state}"), theme::title()));
         lines.push(Line::from(vec![
-            Span::styled("  waited: ", theme::dim()),
+            Span::styled("  waiters: ", theme::dim()),
             Span::raw(names(run, &l.event_waiters)),
         ]));
     }
-    if let Some(counter) = run
-        .procs
-        .rows()
-        .first()
-        .and_then(|m| m.values.iter().find(|(n, _)| n == "counter"))
+    // Main's final count; with the scheduler's counter below it would say it twice.
+    if l.last_write.is_none()
+        && let Some(counter) = run
+            .procs
+            .rows()
+            .first()
+            .and_then(|m| m.values.iter().find(|(n, _)| n == "counter"))
     {
+        // What the additions should have made: the run's own parameters.
+        let expected = run.params.int("workers") * run.params.int("increments");
+        let tally = match counter.1.as_i64() {
+            Some(got) if expected > 0 => {
+                format!(" · expected {expected} · lost {}", expected - got)
+            }
+            _ => String::new(),
+        };
         lines.push(Line::styled(
-            format!("counter = {}", counter.1),
+            format!("counter = {}{tally}", counter.1),
             theme::gate(),
         ));
     }
@@ -122,8 +132,13 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             format!("shared counter = {value}"),
             theme::gate(),
         ));
+        let additions = if l.writes == 1 {
+            "addition"
+        } else {
+            "additions"
+        };
         lines.push(Line::raw(format!(
-            "  {} additions written{verdict}",
+            "  {} {additions} written{verdict}",
             l.writes
         )));
         lines.push(Line::raw(format!(
@@ -132,7 +147,15 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         )));
     }
     if lines.is_empty() {
-        lines.push(Line::styled("Nobody has taken a lock yet.", theme::dim()));
+        let idle = match run.scenario.id {
+            "semaphore" => "Nobody has taken a permit yet.",
+            "event" => "Nobody waits on the event yet.",
+            "lock" if !run.params.bool("use_lock") => {
+                "No lock in this run: the workers add to the counter without one."
+            }
+            _ => "Nobody has taken the lock yet.",
+        };
+        lines.push(Line::styled(idle, theme::dim()));
     }
     let block = Block::bordered()
         .title(Span::styled(" Locks ", theme::title()))

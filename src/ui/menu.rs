@@ -145,5 +145,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .right_aligned();
         frame.render_widget(Paragraph::new(legend), foot);
     }
-    frame.render_widget(Paragraph::new(keys), foot);
+    match &app.notice {
+        Some(notice) => super::status::notice(notice, frame, foot),
+        None => frame.render_widget(Paragraph::new(keys), foot),
+    }
 }

@@ -136,7 +136,10 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
             let swap = lesson_pane(run)
                 .filter(|_| app.lesson().is_some())
                 .map(|_| if app.show_log { "pane" } else { "log" });
-            status::keys(run, swap, frame, foot);
+            match &app.notice {
+                Some(notice) => status::notice(notice, frame, foot),
+                None => status::keys(run, swap, frame, foot),
+            }
             if let Some(menu) = &run.signal_menu {
                 signal::render(run, menu, frame, body);
             }

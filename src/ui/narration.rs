@@ -159,16 +159,11 @@ fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, text: &mut Text) {
         } else {
             "✗"
         };
-        let (you, run_said) = match lang {
-            Lang::En => ("you", "this run"),
-            Lang::Zh => ("你", "这次运行"),
-        };
-        text.push_line(Line::raw(format!(
-            " {mark} step {}: {you} {} · {run_said} {}",
-            asked.step + 1,
-            said.text.get(lang),
-            value_text(reported)
-        )));
+        let (step, said, got) = (asked.step + 1, said.text.get(lang), value_text(reported));
+        text.push_line(Line::raw(match lang {
+            Lang::En => format!(" {mark} step {step}: you said {said} · this run: {got}"),
+            Lang::Zh => format!(" {mark} 第 {step} 步：你选了「{said}」· 这次运行：{got}"),
+        }));
     }
     text.push_line(Line::raw(""));
 }

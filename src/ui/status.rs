@@ -133,6 +133,16 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, frame: &mut Frame, area: 
     frame.render_widget(Paragraph::new(key_line(&keep)), area);
 }
 
+/// What just happened for the learner (a theme chosen, a trace saved), in place of
+/// the keys until the next key.
+pub fn notice(text: &str, frame: &mut Frame, area: Rect) {
+    let line = Line::from(vec![
+        Span::styled(format!(" {text} "), theme::highlight_status()),
+        Span::styled("  (any key)", theme::dim()),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
 pub fn key_line<'a>(pairs: &[(&'a str, &'a str)]) -> Line<'a> {
     let mut spans = Vec::new();
     for (k, what) in pairs {

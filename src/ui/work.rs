@@ -25,15 +25,22 @@ fn bar(done: u64, total: u64, width: usize) -> String {
     )
 }
 
+/// The number a label ends with ("worker 7" → 7), for ordering; none sorts last.
+fn number_in(label: &str) -> u64 {
+    label
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
 pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let w = &run.work;
     let title = Line::from(vec![
         Span::styled(" Work ", theme::title()),
-        Span::raw(format!(
-            "{} cores · {:.2} s of progress ",
-            w.cores.len(),
-            w.elapsed()
-        )),
+        // The run's clock is in the header; a span of progress reports here only
+        // confused (it counted the time spent held at steps).
+        Span::raw(format!("{} cores ", w.cores.len())),
     ]);
     let block = Block::bordered().title(title).border_style(theme::border());
     let inner = block.inner(area);
@@ -48,6 +55,9 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     } else {
         &w.progress[..]
     };
+    // In worker order (worker 0, 1, … 10), not in the order they first reported.
+    let mut shown = shown.to_vec();
+    shown.sort_by_key(|(pid, _, _)| (number_in(&label(run, *pid)), *pid));
     let name_width = shown
         .iter()
         .map(|(p, _, _)| label(run, *p).chars().count())
@@ -56,7 +66,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let bar_width = (inner.width as usize)
         .saturating_sub(name_width + 34)
         .clamp(5, 30);
-    for &(pid, done, total) in shown {
+    for &(pid, done, total) in &shown {
         let row = run.procs.get(pid);
         let gone = row.is_some_and(|r| r.is_ghost());
         let pct = if total == 0 {

@@ -439,3 +439,15 @@ fn pace_counts_each_hold_from_its_own_start() {
     );
     assert_eq!(update(&mut app, Msg::Tick(3_500)), vec![Command::Permit]);
 }
+
+#[test]
+fn t_names_the_theme_it_chose_until_the_next_key() {
+    let mut app = in_lesson();
+    let before = app.theme;
+    update(&mut app, press(KeyCode::Char('T')));
+    assert_ne!(app.theme, before);
+    let notice = app.notice.clone().expect("a notice");
+    assert!(notice.contains(app.theme.name()), "{notice}");
+    update(&mut app, press(KeyCode::Char('?')));
+    assert_eq!(app.notice, None);
+}

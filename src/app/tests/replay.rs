@@ -63,6 +63,10 @@ fn w_asks_the_main_loop_to_save_and_a_note_is_logged() {
     update(&mut app, Msg::Note("trace saved to x.jsonl".into()));
     let last = app.run.as_ref().unwrap().log.back().unwrap().clone();
     assert_eq!(last.class, LogClass::Lifecycle);
+    // Said where the learner looks too, until the next key.
+    assert_eq!(app.notice.as_deref(), Some("trace saved to x.jsonl"));
+    update(&mut app, press(KeyCode::Char('+')));
+    assert_eq!(app.notice, None);
     // The run line names what ran; the header already says it.
     let before = app.run.as_ref().unwrap().log.len();
     let e = crate::trace::record::run_event("lock", &app.run.as_ref().unwrap().params);
