@@ -223,6 +223,10 @@ pub fn describe(kind: &EventKind) -> String {
             slot: Some(_),
         } => format!("waits at its own gate '{name}'"),
         EventKind::Gate { name, slot: None } => format!("gate '{name}'"),
+        EventKind::Hold { on: true, .. } => {
+            "holds still: the run stands at a step or is paused".into()
+        }
+        EventKind::Hold { on: false, .. } => "moves on".into(),
         EventKind::ForkFailed { label, error } => format!("fork of '{label}' refused: {error}"),
         EventKind::Run { scenario, params } => {
             let each: Vec<String> = params

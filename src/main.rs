@@ -142,6 +142,7 @@ fn run(cli: Cli) -> Result<()> {
                     step_mode: false,
                     cap: cli.cap,
                     cpu_cores: false,
+                    run_on: 0,
                 };
                 let record = recorder(record.as_deref())?;
                 return headless::run_recorded(&req, format, &quit_signals()?, record);

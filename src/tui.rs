@@ -237,6 +237,7 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
             params,
             speed,
             step_mode,
+            run_on,
         } => {
             if let Some(mut old) = session.take() {
                 old.stop();
@@ -250,6 +251,7 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
                 speed,
                 step_mode,
                 cap,
+                run_on,
             };
             match Session::start(&req) {
                 Ok(s) => *session = Some(s),

@@ -24,6 +24,7 @@ fn run_capped(scenario: &str, sets: &[&str], cap: u32) -> (Finished, Vec<Value>,
         speed: 1000.0,
         step_mode: false,
         cap,
+        run_on: 0,
     })
     .expect("control block");
     let fd = control.raw_fd().expect("control fd");

@@ -177,11 +177,11 @@ fn real_lessons_load_unmutated() {
 
 // ---------------------------------------------------------------- wire parser
 
-/// The shape of each kind: field name and type (i: i32, u: unsigned, s: string,
+/// The shape of each kind: field name and type (b: bool, i: i32, u: unsigned, s: string,
 /// f: optional f32, F: list of f32, S: list of strings, v: any JSON, m: JSON object,
 /// o: optional i32/u32, n: optional string).
 const KINDS: &[(&str, &[(&str, char)])] = &[
-    ("spawn", &[("ppid", 'i'), ("label", 's')]),
+    ("spawn", &[("ppid", 'i'), ("label", 's'), ("start", 'o')]),
     ("print", &[("text", 's')]),
     ("exit", &[("code", 'i')]),
     (
@@ -222,6 +222,7 @@ const KINDS: &[(&str, &[(&str, char)])] = &[
     ("progress", &[("done", 'u'), ("total", 'u')]),
     ("result", &[("name", 's'), ("value", 'v')]),
     ("gate", &[("name", 's'), ("slot", 'o')]),
+    ("hold", &[("on", 'b'), ("during", 'n')]),
     ("fork_failed", &[("label", 's'), ("error", 's')]),
     (
         "summary",
@@ -299,6 +300,7 @@ fn typed(ty: char) -> BoxedStrategy<Value> {
         'S' => prop::collection::vec(text().prop_map(Value::from), 0..3)
             .prop_map(Value::Array)
             .boxed(),
+        'b' => any::<bool>().prop_map(Value::from).boxed(),
         'o' => prop_oneof![Just(Value::Null), any::<u32>().prop_map(Value::from)].boxed(),
         'n' => prop_oneof![Just(Value::Null), text().prop_map(Value::from)].boxed(),
         'm' => prop::collection::btree_map("[a-z]{1,4}", json(), 0..3)

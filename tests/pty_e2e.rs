@@ -968,6 +968,42 @@ fn resize_storm_mid_run_then_quit_cleanly() {
     pty.assert_clean_exit();
 }
 
+/// At a step the whole run stands still: in the crash lesson the quiz asks what the
+/// child's exitcode will be while the child is alive, and it must still be alive
+/// (standing still, saying why) after 3 s at the step, though it crashes 1.5 s after
+/// it starts. Space lets it go on: exit 1, status 256.
+#[test]
+fn at_a_step_the_whole_run_stands_still() {
+    let mut pty = Pty::spawn("pty_stand_still", &["lesson", "crash"], 120, 40);
+    pty.wait_for(&["AT STEP 'start'"], 0);
+    pty.send(" ");
+    pty.wait_for(&["AT STEP 'started'"], 0);
+    pty.wait_screen("the child standing still", |s| {
+        s.lines()
+            .any(|l| l.contains("Process-1") && l.contains("run held"))
+    });
+    thread::sleep(Duration::from_secs(3));
+    let screen = pty.screen().text();
+    let child = screen
+        .lines()
+        .find(|l| l.contains("Process-1") && l.contains("S sleeping"));
+    assert!(
+        child.is_some_and(|l| l.contains("sleeping (time.sleep) · run held")),
+        "the child must still be alive and standing still:\n{screen}"
+    );
+    assert!(
+        !screen.contains("exit(1)"),
+        "it crashed during the step:\n{screen}"
+    );
+    pty.send("1");
+    pty.send(" ");
+    pty.wait_for(&["status 256"], 0);
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
 /// A key that arrives together with a resize is not lost. crossterm's default input
 /// source waits with edge-triggered epoll and, when a SIGWINCH and a key are ready at
 /// once, returns the resize and forgets the key until the next one comes; proclab

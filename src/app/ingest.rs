@@ -89,6 +89,13 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
     if matches!(e.kind, EventKind::Run { .. }) {
         return; // what ran: the header says it
     }
+    if let EventKind::Hold { on, during } = &e.kind {
+        // Drawn in the tree; one pair per process at every step would drown the log.
+        if let Some(p) = run.procs.get_mut(e.pid) {
+            p.holding = on.then(|| during.clone().unwrap_or_default());
+        }
+        return;
+    }
     // A second line some events add: what a signal did, or will do.
     let mut note = None;
     let class = match &e.kind {

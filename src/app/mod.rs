@@ -55,6 +55,9 @@ pub enum Command {
         params: Params,
         speed: f64,
         step_mode: bool,
+        /// Gates at which the run's other processes keep running (bits by index in
+        /// the scenario's gates); at the others the whole run stands still.
+        run_on: u64,
     },
     StopRun,
     Permit,
@@ -358,11 +361,16 @@ impl App {
             self.screen = Screen::Run;
             return vec![cmd];
         }
+        let run_on = run
+            .lesson
+            .and_then(|i| self.lessons.get(i))
+            .map_or(0, |l| l.run_on_mask(run.scenario.gates));
         let cmd = Command::StartRun {
             scenario: run.scenario,
             params: run.params.clone(),
             speed: run.speed,
             step_mode: run.step_mode,
+            run_on,
         };
         self.run = Some(run);
         self.screen = Screen::Run;

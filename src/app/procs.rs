@@ -27,6 +27,9 @@ pub struct ProcRow {
     /// This process's own copies of the lesson's variables (`value` events), in the
     /// order they first appeared.
     pub values: Vec<(String, serde_json::Value)>,
+    /// Stopped at a checkpoint while the run stands still (`hold` events): what it
+    /// was doing then (`sleep`, `work`).
+    pub holding: Option<String>,
 }
 
 impl ProcRow {
@@ -83,6 +86,7 @@ impl ProcTable {
             reaped: None,
             values: Vec::new(),
             core: None,
+            holding: None,
         };
         match self.index.get(&pid) {
             // A recycled PID: the old row stays a ghost, the new process takes over.

@@ -130,6 +130,7 @@ mod tests {
             reaped: None,
             values: Vec::new(),
             core: None,
+            holding: None,
         }
     }
 

@@ -57,6 +57,8 @@ struct RawStep {
     title: Text,
     text: Text,
     quiz: Option<Spanned<RawQuiz>>,
+    #[serde(default)]
+    keep_running: bool,
 }
 
 #[derive(Deserialize)]
@@ -204,6 +206,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
             title: s.title,
             text: s.text,
             quiz,
+            keep_running: s.keep_running,
         });
     }
     let mut process_lines = BTreeMap::new();

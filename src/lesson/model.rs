@@ -68,6 +68,9 @@ pub struct Step {
     pub text: Text,
     /// Predict, then run: asked when the run stops at this step's gate.
     pub quiz: Option<super::quiz::Quiz>,
+    /// While main is held at this step, the other processes keep running (a step
+    /// that shows work going on). Otherwise the whole run stands still.
+    pub keep_running: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,5 +96,16 @@ pub struct Lesson {
 impl Lesson {
     pub fn step_for_gate(&self, gate: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.gate == gate)
+    }
+
+    /// The control block's run-on mask: a bit (by index in `gates`, the scenario's
+    /// gate list) for each step whose processes keep running.
+    pub fn run_on_mask(&self, gates: &[&str]) -> u64 {
+        self.steps
+            .iter()
+            .filter(|s| s.keep_running)
+            .filter_map(|s| gates.iter().position(|g| *g == s.gate))
+            .filter(|i| *i < 64)
+            .fold(0, |mask, i| mask | 1 << i)
     }
 }

@@ -32,6 +32,9 @@ pub struct ForkRefused(pub String);
 
 pub struct Ctx {
     control: Control,
+    /// The scenario's gate names: a gate's index picks its bit in the control block's
+    /// run-on mask.
+    gates: &'static [&'static str],
     runner_pid: Pid,
     label: String,
     /// This process's children not yet reaped, in fork order.
@@ -42,9 +45,10 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(control: Control, label: &str) -> Ctx {
+    pub fn new(control: Control, gates: &'static [&'static str], label: &str) -> Ctx {
         Ctx {
             control,
+            gates,
             runner_pid: getpid(),
             label: label.to_string(),
             children: Vec::new(),
@@ -123,7 +127,7 @@ impl Ctx {
         const SLICE: f64 = 0.05;
         let mut remaining = secs;
         while remaining > 1e-9 {
-            self.control.wait_while_paused();
+            self.stand_still("sleep");
             let speed = self.control.speed();
             let real = (remaining / speed).min(SLICE);
             if real < 1e-6 {
@@ -135,13 +139,37 @@ impl Ctx {
         }
     }
 
+    /// Stays here while the run stands still (held at a step, or paused), saying so
+    /// with `hold` events: the futex wait in between is proclab's, and the screen must
+    /// not read it as the lesson's lock or event.
+    /// `during`: what it was doing (`sleep`, `work`), for the screen.
+    pub fn stand_still(&self, during: &str) {
+        if !self.control.must_wait() {
+            return;
+        }
+        self.emit(EventKind::Hold {
+            on: true,
+            during: Some(during.to_string()),
+        });
+        self.control.wait_while_paused();
+        self.emit(EventKind::Hold {
+            on: false,
+            during: None,
+        });
+    }
+
     /// A named step point: tells the front end, then waits for a permit in step mode.
     pub fn gate(&self, name: &str) {
         self.emit(EventKind::Gate {
             name: name.to_string(),
             slot: None,
         });
-        self.control.pass_gate();
+        let index = self
+            .gates
+            .iter()
+            .position(|g| *g == name)
+            .unwrap_or(usize::MAX);
+        self.control.pass_gate(index);
     }
 
     /// A per-process step point ("be the scheduler"): in step mode this process waits

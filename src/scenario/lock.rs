@@ -8,7 +8,6 @@
 //! counts a worker may finish before the next one even starts, and nothing is lost.
 
 use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
-use std::time::Instant;
 
 use nix::unistd::getpid;
 use serde_json::json;
@@ -158,7 +157,7 @@ fn run(ctx: &mut Ctx, p: &Params) {
 }
 
 /// `sem.acquire()`: `blocked` (on `blocked_on`) if it must wait, then `lock_acquire`
-/// with the wait. Returns when it was taken if the acquisition was reported (every one
+/// with the wait. Returns when it was taken (lesson clock, ns) if the acquisition was reported (every one
 /// while `traced`, and every one that waited), so the release is reported in pairs.
 pub fn acquire(
     ctx: &Ctx,
@@ -166,8 +165,10 @@ pub fn acquire(
     name: &str,
     blocked_on: &str,
     traced: bool,
-) -> Option<Instant> {
-    let started = Instant::now();
+) -> Option<u64> {
+    // Waits and holds are timed on the lesson clock: a step held meanwhile is not the
+    // lock's doing.
+    let started = ctx.control().lesson_ns();
     let waited = !sem.try_acquire();
     if waited {
         ctx.emit(EventKind::Blocked {
@@ -176,8 +177,9 @@ pub fn acquire(
         sem.acquire();
     }
     (traced || waited).then(|| {
+        let now = ctx.control().lesson_ns();
         let waited_us = if waited {
-            started.elapsed().as_micros() as u64
+            now.saturating_sub(started) / 1000
         } else {
             0
         };
@@ -185,18 +187,18 @@ pub fn acquire(
             lock: name.into(),
             waited_us,
         });
-        Instant::now()
+        now
     })
 }
 
 /// `sem.release()`, reported (with how long it was held) if the acquire was.
-pub fn release(ctx: &Ctx, sem: &Semaphore, name: &str, held_since: Option<Instant>) {
+pub fn release(ctx: &Ctx, sem: &Semaphore, name: &str, held_since: Option<u64>) {
     // The event goes out before the release, so no one's acquire can precede it.
     if let Some(since) = held_since {
         ctx.emit(EventKind::LockRelease {
             lock: name.into(),
             waited_us: 0,
-            held_us: since.elapsed().as_micros() as u64,
+            held_us: ctx.control().lesson_ns().saturating_sub(since) / 1000,
         });
     }
     sem.release();

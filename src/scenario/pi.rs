@@ -11,7 +11,6 @@ use super::Scenario;
 use super::ctx::{Ctx, Forked};
 use super::params::{ParamKind, ParamSpec, ParamValue, Params};
 use crate::ipc::pipe::{Conn, pipe};
-use crate::supervise::control::monotonic_ns;
 use crate::trace::event::EventKind;
 
 pub const SCENARIO: Scenario = Scenario {
@@ -115,11 +114,12 @@ fn run(ctx: &mut Ctx, p: &Params) {
 
 /// One parallel computation with `n` workers: returns pi and the wall time, from just
 /// before the first fork to the moment the last worker finished its slice. The end is
-/// each worker's own clock reading (CLOCK_MONOTONIC is one clock for every process),
-/// not when main received it: in step mode main may sit at its gate long after the
-/// work is done, and that wait is the learner's, not the computation's.
+/// each worker's own clock reading, not when main received it: in step mode main may
+/// sit at its gate long after the work is done. Both ends are on the lesson clock
+/// (CLOCK_MONOTONIC, one clock for every process, minus the time the run stood still
+/// at steps or paused): that wait is the learner's, not the computation's.
 fn compute(ctx: &mut Ctx, n: u64, terms: u64) -> Option<(f64, f64)> {
-    let started_ns = monotonic_ns();
+    let started_ns = ctx.control().lesson_ns();
     let mut parts: Vec<(Pid, Conn)> = Vec::new();
     for i in 0..n {
         let Ok((ours, theirs)) = pipe() else {
@@ -157,9 +157,10 @@ fn worker(ctx: &Ctx, conn: &Conn, range: std::ops::Range<u64>) -> ! {
     let mut next = step;
     ctx.emit(EventKind::Progress { done: 0, total });
     let sum = partial_sum(range, |done| {
-        // Honour pause without slowing the loop: one atomic load per CHUNK terms.
-        if ctx.control().paused() {
-            ctx.control().wait_while_paused();
+        // Stand still with the run (paused, or held at a step) without slowing the
+        // loop: two atomic loads per CHUNK terms.
+        if ctx.control().must_wait() {
+            ctx.stand_still("work");
         }
         if done >= next || done == total {
             ctx.emit(EventKind::Progress { done, total });
@@ -171,7 +172,7 @@ fn worker(ctx: &Ctx, conn: &Conn, range: std::ops::Range<u64>) -> ! {
         item: json!(sum),
     });
     // The partial sum, and when this slice was done (see `compute`).
-    let _ = conn.send(&json!([sum, monotonic_ns()]));
+    let _ = conn.send(&json!([sum, ctx.control().lesson_ns()]));
     ctx.exit(0)
 }
 

@@ -39,6 +39,15 @@ struct Block {
     /// used. A process at a slot gate waits (in step mode) until it has a permit.
     slot_permits: [AtomicU32; SLOTS],
     slot_taken: [AtomicU32; SLOTS],
+    /// Gates (bit = index in the scenario's gate list) at which the rest of the run
+    /// keeps running while main is held; at every other gate the whole run stands.
+    run_on: AtomicU64,
+    /// Processes held at a gate that stops the run (see `must_wait`).
+    holding: AtomicU32,
+    /// CLOCK_MONOTONIC when the current stand-still (hold or pause) began; 0: none.
+    still_since_ns: AtomicU64,
+    /// Nanoseconds the run has stood still so far, for the lesson clock.
+    still_total_ns: AtomicU64,
 }
 
 /// Process slots for per-process gates (as many as the process cap allows).
@@ -60,6 +69,8 @@ pub struct Settings {
     pub speed: f64,
     pub step_mode: bool,
     pub cap: u32,
+    /// Gates at which the others keep running (bits by gate index).
+    pub run_on: u64,
 }
 
 impl Control {
@@ -76,6 +87,7 @@ impl Control {
         b.speed_milli.store(speed_to_milli(settings.speed), SeqCst);
         b.step_mode.store(settings.step_mode as u32, SeqCst);
         b.cap.store(settings.cap, SeqCst);
+        b.run_on.store(settings.run_on, SeqCst);
         b.start_ns.store(monotonic_ns(), SeqCst);
         b.magic.store(MAGIC, SeqCst);
         Ok(control)
@@ -143,6 +155,11 @@ impl Control {
 
     pub fn set_paused(&self, paused: bool) {
         self.block().paused.store(paused as u32, SeqCst);
+        if paused {
+            self.begin_still();
+        } else {
+            self.end_still();
+        }
         self.changed();
     }
 
@@ -165,6 +182,51 @@ impl Control {
         }
         b.step_mode.store(on as u32, SeqCst);
         self.changed();
+    }
+
+    // ---- standing still: holds, pauses and the lesson clock ---------------------
+
+    /// Whether a process should wait at its next checkpoint (a sleep slice, a chunk of
+    /// work): the learner paused the run, or main is held at a step that stops it.
+    pub fn must_wait(&self) -> bool {
+        let b = self.block();
+        b.paused.load(SeqCst) != 0 || b.holding.load(SeqCst) != 0
+    }
+
+    fn begin_still(&self) {
+        let _ =
+            self.block()
+                .still_since_ns
+                .compare_exchange(0, monotonic_ns().max(1), SeqCst, SeqCst);
+    }
+
+    /// Ends the stand-still if nothing keeps the run still any more.
+    fn end_still(&self) {
+        let b = self.block();
+        if self.must_wait() {
+            return;
+        }
+        let since = b.still_since_ns.swap(0, SeqCst);
+        if since != 0 {
+            b.still_total_ns
+                .fetch_add(monotonic_ns().saturating_sub(since), SeqCst);
+        }
+    }
+
+    /// CLOCK_MONOTONIC minus the time the run stood still (held at steps, paused):
+    /// the clock durations a lesson reports are measured on, so a learner reading a
+    /// step does not make a computation or a lock hold look longer.
+    pub fn lesson_ns(&self) -> u64 {
+        let b = self.block();
+        let now = monotonic_ns();
+        let since = b.still_since_ns.load(SeqCst);
+        let current = if since == 0 {
+            0
+        } else {
+            now.saturating_sub(since)
+        };
+        now.saturating_sub(b.still_total_ns.load(SeqCst))
+            .saturating_sub(current)
     }
 
     pub fn grant_permit(&self) {
@@ -203,29 +265,43 @@ impl Control {
         self.block().paused.load(SeqCst) != 0
     }
 
-    /// Blocks while the run is paused.
+    /// Blocks while the run stands still (paused, or held at a step that stops it).
     pub fn wait_while_paused(&self) {
         let b = self.block();
         loop {
             let seen = b.seq.load(SeqCst);
-            if b.paused.load(SeqCst) == 0 {
+            if !self.must_wait() {
                 return;
             }
             futex_wait(&b.seq, seen, Duration::from_millis(500));
         }
     }
 
-    /// Waits at a gate: in step mode until a permit for this gate's ticket is granted.
-    pub fn pass_gate(&self) {
+    /// Waits at gate number `index` of the scenario: in step mode until a permit for
+    /// this gate's ticket is granted. Unless the lesson lets the others run on at this
+    /// gate, the whole run stands still meanwhile (every process stops at its next
+    /// checkpoint), so the screen stays what the step's narration describes.
+    pub fn pass_gate(&self, index: usize) {
         let b = self.block();
         if b.step_mode.load(SeqCst) != 0 {
             let ticket = b.tickets.fetch_add(1, SeqCst);
+            let stops_the_run = index >= 64 || b.run_on.load(SeqCst) & (1 << index) == 0;
+            if stops_the_run {
+                b.holding.fetch_add(1, SeqCst);
+                self.begin_still();
+                self.changed();
+            }
             loop {
                 let seen = b.seq.load(SeqCst);
                 if b.step_mode.load(SeqCst) == 0 || b.permits.load(SeqCst) > ticket {
                     break;
                 }
                 futex_wait(&b.seq, seen, Duration::from_millis(500));
+            }
+            if stops_the_run {
+                b.holding.fetch_sub(1, SeqCst);
+                self.end_still();
+                self.changed();
             }
         }
         self.wait_while_paused();
@@ -342,6 +418,7 @@ mod tests {
             speed: 2.0,
             step_mode: step,
             cap: 2,
+            run_on: 0b10,
         })
         .unwrap()
     }
@@ -361,11 +438,55 @@ mod tests {
     fn permit_releases_a_gate_in_step_mode() {
         let c = std::sync::Arc::new(control(true));
         let c2 = c.clone();
-        let waiter = std::thread::spawn(move || c2.pass_gate());
+        let waiter = std::thread::spawn(move || c2.pass_gate(0));
         std::thread::sleep(Duration::from_millis(30));
         assert!(!waiter.is_finished(), "gate must hold without a permit");
         c.grant_permit();
         waiter.join().unwrap();
         assert_eq!(c.speed(), 2.0);
+    }
+
+    #[test]
+    fn a_held_gate_stops_the_run_and_the_lesson_clock() {
+        let c = std::sync::Arc::new(control(true));
+        let c2 = c.clone();
+        let lesson_before = c.lesson_ns();
+        let waiter = std::thread::spawn(move || c2.pass_gate(0));
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(c.must_wait(), "held at gate 0: the others must wait");
+        let mid = c.lesson_ns();
+        assert!(
+            mid.saturating_sub(lesson_before) < 40_000_000,
+            "the lesson clock must stand while held: moved {} ns",
+            mid - lesson_before
+        );
+        c.grant_permit();
+        waiter.join().unwrap();
+        assert!(!c.must_wait(), "released");
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(c.lesson_ns() > mid, "the lesson clock runs again");
+    }
+
+    #[test]
+    fn a_run_on_gate_lets_the_others_run() {
+        let c = std::sync::Arc::new(control(true));
+        let c2 = c.clone();
+        let waiter = std::thread::spawn(move || c2.pass_gate(1));
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(!waiter.is_finished(), "main still waits for its permit");
+        assert!(!c.must_wait(), "gate 1 is run-on: the others go on");
+        c.grant_permit();
+        waiter.join().unwrap();
+    }
+
+    #[test]
+    fn pause_stops_the_lesson_clock_too() {
+        let c = control(false);
+        c.set_paused(true);
+        let a = c.lesson_ns();
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(c.lesson_ns().saturating_sub(a) < 30_000_000);
+        c.set_paused(false);
+        assert!(!c.must_wait());
     }
 }

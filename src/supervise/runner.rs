@@ -69,7 +69,7 @@ pub fn main(args: RunnerArgs) -> i32 {
     }
     python_like_dispositions();
     install_exception_hook(control.start_ns());
-    let mut ctx = Ctx::new(control, "main");
+    let mut ctx = Ctx::new(control, spec.gates, "main");
     ctx.emit(EventKind::Spawn {
         ppid: getppid().as_raw(),
         label: "main".into(),

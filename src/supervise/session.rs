@@ -59,6 +59,8 @@ pub struct RunRequest {
     pub cap: u32,
     /// Report each CPU core's load (the screens draw it; the logs leave it out).
     pub cpu_cores: bool,
+    /// Gates at which the others keep running while main is held (see `Control`).
+    pub run_on: u64,
 }
 
 pub struct Session {
@@ -83,6 +85,7 @@ impl Session {
             speed: req.speed,
             step_mode: req.step_mode,
             cap: req.cap,
+            run_on: req.run_on,
         })?;
         let mut args = vec![
             "__runner".to_string(),

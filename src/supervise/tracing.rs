@@ -34,6 +34,7 @@ impl Session {
             speed: 1.0,
             step_mode: false,
             cap: req.cap,
+            run_on: 0,
         })?;
         let mut args = vec!["__tracer".to_string(), std::process::id().to_string()];
         if req.stdin {

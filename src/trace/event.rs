@@ -147,6 +147,16 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         slot: Option<u32>,
     },
+    /// The process stops at a checkpoint because the run stands still (`on: true`:
+    /// main is held at a step that stops the run, or the learner paused it), and goes
+    /// on (`on: false`). Its kernel wait meanwhile is proclab's, not the lesson's.
+    Hold {
+        on: bool,
+        /// What the process was doing when it stopped: `sleep` (inside time.sleep) or
+        /// `work` (a computation).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        during: Option<String>,
+    },
     /// A fork was refused (cap reached or the kernel said EAGAIN).
     ForkFailed {
         label: String,
@@ -200,6 +210,7 @@ impl EventKind {
             EventKind::Progress { .. } => "progress",
             EventKind::Result { .. } => "result",
             EventKind::Gate { .. } => "gate",
+            EventKind::Hold { .. } => "hold",
             EventKind::ForkFailed { .. } => "fork_failed",
             EventKind::Run { .. } => "run",
             EventKind::Exec { .. } => "exec",

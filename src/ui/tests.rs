@@ -208,6 +208,35 @@ fn lesson_held_at_a_gate() {
     insta::assert_snapshot!("lesson_held_at_forked_all", screen(&app, W, H));
 }
 
+/// A process that stopped at a checkpoint because main is held at a step says so,
+/// instead of the futex wait the observer reads (proclab's, not the lesson's); when it
+/// moves on, the observer's reason is back.
+#[test]
+fn a_process_standing_still_with_the_run_says_why() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &fixed);
+    send(&mut app, fixed(90), 1003, state('S', "futex_do_wait"));
+    let hold = |on: bool| EventKind::Hold {
+        on,
+        during: on.then(|| "sleep".to_string()),
+    };
+    send(&mut app, fixed(91), 1003, hold(true));
+    let held = screen(&app, W, H);
+    let row = held
+        .lines()
+        .find(|l| l.contains("child 2"))
+        .unwrap_or_default();
+    assert!(row.contains("sleeping (time.sleep) · run held"), "{held}");
+    send(&mut app, fixed(92), 1003, hold(false));
+    let moved = screen(&app, W, H);
+    let row = moved
+        .lines()
+        .find(|l| l.contains("child 2"))
+        .unwrap_or_default();
+    assert!(row.contains("waiting on a lock"), "{moved}");
+}
+
 #[test]
 fn lesson_at_the_minimum_size() {
     let mut app = lessons_app(Lang::En);

@@ -45,7 +45,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
             let held = (run.held && run.gate_pid == Some(p.pid))
                 .then_some(run.gate.as_deref().unwrap_or(""))
                 .or_else(|| run.slot_held.get(&p.pid).map(|(_, gate)| gate.as_str()));
-            row(p, &l.prefix, held)
+            row(p, &l.prefix, held, run)
         })
         .collect();
     let title = Line::from(vec![
@@ -166,6 +166,8 @@ fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
                 format!("held at step '{}'", run.gate.as_deref().unwrap_or(""))
             } else if let Some((_, gate)) = run.slot_held.get(&p.pid) {
                 format!("waits for you at '{gate}': Space lets it run")
+            } else if let Some(during) = p.holding.as_deref().filter(|_| letter != 'Z') {
+                standing_still(run, during)
             } else {
                 p.reason.clone()
             };
@@ -191,9 +193,22 @@ fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
     vec![Line::from(first), second]
 }
 
+/// Why a process that reported `hold` waits: what it was doing (the lesson's own
+/// words for it), then that the run stands still.
+fn standing_still(run: &RunView, during: &str) -> String {
+    // Short: the column is narrow, and the header names the step or the pause.
+    let doing = match during {
+        "sleep" => "sleeping (time.sleep)",
+        "work" => "computing",
+        _ => "stopped",
+    };
+    let why = if run.paused { "paused" } else { "run held" };
+    format!("{doing} · {why}")
+}
+
 /// `held`: the gate this process is held at by proclab (its futex wait is ours, not
 /// the lesson's, so say so).
-fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>) -> Row<'a> {
+fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> Row<'a> {
     let name = format!("{prefix}{}", p.label);
     // The process's own copies of the lesson's variables lead the last column.
     let values = p.values_text();
@@ -224,6 +239,8 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>) -> Row<'a> {
             let mut why = p.reason.clone();
             if let Some(gate) = held {
                 why = format!("held at step '{gate}'");
+            } else if let Some(during) = p.holding.as_deref().filter(|_| letter != 'Z') {
+                why = standing_still(run, during);
             } else if letter == 'Z' {
                 // As `ps -ef` marks a zombie.
                 why = "<defunct> parent hasn't called waitpid".into();

@@ -171,6 +171,7 @@ fn r_restarts_with_a_fresh_view_and_the_same_speed() {
             params: app.lessons[0].params.clone(),
             speed: 2.0,
             step_mode: true,
+            run_on: 0,
         }]
     );
     let fresh = run(&app);

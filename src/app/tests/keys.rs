@@ -111,6 +111,8 @@ fn enter_starts_the_selected_lesson_at_its_first_gate() {
             params: app.lessons[1].params.clone(),
             speed: 1.0,
             step_mode: true,
+            // No step of the fan-out lets the others run on: every gate stops the run.
+            run_on: 0,
         }]
     );
     let run = run(&app);

@@ -190,3 +190,18 @@ fn a_quiz_answer_must_name_something_the_scenario_reports() {
     let family = QUIZ.replace("{ summary = \"processes\" }", "{ result = \"speedup_2\" }");
     assert!(parse("q.toml", &format!("{pi}{family}"), 64).is_ok());
 }
+
+#[test]
+fn keep_running_steps_make_the_run_on_mask() {
+    let lessons = super::load(None, 64).unwrap();
+    let speedup = lessons.iter().find(|l| l.id == "speedup").unwrap();
+    let gates = crate::scenario::find("pi").unwrap().gates;
+    let forked = gates.iter().position(|g| *g == "forked").unwrap();
+    assert_eq!(speedup.run_on_mask(gates), 1 << forked);
+    // A lesson without keep_running stops the run at every step.
+    let race = lessons.iter().find(|l| l.id == "race").unwrap();
+    assert_eq!(
+        race.run_on_mask(crate::scenario::find("lock").unwrap().gates),
+        0
+    );
+}
