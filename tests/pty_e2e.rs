@@ -1004,6 +1004,29 @@ fn at_a_step_the_whole_run_stands_still() {
     pty.assert_clean_exit();
 }
 
+/// SIGINT from the signal menu to main held at a step: main raises KeyboardInterrupt
+/// there, before it forks, and ends by SIGINT as CPython's main does (status 2); no
+/// child is created (a forked child must not inherit the pending interrupt).
+#[test]
+fn sigint_to_main_at_a_step_raises_there_and_ends_it_by_sigint() {
+    let mut pty = Pty::spawn("pty_sigint_main", &["lesson", "zombie"], 120, 40);
+    pty.wait_for(&["AT STEP 'start'"], 0);
+    pty.send("k");
+    pty.wait_for(&["SIGINT", "Sent through a pidfd"], 0);
+    // SIGTERM is preselected; SIGINT is two rows down.
+    pty.send("\x1b[B\x1b[B\r");
+    pty.wait_for(&["reaped: SIGINT (status 2)", "KeyboardInterrupt"], 0);
+    let screen = pty.screen().text();
+    assert!(
+        screen.contains("1 created"),
+        "no child may be forked:\n{screen}"
+    );
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
 /// A key that arrives together with a resize is not lost. crossterm's default input
 /// source waits with edge-triggered epoll and, when a SIGWINCH and a key are ready at
 /// once, returns the resize and forgets the key until the next one comes; proclab

@@ -159,6 +159,8 @@ impl Ctx {
     }
 
     /// A named step point: tells the front end, then waits for a permit in step mode.
+    /// SIGINT ends the wait: main raises KeyboardInterrupt here, as Python would in
+    /// whatever call it was making.
     pub fn gate(&self, name: &str) {
         self.emit(EventKind::Gate {
             name: name.to_string(),
@@ -169,7 +171,9 @@ impl Ctx {
             .iter()
             .position(|g| *g == name)
             .unwrap_or(usize::MAX);
-        self.control.pass_gate(index);
+        self.control
+            .pass_gate(index, &|| INTERRUPTED.load(Ordering::SeqCst));
+        self.check_interrupt();
     }
 
     /// A per-process step point ("be the scheduler"): in step mode this process waits
@@ -227,6 +231,9 @@ impl Ctx {
                 Ok(Forked::Parent(child))
             }
             Ok(ForkResult::Child) => {
+                // A SIGINT the parent has not raised yet is the parent's: CPython
+                // clears pending signals in a forked child.
+                INTERRUPTED.store(false, Ordering::SeqCst);
                 if parent_death_signal {
                     arm_parent_death_signal(parent);
                 }

@@ -281,7 +281,9 @@ impl Control {
     /// this gate's ticket is granted. Unless the lesson lets the others run on at this
     /// gate, the whole run stands still meanwhile (every process stops at its next
     /// checkpoint), so the screen stays what the step's narration describes.
-    pub fn pass_gate(&self, index: usize) {
+    /// `interrupted`: checked on every wake-up (a signal wakes the futex); when true the
+    /// wait ends without a permit, so the caller can raise KeyboardInterrupt.
+    pub fn pass_gate(&self, index: usize, interrupted: &dyn Fn() -> bool) {
         let b = self.block();
         if b.step_mode.load(SeqCst) != 0 {
             let ticket = b.tickets.fetch_add(1, SeqCst);
@@ -293,7 +295,8 @@ impl Control {
             }
             loop {
                 let seen = b.seq.load(SeqCst);
-                if b.step_mode.load(SeqCst) == 0 || b.permits.load(SeqCst) > ticket {
+                if b.step_mode.load(SeqCst) == 0 || b.permits.load(SeqCst) > ticket || interrupted()
+                {
                     break;
                 }
                 futex_wait(&b.seq, seen, Duration::from_millis(500));
@@ -438,7 +441,7 @@ mod tests {
     fn permit_releases_a_gate_in_step_mode() {
         let c = std::sync::Arc::new(control(true));
         let c2 = c.clone();
-        let waiter = std::thread::spawn(move || c2.pass_gate(0));
+        let waiter = std::thread::spawn(move || c2.pass_gate(0, &|| false));
         std::thread::sleep(Duration::from_millis(30));
         assert!(!waiter.is_finished(), "gate must hold without a permit");
         c.grant_permit();
@@ -451,7 +454,7 @@ mod tests {
         let c = std::sync::Arc::new(control(true));
         let c2 = c.clone();
         let lesson_before = c.lesson_ns();
-        let waiter = std::thread::spawn(move || c2.pass_gate(0));
+        let waiter = std::thread::spawn(move || c2.pass_gate(0, &|| false));
         std::thread::sleep(Duration::from_millis(60));
         assert!(c.must_wait(), "held at gate 0: the others must wait");
         let mid = c.lesson_ns();
@@ -471,7 +474,7 @@ mod tests {
     fn a_run_on_gate_lets_the_others_run() {
         let c = std::sync::Arc::new(control(true));
         let c2 = c.clone();
-        let waiter = std::thread::spawn(move || c2.pass_gate(1));
+        let waiter = std::thread::spawn(move || c2.pass_gate(1, &|| false));
         std::thread::sleep(Duration::from_millis(30));
         assert!(!waiter.is_finished(), "main still waits for its permit");
         assert!(!c.must_wait(), "gate 1 is run-on: the others go on");

@@ -82,6 +82,12 @@ pub fn main(args: RunnerArgs) -> i32 {
         (spec.run)(&mut ctx, &params)
     }));
     let code = if finished.is_ok() { 0 } else { 1 };
+    // CPython (3.8 on) ends a main program that did not catch KeyboardInterrupt by
+    // SIGINT itself, so its parent sees the signal, not an exit code.
+    let interrupted = finished
+        .as_ref()
+        .err()
+        .is_some_and(|payload| payload.downcast_ref::<&str>() == Some(&"KeyboardInterrupt"));
 
     // A scenario child that returned instead of exiting must not run the summary.
     if !ctx.is_main() {
@@ -91,14 +97,28 @@ pub fn main(args: RunnerArgs) -> i32 {
     let spawned = ctx.control().spawned();
     let duration_us = ctx.control().now_us();
     let results = std::mem::take(&mut ctx.results);
-    ctx.emit(EventKind::Exit { code });
+    if !interrupted {
+        ctx.emit(EventKind::Exit { code });
+    }
     ctx.emit(EventKind::Summary {
         processes: spawned,
         leaked,
         duration_us,
         results,
     });
+    if interrupted {
+        die_by_sigint();
+    }
     code
+}
+
+/// Ends the runner by SIGINT with the default action, as CPython's main does after an
+/// uncaught KeyboardInterrupt; stdout is flushed first (the summary is written).
+fn die_by_sigint() {
+    use nix::sys::signal::{SigHandler, Signal, raise, signal};
+    // SAFETY: restoring the default disposition in a single-threaded process.
+    let _ = unsafe { signal(Signal::SIGINT, SigHandler::SigDfl) };
+    let _ = raise(Signal::SIGINT);
 }
 
 /// The signal dispositions a CPython process has, so the lessons' processes show
