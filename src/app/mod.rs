@@ -308,10 +308,18 @@ impl App {
         let Some(lesson) = self.lessons.get(index) else {
             return Vec::new();
         };
-        // The menu says why (the arithmetic); nothing starts.
-        if lesson.over_cap.is_some() {
+        // The menu says why (the arithmetic); a notice says it again where the keys
+        // are. Nothing starts.
+        if let Some(e) = &lesson.over_cap {
+            self.notice = Some(format!(
+                "closed: {}",
+                e.message.trim_start_matches("refused: ")
+            ));
             return Vec::new();
         }
+        // Each lesson opens on its own pane (its narration names it), not on the log
+        // an earlier lesson left on screen.
+        self.show_log = false;
         let Some(scenario) = crate::scenario::find(lesson.scenario) else {
             return Vec::new();
         };

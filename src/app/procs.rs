@@ -123,8 +123,21 @@ impl ProcTable {
         self.rows.is_empty()
     }
 
+    /// Processes not yet reaped that are not zombies either: really running or
+    /// sleeping.
     pub fn alive(&self) -> usize {
-        self.rows.iter().filter(|r| r.reaped.is_none()).count()
+        self.rows
+            .iter()
+            .filter(|r| r.reaped.is_none() && r.state != Some('Z'))
+            .count()
+    }
+
+    /// Zombies: dead, not yet reaped.
+    pub fn zombies(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.reaped.is_none() && r.state == Some('Z'))
+            .count()
     }
 
     /// Depth-first order by parent link, children in spawn order, with box-drawing

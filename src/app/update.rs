@@ -263,15 +263,23 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             return app.start(fresh);
         }
         Action::Back => {
-            if app.direct {
+            // `proclab lesson X` backs out to the course, as the help promises; a bare
+            // run, a replay or a trace opened from the command line has no menu to go
+            // back to, so it quits.
+            if app.direct && (run.lesson.is_none() || app.lessons.is_empty()) {
                 app.quit = true;
                 return vec![Command::StopRun, Command::Quit];
             }
+            app.direct = false;
             app.run = None;
             app.screen = Screen::Menu;
             return vec![Command::StopRun];
         }
-        Action::Signal => open_signal_menu(run),
+        Action::Signal => {
+            if let Some(why) = open_signal_menu(run) {
+                app.notice = Some(why);
+            }
+        }
         Action::ScrollDown => {
             // The drawing clamps to the text's length; this only bounds the counter.
             run.narration_scroll = (run.narration_scroll + NARRATION_PAGE).min(MAX_SCROLL);
@@ -312,22 +320,23 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
 }
 
 /// `k`: the menu for the selected process, or a line in the log saying why not.
-fn open_signal_menu(run: &mut RunView) {
+/// Opens the signal menu, or returns why not (also logged); the caller shows it where
+/// the keys are, since a small screen has no log.
+fn open_signal_menu(run: &mut RunView) -> Option<String> {
     if run.replay {
-        warn(
-            run,
-            0,
-            "no signal sent: a replay has no live processes".into(),
-        );
-        return;
+        let why = "no signal sent: a replay has no live processes".to_string();
+        warn(run, 0, why.clone());
+        return Some(why);
     }
     let row = run.selected_row();
     if let Some(why) = signals::refusal(row, run.ended) {
         let pid = row.map_or(0, |p| p.pid);
-        warn(run, pid, format!("no signal sent: {why}"));
-        return;
+        let why = format!("no signal sent: {why}");
+        warn(run, pid, why.clone());
+        return Some(why);
     }
     run.signal_menu = row.map(signals::SignalMenu::new);
+    None
 }
 
 fn on_signal_menu(app: &mut App, action: Action) -> Vec<Command> {

@@ -12,7 +12,7 @@ use crate::trace::event::signal_name;
 pub struct Decoded {
     /// `status 9 = 0x0009`
     pub raw: String,
-    /// `exit code 0, core 0, signal 9 (SIGKILL)`
+    /// `high byte 0, core 0, signal 9 (SIGKILL)`
     pub fields: String,
     /// `WIFSIGNALED, WTERMSIG = 9`
     pub verdict: String,
@@ -49,8 +49,9 @@ pub fn decode(status: i32) -> Decoded {
     } else {
         let dumped = if core == 1 { ", WCOREDUMP" } else { "" };
         (
+            // A killed process has no exit code: the high byte is just 0.
             format!(
-                "exit code {high}, core {core}, signal {low7} ({})",
+                "high byte {high}, core {core}, signal {low7} ({})",
                 signal_name(low7)
             ),
             format!("WIFSIGNALED, WTERMSIG = {low7}{dumped}"),
@@ -71,11 +72,11 @@ mod tests {
     fn killed_by_a_signal() {
         assert_eq!(
             decode(9).to_string(),
-            "status 9 = 0x0009 → exit code 0, core 0, signal 9 (SIGKILL) → WIFSIGNALED, WTERMSIG = 9"
+            "status 9 = 0x0009 → high byte 0, core 0, signal 9 (SIGKILL) → WIFSIGNALED, WTERMSIG = 9"
         );
         assert_eq!(
             decode(15).to_string(),
-            "status 15 = 0x000F → exit code 0, core 0, signal 15 (SIGTERM) → WIFSIGNALED, WTERMSIG = 15"
+            "status 15 = 0x000F → high byte 0, core 0, signal 15 (SIGTERM) → WIFSIGNALED, WTERMSIG = 15"
         );
     }
 
@@ -99,7 +100,10 @@ mod tests {
         // SIGSEGV (11) with bit 7 set: 0x8B.
         let d = decode(139);
         assert_eq!(d.raw, "status 139 = 0x008B");
-        assert_eq!(d.fields, "exit code 0, core 1, signal 11 (SIGSEGV)");
+        assert_eq!(
+            d.fields,
+            "high byte 0, core 1, signal 11 (SIGSEGV)"
+        );
         assert_eq!(d.verdict, "WIFSIGNALED, WTERMSIG = 11, WCOREDUMP");
     }
 

@@ -175,6 +175,11 @@ fn menu_under_a_lowered_cap() {
         "a lesson over the cap must not start"
     );
     assert!(app.run.is_none());
+    let notice = app
+        .notice
+        .take()
+        .expect("Enter on a closed lesson says why");
+    assert!(notice.contains("= 11, over the cap of 3"), "{notice}");
     assert!(!app.open_lesson(1).is_empty(), "zombie fits a cap of 3");
     app.run = None;
     app.screen = crate::app::Screen::Menu;

@@ -50,11 +50,16 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
         .collect();
     let title = Line::from(vec![
         Span::styled(" Processes ", theme::title()),
-        Span::raw(format!(
-            "{} alive · {} created ",
-            run.procs.alive(),
-            run.procs.len()
-        )),
+        Span::raw(match run.procs.zombies() {
+            // A zombie is dead: counted apart, as the lessons insist.
+            0 => format!("{} alive · {} created ", run.procs.alive(), run.procs.len()),
+            z => format!(
+                "{} alive · {z} zombie{} · {} created ",
+                run.procs.alive(),
+                if z == 1 { "" } else { "s" },
+                run.procs.len()
+            ),
+        }),
     ]);
     // The name column is as wide as the deepest label needs, so the reasons keep room.
     let name_width = lines

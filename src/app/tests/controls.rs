@@ -217,13 +217,27 @@ fn esc_leaves_the_run_for_the_menu() {
 }
 
 #[test]
-fn esc_quits_a_direct_run() {
-    let mut app = in_lesson();
+fn esc_quits_a_direct_bare_run() {
+    let mut app = in_bare_run();
     app.direct = true;
     assert_eq!(
         update(&mut app, press(KeyCode::Left)),
         vec![Command::StopRun, Command::Quit]
     );
+    assert!(app.quit);
+}
+
+#[test]
+fn esc_from_a_direct_lesson_goes_to_the_menu_then_quits() {
+    let mut app = in_lesson();
+    app.direct = true;
+    assert_eq!(
+        update(&mut app, press(KeyCode::Esc)),
+        vec![Command::StopRun]
+    );
+    assert!(!app.quit);
+    assert_eq!(app.screen, Screen::Menu);
+    assert_eq!(update(&mut app, press(KeyCode::Esc)), vec![Command::Quit]);
     assert!(app.quit);
 }
 
@@ -451,4 +465,17 @@ fn t_names_the_theme_it_chose_until_the_next_key() {
     assert!(notice.contains(app.theme.name()), "{notice}");
     update(&mut app, press(KeyCode::Char('?')));
     assert_eq!(app.notice, None);
+}
+
+#[test]
+fn a_lesson_opens_on_its_own_pane_not_the_log_left_by_the_last() {
+    let mut app = in_lesson();
+    update(&mut app, press(KeyCode::Tab));
+    assert!(app.show_log);
+    update(&mut app, press(KeyCode::Esc));
+    update(&mut app, press(KeyCode::Enter));
+    assert!(
+        !app.show_log,
+        "Tab's choice must not carry over to the next lesson"
+    );
 }

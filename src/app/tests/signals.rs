@@ -89,6 +89,9 @@ fn a_reaped_process_is_refused_with_a_reason() {
     assert_eq!(last.class, LogClass::Warning);
     assert_eq!(last.pid, 1001);
     assert!(last.text.contains("already reaped"), "{}", last.text);
+    // Said in the key line too: a small screen has no log.
+    let notice = app.notice.as_deref().unwrap_or_default();
+    assert!(notice.contains("already reaped"), "{notice}");
 }
 
 #[test]
