@@ -85,6 +85,11 @@ fn run_session_recorded(
                     // The line exactly as the process wrote it: no second serialisation.
                     match format {
                         Format::Json => writeln!(out, "{raw}")?,
+                        // A worker's progress reports are for gauges: the readable log
+                        // (for slides) keeps its start and its end.
+                        Format::Readable
+                            if matches!(e.kind, EventKind::Progress { done, total }
+                                if done != 0 && done != total) => {}
                         Format::Readable => writeln!(out, "{}", readable(&e, &labels))?,
                     }
                 }

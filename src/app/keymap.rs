@@ -68,7 +68,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Tab => Action::SwapPane,
         KeyCode::Char('P') => Action::Present,
         KeyCode::Char('T') => Action::Theme,
-        KeyCode::Char(c @ '1'..='9') => Action::Answer(c as u8 - b'0'),
+        // A quiz answer in a run; a lesson's number in the menu (0 for "10" and on).
+        KeyCode::Char(c @ '0'..='9') => Action::Answer(c as u8 - b'0'),
         KeyCode::Char('w') => Action::Save,
         KeyCode::PageDown => Action::ScrollDown,
         KeyCode::PageUp | KeyCode::Home => Action::ScrollTop,
@@ -99,7 +100,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     (
         "1 … 9",
-        "answer the question: predict, then the run decides",
+        "answer the question (in the menu: a lesson's number)",
     ),
     (
         "P  T",

@@ -278,6 +278,9 @@ pub struct App {
     /// A short line about what a key just did (theme, saved trace), shown in place of
     /// the key line until the next key.
     pub notice: Option<String>,
+    /// The menu's last digit, while a second one could make a lesson number of two
+    /// ("1" then "6": lesson 16).
+    pub menu_digit: Option<u8>,
 }
 
 impl App {
@@ -299,6 +302,7 @@ impl App {
             quit: false,
             direct: false,
             notice: None,
+            menu_digit: None,
         }
     }
 

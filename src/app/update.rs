@@ -161,7 +161,21 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
 
 fn on_menu(app: &mut App, action: Action) -> Vec<Command> {
     let n = app.lessons.len();
+    let first_digit = app.menu_digit.take();
     match action {
+        // The lessons are numbered: typing a number selects it (Enter opens it).
+        Action::Answer(d) => {
+            let two = first_digit.map(|f| usize::from(f) * 10 + usize::from(d));
+            match two.filter(|t| (1..=n).contains(t)) {
+                Some(t) => app.menu_selected = t - 1,
+                None if (1..=n).contains(&usize::from(d)) => {
+                    app.menu_selected = usize::from(d) - 1;
+                    // Another digit may follow if some lesson number starts with it.
+                    app.menu_digit = (usize::from(d) * 10 <= n).then_some(d);
+                }
+                None => {}
+            }
+        }
         Action::Up | Action::Signal => app.menu_selected = app.menu_selected.saturating_sub(1),
         Action::Down if n > 0 => app.menu_selected = (app.menu_selected + 1).min(n - 1),
         Action::Open | Action::Step => return app.open_lesson(app.menu_selected),

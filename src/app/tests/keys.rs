@@ -143,3 +143,21 @@ fn esc_in_the_menu_quits_without_a_stop() {
     assert_eq!(update(&mut app, press(KeyCode::Esc)), vec![Command::Quit]);
     assert!(app.quit);
 }
+
+#[test]
+fn digits_in_the_menu_select_a_lesson_by_its_number() {
+    let mut app = lesson_app();
+    let n = app.lessons.len();
+    assert!(n >= 12, "the course has at least 12 lessons");
+    update(&mut app, press(KeyCode::Char('9')));
+    assert_eq!(app.menu_selected, 8);
+    update(&mut app, press(KeyCode::Char('1')));
+    update(&mut app, press(KeyCode::Char('2')));
+    assert_eq!(app.menu_selected, 11, "1 then 2 is lesson 12");
+    update(&mut app, press(KeyCode::Char('3')));
+    assert_eq!(app.menu_selected, 2, "a third digit starts afresh");
+    update(&mut app, press(KeyCode::Char('1')));
+    update(&mut app, press(KeyCode::Down));
+    update(&mut app, press(KeyCode::Char('0')));
+    assert_eq!(app.menu_selected, 1, "another key in between ends the number");
+}
