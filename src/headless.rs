@@ -8,7 +8,7 @@ use color_eyre::eyre::{Result, eyre};
 use crossbeam_channel::{Receiver, select};
 
 use crate::supervise::session::{RunMsg, RunRequest, Session};
-use crate::trace::event::{Event, EventKind};
+use crate::trace::event::{Event, EventKind, py_repr};
 use crate::trace::record::Recorder;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,8 +203,12 @@ pub fn describe(kind: &EventKind) -> String {
             let each: Vec<String> = cores.iter().map(|c| format!("{c:.0}%")).collect();
             format!("cpu cores: {}", each.join(" "))
         }
-        EventKind::QueuePut { queue, item, len } => format!("{queue}.put({item}) → len {len}"),
-        EventKind::QueueGet { queue, item, len } => format!("{queue}.get() → {item}, len {len}"),
+        EventKind::QueuePut { queue, item, len } => {
+            format!("{queue}.put({}) → len {len}", py_repr(item))
+        }
+        EventKind::QueueGet { queue, item, len } => {
+            format!("{queue}.get() → {}, len {len}", py_repr(item))
+        }
         EventKind::LockAcquire { lock, waited_us } => match waited_us {
             0 => format!("{lock}.acquire()"),
             w => format!(
@@ -218,11 +222,11 @@ pub fn describe(kind: &EventKind) -> String {
                 *held_us as f64 / 1000.0
             )
         }
-        EventKind::Send { channel, item } => format!("{channel}.send({item})"),
-        EventKind::Recv { channel, item } => format!("{channel}.recv() → {item}"),
-        EventKind::Value { name, value } => format!("{name} = {value}"),
+        EventKind::Send { channel, item } => format!("{channel}.send({})", py_repr(item)),
+        EventKind::Recv { channel, item } => format!("{channel}.recv() → {}", py_repr(item)),
+        EventKind::Value { name, value } => format!("{name} = {}", py_repr(value)),
         EventKind::Progress { done, total } => format!("progress {done}/{total}"),
-        EventKind::Result { name, value } => format!("result {name} = {value}"),
+        EventKind::Result { name, value } => format!("result {name} = {}", py_repr(value)),
         EventKind::Gate {
             name,
             slot: Some(_),

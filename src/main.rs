@@ -34,8 +34,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // `proclab run … --json | head`: the reader has what it wanted. The run was
-        // stopped on the way out (the session's drop); nothing to complain about.
-        Err(e) if closed_stdout(&e) => ExitCode::SUCCESS,
+        // stopped on the way out (the session's drop); nothing to complain about, and
+        // the exit code a shell gives a program that SIGPIPE ended (128 + 13).
+        Err(e) if closed_stdout(&e) => ExitCode::from(141),
         Err(e) => {
             eprintln!("proclab: {e}");
             ExitCode::from(2)

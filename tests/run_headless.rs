@@ -750,10 +750,12 @@ fn closed_stdout_ends_the_run_cleanly() {
     assert_eq!(
         status.signal(),
         None,
-        "a closed pipe must be an error, not a fatal SIGPIPE"
+        "a closed pipe must be handled, not a fatal SIGPIPE"
     );
-    assert!(!status.success(), "losing the output is a failure");
-    assert!(err.to_lowercase().contains("broken pipe"), "stderr:\n{err}");
+    // As a program killed by SIGPIPE would report it (128 + 13) to a shell with
+    // pipefail, but without a word on stderr: `| head` is how people read a log.
+    assert_eq!(status.code(), Some(141), "stderr:\n{err}");
+    assert!(err.is_empty(), "nothing to complain about: {err}");
     assert_no_tagged_left(&tag);
 }
 
@@ -775,31 +777,5 @@ fn stderr_written_after_stdout_closed_is_still_shown() {
         "the runner's line first, then the verdict:\n{}",
         out.stderr
     );
-    assert_no_tagged_left(&tag);
-}
-
-/// `proclab run queue --json | head -3`: once the reader is gone the run stops, and
-/// proclab leaves quietly (exit 0, nothing on stderr, no process of the run left).
-#[test]
-fn a_reader_that_goes_away_ends_the_run_quietly() {
-    use std::io::{BufRead, BufReader};
-    let tag = unique_tag("closed_stdout");
-    let mut child = proclab(&tag, &["run", "queue", "--json"])
-        .spawn()
-        .expect("spawning proclab");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    for _ in 0..3 {
-        assert!(lines.next().is_some_and(|l| l.is_ok()), "three lines first");
-    }
-    drop(lines);
-    let mut stderr = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        use std::io::Read;
-        let _ = e.read_to_string(&mut stderr);
-    }
-    let status = child.wait().expect("proclab ends");
-    assert!(status.success(), "{status:?}: {stderr}");
-    assert!(stderr.is_empty(), "nothing to complain about: {stderr}");
     assert_no_tagged_left(&tag);
 }

@@ -49,10 +49,7 @@ impl ProcRow {
         let shown: Vec<String> = self
             .values
             .iter()
-            .map(|(n, v)| match v {
-                serde_json::Value::String(s) => format!("{n} = {s}"),
-                other => format!("{n} = {other}"),
-            })
+            .map(|(n, v)| format!("{n} = {}", crate::trace::event::py_str(v)))
             .collect();
         shown.join(" · ")
     }

@@ -100,10 +100,7 @@ mod tests {
         // SIGSEGV (11) with bit 7 set: 0x8B.
         let d = decode(139);
         assert_eq!(d.raw, "status 139 = 0x008B");
-        assert_eq!(
-            d.fields,
-            "high byte 0, core 1, signal 11 (SIGSEGV)"
-        );
+        assert_eq!(d.fields, "high byte 0, core 1, signal 11 (SIGSEGV)");
         assert_eq!(d.verdict, "WIFSIGNALED, WTERMSIG = 11, WCOREDUMP");
     }
 

@@ -219,6 +219,38 @@ impl EventKind {
     }
 }
 
+/// A JSON value written as Python writes it (`repr`): None, True, False, 'text',
+/// [1, 2], {'k': 1}, so the screens quote the lesson's program, not JSON.
+pub fn py_repr(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(py_repr).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Object(map) => {
+            let inner: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("'{k}': {}", py_repr(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+    }
+}
+
+/// Like `py_repr`, but a string as `print` shows it (no quotes).
+pub fn py_str(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => py_repr(other),
+    }
+}
+
 /// Decodes a raw wait status the way Python's `os.WIF*` helpers do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitOutcome {
@@ -278,6 +310,21 @@ mod tests {
         let back: Event = serde_json::from_str(&line).unwrap();
         assert_eq!(back, e);
         assert_eq!(back.kind.name(), "spawn");
+    }
+
+    #[test]
+    fn values_read_as_python_writes_them() {
+        use serde_json::json;
+        assert_eq!(py_repr(&json!(null)), "None");
+        assert_eq!(
+            py_repr(&json!([true, false, 3, "a'b"])),
+            "[True, False, 3, 'a\\'b']"
+        );
+        assert_eq!(
+            py_repr(&json!({"index": 0, "n": 20})),
+            "{'index': 0, 'n': 20}"
+        );
+        assert_eq!(py_str(&json!("done")), "done");
     }
 
     #[test]

@@ -159,5 +159,8 @@ fn digits_in_the_menu_select_a_lesson_by_its_number() {
     update(&mut app, press(KeyCode::Char('1')));
     update(&mut app, press(KeyCode::Down));
     update(&mut app, press(KeyCode::Char('0')));
-    assert_eq!(app.menu_selected, 1, "another key in between ends the number");
+    assert_eq!(
+        app.menu_selected, 1,
+        "another key in between ends the number"
+    );
 }
