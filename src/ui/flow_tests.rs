@@ -253,7 +253,7 @@ fn lock_lesson_pane_and_tab_to_the_log() {
     update(&mut app, Msg::Action(Action::SwapPane));
     let log = screen(&app, 120, 40);
     assert!(
-        log.contains("┌ Events") && !log.contains("┌ Locks"),
+        log.contains("┌ Event log") && !log.contains("┌ Locks"),
         "{log}"
     );
     assert!(log.contains("Tab  pane"), "{log}");

@@ -30,7 +30,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         })
         .collect();
     let block = Block::bordered()
-        .title(Span::styled(" Events ", theme::title()))
+        .title(Span::styled(" Event log ", theme::title()))
         .border_style(theme::border());
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

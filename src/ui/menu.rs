@@ -9,6 +9,15 @@ use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
 
 use super::{status::key_line, theme, wrap::wrap};
 use crate::app::App;
+use crate::lesson::Lang;
+
+/// The menu's own words in the learner's language: (English, Chinese).
+fn say(app: &App, en: &'static str, zh: &'static str) -> &'static str {
+    match app.lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let [head, body, foot] = Layout::vertical([
@@ -20,7 +29,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let heading = Line::from(vec![
         Span::styled(" proclab ", theme::key()),
         Span::styled(
-            "  real processes, live — the lessons of Python's multiprocessing",
+            say(
+                app,
+                "  real processes, live — the lessons of Python's multiprocessing",
+                "  真实的进程，实时呈现：Python multiprocessing 的课程",
+            ),
             theme::title(),
         ),
     ]);
@@ -52,17 +65,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let list = List::new(items)
         .block(
             Block::bordered()
-                .title(Span::styled(" Lessons ", theme::title()))
+                .title(Span::styled(
+                    say(app, " Lessons ", " 课程 "),
+                    theme::title(),
+                ))
                 .title_bottom(Span::styled(
-                    format!(
-                        " {} of {} finished · about {} min in all ",
-                        app.lessons
+                    {
+                        let done = app
+                            .lessons
                             .iter()
                             .filter(|l| app.finished.contains(&l.id))
-                            .count(),
-                        app.lessons.len(),
-                        app.lessons.iter().map(|l| l.minutes).sum::<u32>()
-                    ),
+                            .count();
+                        let (n, minutes) = (
+                            app.lessons.len(),
+                            app.lessons.iter().map(|l| l.minutes).sum::<u32>(),
+                        );
+                        match app.lang {
+                            Lang::En => {
+                                format!(" {done} of {n} finished · about {minutes} min in all ")
+                            }
+                            Lang::Zh => format!(" 已完成 {done}/{n} · 共约 {minutes} 分钟 "),
+                        }
+                    },
                     theme::dim(),
                 ))
                 .border_style(theme::border_focus()),
@@ -84,15 +108,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 t.push_line(Line::raw(line));
             }
             t.push_line(Line::raw(""));
-            t.push_line(Line::styled(
-                format!(
+            let facts = match app.lang {
+                Lang::En => format!(
                     "scenario: {} · {} steps · about {} minutes",
                     l.scenario,
                     l.steps.len(),
                     l.minutes
                 ),
-                theme::dim(),
-            ));
+                Lang::Zh => format!(
+                    "场景：{} · {} 步 · 约 {} 分钟",
+                    l.scenario,
+                    l.steps.len(),
+                    l.minutes
+                ),
+            };
+            t.push_line(Line::styled(facts, theme::dim()));
             t.push_line(Line::styled(
                 format!("proclab lesson {}", l.id),
                 theme::dim(),
@@ -100,22 +130,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             t.push_line(Line::raw(""));
             match &l.over_cap {
                 Some(e) => {
+                    let closed = say(app, "Closed under this cap", "在这个进程上限下无法打开");
                     for line in wrap(
-                        &format!(
-                            "Closed under this cap: {}.",
-                            e.message.trim_start_matches("refused: ")
-                        ),
+                        &format!("{closed}: {}.", e.message.trim_start_matches("refused: ")),
                         inner,
                     ) {
                         t.push_line(Line::styled(line, theme::warning()));
                     }
                     t.push_line(Line::styled(
-                        "Start proclab with a higher --cap (at most 64) to open it.",
+                        say(
+                            app,
+                            "Start proclab with a higher --cap (at most 64) to open it.",
+                            "用更高的 --cap（最多 64）启动 proclab 才能打开它。",
+                        ),
                         theme::dim(),
                     ));
                 }
                 None => t.push_line(Line::styled(
-                    "Enter: start — it waits at the first step for Space.",
+                    say(
+                        app,
+                        "Enter: start — it waits at the first step for Space.",
+                        "Enter：开始。它会停在第一步，等你按空格。",
+                    ),
                     theme::gate(),
                 )),
             }
@@ -124,22 +160,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         None => Text::raw("No lessons loaded."),
     };
     let block = Block::bordered()
-        .title(Span::styled(" About this lesson ", theme::title()))
+        .title(Span::styled(
+            say(app, " About this lesson ", " 关于本课 "),
+            theme::title(),
+        ))
         .border_style(theme::border());
     frame.render_widget(Paragraph::new(info).block(block), info_area);
 
     let keys = key_line(&[
-        ("↑↓ jk", "choose"),
-        ("Enter", "start"),
+        ("↑↓ jk", say(app, "choose", "选择")),
+        ("Enter", say(app, "start", "开始")),
         ("L", "English/中文"),
-        ("?", "help"),
-        ("q Esc", "quit"),
+        ("?", say(app, "help", "帮助")),
+        ("q Esc", say(app, "quit", "退出")),
     ]);
     let closed = app.lessons.iter().filter(|l| l.over_cap.is_some()).count();
     if closed > 0 {
         // The legend for ⊘, at the right of the key line.
         let legend = Line::styled(
-            format!("⊘ {closed} over the process cap "),
+            match app.lang {
+                Lang::En => format!("⊘ {closed} over the process cap "),
+                Lang::Zh => format!("⊘ {closed} 课超出进程上限 "),
+            },
             theme::warning(),
         )
         .right_aligned();

@@ -49,25 +49,32 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
             .iter()
             .any(|q| q.step == step && q.reported.is_none())
     });
-    let hint = if run.ended {
-        " The run is over. r: run it again · Esc: menu "
-    } else if run.held && quiz_open {
-        " 1-9: your answer · Space: run it "
-    } else if run.held {
-        " Space: next step · p: play on "
-    } else {
-        ""
+    let zh = lang == Lang::Zh;
+    let hint = match (run.ended, run.held, quiz_open, zh) {
+        (true, _, _, false) => " The run is over. r: run it again · Esc: menu ",
+        (true, _, _, true) => " 运行结束。r：再运行一次 · Esc：回到菜单 ",
+        (false, true, true, false) => " 1-9: your answer · Space: run it ",
+        (false, true, true, true) => " 1-9：你的答案 · 空格：运行 ",
+        (false, true, false, false) => " Space: next step · p: play on ",
+        (false, true, false, true) => " 空格：下一步 · p：连续运行 ",
+        _ => "",
     };
     let visible = area.height.saturating_sub(2) as usize;
     let overflow = text.lines.len().saturating_sub(visible) as u16;
     let scroll = run.narration_scroll.min(overflow);
     let step_no = run.step.map_or(0, |i| i + 1);
-    let more = match (overflow > 0, scroll < overflow) {
-        (false, _) => "",
-        (true, true) => "· PgDn more ",
-        (true, false) => "· PgUp top ",
+    let more = match (overflow > 0, scroll < overflow, zh) {
+        (false, _, _) => "",
+        (true, true, false) => "· PgDn more ",
+        (true, true, true) => "· PgDn 更多 ",
+        (true, false, false) => "· PgUp top ",
+        (true, false, true) => "· PgUp 回到顶部 ",
     };
-    let title = format!(" Step {step_no}/{} {more}", lesson.steps.len());
+    let title = if zh {
+        format!(" 第 {step_no}/{} 步 {more}", lesson.steps.len())
+    } else {
+        format!(" Step {step_no}/{} {more}", lesson.steps.len())
+    };
     let block = Block::bordered()
         .title(Span::styled(title, theme::title()))
         .title_bottom(Span::styled(hint, theme::gate()))

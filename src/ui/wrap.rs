@@ -16,6 +16,12 @@ fn no_break_before(c: char) -> bool {
     )
 }
 
+/// Whether a line may break between `prev` and `next`: after a space, or next to a
+/// CJK character, but never before punctuation that must not start a line.
+fn may_break_between(prev: char, next: char) -> bool {
+    !no_break_before(next) && (prev == ' ' || breaks_freely(prev) || breaks_freely(next))
+}
+
 /// Wraps `text` into lines of at most `width` columns (wider single words are cut).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
@@ -23,55 +29,65 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     for para in text.split('\n') {
         let mut line = String::new();
         let mut line_w = 0;
-        // Byte index in `line` where the line may be cut, and the width before it.
-        let mut cut: Option<(usize, usize)> = None;
-        // The break point before the last character, for punctuation that must not
-        // start a line: it then takes the character before it along.
-        let mut cut_before_last: Option<(usize, usize)> = None;
+        // Where the line may be cut: byte index in `line` and the width before it.
+        let mut cuts: Vec<(usize, usize)> = Vec::new();
         for c in para.chars() {
             let w = c.width().unwrap_or(0);
+            let last = line.chars().last();
             if line_w + w > width && !line.is_empty() {
                 if c == ' ' {
                     // The line is full exactly at a space: break here.
                     out.push(std::mem::take(&mut line).trim_end().to_string());
                     line_w = 0;
-                    cut = None;
+                    cuts.clear();
                     continue;
                 }
-                let best = if no_break_before(c) {
-                    cut_before_last
-                } else {
-                    cut
+                let here = last
+                    .filter(|l| may_break_between(*l, c))
+                    .map(|_| (line.len(), line_w));
+                // Else the last place allowed. A line that is one long word is cut
+                // where it is full, unless punctuation would then start the next
+                // line: then before the last character that may start one.
+                let fallback = || {
+                    if !no_break_before(c) {
+                        return None;
+                    }
+                    line.char_indices()
+                        .rev()
+                        .find(|(i, ch)| *i > 0 && !no_break_before(*ch))
+                        .map(|(i, _)| (i, 0))
                 };
-                let (at, _) = match best {
-                    Some(p) if p.0 > 0 => p,
-                    _ => (line.len(), line_w),
-                };
+                let at = here
+                    .or_else(|| cuts.iter().rev().find(|(i, _)| *i > 0).copied())
+                    .or_else(fallback)
+                    .map_or(line.len(), |(i, _)| i);
                 let rest = line.split_off(at);
                 out.push(line.trim_end().to_string());
                 line = rest.trim_start().to_string();
                 line_w = line.chars().map(|c| c.width().unwrap_or(0)).sum();
-                cut = None;
-                cut_before_last = None;
+                // Cuts inside what moved down are found again from its characters.
+                cuts.clear();
+                let moved: Vec<char> = line.chars().collect();
+                let mut at = 0;
+                let mut w_at = 0;
+                for pair in moved.windows(2) {
+                    at += pair[0].len_utf8();
+                    w_at += pair[0].width().unwrap_or(0);
+                    if may_break_between(pair[0], pair[1]) {
+                        cuts.push((at, w_at));
+                    }
+                }
                 if c == ' ' && line.is_empty() {
                     continue;
                 }
             }
-            if c == ' ' {
-                line.push(c);
-                line_w += w;
-                cut = Some((line.len(), line_w));
-                continue;
+            if let Some(l) = line.chars().last()
+                && may_break_between(l, c)
+            {
+                cuts.push((line.len(), line_w));
             }
-            if breaks_freely(c) && !no_break_before(c) {
-                cut = Some((line.len(), line_w));
-            }
-            cut_before_last = breaks_freely(c).then_some((line.len(), line_w));
             line.push(c);
             line_w += w;
-            if breaks_freely(c) {
-                cut = Some((line.len(), line_w));
-            }
         }
         out.push(line.trim_end().to_string());
     }
@@ -81,6 +97,25 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cjk_punctuation_after_a_latin_word_does_not_start_a_line() {
+        // "（SIGKILL）。" must not leave "）。" at the start of the next line.
+        let text = "子进程收到信号（SIGKILL）。它的代码不再运行";
+        for width in 8..30 {
+            for line in wrap(text, width).iter().skip(1) {
+                let first = line.chars().next().unwrap_or(' ');
+                assert!(!no_break_before(first), "width {width}: {line:?}");
+            }
+        }
+        let text = "状态是 0x0100，得到的是 256";
+        for width in 6..26 {
+            for line in wrap(text, width).iter().skip(1) {
+                let first = line.chars().next().unwrap_or(' ');
+                assert!(!no_break_before(first), "width {width}: {line:?}");
+            }
+        }
+    }
     use unicode_width::UnicodeWidthStr;
 
     #[test]
