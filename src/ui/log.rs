@@ -5,30 +5,48 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::theme;
+use super::{theme, wrap::wrap};
 use crate::app::{LogClass, RunView};
 
 pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let visible = area.height.saturating_sub(2) as usize;
-    let skip = run.log.len().saturating_sub(visible);
-    let lines: Vec<Line> = run
-        .log
-        .iter()
-        .skip(skip)
-        .map(|e| {
-            let style = match e.class {
-                LogClass::Print => theme::print(),
-                LogClass::Lifecycle => theme::border(),
-                LogClass::Gate => theme::gate(),
-                LogClass::Warning => theme::warning(),
-            };
+    // Time and PID take 13 columns; a long line goes on below, indented, instead of
+    // being cut where the meaning often is (a signal's outcome, a status).
+    const GUTTER: usize = 13;
+    let text_width = (area.width.saturating_sub(2) as usize)
+        .saturating_sub(GUTTER)
+        .max(8);
+    let mut lines: Vec<Line> = Vec::new();
+    // Newest last: wrap entries from the end until the pane is full.
+    for e in run.log.iter().rev() {
+        if lines.len() >= visible {
+            break;
+        }
+        let style = match e.class {
+            LogClass::Print => theme::print(),
+            LogClass::Lifecycle => theme::border(),
+            LogClass::Gate => theme::gate(),
+            LogClass::Warning => theme::warning(),
+        };
+        let mut parts = wrap(&e.text, text_width).into_iter();
+        let first = parts.next().unwrap_or_default();
+        let mut entry = vec![Line::from(vec![
+            Span::styled(format!("{:>5.1} ", e.t_us as f64 / 1e6), theme::dim()),
+            Span::styled(format!("{:>6} ", e.pid), theme::dim()),
+            Span::styled(first, style),
+        ])];
+        entry.extend(parts.map(|more| {
             Line::from(vec![
-                Span::styled(format!("{:>5.1} ", e.t_us as f64 / 1e6), theme::dim()),
-                Span::styled(format!("{:>6} ", e.pid), theme::dim()),
-                Span::styled(e.text.as_str(), style),
+                Span::raw(" ".repeat(GUTTER)),
+                Span::styled(more, style),
             ])
-        })
-        .collect();
+        }));
+        for line in entry.into_iter().rev() {
+            lines.push(line);
+        }
+    }
+    lines.truncate(visible);
+    lines.reverse();
     let block = Block::bordered()
         .title(Span::styled(" Event log ", theme::title()))
         .border_style(theme::border());
