@@ -186,7 +186,11 @@ fn slots(q: &QueueView, maxsize: i64, width: usize) -> Vec<Span<'static>> {
     } else {
         q.items.len().max(1)
     };
-    let fit = (width.saturating_sub(2) / (cell + 1)).max(1);
+    let mut fit = (width.saturating_sub(2) / (cell + 1)).max(1);
+    if capacity > fit {
+        // Room for the count of what is not drawn ("+3 more, 2 free").
+        fit = (width.saturating_sub(2 + 16) / (cell + 1)).max(1);
+    }
     let shown = capacity.min(fit);
     let mut spans = vec![Span::styled("[", theme::dim())];
     for i in 0..shown {
@@ -203,7 +207,16 @@ fn slots(q: &QueueView, maxsize: i64, width: usize) -> Vec<Span<'static>> {
     }
     spans.push(Span::styled("]", theme::dim()));
     if capacity > shown {
-        spans.push(Span::styled(format!("+{}", capacity - shown), theme::dim()));
+        // Slots not drawn: say which hold items and which are free, so "+6" is not
+        // read as six more items.
+        let items = q.items.len().saturating_sub(shown);
+        let free = (capacity - shown).saturating_sub(items);
+        let rest = match (items, free) {
+            (0, f) => format!(" +{f} free"),
+            (i, 0) => format!(" +{i} more"),
+            (i, f) => format!(" +{i} more, {f} free"),
+        };
+        spans.push(Span::styled(rest, theme::dim()));
     }
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
     spans.push(Span::raw(" ".repeat(width.saturating_sub(used))));

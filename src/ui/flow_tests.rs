@@ -64,6 +64,30 @@ fn queue_with_a_blocked_producer() {
     insta::assert_snapshot!("queue_flow", screen(&app, 120, 40));
 }
 
+/// A queue with more slots than the pane can draw counts the rest as items and free
+/// slots, never as a bare "+N" that reads like N more items.
+#[test]
+fn a_queue_wider_than_its_pane_counts_the_rest() {
+    let mut app = run_of("queue", &["consumers=1", "maxsize=40"]);
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(&mut app, 2, 1001, spawn(1000, "producer 0"));
+    for item in 0..3 {
+        let put = EventKind::QueuePut {
+            queue: "q".into(),
+            item: json!(item),
+            len: item + 1,
+        };
+        send(&mut app, 10 + item as u64, 1001, put);
+    }
+    let pane = screen(&app, 80, 24);
+    let row = pane
+        .lines()
+        .find(|l| l.contains("[ 0│ 1│ 2│") || l.contains("[0│1│2│"))
+        .unwrap_or_else(|| panic!("the slots:\n{pane}"));
+    assert!(row.contains(" free"), "the rest is said to be free: {row}");
+    assert!(!row.contains("more"), "no items are hidden: {row}");
+}
+
 #[test]
 fn pipe_with_a_message_in_flight() {
     let mut app = run_of("pipe", &[]);

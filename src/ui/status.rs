@@ -37,6 +37,20 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     } else if run.held {
         let gate = run.gate.as_deref().unwrap_or("");
         (format!(" ⏸ AT STEP '{gate}' · Space "), theme::held())
+    } else if let Some(main) = run
+        .procs
+        .rows()
+        .first()
+        .filter(|m| m.state == Some('T') && m.reaped.is_none() && run.trace.is_none())
+    {
+        // Main stopped by SIGSTOP: nothing moves until it is continued.
+        (
+            format!(
+                " ⏸ {} STOPPED (SIGSTOP) · k → SIGCONT resumes it ",
+                main.label
+            ),
+            theme::warning(),
+        )
     } else if run.trace.is_some() {
         (" ▶ TRACING ".to_string(), theme::playing())
     } else if run.paused {

@@ -332,6 +332,31 @@ fn too_small() {
     insta::assert_snapshot!("too_small_70x20", screen(&app, 70, 20));
 }
 
+/// Main stopped with SIGSTOP: the header says nothing will move until SIGCONT.
+#[test]
+fn a_stopped_main_is_said_in_the_header() {
+    let mut app = lessons_app(Lang::En);
+    let spec = crate::scenario::find("zombie").unwrap();
+    app.open_run(spec, spec.params_from(&[]).unwrap(), 1.0);
+    send(&mut app, 1_000, 2000, spawn(1999, "main"));
+    send(&mut app, 2_000, 2000, state('T', "do_signal_stop"));
+    let top = screen(&app, W, H);
+    let header = top.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("main STOPPED (SIGSTOP) · k → SIGCONT"),
+        "{top}"
+    );
+    send(&mut app, 3_000, 2000, state('S', "hrtimer_nanosleep"));
+    let header = screen(&app, W, H);
+    assert!(
+        !header
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("STOPPED")
+    );
+}
+
 #[test]
 fn bare_scenario_run() {
     let mut app = lessons_app(Lang::En);
