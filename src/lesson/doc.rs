@@ -74,7 +74,7 @@ fn codes(names: &[&str]) -> String {
 
 fn kind(k: ParamKind) -> String {
     match k {
-        ParamKind::Int { min, max } => format!("integer {min}..={max}"),
+        ParamKind::Int { min, max } => format!("integer {min} to {max}"),
         ParamKind::Bool => "`true` or `false`".into(),
         ParamKind::Choice(c) => {
             let v: Vec<String> = c.iter().map(|n| format!("`{n}`")).collect();

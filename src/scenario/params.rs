@@ -114,7 +114,7 @@ pub fn describe(specs: &[ParamSpec]) -> String {
     let mut out = String::new();
     for s in specs {
         let kind = match s.kind {
-            ParamKind::Int { min, max } => format!("integer {min}..={max}"),
+            ParamKind::Int { min, max } => format!("integer from {min} to {max}"),
             ParamKind::Bool => "true|false".to_string(),
             ParamKind::Choice(c) => c.join("|"),
             ParamKind::IntList => "comma-separated integers".to_string(),
@@ -303,7 +303,7 @@ mod tests {
         assert!(e.message.contains("no parameter 'kids'"), "{}", e.message);
         assert!(e.message.contains("children") && e.message.contains("default 10"));
         let e = from_assignments(&specs(), "x", &["children=0".into()]).unwrap_err();
-        assert!(e.message.contains("integer 1..=64"), "{}", e.message);
+        assert!(e.message.contains("integer from 1 to 64"), "{}", e.message);
         let e = from_assignments(&specs(), "x", &["children".into()]).unwrap_err();
         assert!(e.message.contains("key=value"));
     }
