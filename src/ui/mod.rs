@@ -114,7 +114,12 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
                     .areas(bottom);
                     hits.tree = Some(tree::render(run, frame, top));
                     narration::narration(lesson, run, app.lang, frame, text_area);
-                    narration::code(lesson, run, frame, code_area);
+                    // No pane of its own: Tab shows the log in the code's place.
+                    if app.show_log && pane.is_none() {
+                        log::render(run, frame, code_area);
+                    } else {
+                        narration::code(lesson, run, frame, code_area);
+                    }
                 }
                 None => {
                     let pane = lesson_pane(run);
@@ -132,10 +137,15 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
                     log::render(run, frame, log_area);
                 }
             }
-            // Tab names what it would show instead.
-            let swap = lesson_pane(run)
-                .filter(|_| app.lesson().is_some())
-                .map(|_| if app.show_log { "pane" } else { "log" });
+            // Tab names what it would show instead: the lesson's own pane or, on a
+            // narrow screen without one, the code.
+            let narrow = area.width < WIDE && app.present.is_none();
+            let swap = match (lesson_pane(run), app.lesson()) {
+                (_, None) => None,
+                (Some(_), Some(_)) => Some(if app.show_log { "pane" } else { "log" }),
+                (None, Some(_)) if narrow => Some(if app.show_log { "code" } else { "log" }),
+                (None, Some(_)) => None,
+            };
             match &app.notice {
                 Some(notice) => status::notice(notice, frame, foot),
                 None => status::keys(run, swap, frame, foot),

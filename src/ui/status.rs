@@ -118,15 +118,16 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, frame: &mut Frame, area: 
     // (keys, what, priority: lower stays longer)
     let all = [
         ("Space", space, 0),
-        ("p", play, 4),
-        ("+/-", speed, 5),
-        ("k", "signal…", 3),
-        ("r", "restart", 6),
-        ("L", "EN/中文", 8),
-        ("Esc", "back", 7),
+        ("p", play, 5),
+        ("+/-", speed, 6),
+        ("k", "signal…", 4),
+        ("r", "restart", 7),
+        ("L", "EN/中文", 9),
+        ("Esc", "back", 8),
         ("?", "help", 2),
         ("q", "quit", 1),
-        ("Tab", swap.unwrap_or(""), 9),
+        // On a small screen Tab is the only way to the log: it stays long.
+        ("Tab", swap.unwrap_or(""), 3),
     ];
     let width = |pairs: &[(&str, &str)]| key_line(pairs).width();
     let mut keep: Vec<_> = all

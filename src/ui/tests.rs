@@ -571,3 +571,28 @@ fn presenter_mode_zh_title_is_plain_text() {
         "{screen}"
     );
 }
+
+/// 80×24: a tree taller than its pane counts the hidden rows on its border, and Tab
+/// shows the event log in the code's place (there is no room for both).
+#[test]
+fn small_screen_counts_hidden_rows_and_tab_shows_the_log() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    for k in 0..10 {
+        send(
+            &mut app,
+            10 + k,
+            1001 + k as i32,
+            spawn(1000, &format!("child {k}")),
+        );
+    }
+    let small = screen(&app, 80, 24);
+    assert!(small.contains("more (↑↓)"), "{small}");
+    assert!(small.contains("Tab  log"), "{small}");
+    update(&mut app, Msg::Action(Action::SwapPane));
+    let swapped = screen(&app, 80, 24);
+    assert!(swapped.contains("┌ Event log"), "{swapped}");
+    assert!(!swapped.contains("┌ Python"), "{swapped}");
+    assert!(swapped.contains("Tab  code"), "{swapped}");
+}

@@ -112,6 +112,30 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
     frame.render_stateful_widget(table, table_area, &mut state);
     frame.render_widget(Paragraph::new(details), details_area);
     let visible = usize::from(table_area.height.saturating_sub(1));
+    // Rows out of view are counted on the bottom border: a short terminal must not
+    // look as if the tree were complete.
+    let (above, below) = (
+        state.offset(),
+        lines.len().saturating_sub(state.offset() + visible),
+    );
+    if above + below > 0 && area.height > 2 {
+        let mut parts = Vec::new();
+        if above > 0 {
+            parts.push(format!("↑ {above} above"));
+        }
+        if below > 0 {
+            parts.push(format!("↓ {below} more"));
+        }
+        let note =
+            Line::styled(format!(" {} (↑↓) ", parts.join(" · ")), theme::dim()).right_aligned();
+        let border = Rect {
+            x: area.x + 1,
+            y: area.y + area.height - 1,
+            width: area.width.saturating_sub(2),
+            height: 1,
+        };
+        frame.render_widget(Paragraph::new(note), border);
+    }
     TreeHits {
         top: table_area.y + 1,
         left: table_area.x,
