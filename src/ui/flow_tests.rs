@@ -353,3 +353,42 @@ fn speedup_sweep_in_the_lesson_pane() {
     }
     insta::assert_snapshot!("speedup_sweep", screen(&app, 120, 40));
 }
+
+/// The Work pane says when other programs take the cores: the cores' load minus what
+/// the run's own processes use (here 150% busy, the worker 97%: others ~53%).
+#[test]
+fn work_pane_says_when_other_programs_take_the_cores() {
+    let mut app = run_of("pi", &["workers=1", "terms=1000"]);
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(&mut app, 2, 1001, spawn(1000, "worker 0"));
+    send(
+        &mut app,
+        3,
+        1001,
+        EventKind::Progress {
+            done: 10,
+            total: 1000,
+        },
+    );
+    let quiet = screen(&app, 120, 40);
+    assert!(!quiet.contains("other programs"), "{quiet}");
+    let running = EventKind::State {
+        state: "R".into(),
+        reason: "running".into(),
+        cpu: Some(97.0),
+        ignored: vec![],
+        caught: vec![],
+        core: Some(0),
+    };
+    send(&mut app, 4, 1001, running);
+    send(
+        &mut app,
+        5,
+        0,
+        EventKind::Cpu {
+            cores: vec![100.0, 50.0],
+        },
+    );
+    let busy = screen(&app, 120, 40);
+    assert!(busy.contains("other programs use ~53% CPU"), "{busy}");
+}

@@ -34,6 +34,26 @@ fn number_in(label: &str) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
+/// What other programs take of the CPUs now: the cores' last reading minus what the
+/// run's own processes use. Said when it is more than a quarter of a core, since a
+/// busy machine shares its cores with them and makes every speedup smaller.
+fn others_note(run: &RunView) -> String {
+    let cores: u64 = run.work.cores.iter().filter_map(|h| h.back()).sum();
+    let ours: f64 = run
+        .procs
+        .rows()
+        .iter()
+        .filter(|p| p.reaped.is_none() && p.state != Some('Z'))
+        .map(|p| f64::from(p.cpu))
+        .sum();
+    let others = cores as f64 - ours;
+    if others >= 25.0 {
+        format!("· other programs use ~{others:.0}% CPU ")
+    } else {
+        String::new()
+    }
+}
+
 pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let w = &run.work;
     let title = Line::from(vec![
@@ -41,6 +61,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         // The run's clock is in the header; a span of progress reports here only
         // confused (it counted the time spent held at steps).
         Span::raw(format!("{} cores ", w.cores.len())),
+        Span::styled(others_note(run), theme::warning()),
     ]);
     let block = Block::bordered().title(title).border_style(theme::border());
     let inner = block.inner(area);
