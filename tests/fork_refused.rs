@@ -134,12 +134,21 @@ fn refused_cleanly(scenario: &str, sets: &[&str], cap: u32) {
             "after its refused fork, {pid} only ends (and reaps): {later:?} {}",
             ctx()
         );
-        assert!(
-            events.iter().any(|e| event_pid(e) == pid
+        // It raised BlockingIOError, unless the runner's cleanup got to it first: when
+        // main is refused too, main's end kills what is left with SIGKILL, and a child
+        // still writing its traceback dies before the line (seen once under load).
+        let raised = events.iter().any(|e| {
+            event_pid(e) == pid
                 && e["kind"] == "print"
                 && e["text"]
                     .as_str()
-                    .is_some_and(|t| t.contains("BlockingIOError"))),
+                    .is_some_and(|t| t.contains("BlockingIOError"))
+        });
+        let killed_in_cleanup = events
+            .iter()
+            .any(|e| e["kind"] == "reap" && e["child"] == pid && e["signal"] == "SIGKILL");
+        assert!(
+            raised || killed_in_cleanup,
             "{pid} raised BlockingIOError {}",
             ctx()
         );

@@ -38,8 +38,10 @@ struct Seen {
 /// Runs until `stop` is signalled or `emit` returns false (nobody listens).
 /// With `cores`, it also reports every other tick how busy each CPU core is (sysinfo
 /// needs 200 ms between two readings).
+/// `now_us`: the run's clock (the lesson clock: it stands while the run does), for
+/// the events' `t_us`.
 pub fn run(
-    start_ns: u64,
+    now_us: impl Fn() -> u64,
     cores: bool,
     track: Receiver<Track>,
     stop: Receiver<()>,
@@ -60,12 +62,12 @@ pub fn run(
             },
             recv(stop) -> _ => return,
             recv(ticker) -> _ => {
-                if !sample(&mut watched, start_ns, &mut emit) {
+                if !sample(&mut watched, &now_us, &mut emit) {
                     return;
                 }
                 ticks += 1;
                 if cores && ticks.is_multiple_of(2) && !watched.is_empty()
-                    && let Some(event) = core_usage(&mut sys, start_ns)
+                    && let Some(event) = core_usage(&mut sys, now_us())
                     && !emit(event)
                 {
                     return;
@@ -78,7 +80,7 @@ pub fn run(
 /// One pass over the watched PIDs; false when nobody listens any more.
 fn sample(
     watched: &mut BTreeMap<i32, Option<Seen>>,
-    start_ns: u64,
+    now_us: &impl Fn() -> u64,
     emit: &mut impl FnMut(Event) -> bool,
 ) -> bool {
     if watched.is_empty() {
@@ -113,7 +115,7 @@ fn sample(
             _ => 0.0,
         };
         // Read after the process's files, so a state is never stamped before its cause.
-        let t_us = monotonic_ns().saturating_sub(start_ns) / 1000;
+        let t_us = now_us();
         let now = Seen {
             core: if stat.state == 'R' {
                 stat.processor
@@ -169,7 +171,7 @@ fn sample(
 }
 
 /// How busy each core was since the last reading, as a `cpu` event.
-fn core_usage(sys: &mut Option<System>, start_ns: u64) -> Option<Event> {
+fn core_usage(sys: &mut Option<System>, t_us: u64) -> Option<Event> {
     let sys = sys.as_mut()?;
     sys.refresh_cpu_usage();
     let cores: Vec<f32> = sys
@@ -178,7 +180,7 @@ fn core_usage(sys: &mut Option<System>, start_ns: u64) -> Option<Event> {
         .map(|c| (c.usage() * 10.0).round() / 10.0)
         .collect();
     (!cores.is_empty()).then(|| Event {
-        t_us: monotonic_ns().saturating_sub(start_ns) / 1000,
+        t_us,
         pid: std::process::id() as i32,
         kind: EventKind::Cpu { cores },
     })

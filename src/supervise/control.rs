@@ -44,10 +44,12 @@ struct Block {
     run_on: AtomicU64,
     /// Processes held at a gate that stops the run (see `must_wait`).
     holding: AtomicU32,
-    /// CLOCK_MONOTONIC when the current stand-still (hold or pause) began; 0: none.
-    still_since_ns: AtomicU64,
-    /// Nanoseconds the run has stood still so far, for the lesson clock.
-    still_total_ns: AtomicU64,
+    /// The lesson clock (see `lesson_ns`) is CLOCK_MONOTONIC minus this: the time the
+    /// run has stood still so far, counted when each stand-still ends.
+    base_ns: AtomicU64,
+    /// While the run stands still, the lesson clock's value when it stopped (it reads
+    /// that until the run goes on); 0 while it runs.
+    frozen_at_ns: AtomicU64,
 }
 
 /// Process slots for per-process gates (as many as the process cap allows).
@@ -194,39 +196,38 @@ impl Control {
     }
 
     fn begin_still(&self) {
-        let _ =
-            self.block()
-                .still_since_ns
-                .compare_exchange(0, monotonic_ns().max(1), SeqCst, SeqCst);
+        let b = self.block();
+        let at = monotonic_ns().saturating_sub(b.base_ns.load(SeqCst)).max(1);
+        let _ = b.frozen_at_ns.compare_exchange(0, at, SeqCst, SeqCst);
     }
 
-    /// Ends the stand-still if nothing keeps the run still any more.
+    /// Ends the stand-still if nothing keeps the run still any more. The clock goes on
+    /// from where it stopped: the base moves first, while readers still see the frozen
+    /// value, so no reader ever sees it jump.
     fn end_still(&self) {
         let b = self.block();
         if self.must_wait() {
             return;
         }
-        let since = b.still_since_ns.swap(0, SeqCst);
-        if since != 0 {
-            b.still_total_ns
-                .fetch_add(monotonic_ns().saturating_sub(since), SeqCst);
+        let frozen = b.frozen_at_ns.load(SeqCst);
+        if frozen == 0 {
+            return;
         }
+        b.base_ns
+            .store(monotonic_ns().saturating_sub(frozen), SeqCst);
+        let _ = b.frozen_at_ns.compare_exchange(frozen, 0, SeqCst, SeqCst);
     }
 
     /// CLOCK_MONOTONIC minus the time the run stood still (held at steps, paused):
-    /// the clock durations a lesson reports are measured on, so a learner reading a
-    /// step does not make a computation or a lock hold look longer.
+    /// the clock events are stamped with and durations a lesson reports are measured
+    /// on, so a learner reading a step does not make a computation or a lock hold
+    /// look longer. It never runs backwards.
     pub fn lesson_ns(&self) -> u64 {
         let b = self.block();
-        let now = monotonic_ns();
-        let since = b.still_since_ns.load(SeqCst);
-        let current = if since == 0 {
-            0
-        } else {
-            now.saturating_sub(since)
-        };
-        now.saturating_sub(b.still_total_ns.load(SeqCst))
-            .saturating_sub(current)
+        match b.frozen_at_ns.load(SeqCst) {
+            0 => monotonic_ns().saturating_sub(b.base_ns.load(SeqCst)),
+            frozen => frozen,
+        }
     }
 
     pub fn grant_permit(&self) {
@@ -250,9 +251,17 @@ impl Control {
         self.block().start_ns.load(SeqCst)
     }
 
-    /// Microseconds since the run started, on the clock every process shares.
+    /// Microseconds since the run started, on the lesson clock every process shares:
+    /// it stands while the run stands still (held at a step, paused), so "after 1.5 s"
+    /// in a lesson's text is 1.5 s in the log however long the learner read.
     pub fn now_us(&self) -> u64 {
-        monotonic_ns().saturating_sub(self.start_ns()) / 1000
+        self.lesson_ns().saturating_sub(self.start_ns()) / 1000
+    }
+
+    /// Makes this block the process's clock for `process_now_us` (the panic hook
+    /// stamps a traceback without a `Ctx`). Forked children inherit the mapping.
+    pub fn set_as_process_clock(&self) {
+        PROCESS_CLOCK.store(self.block.as_ptr(), SeqCst);
     }
 
     // ---- scenario side --------------------------------------------------------
@@ -363,6 +372,12 @@ impl Control {
 
 impl Drop for Control {
     fn drop(&mut self) {
+        let _ = PROCESS_CLOCK.compare_exchange(
+            self.block.as_ptr(),
+            std::ptr::null_mut(),
+            SeqCst,
+            SeqCst,
+        );
         // SAFETY: we mapped exactly PAGE bytes at `block` and no reference outlives self.
         unsafe {
             let _ = munmap(self.block.cast(), PAGE);
@@ -376,6 +391,19 @@ fn speed_to_milli(speed: f64) -> u64 {
     } else {
         1000
     }
+}
+
+/// The block `set_as_process_clock` named; null before, and after it is unmapped.
+static PROCESS_CLOCK: std::sync::atomic::AtomicPtr<Block> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+/// The run's clock (as `Control::now_us`) from the block this process named, if any.
+pub fn process_now_us() -> Option<u64> {
+    let block = NonNull::new(PROCESS_CLOCK.load(SeqCst))?;
+    // A borrowed view: the mapping stays until its `Control` is dropped, which clears
+    // the pointer first; the fd is not ours to close.
+    let view = std::mem::ManuallyDrop::new(Control { block, fd: None });
+    Some(view.now_us())
 }
 
 pub fn monotonic_ns() -> u64 {

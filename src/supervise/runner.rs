@@ -68,6 +68,7 @@ pub fn main(args: RunnerArgs) -> i32 {
         return 2;
     }
     python_like_dispositions();
+    control.set_as_process_clock();
     install_exception_hook(control.start_ns());
     let mut ctx = Ctx::new(control, spec.gates, "main");
     ctx.emit(EventKind::Spawn {
@@ -155,7 +156,12 @@ fn install_exception_hook(start_ns: u64) {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "Exception".into());
-        let now = || crate::supervise::control::monotonic_ns().saturating_sub(start_ns) / 1000;
+        // The run's clock, like every other event; the raw clock only if none is set.
+        let now = || {
+            crate::supervise::control::process_now_us().unwrap_or_else(|| {
+                crate::supervise::control::monotonic_ns().saturating_sub(start_ns) / 1000
+            })
+        };
         let emit = |kind| {
             crate::trace::writer::write_line(&crate::trace::event::Event {
                 t_us: now(),

@@ -66,7 +66,8 @@ pub struct RunRequest {
 pub struct Session {
     runner: Option<Child>,
     pgid: Pid,
-    control: Control,
+    /// Shared with the observer thread, which stamps its events on the run's clock.
+    control: Arc<Control>,
     rx: Receiver<RunMsg>,
     stop_observer: Sender<()>,
     threads: Vec<JoinHandle<()>>,
@@ -204,12 +205,17 @@ impl Session {
                 let _ = tx.send(RunMsg::Ended);
             }));
         }
-        let start_ns = control.start_ns();
+        let control = Arc::new(control);
+        let clock = control.clone();
         let cores = cpu_cores;
         threads.push(std::thread::spawn(move || {
-            observe::run(start_ns, cores, track_rx, stop_rx, |e| {
-                tx.send(RunMsg::Event(e)).is_ok()
-            });
+            observe::run(
+                || clock.now_us(),
+                cores,
+                track_rx,
+                stop_rx,
+                |e| tx.send(RunMsg::Event(e)).is_ok(),
+            );
         }));
 
         Ok(Session {
