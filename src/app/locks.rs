@@ -29,6 +29,9 @@ pub struct LockView {
     /// Most holders at once.
     pub peak: usize,
     pub stats: BTreeMap<i32, Stats>,
+    /// Processes that ended while holding it: their permit is never given back (a
+    /// killed holder does not release a POSIX semaphore).
+    pub lost: Vec<i32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -97,7 +100,10 @@ impl Locks {
             EventKind::Reap { child, .. } => {
                 for l in &mut self.locks {
                     l.waiting.retain(|p| p != child);
-                    l.holders.retain(|p| p != child);
+                    if l.holders.contains(child) {
+                        l.holders.retain(|p| p != child);
+                        l.lost.push(*child);
+                    }
                 }
             }
             _ => {}
@@ -108,6 +114,25 @@ impl Locks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_holder_that_ends_without_releasing_loses_its_permit() {
+        let mut l = Locks::default();
+        let acquire = EventKind::LockAcquire {
+            lock: "semaphore".into(),
+            waited_us: 0,
+        };
+        l.apply(&ev(7, acquire));
+        let reap = EventKind::Reap {
+            child: 7,
+            status: 9,
+            code: None,
+            signal: Some("SIGKILL".into()),
+        };
+        l.apply(&ev(1, reap));
+        assert_eq!(l.locks[0].holders, Vec::<i32>::new());
+        assert_eq!(l.locks[0].lost, vec![7]);
+    }
 
     fn ev(pid: i32, kind: EventKind) -> Event {
         Event { t_us: 1, pid, kind }

@@ -152,6 +152,9 @@ pub struct RunView {
     /// Signals sent (by the learner or the scenario) whose outcome the log will tell
     /// when the target's next telling state change or its reap arrives.
     pub signalled: BTreeMap<i32, String>,
+    /// The learner sent a signal in this run: it may no longer be the run the
+    /// narration describes (a restart clears it).
+    pub learner_signalled: bool,
     /// A recorded trace played back (`proclab replay`): no process is live.
     pub replay: bool,
     /// A traced program (`proclab trace`) instead of a scenario: what to start again.
@@ -193,6 +196,7 @@ impl RunView {
             ended: false,
             signal_menu: None,
             signalled: BTreeMap::new(),
+            learner_signalled: false,
             replay: false,
             trace: None,
         }

@@ -52,7 +52,7 @@ impl SignalMenu {
 /// Why a signal cannot be sent to this row, if it cannot.
 pub fn refusal(row: Option<&ProcRow>, run_ended: bool) -> Option<String> {
     if run_ended {
-        return Some("the run has ended: no process of it is left to signal".into());
+        return Some("the run has ended, and no process of it is left to signal".into());
     }
     match row {
         None => Some("no process of this run is selected".into()),

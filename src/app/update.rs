@@ -376,6 +376,7 @@ fn on_signal_menu(app: &mut App, action: Action) -> Vec<Command> {
                 warn(run, pid, format!("{signal} not sent: {why}"));
                 return Vec::new();
             }
+            run.learner_signalled = true;
             return vec![Command::Signal { pid, signal }];
         }
         _ => {}

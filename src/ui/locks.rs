@@ -51,6 +51,15 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             Span::styled("  waiting: ", theme::dim()),
             Span::styled(names(run, &lock.waiting), theme::held()),
         ]));
+        if !lock.lost.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled("  lost:    ", theme::dim()),
+                Span::styled(
+                    format!("{} died holding it: never released", names(run, &lock.lost)),
+                    theme::warning(),
+                ),
+            ]));
+        }
         let longest = lock
             .stats
             .values()

@@ -122,7 +122,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     l.minutes
                 ),
             };
-            t.push_line(Line::styled(facts, theme::dim()));
+            // Wrapped like the summary: a narrow About pane must not drop words.
+            for line in wrap(&facts, inner) {
+                t.push_line(Line::styled(line, theme::dim()));
+            }
             t.push_line(Line::styled(
                 format!("proclab lesson {}", l.id),
                 theme::dim(),
@@ -146,14 +149,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                         theme::dim(),
                     ));
                 }
-                None => t.push_line(Line::styled(
-                    say(
+                None => {
+                    let start = say(
                         app,
                         "Enter: start — it waits at the first step for Space.",
                         "Enter：开始。它会停在第一步，等你按空格。",
-                    ),
-                    theme::gate(),
-                )),
+                    );
+                    for line in wrap(start, inner) {
+                        t.push_line(Line::styled(line, theme::gate()));
+                    }
+                }
             }
             t
         }

@@ -148,7 +148,7 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
             };
             match &app.notice {
                 Some(notice) => status::notice(notice, frame, foot),
-                None => status::keys(run, swap, frame, foot),
+                None => status::keys(run, swap, app.lang, frame, foot),
             }
             if let Some(menu) = &run.signal_menu {
                 signal::render(run, menu, frame, body);

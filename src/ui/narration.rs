@@ -30,6 +30,20 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         text.push_line(Line::styled(l, theme::title()));
     }
     text.push_line(Line::raw(""));
+    if run.learner_signalled {
+        let note = match lang {
+            Lang::En => {
+                "You sent a signal in this run: the text tells the run as the lesson plays it; the screen shows what your signal changed (r runs it again)."
+            }
+            Lang::Zh => {
+                "你在这次运行中发送了信号：文字讲的是课程原本的运行，屏幕显示的是你的信号带来的变化（按 r 重新运行）。"
+            }
+        };
+        for l in wrap(note, inner) {
+            text.push_line(Line::styled(l, theme::warning()));
+        }
+        text.push_line(Line::raw(""));
+    }
     if let Some(step) = run.step
         && let Some(quiz) = lesson.steps.get(step).and_then(|s| s.quiz.as_ref())
         && let Some(asked) = run.quizzes.iter().find(|q| q.step == step)

@@ -9,6 +9,12 @@ use ratatui::widgets::Paragraph;
 
 use super::theme;
 use crate::app::{App, RunView};
+use crate::lesson::Lang;
+
+/// English or Chinese, by the learner's language.
+fn say(zh: bool, en: &'static str, zh_text: &'static str) -> &'static str {
+    if zh { zh_text } else { en }
+}
 
 pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     let title = match app.lesson() {
@@ -18,25 +24,42 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
             None => format!("{} ({})", run.scenario.title, run.scenario.id),
         },
     };
+    let zh = app.lang == Lang::Zh;
     let (badge, style) = if run.ended {
         match &run.summary {
-            Some(s) => (
-                format!(" DONE · {} processes · {} leaked ", s.processes, s.leaked),
+            Some(s) if zh => (
+                format!(" 完成 · {} 个进程 · 遗留 {} ", s.processes, s.leaked),
                 theme::playing(),
             ),
-            None => (" ENDED ".to_string(), theme::warning()),
+            Some(s) => (
+                format!(
+                    " DONE · {} process{} · {} leaked ",
+                    s.processes,
+                    if s.processes == 1 { "" } else { "es" },
+                    s.leaked
+                ),
+                theme::playing(),
+            ),
+            None => (say(zh, " ENDED ", " 已结束 ").to_string(), theme::warning()),
         }
     } else if !run.slot_held.is_empty() {
+        let n = run.slot_held.len();
         (
-            format!(
-                " ⏸ YOU ARE THE SCHEDULER · {} waiting · ↑↓ pick, Space run ",
-                run.slot_held.len()
-            ),
+            if zh {
+                format!(" ⏸ 你来当调度器 · {n} 个在等 · ↑↓ 选择，空格运行 ")
+            } else {
+                format!(" ⏸ YOU ARE THE SCHEDULER · {n} waiting · ↑↓ pick, Space run ")
+            },
             theme::held(),
         )
     } else if run.held {
         let gate = run.gate.as_deref().unwrap_or("");
-        (format!(" ⏸ AT STEP '{gate}' · Space "), theme::held())
+        let text = if zh {
+            format!(" ⏸ 停在步骤 '{gate}' · 空格 ")
+        } else {
+            format!(" ⏸ AT STEP '{gate}' · Space ")
+        };
+        (text, theme::held())
     } else if let Some(main) = run
         .procs
         .rows()
@@ -44,21 +67,35 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
         .filter(|m| m.state == Some('T') && m.reaped.is_none() && run.trace.is_none())
     {
         // Main stopped by SIGSTOP: nothing moves until it is continued.
-        (
+        let text = if zh {
+            format!(" ⏸ {} 已停止 (SIGSTOP) · k → SIGCONT 让它继续 ", main.label)
+        } else {
             format!(
                 " ⏸ {} STOPPED (SIGSTOP) · k → SIGCONT resumes it ",
                 main.label
-            ),
-            theme::warning(),
-        )
+            )
+        };
+        (text, theme::warning())
     } else if run.trace.is_some() {
-        (" ▶ TRACING ".to_string(), theme::playing())
+        (
+            say(zh, " ▶ TRACING ", " ▶ 跟踪中 ").to_string(),
+            theme::playing(),
+        )
     } else if run.paused {
-        (" ⏸ PAUSED · Space ".to_string(), theme::held())
+        (
+            say(zh, " ⏸ PAUSED · Space ", " ⏸ 已暂停 · 空格 ").to_string(),
+            theme::held(),
+        )
     } else if run.step_mode {
-        (" ▶ RUNNING TO NEXT STEP ".to_string(), theme::playing())
+        (
+            say(zh, " ▶ RUNNING TO NEXT STEP ", " ▶ 运行到下一步 ").to_string(),
+            theme::playing(),
+        )
     } else {
-        (" ▶ PLAYING ".to_string(), theme::playing())
+        (
+            say(zh, " ▶ PLAYING ", " ▶ 运行中 ").to_string(),
+            theme::playing(),
+        )
     };
     // The title goes last: on a narrow terminal it is what gets cut.
     let replay = run
@@ -69,7 +106,8 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
         Span::raw(match run.trace {
             Some(_) => format!(" t = {:.1}s  ", run.now_us as f64 / 1e6),
             None => format!(
-                " speed {}× · t = {:.1}s  ",
+                " {} {}× · t = {:.1}s  ",
+                say(zh, "speed", "速度"),
                 fmt_speed(run.speed),
                 run.now_us as f64 / 1e6
             ),
@@ -89,13 +127,14 @@ fn fmt_speed(s: f64) -> String {
 
 /// The keys that work here, as many as fit: the least needed give way first on a
 /// narrow terminal (the help lists them all).
-pub fn keys(run: &RunView, swap: Option<&'static str>, frame: &mut Frame, area: Rect) {
+pub fn keys(run: &RunView, swap: Option<&'static str>, lang: Lang, frame: &mut Frame, area: Rect) {
+    let zh = lang == Lang::Zh;
     if run.signal_menu.is_some() {
         let pairs = [
-            ("↑↓ jk", "choose"),
-            ("Enter", "send"),
-            ("Esc q", "close"),
-            ("?", "help"),
+            ("↑↓ jk", say(zh, "choose", "选择")),
+            ("Enter", say(zh, "send", "发送")),
+            ("Esc q", say(zh, "close", "关闭")),
+            ("?", say(zh, "help", "帮助")),
         ];
         frame.render_widget(Paragraph::new(key_line(&pairs)), area);
         return;
@@ -103,29 +142,39 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, frame: &mut Frame, area: 
     let space = if run.ended {
         "—"
     } else if run.step_mode {
-        "next step"
+        say(zh, "next step", "下一步")
     } else {
-        "pause"
+        say(zh, "pause", "暂停")
     };
-    let play = if run.step_mode { "play" } else { "step mode" };
+    let play = if run.step_mode {
+        say(zh, "play", "连续运行")
+    } else {
+        say(zh, "step mode", "单步模式")
+    };
+    let swap = swap.map(|s| match (s, zh) {
+        ("log", true) => "日志",
+        ("pane", true) => "窗格",
+        ("code", true) => "代码",
+        (other, _) => other,
+    });
     // A traced program runs as written: no pause, steps or speed (they stay hidden).
     let traced = run.trace.is_some();
     let (space, play, speed) = if traced {
         ("", "", "")
     } else {
-        (space, play, "speed")
+        (space, play, say(zh, "speed", "速度"))
     };
     // (keys, what, priority: lower stays longer)
     let all = [
         ("Space", space, 0),
         ("p", play, 5),
         ("+/-", speed, 6),
-        ("k", "signal…", 4),
-        ("r", "restart", 7),
+        ("k", say(zh, "signal…", "信号…"), 4),
+        ("r", say(zh, "restart", "重新运行"), 7),
         ("L", "EN/中文", 9),
-        ("Esc", "back", 8),
-        ("?", "help", 2),
-        ("q", "quit", 1),
+        ("Esc", say(zh, "back", "返回"), 8),
+        ("?", say(zh, "help", "帮助"), 2),
+        ("q", say(zh, "quit", "退出"), 1),
         // On a small screen Tab is the only way to the log: it stays long.
         ("Tab", swap.unwrap_or(""), 3),
     ];
@@ -151,10 +200,11 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, frame: &mut Frame, area: 
 /// What just happened for the learner (a theme chosen, a trace saved), in place of
 /// the keys until the next key.
 pub fn notice(text: &str, frame: &mut Frame, area: Rect) {
-    let line = Line::from(vec![
-        Span::styled(format!(" {text} "), theme::highlight_status()),
-        Span::styled("  (any key)", theme::dim()),
-    ]);
+    // It goes at the next key, which also does its own work.
+    let line = Line::from(vec![Span::styled(
+        format!(" {text} "),
+        theme::highlight_status(),
+    )]);
     frame.render_widget(Paragraph::new(line), area);
 }
 

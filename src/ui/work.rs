@@ -117,6 +117,10 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
                 r.core.map_or(String::new(), |c| format!(" on core {c}")),
                 r.cpu
             ))),
+            // Standing still with the run: its futex wait is proclab's, not a lock's.
+            Some(r) if !gone && r.holding.is_some() && r.state != Some('Z') => {
+                spans.push(Span::styled("  run held", theme::dim()))
+            }
             Some(r) if !gone && r.state.is_some() => {
                 spans.push(Span::styled(format!("  {}", r.reason), theme::dim()))
             }
@@ -214,7 +218,8 @@ fn label(run: &RunView, pid: i32) -> String {
 /// `task 1 (n=200000)` from a `task` result.
 fn describe_task(v: &Value) -> String {
     match (v.get("index"), v.get("n")) {
-        (Some(i), Some(n)) => format!("task {i} (n={n})"),
+        // Short, as the narration quotes it; the sizes are in the gauges' tasks.
+        (Some(i), Some(_)) => format!("task {i}"),
         _ => v.to_string(),
     }
 }

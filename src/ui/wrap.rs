@@ -16,10 +16,18 @@ fn no_break_before(c: char) -> bool {
     )
 }
 
+/// CJK opening brackets and quotes, which must not end a line.
+fn no_break_after(c: char) -> bool {
+    matches!(c, '（' | '“' | '‘' | '《' | '「' | '『' | '【')
+}
+
 /// Whether a line may break between `prev` and `next`: after a space, or next to a
-/// CJK character, but never before punctuation that must not start a line.
+/// CJK character, but never before punctuation that must not start a line nor after
+/// an opening bracket.
 fn may_break_between(prev: char, next: char) -> bool {
-    !no_break_before(next) && (prev == ' ' || breaks_freely(prev) || breaks_freely(next))
+    !no_break_before(next)
+        && !no_break_after(prev)
+        && (prev == ' ' || breaks_freely(prev) || breaks_freely(next))
 }
 
 /// Wraps `text` into lines of at most `width` columns (wider single words are cut).
@@ -97,6 +105,18 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_opening_bracket_never_ends_a_line() {
+        let text = "SIGTERM 的处理函数是退出前做清理（刷新文件、删除临时文件）的地方";
+        for width in 6..40 {
+            let lines = wrap(text, width);
+            for line in &lines[..lines.len() - 1] {
+                let last = line.chars().last().unwrap_or(' ');
+                assert!(!no_break_after(last), "width {width}: {line:?}");
+            }
+        }
+    }
 
     #[test]
     fn cjk_punctuation_after_a_latin_word_does_not_start_a_line() {
