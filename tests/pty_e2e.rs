@@ -1027,6 +1027,41 @@ fn sigint_to_main_at_a_step_raises_there_and_ends_it_by_sigint() {
     pty.assert_clean_exit();
 }
 
+/// A signal the learner sends while the run is held at a step takes effect at once:
+/// the child with a SIGTERM handler, standing still with the run, runs its handler
+/// (last words, exit 0) while main is still held.
+#[test]
+fn a_handled_signal_reaches_a_process_standing_still() {
+    let args = ["run", "signals", "--step", "--set", "disposition=handler"];
+    let mut pty = Pty::spawn("pty_signal_while_held", &args, 120, 40);
+    pty.wait_for(&["AT STEP 'start'"], 0);
+    pty.send(" ");
+    pty.wait_for(&["AT STEP 'before-term'"], 0);
+    pty.wait_screen("the child standing still", |s| {
+        s.lines()
+            .any(|l| l.contains("└─ child") && l.contains("run held"))
+    });
+    // Select the child (main is selected first), open the menu, send SIGTERM.
+    pty.send("\x1b[B");
+    pty.send("k");
+    pty.wait_for(&["Signal → child"], 0);
+    pty.send("\r");
+    pty.wait_for(&["got SIGTERM, cleaning up"], 0);
+    let screen = pty.screen().text();
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("AT STEP 'before-term'"),
+        "main is still held at its step:\n{screen}"
+    );
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "q must quit cleanly, got {status:?}");
+    pty.assert_clean_exit();
+}
+
 /// A key that arrives together with a resize is not lost. crossterm's default input
 /// source waits with edge-triggered epoll and, when a SIGWINCH and a key are ready at
 /// once, returns the resize and forgets the key until the next one comes; proclab

@@ -14,10 +14,21 @@ use crate::trace::writer::write_line;
 /// Set by the SIGINT handler; `Ctx` raises KeyboardInterrupt at its next check.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// SIGINT handler: only an atomic store (async-signal-safe), as CPython's only sets
+/// Set by a handled signal (SIGINT, a scenario's own handler): a process standing
+/// still with the run goes on at once, so its handler's work (KeyboardInterrupt, the
+/// last words) happens when the signal arrives, as in Python, not after the step.
+static WOKEN: AtomicBool = AtomicBool::new(false);
+
+/// SIGINT handler: only atomic stores (async-signal-safe), as CPython's only sets
 /// a flag that the interpreter checks between bytecodes.
 pub extern "C" fn on_sigint(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
+    wake_from_signal();
+}
+
+/// For a scenario's signal handler: let the process react now (an atomic store).
+pub fn wake_from_signal() {
+    WOKEN.store(true, Ordering::SeqCst);
 }
 
 /// Which side of a fork this process is on.
@@ -127,7 +138,12 @@ impl Ctx {
         const SLICE: f64 = 0.05;
         let mut remaining = secs;
         while remaining > 1e-9 {
-            self.stand_still("sleep");
+            // A handled signal ends the sleep early: the caller's code that reacts to
+            // it (a handler's flag check) runs now.
+            if !self.stand_still("sleep") || WOKEN.swap(false, Ordering::SeqCst) {
+                self.check_interrupt();
+                return;
+            }
             let speed = self.control.speed();
             let real = (remaining / speed).min(SLICE);
             if real < 1e-6 {
@@ -143,19 +159,22 @@ impl Ctx {
     /// with `hold` events: the futex wait in between is proclab's, and the screen must
     /// not read it as the lesson's lock or event.
     /// `during`: what it was doing (`sleep`, `work`), for the screen.
-    pub fn stand_still(&self, during: &str) {
+    /// Returns false if a handled signal ended the wait early (see `WOKEN`).
+    pub fn stand_still(&self, during: &str) -> bool {
         if !self.control.must_wait() {
-            return;
+            return true;
         }
         self.emit(EventKind::Hold {
             on: true,
             during: Some(during.to_string()),
         });
-        self.control.wait_while_paused();
+        let woken = || WOKEN.load(Ordering::SeqCst);
+        self.control.wait_while_paused_unless(&woken);
         self.emit(EventKind::Hold {
             on: false,
             during: None,
         });
+        !WOKEN.swap(false, Ordering::SeqCst)
     }
 
     /// A named step point: tells the front end, then waits for a permit in step mode.
@@ -234,6 +253,7 @@ impl Ctx {
                 // A SIGINT the parent has not raised yet is the parent's: CPython
                 // clears pending signals in a forked child.
                 INTERRUPTED.store(false, Ordering::SeqCst);
+                WOKEN.store(false, Ordering::SeqCst);
                 if parent_death_signal {
                     arm_parent_death_signal(parent);
                 }

@@ -42,6 +42,7 @@ static GOT_SIGTERM: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_sigterm(_: libc::c_int) {
     GOT_SIGTERM.store(true, Ordering::SeqCst);
+    crate::scenario::ctx::wake_from_signal();
 }
 
 fn run(ctx: &mut Ctx, p: &Params) {

@@ -276,10 +276,16 @@ impl Control {
 
     /// Blocks while the run stands still (paused, or held at a step that stops it).
     pub fn wait_while_paused(&self) {
+        self.wait_while_paused_unless(&|| false);
+    }
+
+    /// Like `wait_while_paused`, but returns as soon as `stop` says so (checked on every
+    /// wake-up: a signal interrupts the futex wait).
+    pub fn wait_while_paused_unless(&self, stop: &dyn Fn() -> bool) {
         let b = self.block();
         loop {
             let seen = b.seq.load(SeqCst);
-            if !self.must_wait() {
+            if !self.must_wait() || stop() {
                 return;
             }
             futex_wait(&b.seq, seen, Duration::from_millis(500));
