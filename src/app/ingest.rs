@@ -77,10 +77,39 @@ fn grade_quizzes(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: &
     }
 }
 
+/// Keeps the last few readings of what other programs take of the CPUs: the cores'
+/// total minus what the run's processes use. One reading can be off (a worker that
+/// just exited was busy in it but is no longer counted), so the screen waits for
+/// several in a row.
+fn note_others(run: &mut RunView, cores: &[f32]) {
+    const KEEP: usize = 3;
+    let live: Vec<&crate::app::procs::ProcRow> = run
+        .procs
+        .rows()
+        .iter()
+        .filter(|p| p.reaped.is_none() && p.state != Some('Z'))
+        .collect();
+    let mut pids: Vec<i32> = live.iter().map(|p| p.pid).collect();
+    pids.sort_unstable();
+    if pids != run.work.others_pids {
+        run.work.others.clear();
+        run.work.others_pids = pids;
+    }
+    let ours: f64 = live.iter().map(|p| f64::from(p.cpu)).sum();
+    let total: f64 = cores.iter().map(|c| f64::from(*c)).sum();
+    if run.work.others.len() == KEEP {
+        run.work.others.pop_front();
+    }
+    run.work.others.push_back((total - ours).max(0.0));
+}
+
 pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event) {
     run.now_us = run.now_us.max(e.t_us);
     run.flow.apply(&e);
     run.work.apply(&e);
+    if let EventKind::Cpu { cores } = &e.kind {
+        note_others(run, cores);
+    }
     run.locks.apply(&e);
     grade_quizzes(run, lesson, &e);
     if matches!(e.kind, EventKind::Cpu { .. } | EventKind::Progress { .. }) {

@@ -23,6 +23,12 @@ pub struct Work {
     pub delivered: Vec<Value>,
     /// (workers, seconds, speedup) from a sweep's `time_N` / `speedup_N` results.
     pub sweep: Vec<(u64, f64, f64)>,
+    /// CPU (percent of one core) other programs took at the last few core readings:
+    /// the cores' load minus the run's own processes' (see `ingest`).
+    pub others: VecDeque<f64>,
+    /// The run's live processes at those readings: when they change (a worker starts
+    /// or ends) the readings start over, since the loads then mix two moments.
+    pub others_pids: Vec<i32>,
 }
 
 impl Work {

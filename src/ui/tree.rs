@@ -267,7 +267,13 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> R
         Some(letter) => {
             let mut why = p.reason.clone();
             if let Some(gate) = held {
-                why = format!("held at step '{gate}'");
+                // With values to show, the step's name (in the header too) gives way,
+                // so a narrow column keeps the numbers whole.
+                why = if values.is_empty() {
+                    format!("held at step '{gate}'")
+                } else {
+                    "held at the step".to_string()
+                };
             } else if let Some(during) = p.holding.as_deref().filter(|_| letter != 'Z') {
                 why = standing_still(run, during);
             } else if letter == 'Z' {

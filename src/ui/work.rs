@@ -34,21 +34,16 @@ fn number_in(label: &str) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-/// What other programs take of the CPUs now: the cores' last reading minus what the
-/// run's own processes use. Said when it is more than a quarter of a core, since a
-/// busy machine shares its cores with them and makes every speedup smaller.
+/// What other programs take of the CPUs: said when it stayed above a quarter of a
+/// core over the last readings, since a busy machine shares its cores with them and
+/// makes every speedup smaller.
 fn others_note(run: &RunView) -> String {
-    let cores: u64 = run.work.cores.iter().filter_map(|h| h.back()).sum();
-    let ours: f64 = run
-        .procs
-        .rows()
-        .iter()
-        .filter(|p| p.reaped.is_none() && p.state != Some('Z'))
-        .map(|p| f64::from(p.cpu))
-        .sum();
-    let others = cores as f64 - ours;
-    if others >= 25.0 {
-        format!("· other programs use ~{others:.0}% CPU ")
+    let seen = &run.work.others;
+    // Three readings in a row (about 1.5 s), so a worker that just exited does not
+    // pass for another program.
+    let least = seen.iter().copied().fold(f64::INFINITY, f64::min);
+    if seen.len() >= 3 && least >= 25.0 {
+        format!("· other programs use ~{least:.0}% CPU ")
     } else {
         String::new()
     }
