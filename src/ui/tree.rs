@@ -267,9 +267,11 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> R
         Some(letter) => {
             let mut why = p.reason.clone();
             if let Some(gate) = held {
-                // With values to show, the step's name (in the header too) gives way,
-                // so a narrow column keeps the numbers whole.
-                why = if values.is_empty() {
+                // With values to show, the lesson step's name (in the header too)
+                // gives way, so a narrow column keeps the numbers whole. A worker's
+                // own step ("be the scheduler": read or write) keeps its name.
+                let main_step = run.gate_pid == Some(p.pid);
+                why = if values.is_empty() || !main_step {
                     format!("held at step '{gate}'")
                 } else {
                     "held at the step".to_string()
