@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use nix::sys::signal::{SigHandler, Signal, signal};
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 use nix::unistd::getpid;
 
 use super::Scenario;
@@ -139,8 +139,11 @@ fn child(ctx: &mut Ctx, disposition: &str, ready: OwnedFd) -> ! {
         "handler" => SigHandler::Handler(on_sigterm),
         _ => SigHandler::SigDfl,
     };
-    // SAFETY: the handler only stores to an atomic.
-    let _ = unsafe { signal(Signal::SIGTERM, handler) };
+    // Without SA_RESTART (which `signal()` would set): the signal must end a wait in
+    // progress, so the handler's work runs at once even while the run stands still.
+    let action = SigAction::new(handler, SaFlags::empty(), SigSet::empty());
+    // SAFETY: the handler only stores to atomics.
+    let _ = unsafe { sigaction(Signal::SIGTERM, &action) };
     let _ = nix::unistd::write(&ready, &[1]);
     drop(ready);
     ctx.print(format!("child {}: SIGTERM -> {disposition}", getpid()));

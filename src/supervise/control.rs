@@ -15,6 +15,11 @@ use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
 const MAGIC: u32 = 0x5052_4c42; // "PRLB"
 const PAGE: usize = 4096;
+/// How long a waiter sleeps before it looks again by itself. Every change wakes the
+/// waiters (FUTEX_WAKE) and signals interrupt the wait, so this is only a safety net;
+/// it is long because each wake-up shows the process as running (R) for a moment,
+/// which a held run must not seem to be.
+const WAIT_SLICE: Duration = Duration::from_secs(5);
 
 #[repr(C)]
 struct Block {
@@ -288,7 +293,7 @@ impl Control {
             if !self.must_wait() || stop() {
                 return;
             }
-            futex_wait(&b.seq, seen, Duration::from_millis(500));
+            futex_wait(&b.seq, seen, WAIT_SLICE);
         }
     }
 
@@ -314,7 +319,7 @@ impl Control {
                 {
                     break;
                 }
-                futex_wait(&b.seq, seen, Duration::from_millis(500));
+                futex_wait(&b.seq, seen, WAIT_SLICE);
             }
             if stops_the_run {
                 b.holding.fetch_sub(1, SeqCst);
@@ -339,7 +344,7 @@ impl Control {
             if b.step_mode.load(SeqCst) == 0 || permits.load(SeqCst) > ticket {
                 break;
             }
-            futex_wait(&b.seq, seen, Duration::from_millis(500));
+            futex_wait(&b.seq, seen, WAIT_SLICE);
         }
         self.wait_while_paused();
     }
