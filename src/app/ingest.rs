@@ -31,8 +31,8 @@ fn quiz_graded(
     }
 }
 
-/// A log line about an event: at its time, under its process.
-fn log_for(run: &mut RunView, (t_us, pid): (u64, i32), text: String, class: LogClass) {
+/// A log line: at its time, under its process (0: the front end itself).
+pub(super) fn log_for(run: &mut RunView, (t_us, pid): (u64, i32), text: String, class: LogClass) {
     push_log(
         run,
         LogEntry {

@@ -1,10 +1,10 @@
 //! `update`: the only place `App` changes. Pure: no I/O, no clock; effects leave as
 //! `Command`s.
 
-use super::ingest::{on_event, push_log};
+use super::ingest::{log_for, on_event};
 use super::keymap::Action;
 use super::signals;
-use super::{App, Command, LogClass, LogEntry, MAX_SPEED, MIN_SPEED, Msg, RunView, Screen};
+use super::{App, Command, LogClass, MAX_SPEED, MIN_SPEED, Msg, RunView, Screen};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     match msg {
@@ -222,15 +222,12 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
                 return vec![Command::Permit];
             }
             if !run.slot_held.is_empty() {
-                let t_us = run.now_us;
-                push_log(
+                let at = (run.now_us, 0);
+                log_for(
                     run,
-                    LogEntry {
-                        t_us,
-                        pid: 0,
-                        text: "you are the scheduler: select a waiting process (↑↓), then Space runs its next step".into(),
-                        class: LogClass::Gate,
-                    },
+                    at,
+                    "you are the scheduler: select a waiting process (↑↓), then Space runs its next step".into(),
+                    LogClass::Gate,
                 );
             }
         }
@@ -385,30 +382,14 @@ fn on_signal_menu(app: &mut App, action: Action) -> Vec<Command> {
 }
 
 fn warn(run: &mut RunView, pid: i32, text: String) {
-    let t_us = run.now_us;
-    push_log(
-        run,
-        LogEntry {
-            t_us,
-            pid,
-            text,
-            class: LogClass::Warning,
-        },
-    );
+    let at = (run.now_us, pid);
+    log_for(run, at, text, LogClass::Warning);
 }
 
 /// A line from the front end itself (no process said it), stamped with the run's time.
 fn log_now(app: &mut App, text: String, class: LogClass) {
     if let Some(run) = app.run.as_mut() {
-        let t_us = run.now_us;
-        push_log(
-            run,
-            LogEntry {
-                t_us,
-                pid: 0,
-                text,
-                class,
-            },
-        );
+        let at = (run.now_us, 0);
+        log_for(run, at, text, class);
     }
 }
