@@ -49,6 +49,10 @@ pub(super) fn push_log(run: &mut RunView, entry: LogEntry) {
         run.log.pop_front();
     }
     run.log.push_back(entry);
+    // Scrolled back, the view stays on the lines being read.
+    if run.log_scroll > 0 {
+        run.log_scroll = (run.log_scroll + 1).min(run.log.len().saturating_sub(1));
+    }
 }
 
 /// Every quiz still waiting for the run's answer looks at the event (a later question

@@ -31,6 +31,9 @@ pub enum Action {
     /// PgDn: scroll a long narration down; PgUp / Home: back to its top.
     ScrollDown,
     ScrollTop,
+    /// [ and ]: the event log back to older lines, and forward to the newest.
+    LogOlder,
+    LogNewer,
     /// 1-9: answer the open quiz with that choice.
     Answer(u8),
     /// P: presenter mode on / off.
@@ -73,6 +76,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('w') => Action::Save,
         KeyCode::PageDown => Action::ScrollDown,
         KeyCode::PageUp | KeyCode::Home => Action::ScrollTop,
+        KeyCode::Char('[') => Action::LogOlder,
+        KeyCode::Char(']') => Action::LogNewer,
         _ => return None,
     })
 }
@@ -109,6 +114,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("+ -", "faster / slower (0.25× … 64×)"),
     ("r", "restart the run (new processes, new PIDs)"),
     ("w", "save the run's trace so far (proclab replay FILE)"),
+    (
+        "[ ]",
+        "event log: back to older lines / forward to the newest",
+    ),
     ("L", "narration language: English / 中文"),
     ("Esc ← h", "back to the menu (quit from the menu)"),
     ("q  Ctrl-C", "quit: every process of the run is stopped"),

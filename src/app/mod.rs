@@ -127,6 +127,9 @@ pub struct RunView {
     pub held_since_ms: Option<u64>,
     /// Lines the narration is scrolled down (PgDn); back to 0 at each new step.
     pub narration_scroll: u16,
+    /// How many of the newest log entries are scrolled out of view below (`[`/`]`);
+    /// 0 follows the newest.
+    pub log_scroll: usize,
     /// A process is held at a gate until the learner releases it.
     pub held: bool,
     /// Which process reached the last gate.
@@ -181,6 +184,7 @@ impl RunView {
             gate: None,
             step: None,
             narration_scroll: 0,
+            log_scroll: 0,
             held_since_ms: None,
             quizzes: Vec::new(),
             held: false,

@@ -59,6 +59,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
 
 /// `P`: presenter mode switches to the high-contrast theme and back (a `NO_COLOR`
 /// mono theme stays mono).
+/// Log entries `[` and `]` move by.
+const LOG_PAGE: usize = 5;
+
 fn toggle_presenter(app: &mut App) {
     use crate::ui::theme::Theme;
     app.present = match app.present.take() {
@@ -296,6 +299,10 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             run.narration_scroll = (run.narration_scroll + NARRATION_PAGE).min(MAX_SCROLL);
         }
         Action::ScrollTop => run.narration_scroll = 0,
+        Action::LogOlder => {
+            run.log_scroll = (run.log_scroll + LOG_PAGE).min(run.log.len().saturating_sub(1));
+        }
+        Action::LogNewer => run.log_scroll = run.log_scroll.saturating_sub(LOG_PAGE),
         Action::Select(row) if row < run.procs.len() => {
             run.follow = false;
             run.selected = Some(row);

@@ -17,8 +17,10 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         .saturating_sub(GUTTER)
         .max(8);
     let mut lines: Vec<Line> = Vec::new();
-    // Newest last: wrap entries from the end until the pane is full.
-    for e in run.log.iter().rev() {
+    // Newest last: wrap entries from the end until the pane is full (from further
+    // back when `[` scrolled the log).
+    let below = run.log_scroll.min(run.log.len());
+    for e in run.log.iter().rev().skip(below) {
         if lines.len() >= visible {
             break;
         }
@@ -47,8 +49,16 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     }
     lines.truncate(visible);
     lines.reverse();
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .title(Span::styled(" Event log ", theme::title()))
         .border_style(theme::border());
+    if below > 0 {
+        block = block.title_bottom(Span::styled(
+            format!(" ↓ {below} newer · ] to follow "),
+            theme::gate(),
+        ));
+    } else if run.log.len() > visible {
+        block = block.title_bottom(Span::styled(" [ older ", theme::dim()));
+    }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

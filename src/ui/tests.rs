@@ -596,3 +596,28 @@ fn small_screen_counts_hidden_rows_and_tab_shows_the_log() {
     assert!(!swapped.contains("┌ Python"), "{swapped}");
     assert!(swapped.contains("Tab  code"), "{swapped}");
 }
+
+/// `[` scrolls the event log back: older lines show and the border says how many
+/// newer ones are below.
+#[test]
+fn the_event_log_scrolls_back_with_a_bracket() {
+    let mut app = lessons_app(Lang::En);
+    let spec = crate::scenario::find("fork-fanout").unwrap();
+    app.open_run(spec, spec.params_from(&[]).unwrap(), 1.0);
+    send(&mut app, 1, 2000, spawn(1999, "main"));
+    for i in 0..40 {
+        send(&mut app, 10 + i, 2000, print(&format!("line {i}")));
+    }
+    let newest = screen(&app, W, H);
+    assert!(
+        newest.contains("line 39") && newest.contains("[ older"),
+        "{newest}"
+    );
+    update(&mut app, Msg::Action(Action::LogOlder));
+    let older = screen(&app, W, H);
+    assert!(!older.contains("line 39"), "{older}");
+    assert!(
+        older.contains("line 34") && older.contains("↓ 5 newer"),
+        "{older}"
+    );
+}

@@ -479,3 +479,27 @@ fn a_lesson_opens_on_its_own_pane_not_the_log_left_by_the_last() {
         "Tab's choice must not carry over to the next lesson"
     );
 }
+
+#[test]
+fn brackets_scroll_the_event_log_and_it_stays_on_what_is_read() {
+    let mut app = in_lesson();
+    for i in 0..30 {
+        update(
+            &mut app,
+            ev(
+                1000 + i,
+                EventKind::Print {
+                    text: format!("line {i}"),
+                },
+            ),
+        );
+    }
+    update(&mut app, press(KeyCode::Char('[')));
+    assert_eq!(run(&app).log_scroll, 5);
+    // A new line arrives while the learner reads older ones: the view stays.
+    update(&mut app, ev(2000, EventKind::Print { text: "new".into() }));
+    assert_eq!(run(&app).log_scroll, 6);
+    update(&mut app, press(KeyCode::Char(']')));
+    update(&mut app, press(KeyCode::Char(']')));
+    assert_eq!(run(&app).log_scroll, 0, "back to following the newest");
+}
