@@ -17,9 +17,21 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         .saturating_sub(GUTTER)
         .max(8);
     let mut lines: Vec<Line> = Vec::new();
-    // Newest last: wrap entries from the end until the pane is full (from further
-    // back when `[` scrolled the log).
-    let below = run.log_scroll.min(run.log.len());
+    // Scrolled back (`[`), but never past the point where the oldest lines no longer
+    // fill the pane: the view stays full.
+    let mut below = run.log_scroll.min(run.log.len());
+    if below > 0 {
+        let mut room = 0;
+        let mut fits = 0;
+        for e in run.log.iter() {
+            room += wrap(&e.text, text_width).len().max(1);
+            fits += 1;
+            if room >= visible {
+                break;
+            }
+        }
+        below = below.min(run.log.len().saturating_sub(fits));
+    }
     for e in run.log.iter().rev().skip(below) {
         if lines.len() >= visible {
             break;
