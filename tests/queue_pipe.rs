@@ -406,9 +406,13 @@ fn full_queue_blocks_producers() {
         }
         for s in run.by(*prod, "state") {
             let t = t_us(s);
+            // A sample describes the process as it was when its files were read, a
+            // little before its stamp: only one stamped at least the slack after the
+            // wait began surely saw the wait (one read just before it, still in the
+            // pause before the put, was taken for a wrong reason under load).
             let during = waits
                 .iter()
-                .any(|(from, to)| t + SAMPLE_SLACK_US >= *from && t <= *to);
+                .any(|(from, to)| t >= from + SAMPLE_SLACK_US && t <= *to);
             if !during || s["state"] != "S" {
                 continue;
             }
