@@ -215,4 +215,6 @@ fn too_small(frame: &mut Frame, area: Rect) {
 #[cfg(test)]
 mod flow_tests;
 #[cfg(test)]
+mod status_tests;
+#[cfg(test)]
 mod tests;

@@ -15,8 +15,8 @@ use crate::app::{Action, App, Msg, update};
 use crate::lesson::Lang;
 use crate::trace::event::{Event, EventKind};
 
-const W: u16 = 120;
-const H: u16 = 40;
+pub(super) const W: u16 = 120;
+pub(super) const H: u16 = 40;
 
 fn draw(app: &App, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -48,7 +48,7 @@ pub(super) fn screen(app: &App, width: u16, height: u16) -> String {
     text(&draw(app, width, height))
 }
 
-fn lessons_app(lang: Lang) -> App {
+pub(super) fn lessons_app(lang: Lang) -> App {
     App::new(crate::lesson::loader::load(None, 64).unwrap(), lang)
 }
 
@@ -67,7 +67,7 @@ pub(super) fn spawn(ppid: i32, label: &str) -> EventKind {
 /// A state event with the reason the observer would give for this wait channel, and
 /// the dispositions every proclab process really has: the Rust runtime ignores SIGPIPE
 /// and catches SIGSEGV and SIGBUS (its stack-overflow guard).
-fn state(letter: char, wchan: &str) -> EventKind {
+pub(super) fn state(letter: char, wchan: &str) -> EventKind {
     EventKind::State {
         state: letter.to_string(),
         reason: crate::observe::procfs::reason(letter, wchan),
@@ -78,7 +78,7 @@ fn state(letter: char, wchan: &str) -> EventKind {
     }
 }
 
-fn print(text: &str) -> EventKind {
+pub(super) fn print(text: &str) -> EventKind {
     EventKind::Print { text: text.into() }
 }
 
@@ -92,7 +92,7 @@ fn gate(name: &str) -> EventKind {
 /// The fork-fanout lesson up to its `forked-all` gate: main 1000 (spawned by 999)
 /// with children 1001..1003; child 0 has exited (zombie), the others sleep. Main is
 /// held at the gate. `t(i)` gives the time of the i-th event.
-fn fanout_at_forked_all(app: &mut App, t: &dyn Fn(u64) -> u64) {
+pub(super) fn fanout_at_forked_all(app: &mut App, t: &dyn Fn(u64) -> u64) {
     let mut i = 0;
     let mut next = || {
         i += 1;
@@ -144,7 +144,7 @@ fn fanout_one_reaped(app: &mut App, t: &dyn Fn(u64) -> u64) {
 }
 
 /// Fixed times: 0.25 s apart.
-fn fixed(i: u64) -> u64 {
+pub(super) fn fixed(i: u64) -> u64 {
     i * 250_000
 }
 
@@ -211,35 +211,6 @@ fn lesson_held_at_a_gate() {
     fanout_at_forked_all(&mut app, &fixed);
     assert!(app.run.as_ref().unwrap().held);
     insta::assert_snapshot!("lesson_held_at_forked_all", screen(&app, W, H));
-}
-
-/// A process that stopped at a checkpoint because main is held at a step says so,
-/// instead of the futex wait the observer reads (proclab's, not the lesson's); when it
-/// moves on, the observer's reason is back.
-#[test]
-fn a_process_standing_still_with_the_run_says_why() {
-    let mut app = lessons_app(Lang::En);
-    update(&mut app, Msg::Action(Action::Open));
-    fanout_at_forked_all(&mut app, &fixed);
-    send(&mut app, fixed(90), 1003, state('S', "futex_do_wait"));
-    let hold = |on: bool| EventKind::Hold {
-        on,
-        during: on.then(|| "sleep".to_string()),
-    };
-    send(&mut app, fixed(91), 1003, hold(true));
-    let held = screen(&app, W, H);
-    let row = held
-        .lines()
-        .find(|l| l.contains("child 2"))
-        .unwrap_or_default();
-    assert!(row.contains("sleeping (time.sleep) · run held"), "{held}");
-    send(&mut app, fixed(92), 1003, hold(false));
-    let moved = screen(&app, W, H);
-    let row = moved
-        .lines()
-        .find(|l| l.contains("child 2"))
-        .unwrap_or_default();
-    assert!(row.contains("waiting on a lock"), "{moved}");
 }
 
 #[test]
@@ -330,31 +301,6 @@ fn help_overlay_on_the_smallest_terminal() {
 fn too_small() {
     let app = fanout_app(Lang::En);
     insta::assert_snapshot!("too_small_70x20", screen(&app, 70, 20));
-}
-
-/// Main stopped with SIGSTOP: the header says nothing will move until SIGCONT.
-#[test]
-fn a_stopped_main_is_said_in_the_header() {
-    let mut app = lessons_app(Lang::En);
-    let spec = crate::scenario::find("zombie").unwrap();
-    app.open_run(spec, spec.params_from(&[]).unwrap(), 1.0);
-    send(&mut app, 1_000, 2000, spawn(1999, "main"));
-    send(&mut app, 2_000, 2000, state('T', "do_signal_stop"));
-    let top = screen(&app, W, H);
-    let header = top.lines().next().unwrap_or_default();
-    assert!(
-        header.contains("main STOPPED (SIGSTOP) · k → SIGCONT"),
-        "{top}"
-    );
-    send(&mut app, 3_000, 2000, state('S', "hrtimer_nanosleep"));
-    let header = screen(&app, W, H);
-    assert!(
-        !header
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .contains("STOPPED")
-    );
 }
 
 #[test]
@@ -569,55 +515,5 @@ fn presenter_mode_zh_title_is_plain_text() {
     assert!(
         screen.lines().nth(1).unwrap().contains(title.as_str()),
         "{screen}"
-    );
-}
-
-/// 80×24: a tree taller than its pane counts the hidden rows on its border, and Tab
-/// shows the event log in the code's place (there is no room for both).
-#[test]
-fn small_screen_counts_hidden_rows_and_tab_shows_the_log() {
-    let mut app = lessons_app(Lang::En);
-    update(&mut app, Msg::Action(Action::Open));
-    send(&mut app, 1, 1000, spawn(999, "main"));
-    for k in 0..10 {
-        send(
-            &mut app,
-            10 + k,
-            1001 + k as i32,
-            spawn(1000, &format!("child {k}")),
-        );
-    }
-    let small = screen(&app, 80, 24);
-    assert!(small.contains("more (↑↓)"), "{small}");
-    assert!(small.contains("Tab  log"), "{small}");
-    update(&mut app, Msg::Action(Action::SwapPane));
-    let swapped = screen(&app, 80, 24);
-    assert!(swapped.contains("┌ Event log"), "{swapped}");
-    assert!(!swapped.contains("┌ Python"), "{swapped}");
-    assert!(swapped.contains("Tab  code"), "{swapped}");
-}
-
-/// `[` scrolls the event log back: older lines show and the border says how many
-/// newer ones are below.
-#[test]
-fn the_event_log_scrolls_back_with_a_bracket() {
-    let mut app = lessons_app(Lang::En);
-    let spec = crate::scenario::find("fork-fanout").unwrap();
-    app.open_run(spec, spec.params_from(&[]).unwrap(), 1.0);
-    send(&mut app, 1, 2000, spawn(1999, "main"));
-    for i in 0..40 {
-        send(&mut app, 10 + i, 2000, print(&format!("line {i}")));
-    }
-    let newest = screen(&app, W, H);
-    assert!(
-        newest.contains("line 39") && newest.contains("[ older"),
-        "{newest}"
-    );
-    update(&mut app, Msg::Action(Action::LogOlder));
-    let older = screen(&app, W, H);
-    assert!(!older.contains("line 39"), "{older}");
-    assert!(
-        older.contains("line 34") && older.contains("↓ 5 newer"),
-        "{older}"
     );
 }
