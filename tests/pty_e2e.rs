@@ -216,6 +216,15 @@ impl Pty {
         )
     }
 
+    /// `q`: proclab exits with success, the terminal is restored and nothing of the
+    /// run is left.
+    fn quit_cleanly(&mut self) {
+        self.send("q");
+        let status = self.wait_exit(WAIT);
+        assert!(status.success(), "q must quit cleanly, got {status:?}");
+        self.assert_clean_exit();
+    }
+
     /// Waits for proclab to exit; panics (killing it) after `timeout`.
     fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
         let deadline = Instant::now() + timeout;
@@ -379,10 +388,7 @@ fn menu_open_lesson_step_and_quit() {
         "main's first child should be alive, saw {alive} tagged processes"
     );
 
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
 
 /// Space a few times into a lesson (main forking, children alive), then `signal` to
@@ -469,10 +475,7 @@ fn run_screen_plays_to_the_summary_and_restarts_with_new_processes() {
     let second_main = main_pid_on_screen(&pty.screen()).expect("main's row after the restart");
     assert_ne!(first_main, second_main, "a restart runs new processes");
 
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
 
 /// Polls (up to ~1 s) until at most `n` tagged processes are alive; returns the count.
@@ -502,10 +505,7 @@ fn too_small_terminal_says_so_and_q_still_quits() {
         alive >= 2,
         "the lesson's runner should be alive, saw {alive}"
     );
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
 
 #[test]
@@ -519,10 +519,7 @@ fn growing_a_too_small_terminal_draws_the_lesson() {
         !pty.screen().contains("Terminal too small"),
         "the warning must go once the terminal is big enough"
     );
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
 
 #[test]
@@ -637,10 +634,7 @@ fn scheduler_lesson_builds_a_lost_update_by_hand() {
             && s.contains("counter = 3")
             && s.contains("4 additions written · 1 lost")
     });
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
 
 // ---- every exit path, mid-run, for every kind of scenario ------------------------------
@@ -962,10 +956,7 @@ fn resize_storm_mid_run_then_quit_cleanly() {
         !pty.screen().contains("Terminal too small"),
         "100×30 is big enough"
     );
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
 
 /// At a step the whole run stands still: in the crash lesson the quiz asks what the
@@ -1001,10 +992,7 @@ fn at_a_step_the_whole_run_stands_still() {
     pty.send("1");
     pty.send(" ");
     pty.wait_for(&["status 256"], 0);
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
 
 /// SIGINT from the signal menu to main held at a step: main raises KeyboardInterrupt
@@ -1024,10 +1012,7 @@ fn sigint_to_main_at_a_step_raises_there_and_ends_it_by_sigint() {
         screen.contains("1 created"),
         "no child may be forked:\n{screen}"
     );
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
 
 /// A signal the learner sends while the run is held at a step takes effect at once:
@@ -1067,10 +1052,7 @@ fn a_handled_signal_reaches_a_process_standing_still() {
             .contains("AT STEP 'before-term'"),
         "main is still held at its step:\n{screen}"
     );
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
 
 /// A key that arrives together with a resize is not lost. crossterm's default input
@@ -1100,10 +1082,7 @@ fn keys_pressed_during_a_resize_are_not_lost() {
         pty.send(key);
         pty.wait_for(&[&format!("proclab lesson {} ", ids[index])], pty.len());
     }
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
 
 /// LANG=C LC_ALL=C (no UTF-8): the menu, a lesson and its steps still work, and q quits
@@ -1119,10 +1098,7 @@ fn non_utf8_locale_still_usable() {
     let mark = pty.len();
     pty.send(" ");
     pty.wait_for(&["AT STEP 'first-fork'"], mark);
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
 
 /// `proclab trace` in the terminal: the traced program's processes appear in the tree
@@ -1148,8 +1124,5 @@ fn trace_shows_the_program_and_q_leaves_nothing() {
     pty.wait_for(&["TRACING", "tracer", "└─ python3", "forked two"], 0);
     // Front end, tracer, the program and its two children.
     assert!(wait_for_tagged(&pty.tag, 5, WAIT) >= 5);
-    pty.send("q");
-    let status = pty.wait_exit(WAIT);
-    assert!(status.success(), "q must quit cleanly, got {status:?}");
-    pty.assert_clean_exit();
+    pty.quit_cleanly();
 }
