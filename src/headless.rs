@@ -195,8 +195,39 @@ pub fn describe(kind: &EventKind) -> String {
             (_, Some(s)) => format!("waitpid → child {child} status {status} (killed by {s})"),
             _ => format!("waitpid → child {child} status {status}"),
         },
-        EventKind::SendSignal { target, signal } => format!("sends {signal} to {target}"),
-        EventKind::HandleSignal { signal, action } => format!("{signal}: {action}"),
+        EventKind::SendSignal { target, signal } => match *target {
+            -1 => format!("sends {signal} to every process it may signal (kill -1)"),
+            t if t < 0 => format!("sends {signal} to process group {}", -t),
+            t => format!("sends {signal} to {t}"),
+        },
+        EventKind::HandleSignal {
+            signal,
+            action,
+            sender,
+            cause,
+        } => match (sender, cause) {
+            (Some(from), _) => format!("{signal} from {from}: {action}"),
+            (None, Some(why)) => format!("{signal} raised by the kernel, {why}: {action}"),
+            (None, None) => format!("{signal}: {action}"),
+        },
+        EventKind::Released {
+            parent,
+            status,
+            code,
+            signal,
+            why,
+        } => {
+            let how = match (code, signal) {
+                (Some(c), _) => format!("exit code {c}"),
+                (_, Some(s)) => format!("killed by {s}"),
+                _ => format!("status {status}"),
+            };
+            format!("released without a wait by its parent {parent} ({how}): {why}")
+        }
+        EventKind::CapKill { target, held, cap } => format!(
+            "proclab killed {target} (SIGKILL) before it ran: it would make {held} processes, \
+             over the cap of {cap} (--cap)"
+        ),
         EventKind::Reparent { old_ppid, ppid } => format!("adopted: parent {old_ppid} → {ppid}"),
         EventKind::Blocked { on } => format!("blocked on {on}"),
         EventKind::Cpu { cores } => {

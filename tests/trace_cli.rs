@@ -242,7 +242,12 @@ fn the_cap_holds_for_a_traced_program() {
     let ctx = t.ctx();
     let kids = t.children_of(t.root);
     assert_eq!(kids.len(), 4, "{ctx}");
-    assert_eq!(t.of_kind("fork_failed").len(), 2, "{ctx}");
+    // Their forks succeeded: proclab killed them, and says so.
+    assert!(t.of_kind("fork_failed").is_empty(), "{ctx}");
+    let killed: Vec<&Value> = t.of_kind("cap_kill");
+    assert_eq!(killed.len(), 2, "{ctx}");
+    assert_eq!(killed[0]["target"], kids[2], "{ctx}");
+    assert_eq!(killed[1]["target"], kids[3], "{ctx}");
     let codes: Vec<&Value> = kids.iter().map(|k| &t.reap_of(*k)["status"]).collect();
     assert_eq!(codes, [0, 0, 9, 9], "{ctx}");
     assert_eq!(t.prints(), ["0", "0", "9", "9"], "{ctx}");

@@ -203,6 +203,17 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
             }
             LogClass::Lifecycle
         }
+        EventKind::Released { status, .. } => {
+            // Gone from the process table with no wait: no reaper to follow.
+            if let Some(p) = run.procs.get_mut(e.pid) {
+                p.reaped = Some((*status, WaitOutcome::from_raw(*status)));
+                p.state = None;
+                p.reason.clear();
+                p.cpu = 0.0;
+            }
+            run.slot_held.remove(&e.pid);
+            LogClass::Lifecycle
+        }
         EventKind::SendSignal { target, signal } => {
             // A signal that changes nothing leaves an earlier one's outcome to be told.
             let (said, wait) = signals::on_send(run.procs.get(*target), signal);
@@ -276,7 +287,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
             LogClass::Lifecycle
         }
         EventKind::Print { .. } => LogClass::Print,
-        EventKind::ForkFailed { .. } => LogClass::Warning,
+        EventKind::ForkFailed { .. } | EventKind::CapKill { .. } => LogClass::Warning,
         _ => LogClass::Lifecycle,
     };
     // What a process printed reads best as itself; the colour says it is output.

@@ -144,6 +144,20 @@ pub fn chrome(events: &[Event]) -> Value {
             };
             c.reap = Some((e.t_us, how));
         }
+        // Released by the kernel without a wait: its life ends there too.
+        if let EventKind::Released {
+            code, signal, why, ..
+        } = &e.kind
+            && let Some(c) = procs.get_mut(&e.pid)
+            && c.reap.is_none()
+        {
+            let how = match (code, signal) {
+                (Some(c), _) => json!({ "exit code": c, "released": why }),
+                (_, Some(s)) => json!({ "killed by": s, "released": why }),
+                _ => json!({ "released": why }),
+            };
+            c.reap = Some((e.t_us, how));
+        }
     }
     // Never seen to end: alive, as far as the trace knows, until it stops.
     for p in procs.values_mut() {

@@ -21,10 +21,12 @@ pub mod output;
 pub mod pickle;
 pub mod pipes;
 pub mod procinfo;
+pub mod sigsend;
 pub mod sys;
 pub mod syscalls;
 pub mod table;
 pub mod tracer;
+pub mod waits;
 
 /// What a traced program's run view shows in place of a scenario: no parameters, no
 /// gates; never run by the runner (it is not in `scenario::ALL`).

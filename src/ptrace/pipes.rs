@@ -24,10 +24,32 @@ const AUDIT_ARCH: u32 = 0xc000_003e; // AUDIT_ARCH_X86_64
 #[cfg(target_arch = "aarch64")]
 const AUDIT_ARCH: u32 = 0xc000_00b7; // AUDIT_ARCH_AARCH64
 
-/// The BPF program: `read` and `write` of this architecture → SECCOMP_RET_TRACE, all
-/// else allowed. Built before the fork; installed by the child (`install`).
+/// The syscalls that stop for the tracer, each one at its entry: waits (a reap is a
+/// wait that returned), every way to send a signal, execs (what file was run, for a
+/// script), and, for messages, `read` and `write`. Every other syscall runs untouched.
+pub fn traced_syscalls(messages: bool) -> Vec<u32> {
+    let mut nrs = vec![
+        libc::SYS_wait4,
+        libc::SYS_waitid,
+        libc::SYS_kill,
+        libc::SYS_tkill,
+        libc::SYS_tgkill,
+        libc::SYS_rt_sigqueueinfo,
+        libc::SYS_rt_tgsigqueueinfo,
+        libc::SYS_pidfd_send_signal,
+        libc::SYS_execve,
+        libc::SYS_execveat,
+    ];
+    if messages {
+        nrs.extend([libc::SYS_read, libc::SYS_write]);
+    }
+    nrs.into_iter().map(|n| n as u32).collect()
+}
+
+/// The BPF program: the `traced_syscalls` of this architecture → SECCOMP_RET_TRACE,
+/// all else allowed. Built before the fork; installed by the child (`install`).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-pub fn filter() -> Vec<libc::sock_filter> {
+pub fn filter(messages: bool) -> Vec<libc::sock_filter> {
     let stmt = |code: u16, k: u32| libc::sock_filter {
         code,
         jt: 0,
@@ -42,19 +64,25 @@ pub fn filter() -> Vec<libc::sock_filter> {
     };
     const LD_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
     const RET: u16 = 0x06; // BPF_RET | BPF_K
-    vec![
+    let nrs = traced_syscalls(messages);
+    let n = nrs.len() as u8;
+    // [0] arch, [1] other arch → ALLOW, [2] nr, then one test per syscall that jumps
+    // to TRACE (the last instruction), [3 + n] ALLOW, [4 + n] TRACE.
+    let mut prog = vec![
         stmt(LD_ABS, 4), // seccomp_data.arch
-        jeq(AUDIT_ARCH, 0, 3),
+        jeq(AUDIT_ARCH, 0, n + 1),
         stmt(LD_ABS, 0), // seccomp_data.nr
-        jeq(libc::SYS_read as u32, 2, 0),
-        jeq(libc::SYS_write as u32, 1, 0),
-        stmt(RET, libc::SECCOMP_RET_ALLOW),
-        stmt(RET, libc::SECCOMP_RET_TRACE),
-    ]
+    ];
+    for (i, nr) in nrs.iter().enumerate() {
+        prog.push(jeq(*nr, n - i as u8, 0));
+    }
+    prog.push(stmt(RET, libc::SECCOMP_RET_ALLOW));
+    prog.push(stmt(RET, libc::SECCOMP_RET_TRACE));
+    prog
 }
 
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-pub fn filter() -> Vec<libc::sock_filter> {
+pub fn filter(_messages: bool) -> Vec<libc::sock_filter> {
     Vec::new()
 }
 
@@ -81,7 +109,7 @@ pub unsafe fn install(prog: &libc::sock_fprog) {
 /// A syscall as the tracer sees it at a stop: number and arguments at entry, return
 /// value at exit.
 pub enum Call {
-    Entry { nr: u64, args: [u64; 3] },
+    Entry { nr: u64, args: [u64; 6] },
     Exit { rval: i64 },
 }
 
@@ -108,7 +136,7 @@ pub fn syscall_info(tid: i32) -> Option<Call> {
                 let s = info.u.seccomp;
                 Some(Call::Entry {
                     nr: s.nr,
-                    args: [s.args[0], s.args[1], s.args[2]],
+                    args: s.args,
                 })
             }
             libc::PTRACE_SYSCALL_INFO_EXIT => Some(Call::Exit {
@@ -235,19 +263,48 @@ mod tests {
         assert_eq!(f.message(3, 4, true, &[0; 8]), Some(json!("<8 bytes>")));
     }
 
-    #[test]
-    fn filter_jumps_land_on_returns() {
-        let f = filter();
-        if f.is_empty() {
-            return;
-        }
-        assert_eq!(f.len(), 7);
-        // Every jump stays inside the program; the last two are the returns.
-        for (i, ins) in f.iter().enumerate() {
-            if ins.code == 0x15 {
-                assert!(i + 1 + usize::from(ins.jt.max(ins.jf)) < f.len());
+    /// Runs the BPF program over one syscall as the kernel would (only the four kinds
+    /// of instruction `filter` uses).
+    fn verdict(prog: &[libc::sock_filter], arch: u32, nr: u32) -> u32 {
+        let (mut pc, mut acc) = (0usize, 0u32);
+        loop {
+            let ins = prog[pc];
+            match ins.code {
+                0x20 => acc = if ins.k == 4 { arch } else { nr },
+                0x15 => {
+                    let jump = if acc == ins.k { ins.jt } else { ins.jf };
+                    pc += usize::from(jump);
+                }
+                0x06 => return ins.k,
+                other => panic!("unexpected BPF code {other:#x}"),
             }
+            pc += 1;
         }
-        assert_eq!(f[6].k, libc::SECCOMP_RET_TRACE);
+    }
+
+    #[test]
+    fn filter_traces_exactly_its_syscalls() {
+        for messages in [true, false] {
+            let f = filter(messages);
+            if f.is_empty() {
+                return;
+            }
+            let traced = traced_syscalls(messages);
+            for nr in 0..600u32 {
+                let want = if traced.contains(&nr) {
+                    libc::SECCOMP_RET_TRACE
+                } else {
+                    libc::SECCOMP_RET_ALLOW
+                };
+                assert_eq!(verdict(&f, AUDIT_ARCH, nr), want, "syscall {nr}");
+                // Another architecture's numbers (a 32-bit call) pass untouched.
+                assert_eq!(verdict(&f, 0x4000_0003, nr), libc::SECCOMP_RET_ALLOW);
+            }
+            assert_eq!(
+                traced.contains(&(libc::SYS_read as u32)),
+                messages,
+                "read stops only for messages"
+            );
+        }
     }
 }

@@ -63,3 +63,48 @@ pub fn read_cmdline(pid: i32) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A `released` of `child` (the event goes under the child's PID), with its status
+/// decoded.
+pub fn released(parent: i32, status: i32, why: &str) -> EventKind {
+    let (code, signal) = match WaitOutcome::from_raw(status) {
+        WaitOutcome::Exited(c) => (Some(c), None),
+        WaitOutcome::Signaled(s) => (None, Some(signal_name(s))),
+        WaitOutcome::Other(_) => (None, None),
+    };
+    EventKind::Released {
+        parent,
+        status,
+        code,
+        signal,
+        why: why.into(),
+    }
+}
+
+/// Up to `len` bytes at `addr` in `pid`'s memory (fewer where the mapping ends), or
+/// `None` if none could be read.
+pub fn read_memory(pid: i32, addr: u64, len: usize) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; len];
+    let local = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY: one local iovec over our own buffer; the remote one is only read.
+    let n = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
+    if n <= 0 {
+        return None;
+    }
+    buf.truncate(n as usize);
+    Some(buf)
+}
+
+/// A NUL-terminated string at `addr` in `pid`'s memory (a path: at most PATH_MAX).
+pub fn read_c_string(pid: i32, addr: u64) -> Option<String> {
+    let bytes = read_memory(pid, addr, libc::PATH_MAX as usize)?;
+    let end = bytes.iter().position(|b| *b == 0)?;
+    Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
+}

@@ -15,15 +15,32 @@ pub struct Proc {
     pub ppid: i32,
     /// Thread ids of the process, its leader (the PID) included.
     threads: BTreeSet<i32>,
+    /// The script it runs (`#!`), as execve was asked to run it, while its
+    /// interpreter runs it (`/usr/bin/env` first, then the interpreter env execs).
+    script: Option<String>,
 }
 
-/// A process that ended while its parent (another traced process) has not yet called
-/// `waitpid`: a zombie until its parent reaps it, which only /proc can tell.
-struct Zombie {
-    pid: i32,
-    status: i32,
-    parent: i32,
-    start_ticks: u64,
+/// A process that ended while its parent (another traced process) has not yet reaped
+/// it: a zombie until a wait of its parent returns it (seen at that wait's exit), or
+/// the tracer reaps it after adopting it.
+pub(super) struct Zombie {
+    pub pid: i32,
+    pub status: i32,
+    pub parent: i32,
+    /// Its start time, to tell it from a process that reuses the PID (none if /proc
+    /// could not be read before its status was collected).
+    pub start_ticks: Option<u64>,
+}
+
+/// A syscall a thread is inside, entered at a seccomp stop and watched until it returns
+/// (the thread was resumed with PTRACE_SYSCALL).
+pub(super) enum InSyscall {
+    /// A read from a pipe: the pipe and the buffer.
+    Read { inode: u64, addr: u64 },
+    /// wait4 / waitid: what a return means is read at the exit.
+    Wait(super::waits::WaitCall),
+    /// kill, tkill, tgkill, sigqueue, pidfd_send_signal.
+    Signal(super::sigsend::SignalCall),
 }
 
 pub struct Table {
@@ -36,7 +53,7 @@ pub struct Table {
     tgid_of: HashMap<i32, i32>,
     /// Threads whose first (attach) stop has not been seen yet.
     fresh: HashSet<i32>,
-    zombies: Vec<Zombie>,
+    pub(super) zombies: Vec<Zombie>,
     /// Processes announced, the tracer included.
     pub spawned: u32,
     /// How the command ended: its raw wait status.
@@ -49,8 +66,14 @@ pub struct Table {
     pub stdout_tty: Option<String>,
     /// Writes to stdout (0) or stderr (1) just let start: (stream, pid, their data).
     pub output_writes: Vec<(usize, i32, Vec<u8>)>,
-    /// Threads inside a `read` from a pipe: the pipe and the buffer, until it returns.
-    pub(super) reading: HashMap<i32, (u64, u64)>,
+    /// Threads inside a syscall the tracer watches until it returns.
+    pub(super) in_syscall: HashMap<i32, InSyscall>,
+    /// New processes held at their first stop until the cap is checked with every
+    /// stop so far handled (`admit_parked`), in the order they appeared.
+    parked: Vec<i32>,
+    /// The file each thread asked execve to run, until the exec event (a script's
+    /// name, where /proc/PID/exe names its interpreter).
+    pub(super) exec_file: HashMap<i32, String>,
     pub(super) framing: Framing,
 }
 
@@ -72,7 +95,9 @@ impl Table {
             stdout_tty: None,
             cap: 64,
             output_writes: Vec::new(),
-            reading: HashMap::new(),
+            in_syscall: HashMap::new(),
+            parked: Vec::new(),
+            exec_file: HashMap::new(),
             framing: Framing::default(),
         }
     }
@@ -84,6 +109,7 @@ impl Table {
             Proc {
                 ppid,
                 threads: BTreeSet::from([pid]),
+                script: None,
             },
         );
         self.tgid_of.insert(pid, pid);
@@ -92,10 +118,6 @@ impl Table {
         // its PID cannot be reused: the start time read now is its own.
         let start = crate::observe::procfs::read_stat(pid).map(|s| s.start_ticks);
         emit(pid, EventKind::Spawn { ppid, label, start });
-    }
-
-    pub fn has_zombies(&self) -> bool {
-        !self.zombies.is_empty()
     }
 
     /// Makes sure `tid` (a new tracee, from a fork event or its own first stop) is
@@ -121,24 +143,7 @@ impl Table {
         // The parent from the kernel (CLONE_PARENT and threads that fork included).
         let ppid = procfs::read_stat(tid).map_or(self.me, |s| s.ppid);
         let label = read_comm(tid).unwrap_or_else(|| "?".into());
-        self.add_process(tid, ppid, label.clone(), emit);
-        // The cap holds for a learner's program too (a fork loop gone wrong): a process
-        // past it is ended before it runs a single instruction of its own.
-        let live = self.procs.len() as u32 + 1;
-        if live > self.cap {
-            // SAFETY: our tracee, unreaped (stopped at its first stop): its PID is its own.
-            unsafe { libc::kill(tid, libc::SIGKILL) };
-            emit(
-                ppid,
-                EventKind::ForkFailed {
-                    label,
-                    error: format!(
-                        "{live} live processes, over the cap of {}: the tracer killed {tid} (SIGKILL) before it ran",
-                        self.cap
-                    ),
-                },
-            );
-        }
+        self.add_process(tid, ppid, label, emit);
         tid
     }
 
@@ -160,14 +165,11 @@ impl Table {
         }
     }
 
-    /// Handles one `waitpid` result and resumes the thread (unless it is gone).
+    /// Handles one `waitpid` result and resumes the thread (unless it is gone, or a
+    /// new process held until the cap is checked).
     /// `before`: for an exit, the thread's /proc stat read before its status was
     /// collected.
     pub fn on_wait(&mut self, tid: i32, status: i32, before: Option<procfs::Stat>, emit: Emit) {
-        // Reaps by parents first, so a parent's own exit never reads before them.
-        if self.has_zombies() {
-            self.check_zombies(emit);
-        }
         let stop = sys::decode(status);
         if let Stop::Ended { status } = stop {
             self.on_ended(tid, status, before, emit);
@@ -199,7 +201,14 @@ impl Table {
             }
             Stop::EventStop { sig } => {
                 let startup = tgid == self.root && !self.root_execed;
-                if !self.fresh.remove(&tid) && !startup && sys::is_stop_signal(sig) {
+                let first = self.fresh.remove(&tid);
+                if first && tid == tgid && !startup {
+                    // A new process: it runs once every stop so far is handled and
+                    // the cap counts what the kernel really holds (`admit_parked`).
+                    self.parked.push(tid);
+                    return;
+                }
+                if !first && !startup && sys::is_stop_signal(sig) {
                     // A real SIGSTOP/SIGTSTP: stay stopped, as without a tracer.
                     let _ = sys::listen(tid);
                     return;
@@ -215,18 +224,56 @@ impl Table {
                 0
             }
             Stop::SyscallExit => {
-                self.on_read_exit(tid, tgid, emit);
+                self.on_syscall_exit(tid, tgid, emit);
                 0
             }
             Stop::Other => 0,
         };
         // ESRCH: killed meanwhile (SIGKILL needs no tracer); its end comes next.
-        if self.reading.contains_key(&tid) {
-            // Inside a read from a pipe (a signal may stop it there): keep watching for
+        if self.in_syscall.contains_key(&tid) {
+            // Inside a watched syscall (a signal may stop it there): keep watching for
             // the syscall's exit.
             let _ = sys::syscall(tid, resume_with);
         } else {
             let _ = sys::cont(tid, resume_with);
+        }
+    }
+
+    /// How many processes the kernel holds for the run now: every traced process not
+    /// yet ended, every zombie not yet reaped, and the tracer.
+    fn held(&self) -> u32 {
+        (self.procs.len() + self.zombies.len() + 1) as u32
+    }
+
+    /// With every stop so far handled: lets each new process held at its first stop
+    /// run, unless it takes the run over the cap; such a process is killed before it
+    /// runs any code of its own, and the tracer says so (`cap_kill`).
+    pub fn admit_parked(&mut self, emit: Emit) {
+        if self.parked.is_empty() {
+            return;
+        }
+        let parked = std::mem::take(&mut self.parked);
+        // Those not yet admitted are not counted: each is weighed as it comes.
+        let mut held = self.held() - parked.len() as u32;
+        for pid in parked {
+            held += 1;
+            if held <= self.cap {
+                // Its initial stop is a group-stop under PTRACE_SEIZE: PTRACE_CONT
+                // ends it.
+                let _ = sys::cont(pid, 0);
+                continue;
+            }
+            held -= 1;
+            // SAFETY: our tracee, unreaped (stopped at its first stop): its PID is its own.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            emit(
+                self.me,
+                EventKind::CapKill {
+                    target: pid,
+                    held: held + 1,
+                    cap: self.cap,
+                },
+            );
         }
     }
 
@@ -235,9 +282,8 @@ impl Table {
             self.root_execed = true;
         }
         // Every other thread is gone; a non-leader that exec'd now has the PID.
-        if let Ok(former) = sys::event_msg(tid) {
-            self.tgid_of.remove(&(former as i32));
-        }
+        let former = sys::event_msg(tid).map(|f| f as i32).unwrap_or(tid);
+        self.tgid_of.remove(&former);
         let gone: Vec<i32> = self
             .procs
             .get(&tgid)
@@ -245,13 +291,23 @@ impl Table {
             .unwrap_or_default();
         for t in &gone {
             self.tgid_of.remove(t);
+            self.exec_file.remove(t);
         }
         self.tgid_of.insert(tgid, tgid);
         self.set_threads(tgid, |t| t.retain(|x| *x == tgid), emit);
         let program = std::fs::read_link(format!("/proc/{tgid}/exe"))
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let argv = read_cmdline(tgid);
+        let mut argv = read_cmdline(tgid);
+        let asked = self.exec_file.remove(&former).or(self.exec_file.remove(&tgid));
+        let Some(p) = self.procs.get_mut(&tgid) else {
+            return;
+        };
+        p.script = script_run(asked, &program, &argv, p.script.take());
+        // A script's exec shows the script and its arguments, as the learner typed it.
+        if let Some(i) = p.script.as_ref().and_then(|s| argv.iter().position(|a| a == s)) {
+            argv.drain(..i);
+        }
         emit(tgid, EventKind::Exec { program, argv });
     }
 
@@ -266,33 +322,40 @@ impl Table {
         if sender == Some(self.me) && sig == libc::SIGCONT && !self.root_execed {
             return; // the tracer's own start-up signal
         }
-        let name = signal_name(sig);
-        if let Some(from) = sender
-            && from != tgid
-            && self.procs.contains_key(&from)
-        {
-            emit(
-                from,
-                EventKind::SendSignal {
-                    target: tgid,
-                    signal: name.clone(),
-                },
-            );
+        // The send, if a traced process made it and its call has not returned yet.
+        if let Some(from) = sender {
+            self.flush_sends(from, tgid, sig, emit);
         }
+        let cause = info
+            .filter(|i| i.si_code > 0)
+            .map(|i| super::sigsend::kernel_cause(sig, i.si_code));
         emit(
             tgid,
             EventKind::HandleSignal {
-                signal: name,
+                signal: signal_name(sig),
                 action: disposition(tgid, sig),
+                sender,
+                cause,
             },
         );
     }
 
     fn on_ended(&mut self, tid: i32, status: i32, before: Option<procfs::Stat>, emit: Emit) {
+        // A SIGKILL (or any fatal signal) a traced process sent, itself included: its
+        // call may not have returned (or never will), but the death is its effect, so
+        // the send is told first.
+        if let WaitOutcome::Signaled(sig) = WaitOutcome::from_raw(status)
+            && let Some(tgid) = self.tgid(tid)
+        {
+            self.flush_sends_to(tgid, sig, emit);
+        }
         self.fresh.remove(&tid);
-        self.reading.remove(&tid);
+        self.in_syscall.remove(&tid);
+        self.exec_file.remove(&tid);
+        self.parked.retain(|p| *p != tid);
         self.framing.forget(tid);
-        // A zombie whose parent died: adopted by the tracer (a subreaper), reaped now.
+        // A zombie of a traced parent that died: the tracer (a subreaper) adopted it,
+        // and this wait of the tracer's reaped it.
         if let Some(i) = self.zombies.iter().position(|z| z.pid == tid) {
             let z = self.zombies.remove(i);
             if z.parent != self.me {
@@ -343,20 +406,23 @@ impl Table {
                 },
             );
         }
-        match before {
-            // A zombie until its real parent (a traced process) waits.
-            Some(s) if parent != self.me => self.zombies.push(Zombie {
+        if parent == self.me {
+            // Our own child: the tracer's wait that collected its status reaped it.
+            emit(self.me, reap(tgid, status));
+            return;
+        }
+        self.ended_under_traced_parent(
+            Zombie {
                 pid: tgid,
                 status,
                 parent,
-                start_ticks: s.start_ticks,
-            }),
-            // Our own child: collecting its status reaped it.
-            _ => emit(parent, reap(tgid, status)),
-        }
+                start_ticks: before.map(|s| s.start_ticks),
+            },
+            emit,
+        );
     }
 
-    /// After `dead` ended: every process (and zombie) it was the parent of.
+    /// After `dead` ended: every process it was the parent of.
     fn follow_orphans(&mut self, dead: i32, emit: Emit) {
         for (&pid, p) in self.procs.iter_mut() {
             if p.ppid != dead {
@@ -379,33 +445,40 @@ impl Table {
         }
     }
 
-    /// Zombies whose parent has reaped them since: /proc no longer shows them (or
-    /// shows another process under that PID). Emits the parent's `reap`.
-    pub fn check_zombies(&mut self, emit: Emit) {
-        let me = self.me;
-        self.zombies.retain_mut(|z| match procfs::read_stat(z.pid) {
-            Some(s) if s.start_ticks == z.start_ticks => {
-                if s.ppid != z.parent && s.ppid != me && s.ppid > 0 {
-                    emit(
-                        z.pid,
-                        EventKind::Reparent {
-                            old_ppid: z.parent,
-                            ppid: s.ppid,
-                        },
-                    );
-                    z.parent = s.ppid;
-                }
-                true
-            }
-            _ => {
-                emit(z.parent, reap(z.pid, z.status));
-                false
-            }
-        });
-    }
-
     /// Every traced process still alive (for the last-resort cleanup).
     pub fn live(&self) -> Vec<i32> {
         self.procs.keys().copied().collect()
     }
+
+    /// The thread group of a known thread.
+    pub(super) fn tgid(&self, tid: i32) -> Option<i32> {
+        self.tgid_of.get(&tid).copied()
+    }
+
+    pub(super) fn me(&self) -> i32 {
+        self.me
+    }
 }
+
+/// The script an exec runs, if any. The kernel runs a `#!` file's interpreter with the
+/// file's path among the arguments: the file execve was asked for is not the program
+/// that runs. An interpreter exec'd by `/usr/bin/env` for a script still runs that
+/// script when its path is among the new arguments.
+fn script_run(
+    asked: Option<String>,
+    program: &str,
+    argv: &[String],
+    running: Option<String>,
+) -> Option<String> {
+    let among_args = |s: &String| argv.iter().skip(1).any(|a| a == s);
+    let same_file = |a: &str, b: &str| {
+        std::fs::canonicalize(a).ok().is_some() && std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+    };
+    match asked {
+        Some(file) if !program.is_empty() && among_args(&file) && !same_file(&file, program) => {
+            Some(file)
+        }
+        _ => running.filter(among_args),
+    }
+}
+

@@ -20,7 +20,7 @@ use crate::trace::writer::write_line;
 pub struct TracerArgs {
     pub parent: i32,
     pub stdin: bool,
-    /// No seccomp filter: no `send` / `recv`, output put down to the command.
+    /// Reads and writes do not stop: no `send` / `recv`, output put down to the command.
     pub no_pipes: bool,
     /// Most processes alive at once (`--cap N`), the tracer included.
     pub cap: u32,
@@ -161,6 +161,7 @@ fn trace_loop(
             }
         }
         table.check_zombies(emit);
+        table.admit_parked(emit);
         let mut fds: Vec<libc::pollfd> = vec![libc::pollfd {
             fd: sigfd.as_raw_fd(),
             events: libc::POLLIN,
@@ -176,9 +177,8 @@ fn trace_loop(
                     revents: 0,
                 }),
         );
-        // A zombie's reap by its parent shows only in /proc: look again soon. Otherwise
         // SIGCHLD (every ptrace stop sends one) or output wakes us; the timeout is a net.
-        let timeout = if table.has_zombies() { 10 } else { 200 };
+        let timeout = 200;
         // SAFETY: poll over a live array of pollfds.
         unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
         drain_signalfd(sigfd);
@@ -313,11 +313,9 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
         unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
     }
     let stderr_inode = nix::sys::stat::fstat(&err_r).map_or(0, |s| s.st_ino);
-    let mut program = if args.no_pipes {
-        Vec::new()
-    } else {
-        super::pipes::filter()
-    };
+    // Waits, signals and execs stop for the tracer always; reads and writes only for
+    // messages (not with --no-pipes).
+    let mut program = super::pipes::filter(!args.no_pipes);
     let filter = libc::sock_fprog {
         len: program.len() as libc::c_ushort,
         filter: program.as_mut_ptr(),
@@ -368,11 +366,11 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
                     libc::close(null);
                 }
             }
-            // From here on read and write stop for the tracer (messages through pipes);
-            // none happens before the tracer has seized us: raise is a kill.
-            super::pipes::install(&filter);
             // Wait here, stopped, until the tracer has seized us.
             libc::raise(libc::SIGSTOP);
+            // From here on the filter's syscalls stop for the tracer, which is there
+            // now (untraced, they would fail with ENOSYS: raise itself is a tgkill).
+            super::pipes::install(&filter);
             libc::execvp(argv_ptrs[0], argv_ptrs.as_ptr());
             let msg = b"proclab trace: cannot run the command (not found or not executable)\n";
             libc::write(2, msg.as_ptr().cast(), msg.len());

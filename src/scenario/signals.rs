@@ -84,6 +84,8 @@ fn run(ctx: &mut Ctx, p: &Params) {
                 kind: EventKind::HandleSignal {
                     signal: "SIGTERM".into(),
                     action: "ignored".into(),
+                    sender: None,
+                    cause: None,
                 },
             });
         }
@@ -155,6 +157,8 @@ fn child(ctx: &mut Ctx, disposition: &str, ready: OwnedFd) -> ! {
                 ctx.emit(EventKind::HandleSignal {
                     signal: "SIGTERM".into(),
                     action: "handler".into(),
+                    sender: None,
+                    cause: None,
                 });
                 ctx.print(format!("child {}: got SIGTERM, cleaning up", getpid()));
                 ctx.exit(0);

@@ -82,6 +82,15 @@ pub enum EventKind {
     HandleSignal {
         signal: String,
         action: String,
+        /// `proclab trace`: who sent it, from the signal's siginfo (`si_pid`, for a
+        /// signal a process sent with kill, tkill, tgkill or sigqueue).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sender: Option<i32>,
+        /// `proclab trace`: why the kernel raised it itself (`si_code` > 0), e.g.
+        /// `SEGV_MAPERR (address not mapped)` for a fault, so a bad access is told
+        /// apart from a SIGSEGV some process sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause: Option<String>,
     },
     Reparent {
         old_ppid: i32,
@@ -176,6 +185,28 @@ pub enum EventKind {
         program: String,
         argv: Vec<String>,
     },
+    /// `proclab trace` only: a child's process-table entry was released without a
+    /// wait that returned it (emitted under the child's PID): the kernel did it at once
+    /// because its parent ignores SIGCHLD or set SA_NOCLDWAIT, or proclab did not see
+    /// how (`why` says which). No reaper is named: none called wait.
+    Released {
+        parent: i32,
+        status: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signal: Option<String>,
+        why: String,
+    },
+    /// `proclab trace` only, from the tracer: it killed a new process (SIGKILL) before
+    /// the process ran any code of its own, because it would have made more than `cap`
+    /// processes the kernel holds for the run (alive or not yet reaped, the tracer
+    /// included). The fork itself had succeeded.
+    CapKill {
+        target: i32,
+        held: u32,
+        cap: u32,
+    },
     /// The last line of a run.
     Summary {
         processes: u32,
@@ -214,6 +245,8 @@ impl EventKind {
             EventKind::ForkFailed { .. } => "fork_failed",
             EventKind::Run { .. } => "run",
             EventKind::Exec { .. } => "exec",
+            EventKind::Released { .. } => "released",
+            EventKind::CapKill { .. } => "cap_kill",
             EventKind::Summary { .. } => "summary",
         }
     }

@@ -67,10 +67,11 @@ impl Traced {
     }
 }
 
-/// `proclab trace --json -- argv…` (or `--json argv…` when `argv` has its own `--`) to its end, then what every trace must show: exit 0,
-/// one summary last with `leaked` 0, a tracer spawned by the front end and the command
-/// by the tracer, each PID spawned once, every process reaped exactly once and by its
-/// parent at that moment (after any `reparent`), and nothing left of the run.
+/// `proclab trace --json -- argv…` (or `--json argv…` when `argv` has its own `--`) to
+/// its end, then what every trace must show: exit 0, one summary last with `leaked` 0,
+/// a tracer spawned by the front end and the command by the tracer, each PID spawned
+/// once, every process reaped (or released by the kernel) exactly once and by (under)
+/// its parent at that moment (after any `reparent`), and nothing left of the run.
 pub fn trace_checked(name: &str, argv: &[&str]) -> Traced {
     let tag = unique_tag(name);
     // `argv` may carry its own options before a `--` of its own.
@@ -128,6 +129,16 @@ pub fn trace_checked(name: &str, argv: &[&str]) -> Traced {
                 assert_eq!(Some(&e["old_ppid"].as_i64().expect("old")), now.get(&pid));
                 now.insert(pid, e["ppid"].as_i64().expect("ppid"));
             }
+            Some("released") => {
+                // Gone with no wait: its parent named, never as a reaper.
+                let child = event_pid(e);
+                *reaped.entry(child).or_insert(0) += 1;
+                assert_eq!(
+                    Some(&e["parent"].as_i64().expect("parent")),
+                    now.get(&child),
+                    "{child} released under its parent of the moment {ctx}"
+                );
+            }
             Some("reap") => {
                 let child = e["child"].as_i64().expect("child");
                 *reaped.entry(child).or_insert(0) += 1;
@@ -143,7 +154,11 @@ pub fn trace_checked(name: &str, argv: &[&str]) -> Traced {
         }
     }
     for pid in parent.keys() {
-        assert_eq!(reaped.get(pid), Some(&1), "{pid} reaped exactly once {ctx}");
+        assert_eq!(
+            reaped.get(pid),
+            Some(&1),
+            "{pid} reaped (or released) exactly once {ctx}"
+        );
     }
     assert_no_tagged_left(&tag);
     Traced {

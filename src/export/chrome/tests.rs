@@ -117,6 +117,8 @@ fn sample() -> Vec<Event> {
             EventKind::HandleSignal {
                 signal: "SIGTERM".into(),
                 action: "default".into(),
+                sender: None,
+                cause: None,
             },
         ),
         reap(90, 10, 11, 0),

@@ -1,0 +1,355 @@
+//! `proclab trace` reports only what the kernel did: every reap is a wait that
+//! returned (who waited, for whom, in the order the waits returned), a child the kernel
+//! released itself is said to be, every signal a traced process sends names its sender
+//! (self-sent, SIGKILL and pidfd ones included) and a fault is told from a sent signal,
+//! the cap never touches a program under it, and a script is named by the script.
+//! The oracle is the program's own output: what its waits returned, what it summed.
+
+mod common;
+mod trace_support;
+
+use common::event_pid;
+use serde_json::Value;
+use trace_support::{PYTHON, Traced, script, trace_checked};
+
+fn py(name: &str, source: &str) -> Traced {
+    let prog = script(&format!("{name}.py"), source);
+    trace_checked(name, &[PYTHON, prog.to_str().expect("utf-8 path")])
+}
+
+/// The `name value…` words of the program's printed line that starts with `name`.
+fn printed<'a>(t: &'a Traced, name: &str) -> Vec<&'a str> {
+    let line = t
+        .prints()
+        .into_iter()
+        .find(|l| l.starts_with(name))
+        .unwrap_or_else(|| panic!("the program printed no '{name}' line {}", t.ctx()));
+    line.split_whitespace().skip(1).collect()
+}
+
+fn pid_word(word: &str) -> i64 {
+    word.parse().expect("a PID")
+}
+
+fn reaps_by(t: &Traced, reaper: i64) -> Vec<&Value> {
+    t.of_kind("reap")
+        .into_iter()
+        .filter(|r| event_pid(r) == reaper)
+        .collect()
+}
+
+#[test]
+fn children_left_unwaited_are_adopted_then_reaped_by_the_tracer_never_by_their_dead_parent() {
+    // The tutorials' kill example, then children the parent never waits for.
+    let t = py(
+        "trace-unwaited",
+        r#"
+import os, signal, time
+victim = os.fork()
+if victim == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        time.sleep(0.05)
+time.sleep(0.2)
+os.kill(victim, signal.SIGTERM)
+time.sleep(0.1)
+os.kill(victim, signal.SIGKILL)
+kids = []
+for i in range(10):
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(0.02 * i)
+        os._exit(i)
+    kids.append(pid)
+time.sleep(0.5)
+print("victim", victim)
+print("kids", *kids)
+"#,
+    );
+    let ctx = t.ctx();
+    assert!(
+        reaps_by(&t, t.root).is_empty(),
+        "the program never called wait, so it reaped nothing {ctx}"
+    );
+    let victim = pid_word(printed(&t, "victim")[0]);
+    let kids: Vec<i64> = printed(&t, "kids").into_iter().map(pid_word).collect();
+    for child in kids.iter().chain([&victim]) {
+        let adopted = t
+            .of_kind("reparent")
+            .into_iter()
+            .find(|r| event_pid(r) == *child)
+            .unwrap_or_else(|| panic!("{child} adopted when its parent died {ctx}"));
+        assert_eq!(adopted["old_ppid"], t.root, "{ctx}");
+        assert_eq!(adopted["ppid"], t.tracer, "{ctx}");
+        assert_eq!(event_pid(t.reap_of(*child)), t.tracer, "{ctx}");
+    }
+    let codes: Vec<i64> = kids
+        .iter()
+        .map(|k| t.reap_of(*k)["code"].as_i64().expect("code"))
+        .collect();
+    assert_eq!(codes, (0..10).collect::<Vec<_>>(), "{ctx}");
+    assert_eq!(t.reap_of(victim)["signal"], "SIGKILL", "{ctx}");
+    // Both signals are sent by the parent, SIGKILL included (never delivered to a tracer).
+    let sent: Vec<&Value> = t
+        .of_kind("send_signal")
+        .into_iter()
+        .filter(|s| s["target"] == victim)
+        .collect();
+    let names: Vec<&str> = sent.iter().filter_map(|s| s["signal"].as_str()).collect();
+    assert_eq!(names, ["SIGTERM", "SIGKILL"], "{ctx}");
+    assert!(sent.iter().all(|s| event_pid(s) == t.root), "{ctx}");
+    let ignored = t
+        .of_kind("handle_signal")
+        .into_iter()
+        .find(|h| event_pid(h) == victim && h["signal"] == "SIGTERM")
+        .unwrap_or_else(|| panic!("the SIGTERM reached the victim {ctx}"));
+    assert_eq!(ignored["action"], "ignored", "{ctx}");
+    assert_eq!(ignored["sender"], t.root, "{ctx}");
+}
+
+#[test]
+fn reaps_come_in_the_order_the_waits_returned_them() {
+    let t = py(
+        "trace-wait-order",
+        r#"
+import os, time
+for delay in (0.3, 0.0, 0.2, 0.1):
+    if os.fork() == 0:
+        time.sleep(delay)
+        os._exit(int(delay * 10))
+order = []
+for _ in range(4):
+    pid, status = os.wait()
+    order.append(pid)
+print("order", *order)
+"#,
+    );
+    let ctx = t.ctx();
+    let order: Vec<i64> = printed(&t, "order").into_iter().map(pid_word).collect();
+    let reaped: Vec<i64> = reaps_by(&t, t.root)
+        .iter()
+        .map(|r| r["child"].as_i64().expect("child"))
+        .collect();
+    assert_eq!(reaped, order, "one reap per wait, in its order {ctx}");
+    let codes: Vec<i64> = order
+        .iter()
+        .map(|p| t.reap_of(*p)["code"].as_i64().expect("code"))
+        .collect();
+    assert_eq!(codes, [0, 1, 2, 3], "{ctx}");
+}
+
+#[test]
+fn children_of_a_parent_that_ignores_sigchld_are_released_by_the_kernel_with_no_reaper() {
+    let t = py(
+        "trace-sigchld-ignored",
+        r#"
+import os, signal, time
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+kids = []
+for i in range(3):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(i)
+    kids.append(pid)
+time.sleep(0.3)
+try:
+    os.wait()
+    print("wait returned")
+except ChildProcessError:
+    print("ChildProcessError")
+print("kids", *kids)
+"#,
+    );
+    let ctx = t.ctx();
+    assert!(t.prints().contains(&"ChildProcessError"), "{ctx}");
+    assert!(reaps_by(&t, t.root).is_empty(), "no reaper invented {ctx}");
+    for child in printed(&t, "kids").into_iter().map(pid_word) {
+        let released = t
+            .of_kind("released")
+            .into_iter()
+            .find(|r| event_pid(r) == child)
+            .unwrap_or_else(|| panic!("{child} released {ctx}"));
+        assert_eq!(released["parent"], t.root, "{ctx}");
+        assert!(
+            released["why"]
+                .as_str()
+                .is_some_and(|w| w.contains("ignores SIGCHLD")),
+            "{ctx}"
+        );
+    }
+}
+
+#[test]
+fn every_signal_sent_names_its_sender_and_a_fault_is_told_from_a_sent_sigsegv() {
+    let t = py(
+        "trace-senders",
+        r#"
+import ctypes, os, signal, time
+signal.signal(signal.SIGTERM, lambda s, f: print("handled", flush=True))
+os.kill(os.getpid(), signal.SIGTERM)
+signal.raise_signal(signal.SIGTERM)
+def child(body):
+    pid = os.fork()
+    if pid == 0:
+        body()
+        os._exit(0)
+    return pid
+sent = child(lambda: os.kill(os.getpid(), signal.SIGSEGV))
+os.waitpid(sent, 0)
+fault = child(lambda: ctypes.string_at(0))
+os.waitpid(fault, 0)
+slow = child(lambda: time.sleep(30))
+signal.pidfd_send_signal(os.pidfd_open(slow), signal.SIGUSR1)
+os.waitpid(slow, 0)
+selfkill = child(lambda: os.kill(os.getpid(), signal.SIGKILL))
+os.waitpid(selfkill, 0)
+print("pids", sent, fault, slow, selfkill)
+"#,
+    );
+    let ctx = t.ctx();
+    let pids: Vec<i64> = printed(&t, "pids").into_iter().map(pid_word).collect();
+    let [sent, fault, slow, selfkill] = pids[..] else {
+        panic!("four PIDs {ctx}")
+    };
+    let sends = |from: i64, to: i64, sig: &str| {
+        t.of_kind("send_signal")
+            .into_iter()
+            .filter(|s| event_pid(s) == from && s["target"] == to && s["signal"] == sig)
+            .count()
+    };
+    assert_eq!(
+        sends(t.root, t.root, "SIGTERM"),
+        2,
+        "kill and raise (tgkill) to itself {ctx}"
+    );
+    assert_eq!(sends(sent, sent, "SIGSEGV"), 1, "{ctx}");
+    assert_eq!(sends(t.root, slow, "SIGUSR1"), 1, "pidfd_send_signal {ctx}");
+    assert_eq!(sends(selfkill, selfkill, "SIGKILL"), 1, "{ctx}");
+    assert!(
+        !t.of_kind("send_signal")
+            .iter()
+            .any(|s| s["target"] == fault),
+        "nobody sent the fault {ctx}"
+    );
+    let segv = |pid: i64| {
+        t.of_kind("handle_signal")
+            .into_iter()
+            .find(|h| event_pid(h) == pid && h["signal"] == "SIGSEGV")
+            .unwrap_or_else(|| panic!("{pid}'s SIGSEGV {ctx}"))
+    };
+    assert_eq!(segv(sent)["sender"], sent, "{ctx}");
+    assert!(segv(sent).get("cause").is_none(), "{ctx}");
+    assert!(segv(fault).get("sender").is_none(), "{ctx}");
+    assert!(
+        segv(fault)["cause"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("SEGV_")),
+        "a fault says its kind {ctx}"
+    );
+    for (pid, sig) in [(sent, "SIGSEGV"), (fault, "SIGSEGV"), (slow, "SIGUSR1"), (selfkill, "SIGKILL")] {
+        assert_eq!(t.reap_of(pid)["signal"], sig, "{ctx}");
+    }
+    // A send is told before what it caused.
+    let line = |e: &Value| t.events.iter().position(|x| x == e).expect("line");
+    let kill = t
+        .of_kind("send_signal")
+        .into_iter()
+        .find(|s| s["target"] == selfkill)
+        .expect("self SIGKILL");
+    assert!(line(kill) < line(t.reap_of(selfkill)), "{ctx}");
+}
+
+#[test]
+fn a_program_under_the_cap_is_untouched_and_one_over_it_is_told_what_proclab_killed() {
+    // 200 short-lived children, each reaped at once: never more than a few at a time.
+    let t = py(
+        "trace-cap-under",
+        r#"
+import os
+total = 0
+for i in range(200):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(2)
+    total += os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+print("sum", total)
+"#,
+    );
+    let ctx = t.ctx();
+    assert_eq!(printed(&t, "sum"), ["400"], "{ctx}");
+    assert!(t.of_kind("cap_kill").is_empty(), "{ctx}");
+    assert_eq!(reaps_by(&t, t.root).len(), 200, "{ctx}");
+
+    // 60 children kept unreaped until the end, under a cap of 20.
+    let prog = script(
+        "over.py",
+        r#"
+import os
+pids = []
+for i in range(60):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(2)
+    pids.append(pid)
+total = 0
+for pid in pids:
+    total += os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+print("sum", total)
+"#,
+    );
+    let t = trace_checked(
+        "trace-cap-over",
+        &["--cap", "20", "--", PYTHON, prog.to_str().expect("utf-8 path")],
+    );
+    let ctx = t.ctx();
+    assert!(t.of_kind("fork_failed").is_empty(), "the forks succeeded {ctx}");
+    let killed: Vec<i64> = t
+        .of_kind("cap_kill")
+        .into_iter()
+        .map(|k| {
+            assert_eq!(event_pid(k), t.tracer, "the tracer says what it did {ctx}");
+            assert_eq!(k["cap"], 20, "{ctx}");
+            assert!(k["held"].as_i64().expect("held") > 20, "{ctx}");
+            k["target"].as_i64().expect("target")
+        })
+        .collect();
+    // The tracer, the program and 18 children fill the cap; the rest never ran.
+    assert_eq!(killed.len(), 60 - 18, "{ctx}");
+    let ran = t
+        .of_kind("exit")
+        .into_iter()
+        .filter(|e| t.parent.get(&event_pid(e)) == Some(&t.root) && e["code"] == 2)
+        .count();
+    assert_eq!(ran, 18, "{ctx}");
+    // The program's own sum agrees with the reaps proclab showed.
+    let from_reaps: i64 = reaps_by(&t, t.root)
+        .iter()
+        .map(|r| match r["code"].as_i64() {
+            Some(c) => c,
+            None if r["signal"] == "SIGKILL" => -9,
+            None => panic!("unexpected reap {r} {ctx}"),
+        })
+        .sum();
+    assert_eq!(printed(&t, "sum"), [from_reaps.to_string()], "{ctx}");
+    for k in killed {
+        assert_eq!(t.reap_of(k)["signal"], "SIGKILL", "{ctx}");
+    }
+}
+
+#[test]
+fn a_script_run_through_env_is_named_by_the_script() {
+    let path = script("hello-script", "#!/usr/bin/env sh\necho \"hi from $0\"\n");
+    let mut perms = std::fs::metadata(&path).expect("script").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&path, perms).expect("chmod");
+    let path = path.to_str().expect("utf-8 path");
+    let t = trace_checked("trace-script", &[path]);
+    let ctx = t.ctx();
+    let execs = t.of_kind("exec");
+    assert_eq!(execs.len(), 2, "env, then the shell env runs {ctx}");
+    assert_eq!(execs[0]["program"], "/usr/bin/env", "{ctx}");
+    for e in &execs {
+        assert_eq!(e["argv"][0], path, "named by the script {ctx}");
+    }
+    assert_eq!(t.prints(), [format!("hi from {path}")], "{ctx}");
+}
