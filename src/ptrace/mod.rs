@@ -17,6 +17,8 @@
 //! - `syscalls.rs`: the read/write stops: output owners, `send` / `recv`;
 //! - `procinfo.rs`: what /proc says about a tracee; reap and disposition wording.
 
+pub mod fds;
+pub mod framing;
 pub mod output;
 pub mod pickle;
 pub mod pipes;

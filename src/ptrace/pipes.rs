@@ -1,23 +1,8 @@
-//! Messages through pipes between traced processes, as `send` / `recv` events: a
-//! seccomp filter (installed in the command before exec, inherited by everything it
-//! starts) stops only `read` and `write` for the tracer; a write to a pipe is read out
-//! of the writer's memory at its entry, a read from a pipe at its exit (after the
-//! kernel filled the buffer). Every other syscall runs untouched.
-//!
-//! A `multiprocessing` Connection (under every Queue) frames each message with a 4-byte
-//! big-endian length and pickles it; such messages are shown decoded (`pickle.rs`),
-//! other pipe data (a shell pipeline) as text. The ends are named `pipe N write` and
-//! `pipe N read` after the pipe's inode, so the flow pane pairs them.
-
-use std::collections::HashMap;
-
-use serde_json::Value;
-
-use super::output::sanitize;
-use super::pickle;
-
-/// Most bytes of one read or write looked at.
-const PEEK: usize = 4096;
+//! The seccomp filter that makes a few syscalls stop for the tracer (installed in the
+//! command before exec, inherited by everything it starts; every other syscall runs
+//! untouched), and what the tracer reads of a stopped syscall
+//! (PTRACE_GET_SYSCALL_INFO): its number and arguments at entry, its return value at
+//! exit. What the stops mean: `syscalls.rs`, `waits.rs`, `sigsend.rs`, `framing.rs`.
 
 #[cfg(target_arch = "x86_64")]
 const AUDIT_ARCH: u32 = 0xc000_003e; // AUDIT_ARCH_X86_64
@@ -42,6 +27,11 @@ pub fn traced_syscalls(messages: bool) -> Vec<u32> {
     ];
     if messages {
         nrs.extend([libc::SYS_read, libc::SYS_write]);
+        // What a descriptor refers to is kept between stops (`fds.rs`) until one of
+        // these changes it.
+        nrs.extend([libc::SYS_close, libc::SYS_dup3, libc::SYS_close_range]);
+        #[cfg(target_arch = "x86_64")]
+        nrs.push(libc::SYS_dup2);
     }
     nrs.into_iter().map(|n| n as u32).collect()
 }
@@ -147,121 +137,9 @@ pub fn syscall_info(tid: i32) -> Option<Call> {
     }
 }
 
-/// Up to `len` bytes at `addr` in `pid`'s memory.
-pub fn peek(pid: i32, addr: u64, len: usize) -> Option<Vec<u8>> {
-    let mut buf = vec![0u8; len.min(PEEK)];
-    let local = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
-    let remote = libc::iovec {
-        iov_base: addr as *mut libc::c_void,
-        iov_len: buf.len(),
-    };
-    // SAFETY: one local iovec over our own buffer; the remote one is only read.
-    let n = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
-    if n < 0 {
-        return None;
-    }
-    buf.truncate(n as usize);
-    Some(buf)
-}
-
-/// The pipe inode in a /proc/PID/fd link's target (`pipe:[1234]`), if a pipe.
-pub fn pipe_inode(target: &str) -> Option<u64> {
-    target
-        .strip_prefix("pipe:[")?
-        .strip_suffix(']')?
-        .parse()
-        .ok()
-}
-
-/// Per process and pipe: a Connection's 4-byte length header seen alone (a reader
-/// reads it first; a writer sends it alone before a message over 16 KiB).
-#[derive(Default)]
-pub struct Framing {
-    header: HashMap<(i32, u64, bool), u32>,
-}
-
-impl Framing {
-    /// What `data` (one write, or what one read returned) carries, or `None` when it
-    /// is only a length header to remember.
-    pub fn message(&mut self, pid: i32, inode: u64, write: bool, data: &[u8]) -> Option<Value> {
-        let key = (pid, inode, write);
-        if let Some(len) = self.header.remove(&key) {
-            return Some(decode(data).unwrap_or_else(|| size_only(len as usize)));
-        }
-        if data.len() == 4 {
-            let len = u32::from_be_bytes([data[0], data[1], data[2], data[3]]);
-            if len > 0 && len < 1 << 30 {
-                self.header.insert(key, len);
-                return None;
-            }
-        }
-        if data.len() > 4 {
-            let len = u32::from_be_bytes([data[0], data[1], data[2], data[3]]) as usize;
-            if len == data.len() - 4 && data[4] == 0x80 {
-                return Some(decode(&data[4..]).unwrap_or_else(|| size_only(len)));
-            }
-        }
-        Some(text(data))
-    }
-
-    /// A process ended: forget what it was in the middle of.
-    pub fn forget(&mut self, pid: i32) {
-        self.header.retain(|(p, _, _), _| *p != pid);
-    }
-}
-
-fn decode(data: &[u8]) -> Option<Value> {
-    (data.first() == Some(&0x80)).then(|| pickle::decode(data))?
-}
-
-fn size_only(len: usize) -> Value {
-    Value::from(format!("<pickled object, {len} bytes>"))
-}
-
-/// Pipe data that is not a Connection message: text (one trailing newline dropped,
-/// cut at 200 characters), else its size.
-fn text(data: &[u8]) -> Value {
-    let binary = data
-        .iter()
-        .any(|b| (*b < 0x20 && !matches!(b, b'\n' | b'\t' | b'\r')) || *b == 0x7f);
-    match std::str::from_utf8(data).ok().filter(|_| !binary) {
-        Some(s) => {
-            let s = s.strip_suffix('\n').unwrap_or(s).replace('\n', "⏎");
-            let mut shown: String = sanitize(&s).chars().take(200).collect();
-            if shown.len() < s.len() && s.chars().count() > 200 {
-                shown.push('…');
-            }
-            Value::from(shown)
-        }
-        None => Value::from(format!("<{} bytes>", data.len())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn connection_messages_and_text() {
-        let mut f = Framing::default();
-        let mut framed = 5u32.to_be_bytes().to_vec();
-        framed.extend_from_slice(b"\x80\x04K\x07.");
-        assert_eq!(f.message(1, 9, true, &framed), Some(json!(7)));
-        // A reader takes the header, then the payload.
-        assert_eq!(f.message(2, 9, false, &5u32.to_be_bytes()), None);
-        assert_eq!(f.message(2, 9, false, b"\x80\x04K\x07."), Some(json!(7)));
-        assert_eq!(f.message(3, 4, true, b"3\n"), Some(json!("3")));
-        assert_eq!(f.message(3, 4, true, b"a\nb\n"), Some(json!("a⏎b")));
-        assert_eq!(
-            f.message(3, 4, true, &[0xff, 0xfe, 0, 1, 2]),
-            Some(json!("<5 bytes>"))
-        );
-        assert_eq!(f.message(3, 4, true, &[0; 8]), Some(json!("<8 bytes>")));
-    }
 
     /// Runs the BPF program over one syscall as the kernel would (only the four kinds
     /// of instruction `filter` uses).

@@ -3,7 +3,10 @@
 //! writes: the program's own output put down to its writer, and messages through
 //! pipes as `send` at a write's entry and `recv` at a read's exit.
 
+use super::fds::{FdKind, inode_of};
+use super::framing::{MAX_FRAME, Message};
 use super::pipes::{self, Call};
+use super::procinfo::read_memory;
 use super::table::{InSyscall, Table};
 use crate::trace::event::EventKind;
 
@@ -25,6 +28,14 @@ impl Table {
                     self.exec_file.insert(tid, file);
                 }
             }
+            nr if super::fds::changes_fds(nr) => {
+                let (fd, last) = match nr {
+                    libc::SYS_close => (args[0], args[0]),
+                    libc::SYS_close_range => (args[0], args[1]),
+                    _ => (args[1], args[1]), // dup2 / dup3: the new number
+                };
+                self.fds.forget_range(tgid, fd, last);
+            }
             _ => self.on_signal_entry(tid, tgid, nr, args),
         }
     }
@@ -38,64 +49,105 @@ impl Table {
             return;
         };
         match call {
-            InSyscall::Read { inode, addr } => self.on_read_exit(tgid, inode, addr, rval, emit),
+            InSyscall::Read {
+                channel,
+                socket,
+                addr,
+            } => self.on_read_exit(tgid, (channel, socket, addr), rval, emit),
             InSyscall::Wait(w) => self.on_wait_exit(tgid, w, rval, emit),
             InSyscall::Signal(s) => self.on_signal_exit(tgid, s, rval, emit),
         }
     }
 
-    /// A `read` or `write` at its entry: a write to a pipe is a message sent now; a
-    /// read from a pipe is watched until it returns.
+    /// A `read` or `write` at its entry: a write to the program's stdout or stderr is
+    /// put down to its writer; a write to a pipe or socket is fed to its stream (the
+    /// messages it completes are sent now); a read from one is watched until it
+    /// returns.
     fn on_io_entry(&mut self, tid: i32, tgid: i32, nr: i64, args: [u64; 6], emit: Emit) {
-        let Ok(target) = std::fs::read_link(format!("/proc/{tgid}/fd/{}", args[0])) else {
+        let (tty, stderr) = (self.stdout_tty.clone(), self.stderr_inode);
+        let classify = |t: &str| classify(t, tty.as_deref(), stderr);
+        let Some(kind) = self.fds.kind(tgid, args[0], classify) else {
             return;
         };
-        let target = target.to_string_lossy();
-        let inode = pipes::pipe_inode(&target);
-        let output = if self.stdout_tty.as_deref() == Some(&*target) {
-            Some(0)
-        } else if inode.is_some() && inode == Some(self.stderr_inode) {
-            Some(1)
-        } else {
-            None
-        };
-        if let Some(stream) = output {
-            // The program's own output: whose it is, for the `print` lines.
-            if nr == libc::SYS_write
-                && let Some(data) = pipes::peek(tgid, args[1], args[2] as usize)
-            {
-                self.output_writes.push((stream, tgid, data));
+        let (channel, socket) = match kind {
+            FdKind::Output(stream) => {
+                // The program's own output: whose it is, for the `print` lines.
+                if nr == libc::SYS_write
+                    && let Some(data) = read_memory(tgid, args[1], args[2] as usize)
+                {
+                    self.output_writes.push((stream, tgid, data));
+                }
+                return;
             }
-            return;
-        }
-        let Some(inode) = inode else {
-            return;
+            FdKind::Pipe(inode) => (inode, false),
+            FdKind::Socket(inode) => (inode, true),
+            FdKind::Other => return,
         };
         if nr == libc::SYS_read {
-            self.in_syscall.insert(
-                tid,
-                InSyscall::Read {
-                    inode,
-                    addr: args[1],
-                },
-            );
-        } else if nr == libc::SYS_write
-            && let Some(data) = pipes::peek(tgid, args[1], args[2] as usize)
-            && let Some(item) = self.framing.message(tgid, inode, true, &data)
-        {
-            let channel = format!("pipe {inode} write");
-            emit(tgid, EventKind::Send { channel, item });
+            let addr = args[1];
+            self.in_syscall.insert(tid, InSyscall::Read { channel, socket, addr });
+            return;
+        }
+        let total = args[2] as usize;
+        let data = read_memory(tgid, args[1], total.min(READ_AT_MOST)).unwrap_or_default();
+        for m in self.framing.feed((tgid, channel, true), total, &data) {
+            emit(tgid, message(channel, socket, true, m));
         }
     }
 
-    /// A read from a pipe returned: what it got is a message received.
-    fn on_read_exit(&mut self, tgid: i32, inode: u64, addr: u64, rval: i64, emit: Emit) {
-        if rval > 0
-            && let Some(data) = pipes::peek(tgid, addr, rval as usize)
-            && let Some(item) = self.framing.message(tgid, inode, false, &data)
-        {
-            let channel = format!("pipe {inode} read");
-            emit(tgid, EventKind::Recv { channel, item });
+    /// A read from a pipe or socket returned: the messages it completes are received.
+    pub(super) fn on_read_exit(&mut self, tgid: i32, read: (u64, bool, u64), rval: i64, emit: Emit) {
+        let (channel, socket, addr) = read;
+        if rval <= 0 {
+            return;
         }
+        let total = rval as usize;
+        let data = read_memory(tgid, addr, total.min(READ_AT_MOST)).unwrap_or_default();
+        for m in self.framing.feed((tgid, channel, false), total, &data) {
+            emit(tgid, message(channel, socket, false, m));
+        }
+    }
+
+    /// A process ended or exec'd: what it was in the middle of reading or writing. A
+    /// last line without its newline is a message of its own.
+    pub(super) fn finish_streams(&mut self, tgid: i32, emit: Emit) {
+        self.fds.forget_process(tgid);
+        for (channel, sent, m) in self.framing.finish(tgid) {
+            // Which kind of channel it was is gone with the descriptor: the inode
+            // names it either way.
+            emit(tgid, message(channel, false, sent, m));
+        }
+    }
+}
+
+/// Most bytes of one read or write the tracer copies (a bigger frame is skipped).
+const READ_AT_MOST: usize = MAX_FRAME + 4;
+
+fn classify(target: &str, stdout_tty: Option<&str>, stderr_inode: u64) -> FdKind {
+    if stdout_tty == Some(target) {
+        return FdKind::Output(0);
+    }
+    if let Some(inode) = inode_of(target, "pipe") {
+        return if inode == stderr_inode {
+            FdKind::Output(1)
+        } else {
+            FdKind::Pipe(inode)
+        };
+    }
+    inode_of(target, "socket").map_or(FdKind::Other, FdKind::Socket)
+}
+
+/// A `send` or `recv` event on a channel: a pipe's ends are named by direction (both
+/// share the inode), a socket by its own inode (each end has its own).
+fn message(channel: u64, socket: bool, sent: bool, m: Message) -> EventKind {
+    let channel = match (socket, sent) {
+        (true, _) => format!("socket {channel}"),
+        (false, true) => format!("pipe {channel} write"),
+        (false, false) => format!("pipe {channel} read"),
+    };
+    if sent {
+        EventKind::Send { channel, item: m.item }
+    } else {
+        EventKind::Recv { channel, item: m.item }
     }
 }

@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::pipes::Framing;
+use super::fds::FdCache;
+use super::framing::Framing;
 use super::procinfo::{disposition, read_cmdline, read_comm, read_tgid, reap};
 use super::sys::{self, Stop};
 use crate::observe::procfs;
@@ -35,8 +36,8 @@ pub(super) struct Zombie {
 /// A syscall a thread is inside, entered at a seccomp stop and watched until it returns
 /// (the thread was resumed with PTRACE_SYSCALL).
 pub(super) enum InSyscall {
-    /// A read from a pipe: the pipe and the buffer.
-    Read { inode: u64, addr: u64 },
+    /// A read from a pipe or socket: its inode, which of the two, and the buffer.
+    Read { channel: u64, socket: bool, addr: u64 },
     /// wait4 / waitid: what a return means is read at the exit.
     Wait(super::waits::WaitCall),
     /// kill, tkill, tgkill, sigqueue, pidfd_send_signal.
@@ -75,6 +76,8 @@ pub struct Table {
     /// name, where /proc/PID/exe names its interpreter).
     pub(super) exec_file: HashMap<i32, String>,
     pub(super) framing: Framing,
+    /// What each process's descriptors refer to (kept between stops).
+    pub(super) fds: FdCache,
 }
 
 type Emit<'a> = &'a mut dyn FnMut(i32, EventKind);
@@ -99,6 +102,7 @@ impl Table {
             parked: Vec::new(),
             exec_file: HashMap::new(),
             framing: Framing::default(),
+            fds: FdCache::default(),
         }
     }
 
@@ -295,6 +299,8 @@ impl Table {
         }
         self.tgid_of.insert(tgid, tgid);
         self.set_threads(tgid, |t| t.retain(|x| *x == tgid), emit);
+        // Close-on-exec descriptors are gone; the new program starts its own streams.
+        self.finish_streams(tgid, emit);
         let program = std::fs::read_link(format!("/proc/{tgid}/exe"))
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
@@ -353,7 +359,6 @@ impl Table {
         self.in_syscall.remove(&tid);
         self.exec_file.remove(&tid);
         self.parked.retain(|p| *p != tid);
-        self.framing.forget(tid);
         // A zombie of a traced parent that died: the tracer (a subreaper) adopted it,
         // and this wait of the tracer's reaped it.
         if let Some(i) = self.zombies.iter().position(|z| z.pid == tid) {
@@ -390,6 +395,7 @@ impl Table {
         for t in p.threads.iter() {
             self.tgid_of.remove(t);
         }
+        self.finish_streams(tgid, emit);
         if tgid == self.root {
             self.root_status = Some(status);
         }

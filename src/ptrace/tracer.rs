@@ -103,7 +103,7 @@ pub fn main(args: TracerArgs) -> i32 {
     table.stdout_tty = stdout_tty;
     table.cap = args.cap;
     table.add_process(root, me, super::base_name(&args.argv[0]), &mut emit);
-    let leaked = trace_loop(&mut table, &sigfd, &mut streams, &mut emit);
+    let leaked = trace_loop(&mut table, &sigfd, &mut streams, args.no_pipes, &mut emit);
     pump(&mut streams, &mut emit);
     let mut results = serde_json::Map::new();
     match table.root_status.map(WaitOutcome::from_raw) {
@@ -134,8 +134,14 @@ fn trace_loop(
     table: &mut Table,
     sigfd: &OwnedFd,
     streams: &mut [Stream; 2],
+    no_pipes: bool,
     emit: &mut dyn FnMut(i32, EventKind),
 ) -> u32 {
+    // Output written since the last look: its lines go before the next stop's events.
+    // Writes to stdout and stderr stop for the tracer (unless --no-pipes), so between
+    // two such writes nothing new can be there and the pipes need no look (two failed
+    // reads per stop would be a fifth of the tracer's syscalls).
+    let mut unread_output = true;
     loop {
         // Everything that happened, before anything else: a stopped tracee waits.
         loop {
@@ -143,11 +149,15 @@ fn trace_loop(
                 Ok(Some((pid, status, before))) => {
                     // What the program wrote before this stop (say, before exiting) is
                     // already in the pipe: its lines go first.
-                    pump(streams, emit);
+                    if unread_output || no_pipes {
+                        pump(streams, emit);
+                        unread_output = false;
+                    }
                     table.on_wait(pid, status, before, emit);
                     // Writes to stdout/stderr it just let start: their bytes are theirs.
                     for (stream, pid, data) in table.output_writes.drain(..) {
                         streams[stream].wrote(pid, data);
+                        unread_output = true;
                     }
                 }
                 Ok(None) => break,
@@ -183,6 +193,7 @@ fn trace_loop(
         unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
         drain_signalfd(sigfd);
         pump(streams, emit);
+        unread_output = false;
     }
 }
 
