@@ -142,7 +142,7 @@ impl Flow {
                 let p = self.pipe.get_or_insert_with(PipeView::default);
                 add_once(&mut p.blocked, e.pid);
             }
-            EventKind::Send { channel, item } => {
+            EventKind::Send { channel, item, .. } => {
                 let p = self.pipe.get_or_insert_with(PipeView::default);
                 if !p.ends.iter().any(|(c, _)| c == channel) {
                     p.ends.push((channel.clone(), e.pid));
@@ -156,7 +156,7 @@ impl Flow {
                 bump(&mut p.sent, channel);
                 p.remember(channel, true, item);
             }
-            EventKind::Recv { channel, item } => {
+            EventKind::Recv { channel, item, .. } => {
                 let p = self.pipe.get_or_insert_with(PipeView::default);
                 if !p.ends.iter().any(|(c, _)| c == channel) {
                     p.ends.push((channel.clone(), e.pid));
@@ -270,6 +270,7 @@ mod tests {
             EventKind::Send {
                 channel: "parent_conn".into(),
                 item: json!("ping 0"),
+                repr: None,
             },
         ));
         f.apply(&ev(2, 1, EventKind::Blocked { on: "recv".into() }));
@@ -282,6 +283,7 @@ mod tests {
             EventKind::Recv {
                 channel: "child_conn".into(),
                 item: json!("ping 0"),
+                repr: None,
             },
         ));
         f.apply(&ev(
@@ -290,6 +292,7 @@ mod tests {
             EventKind::Send {
                 channel: "child_conn".into(),
                 item: json!("pong 0"),
+                repr: None,
             },
         ));
         f.apply(&ev(
@@ -298,6 +301,7 @@ mod tests {
             EventKind::Recv {
                 channel: "parent_conn".into(),
                 item: json!("pong 0"),
+                repr: None,
             },
         ));
         let p = f.pipe.as_ref().unwrap();

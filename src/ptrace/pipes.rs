@@ -156,9 +156,16 @@ pub struct Framing {
 }
 
 impl Framing {
-    /// What `data` (one write, or what one read returned) carries, or `None` when it
-    /// is only a length header to remember.
-    pub fn message(&mut self, pid: i32, inode: u64, write: bool, data: &[u8]) -> Option<Value> {
+    /// What `data` (one write, or what one read returned) carries, and its Python
+    /// repr when it is a decoded pickle, or `None` when it is only a length header to
+    /// remember.
+    pub fn message(
+        &mut self,
+        pid: i32,
+        inode: u64,
+        write: bool,
+        data: &[u8],
+    ) -> Option<(Value, Option<String>)> {
         let key = (pid, inode, write);
         if let Some(len) = self.header.remove(&key) {
             return Some(decode(data).unwrap_or_else(|| size_only(len as usize)));
@@ -176,7 +183,7 @@ impl Framing {
                 return Some(decode(&data[4..]).unwrap_or_else(|| size_only(len)));
             }
         }
-        Some(text(data))
+        Some((text(data), None))
     }
 
     /// A process ended: forget what it was in the middle of.
@@ -185,12 +192,15 @@ impl Framing {
     }
 }
 
-fn decode(data: &[u8]) -> Option<Value> {
-    (data.first() == Some(&0x80)).then(|| pickle::decode(data))?
+fn decode(data: &[u8]) -> Option<(Value, Option<String>)> {
+    let p = (data.first() == Some(&0x80)).then(|| pickle::decode(data))??;
+    Some((p.value, Some(p.repr)))
 }
 
-fn size_only(len: usize) -> Value {
-    Value::from(format!("<pickled object, {len} bytes>"))
+/// A pickle not shown decoded: its size, written without quotes in the repr too.
+fn size_only(len: usize) -> (Value, Option<String>) {
+    let text = format!("<pickled object, {len} bytes>");
+    (Value::from(text.clone()), Some(text))
 }
 
 /// Pipe data that is not a Connection message: text (one trailing newline dropped,
@@ -222,17 +232,34 @@ mod tests {
         let mut f = Framing::default();
         let mut framed = 5u32.to_be_bytes().to_vec();
         framed.extend_from_slice(b"\x80\x04K\x07.");
-        assert_eq!(f.message(1, 9, true, &framed), Some(json!(7)));
+        let seven = Some((json!(7), Some("7".to_string())));
+        assert_eq!(f.message(1, 9, true, &framed), seven);
         // A reader takes the header, then the payload.
         assert_eq!(f.message(2, 9, false, &5u32.to_be_bytes()), None);
-        assert_eq!(f.message(2, 9, false, b"\x80\x04K\x07."), Some(json!(7)));
-        assert_eq!(f.message(3, 4, true, b"3\n"), Some(json!("3")));
-        assert_eq!(f.message(3, 4, true, b"a\nb\n"), Some(json!("a⏎b")));
+        assert_eq!(f.message(2, 9, false, b"\x80\x04K\x07."), seven);
+        // A tuple: JSON has no such thing, the repr says it.
+        let mut framed = 9u32.to_be_bytes().to_vec();
+        framed.extend_from_slice(b"\x80\x04K\x01\x8c\x01a\x86.");
+        assert_eq!(
+            f.message(1, 9, true, &framed),
+            Some((json!([1, "a"]), Some("(1, 'a')".to_string())))
+        );
+        // A pickle not shown decoded (a persistent id): its size.
+        let mut framed = 5u32.to_be_bytes().to_vec();
+        framed.extend_from_slice(b"\x80\x04NQ.");
+        let size = "<pickled object, 5 bytes>";
+        assert_eq!(
+            f.message(1, 9, true, &framed),
+            Some((json!(size), Some(size.to_string())))
+        );
+        let text = |s: &str| Some((json!(s), None));
+        assert_eq!(f.message(3, 4, true, b"3\n"), text("3"));
+        assert_eq!(f.message(3, 4, true, b"a\nb\n"), text("a⏎b"));
         assert_eq!(
             f.message(3, 4, true, &[0xff, 0xfe, 0, 1, 2]),
-            Some(json!("<5 bytes>"))
+            text("<5 bytes>")
         );
-        assert_eq!(f.message(3, 4, true, &[0; 8]), Some(json!("<8 bytes>")));
+        assert_eq!(f.message(3, 4, true, &[0; 8]), text("<8 bytes>"));
     }
 
     #[test]

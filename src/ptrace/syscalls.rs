@@ -43,10 +43,17 @@ impl Table {
             self.reading.insert(tid, (inode, args[1]));
         } else if nr == libc::SYS_write as u64
             && let Some(data) = pipes::peek(tgid, args[1], args[2] as usize)
-            && let Some(item) = self.framing.message(tgid, inode, true, &data)
+            && let Some((item, repr)) = self.framing.message(tgid, inode, true, &data)
         {
             let channel = format!("pipe {inode} write");
-            emit(tgid, EventKind::Send { channel, item });
+            emit(
+                tgid,
+                EventKind::Send {
+                    channel,
+                    item,
+                    repr,
+                },
+            );
         }
     }
 
@@ -58,10 +65,17 @@ impl Table {
         if let Some(Call::Exit { rval }) = pipes::syscall_info(tid)
             && rval > 0
             && let Some(data) = pipes::peek(tgid, addr, rval as usize)
-            && let Some(item) = self.framing.message(tgid, inode, false, &data)
+            && let Some((item, repr)) = self.framing.message(tgid, inode, false, &data)
         {
             let channel = format!("pipe {inode} read");
-            emit(tgid, EventKind::Recv { channel, item });
+            emit(
+                tgid,
+                EventKind::Recv {
+                    channel,
+                    item,
+                    repr,
+                },
+            );
         }
     }
 }

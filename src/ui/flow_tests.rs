@@ -97,10 +97,12 @@ fn pipe_with_a_message_in_flight() {
     let s = |c: &str, m: &str| EventKind::Send {
         channel: c.into(),
         item: json!(m),
+        repr: None,
     };
     let r = |c: &str, m: &str| EventKind::Recv {
         channel: c.into(),
         item: json!(m),
+        repr: None,
     };
     send(&mut app, 10, 1000, s("parent_conn", "ping 0"));
     send(&mut app, 11, 1001, r("child_conn", "ping 0"));

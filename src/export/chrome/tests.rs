@@ -271,6 +271,7 @@ fn pipe_messages_pair_send_with_recv() {
             EventKind::Send {
                 channel: "parent_conn".into(),
                 item: json!("ping 0"),
+                repr: None,
             },
         ),
         ev(
@@ -279,6 +280,7 @@ fn pipe_messages_pair_send_with_recv() {
             EventKind::Recv {
                 channel: "child_conn".into(),
                 item: json!("ping 0"),
+                repr: None,
             },
         ),
         ev(
@@ -287,6 +289,7 @@ fn pipe_messages_pair_send_with_recv() {
             EventKind::Recv {
                 channel: "parent_conn".into(),
                 item: json!("never sent"),
+                repr: None,
             },
         ),
     ];
