@@ -9,7 +9,8 @@
 //! `handler`, `ignored` or `default (…)`), a `value` named `threads` when a process's
 //! thread count changes, `print` for each line of the program's stdout/stderr (by
 //! the process that wrote it), and `send` / `recv` for what goes through pipes
-//! (`channel`: `pipe <inode> write` / `pipe <inode> read`).
+//! (`channel`: `pipe <inode> write` / `pipe <inode> read`; `repr`: how Python writes a
+//! decoded pickle, which JSON's `item` can only approximate).
 
 use serde::{Deserialize, Serialize};
 
@@ -389,6 +390,19 @@ mod tests {
             serde_json::to_string(&with).unwrap(),
             r#"{"t_us":1,"pid":7,"kind":"state","state":"S","reason":"x","ignored":["SIGPIPE"],"caught":["SIGTERM"]}"#
         );
+    }
+
+    #[test]
+    fn send_repr_is_optional_on_the_wire() {
+        let old = r#"{"t_us":1,"pid":7,"kind":"send","channel":"c","item":[1,"a"]}"#;
+        let e: Event = serde_json::from_str(old).unwrap();
+        assert!(matches!(&e.kind, EventKind::Send { repr: None, .. }));
+        assert_eq!(serde_json::to_string(&e).unwrap(), old);
+        let with =
+            r#"{"t_us":1,"pid":7,"kind":"recv","channel":"c","item":[1,"a"],"repr":"(1, 'a')"}"#;
+        let e: Event = serde_json::from_str(with).unwrap();
+        assert!(matches!(&e.kind, EventKind::Recv { repr: Some(r), .. } if r == "(1, 'a')"));
+        assert_eq!(serde_json::to_string(&e).unwrap(), with);
     }
 
     #[test]
