@@ -8,7 +8,7 @@ use color_eyre::eyre::{Result, eyre};
 use crossbeam_channel::{Receiver, select};
 
 use crate::supervise::session::{RunMsg, RunRequest, Session};
-use crate::trace::event::{Event, EventKind, py_repr};
+use crate::trace::event::{Event, EventKind, item_text, py_repr};
 use crate::trace::record::Recorder;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,8 +253,16 @@ pub fn describe(kind: &EventKind) -> String {
                 *held_us as f64 / 1000.0
             )
         }
-        EventKind::Send { channel, item } => format!("{channel}.send({})", py_repr(item)),
-        EventKind::Recv { channel, item } => format!("{channel}.recv() → {}", py_repr(item)),
+        EventKind::Send {
+            channel,
+            item,
+            repr,
+        } => format!("{channel}.send({})", item_text(item, repr.as_deref())),
+        EventKind::Recv {
+            channel,
+            item,
+            repr,
+        } => format!("{channel}.recv() → {}", item_text(item, repr.as_deref())),
         EventKind::Value { name, value } => format!("{name} = {}", py_repr(value)),
         EventKind::Progress { done, total } => format!("progress {done}/{total}"),
         EventKind::Result { name, value } => format!("result {name} = {}", py_repr(value)),

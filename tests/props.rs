@@ -2,11 +2,14 @@
 //! (any string, and random mutations of the real lesson files: it reports, never
 //! panics, and every position it reports lies inside the input) and the wire event
 //! parser (any line: it never panics, and every event it accepts round-trips through
-//! its own JSON). Case counts stay modest so the file runs in about a second.
+//! its own JSON), and the pickle decoder that reads a traced program's pipe messages
+//! (any bytes, and mutations of real pickles: it refuses, never panics). Case counts
+//! stay modest so the file runs in about a second.
 
 use std::path::Path;
 
 use proclab::lesson::loader::{LessonError, parse};
+use proclab::ptrace::pickle;
 use proclab::trace::reader::{Line, parse_line};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -216,8 +219,8 @@ const KINDS: &[(&str, &[(&str, char)])] = &[
         "lock_release",
         &[("lock", 's'), ("waited_us", 'u'), ("held_us", 'u')],
     ),
-    ("send", &[("channel", 's'), ("item", 'v')]),
-    ("recv", &[("channel", 's'), ("item", 'v')]),
+    ("send", &[("channel", 's'), ("item", 'v'), ("repr", 'n')]),
+    ("recv", &[("channel", 's'), ("item", 'v'), ("repr", 'n')]),
     ("value", &[("name", 's'), ("value", 'v')]),
     ("progress", &[("done", 'u'), ("total", 'u')]),
     ("result", &[("name", 's'), ("value", 'v')]),
@@ -423,4 +426,117 @@ fn generated_lines_of_every_kind_are_accepted() {
             "no accepted '{k}' event in 2000 lines"
         );
     }
+}
+
+// ---------------------------------------------------------------- pickle decoder
+
+/// Real pickles (CPython 3.11) of every protocol the decoder reads: memo references,
+/// sets, frozensets, bytes, big ints, instances, floats, bytearray.
+const PICKLES: &[&[u8]] = &[
+    b"\x80\x04\x95\x13\x00\x00\x00\x00\x00\x00\x00]\x94(]\x94(K\x01K\x02eh\x01h\x01\x85\x94e.",
+    b"\x80\x04\x95+\x00\x00\x00\x00\x00\x00\x00}\x94(K\x01\x8c\x01a\x94K\x02K\x03\x86\x94C\x02\x00\xff\x94\x8c\x01k\x94\x8f\x94(K\x01K\x02\x90\x8c\x01f\x94(K\x03\x91\x94u.",
+    b"\x80\x02\x8a\r\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10.",
+    b"\x80\x02}q\x00(X\x01\x00\x00\x00sq\x01c__builtin__\nset\nq\x02]q\x03(K\x01K\x02e\x85q\x04Rq\x05X\x01\x00\x00\x00bq\x06c_codecs\nencode\nq\x07X\x02\x00\x00\x00abq\x08X\x06\x00\x00\x00latin1q\t\x86q\nRq\x0bX\x02\x00\x00\x00baq\x0cc__builtin__\nbytearray\nq\rh\x07X\x01\x00\x00\x00zq\x0eh\t\x86q\x0fRq\x10\x85q\x11Rq\x12u.",
+    b"\x80\x03]q\x00(c__main__\nP\nq\x01)\x81q\x02}q\x03(X\x01\x00\x00\x00xq\x04K\x01X\x01\x00\x00\x00yq\x05]q\x06K\x02aubh\x01)\x81q\x07}q\x08(h\x04K\x01h\x05]q\tK\x02aube.",
+    b"\x80\x05\x95(\x00\x00\x00\x00\x00\x00\x00(G?\xb9\x99\x99\x99\x99\x99\x9aG\x80\x00\x00\x00\x00\x00\x00\x00G\x7f\xf0\x00\x00\x00\x00\x00\x00\x8c\x06it's \n\x94t\x94.",
+    b"\x80\x05\x95\r\x00\x00\x00\x00\x00\x00\x00\x96\x02\x00\x00\x00\x00\x00\x00\x00ab\x94.",
+];
+
+#[derive(Debug, Clone)]
+enum ByteEdit {
+    Set(Index, u8),
+    Insert(Index, u8),
+    Remove(Index),
+    Truncate(Index),
+    /// A copy of one stretch put at another place (opcodes out of order).
+    Splice(Index, Index, Index),
+}
+
+fn byte_edit() -> impl Strategy<Value = ByteEdit> {
+    prop_oneof![
+        (any::<Index>(), any::<u8>()).prop_map(|(i, b)| ByteEdit::Set(i, b)),
+        (any::<Index>(), any::<u8>()).prop_map(|(i, b)| ByteEdit::Insert(i, b)),
+        any::<Index>().prop_map(ByteEdit::Remove),
+        any::<Index>().prop_map(ByteEdit::Truncate),
+        (any::<Index>(), any::<Index>(), any::<Index>())
+            .prop_map(|(a, b, c)| ByteEdit::Splice(a, b, c)),
+    ]
+}
+
+fn edit(mut data: Vec<u8>, ms: &[ByteEdit]) -> Vec<u8> {
+    for m in ms {
+        if data.is_empty() {
+            break;
+        }
+        let n = data.len();
+        match m {
+            ByteEdit::Set(i, b) => data[i.index(n)] = *b,
+            ByteEdit::Insert(i, b) => data.insert(i.index(n + 1), *b),
+            ByteEdit::Remove(i) => {
+                data.remove(i.index(n));
+            }
+            ByteEdit::Truncate(i) => data.truncate(i.index(n)),
+            ByteEdit::Splice(a, b, c) => {
+                let (from, to) = (a.index(n), b.index(n));
+                let piece = data[from.min(to)..from.max(to)].to_vec();
+                let at = c.index(n + 1);
+                data.splice(at..at, piece);
+            }
+        }
+    }
+    data
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn pickle_decoder_never_panics_on_any_bytes(data in prop::collection::vec(any::<u8>(), 0..256)) {
+        let _ = pickle::decode(&data);
+    }
+
+    #[test]
+    fn pickle_decoder_never_panics_on_opcode_soup(
+        ops in prop::collection::vec(
+            prop::sample::select(b"\x80\x95\x94qrhj(012N\x88\x89KMJ\x8a\x8bG\x8cX\x8dCB\x8e\x96]})\x8fldt\x91\x85\x86\x87ae\x90su\x93Rb\x81\x92c.".to_vec()),
+            0..64,
+        ),
+        args in prop::collection::vec(any::<u8>(), 64),
+    ) {
+        // Opcodes with a byte of argument after each: far more reach deep states than
+        // random bytes do.
+        let data: Vec<u8> = ops.iter().zip(&args).flat_map(|(o, a)| [*o, *a]).collect();
+        let _ = pickle::decode(&data);
+    }
+
+    #[test]
+    fn pickle_decoder_never_panics_on_mutated_pickles(
+        which in any::<Index>(),
+        ms in prop::collection::vec(byte_edit(), 1..6),
+    ) {
+        let data = edit(PICKLES[which.index(PICKLES.len())].to_vec(), &ms);
+        if let Some(p) = pickle::decode(&data) {
+            prop_assert!(!p.repr.is_empty());
+        }
+    }
+}
+
+#[test]
+fn the_real_pickles_decode() {
+    let shown: Vec<String> = PICKLES
+        .iter()
+        .map(|p| pickle::decode(p).map_or_else(|| "None".into(), |p| p.repr))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "[[1, 2], [1, 2], ([1, 2],)]",
+            "{1: 'a', (2, 3): b'\\x00\\xff', 'k': {1, 2}, 'f': frozenset({3})}",
+            "1267650600228229401496703205376",
+            "{'s': {1, 2}, 'b': b'ab', 'ba': bytearray(b'z')}",
+            "[__main__.P(x=1, y=[2]), __main__.P(x=1, y=[2])]",
+            "(0.1, -0.0, inf, \"it's \\n\")",
+            "bytearray(b'ab')",
+        ]
+    );
 }

@@ -246,7 +246,12 @@ print("pids", sent, fault, slow, selfkill)
             .is_some_and(|c| c.starts_with("SEGV_")),
         "a fault says its kind {ctx}"
     );
-    for (pid, sig) in [(sent, "SIGSEGV"), (fault, "SIGSEGV"), (slow, "SIGUSR1"), (selfkill, "SIGKILL")] {
+    for (pid, sig) in [
+        (sent, "SIGSEGV"),
+        (fault, "SIGSEGV"),
+        (slow, "SIGUSR1"),
+        (selfkill, "SIGKILL"),
+    ] {
         assert_eq!(t.reap_of(pid)["signal"], sig, "{ctx}");
     }
     // A send is told before what it caused.
@@ -299,10 +304,19 @@ print("sum", total)
     );
     let t = trace_checked(
         "trace-cap-over",
-        &["--cap", "20", "--", PYTHON, prog.to_str().expect("utf-8 path")],
+        &[
+            "--cap",
+            "20",
+            "--",
+            PYTHON,
+            prog.to_str().expect("utf-8 path"),
+        ],
     );
     let ctx = t.ctx();
-    assert!(t.of_kind("fork_failed").is_empty(), "the forks succeeded {ctx}");
+    assert!(
+        t.of_kind("fork_failed").is_empty(),
+        "the forks succeeded {ctx}"
+    );
     let killed: Vec<i64> = t
         .of_kind("cap_kill")
         .into_iter()

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use serde_json::Value;
 
-use crate::trace::event::{Event, EventKind};
+use crate::trace::event::{Event, EventKind, item_text};
 
 /// Points of queue-length history kept for the sparkline.
 pub const HISTORY: usize = 240;
@@ -52,10 +52,28 @@ pub struct PipeView {
     /// Ends in the order they were first used, with the process using each.
     pub ends: Vec<(String, i32)>,
     /// Sent and not yet received, per sending end.
-    pub in_flight: Vec<(String, VecDeque<Value>)>,
+    pub in_flight: Vec<(String, VecDeque<Message>)>,
     pub sent: Vec<(String, u64)>,
     pub blocked: Vec<i32>,
-    pub last: VecDeque<(String, bool, Value)>,
+    /// The last sends (`true`) and receives, by end.
+    pub last: VecDeque<(String, bool, Message)>,
+}
+
+/// A message through a pipe: its value, and how Python writes it (`item_text`: the
+/// decoded pickle's repr when the event has one), as the pane and the log show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub item: Value,
+    pub text: String,
+}
+
+impl Message {
+    fn new(item: &Value, repr: Option<&str>) -> Self {
+        Message {
+            item: item.clone(),
+            text: item_text(item, repr),
+        }
+    }
 }
 
 impl QueueView {
@@ -142,21 +160,30 @@ impl Flow {
                 let p = self.pipe.get_or_insert_with(PipeView::default);
                 add_once(&mut p.blocked, e.pid);
             }
-            EventKind::Send { channel, item } => {
+            EventKind::Send {
+                channel,
+                item,
+                repr,
+            } => {
                 let p = self.pipe.get_or_insert_with(PipeView::default);
                 if !p.ends.iter().any(|(c, _)| c == channel) {
                     p.ends.push((channel.clone(), e.pid));
                 }
+                let m = Message::new(item, repr.as_deref());
                 match p.in_flight.iter_mut().find(|(c, _)| c == channel) {
-                    Some((_, q)) => q.push_back(item.clone()),
+                    Some((_, q)) => q.push_back(m.clone()),
                     None => p
                         .in_flight
-                        .push((channel.clone(), VecDeque::from([item.clone()]))),
+                        .push((channel.clone(), VecDeque::from([m.clone()]))),
                 }
                 bump(&mut p.sent, channel);
-                p.remember(channel, true, item);
+                p.remember(channel, true, m);
             }
-            EventKind::Recv { channel, item } => {
+            EventKind::Recv {
+                channel,
+                item,
+                repr,
+            } => {
                 let p = self.pipe.get_or_insert_with(PipeView::default);
                 if !p.ends.iter().any(|(c, _)| c == channel) {
                     p.ends.push((channel.clone(), e.pid));
@@ -165,13 +192,13 @@ impl Flow {
                 // It came from the other end: drop it from that end's in-flight list.
                 for (c, q) in p.in_flight.iter_mut() {
                     if c != channel
-                        && let Some(i) = q.iter().position(|x| x == item)
+                        && let Some(i) = q.iter().position(|x| x.item == *item)
                     {
                         q.remove(i);
                         break;
                     }
                 }
-                p.remember(channel, false, item);
+                p.remember(channel, false, Message::new(item, repr.as_deref()));
             }
             EventKind::Reap { child, .. } => {
                 if let Some(q) = self.queue.as_mut() {
@@ -187,15 +214,14 @@ impl Flow {
 }
 
 impl PipeView {
-    fn remember(&mut self, channel: &str, sent: bool, item: &Value) {
+    fn remember(&mut self, channel: &str, sent: bool, m: Message) {
         if self.last.len() == RECENT {
             self.last.pop_front();
         }
-        self.last
-            .push_back((channel.to_string(), sent, item.clone()));
+        self.last.push_back((channel.to_string(), sent, m));
     }
 
-    pub fn in_flight(&self, end: &str) -> Option<&VecDeque<Value>> {
+    pub fn in_flight(&self, end: &str) -> Option<&VecDeque<Message>> {
         self.in_flight
             .iter()
             .find(|(c, _)| c == end)
@@ -270,6 +296,7 @@ mod tests {
             EventKind::Send {
                 channel: "parent_conn".into(),
                 item: json!("ping 0"),
+                repr: None,
             },
         ));
         f.apply(&ev(2, 1, EventKind::Blocked { on: "recv".into() }));
@@ -282,6 +309,7 @@ mod tests {
             EventKind::Recv {
                 channel: "child_conn".into(),
                 item: json!("ping 0"),
+                repr: None,
             },
         ));
         f.apply(&ev(
@@ -290,6 +318,7 @@ mod tests {
             EventKind::Send {
                 channel: "child_conn".into(),
                 item: json!("pong 0"),
+                repr: None,
             },
         ));
         f.apply(&ev(
@@ -298,6 +327,7 @@ mod tests {
             EventKind::Recv {
                 channel: "parent_conn".into(),
                 item: json!("pong 0"),
+                repr: None,
             },
         ));
         let p = f.pipe.as_ref().unwrap();

@@ -28,7 +28,12 @@ pub struct FdCache {
 impl FdCache {
     /// What `fd` of process `tgid` refers to: from the cache, else from /proc (and then
     /// kept). `None` if the descriptor is not open.
-    pub fn kind(&mut self, tgid: i32, fd: u64, classify: impl FnOnce(&str) -> FdKind) -> Option<FdKind> {
+    pub fn kind(
+        &mut self,
+        tgid: i32,
+        fd: u64,
+        classify: impl FnOnce(&str) -> FdKind,
+    ) -> Option<FdKind> {
         if let Some(k) = self.kinds.get(&(tgid, fd)) {
             return Some(*k);
         }
@@ -82,23 +87,23 @@ mod tests {
     fn entries_are_kept_until_the_descriptor_can_change() {
         let mut c = FdCache::default();
         let me = std::process::id() as i32;
-        let mut reads = 0;
-        let mut classify = |t: &str| {
-            reads += 1;
+        let reads = std::cell::Cell::new(0);
+        let classify = |t: &str| {
+            reads.set(reads.get() + 1);
             inode_of(t, "pipe").map_or(FdKind::Other, FdKind::Pipe)
         };
         // fd 0 exists in the test process; the second look is served from the cache.
-        assert!(c.kind(me, 0, &mut classify).is_some());
-        assert!(c.kind(me, 0, &mut classify).is_some());
-        assert_eq!(reads, 1);
+        assert!(c.kind(me, 0, classify).is_some());
+        assert!(c.kind(me, 0, classify).is_some());
+        assert_eq!(reads.get(), 1);
         c.forget_range(me, 0, 2);
-        assert!(c.kind(me, 0, &mut classify).is_some());
+        assert!(c.kind(me, 0, classify).is_some());
         c.forget(me, 0);
-        assert!(c.kind(me, 0, &mut classify).is_some());
+        assert!(c.kind(me, 0, classify).is_some());
         c.forget_process(me);
-        assert!(c.kind(me, 0, &mut classify).is_some());
-        assert_eq!(reads, 4);
-        assert!(c.kind(me, 987_654, &mut classify).is_none(), "not open");
+        assert!(c.kind(me, 0, classify).is_some());
+        assert_eq!(reads.get(), 4);
+        assert!(c.kind(me, 987_654, classify).is_none(), "not open");
         assert_eq!(inode_of("pipe:[42]", "pipe"), Some(42));
         assert_eq!(inode_of("socket:[7]", "socket"), Some(7));
         assert_eq!(inode_of("socket:[7]", "pipe"), None);

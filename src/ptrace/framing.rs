@@ -75,7 +75,11 @@ impl Framing {
         data = &data[passed..];
         s.pending.extend_from_slice(data);
         if s.mode == Mode::Unknown && !s.pending.is_empty() {
-            s.mode = if s.pending[0] == 0 { Mode::Frames } else { Mode::Text };
+            s.mode = if s.pending[0] == 0 {
+                Mode::Frames
+            } else {
+                Mode::Text
+            };
         }
         match s.mode {
             Mode::Frames => frames(s, &mut out),
@@ -90,7 +94,7 @@ impl Framing {
                 s.skip -= unread;
             } else {
                 let lost = unread - s.skip + s.pending.len();
-                out.push(plain(format!("<{lost} bytes not read>")));
+                out.push(marker(format!("<{lost} bytes not read>")));
                 *s = Stream {
                     mode: Mode::Unknown,
                     pending: Vec::new(),
@@ -104,7 +108,12 @@ impl Framing {
     /// The process ended: a last partial line of each of its text streams, and
     /// forget the rest. Returns (channel inode, written, message).
     pub fn finish(&mut self, pid: i32) -> Vec<(u64, bool, Message)> {
-        let keys: Vec<Key> = self.streams.keys().filter(|k| k.0 == pid).copied().collect();
+        let keys: Vec<Key> = self
+            .streams
+            .keys()
+            .filter(|k| k.0 == pid)
+            .copied()
+            .collect();
         let mut out = Vec::new();
         for key in keys {
             if let Some(mut s) = self.streams.remove(&key)
@@ -125,10 +134,11 @@ fn frames(s: &mut Stream, out: &mut Vec<Message>) {
         if s.pending.len() < 4 {
             return;
         }
-        let len = u32::from_be_bytes([s.pending[0], s.pending[1], s.pending[2], s.pending[3]]) as usize;
+        let len =
+            u32::from_be_bytes([s.pending[0], s.pending[1], s.pending[2], s.pending[3]]) as usize;
         if len > MAX_FRAME {
             // Told by its size now; its bytes are passed over as they come.
-            out.push(plain(format!("<message of {len} bytes, not decoded>")));
+            out.push(marker(format!("<message of {len} bytes, not decoded>")));
             let here = (s.pending.len() - 4).min(len);
             s.skip = len - here;
             s.pending.drain(..4 + here);
@@ -145,16 +155,14 @@ fn frames(s: &mut Stream, out: &mut Vec<Message>) {
 /// A Connection message: a pickle (protocol 2 and up start with PROTO), else the raw
 /// bytes `send_bytes` sent.
 fn decode(payload: &[u8]) -> Message {
-    if payload.first() == Some(&0x80)
-        && let Some(value) = pickle::decode(payload)
-    {
-        return Message {
-            item: value,
-            repr: None,
-        };
-    }
     if payload.first() == Some(&0x80) {
-        return plain(format!("<pickled object, {} bytes>", payload.len()));
+        return match pickle::decode(payload) {
+            Some(p) => Message {
+                item: p.value,
+                repr: Some(p.repr),
+            },
+            None => marker(format!("<pickled object, {} bytes>", payload.len())),
+        };
     }
     let repr = bytes_repr(payload);
     Message {
@@ -186,7 +194,7 @@ fn text(line: &[u8], cut: bool) -> Message {
         .iter()
         .any(|b| (*b < 0x20 && !matches!(b, b'\t' | b'\r')) || *b == 0x7f);
     let Some(s) = std::str::from_utf8(line).ok().filter(|_| !binary) else {
-        return plain(format!("<{} bytes>", line.len()));
+        return marker(format!("<{} bytes>", line.len()));
     };
     // A `\r` rewrites the line, as a terminal shows it.
     let s = s.rsplit('\r').find(|p| !p.is_empty()).unwrap_or("");
@@ -194,15 +202,27 @@ fn text(line: &[u8], cut: bool) -> Message {
     let mut shown: String = clean.chars().take(SHOWN_CHARS).collect();
     let chars = clean.chars().count();
     if chars > SHOWN_CHARS || cut {
-        shown.push_str(&format!(" … [line cut at {} characters]", shown.chars().count()));
+        shown.push_str(&format!(
+            " … [line cut at {} characters]",
+            shown.chars().count()
+        ));
     }
     plain(shown)
 }
 
+/// A line of text: a Python `str` (quoted in the log as Python quotes it).
 fn plain(s: String) -> Message {
     Message {
         item: Value::from(s),
         repr: None,
+    }
+}
+
+/// What proclab says in place of data it does not show: written as is, no quotes.
+fn marker(s: String) -> Message {
+    Message {
+        item: Value::from(s.clone()),
+        repr: Some(s),
     }
 }
 
@@ -287,7 +307,10 @@ mod tests {
         let mut header = (big as u32).to_be_bytes().to_vec();
         header.extend([0u8; 6]);
         let got = items(f.feed((5, 4, true), 4 + big, &header));
-        assert_eq!(got, [json!(format!("<message of {big} bytes, not decoded>"))]);
+        assert_eq!(
+            got,
+            [json!(format!("<message of {big} bytes, not decoded>"))]
+        );
         let next = frame(b"\x80\x04K\x05.");
         assert_eq!(items(f.feed((5, 4, true), next.len(), &next)), [json!(5)]);
     }
@@ -315,6 +338,9 @@ mod tests {
         let rest = f.finish(1);
         assert_eq!(rest.len(), 1);
         assert_eq!(rest[0].2.item, json!("last"));
-        assert_eq!(items(f.feed((2, 5, true), 3, &[0xff, 0xfe, b'\n'])), [json!("<2 bytes>")]);
+        assert_eq!(
+            items(f.feed((2, 5, true), 3, &[0xff, 0xfe, b'\n'])),
+            [json!("<2 bytes>")]
+        );
     }
 }

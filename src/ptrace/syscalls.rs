@@ -23,7 +23,11 @@ impl Table {
             libc::SYS_read | libc::SYS_write => self.on_io_entry(tid, tgid, nr, args, emit),
             libc::SYS_wait4 | libc::SYS_waitid => self.on_wait_entry(tid, nr, args),
             libc::SYS_execve | libc::SYS_execveat => {
-                let path = if nr == libc::SYS_execve { args[0] } else { args[1] };
+                let path = if nr == libc::SYS_execve {
+                    args[0]
+                } else {
+                    args[1]
+                };
                 if let Some(file) = super::procinfo::read_c_string(tgid, path) {
                     self.exec_file.insert(tid, file);
                 }
@@ -85,7 +89,14 @@ impl Table {
         };
         if nr == libc::SYS_read {
             let addr = args[1];
-            self.in_syscall.insert(tid, InSyscall::Read { channel, socket, addr });
+            self.in_syscall.insert(
+                tid,
+                InSyscall::Read {
+                    channel,
+                    socket,
+                    addr,
+                },
+            );
             return;
         }
         let total = args[2] as usize;
@@ -96,7 +107,13 @@ impl Table {
     }
 
     /// A read from a pipe or socket returned: the messages it completes are received.
-    pub(super) fn on_read_exit(&mut self, tgid: i32, read: (u64, bool, u64), rval: i64, emit: Emit) {
+    pub(super) fn on_read_exit(
+        &mut self,
+        tgid: i32,
+        read: (u64, bool, u64),
+        rval: i64,
+        emit: Emit,
+    ) {
         let (channel, socket, addr) = read;
         if rval <= 0 {
             return;
@@ -145,9 +162,18 @@ fn message(channel: u64, socket: bool, sent: bool, m: Message) -> EventKind {
         (false, true) => format!("pipe {channel} write"),
         (false, false) => format!("pipe {channel} read"),
     };
+    let (item, repr) = (m.item, m.repr);
     if sent {
-        EventKind::Send { channel, item: m.item }
+        EventKind::Send {
+            channel,
+            item,
+            repr,
+        }
     } else {
-        EventKind::Recv { channel, item: m.item }
+        EventKind::Recv {
+            channel,
+            item,
+            repr,
+        }
     }
 }

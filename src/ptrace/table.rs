@@ -37,7 +37,11 @@ pub(super) struct Zombie {
 /// (the thread was resumed with PTRACE_SYSCALL).
 pub(super) enum InSyscall {
     /// A read from a pipe or socket: its inode, which of the two, and the buffer.
-    Read { channel: u64, socket: bool, addr: u64 },
+    Read {
+        channel: u64,
+        socket: bool,
+        addr: u64,
+    },
     /// wait4 / waitid: what a return means is read at the exit.
     Wait(super::waits::WaitCall),
     /// kill, tkill, tgkill, sigqueue, pidfd_send_signal.
@@ -305,13 +309,20 @@ impl Table {
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut argv = read_cmdline(tgid);
-        let asked = self.exec_file.remove(&former).or(self.exec_file.remove(&tgid));
+        let asked = self
+            .exec_file
+            .remove(&former)
+            .or(self.exec_file.remove(&tgid));
         let Some(p) = self.procs.get_mut(&tgid) else {
             return;
         };
         p.script = script_run(asked, &program, &argv, p.script.take());
         // A script's exec shows the script and its arguments, as the learner typed it.
-        if let Some(i) = p.script.as_ref().and_then(|s| argv.iter().position(|a| a == s)) {
+        if let Some(i) = p
+            .script
+            .as_ref()
+            .and_then(|s| argv.iter().position(|a| a == s))
+        {
             argv.drain(..i);
         }
         emit(tgid, EventKind::Exec { program, argv });
@@ -478,7 +489,8 @@ fn script_run(
 ) -> Option<String> {
     let among_args = |s: &String| argv.iter().skip(1).any(|a| a == s);
     let same_file = |a: &str, b: &str| {
-        std::fs::canonicalize(a).ok().is_some() && std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+        std::fs::canonicalize(a).ok().is_some()
+            && std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
     };
     match asked {
         Some(file) if !program.is_empty() && among_args(&file) && !same_file(&file, program) => {
@@ -487,4 +499,3 @@ fn script_run(
         _ => running.filter(among_args),
     }
 }
-

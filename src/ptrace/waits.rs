@@ -6,8 +6,8 @@
 //! SA_NOCLDWAIT) is `released`, with no reaper named. Nothing is inferred from a /proc
 //! entry vanishing: a zombie that leaves without a wait proclab saw is said to be so.
 
-use super::procinfo::{reap, released};
 use super::procinfo::read_memory as read_bytes;
+use super::procinfo::{reap, released};
 use super::table::{InSyscall, Table, Zombie};
 use crate::observe::procfs;
 use crate::trace::event::EventKind;
@@ -149,7 +149,12 @@ fn reaped_by(tgid: i32, call: &WaitCall, rval: i64) -> Option<(i32, Option<i32>)
         return None;
     }
     let info = read_bytes(tgid, call.args[2], SI_PID + 4)?;
-    let word = |at: usize| info.get(at..at + 4)?.try_into().ok().map(i32::from_ne_bytes);
+    let word = |at: usize| {
+        info.get(at..at + 4)?
+            .try_into()
+            .ok()
+            .map(i32::from_ne_bytes)
+    };
     let (code, pid) = (word(SI_CODE)?, word(SI_PID)?);
     let ended = matches!(code, libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED);
     (ended && pid > 0).then_some((pid, None))
@@ -157,8 +162,7 @@ fn reaped_by(tgid: i32, call: &WaitCall, rval: i64) -> Option<(i32, Option<i32>)
 
 /// The ended process still has its /proc entry (a zombie), and it is the same one.
 fn still_there(z: &Zombie) -> bool {
-    procfs::read_stat(z.pid)
-        .is_some_and(|s| z.start_ticks.is_none_or(|t| t == s.start_ticks))
+    procfs::read_stat(z.pid).is_some_and(|s| z.start_ticks.is_none_or(|t| t == s.start_ticks))
 }
 
 fn ignores_sigchld(pid: i32) -> bool {

@@ -143,6 +143,7 @@ fn compute(ctx: &mut Ctx, n: u64, terms: u64) -> Option<(f64, f64)> {
         ctx.emit(EventKind::Recv {
             channel: format!("worker {i}"),
             item: json!(part),
+            repr: None,
         });
         total += part;
         ctx.wait_child(*pid);
@@ -170,6 +171,7 @@ fn worker(ctx: &Ctx, conn: &Conn, range: std::ops::Range<u64>) -> ! {
     ctx.emit(EventKind::Send {
         channel: "result".into(),
         item: json!(sum),
+        repr: None,
     });
     // The partial sum, and when this slice was done (see `compute`).
     let _ = conn.send(&json!([sum, ctx.control().lesson_ns()]));

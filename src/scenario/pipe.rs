@@ -82,6 +82,7 @@ fn send(ctx: &Ctx, conn: &Conn, channel: &str, item: Value) {
     ctx.emit(EventKind::Send {
         channel: channel.into(),
         item: item.clone(),
+        repr: None,
     });
     if let Err(e) = conn.send(&item) {
         ctx.print(format!("{channel}.send failed: {e}"));
@@ -95,6 +96,7 @@ fn recv(ctx: &Ctx, conn: &Conn, channel: &str) -> Option<Value> {
     ctx.emit(EventKind::Recv {
         channel: channel.into(),
         item: item.clone(),
+        repr: None,
     });
     Some(item)
 }

@@ -9,7 +9,8 @@
 //! `handler`, `ignored` or `default (…)`), a `value` named `threads` when a process's
 //! thread count changes, `print` for each line of the program's stdout/stderr (by
 //! the process that wrote it), and `send` / `recv` for what goes through pipes
-//! (`channel`: `pipe <inode> write` / `pipe <inode> read`).
+//! (`channel`: `pipe <inode> write` / `pipe <inode> read`; `repr`: how Python writes a
+//! decoded pickle, which JSON's `item` can only approximate).
 
 use serde::{Deserialize, Serialize};
 
@@ -130,11 +131,19 @@ pub enum EventKind {
     Send {
         channel: String,
         item: serde_json::Value,
+        /// How Python's `repr()` writes the item, when `item` (JSON) cannot say it:
+        /// a decoded pickle's tuples, sets, bytes, big ints, instances.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        repr: Option<String>,
     },
     /// A message received on one end of a Pipe.
     Recv {
         channel: String,
         item: serde_json::Value,
+        /// How Python's `repr()` writes the item, when `item` (JSON) cannot say it:
+        /// a decoded pickle's tuples, sets, bytes, big ints, instances.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        repr: Option<String>,
     },
     Value {
         name: String,
@@ -253,15 +262,19 @@ impl EventKind {
 }
 
 /// A JSON value written as Python writes it (`repr`): None, True, False, 'text',
-/// [1, 2], {'k': 1}, so the screens quote the lesson's program, not JSON.
+/// [1, 2], {'k': 1}, 1.0, so the screens quote the lesson's program, not JSON.
 pub fn py_repr(v: &serde_json::Value) -> String {
+    use crate::ptrace::pickle::{float_repr, str_repr};
     use serde_json::Value;
     match v {
         Value::Null => "None".into(),
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => float_repr(f),
+            _ => n.to_string(),
+        },
+        Value::String(s) => str_repr(s),
         Value::Array(items) => {
             let inner: Vec<String> = items.iter().map(py_repr).collect();
             format!("[{}]", inner.join(", "))
@@ -269,11 +282,18 @@ pub fn py_repr(v: &serde_json::Value) -> String {
         Value::Object(map) => {
             let inner: Vec<String> = map
                 .iter()
-                .map(|(k, v)| format!("'{k}': {}", py_repr(v)))
+                .map(|(k, v)| format!("{}: {}", str_repr(k), py_repr(v)))
                 .collect();
             format!("{{{}}}", inner.join(", "))
         }
     }
+}
+
+/// A message's item as the screens and the log write it, in Python's notation: the
+/// repr the tracer decoded from the pickle when there is one (a tuple, a set, bytes,
+/// an instance: what JSON cannot say), else `py_repr` of the item.
+pub fn item_text(item: &serde_json::Value, repr: Option<&str>) -> String {
+    repr.map_or_else(|| py_repr(item), str::to_string)
 }
 
 /// Like `py_repr`, but a string as `print` shows it (no quotes).
@@ -350,14 +370,16 @@ mod tests {
         use serde_json::json;
         assert_eq!(py_repr(&json!(null)), "None");
         assert_eq!(
-            py_repr(&json!([true, false, 3, "a'b"])),
-            "[True, False, 3, 'a\\'b']"
+            py_repr(&json!([true, false, 3, "a'b", "\"'", 1.0])),
+            r#"[True, False, 3, "a'b", '"\'', 1.0]"#
         );
         assert_eq!(
             py_repr(&json!({"index": 0, "n": 20})),
             "{'index': 0, 'n': 20}"
         );
         assert_eq!(py_str(&json!("done")), "done");
+        assert_eq!(item_text(&json!([1, "a"]), None), "[1, 'a']");
+        assert_eq!(item_text(&json!([1, "a"]), Some("(1, 'a')")), "(1, 'a')");
     }
 
     #[test]
@@ -401,6 +423,19 @@ mod tests {
             serde_json::to_string(&with).unwrap(),
             r#"{"t_us":1,"pid":7,"kind":"state","state":"S","reason":"x","ignored":["SIGPIPE"],"caught":["SIGTERM"]}"#
         );
+    }
+
+    #[test]
+    fn send_repr_is_optional_on_the_wire() {
+        let old = r#"{"t_us":1,"pid":7,"kind":"send","channel":"c","item":[1,"a"]}"#;
+        let e: Event = serde_json::from_str(old).unwrap();
+        assert!(matches!(&e.kind, EventKind::Send { repr: None, .. }));
+        assert_eq!(serde_json::to_string(&e).unwrap(), old);
+        let with =
+            r#"{"t_us":1,"pid":7,"kind":"recv","channel":"c","item":[1,"a"],"repr":"(1, 'a')"}"#;
+        let e: Event = serde_json::from_str(with).unwrap();
+        assert!(matches!(&e.kind, EventKind::Recv { repr: Some(r), .. } if r == "(1, 'a')"));
+        assert_eq!(serde_json::to_string(&e).unwrap(), with);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use unicode_width::UnicodeWidthStr;
 use super::theme;
 use crate::app::RunView;
 use crate::app::flow::{PipeView, QueueView};
+use crate::trace::event::item_text;
 
 /// Whether any message moved yet (for scenarios not made for the flow pane).
 pub fn has_messages(run: &RunView) -> bool {
@@ -42,13 +43,9 @@ fn label(run: &RunView, pid: i32) -> String {
         .map_or_else(|| pid.to_string(), |p| p.label.clone())
 }
 
-/// An item as Python would print it: `None` for null, strings without quotes.
+/// A queue's item as Python's `repr()` writes it (the same text as the event log).
 fn show(item: &Value) -> String {
-    match item {
-        Value::Null => "None".into(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    item_text(item, None)
 }
 
 fn queue(run: &RunView, q: &QueueView, frame: &mut Frame, area: Rect) {
@@ -243,7 +240,12 @@ fn pipe(run: &RunView, p: &PipeView, frame: &mut Frame, area: Rect) {
     if let [(a, pa), (b, pb), ..] = ends {
         let flight = |end: &str| {
             p.in_flight(end)
-                .map(|q| q.iter().map(show).collect::<Vec<_>>().join(", "))
+                .map(|q| {
+                    q.iter()
+                        .map(|m| m.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
                 .unwrap_or_default()
         };
         let who = |end: &str, pid: i32| {
@@ -280,11 +282,11 @@ fn pipe(run: &RunView, p: &PipeView, frame: &mut Frame, area: Rect) {
             p.sent_by(a)
         )));
     }
-    for (end, sent, item) in p.last.iter().rev() {
+    for (end, sent, m) in p.last.iter().rev() {
         let text = if *sent {
-            format!("{end}.send({})", show(item))
+            format!("{end}.send({})", m.text)
         } else {
-            format!("{end}.recv() → {}", show(item))
+            format!("{end}.recv() → {}", m.text)
         };
         lines.push(Line::styled(text, theme::dim()));
     }

@@ -97,10 +97,12 @@ fn pipe_with_a_message_in_flight() {
     let s = |c: &str, m: &str| EventKind::Send {
         channel: c.into(),
         item: json!(m),
+        repr: None,
     };
     let r = |c: &str, m: &str| EventKind::Recv {
         channel: c.into(),
         item: json!(m),
+        repr: None,
     };
     send(&mut app, 10, 1000, s("parent_conn", "ping 0"));
     send(&mut app, 11, 1001, r("child_conn", "ping 0"));
@@ -108,7 +110,56 @@ fn pipe_with_a_message_in_flight() {
     send(&mut app, 13, 1000, r("parent_conn", "pong 0"));
     send(&mut app, 20, 1000, s("parent_conn", "ping 1"));
     send(&mut app, 21, 1000, EventKind::Blocked { on: "recv".into() });
-    insta::assert_snapshot!("pipe_flow", screen(&app, 100, 30));
+    let shown = screen(&app, 100, 30);
+    // The pane writes messages as Python does, the same text as the event log.
+    assert!(shown.contains("══▶ 'ping 1' ══▶"), "{shown}");
+    assert!(shown.contains("│parent_conn.send('ping 1')"), "{shown}");
+    assert!(shown.contains("│child_conn.recv() → 'ping 0'"), "{shown}");
+    assert!(
+        shown.contains("1000 parent_conn.recv() → 'pong 0'"),
+        "{shown}"
+    );
+    insta::assert_snapshot!("pipe_flow", shown);
+}
+
+#[test]
+fn a_decoded_pickle_shows_its_repr_in_pane_and_log() {
+    let mut app = run_of("pipe", &[]);
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(&mut app, 2, 1001, spawn(1000, "child"));
+    // What the tracer makes of `conn.send((1, 'a', b'\x00'))`: JSON has no tuple or
+    // bytes, the repr has.
+    let item = json!([1, "a", "b'\\x00'"]);
+    let repr = Some("(1, 'a', b'\\x00')".to_string());
+    send(
+        &mut app,
+        10,
+        1000,
+        EventKind::Send {
+            channel: "parent_conn".into(),
+            item: item.clone(),
+            repr: repr.clone(),
+        },
+    );
+    send(
+        &mut app,
+        11,
+        1001,
+        EventKind::Recv {
+            channel: "child_conn".into(),
+            item,
+            repr,
+        },
+    );
+    let shown = screen(&app, 100, 30);
+    for line in [
+        "│parent_conn.send((1, 'a', b'\\x00'))",
+        "│child_conn.recv() → (1, 'a', b'\\x00')",
+        "1000 parent_conn.send((1, 'a', b'\\x00'))",
+        "1001 child_conn.recv() → (1, 'a', b'\\x00')",
+    ] {
+        assert!(shown.contains(line), "{line} not in\n{shown}");
+    }
 }
 
 #[test]

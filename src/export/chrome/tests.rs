@@ -273,6 +273,7 @@ fn pipe_messages_pair_send_with_recv() {
             EventKind::Send {
                 channel: "parent_conn".into(),
                 item: json!("ping 0"),
+                repr: None,
             },
         ),
         ev(
@@ -281,6 +282,7 @@ fn pipe_messages_pair_send_with_recv() {
             EventKind::Recv {
                 channel: "child_conn".into(),
                 item: json!("ping 0"),
+                repr: None,
             },
         ),
         ev(
@@ -289,6 +291,7 @@ fn pipe_messages_pair_send_with_recv() {
             EventKind::Recv {
                 channel: "parent_conn".into(),
                 item: json!("never sent"),
+                repr: None,
             },
         ),
     ];
