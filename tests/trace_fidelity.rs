@@ -367,3 +367,73 @@ fn a_script_run_through_env_is_named_by_the_script() {
     }
     assert_eq!(t.prints(), [format!("hi from {path}")], "{ctx}");
 }
+
+#[test]
+fn every_message_is_one_send_and_one_recv_whole_and_as_python_has_it() {
+    let t = py(
+        "trace-messages",
+        r#"
+import multiprocessing as mp
+def child(conn, q):
+    for i in range(6):
+        conn.send(i)
+    conn.send("x" * 5000)
+    x = [1, 2]
+    q.put([x, x])
+    q.put((b"\x00\x01ab", {3}, 2**100))
+if __name__ == "__main__":
+    mp.set_start_method("fork")
+    here, there = mp.Pipe()
+    q = mp.Queue()
+    p = mp.Process(target=child, args=(there, q))
+    p.start()
+    got = [here.recv() for _ in range(7)]
+    a, b = q.get(), q.get()
+    p.join()
+    print("lengths", *[len(str(g)) for g in got])
+    print("queue", repr(a), repr(b))
+"#,
+    );
+    let ctx = t.ctx();
+    let reprs = |kind: &str| -> Vec<String> {
+        t.of_kind(kind)
+            .into_iter()
+            .map(|e| {
+                e["repr"]
+                    .as_str()
+                    .map_or_else(|| e["item"].to_string(), str::to_string)
+            })
+            .collect()
+    };
+    // Python's notation of the 5000-character string is 5002 characters: shown cut
+    // (one wire line is at most 4 KiB), saying how long it is.
+    let big = format!("'{}… [5002 characters in all]", "x".repeat(1199));
+    let mut want: Vec<String> = (0..6).map(|i| i.to_string()).collect();
+    want.push(big);
+    want.push("[[1, 2], [1, 2]]".into());
+    want.push("(b'\\x00\\x01ab', {3}, 1267650600228229401496703205376)".into());
+    // The Queue's feeder thread and the Pipe each send; the parent receives all of it.
+    let sent = reprs("send");
+    let received = reprs("recv");
+    for w in &want {
+        assert_eq!(
+            sent.iter().filter(|s| *s == w).count(),
+            1,
+            "sent once: {w:.40} {ctx:.3000}"
+        );
+        assert_eq!(
+            received.iter().filter(|s| *s == w).count(),
+            1,
+            "received once: {w:.40} {ctx:.3000}"
+        );
+    }
+    assert_eq!(sent.len(), want.len(), "{sent:?}");
+    assert_eq!(received.len(), want.len(), "{received:?}");
+    // The program's own view of what it got.
+    let queue = t
+        .prints()
+        .into_iter()
+        .find(|l| l.starts_with("queue "))
+        .unwrap_or_else(|| panic!("{ctx:.3000}"));
+    assert_eq!(queue, format!("queue {} {}", want[7], want[8]));
+}

@@ -27,6 +27,9 @@ pub const MAX_FRAME: usize = 1 << 20;
 const MAX_LINE: usize = 64 * 1024;
 /// Most characters of a text message put on the wire (a line is cut there).
 const SHOWN_CHARS: usize = 1000;
+/// Most bytes of a message's Python notation put on the wire: one event is one atomic
+/// write of at most 4 KiB, escapes included. A longer one is shown cut, saying so.
+const SHOWN_REPR_BYTES: usize = 1200;
 
 /// One message: its value for the screens, and Python's notation of it if decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,7 +151,7 @@ fn frames(s: &mut Stream, out: &mut Vec<Message>) {
             return;
         }
         let payload: Vec<u8> = s.pending.drain(..4 + len).skip(4).collect();
-        out.push(decode(&payload));
+        out.push(shorten(decode(&payload)));
     }
 }
 
@@ -208,6 +211,26 @@ fn text(line: &[u8], cut: bool) -> Message {
         ));
     }
     plain(shown)
+}
+
+/// A message whose notation is too long for the wire, cut at a character boundary and
+/// saying how long it was; its value becomes the cut text's head with that length, so
+/// the screens can still tell one such message from another.
+fn shorten(m: Message) -> Message {
+    let Some(repr) = m.repr.as_deref().filter(|r| r.len() > SHOWN_REPR_BYTES) else {
+        return m;
+    };
+    let mut end = SHOWN_REPR_BYTES;
+    while !repr.is_char_boundary(end) {
+        end -= 1;
+    }
+    let chars = repr.chars().count();
+    let cut = format!("{}… [{chars} characters in all]", &repr[..end]);
+    let head: String = repr.chars().take(40).collect();
+    Message {
+        item: Value::from(format!("{head}… ({chars} characters)")),
+        repr: Some(cut),
+    }
 }
 
 /// A line of text: a Python `str` (quoted in the log as Python quotes it).
@@ -298,9 +321,13 @@ mod tests {
         let key = (3, 4, false);
         let mut got = Vec::new();
         for chunk in whole.chunks(4096) {
-            got.extend(items(f.feed(key, chunk.len(), chunk)));
+            got.extend(f.feed(key, chunk.len(), chunk));
         }
-        assert_eq!(got, [json!(text)]);
+        assert_eq!(got.len(), 1, "one message");
+        let repr = got[0].repr.as_deref().expect("decoded");
+        assert!(repr.starts_with("'xxx"), "{repr}");
+        assert!(repr.ends_with("… [5002 characters in all]"), "{repr}");
+        assert!(repr.len() < 1300);
         // Over MAX_FRAME: the tracer read only the header of the first write; the
         // rest passes unread, and the next frame is found again.
         let big = MAX_FRAME + 10;
