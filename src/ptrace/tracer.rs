@@ -207,34 +207,55 @@ fn pump(streams: &mut [Stream; 2], emit: &mut dyn FnMut(i32, EventKind)) {
 }
 
 /// The next thing a tracee did, if any: its PID, its wait status and, for an exit, its
-/// /proc stat read before the status was collected. The exit is first only peeked at
-/// (WNOWAIT), so the process is certainly still there to be read: its parent at that
-/// moment says whether collecting the status reaps it (our child) or leaves a zombie
-/// for its real parent. Reading after the collection would race with that parent.
+/// /proc stat read before the status was collected.
+///
+/// A stop (the common case: a syscall, a fork, a signal) is collected in one `waitid`
+/// that asks for stops only. An exit is first only peeked at (WNOWAIT), so the process
+/// is certainly still there to be read: its parent at that moment says whether
+/// collecting the status reaps it (our child) or leaves a zombie for its real parent.
+/// Reading after the collection would race with that parent. Stops go first: a
+/// traced process's end is never hidden behind them (its parent cannot reap it
+/// before the tracer collected it).
 fn next_wait() -> Result<Option<(i32, i32, Option<procfs::Stat>)>, nix::errno::Errno> {
-    // SAFETY: siginfo_t is plain data; waitid fills it in.
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    let flags = libc::WEXITED | libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL;
-    // SAFETY: plain syscall writing into a local.
-    if unsafe { libc::waitid(libc::P_ALL, 0, &mut info, flags) } < 0 {
-        return Err(nix::errno::Errno::last());
+    let stops = libc::WSTOPPED | libc::WNOHANG | libc::__WALL;
+    // ECHILD here means only that no child can report a stop (a zombie cannot): the
+    // exits below say whether any child is left at all.
+    let stopped = match wait_any(stops) {
+        Err(nix::errno::Errno::ECHILD) => None,
+        other => other?,
+    };
+    if let Some(info) = stopped {
+        // SAFETY: waitid filled in a SIGCHLD siginfo for a stopped child.
+        let (pid, code) = unsafe { (info.si_pid(), info.si_status()) };
+        // A stop's status as waitpid writes it: the stop code (signal, and a ptrace
+        // event in the bits above it) over 0x7f.
+        return Ok(Some((pid, (code << 8) | 0x7f, None)));
     }
-    // SAFETY: waitid filled in a SIGCHLD siginfo (si_pid 0: nothing to report).
-    let pid = unsafe { info.si_pid() };
-    if pid == 0 {
+    let exits = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL;
+    let Some(info) = wait_any(exits)? else {
         return Ok(None);
-    }
-    let exited = matches!(
-        info.si_code,
-        libc::CLD_EXITED | libc::CLD_KILLED | libc::CLD_DUMPED
-    );
-    let before = if exited { procfs::read_stat(pid) } else { None };
+    };
+    // SAFETY: waitid filled in a SIGCHLD siginfo.
+    let pid = unsafe { info.si_pid() };
+    let before = procfs::read_stat(pid);
     let mut status = 0;
     // SAFETY: collects exactly the event peeked at above.
     if unsafe { libc::waitpid(pid, &mut status, libc::__WALL) } != pid {
         return Err(nix::errno::Errno::last());
     }
     Ok(Some((pid, status, before)))
+}
+
+/// One `waitid(P_ALL, flags)`: the child it reports, or `None` if none has news.
+fn wait_any(flags: libc::c_int) -> Result<Option<libc::siginfo_t>, nix::errno::Errno> {
+    // SAFETY: siginfo_t is plain data; waitid fills it in.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: plain syscall writing into a local.
+    if unsafe { libc::waitid(libc::P_ALL, 0, &mut info, flags) } < 0 {
+        return Err(nix::errno::Errno::last());
+    }
+    // SAFETY: si_pid 0: nothing to report.
+    Ok((unsafe { info.si_pid() } != 0).then_some(info))
 }
 
 /// Last resort when waitpid itself fails: SIGKILL every traced process (they are our
