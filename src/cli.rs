@@ -120,6 +120,13 @@ pub enum Cmd {
     Doctor,
     /// Watch your own program live (ptrace): its processes, execs, signals and exit
     /// statuses, e.g. `proclab trace -- python3 my_pool.py`.
+    ///
+    /// Exit status, as `time`, `timeout` and `strace` give it: the program's exit code,
+    /// or 128 + N when signal N ended it (137 for SIGKILL). In the screens that is how
+    /// the program had ended when you quit; quitting (or Ctrl-C, SIGTERM, SIGHUP to
+    /// proclab) while it still runs kills it with SIGKILL, hence 137. proclab's own
+    /// errors (bad arguments, ptrace refused, the tracer failing) exit 2; a command
+    /// that cannot be run exits 127, as in a shell.
     Trace {
         /// Print a readable log instead of opening the terminal UI.
         #[arg(long, conflicts_with = "json")]
