@@ -10,7 +10,7 @@ use crossbeam_channel::{Receiver, unbounded};
 use proclab::app::update;
 use proclab::cli::{Cli, Cmd};
 use proclab::lesson::Lang;
-use proclab::{app, doctor, export, headless, lesson, playback, scenario, supervise, tui};
+use proclab::{app, ceiling, doctor, export, headless, lesson, playback, scenario, supervise, tui};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -28,6 +28,15 @@ fn main() -> ExitCode {
     }
     let _ = color_eyre::install();
     let cli = Cli::parse();
+    if let Err(why) = cli.check_cap(|| ceiling::trace_ceiling(&ceiling::Machine::gather())) {
+        // As clap says any other bad value: `error: …`, exit code 2.
+        <Cli as clap::CommandFactory>::command()
+            .error(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value '{}' for '--cap <N>': {why}", cli.cap),
+            )
+            .exit();
+    }
     if let Some(Cmd::CheckLessons { path }) = &cli.command {
         return ExitCode::from(lesson::check::run(path, cli.cap));
     }

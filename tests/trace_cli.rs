@@ -280,6 +280,53 @@ fn the_cap_holds_for_a_traced_program() {
     assert_eq!(t.prints(), ["0", "0", "9", "9"], "{ctx}");
 }
 
+/// `--cap` above 64 is for `trace` (a `make -j` build has more processes than any
+/// lesson): 70 concurrent children run whole under `--cap 100` (the number reaches the
+/// tracer), and a cap beyond what the machine allows is refused with the arithmetic.
+#[test]
+fn trace_takes_a_cap_above_64_up_to_the_machine_s_ceiling() {
+    let t = trace_checked(
+        "trace-cap100-true",
+        &["--cap", "100", "--", "sh", "-c", "true"],
+    );
+    assert_eq!(t.events.last().expect("summary")["results"]["exit_code"], 0);
+    let t = trace_checked(
+        "trace-cap100",
+        &[
+            "--cap",
+            "100",
+            "--",
+            "sh",
+            "-c",
+            "for i in $(seq 70); do sleep 1 & done; wait",
+        ],
+    );
+    let ctx = t.ctx();
+    assert!(t.of_kind("fork_failed").is_empty(), "none refused {ctx}");
+    let sleeps = t
+        .of_kind("exec")
+        .iter()
+        .filter(|e| e["program"].as_str().is_some_and(|p| p.ends_with("/sleep")))
+        .count();
+    assert_eq!(sleeps, 70, "{ctx}");
+    let tag = unique_tag("trace-cap-over");
+    let out = Running::spawn(proclab(
+        &tag,
+        &["trace", "--cap", "4000000000", "--json", "--", "true"],
+    ))
+    .finish(Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("4000000000 is above what this machine allows a trace now: at most")
+            && out.stderr.contains("tasks"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "nothing ran: {}", out.stdout);
+    assert_no_tagged_left(&tag);
+}
+
 #[test]
 fn a_pipeline_writer_dies_of_sigpipe_as_in_a_shell() {
     // `yes` writes until `head` is gone, then SIGPIPE ends it: proclab's own runtime
