@@ -53,7 +53,8 @@ impl Session {
         } else {
             Stdio::null()
         };
-        Session::launch(args, stdin, control, req.cpu_cores, None).wrap_err("starting the tracer")
+        Session::launch(args, stdin, control, (req.cpu_cores, true), None)
+            .wrap_err("starting the tracer")
     }
 }
 
