@@ -22,7 +22,11 @@ pub struct Cli {
     /// Narration language (default: from LANG).
     #[arg(long, global = true, value_parser = ["en", "zh"])]
     pub lang: Option<String>,
-    /// Most processes a run may have alive at once (1..=64; it can only be lowered).
+    /// Most processes a run may have alive at once (default 64). Lessons and `run`:
+    /// 1..=64, it can only be lowered. `trace`: up to what this machine allows now, the
+    /// least of RLIMIT_NPROC's soft limit minus the tasks you already run (not for
+    /// root), kernel.pid_max and kernel.threads-max minus the tasks that exist, never
+    /// below 64 (`proclab doctor` says it).
     #[arg(long, global = true, value_name = "N", default_value_t = MAX_CAP, value_parser = parse_cap)]
     pub cap: u32,
     /// Colour theme (NO_COLOR turns colour off whatever this says; T cycles them).
@@ -120,6 +124,13 @@ pub enum Cmd {
     Doctor,
     /// Watch your own program live (ptrace): its processes, execs, signals and exit
     /// statuses, e.g. `proclab trace -- python3 my_pool.py`.
+    ///
+    /// Exit status, as `time`, `timeout` and `strace` give it: the program's exit code,
+    /// or 128 + N when signal N ended it (137 for SIGKILL). In the screens that is how
+    /// the program had ended when you quit; quitting (or Ctrl-C, SIGTERM, SIGHUP to
+    /// proclab) while it still runs kills it with SIGKILL, hence 137. proclab's own
+    /// errors (bad arguments, ptrace refused, the tracer failing) exit 2; a command
+    /// that cannot be run exits 127, as in a shell.
     Trace {
         /// Print a readable log instead of opening the terminal UI.
         #[arg(long, conflicts_with = "json")]
@@ -162,24 +173,54 @@ pub enum ExportFormat {
     Chrome,
 }
 
-/// The hard ceiling on live processes per run; `--cap` can only lower it.
+/// The hard ceiling on live processes per run of a lesson or scenario; `--cap` can
+/// only lower it. `trace` may go higher (`crate::ceiling`).
 pub const MAX_CAP: u32 = 64;
 
-/// `--cap N`: 1..=64, with a message that says why more is refused.
+/// `--cap N`: a positive number; how high it may go depends on the command
+/// (`Cli::check_cap`, once the command is known).
 fn parse_cap(s: &str) -> Result<u32, String> {
-    let n: u64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("expects a number of live processes, 1..={MAX_CAP}"))?;
+    let n: u64 = s.trim().parse().map_err(|_| {
+        format!(
+            "expects a number of live processes, 1..={MAX_CAP} (`trace`: up to what this \
+             machine allows, see `proclab doctor`)"
+        )
+    })?;
     match n {
         0 => Err(format!(
             "a run needs at least 1 live process (its main); use 1..={MAX_CAP}"
         )),
-        n if n > u64::from(MAX_CAP) => Err(format!(
-            "{n} is above proclab's hard ceiling of {MAX_CAP} live processes per run; \
-             --cap can only lower it (1..={MAX_CAP})"
-        )),
-        n => Ok(n as u32),
+        n => Ok(u32::try_from(n).unwrap_or(u32::MAX)),
+    }
+}
+
+impl Cli {
+    /// Whether `--cap` is within the command's ceiling: `MAX_CAP` for lessons and
+    /// `run`, `trace_ceiling()` (called only when needed) for `trace`.
+    pub fn check_cap(
+        &self,
+        trace_ceiling: impl FnOnce() -> crate::ceiling::Ceiling,
+    ) -> Result<(), String> {
+        let n = self.cap;
+        if n <= MAX_CAP {
+            return Ok(());
+        }
+        if !matches!(self.command, Some(Cmd::Trace { .. })) {
+            return Err(format!(
+                "{n} is above proclab's hard ceiling of {MAX_CAP} live processes per run; \
+                 --cap can only lower it (1..={MAX_CAP}) for lessons and `run` (only \
+                 `proclab trace` may go higher)"
+            ));
+        }
+        let ceiling = trace_ceiling();
+        if n > ceiling.cap {
+            return Err(format!(
+                "{n} is above what this machine allows a trace now: at most {} live \
+                 processes ({}); use 1..={0}",
+                ceiling.cap, ceiling.why
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -188,13 +229,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cap_takes_1_to_64_and_explains_the_rest() {
+    fn cap_takes_a_positive_number_and_explains_the_rest() {
         assert_eq!(parse_cap("1"), Ok(1));
         assert_eq!(parse_cap("64"), Ok(64));
-        let above = parse_cap("65").unwrap_err();
-        assert!(above.contains("ceiling of 64"), "{above}");
+        assert_eq!(parse_cap("65"), Ok(65), "the command decides (check_cap)");
         assert!(parse_cap("0").unwrap_err().contains("at least 1"));
         assert!(parse_cap("many").unwrap_err().contains("1..=64"));
         assert!(parse_cap("99999999999999999999").is_err());
+    }
+
+    fn ceiling(cap: u32) -> crate::ceiling::Ceiling {
+        crate::ceiling::Ceiling {
+            cap,
+            why: "RLIMIT_NPROC 1000 − 100 tasks you already run = 900".into(),
+        }
+    }
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("proclab").chain(args.iter().copied())).expect("parses")
+    }
+
+    #[test]
+    fn only_trace_goes_above_64_and_only_up_to_the_machine_s_ceiling() {
+        let never = || -> crate::ceiling::Ceiling { panic!("not needed") };
+        assert_eq!(
+            cli(&["--cap", "64", "run", "zombie"]).check_cap(never),
+            Ok(())
+        );
+        assert_eq!(
+            cli(&["--cap", "9", "trace", "--", "true"]).check_cap(never),
+            Ok(())
+        );
+        let run = cli(&["--cap", "100", "run", "fork-fanout"])
+            .check_cap(never)
+            .unwrap_err();
+        assert!(
+            run.contains("100 is above proclab's hard ceiling of 64"),
+            "{run}"
+        );
+        assert!(
+            run.contains("1..=64") && run.contains("proclab trace"),
+            "{run}"
+        );
+        assert!(cli(&["--cap", "65"]).check_cap(never).is_err(), "the menu");
+        let trace = cli(&["trace", "--cap", "100", "--", "make", "-j"]);
+        assert_eq!(trace.cap, 100);
+        assert_eq!(trace.check_cap(|| ceiling(900)), Ok(()));
+        assert_eq!(trace.check_cap(|| ceiling(100)), Ok(()));
+        let over = trace.check_cap(|| ceiling(99)).unwrap_err();
+        assert!(
+            over.contains("at most 99 live processes (RLIMIT_NPROC 1000"),
+            "{over}"
+        );
+        assert!(over.contains("use 1..=99"), "{over}");
     }
 }

@@ -31,6 +31,8 @@ pub struct Facts {
     pub locale: Option<String>,
     pub cpus: usize,
     pub cap: u32,
+    /// How high `trace --cap` may go on this machine now (`crate::ceiling`).
+    pub trace_ceiling: crate::ceiling::Ceiling,
 }
 
 impl Facts {
@@ -66,6 +68,7 @@ impl Facts {
                 .map(|n| n.get())
                 .unwrap_or(1),
             cap,
+            trace_ceiling: crate::ceiling::trace_ceiling(&crate::ceiling::Machine::gather()),
         }
     }
 }
@@ -194,6 +197,16 @@ pub fn report_for(f: &Facts) -> String {
         None => (false, "unreadable: /proc/sys/kernel/pid_max".into()),
     };
     line(ok, "pid_max", detail);
+    line(
+        true,
+        "trace --cap",
+        format!(
+            "up to {} for `proclab trace` ({}); lessons and `run` stop at {}",
+            f.trace_ceiling.cap,
+            f.trace_ceiling.why,
+            crate::cli::MAX_CAP
+        ),
+    );
     let (ok, detail) = match f.terminal {
         None => (
             false,
@@ -356,6 +369,10 @@ mod tests {
             locale: Some("en_US.UTF-8".into()),
             cpus: 4,
             cap: 64,
+            trace_ceiling: crate::ceiling::Ceiling {
+                cap: 3900,
+                why: "RLIMIT_NPROC 4000 − 100 tasks you already run = 3900".into(),
+            },
         }
     }
 
@@ -370,7 +387,8 @@ mod tests {
     #[test]
     fn a_healthy_machine_is_all_ok_one_line_per_check() {
         let r = report_for(&healthy());
-        assert_eq!(r.lines().count(), 12, "{r}");
+        assert_eq!(r.lines().count(), 13, "{r}");
+        assert!(r.contains("up to 3900 for `proclab trace`"), "{r}");
         assert!(r.lines().all(|l| l.starts_with("OK  ")), "{r}");
     }
 

@@ -8,6 +8,7 @@ use color_eyre::eyre::{Result, eyre};
 use crossbeam_channel::{Receiver, select};
 
 use crate::supervise::session::{RunMsg, RunRequest, Session};
+use crate::supervise::tracing::{CommandFate, Fate};
 use crate::trace::event::{Event, EventKind, item_text, py_repr};
 use crate::trace::record::Recorder;
 
@@ -29,12 +30,35 @@ pub fn run_recorded(
     quit: &Receiver<()>,
     record: Option<Recorder>,
 ) -> Result<()> {
-    run_session_recorded(Session::start(req)?, format, quit, record)
+    let end = run_session_recorded(Session::start(req)?, format, quit, record)?;
+    if end.interrupted {
+        return Err(eyre!(INTERRUPTED));
+    }
+    Ok(())
 }
 
-/// Prints a started session (a scenario's run or `proclab trace`) to its end.
-pub fn run_session(session: Session, format: Format, quit: &Receiver<()>) -> Result<()> {
-    run_session_recorded(session, format, quit, None)
+const INTERRUPTED: &str = "interrupted; every process of the run was stopped";
+
+/// Prints the session of `proclab trace` to its end (or until a quit signal); returns
+/// what proclab exits with: the command's exit code, or 128 + N when signal N ended
+/// it; `STOPPED_BY_PROCLAB` when a quit signal stopped it first.
+pub fn run_trace(session: Session, format: Format, quit: &Receiver<()>) -> Result<u8> {
+    let end = run_session_recorded(session, format, quit, None)?;
+    if end.interrupted {
+        eprintln!("proclab: {INTERRUPTED} (the program by SIGKILL)");
+        return Ok(end.fate.fate().exit_code());
+    }
+    match end.fate.fate() {
+        Fate::Ended(code) => Ok(code),
+        _ => Err(eyre!("the tracer did not tell how the command ended")),
+    }
+}
+
+/// How a session printed to its end finished.
+struct End {
+    interrupted: bool,
+    /// The traced command's end, if this was `proclab trace`.
+    fate: CommandFate,
 }
 
 fn run_session_recorded(
@@ -42,7 +66,8 @@ fn run_session_recorded(
     format: Format,
     quit: &Receiver<()>,
     record: Option<Recorder>,
-) -> Result<()> {
+) -> Result<End> {
+    let mut fate = CommandFate::default();
     let mut record = record;
     // Buffered: one write per line would cost a syscall per event on a busy run.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
@@ -62,8 +87,14 @@ fn run_session_recorded(
             one => vec![one],
         };
         for msg in msgs {
+            if let RunMsg::Event(e) | RunMsg::Wire(e, _) = &msg {
+                fate.see(e);
+            }
             match msg {
-                RunMsg::Ended => break 'run,
+                RunMsg::Ended => {
+                    fate.run_over();
+                    break 'run;
+                }
                 RunMsg::Batch(_) => {}
                 RunMsg::Event(e) | RunMsg::Wire(e, _)
                     if matches!(e.kind, EventKind::Summary { .. }) =>
@@ -113,7 +144,7 @@ fn run_session_recorded(
     }
     let report = session.stop();
     if interrupted {
-        return Err(eyre!("interrupted; every process of the run was stopped"));
+        return Ok(End { interrupted, fate });
     }
     // The front end's own waitpid of the runner: how main really ended, even when it
     // was killed before it could write its summary.
@@ -136,7 +167,7 @@ fn run_session_recorded(
     if let Some(Err(e)) = record.as_mut().map(Recorder::flush) {
         stop_recording(&mut record, e);
     }
-    Ok(())
+    Ok(End { interrupted, fate })
 }
 
 /// Writes one wire line to the recording, if there is one; a failure ends the

@@ -2,6 +2,7 @@
 //! pure parts (wire, update, render) directly. See ARCHITECTURE.md for the map.
 
 pub mod app;
+pub mod ceiling;
 pub mod cli;
 pub mod course;
 pub mod debug;

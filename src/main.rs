@@ -10,7 +10,7 @@ use crossbeam_channel::{Receiver, unbounded};
 use proclab::app::update;
 use proclab::cli::{Cli, Cmd};
 use proclab::lesson::Lang;
-use proclab::{app, doctor, export, headless, lesson, playback, scenario, supervise, tui};
+use proclab::{app, ceiling, doctor, export, headless, lesson, playback, scenario, supervise, tui};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -28,11 +28,20 @@ fn main() -> ExitCode {
     }
     let _ = color_eyre::install();
     let cli = Cli::parse();
+    if let Err(why) = cli.check_cap(|| ceiling::trace_ceiling(&ceiling::Machine::gather())) {
+        // As clap says any other bad value: `error: …`, exit code 2.
+        <Cli as clap::CommandFactory>::command()
+            .error(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value '{}' for '--cap <N>': {why}", cli.cap),
+            )
+            .exit();
+    }
     if let Some(Cmd::CheckLessons { path }) = &cli.command {
         return ExitCode::from(lesson::check::run(path, cli.cap));
     }
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         // `proclab run … --json | head`: the reader has what it wanted. The run was
         // stopped on the way out (the session's drop); nothing to complain about, and
         // the exit code a shell gives a program that SIGPIPE ended (128 + 13).
@@ -53,7 +62,9 @@ fn closed_stdout(e: &color_eyre::eyre::Report) -> bool {
     })
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Runs the command; returns proclab's exit code (0 but for `trace`, which exits with
+/// its program's status).
+fn run(cli: Cli) -> Result<u8> {
     supervise::session::become_subreaper();
     let lang = cli
         .lang
@@ -71,7 +82,7 @@ fn run(cli: Cli) -> Result<()> {
         present: cli.present,
         pace: cli.pace,
     };
-    match cli.command {
+    let done = match cli.command {
         None => {
             tui::ensure_terminal()?;
             let app = dressed(app::App::new(load_lessons()?, lang), &look);
@@ -109,6 +120,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             if let Some(dest) = export_python {
                 return lesson::export::export_python(&lessons[index], &dest, force)
+                    .map(|()| 0)
                     .map_err(|e| eyre!("{e}"));
             }
             if let Some(e) = &lessons[index].over_cap {
@@ -158,7 +170,7 @@ fn run(cli: Cli) -> Result<()> {
                     run_on: 0,
                 };
                 let record = recorder(record.as_deref())?;
-                return headless::run_recorded(&req, format, &quit_signals()?, record);
+                return headless::run_recorded(&req, format, &quit_signals()?, record).map(|()| 0);
             }
             tui::ensure_terminal()?;
             let lessons = load_lessons().unwrap_or_default();
@@ -206,14 +218,16 @@ fn run(cli: Cli) -> Result<()> {
             stdin,
             no_pipes,
             command,
-        }) => trace(
-            command,
-            (stdin, no_pipes, cli.cap),
-            headless,
-            json,
-            lang,
-            &look,
-        ),
+        }) => {
+            return trace(
+                command,
+                (stdin, no_pipes, cli.cap),
+                headless,
+                json,
+                lang,
+                &look,
+            );
+        }
         Some(Cmd::Doctor) => {
             print!("{}", doctor::report(cli.cap));
             Ok(())
@@ -227,7 +241,8 @@ fn run(cli: Cli) -> Result<()> {
             let code = lesson::check::run(&path, cli.cap);
             std::process::exit(i32::from(code))
         }
-    }
+    };
+    done.map(|()| 0)
 }
 
 /// How the terminal UI looks and paces itself, from the global flags.
@@ -254,7 +269,8 @@ fn recorder(path: Option<&std::path::Path>) -> Result<Option<proclab::trace::rec
 }
 
 /// `proclab trace -- COMMAND…`: the same front ends as a run, fed by the tracer.
-/// `options`: (--stdin, --no-pipes, --cap).
+/// `options`: (--stdin, --no-pipes, --cap). Returns the command's exit code (128 + N
+/// for a death by signal N), as `time`, `timeout` and `strace` do.
 fn trace(
     argv: Vec<String>,
     (stdin, no_pipes, cap): (bool, bool, u32),
@@ -262,7 +278,7 @@ fn trace(
     json: bool,
     lang: Lang,
     look: &Look,
-) -> Result<()> {
+) -> Result<u8> {
     proclab::ptrace::ptrace_permitted().map_err(|why| eyre!("cannot trace: {why}"))?;
     if stdin && !(headless || json) {
         return Err(eyre!(
@@ -283,13 +299,13 @@ fn trace(
             headless::Format::Readable
         };
         let session = supervise::session::Session::start_trace(&req)?;
-        return headless::run_session(session, format, &quit_signals()?);
+        return headless::run_trace(session, format, &quit_signals()?);
     }
     tui::ensure_terminal()?;
     let mut app = dressed(app::App::new(Vec::new(), lang), look);
     app.direct = true;
     let cmds = app.open_trace(req);
-    tui::run(app, cmds, cap, quit_signals()?)
+    tui::run_trace(app, cmds, cap, quit_signals()?)
 }
 
 /// SIGINT, SIGTERM and SIGHUP become one message; the main loop does the cleanup.

@@ -13,6 +13,7 @@ use ratatui::crossterm::event::{
 
 use crate::app::{Action, App, Command, Msg, update};
 use crate::supervise::session::{RunMsg, RunRequest, Session};
+use crate::supervise::tracing::CommandFate;
 use crate::trace::event::{Event, EventKind};
 use crate::trace::record::{Recorder, Tape, local_stamp};
 use crate::ui;
@@ -36,12 +37,31 @@ pub fn run(app: App, initial: Vec<Command>, cap: u32, quit: Receiver<()>) -> Res
 
 /// `run`, writing every event of the run to `record` as it arrives (`--record`).
 pub fn run_recording(
-    mut app: App,
+    app: App,
     initial: Vec<Command>,
     cap: u32,
     quit: Receiver<()>,
     record: Option<Recorder>,
 ) -> Result<()> {
+    screens(app, initial, cap, quit, record).map(drop)
+}
+
+/// `proclab trace` in the screens: returns what proclab exits with once the learner
+/// quits: the command's exit code (128 + N for a death by signal N) if it ended,
+/// `STOPPED_BY_PROCLAB` if quitting stopped it, 2 if it never started (the log said
+/// why).
+pub fn run_trace(app: App, initial: Vec<Command>, cap: u32, quit: Receiver<()>) -> Result<u8> {
+    screens(app, initial, cap, quit, None).map(|fate| fate.fate().exit_code())
+}
+
+/// The screens until the learner quits; returns how the last traced command ended.
+fn screens(
+    mut app: App,
+    initial: Vec<Command>,
+    cap: u32,
+    quit: Receiver<()>,
+    record: Option<Recorder>,
+) -> Result<CommandFate> {
     ensure_terminal()?;
     app.finished = crate::course::load_finished();
     let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
@@ -62,12 +82,17 @@ fn event_loop(
     cap: u32,
     quit: Receiver<()>,
     mut tape: Tape,
-) -> Result<()> {
+) -> Result<CommandFate> {
     let input = spawn_input_thread();
     let panic_at = crate::debug::panic_timer();
     let mut session: Option<Session> = None;
     let mut pending: Vec<Msg> = Vec::new();
+    // How the traced command of the latest trace ended (`proclab trace`'s exit code).
+    let mut fate = CommandFate::default();
     for cmd in initial {
+        if matches!(cmd, Command::StartTrace(_)) {
+            fate = CommandFate::default();
+        }
         if record_command(&cmd, &mut tape, &mut pending) {
             execute(cmd, &mut session, cap, &mut pending);
         }
@@ -131,10 +156,18 @@ fn event_loop(
             }
         }
         for msg in std::mem::take(&mut pending) {
-            if let Msg::Event(e) = &msg {
-                pending.extend(tape.push(e).map(Msg::Warning));
+            match &msg {
+                Msg::Event(e) => {
+                    fate.see(e);
+                    pending.extend(tape.push(e).map(Msg::Warning));
+                }
+                Msg::RunEnded => fate.run_over(),
+                _ => {}
             }
             for cmd in update(&mut app, msg) {
+                if matches!(cmd, Command::StartTrace(_)) {
+                    fate = CommandFate::default();
+                }
                 if record_command(&cmd, &mut tape, &mut pending) {
                     execute(cmd, &mut session, cap, &mut pending);
                 }
@@ -150,7 +183,7 @@ fn event_loop(
     if let Some(mut s) = session.take() {
         s.stop();
     }
-    Ok(())
+    Ok(fate)
 }
 
 /// What a command means for the recording: a new run starts the tape over, `w` saves

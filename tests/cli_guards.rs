@@ -1,4 +1,5 @@
-//! The command line's guards: `--cap` bounds (1..=64, only lowered), fork bombs refused
+//! The command line's guards: `--cap` bounds (1..=64, only lowered; `trace` may go
+//! higher, see trace_cli.rs), fork bombs refused
 //! with their arithmetic under any cap, the screens without a terminal (exit code 2 and
 //! a pointer to --headless), and `proclab doctor` (every check, OK or WARN, exit 0).
 
@@ -32,6 +33,17 @@ fn cap_above_64_is_refused_as_over_the_ceiling() {
         &["at least 1"],
     );
     refused("capx", &["--cap", "lots", "list"], &["1..=64"]);
+    // Only `trace` may go above 64; a lesson's scenario never.
+    refused(
+        "cap100run",
+        &["run", "fork-fanout", "--cap", "100", "--json"],
+        &[
+            "invalid value '100' for '--cap <N>'",
+            "ceiling of 64",
+            "1..=64",
+            "only `proclab trace` may go higher",
+        ],
+    );
 }
 
 #[test]
@@ -178,6 +190,7 @@ fn doctor_reports_every_check_and_exits_0() {
         "ptrace",
         "RLIMIT_NPROC",
         "pid_max",
+        "trace --cap",
         "terminal",
         "colours",
         "locale",

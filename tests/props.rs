@@ -2,15 +2,18 @@
 //! (any string, and random mutations of the real lesson files: it reports, never
 //! panics, and every position it reports lies inside the input) and the wire event
 //! parser (any line: it never panics, and every event it accepts round-trips through
-//! its own JSON), and the pickle decoder that reads a traced program's pipe messages
-//! (any bytes, and mutations of real pickles: it refuses, never panics). Case counts
-//! stay modest so the file runs in about a second.
+//! its own JSON), the wire writer (every line it emits, however long the event, fits
+//! its bound and is one whole event), and the pickle decoder that reads a traced
+//! program's pipe messages (any bytes, and mutations of real pickles: it refuses, never
+//! panics). Case counts stay modest so the file runs in about a second.
 
 use std::path::Path;
 
 use proclab::lesson::loader::{LessonError, parse};
 use proclab::ptrace::pickle;
+use proclab::trace::event::Event;
 use proclab::trace::reader::{Line, parse_line};
+use proclab::trace::writer::{MAX_LINE, encode_line};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Map, Value};
@@ -400,6 +403,63 @@ proptest! {
             at -= 1;
         }
         check_wire(&line[..at])?;
+    }
+}
+
+// ---------------------------------------------------------------- wire writer
+
+/// Every string `times` times longer and every list up to 8 times longer (its
+/// entries repeated), but for the event's `kind`.
+fn inflate(v: &mut Value, times: usize) {
+    match v {
+        Value::String(s) => *s = s.repeat(times),
+        Value::Array(items) => {
+            items.iter_mut().for_each(|i| inflate(i, times));
+            let once = items.clone();
+            for _ in 1..times.min(8) {
+                items.extend(once.iter().cloned());
+            }
+        }
+        Value::Object(map) => map
+            .iter_mut()
+            .filter(|(k, _)| k.as_str() != "kind")
+            .for_each(|(_, x)| inflate(x, times)),
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Any accepted event, made as long as it gets, is written as one line of at most
+    /// PIPE_BUF bytes that the reader accepts as an event again: shortened inside,
+    /// never cut into broken JSON.
+    #[test]
+    fn every_line_the_writer_emits_is_one_whole_event(line in wire_line(), times in 1usize..400) {
+        let Line::Event(e) = parse_line(&line) else {
+            return Ok(());
+        };
+        let mut v = serde_json::to_value(&e).map_err(|err| TestCaseError::fail(err.to_string()))?;
+        inflate(&mut v, times);
+        let Ok(big) = serde_json::from_value::<Event>(v) else {
+            return Ok(());
+        };
+        let out = encode_line(&big);
+        prop_assert!(out.len() <= MAX_LINE, "{} bytes", out.len());
+        prop_assert_eq!(out.last(), Some(&b'\n'));
+        let text = std::str::from_utf8(&out[..out.len() - 1])
+            .map_err(|err| TestCaseError::fail(err.to_string()))?;
+        prop_assert!(!text.contains('\n'), "one line");
+        match parse_line(text) {
+            Line::Event(back) => {
+                let same_kind = back.kind.name() == big.kind.name() || back.kind.name() == "print";
+                prop_assert!(same_kind, "{} became {}", big.kind.name(), back.kind.name());
+                prop_assert_eq!((back.t_us, back.pid), (big.t_us, big.pid));
+            }
+            Line::Malformed { error, .. } => {
+                return Err(TestCaseError::fail(format!("{error}: {text}")));
+            }
+        }
     }
 }
 

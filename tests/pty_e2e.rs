@@ -219,9 +219,20 @@ impl Pty {
     /// `q`: proclab exits with success, the terminal is restored and nothing of the
     /// run is left.
     fn quit_cleanly(&mut self) {
+        self.quit_with(0);
+    }
+
+    /// `q`: proclab exits with `code`, the terminal is restored and nothing of the run
+    /// is left.
+    fn quit_with(&mut self, code: u32) {
         self.send("q");
         let status = self.wait_exit(WAIT);
-        assert!(status.success(), "q must quit cleanly, got {status:?}");
+        assert_eq!(
+            status.exit_code(),
+            code,
+            "[{}] q, got {status:?}",
+            self.name
+        );
         self.assert_clean_exit();
     }
 
@@ -1124,5 +1135,20 @@ fn trace_shows_the_program_and_q_leaves_nothing() {
     pty.wait_for(&["TRACING", "tracer", "└─ python3", "forked two"], 0);
     // Front end, tracer, the program and its two children.
     assert!(wait_for_tagged(&pty.tag, 5, WAIT) >= 5);
-    pty.quit_cleanly();
+    // Quitting kills the program (SIGKILL): proclab exits as it ended, 128 + 9.
+    pty.quit_with(137);
+}
+
+/// `proclab trace` in the terminal, quit after the program ended: proclab exits with
+/// the program's exit code, as `time` and `strace` do.
+#[test]
+fn trace_quit_after_the_end_exits_with_the_program_s_code() {
+    let mut pty = Pty::spawn(
+        "pty_trace_code",
+        &["trace", "--", "sh", "-c", "echo bye; exit 3"],
+        120,
+        40,
+    );
+    pty.wait_for(&["DONE", "bye"], 0);
+    pty.quit_with(3);
 }

@@ -25,7 +25,10 @@ pub enum Track {
 #[derive(Debug, Clone, PartialEq)]
 struct Seen {
     start_ticks: u64,
-    state: char,
+    /// The state shown (`None`: none yet, see `shown_state`).
+    state: Option<char>,
+    /// What /proc said, for the next sample's decision.
+    read: Reading,
     reason: String,
     cpu: f32,
     signals: procfs::SigMasks,
@@ -35,14 +38,48 @@ struct Seen {
     read_ns: u64,
 }
 
+/// One reading of a process's state letter, with how many times it had left a CPU so
+/// far (`voluntary_ctxt_switches` + `nonvoluntary_ctxt_switches` in its status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    pub letter: char,
+    pub switches: Option<u64>,
+}
+
+/// The state to show for the reading `now`, given the previous reading `last` and the
+/// state shown so far (`None`: nothing to show yet).
+///
+/// In a trace (`traced`), every ptrace stop of a tracee reads as `t` while it lasts,
+/// and the tracer answers each in the same loop turn: that `t` is proclab's own moment,
+/// not a state of the program, so what was shown stays. The one stop the tracer leaves
+/// standing is a real SIGSTOP/SIGTSTP group-stop (PTRACE_LISTEN), which the kernel also
+/// shows as `t`: a `t` read twice with no context switch between (the process has not
+/// run for a whole interval) is that stop, shown as `T`, as the program would be
+/// without a tracer. Outside a trace every letter is shown as read.
+pub fn shown_state(
+    traced: bool,
+    now: Reading,
+    last: Option<Reading>,
+    shown: Option<char>,
+) -> Option<char> {
+    if !traced || now.letter != 't' {
+        return Some(now.letter);
+    }
+    let held =
+        last.is_some_and(|l| l.letter == 't' && l.switches.is_some() && l.switches == now.switches);
+    if held { Some('T') } else { shown }
+}
+
 /// Runs until `stop` is signalled or `emit` returns false (nobody listens).
 /// With `cores`, it also reports every other tick how busy each CPU core is (sysinfo
 /// needs 200 ms between two readings).
 /// `now_us`: the run's clock (the lesson clock: it stands while the run does), for
-/// the events' `t_us`.
+/// the events' `t_us`. `traced`: the PIDs are tracees of `proclab trace` (see
+/// `shown_state`).
 pub fn run(
     now_us: impl Fn() -> u64,
     cores: bool,
+    traced: bool,
     track: Receiver<Track>,
     stop: Receiver<()>,
     mut emit: impl FnMut(Event) -> bool,
@@ -62,7 +99,7 @@ pub fn run(
             },
             recv(stop) -> _ => return,
             recv(ticker) -> _ => {
-                if !sample(&mut watched, &now_us, &mut emit) {
+                if !sample(&mut watched, traced, &now_us, &mut emit) {
                     return;
                 }
                 ticks += 1;
@@ -80,6 +117,7 @@ pub fn run(
 /// One pass over the watched PIDs; false when nobody listens any more.
 fn sample(
     watched: &mut BTreeMap<i32, Option<Seen>>,
+    traced: bool,
     now_us: &impl Fn() -> u64,
     emit: &mut impl FnMut(Event) -> bool,
 ) -> bool {
@@ -101,6 +139,17 @@ fn sample(
             gone.push(pid);
             continue;
         }
+        let status = procfs::read_status(pid);
+        let read = Reading {
+            letter: stat.state,
+            switches: status.as_deref().and_then(procfs::parse_switches),
+        };
+        let state = shown_state(
+            traced,
+            read,
+            seen.as_ref().map(|s| s.read),
+            seen.as_ref().and_then(|s| s.state),
+        );
         let wchan = if matches!(stat.state, 'S' | 'D') {
             procfs::read_wchan(pid)
         } else {
@@ -116,8 +165,16 @@ fn sample(
         };
         // Read after the process's files, so a state is never stamped before its cause.
         let t_us = now_us();
+        let reason = match (state, seen.as_ref()) {
+            // A tracing stop of proclab's own: the reason shown stays too.
+            (Some(shown), Some(old)) if shown != stat.state && old.state == Some(shown) => {
+                old.reason.clone()
+            }
+            (Some(shown), _) => procfs::reason(shown, &wchan),
+            (None, _) => String::new(),
+        };
         let now = Seen {
-            core: if stat.state == 'R' {
+            core: if state == Some('R') {
                 stat.processor
             } else {
                 None
@@ -125,16 +182,21 @@ fn sample(
             cpu_ticks: stat.cpu_ticks,
             read_ns,
             start_ticks: stat.start_ticks,
-            state: stat.state,
-            reason: procfs::reason(stat.state, &wchan),
+            state,
+            read,
+            reason,
             cpu,
             // An unreadable status keeps the last known masks rather than inventing
             // "ignores nothing".
-            signals: procfs::read_sig_masks(pid)
+            signals: status
+                .as_deref()
+                .and_then(procfs::parse_sig_masks)
                 .or_else(|| seen.as_ref().map(|s| s.signals))
                 .unwrap_or_default(),
         };
         let changed = match seen {
+            // Nothing to show yet (a new tracee first read in a tracing stop).
+            _ if now.state.is_none() => false,
             None => true,
             Some(old) => {
                 old.state != now.state
@@ -149,7 +211,7 @@ fn sample(
                 t_us,
                 pid,
                 kind: EventKind::State {
-                    state: now.state.to_string(),
+                    state: now.state.map(String::from).unwrap_or_default(),
                     reason: now.reason.clone(),
                     cpu: Some((now.cpu * 10.0).round() / 10.0),
                     ignored: procfs::signal_names(now.signals.ignored),
@@ -184,4 +246,70 @@ fn core_usage(sys: &mut Option<System>, t_us: u64) -> Option<Event> {
         pid: std::process::id() as i32,
         kind: EventKind::Cpu { cores },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(letter: char, switches: u64) -> Reading {
+        Reading {
+            letter,
+            switches: Some(switches),
+        }
+    }
+
+    #[test]
+    fn a_tracing_stop_of_proclab_s_own_changes_nothing() {
+        // Sleeping, then caught in a momentary ptrace stop: still sleeping.
+        assert_eq!(
+            shown_state(true, r('t', 11), Some(r('S', 10)), Some('S')),
+            Some('S')
+        );
+        // Caught in two different stops (it ran in between): still what it was.
+        assert_eq!(
+            shown_state(true, r('t', 14), Some(r('t', 11)), Some('R')),
+            Some('R')
+        );
+        // A new tracee first read in a stop: nothing to show yet.
+        assert_eq!(shown_state(true, r('t', 1), None, None), None);
+        // Other letters are shown as read.
+        assert_eq!(
+            shown_state(true, r('S', 12), Some(r('t', 11)), Some('S')),
+            Some('S')
+        );
+        assert_eq!(
+            shown_state(true, r('Z', 12), Some(r('t', 11)), Some('S')),
+            Some('Z')
+        );
+    }
+
+    #[test]
+    fn a_real_sigstop_still_shows() {
+        // Traced: the group-stop the tracer leaves standing reads `t` and the process
+        // does not run between two samples: stopped by a signal.
+        assert_eq!(
+            shown_state(true, r('t', 11), Some(r('t', 11)), Some('S')),
+            Some('T')
+        );
+        assert_eq!(
+            shown_state(true, r('t', 11), Some(r('t', 11)), Some('T')),
+            Some('T')
+        );
+        // Unknown switch counts prove nothing.
+        let blind = Reading {
+            letter: 't',
+            switches: None,
+        };
+        assert_eq!(shown_state(true, blind, Some(blind), Some('S')), Some('S'));
+        // Not traced: `T` (and even a debugger's `t`) as read.
+        assert_eq!(
+            shown_state(false, r('T', 11), Some(r('S', 10)), Some('S')),
+            Some('T')
+        );
+        assert_eq!(
+            shown_state(false, r('t', 11), Some(r('S', 10)), Some('S')),
+            Some('t')
+        );
+    }
 }

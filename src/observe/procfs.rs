@@ -59,8 +59,25 @@ pub struct SigMasks {
 }
 
 pub fn read_sig_masks(pid: i32) -> Option<SigMasks> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    parse_sig_masks(&text)
+    parse_sig_masks(&read_status(pid)?)
+}
+
+/// The text of /proc/PID/status.
+pub fn read_status(pid: i32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).ok()
+}
+
+/// How many times the process has left a CPU: `voluntary_ctxt_switches` plus
+/// `nonvoluntary_ctxt_switches` of a status file. Unchanged between two readings: it
+/// has not run at all in between.
+pub fn parse_switches(status: &str) -> Option<u64> {
+    let count = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    Some(count("voluntary_ctxt_switches:")? + count("nonvoluntary_ctxt_switches:")?)
 }
 
 /// Finds `SigIgn:` and `SigCgt:` (16 hex digits each) in a status file.
@@ -191,6 +208,9 @@ mod tests {
         assert_eq!(signal_names(m.ignored), ["SIGPIPE", "SIGXFSZ"]);
         assert_eq!(signal_names(m.caught), ["SIGINT", "SIGRT32", "SIGRT33"]);
         assert!(parse_sig_masks("State:\tS\n").is_none());
+        let switches = "voluntary_ctxt_switches:\t41\nnonvoluntary_ctxt_switches:\t2\n";
+        assert_eq!(parse_switches(switches), Some(43));
+        assert_eq!(parse_switches(status), None);
     }
 
     #[test]

@@ -1,18 +1,91 @@
 //! The traced program's stdout and stderr: read from non-blocking pipes and cut into
 //! lines, each one a `print` event, so the program never writes over the screen.
+//!
+//! A line is what a terminal would show: a `\r` (not the one of a `\r\n`) starts the
+//! line over, so a progress bar (`print(f"\r{i}%", end="")`) is its last state. A line
+//! is kept up to `MAX_LINE` bytes; the rest of it is left out and counted
+//! (`… [cut: N more bytes]`). The tracer alone writes its wire, so a `print` of that
+//! size is one line there (`trace::writer::ALONE_MAX_LINE`).
 
-use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, OwnedFd};
 
-/// Longest line kept whole; longer output is cut into pieces of this size, so each
-/// `print` event still fits one atomic write on the wire.
-const MAX_LINE: usize = 2048;
+/// The most bytes of one line kept.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// The line being read: what a terminal would show of it so far.
+#[derive(Debug, Default)]
+struct Line {
+    kept: Vec<u8>,
+    /// Who wrote its first kept byte.
+    writer: Option<i32>,
+    /// Bytes past `MAX_LINE`, left out.
+    cut: usize,
+    /// A `\r` just came: a `\n` next ends the line, anything else starts it over.
+    cr: bool,
+}
+
+impl Line {
+    /// Takes one byte written by `pid`; returns a finished line.
+    fn push(&mut self, byte: u8, pid: i32) -> Option<(i32, String)> {
+        if std::mem::take(&mut self.cr) && byte != b'\n' {
+            *self = Line::default();
+        }
+        match byte {
+            b'\r' => self.cr = true,
+            b'\n' => return Some(self.finish(pid)),
+            _ if self.kept.len() < MAX_LINE => {
+                self.writer.get_or_insert(pid);
+                self.kept.push(byte);
+            }
+            _ => self.cut += 1,
+        }
+        None
+    }
+
+    fn is_empty(&self) -> bool {
+        self.kept.is_empty() && self.cut == 0
+    }
+
+    /// The line as text, with the writer of its first byte (`pid` if it is empty).
+    fn finish(&mut self, pid: i32) -> (i32, String) {
+        let Line {
+            mut kept,
+            writer,
+            mut cut,
+            ..
+        } = std::mem::take(self);
+        if cut > 0 {
+            // Not half a character at the bound: a character cut in two goes whole.
+            let mut at = kept.len();
+            while at > 0 && kept[at - 1] & 0xC0 == 0x80 {
+                at -= 1;
+            }
+            if at > 0 && kept[at - 1] >= 0xC0 {
+                let need = match kept[at - 1] {
+                    0xF0.. => 4,
+                    0xE0.. => 3,
+                    _ => 2,
+                };
+                if kept.len() - (at - 1) < need {
+                    cut += kept.len() - (at - 1);
+                    kept.truncate(at - 1);
+                }
+            }
+        }
+        let mut text = sanitize(&String::from_utf8_lossy(&kept));
+        if cut > 0 {
+            text.push_str(&format!(" … [cut: {cut} more bytes]"));
+        }
+        (writer.unwrap_or(pid), text)
+    }
+}
 
 pub struct Stream {
     fd: Option<OwnedFd>,
-    pending: Vec<u8>,
-    /// Who wrote the pending bytes, in order: (pid, bytes).
-    owners: VecDeque<(i32, usize)>,
+    /// The line being read.
+    line: Line,
+    /// Lines finished and not handed over yet.
+    done: Vec<(i32, String)>,
     /// Writes to this stream the tracer saw enter, with what they write, not read back
     /// yet (in the order they entered; concurrent writers may land in another order).
     announced: Vec<(i32, Vec<u8>)>,
@@ -24,8 +97,8 @@ impl Stream {
     pub fn new(fd: OwnedFd, fallback: i32) -> Stream {
         Stream {
             fd: Some(fd),
-            pending: Vec::new(),
-            owners: VecDeque::new(),
+            line: Line::default(),
+            done: Vec::new(),
             announced: Vec::new(),
             fallback,
         }
@@ -59,13 +132,11 @@ impl Stream {
                     (self.fallback, upto)
                 }
             };
-            match self.owners.back_mut() {
-                Some((p, n)) if *p == pid => *n += take,
-                _ => self.owners.push_back((pid, take)),
+            for &byte in &rest[..take] {
+                self.done.extend(self.line.push(byte, pid));
             }
             rest = &rest[take..];
         }
-        self.pending.extend_from_slice(data);
     }
 
     pub fn raw_fd(&self) -> Option<i32> {
@@ -92,8 +163,12 @@ impl Stream {
                 }
             }
         }
-        let ended = self.fd.is_none();
-        take_lines(&mut self.pending, &mut self.owners, ended)
+        // At EOF the last line counts even without its newline.
+        if self.fd.is_none() && !self.line.is_empty() {
+            let last = self.line.finish(self.fallback);
+            self.done.push(last);
+        }
+        std::mem::take(&mut self.done)
     }
 }
 
@@ -115,41 +190,6 @@ fn match_write(announced: &mut Vec<(i32, Vec<u8>)>, rest: &[u8]) -> Option<(i32,
     let pid = announced[i].0;
     announced[i].1.drain(..rest.len());
     Some((pid, rest.len()))
-}
-
-/// Splits complete lines off `pending` (all of it when `all`), cutting long ones; each
-/// with the writer of its first byte (`owners` says who wrote the pending bytes).
-pub fn take_lines(
-    pending: &mut Vec<u8>,
-    owners: &mut VecDeque<(i32, usize)>,
-    all: bool,
-) -> Vec<(i32, String)> {
-    let mut lines = Vec::new();
-    loop {
-        let cut = match pending.iter().position(|b| *b == b'\n') {
-            Some(i) if i <= MAX_LINE => Some((i, 1)),
-            _ if pending.len() > MAX_LINE => Some((MAX_LINE, 0)),
-            None if all && !pending.is_empty() => Some((pending.len(), 0)),
-            _ => None,
-        };
-        let Some((at, skip)) = cut else { break };
-        let line: Vec<u8> = pending.drain(..at + skip).take(at).collect();
-        let writer = owners.front().map_or(0, |(pid, _)| *pid);
-        let mut used = at + skip;
-        while used > 0 {
-            let Some((_, n)) = owners.front_mut() else {
-                break;
-            };
-            let take = (*n).min(used);
-            *n -= take;
-            used -= take;
-            if *n == 0 {
-                owners.pop_front();
-            }
-        }
-        lines.push((writer, sanitize(&String::from_utf8_lossy(&line))));
-    }
-    lines
 }
 
 /// The text of a line without what could move the cursor or recolour the screen it
@@ -191,24 +231,80 @@ pub fn sanitize(line: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The lines `runs` of (writer, bytes) make, the last one too if `eof`.
+    fn lines_of(runs: &[(i32, &[u8])], eof: bool) -> Vec<(i32, String)> {
+        let mut line = Line::default();
+        let mut out = Vec::new();
+        for (pid, bytes) in runs {
+            for &b in *bytes {
+                out.extend(line.push(b, *pid));
+            }
+        }
+        if eof && !line.is_empty() {
+            out.push(line.finish(1));
+        }
+        out
+    }
+
+    fn texts(lines: &[(i32, String)]) -> Vec<&str> {
+        lines.iter().map(|(_, t)| t.as_str()).collect()
+    }
+
     #[test]
     fn lines_split_keep_partial_until_the_end() {
-        let mut p = b"one\ntwo\nthr".to_vec();
-        let mut owners = VecDeque::from([(7, 4), (8, 7)]);
-        let got = take_lines(&mut p, &mut owners, false);
+        let runs: [(i32, &[u8]); 2] = [(7, b"one\n"), (8, b"two\nthr")];
+        let got = lines_of(&runs, false);
         assert_eq!(got, [(7, "one".to_string()), (8, "two".to_string())]);
-        assert_eq!(p, b"thr");
-        assert_eq!(
-            take_lines(&mut p, &mut owners, true),
-            [(8, "thr".to_string())]
-        );
-        assert!(p.is_empty() && owners.is_empty());
+        assert_eq!(lines_of(&runs, true)[2], (8, "thr".to_string()));
+        assert_eq!(lines_of(&[(5, b"\n")], false), [(5, String::new())]);
+    }
+
+    #[test]
+    fn long_lines_are_kept_to_the_bound_and_say_what_was_cut() {
         let mut long = vec![b'x'; MAX_LINE + 10];
         long.push(b'\n');
-        let got = take_lines(&mut long, &mut VecDeque::new(), false);
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[0].1.len(), MAX_LINE);
-        assert_eq!(got[1].1.len(), 10);
+        let got = lines_of(&[(3, &long)], false);
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].1,
+            format!("{} … [cut: 10 more bytes]", "x".repeat(MAX_LINE))
+        );
+        // Shorter than the bound: whole, no marker (the old 2048-byte cut is gone).
+        let line = vec![b'y'; 5000];
+        assert_eq!(lines_of(&[(3, &line)], true)[0].1.len(), 5000);
+        // A character cut in two at the bound goes whole into the count.
+        let mut wide = vec![b'a'; MAX_LINE - 1];
+        wide.extend("é!\n".as_bytes());
+        let got = lines_of(&[(3, &wide)], false);
+        assert!(
+            got[0].1.ends_with("a … [cut: 3 more bytes]"),
+            "{}",
+            &got[0].1[MAX_LINE - 8..]
+        );
+    }
+
+    #[test]
+    fn a_carriage_return_starts_the_line_over_as_a_terminal_does() {
+        let mut bar = Vec::new();
+        for i in 0..100 {
+            bar.extend(format!("\r{i}%").bytes());
+        }
+        bar.push(b'\n');
+        assert_eq!(texts(&lines_of(&[(4, &bar)], false)), ["99%"]);
+        // Without a final newline, the last state at the end.
+        assert_eq!(
+            texts(&lines_of(&[(4, &bar[..bar.len() - 1])], true)),
+            ["99%"]
+        );
+        // CRLF is one line end; a trailing \r leaves the line as it was.
+        assert_eq!(texts(&lines_of(&[(4, b"a\r\nb\r")], true)), ["a", "b"]);
+        // What comes after the last \r replaces the line, and is its writer's.
+        let got = lines_of(&[(4, b"downloading\r"), (6, b"done\n")], false);
+        assert_eq!(got, [(6, "done".to_string())]);
+        // A \r also forgets what had been cut.
+        let mut long = vec![b'z'; MAX_LINE + 5];
+        long.extend(b"\rshort\n");
+        assert_eq!(texts(&lines_of(&[(4, &long)], false)), ["short"]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::observe::procfs;
 use crate::supervise::control::{Control, monotonic_ns};
 use crate::supervise::runner::CONTROL_FD;
 use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
-use crate::trace::writer::write_line;
+use crate::trace::writer::write_line_alone;
 
 pub struct TracerArgs {
     pub parent: i32,
@@ -70,7 +70,7 @@ pub fn main(args: TracerArgs) -> i32 {
     let me = getpid().as_raw();
     let mut emit = move |pid: i32, kind: EventKind| {
         let t_us = monotonic_ns().saturating_sub(start_ns) / 1000;
-        write_line(&Event { t_us, pid, kind });
+        write_line_alone(&Event { t_us, pid, kind });
     };
     if let Err(why) = super::ptrace_permitted() {
         eprintln!("proclab trace: {why}");

@@ -96,18 +96,25 @@ impl Session {
         args.extend(req.params.to_assignments());
         // What ran, announced right after main's spawn, so a recorded trace knows it.
         let announce = crate::trace::record::run_event(req.scenario.id, &req.params);
-        Session::launch(args, Stdio::null(), control, req.cpu_cores, Some(announce))
-            .wrap_err("starting the scenario runner")
+        Session::launch(
+            args,
+            Stdio::null(),
+            control,
+            (req.cpu_cores, false),
+            Some(announce),
+        )
+        .wrap_err("starting the scenario runner")
     }
 
     /// Spawns `current_exe() args…` (the runner, or the tracer of `proclab trace`) in
     /// its own process group with PDEATHSIG and the control block on fd 3, and starts
-    /// the threads that read its stdout and stderr and observe the PIDs it announces.
+    /// the threads that read its stdout and stderr and observe the PIDs it announces
+    /// (with each core's load if `cpu_cores`; as tracees if `traced`).
     pub(crate) fn launch(
         args: Vec<String>,
         stdin: Stdio,
         control: Control,
-        cpu_cores: bool,
+        (cpu_cores, traced): (bool, bool),
         announce: Option<crate::trace::event::Event>,
     ) -> Result<Session> {
         let exe = std::env::current_exe().wrap_err("finding proclab's own executable")?;
@@ -212,6 +219,7 @@ impl Session {
             observe::run(
                 || clock.now_us(),
                 cores,
+                traced,
                 track_rx,
                 stop_rx,
                 |e| tx.send(RunMsg::Event(e)).is_ok(),

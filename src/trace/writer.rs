@@ -1,37 +1,205 @@
 //! The line writer every scenario process uses: one `write(2)` per event on the
 //! inherited event pipe (stdout), at most PIPE_BUF bytes, so lines from many processes
-//! never interleave.
+//! never interleave. The tracer of `proclab trace` is the only writer of its wire, so
+//! its lines may be longer (`ALONE_MAX_LINE`): a program's long output line stays one
+//! `print` event.
+//!
+//! An event too long for its bound is made shorter inside, never cut as bytes: its
+//! longest strings are cut (ending in `…`), then its longest lists and maps lose
+//! entries, so every line written is one whole JSON event.
+
+use serde_json::Value;
 
 use super::event::{Event, EventKind};
 
 /// Writes larger than this are not atomic on a pipe.
 pub const MAX_LINE: usize = 4096;
 
-/// Serialises `event` as one line of at most `MAX_LINE` bytes (long texts are cut).
+/// The bound on a line of a writer that has the wire to itself (the tracer): room for
+/// a `print` of the longest output line the tracer keeps (64 KiB, see
+/// `ptrace::output`) even if every byte of it needs escaping.
+pub const ALONE_MAX_LINE: usize = 256 * 1024;
+
+/// Strings are never cut below this many bytes (a signal's name, a state letter).
+const KEEP: usize = 16;
+
+/// Serialises `event` as one line of at most `MAX_LINE` bytes, newline included.
 pub fn encode_line(event: &Event) -> Vec<u8> {
+    encode_line_within(event, MAX_LINE)
+}
+
+/// Serialises `event` as one line of at most `max` bytes, newline included: one whole
+/// JSON event, made shorter inside if it has to be.
+pub fn encode_line_within(event: &Event, max: usize) -> Vec<u8> {
     let mut buf = serde_json::to_vec(event).unwrap_or_default();
-    if buf.len() >= MAX_LINE {
-        let mut shorter = event.clone();
-        if let EventKind::Print { text } = &mut shorter.kind {
-            let keep = text.len().saturating_sub(buf.len() - MAX_LINE + 16);
-            let mut cut = keep.min(text.len());
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-            text.push('…');
-        }
-        buf = serde_json::to_vec(&shorter).unwrap_or_default();
-        buf.truncate(MAX_LINE - 1);
+    if buf.len() >= max {
+        buf = shortened(event, max - 1);
     }
     buf.push(b'\n');
     buf
 }
 
-/// Emits one event on fd 1. Errors are ignored: if the front end is gone, this process
-/// is about to receive its parent-death signal anyway.
+/// `event` as JSON of fewer than `limit + 1` bytes: its longest string cut (or, when no
+/// string is long enough to matter, its longest list or map halved), again, until it
+/// fits. If nothing is left to shorten, a `print` of the same process says what was
+/// dropped.
+fn shortened(event: &Event, limit: usize) -> Vec<u8> {
+    let Ok(mut value) = serde_json::to_value(event) else {
+        return dropped(event, limit);
+    };
+    loop {
+        let buf = serde_json::to_vec(&value).unwrap_or_default();
+        if buf.len() <= limit {
+            return buf;
+        }
+        // Cutting k bytes of a string removes at least k bytes of its JSON (escapes
+        // only ever lengthen it); `…` adds 3.
+        let excess = buf.len() - limit + 3;
+        if !shrink(&mut value, excess) {
+            return dropped(event, limit);
+        }
+    }
+}
+
+/// Makes `value` shorter by about `excess` bytes; false when nothing can shrink. The
+/// top level's `kind` is the event's tag and is left alone.
+fn shrink(value: &mut Value, excess: usize) -> bool {
+    let Value::Object(top) = value else {
+        return false;
+    };
+    let mut fields: Vec<&mut Value> = top
+        .iter_mut()
+        .filter(|(k, _)| k.as_str() != "kind")
+        .map(|(_, v)| v)
+        .collect();
+    // Every string longer than some length C is cut to C, C as high as removes
+    // `excess` bytes: the long strings shrink together, in one pass.
+    let mut lens = Vec::new();
+    for v in fields.iter() {
+        string_lengths(v, &mut lens);
+    }
+    let removed =
+        |c: usize| -> usize { lens.iter().filter(|l| **l > c + 3).map(|l| l - c - 3).sum() };
+    let longest = lens.iter().copied().max().unwrap_or(0);
+    if longest > KEEP {
+        // The highest C in KEEP/2..longest that removes enough (or KEEP/2).
+        let (mut lo, mut hi) = (KEEP / 2, longest - 1);
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if removed(mid) >= excess {
+                lo = mid
+            } else {
+                hi = mid - 1
+            }
+        }
+        for v in fields.iter_mut() {
+            cut_strings(v, lo);
+        }
+        return true;
+    }
+    let most = fields.iter().map(|v| most_entries(v)).max().unwrap_or(0);
+    if most < 2 {
+        return false;
+    }
+    let Some(list) = fields.iter_mut().find_map(|v| list_of(v, most)) else {
+        return false;
+    };
+    match list {
+        Value::Array(items) => items.truncate(items.len() / 2),
+        Value::Object(map) => {
+            let keep: Vec<String> = map.keys().take(map.len() / 2).cloned().collect();
+            map.retain(|k, _| keep.contains(k));
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// The length of every string in `v` (itself, or inside its lists and maps).
+fn string_lengths(v: &Value, out: &mut Vec<usize>) {
+    match v {
+        Value::String(s) => out.push(s.len()),
+        Value::Array(items) => items.iter().for_each(|i| string_lengths(i, out)),
+        Value::Object(map) => map.values().for_each(|i| string_lengths(i, out)),
+        _ => {}
+    }
+}
+
+/// Cuts every string in `v` that would get shorter to at most `c` bytes (at a
+/// character's boundary) and `…`.
+fn cut_strings(v: &mut Value, c: usize) {
+    match v {
+        Value::String(s) if s.len() > c + 3 => {
+            let mut at = c;
+            while !s.is_char_boundary(at) {
+                at -= 1;
+            }
+            s.truncate(at);
+            s.push('…');
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| cut_strings(i, c)),
+        Value::Object(map) => map.values_mut().for_each(|i| cut_strings(i, c)),
+        _ => {}
+    }
+}
+
+/// The most entries of any list or map in `v` (itself included).
+fn most_entries(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => items.iter().map(most_entries).fold(items.len(), usize::max),
+        Value::Object(map) => map.values().map(most_entries).fold(map.len(), usize::max),
+        _ => 0,
+    }
+}
+
+/// A list or map in `v` (itself included) with `n` entries.
+fn list_of(v: &mut Value, n: usize) -> Option<&mut Value> {
+    let own = match v {
+        Value::Array(items) => items.len(),
+        Value::Object(map) => map.len(),
+        _ => return None,
+    };
+    if own == n {
+        return Some(v);
+    }
+    match v {
+        Value::Array(items) => items.iter_mut().find_map(|i| list_of(i, n)),
+        Value::Object(map) => map.values_mut().find_map(|i| list_of(i, n)),
+        _ => None,
+    }
+}
+
+/// What is written instead of an event that cannot be made to fit.
+fn dropped(event: &Event, limit: usize) -> Vec<u8> {
+    let note = Event {
+        t_us: event.t_us,
+        pid: event.pid,
+        kind: EventKind::Print {
+            text: format!(
+                "[proclab: a '{}' event too long for one line was left out]",
+                event.kind.name()
+            ),
+        },
+    };
+    let mut buf = serde_json::to_vec(&note).unwrap_or_default();
+    buf.truncate(limit);
+    buf
+}
+
+/// Emits one event on fd 1 as one `write` of at most `MAX_LINE` bytes. Errors are
+/// ignored: if the front end is gone, this process is about to receive its
+/// parent-death signal anyway.
 pub fn write_line(event: &Event) {
-    let buf = encode_line(event);
+    write_all(&encode_line(event));
+}
+
+/// `write_line` for the only writer of the wire (the tracer): up to `ALONE_MAX_LINE`
+/// bytes, in as many writes as it takes.
+pub fn write_line_alone(event: &Event) {
+    write_all(&encode_line_within(event, ALONE_MAX_LINE));
+}
+
+fn write_all(buf: &[u8]) {
     let mut off = 0;
     while off < buf.len() {
         // SAFETY: writing from a live buffer to a descriptor we inherited.
@@ -50,6 +218,12 @@ pub fn write_line(event: &Event) {
 mod tests {
     use super::*;
 
+    fn parse(line: &[u8]) -> Event {
+        assert!(line.len() <= MAX_LINE, "{} bytes", line.len());
+        assert_eq!(line.last(), Some(&b'\n'));
+        serde_json::from_slice(&line[..line.len() - 1]).expect("one whole JSON event")
+    }
+
     #[test]
     fn long_prints_fit_one_atomic_write() {
         let e = Event {
@@ -59,10 +233,60 @@ mod tests {
                 text: "é".repeat(5000),
             },
         };
-        let line = encode_line(&e);
-        assert!(line.len() <= MAX_LINE);
-        assert_eq!(*line.last().unwrap(), b'\n');
-        let back: Event = serde_json::from_slice(&line[..line.len() - 1]).unwrap();
+        let back = parse(&encode_line(&e));
         assert!(matches!(back.kind, EventKind::Print { text } if text.ends_with('…')));
+        // Quotes and backslashes double in JSON: still one line that fits.
+        let e = Event {
+            t_us: 1,
+            pid: 2,
+            kind: EventKind::Print {
+                text: "\"\\".repeat(3000),
+            },
+        };
+        parse(&encode_line(&e));
+    }
+
+    /// The bug this replaced: any event but a `print` over 4 KiB was cut as bytes,
+    /// leaving broken JSON on the wire.
+    #[test]
+    fn long_events_of_every_kind_stay_whole() {
+        let exec = Event {
+            t_us: 1,
+            pid: 2,
+            kind: EventKind::Exec {
+                program: "/usr/bin/make".into(),
+                argv: (0..2000).map(|i| format!("arg{i}")).collect(),
+            },
+        };
+        let EventKind::Exec { program, argv } = parse(&encode_line(&exec)).kind else {
+            panic!("still an exec")
+        };
+        assert_eq!(program, "/usr/bin/make");
+        assert!(argv.len() < 2000 && argv[0] == "arg0", "{}", argv.len());
+        let value = Event {
+            t_us: 1,
+            pid: 2,
+            kind: EventKind::Value {
+                name: "x".into(),
+                value: serde_json::json!({"a": "y".repeat(9000), "b": [1, 2, 3]}),
+            },
+        };
+        let back = parse(&encode_line(&value));
+        assert!(matches!(&back.kind, EventKind::Value { name, .. } if name == "x"));
+    }
+
+    #[test]
+    fn the_tracer_s_lines_may_be_longer() {
+        let e = Event {
+            t_us: 1,
+            pid: 2,
+            kind: EventKind::Print {
+                text: "\"".repeat(64 * 1024 + 40),
+            },
+        };
+        let line = encode_line_within(&e, ALONE_MAX_LINE);
+        assert!(line.len() <= ALONE_MAX_LINE);
+        let back: Event = serde_json::from_slice(&line[..line.len() - 1]).expect("whole");
+        assert_eq!(back, e, "kept whole");
     }
 }

@@ -68,10 +68,11 @@ impl Traced {
 }
 
 /// `proclab trace --json -- argv…` (or `--json argv…` when `argv` has its own `--`) to
-/// its end, then what every trace must show: exit 0, one summary last with `leaked` 0,
-/// a tracer spawned by the front end and the command by the tracer, each PID spawned
-/// once, every process reaped (or released by the kernel) exactly once and by (under)
-/// its parent at that moment (after any `reparent`), and nothing left of the run.
+/// its end, then what every trace must show: proclab exits with the command's status,
+/// one summary last with `leaked` 0, a tracer spawned by the front end and the command
+/// by the tracer, each PID spawned once, every process reaped (or released by the
+/// kernel) exactly once and by (under) its parent at that moment (after any
+/// `reparent`), and nothing left of the run.
 pub fn trace_checked(name: &str, argv: &[&str]) -> Traced {
     let tag = unique_tag(name);
     // `argv` may carry its own options before a `--` of its own.
@@ -81,17 +82,16 @@ pub fn trace_checked(name: &str, argv: &[&str]) -> Traced {
     }
     args.extend_from_slice(argv);
     let (front_end, out) = run_proclab_with_pid(&tag, &args, Duration::from_secs(60));
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstderr:\n{}\nstdout:\n{}",
-        out.status,
-        out.stderr,
-        out.stdout
-    );
     let events = parse_wire(&out.stdout);
     let ctx = format!("\n{}", out.stdout);
     let summary = events.last().expect("events");
     assert_eq!(summary["kind"], "summary", "summary last {ctx}");
+    assert_eq!(
+        out.status.code(),
+        Some(shell_status(&summary["results"])),
+        "proclab exits with the command's status\nstderr:\n{}{ctx}",
+        out.stderr
+    );
     assert_eq!(summary["leaked"], 0, "nothing leaked {ctx}");
     let spawns: Vec<&Value> = events.iter().filter(|e| e["kind"] == "spawn").collect();
     let tracer = spawns
@@ -168,4 +168,15 @@ pub fn trace_checked(name: &str, argv: &[&str]) -> Traced {
         root: roots[0],
         parent: now,
     }
+}
+
+/// The summary's `results` as a shell's `$?`: `exit_code`, or 128 + the signal's
+/// number.
+pub fn shell_status(results: &Value) -> i32 {
+    if let Some(code) = results["exit_code"].as_i64() {
+        return code as i32;
+    }
+    let name = results["signal"].as_str().expect("exit_code or signal");
+    let signal: nix::sys::signal::Signal = name.parse().expect("a signal's name");
+    128 + signal as i32
 }
