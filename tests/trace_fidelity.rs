@@ -437,3 +437,78 @@ if __name__ == "__main__":
         .unwrap_or_else(|| panic!("{ctx:.3000}"));
     assert_eq!(queue, format!("queue {} {}", want[7], want[8]));
 }
+
+#[test]
+fn manager_calls_are_messages_to_the_labelled_server_and_replies_back() {
+    let t = py(
+        "trace-manager",
+        r#"
+import multiprocessing as mp, os
+def work(d, l, lock, num):
+    print("worker", os.getpid(), flush=True)
+    d["k"] = 1
+    l.append(5)
+    with lock:
+        num.value += 1
+if __name__ == "__main__":
+    mp.set_start_method("fork")
+    with mp.Manager() as m:
+        d = m.dict(); l = m.list(); lock = m.Lock(); num = m.Value("i", 0)
+        p = mp.Process(target=work, args=(d, l, lock, num))
+        p.start(); p.join()
+        print("result", dict(d), list(l), num.value)
+"#,
+    );
+    let ctx = t.ctx();
+    assert_eq!(printed(&t, "result"), ["{'k':", "1}", "[5]", "1"], "{ctx}");
+    let worker = pid_word(printed(&t, "worker")[0]);
+    let server = t
+        .of_kind("value")
+        .into_iter()
+        .find(|v| v["name"] == "role" && v["value"] == "Manager server")
+        .map(event_pid)
+        .unwrap_or_else(|| panic!("the server is labelled {ctx}"));
+    assert_eq!(
+        t.parent.get(&server),
+        Some(&t.root),
+        "the manager's process {ctx}"
+    );
+    let said = |kind: &str, pid: i64| -> Vec<String> {
+        t.of_kind(kind)
+            .into_iter()
+            .filter(|e| event_pid(e) == pid)
+            .filter_map(|e| e["repr"].as_str().map(str::to_string))
+            .collect()
+    };
+    let calls = said("send", worker);
+    let got = said("recv", server);
+    for want in [
+        "['k'] = 1",
+        ".append(5)",
+        ".acquire()",
+        ".value",
+        ".value = 1",
+        ".release()",
+    ] {
+        let call = calls
+            .iter()
+            .find(|c| {
+                c.ends_with(want)
+                    && (c.starts_with("dict#")
+                        || c.starts_with("list#")
+                        || c.starts_with("Lock#")
+                        || c.starts_with("Value#"))
+            })
+            .unwrap_or_else(|| panic!("the worker's call …{want} {calls:?}"));
+        assert!(got.contains(call), "the server received {call} {ctx:.4000}");
+    }
+    let replies = said("recv", worker);
+    assert!(
+        replies.iter().any(|r| r == "returned True"),
+        "acquire's reply {replies:?}"
+    );
+    assert!(
+        replies.iter().any(|r| r == "returned 0"),
+        "the value read {replies:?}"
+    );
+}

@@ -238,7 +238,12 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
         }
         EventKind::Value { name, value } => {
             if let Some(p) = run.procs.get_mut(e.pid) {
-                p.set_value(name, value.clone());
+                // `role`: what the process is to the program (a traced Manager's
+                // server): the tree names it so.
+                match (name.as_str(), value.as_str()) {
+                    ("role", Some(role)) => p.label = role.to_string(),
+                    _ => p.set_value(name, value.clone()),
+                }
             }
             LogClass::Lifecycle
         }

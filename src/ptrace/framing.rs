@@ -36,6 +36,8 @@ const SHOWN_REPR_BYTES: usize = 1200;
 pub struct Message {
     pub item: Value,
     pub repr: Option<String>,
+    /// A decoded tuple's items (`Pickled::parts`), for `manager.rs`.
+    pub parts: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,15 +165,12 @@ fn decode(payload: &[u8]) -> Message {
             Some(p) => Message {
                 item: p.value,
                 repr: Some(p.repr),
+                parts: p.parts,
             },
             None => marker(format!("<pickled object, {} bytes>", payload.len())),
         };
     }
-    let repr = bytes_repr(payload);
-    Message {
-        item: Value::from(repr.clone()),
-        repr: Some(repr),
-    }
+    marker(bytes_repr(payload))
 }
 
 /// Complete lines off `pending` (and the rest too when `all`), as text messages; data
@@ -230,6 +229,7 @@ fn shorten(m: Message) -> Message {
     Message {
         item: Value::from(format!("{head}… ({chars} characters)")),
         repr: Some(cut),
+        parts: m.parts,
     }
 }
 
@@ -238,14 +238,17 @@ fn plain(s: String) -> Message {
     Message {
         item: Value::from(s),
         repr: None,
+        parts: Vec::new(),
     }
 }
 
-/// What proclab says in place of data it does not show: written as is, no quotes.
+/// What proclab says in place of data it does not show, or a notation already made
+/// (bytes): written as is, no quotes.
 fn marker(s: String) -> Message {
     Message {
         item: Value::from(s.clone()),
         repr: Some(s),
+        parts: Vec::new(),
     }
 }
 

@@ -19,6 +19,7 @@
 
 pub mod fds;
 pub mod framing;
+pub mod manager;
 pub mod output;
 pub mod pickle;
 pub mod pipes;

@@ -39,6 +39,9 @@ pub struct Pickled {
     pub value: serde_json::Value,
     /// What `repr()` prints for the unpickled object.
     pub repr: String,
+    /// When the object is a tuple: each item's repr, with its own items' reprs when it
+    /// is a tuple too (how a Manager's requests and replies are read: `manager.rs`).
+    pub parts: Vec<(String, Vec<String>)>,
 }
 
 /// Decodes `data` (one pickle, from its PROTO opcode to STOP), or `None` when it is not

@@ -102,7 +102,7 @@ impl Table {
         let total = args[2] as usize;
         let data = read_memory(tgid, args[1], total.min(READ_AT_MOST)).unwrap_or_default();
         for m in self.framing.feed((tgid, channel, true), total, &data) {
-            emit(tgid, message(channel, socket, true, m));
+            self.tell(tgid, channel, socket, true, m, emit);
         }
     }
 
@@ -121,8 +121,35 @@ impl Table {
         let total = rval as usize;
         let data = read_memory(tgid, addr, total.min(READ_AT_MOST)).unwrap_or_default();
         for m in self.framing.feed((tgid, channel, false), total, &data) {
-            emit(tgid, message(channel, socket, false, m));
+            self.tell(tgid, channel, socket, false, m, emit);
         }
+    }
+
+    /// A message sent or received, as the program wrote it when it is a Manager's
+    /// call, reply or handshake; the first request a process answers makes it the
+    /// Manager's server in the tree.
+    fn tell(
+        &mut self,
+        tgid: i32,
+        channel: u64,
+        socket: bool,
+        sent: bool,
+        mut m: Message,
+        emit: Emit,
+    ) {
+        if let Some(read) = self.manager.read((tgid, channel), sent, &m) {
+            if read.server {
+                emit(
+                    tgid,
+                    EventKind::Value {
+                        name: "role".into(),
+                        value: "Manager server".into(),
+                    },
+                );
+            }
+            m.repr = read.repr.or(m.repr);
+        }
+        emit(tgid, message(channel, socket, sent, m));
     }
 
     /// A process ended or exec'd: what it was in the middle of reading or writing. A

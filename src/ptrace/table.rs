@@ -82,6 +82,8 @@ pub struct Table {
     pub(super) framing: Framing,
     /// What each process's descriptors refer to (kept between stops).
     pub(super) fds: FdCache,
+    /// Manager calls, replies and handshakes named (`manager.rs`).
+    pub(super) manager: super::manager::Manager,
 }
 
 type Emit<'a> = &'a mut dyn FnMut(i32, EventKind);
@@ -107,6 +109,7 @@ impl Table {
             exec_file: HashMap::new(),
             framing: Framing::default(),
             fds: FdCache::default(),
+            manager: Default::default(),
         }
     }
 

@@ -16,7 +16,18 @@ pub(super) fn render(arena: &[Node], root: Id) -> Option<Pickled> {
         open: Vec::new(),
     }
     .node(root, 0)?;
-    Some(Pickled { value, repr })
+    let items = |id: Id| match &arena[id] {
+        Node::Tuple(ids) => ids.iter().map(|i| repr_of(arena, *i, 1)).collect(),
+        _ => Some(Vec::new()),
+    };
+    let parts = match &arena[root] {
+        Node::Tuple(ids) => ids
+            .iter()
+            .map(|i| Some((repr_of(arena, *i, 1)?, items(*i)?)))
+            .collect::<Option<Vec<_>>>()?,
+        _ => Vec::new(),
+    };
+    Some(Pickled { value, repr, parts })
 }
 
 fn repr_of(arena: &[Node], id: Id, depth: usize) -> Option<String> {
