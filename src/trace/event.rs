@@ -3,14 +3,17 @@
 //! renamed (see `ARCHITECTURE.md`): tests and outside tools read these lines.
 //!
 //! `proclab trace` (a learner's own program under ptrace, `src/ptrace/`) speaks the same
-//! wire: `spawn` (label: the program name), `exec` (added for it), `exit`, `reap` (by
-//! the real parent, or by the tracer for the command and adopted orphans), `reparent`,
-//! `send_signal` (when siginfo names a traced sender) and `handle_signal` (`action`:
-//! `handler`, `ignored` or `default (…)`), a `value` named `threads` when a process's
-//! thread count changes, `print` for each line of the program's stdout/stderr (by
-//! the process that wrote it), and `send` / `recv` for what goes through pipes
-//! (`channel`: `pipe <inode> write` / `pipe <inode> read`; `repr`: how Python writes a
-//! decoded pickle, which JSON's `item` can only approximate).
+//! wire, every event from what the kernel did: `spawn` (label: the program name),
+//! `exec` (added for it), `exit`, `reap` (a wait4/waitid that returned, by the process
+//! that called it; by the tracer for the command and adopted orphans), `released` (no
+//! wait: the kernel released the child), `reparent`, `send_signal` (a kill-family call
+//! that returned 0, by its caller) and `handle_signal` (`action`: `handler`, `ignored`
+//! or `default (…)`; `sender` or the kernel's `cause`), `cap_kill`, a `value` named
+//! `threads` when a process's thread count changes (and `role` for a Manager's server),
+//! `print` for each line of the program's stdout/stderr (by the process that wrote
+//! it), and `send` / `recv` for each whole message through a pipe or socket
+//! (`channel`: `pipe <inode> write` / `pipe <inode> read` / `socket <inode>`; `repr`:
+//! how Python writes a decoded message, which JSON's `item` can only approximate).
 
 use serde::{Deserialize, Serialize};
 
