@@ -15,7 +15,7 @@ use crate::observe::procfs;
 use crate::supervise::control::{Control, monotonic_ns};
 use crate::supervise::runner::CONTROL_FD;
 use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
-use crate::trace::writer::write_line_alone;
+use crate::trace::writer::Batch;
 
 pub struct TracerArgs {
     pub parent: i32,
@@ -68,9 +68,12 @@ pub fn main(args: TracerArgs) -> i32 {
         Err(_) => monotonic_ns(),
     };
     let me = getpid().as_raw();
+    let batch = Batch::default();
+    let wire = &batch;
     let mut emit = move |pid: i32, kind: EventKind| {
-        let t_us = monotonic_ns().saturating_sub(start_ns) / 1000;
-        write_line_alone(&Event { t_us, pid, kind });
+        let now = monotonic_ns();
+        let t_us = now.saturating_sub(start_ns) / 1000;
+        wire.push(&Event { t_us, pid, kind }, now);
     };
     if let Err(why) = super::ptrace_permitted() {
         eprintln!("proclab trace: {why}");
@@ -84,6 +87,8 @@ pub fn main(args: TracerArgs) -> i32 {
             start: crate::scenario::ctx::own_start_ticks(),
         },
     );
+    // Out before the fork: the child must not inherit lines still to be written.
+    wire.flush();
     let started = match start_command(&args) {
         Ok(s) => s,
         Err(e) => {
@@ -103,7 +108,13 @@ pub fn main(args: TracerArgs) -> i32 {
     table.stdout_tty = stdout_tty;
     table.cap = args.cap;
     table.add_process(root, me, super::base_name(&args.argv[0]), &mut emit);
-    let leaked = trace_loop(&mut table, &sigfd, &mut streams, args.no_pipes, &mut emit);
+    let leaked = trace_loop(
+        &mut table,
+        &sigfd,
+        &mut streams,
+        (args.no_pipes, wire),
+        &mut emit,
+    );
     pump(&mut streams, &mut emit);
     let mut results = serde_json::Map::new();
     match table.root_status.map(WaitOutcome::from_raw) {
@@ -134,7 +145,7 @@ fn trace_loop(
     table: &mut Table,
     sigfd: &OwnedFd,
     streams: &mut [Stream; 2],
-    no_pipes: bool,
+    (no_pipes, wire): (bool, &Batch),
     emit: &mut dyn FnMut(i32, EventKind),
 ) -> u32 {
     // Output written since the last look: its lines go before the next stop's events.
@@ -172,6 +183,8 @@ fn trace_loop(
         }
         table.check_zombies(emit);
         table.admit_parked(emit);
+        // About to wait for news: what happened so far goes out now.
+        wire.flush();
         let mut fds: Vec<libc::pollfd> = vec![libc::pollfd {
             fd: sigfd.as_raw_fd(),
             events: libc::POLLIN,

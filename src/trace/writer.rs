@@ -193,17 +193,77 @@ pub fn write_line(event: &Event) {
     write_all(&encode_line(event));
 }
 
-/// `write_line` for the only writer of the wire (the tracer): up to `ALONE_MAX_LINE`
-/// bytes, in as many writes as it takes.
-pub fn write_line_alone(event: &Event) {
-    write_all(&encode_line_within(event, ALONE_MAX_LINE));
+/// The wire of its only writer (the tracer), written in batches: whole lines, many to
+/// a `write`, so a busy program's stops do not each pay a syscall for their event.
+/// A batch goes out when the tracer is about to wait for news (`flush`), when it holds
+/// `BATCH_BYTES`, or when its first line is `BATCH_NS` old, so no event waits for
+/// long; and when the batch is dropped, on every way out.
+pub struct Batch {
+    buf: std::cell::RefCell<Vec<u8>>,
+    first_ns: std::cell::Cell<u64>,
+    /// Where the lines go: stdout, the wire.
+    fd: i32,
+}
+
+impl Default for Batch {
+    fn default() -> Batch {
+        Batch::to_fd(1)
+    }
+}
+
+const BATCH_BYTES: usize = 32 * 1024;
+const BATCH_NS: u64 = 5_000_000;
+
+impl Batch {
+    /// A batch written to `fd` (a test's pipe; the wire is `Batch::default()`).
+    pub fn to_fd(fd: i32) -> Batch {
+        Batch {
+            buf: Default::default(),
+            first_ns: Default::default(),
+            fd,
+        }
+    }
+
+    /// Adds `event`'s line; `now_ns` is the clock it was stamped from.
+    pub fn push(&self, event: &Event, now_ns: u64) {
+        let full = {
+            let mut buf = self.buf.borrow_mut();
+            if buf.is_empty() {
+                self.first_ns.set(now_ns);
+            }
+            buf.extend(encode_line_within(event, ALONE_MAX_LINE));
+            buf.len() >= BATCH_BYTES || now_ns.saturating_sub(self.first_ns.get()) >= BATCH_NS
+        };
+        if full {
+            self.flush();
+        }
+    }
+
+    /// Writes what is held.
+    pub fn flush(&self) {
+        let mut buf = self.buf.borrow_mut();
+        if !buf.is_empty() {
+            write_all_to(self.fd, &buf);
+            buf.clear();
+        }
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        self.flush();
+    }
 }
 
 fn write_all(buf: &[u8]) {
+    write_all_to(1, buf);
+}
+
+fn write_all_to(fd: i32, buf: &[u8]) {
     let mut off = 0;
     while off < buf.len() {
         // SAFETY: writing from a live buffer to a descriptor we inherited.
-        let n = unsafe { libc::write(1, buf[off..].as_ptr().cast(), buf.len() - off) };
+        let n = unsafe { libc::write(fd, buf[off..].as_ptr().cast(), buf.len() - off) };
         if n < 0 {
             if nix::errno::Errno::last() == nix::errno::Errno::EINTR {
                 continue;
@@ -288,5 +348,59 @@ mod tests {
         assert!(line.len() <= ALONE_MAX_LINE);
         let back: Event = serde_json::from_slice(&line[..line.len() - 1]).expect("whole");
         assert_eq!(back, e, "kept whole");
+    }
+
+    #[test]
+    fn a_batch_goes_out_whole_lines_when_full_old_flushed_or_dropped() {
+        use std::os::fd::AsRawFd;
+        let (r, w) = nix::unistd::pipe().expect("pipe");
+        nix::fcntl::fcntl(
+            &r,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        )
+        .expect("non-blocking");
+        let pending = || {
+            let mut buf = vec![0u8; 1 << 20];
+            let n = nix::unistd::read(&r, &mut buf).unwrap_or(0);
+            buf.truncate(n);
+            buf
+        };
+        let event = |n: i32| Event {
+            t_us: 0,
+            pid: n,
+            kind: EventKind::Exit { code: n },
+        };
+        let batch = Batch::to_fd(w.as_raw_fd());
+        batch.push(&event(1), 0);
+        batch.push(&event(2), 1_000);
+        assert!(pending().is_empty(), "held while young and small");
+        batch.flush();
+        let out = pending();
+        let lines: Vec<Event> = out
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).expect("a whole event"))
+            .collect();
+        assert_eq!(lines, [event(1), event(2)]);
+        // Old enough: out at once.
+        batch.push(&event(3), 10_000_000);
+        batch.push(&event(4), 10_000_000 + BATCH_NS);
+        assert_eq!(pending().iter().filter(|b| **b == b'\n').count(), 2);
+        // Big enough: out at once.
+        for i in 0..1000 {
+            batch.push(&event(i), 20_000_000);
+        }
+        let out = pending();
+        assert!(
+            out.len() >= BATCH_BYTES && out.ends_with(b"\n"),
+            "{}",
+            out.len()
+        );
+        drop(batch);
+        let rest = pending();
+        assert!(
+            rest.is_empty() || rest.ends_with(b"\n"),
+            "dropped: the rest, whole"
+        );
     }
 }
