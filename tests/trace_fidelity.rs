@@ -327,14 +327,16 @@ print("sum", total)
             k["target"].as_i64().expect("target")
         })
         .collect();
-    // The tracer, the program and 18 children fill the cap; the rest never ran.
-    assert_eq!(killed.len(), 60 - 18, "{ctx}");
+    // Each child either ran (and exited with 2) or was killed before it ran. How many
+    // ran depends on when the program reaped: a new process is weighed when the tracer
+    // lets it go, against what the kernel holds then.
     let ran = t
         .of_kind("exit")
         .into_iter()
         .filter(|e| t.parent.get(&event_pid(e)) == Some(&t.root) && e["code"] == 2)
         .count();
-    assert_eq!(ran, 18, "{ctx}");
+    assert!(!killed.is_empty() && ran >= 18, "{ctx}");
+    assert_eq!(ran + killed.len(), 60, "{ctx}");
     // The program's own sum agrees with the reaps proclab showed.
     let from_reaps: i64 = reaps_by(&t, t.root)
         .iter()
