@@ -197,16 +197,21 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
                     WaitOutcome::Exited(c) => format!("exited with code {c}"),
                     WaitOutcome::Other(_) => "ended".to_string(),
                 };
+                let by = match run.procs.get(e.pid) {
+                    Some(r) => format!("{} ({})", e.pid, r.label),
+                    None => e.pid.to_string(),
+                };
                 note = Some(format!(
-                    "{signal} → {child} {how}, parent reaped status {status}"
+                    "{signal} → {child} {how}; {by} reaped it: status {status}"
                 ));
             }
             LogClass::Lifecycle
         }
-        EventKind::Released { status, .. } => {
+        EventKind::Released { status, why, .. } => {
             // Gone from the process table with no wait: no reaper to follow.
             if let Some(p) = run.procs.get_mut(e.pid) {
                 p.reaped = Some((*status, WaitOutcome::from_raw(*status)));
+                p.released = Some(why.clone());
                 p.state = None;
                 p.reason.clear();
                 p.cpu = 0.0;

@@ -22,8 +22,11 @@ pub struct ProcRow {
     pub core: Option<u32>,
     /// Self-reported exit code (`exit` event).
     pub exit_code: Option<i32>,
-    /// The raw status and its meaning once the parent reaped it.
+    /// The raw status and its meaning once the parent reaped it (or, with
+    /// `released`, once the kernel released it with no wait: nobody collected it).
     pub reaped: Option<(i32, WaitOutcome)>,
+    /// Gone with no wait (`released`), and why (the kernel reaped it itself).
+    pub released: Option<String>,
     /// This process's own copies of the lesson's variables (`value` events), in the
     /// order they first appeared.
     pub values: Vec<(String, serde_json::Value)>,
@@ -81,6 +84,7 @@ impl ProcTable {
             caught: Vec::new(),
             exit_code: None,
             reaped: None,
+            released: None,
             values: Vec::new(),
             core: None,
             holding: None,

@@ -128,6 +128,7 @@ mod tests {
             caught: vec!["SIGTERM".into()],
             exit_code: None,
             reaped: None,
+            released: None,
             values: Vec::new(),
             core: None,
             holding: None,

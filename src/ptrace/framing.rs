@@ -167,7 +167,13 @@ fn decode(payload: &[u8]) -> Message {
                 repr: Some(p.repr),
                 parts: p.parts,
             },
-            None => marker(format!("<pickled object, {} bytes>", payload.len())),
+            // A pickle ends with STOP ('.'): one this module cannot show is told by its
+            // size; other bytes that merely start like one (a random signature) are
+            // bytes.
+            None if payload.last() == Some(&b'.') => {
+                marker(format!("<pickled object, {} bytes>", payload.len()))
+            }
+            None => marker(bytes_repr(payload)),
         };
     }
     marker(bytes_repr(payload))

@@ -24,6 +24,8 @@ pub struct Manager {
     types: HashMap<String, String>,
     /// Ends that received a challenge: the next message they send is the answer.
     challenged: HashSet<End>,
+    /// Ends that sent a challenge: the next message they receive is the answer.
+    challenging: HashSet<End>,
     /// Processes already said to be a Manager's server.
     servers: HashSet<i32>,
 }
@@ -48,7 +50,7 @@ impl Manager {
         let parts = &m.parts;
         match parts.len() {
             4 if is_str(&parts[1].0) && (parts[0].0 == "None" || is_str(&parts[0].0)) => {
-                let said = self.request(end, sent, parts);
+                let said = self.request(end, parts);
                 let server = !sent && self.servers.insert(end.0);
                 Some(Read {
                     repr: Some(said),
@@ -56,7 +58,7 @@ impl Manager {
                 })
             }
             2 if parts[0].0.starts_with("'#") => {
-                let said = self.reply(end, sent, parts)?;
+                let said = self.reply(end, parts)?;
                 let server = sent && self.servers.insert(end.0);
                 Some(Read {
                     repr: Some(said),
@@ -69,7 +71,9 @@ impl Manager {
 
     fn handshake(&mut self, end: End, sent: bool, repr: &str) -> Option<String> {
         if repr.starts_with("b'#CHALLENGE#") || repr.starts_with("b\"#CHALLENGE#") {
-            if !sent {
+            if sent {
+                self.challenging.insert(end);
+            } else {
                 self.challenged.insert(end);
             }
             return Some(
@@ -82,14 +86,19 @@ impl Manager {
         if repr == "b'#FAILURE#'" {
             return Some("#FAILURE# (authentication failed)".into());
         }
-        if sent && repr.starts_with('b') && self.challenged.remove(&end) {
+        let answer = if sent {
+            self.challenged.remove(&end)
+        } else {
+            self.challenging.remove(&end)
+        };
+        if answer && repr.starts_with('b') {
             return Some(format!("{repr} (authentication: the challenge signed)"));
         }
         None
     }
 
     /// `(id, method, args, kwargs)`.
-    fn request(&mut self, end: End, sent: bool, parts: &[(String, Vec<String>)]) -> String {
+    fn request(&mut self, end: End, parts: &[(String, Vec<String>)]) -> String {
         let method = unquote(&parts[1].0);
         let args = &parts[2].1;
         let kwargs = match parts[3].0.as_str() {
@@ -103,8 +112,8 @@ impl Manager {
         let call = all.join(", ");
         if parts[0].0 == "None" {
             // A call to the manager itself (create, incref, decref, shutdown, …).
+            // Both ends name what the create makes: the caller and the server.
             if method == "create"
-                && sent
                 && let Some(typeid) = args.first()
             {
                 self.creating.insert(end, unquote(typeid));
@@ -125,13 +134,12 @@ impl Manager {
     }
 
     /// `('#RETURN', result)`, `('#ERROR', exception)`, …
-    fn reply(&mut self, end: End, sent: bool, parts: &[(String, Vec<String>)]) -> Option<String> {
+    fn reply(&mut self, end: End, parts: &[(String, Vec<String>)]) -> Option<String> {
         let (what, value) = (unquote(&parts[0].0), &parts[1]);
         Some(match what.as_str() {
             "#RETURN" => {
                 // The reply to a create: (id, exposed methods) names a new shared object.
-                if !sent
-                    && let Some(typeid) = self.creating.remove(&end)
+                if let Some(typeid) = self.creating.remove(&end)
                     && let Some(id) = value.1.first().filter(|i| is_str(i))
                 {
                     let id = unquote(id);
@@ -214,6 +222,12 @@ mod tests {
                 &["'7f7d244b6940'", "('__getitem__',)"],
             ),
         ]);
+        // The server's own reply names it too, and so does the caller's receipt.
+        let r = m.read(server, true, &made).expect("a reply");
+        assert_eq!(
+            r.repr.as_deref(),
+            Some("returned dict#6940 (a new shared dict)")
+        );
         let r = m.read(client, false, &made).expect("a reply");
         assert_eq!(
             r.repr.as_deref(),
@@ -283,5 +297,8 @@ mod tests {
             said(&mut m, (2, 2), false, "b'#WELCOME#'"),
             "#WELCOME# (authenticated)"
         );
+        // The side that sent the challenge receives the answer.
+        assert!(said(&mut m, (3, 3), true, "b'#CHALLENGE#\\x02'").starts_with("#CHALLENGE#"));
+        assert!(said(&mut m, (3, 3), false, "b'\\x80\\x01'").ends_with("the challenge signed)"));
     }
 }

@@ -413,6 +413,20 @@ impl Table {
         if tgid == self.root {
             self.root_status = Some(status);
         }
+        // SIGKILL is never delivered where a tracer could see it: its effect, the
+        // death, is the moment it is known to have struck.
+        if WaitOutcome::from_raw(status) == WaitOutcome::Signaled(libc::SIGKILL) {
+            emit(
+                tgid,
+                EventKind::HandleSignal {
+                    signal: signal_name(libc::SIGKILL),
+                    action: "default (terminates: SIGKILL cannot be caught, blocked or ignored)"
+                        .into(),
+                    sender: None,
+                    cause: None,
+                },
+            );
+        }
         // Its children now have a new parent (the tracer, or a subreaper of theirs).
         self.follow_orphans(tgid, emit);
         // Its parent when its status was collected (0: the kernel no longer says).

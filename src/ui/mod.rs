@@ -217,4 +217,4 @@ mod flow_tests;
 #[cfg(test)]
 mod status_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -44,7 +44,7 @@ fn text(buf: &Buffer) -> String {
     out
 }
 
-pub(super) fn screen(app: &App, width: u16, height: u16) -> String {
+pub(crate) fn screen(app: &App, width: u16, height: u16) -> String {
     text(&draw(app, width, height))
 }
 

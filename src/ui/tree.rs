@@ -159,6 +159,24 @@ fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
         Span::styled(format!("▸ {}", p.label), theme::title()),
         Span::raw(format!("  PID {}  PPID {}  ", p.pid, p.ppid)),
     ];
+    if let Some((status, outcome)) = p.reaped
+        && let Some(why) = &p.released
+    {
+        // Nobody waited: there is no status a parent collected to decode.
+        first.push(Span::styled("gone: released by the kernel", theme::dim()));
+        let how = match outcome {
+            WaitOutcome::Exited(c) => format!("it exited with {c}"),
+            WaitOutcome::Signaled(s) => format!("it was killed by {}", signal_name(s)),
+            WaitOutcome::Other(_) => format!("status {status}"),
+        };
+        return vec![
+            Line::from(first),
+            Line::styled(
+                format!("  {how}; no wait collected it: {why}"),
+                theme::highlight_status(),
+            ),
+        ];
+    }
     if let Some((status, _)) = p.reaped {
         let d = waitstatus::decode(status);
         let fits = |s: &String| s.chars().count() <= width;
@@ -249,10 +267,15 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> R
         }
     };
     if let Some((status, outcome)) = p.reaped {
+        let verb = if p.released.is_some() {
+            "released, no wait"
+        } else {
+            "reaped"
+        };
         let how = with_values(match outcome {
-            WaitOutcome::Exited(c) => format!("reaped: exit {c} (status {status})"),
-            WaitOutcome::Signaled(s) => format!("reaped: {} (status {status})", signal_name(s)),
-            WaitOutcome::Other(_) => format!("reaped: status {status}"),
+            WaitOutcome::Exited(c) => format!("{verb}: exit {c} (status {status})"),
+            WaitOutcome::Signaled(s) => format!("{verb}: {} (status {status})", signal_name(s)),
+            WaitOutcome::Other(_) => format!("{verb}: status {status}"),
         });
         return Row::new([
             Cell::from(p.pid.to_string()),

@@ -176,7 +176,7 @@ fn a_killed_process_is_told_at_its_reap() {
             "sends SIGTERM to 1002 (child 1)",
             "SIGTERM → 1002 ended: a zombie (state Z) until its parent calls waitpid",
             "waitpid → child 1002 status 15",
-            "SIGTERM → 1002 killed by SIGTERM, parent reaped status 15",
+            "SIGTERM → 1002 killed by SIGTERM; 1000 (main) reaped it: status 15",
         ]
     );
 }
@@ -214,7 +214,7 @@ fn what_cannot_happen_is_said_at_once() {
     update(&mut app, ev(1000, reap(1001, 0)));
     assert_eq!(
         log_texts(&app).last().unwrap(),
-        "SIGTERM → 1001 exited with code 0, parent reaped status 0"
+        "SIGTERM → 1001 exited with code 0; 1000 (main) reaped it: status 0"
     );
 }
 
@@ -255,6 +255,6 @@ fn a_signal_to_a_zombie_keeps_the_earlier_outcome_pending() {
     update(&mut app, ev(1000, reap(1001, 0)));
     assert_eq!(
         log_texts(&app).last().unwrap(),
-        "SIGTERM → 1001 exited with code 0, parent reaped status 0"
+        "SIGTERM → 1001 exited with code 0; 1000 (main) reaped it: status 0"
     );
 }

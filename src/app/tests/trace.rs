@@ -71,3 +71,62 @@ fn pause_step_and_speed_do_nothing_to_a_trace() {
     assert!(!run.paused && !run.step_mode);
     assert_eq!(run.speed, 1.0);
 }
+
+#[test]
+fn a_child_the_kernel_released_is_gone_with_no_reaper_and_the_role_renames_a_server() {
+    let (mut app, _) = traced_app();
+    let spawn = |ppid: i32| EventKind::Spawn {
+        ppid,
+        label: "python3".into(),
+        start: None,
+    };
+    update(&mut app, ev(40, spawn(1)));
+    update(&mut app, ev(41, spawn(40)));
+    update(&mut app, ev(42, spawn(40)));
+    update(
+        &mut app,
+        ev(
+            41,
+            EventKind::Released {
+                parent: 40,
+                status: 256,
+                code: Some(1),
+                signal: None,
+                why: "its parent ignores SIGCHLD, so the kernel reaped it at once".into(),
+            },
+        ),
+    );
+    update(
+        &mut app,
+        ev(
+            42,
+            EventKind::Value {
+                name: "role".into(),
+                value: "Manager server".into(),
+            },
+        ),
+    );
+    let run = app.run.as_ref().unwrap();
+    let released = run.procs.get(41).unwrap();
+    assert!(released.is_ghost());
+    assert!(
+        released
+            .released
+            .as_deref()
+            .is_some_and(|w| w.contains("SIGCHLD"))
+    );
+    assert_eq!(run.procs.get(42).unwrap().label, "Manager server");
+    assert!(
+        run.procs.get(42).unwrap().values.is_empty(),
+        "a label, not a value"
+    );
+    let last = &run.log.back().unwrap().text;
+    assert!(last.contains("role"), "{last}");
+    let screen = crate::ui::tests::screen(&app, 120, 30);
+    assert!(
+        screen.contains("released, no wait: exit 1 (status 256)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("reaped: exit 1"), "{screen}");
+    assert!(screen.contains("Manager server"), "{screen}");
+}

@@ -140,6 +140,18 @@ impl Repr<'_> {
     /// APPENDS / SETITEMS gave it as a list / dict.
     fn object(&mut self, o: &Object, depth: usize) -> Option<()> {
         let arena = self.arena;
+        // `list(a_list)` (how a Manager's server pickles some results) is that list:
+        // Python prints it so.
+        if o.class == "builtins.list"
+            && o.kwargs.is_empty()
+            && o.state.is_empty()
+            && o.items.is_empty()
+            && o.dict_items.is_empty()
+            && let [a] = o.args[..]
+            && matches!(arena.get(a), Some(Node::List(_)))
+        {
+            return self.node(a, depth);
+        }
         write!(self.out, "{}(", o.class).ok()?;
         let mut first = true;
         let mut sep = |out: &mut String| {

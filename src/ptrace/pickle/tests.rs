@@ -230,3 +230,12 @@ fn json_values_approximate_the_object() {
         "{1: b'\\x00', 'big': 1267650600228229401496703205376, 's': {1}, 't': (1.5, inf)}"
     );
 }
+
+#[test]
+fn a_list_rebuilt_from_a_list_reads_as_the_list() {
+    // protocol 4: builtins.list called on ['w0', 'w1'] (REDUCE), as a Manager's
+    // server sends some results.
+    let data = b"\x80\x04\x8c\x08builtins\x8c\x04list\x93]\x94(\x8c\x02w0\x8c\x02w1e\x85R.";
+    let p = super::decode(data).expect("decoded");
+    assert_eq!(p.repr, "['w0', 'w1']");
+}
