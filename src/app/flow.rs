@@ -12,6 +12,8 @@ use crate::trace::event::{Event, EventKind, item_text};
 pub const HISTORY: usize = 240;
 /// Recent transfers shown under the queue.
 pub const RECENT: usize = 6;
+/// Recent messages kept for a pipe's pane: as many as a tall pane shows.
+pub const RECENT_MESSAGES: usize = 40;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Flow {
@@ -55,8 +57,8 @@ pub struct PipeView {
     pub in_flight: Vec<(String, VecDeque<Message>)>,
     pub sent: Vec<(String, u64)>,
     pub blocked: Vec<i32>,
-    /// The last sends (`true`) and receives, by end.
-    pub last: VecDeque<(String, bool, Message)>,
+    /// The last sends (`true`) and receives, by end, with the process that made each.
+    pub last: VecDeque<(String, bool, Message, i32)>,
 }
 
 /// A message through a pipe: its value, and how Python writes it (`item_text`: the
@@ -177,7 +179,7 @@ impl Flow {
                         .push((channel.clone(), VecDeque::from([m.clone()]))),
                 }
                 bump(&mut p.sent, channel);
-                p.remember(channel, true, m);
+                p.remember((channel, e.pid), true, m);
             }
             EventKind::Recv {
                 channel,
@@ -198,7 +200,7 @@ impl Flow {
                         break;
                     }
                 }
-                p.remember(channel, false, Message::new(item, repr.as_deref()));
+                p.remember((channel, e.pid), false, Message::new(item, repr.as_deref()));
             }
             EventKind::Reap { child, .. } => {
                 if let Some(q) = self.queue.as_mut() {
@@ -214,11 +216,11 @@ impl Flow {
 }
 
 impl PipeView {
-    fn remember(&mut self, channel: &str, sent: bool, m: Message) {
-        if self.last.len() == RECENT {
+    fn remember(&mut self, (channel, pid): (&str, i32), sent: bool, m: Message) {
+        if self.last.len() == RECENT_MESSAGES {
             self.last.pop_front();
         }
-        self.last.push_back((channel.to_string(), sent, m));
+        self.last.push_back((channel.to_string(), sent, m, pid));
     }
 
     pub fn in_flight(&self, end: &str) -> Option<&VecDeque<Message>> {

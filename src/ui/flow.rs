@@ -225,7 +225,7 @@ fn pipe(run: &RunView, p: &PipeView, frame: &mut Frame, area: Rect) {
     // shared by whoever inherited it: only what each write sent and each read got.
     let traced = run.trace.is_some();
     let what = if traced {
-        "what each write to a pipe sent, and each read got "
+        "· what each write to a pipe or socket sent, and each read got "
     } else {
         "duplex: both ends send and receive "
     };
@@ -282,11 +282,16 @@ fn pipe(run: &RunView, p: &PipeView, frame: &mut Frame, area: Rect) {
             p.sent_by(a)
         )));
     }
-    for (end, sent, m) in p.last.iter().rev() {
+    // Who sent or got each message; oldest first, the newest at the bottom, as in the
+    // log: as many of the latest as the pane has rows for.
+    let rows = (area.height as usize).saturating_sub(2 + lines.len());
+    let shown = p.last.len().min(rows);
+    for (end, sent, m, pid) in p.last.iter().skip(p.last.len() - shown) {
+        let who = format!("{pid} {}", label(run, *pid));
         let text = if *sent {
-            format!("{end}.send({})", m.text)
+            format!("{who}: {end}.send({})", m.text)
         } else {
-            format!("{end}.recv() → {}", m.text)
+            format!("{who}: {end}.recv() → {}", m.text)
         };
         lines.push(Line::styled(text, theme::dim()));
     }

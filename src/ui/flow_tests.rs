@@ -113,8 +113,17 @@ fn pipe_with_a_message_in_flight() {
     let shown = screen(&app, 100, 30);
     // The pane writes messages as Python does, the same text as the event log.
     assert!(shown.contains("══▶ 'ping 1' ══▶"), "{shown}");
-    assert!(shown.contains("│parent_conn.send('ping 1')"), "{shown}");
-    assert!(shown.contains("│child_conn.recv() → 'ping 0'"), "{shown}");
+    // Who sent or got each, oldest first (the newest at the bottom, as in the log).
+    assert!(
+        shown.contains("│1000 main: parent_conn.send('ping 1')"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("│1001 child: child_conn.recv() → 'ping 0'"),
+        "{shown}"
+    );
+    let at = |t: &str| shown.find(t).unwrap_or_else(|| panic!("{t} in {shown}"));
+    assert!(at("main: parent_conn.send('ping 0')") < at("main: parent_conn.send('ping 1')"));
     assert!(
         shown.contains("1000 parent_conn.recv() → 'pong 0'"),
         "{shown}"
@@ -153,8 +162,8 @@ fn a_decoded_pickle_shows_its_repr_in_pane_and_log() {
     );
     let shown = screen(&app, 100, 30);
     for line in [
-        "│parent_conn.send((1, 'a', b'\\x00'))",
-        "│child_conn.recv() → (1, 'a', b'\\x00')",
+        ": parent_conn.send((1, 'a', b'\\x00'))",
+        ": child_conn.recv() → (1, 'a', b'\\x00')",
         "1000 parent_conn.send((1, 'a', b'\\x00'))",
         "1001 child_conn.recv() → (1, 'a', b'\\x00')",
     ] {
