@@ -539,6 +539,19 @@ fn main() {
             p.goal,
             w[2] / w[0]
         );
+        // Each round's own ratio (its sides ran back to back): steadier when the
+        // machine's load drifts across the rounds.
+        let paired = |i: usize| {
+            if walls[i].is_empty() {
+                return f64::NAN;
+            }
+            median(walls[i].iter().zip(&walls[0]).map(|(s, b)| s / b).collect())
+        };
+        println!(
+            "  median of the per-round ratios: trace/bare {:.2}x, strace/bare {:.2}x",
+            paired(1),
+            paired(2)
+        );
         println!(
             "  CPU of the tree (median): bare {:.0} ms, trace {:.0} ms (+{:.0} ms), strace {:.0} ms (+{:.0} ms)",
             c[0] * 1e3,
