@@ -446,7 +446,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         eprintln!(
-            "trace_cost runs real programs for ~1 min: `cargo build --release && cargo bench --bench trace_cost`"
+            "trace_cost runs real programs for ~2 min: `cargo build --release && cargo bench --bench trace_cost`"
         );
         return;
     }
