@@ -514,3 +514,37 @@ if __name__ == "__main__":
         "the value read {replies:?}"
     );
 }
+
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn a_child_no_tracer_could_follow_is_refused_and_threads_still_start() {
+    // clone(CLONE_UNTRACED | SIGCHLD) by raw syscall (56 on x86_64) would make a child
+    // that escapes the tracer, its cleanup and the cap; a thread (clone3, sent back
+    // to clone) and a fork still work.
+    let t = py(
+        "trace-untraced",
+        r#"
+import ctypes, os, threading
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.syscall(56, 0x00800000 | 17, 0, 0, 0, 0)
+if r == 0:
+    os._exit(0)
+print("untraced clone", r, ctypes.get_errno())
+th = threading.Thread(target=lambda: print("thread ran", flush=True))
+th.start(); th.join()
+pid = os.fork()
+if pid == 0:
+    os._exit(4)
+print("fork", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"#,
+    );
+    let ctx = t.ctx();
+    assert_eq!(printed(&t, "untraced"), ["clone", "-1", "1"], "EPERM {ctx}");
+    assert!(t.prints().contains(&"thread ran"), "{ctx}");
+    assert_eq!(printed(&t, "fork"), ["4"], "{ctx}");
+    assert_eq!(
+        t.children_of(t.root).len(),
+        1,
+        "only the fork made a process {ctx}"
+    );
+}

@@ -10,20 +10,25 @@
 //!
 //! - `sys.rs`: the ptrace requests and the decoding of a wait status;
 //! - `tracer.rs`: the `__tracer` entry: start the command, the event loop;
-//! - `table.rs`: what the tracer knows about each traced process, stop by stop;
+//! - `table.rs`: what the tracer knows about each traced process, stop by stop (and
+//!   the cap: new processes held until it is checked);
+//! - `seccomp.rs`: the filter (which syscalls stop; CLONE_UNTRACED refused) and what
+//!   a stopped syscall says;
+//! - `syscalls.rs`: a stopped syscall's entry and exit sent to what it means;
+//! - `waits.rs`: reaps as wait4/waitid returned them; children the kernel released;
+//! - `sigsend.rs`: signals sent (every kill-family call), a fault's cause;
+//! - `fds.rs`, `framing.rs`, `pickle.rs`, `manager.rs`: whole messages through pipes
+//!   and sockets (`send` / `recv`), decoded as Python has them, a Manager's calls named;
 //! - `output.rs`: the program's output (a PTY and a pipe), cut into clean lines;
-//! - `pipes.rs`, `pickle.rs`: messages through pipes (`send` / `recv`), seccomp-stopped
-//!   reads and writes, multiprocessing's pickled frames decoded;
-//! - `syscalls.rs`: the read/write stops: output owners, `send` / `recv`;
-//! - `procinfo.rs`: what /proc says about a tracee; reap and disposition wording.
+//! - `procinfo.rs`: what /proc and a tracee's memory say; reap and disposition wording.
 
 pub mod fds;
 pub mod framing;
 pub mod manager;
 pub mod output;
 pub mod pickle;
-pub mod pipes;
 pub mod procinfo;
+pub mod seccomp;
 pub mod sigsend;
 pub mod sys;
 pub mod syscalls;

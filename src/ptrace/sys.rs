@@ -5,7 +5,7 @@
 use nix::errno::Errno;
 
 /// What the tracer asks the kernel to report: every fork, vfork, clone and exec, each
-/// thread's exit, the syscalls the seccomp filter of `pipes.rs` marks (read, write)
+/// thread's exit, the syscalls the seccomp filter of `seccomp.rs` marks
 /// with syscall stops told apart from SIGTRAP, and SIGKILL for every tracee if the tracer dies (nothing outlives it).
 pub const OPTIONS: libc::c_int = libc::PTRACE_O_TRACEFORK
     | libc::PTRACE_O_TRACEVFORK

@@ -5,8 +5,8 @@
 
 use super::fds::{FdKind, inode_of};
 use super::framing::{MAX_FRAME, Message};
-use super::pipes::{self, Call};
 use super::procinfo::read_memory;
+use super::seccomp::{self, Call};
 use super::table::{InSyscall, Table};
 use crate::trace::event::EventKind;
 
@@ -15,7 +15,7 @@ type Emit<'a> = &'a mut dyn FnMut(i32, EventKind);
 impl Table {
     /// A syscall the filter stops, at its entry (before it runs).
     pub(super) fn on_syscall_entry(&mut self, tid: i32, tgid: i32, emit: Emit) {
-        let Some(Call::Entry { nr, args }) = pipes::syscall_info(tid) else {
+        let Some(Call::Entry { nr, args }) = seccomp::syscall_info(tid) else {
             return;
         };
         let nr = nr as i64;
@@ -49,7 +49,7 @@ impl Table {
         let Some(call) = self.in_syscall.remove(&tid) else {
             return;
         };
-        let Some(Call::Exit { rval }) = pipes::syscall_info(tid) else {
+        let Some(Call::Exit { rval }) = seccomp::syscall_info(tid) else {
             return;
         };
         match call {

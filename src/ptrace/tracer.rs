@@ -360,7 +360,7 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
     let stderr_inode = nix::sys::stat::fstat(&err_r).map_or(0, |s| s.st_ino);
     // Waits, signals and execs stop for the tracer always; reads and writes only for
     // messages (not with --no-pipes).
-    let mut program = super::pipes::filter(!args.no_pipes);
+    let mut program = super::seccomp::filter(!args.no_pipes);
     let filter = libc::sock_fprog {
         len: program.len() as libc::c_ushort,
         filter: program.as_mut_ptr(),
@@ -415,7 +415,7 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
             libc::raise(libc::SIGSTOP);
             // From here on the filter's syscalls stop for the tracer, which is there
             // now (untraced, they would fail with ENOSYS: raise itself is a tgkill).
-            super::pipes::install(&filter);
+            super::seccomp::install(&filter);
             libc::execvp(argv_ptrs[0], argv_ptrs.as_ptr());
             let msg = b"proclab trace: cannot run the command (not found or not executable)\n";
             libc::write(2, msg.as_ptr().cast(), msg.len());

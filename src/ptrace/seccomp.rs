@@ -1,6 +1,7 @@
-//! The seccomp filter that makes a few syscalls stop for the tracer (installed in the
-//! command before exec, inherited by everything it starts; every other syscall runs
-//! untouched), and what the tracer reads of a stopped syscall
+//! The seccomp filter that makes a few syscalls stop for the tracer and refuses the one
+//! way out of it, a child made with CLONE_UNTRACED (installed in the command before
+//! exec, inherited by everything it starts; every other syscall runs untouched), and
+//! what the tracer reads of a stopped syscall
 //! (PTRACE_GET_SYSCALL_INFO): its number and arguments at entry, its return value at
 //! exit. What the stops mean: `syscalls.rs`, `waits.rs`, `sigsend.rs`, `framing.rs`.
 
@@ -36,38 +37,84 @@ pub fn traced_syscalls(messages: bool) -> Vec<u32> {
     nrs.into_iter().map(|n| n as u32).collect()
 }
 
-/// The BPF program: the `traced_syscalls` of this architecture → SECCOMP_RET_TRACE,
-/// all else allowed. Built before the fork; installed by the child (`install`).
+/// `clone`'s flag that would make a child no tracer follows (linux/sched.h).
+const CLONE_UNTRACED: u32 = 0x0080_0000;
+
+/// The BPF program, built before the fork and installed by the child (`install`):
+/// - the `traced_syscalls` of this architecture → SECCOMP_RET_TRACE;
+/// - `clone` with CLONE_UNTRACED → EPERM: a child made so would escape the tracer,
+///   its cleanup and the cap (container runtimes refuse it the same way);
+/// - `clone3` → ENOSYS: its flags are in memory a filter cannot read, and C libraries
+///   fall back to `clone` when it is missing (threads and forks work as before);
+/// - all else, and every other architecture's calls, allowed.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub fn filter(messages: bool) -> Vec<libc::sock_filter> {
-    let stmt = |code: u16, k: u32| libc::sock_filter {
-        code,
+    const LD_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+    const JEQ: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+    const JSET: u16 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
+    const RET: u16 = 0x06; // BPF_RET | BPF_K
+    // seccomp_data: nr at 0, arch at 4, args[0]'s low word at 16 (little-endian).
+    const NR: u32 = 0;
+    const ARCH: u32 = 4;
+    const ARG0: u32 = 16;
+    /// Where a jump lands: one of the four returns at the end.
+    #[derive(Clone, Copy)]
+    enum To {
+        Next,
+        Allow,
+        Trace,
+        Eperm,
+        Enosys,
+    }
+    let nrs = traced_syscalls(messages);
+    let mut body: Vec<(u16, u32, To, To)> = vec![
+        (LD_ABS, ARCH, To::Next, To::Next),
+        (JEQ, AUDIT_ARCH, To::Next, To::Allow),
+        (LD_ABS, NR, To::Next, To::Next),
+    ];
+    body.extend(nrs.iter().map(|nr| (JEQ, *nr, To::Trace, To::Next)));
+    body.extend([
+        (JEQ, libc::SYS_clone3 as u32, To::Enosys, To::Next),
+        (JEQ, libc::SYS_clone as u32, To::Next, To::Allow),
+        (LD_ABS, ARG0, To::Next, To::Next),
+        (JSET, CLONE_UNTRACED, To::Eperm, To::Allow),
+    ]);
+    let returns = [
+        libc::SECCOMP_RET_ALLOW,
+        libc::SECCOMP_RET_TRACE,
+        libc::SECCOMP_RET_ERRNO | libc::EPERM as u32,
+        libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32,
+    ];
+    let end = body.len();
+    let at = |to: To, from: usize| -> u8 {
+        let target = match to {
+            To::Next => from + 1,
+            To::Allow => end,
+            To::Trace => end + 1,
+            To::Eperm => end + 2,
+            To::Enosys => end + 3,
+        };
+        (target - from - 1) as u8
+    };
+    let mut prog: Vec<libc::sock_filter> = body
+        .iter()
+        .enumerate()
+        .map(|(i, (code, k, jt, jf))| {
+            let jumps = *code == JEQ || *code == JSET;
+            libc::sock_filter {
+                code: *code,
+                jt: if jumps { at(*jt, i) } else { 0 },
+                jf: if jumps { at(*jf, i) } else { 0 },
+                k: *k,
+            }
+        })
+        .collect();
+    prog.extend(returns.map(|k| libc::sock_filter {
+        code: RET,
         jt: 0,
         jf: 0,
         k,
-    };
-    let jeq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
-        code: 0x15, // BPF_JMP | BPF_JEQ | BPF_K
-        jt,
-        jf,
-        k,
-    };
-    const LD_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
-    const RET: u16 = 0x06; // BPF_RET | BPF_K
-    let nrs = traced_syscalls(messages);
-    let n = nrs.len() as u8;
-    // [0] arch, [1] other arch → ALLOW, [2] nr, then one test per syscall that jumps
-    // to TRACE (the last instruction), [3 + n] ALLOW, [4 + n] TRACE.
-    let mut prog = vec![
-        stmt(LD_ABS, 4), // seccomp_data.arch
-        jeq(AUDIT_ARCH, 0, n + 1),
-        stmt(LD_ABS, 0), // seccomp_data.nr
-    ];
-    for (i, nr) in nrs.iter().enumerate() {
-        prog.push(jeq(*nr, n - i as u8, 0));
-    }
-    prog.push(stmt(RET, libc::SECCOMP_RET_ALLOW));
-    prog.push(stmt(RET, libc::SECCOMP_RET_TRACE));
+    }));
     prog
 }
 
@@ -141,16 +188,32 @@ pub fn syscall_info(tid: i32) -> Option<Call> {
 mod tests {
     use super::*;
 
-    /// Runs the BPF program over one syscall as the kernel would (only the four kinds
-    /// of instruction `filter` uses).
+    /// Runs the BPF program over one syscall as the kernel would (only the kinds of
+    /// instruction `filter` uses).
     fn verdict(prog: &[libc::sock_filter], arch: u32, nr: u32) -> u32 {
+        verdict_with(prog, arch, nr, 0)
+    }
+
+    fn verdict_with(prog: &[libc::sock_filter], arch: u32, nr: u32, arg0: u32) -> u32 {
         let (mut pc, mut acc) = (0usize, 0u32);
         loop {
             let ins = prog[pc];
             match ins.code {
-                0x20 => acc = if ins.k == 4 { arch } else { nr },
-                0x15 => {
-                    let jump = if acc == ins.k { ins.jt } else { ins.jf };
+                0x20 => {
+                    acc = match ins.k {
+                        0 => nr,
+                        4 => arch,
+                        16 => arg0,
+                        other => panic!("load at {other}"),
+                    }
+                }
+                0x15 | 0x45 => {
+                    let hit = if ins.code == 0x15 {
+                        acc == ins.k
+                    } else {
+                        acc & ins.k != 0
+                    };
+                    let jump = if hit { ins.jt } else { ins.jf };
                     pc += usize::from(jump);
                 }
                 0x06 => return ins.k,
@@ -168,9 +231,12 @@ mod tests {
                 return;
             }
             let traced = traced_syscalls(messages);
+            let clone3 = libc::SYS_clone3 as u32;
             for nr in 0..600u32 {
                 let want = if traced.contains(&nr) {
                     libc::SECCOMP_RET_TRACE
+                } else if nr == clone3 {
+                    libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32
                 } else {
                     libc::SECCOMP_RET_ALLOW
                 };
@@ -182,6 +248,20 @@ mod tests {
                 traced.contains(&(libc::SYS_read as u32)),
                 messages,
                 "read stops only for messages"
+            );
+            // clone: a fork or a thread runs; an untraced child is refused.
+            let clone = libc::SYS_clone as u32;
+            let fork_flags = libc::SIGCHLD as u32;
+            let thread_flags = (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND) as u32;
+            for flags in [fork_flags, thread_flags] {
+                assert_eq!(
+                    verdict_with(&f, AUDIT_ARCH, clone, flags),
+                    libc::SECCOMP_RET_ALLOW
+                );
+            }
+            assert_eq!(
+                verdict_with(&f, AUDIT_ARCH, clone, fork_flags | CLONE_UNTRACED),
+                libc::SECCOMP_RET_ERRNO | libc::EPERM as u32
             );
         }
     }
