@@ -120,16 +120,7 @@ fn tasks_of_loadavg(text: &str) -> Option<u64> {
 
 /// The threads of every process whose real UID is `uid` (`Threads:` in its status).
 fn user_tasks(uid: u32) -> u64 {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    dir.flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| n.parse::<u32>().is_ok())
-        })
-        .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
+    crate::observe::procfs::every_status()
         .filter_map(|status| {
             let field = |key: &str| {
                 status

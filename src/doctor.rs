@@ -325,16 +325,7 @@ fn nproc_limit() -> Option<u64> {
 fn user_processes() -> u64 {
     // SAFETY: getuid cannot fail.
     let uid = unsafe { libc::getuid() };
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    dir.flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| n.parse::<u32>().is_ok())
-        })
-        .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
+    crate::observe::procfs::every_status()
         .filter(|status| {
             status
                 .lines()

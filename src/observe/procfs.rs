@@ -43,6 +43,20 @@ pub fn ticks_per_second() -> f64 {
     if hz > 0 { hz as f64 } else { 100.0 }
 }
 
+/// The `status` file of every process on the machine (that can still be read).
+pub fn every_status() -> impl Iterator<Item = String> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
+}
+
 pub fn read_wchan(pid: i32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/wchan"))
         .map(|s| s.trim().to_string())

@@ -2,15 +2,11 @@
 //! the kernel said: a reap with its decoded status, a signal's disposition.
 
 use crate::observe::procfs;
-use crate::trace::event::{EventKind, WaitOutcome, signal_name};
+use crate::trace::event::{EventKind, WaitOutcome};
 
 /// A `reap` of `child` with its raw status, decoded.
 pub fn reap(child: i32, status: i32) -> EventKind {
-    let (code, signal) = match WaitOutcome::from_raw(status) {
-        WaitOutcome::Exited(c) => (Some(c), None),
-        WaitOutcome::Signaled(s) => (None, Some(signal_name(s))),
-        WaitOutcome::Other(_) => (None, None),
-    };
+    let (code, signal) = WaitOutcome::from_raw(status).fields();
     EventKind::Reap {
         child,
         status,
@@ -67,11 +63,7 @@ pub fn read_cmdline(pid: i32) -> Vec<String> {
 /// A `released` of `child` (the event goes under the child's PID), with its status
 /// decoded.
 pub fn released(parent: i32, status: i32, why: &str) -> EventKind {
-    let (code, signal) = match WaitOutcome::from_raw(status) {
-        WaitOutcome::Exited(c) => (Some(c), None),
-        WaitOutcome::Signaled(s) => (None, Some(signal_name(s))),
-        WaitOutcome::Other(_) => (None, None),
-    };
+    let (code, signal) = WaitOutcome::from_raw(status).fields();
     EventKind::Released {
         parent,
         status,

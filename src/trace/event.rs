@@ -334,6 +334,16 @@ impl WaitOutcome {
             WaitOutcome::Other(status)
         }
     }
+
+    /// The `code` and `signal` fields of a `reap` (or `released`): the exit code of
+    /// a process that exited, the name of the signal that killed one.
+    pub fn fields(self) -> (Option<i32>, Option<String>) {
+        match self {
+            WaitOutcome::Exited(c) => (Some(c), None),
+            WaitOutcome::Signaled(s) => (None, Some(signal_name(s))),
+            WaitOutcome::Other(_) => (None, None),
+        }
+    }
 }
 
 /// `SIGKILL` for 9, or `signal 70` for numbers without a name.
