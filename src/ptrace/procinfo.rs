@@ -6,13 +6,7 @@ use crate::trace::event::{EventKind, WaitOutcome};
 
 /// A `reap` of `child` with its raw status, decoded.
 pub fn reap(child: i32, status: i32) -> EventKind {
-    let (code, signal) = WaitOutcome::from_raw(status).fields();
-    EventKind::Reap {
-        child,
-        status,
-        code,
-        signal,
-    }
+    EventKind::reap(child, status)
 }
 
 /// What the process will do with `sig`, from its masks in /proc/PID/status.

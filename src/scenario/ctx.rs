@@ -8,7 +8,7 @@ use std::time::Duration;
 use nix::unistd::{ForkResult, Pid, getpid, getppid};
 
 use crate::supervise::control::Control;
-use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
+use crate::trace::event::{Event, EventKind, WaitOutcome};
 use crate::trace::writer::write_line;
 
 /// Set by the SIGINT handler; `Ctx` raises KeyboardInterrupt at its next check.
@@ -365,19 +365,8 @@ impl Ctx {
     /// Emits `reap` for a collected status and gives back its process slot.
     pub fn reaped(&self, child: Pid, status: i32) -> WaitOutcome {
         self.control.release_process();
-        let outcome = WaitOutcome::from_raw(status);
-        let (code, signal) = match outcome {
-            WaitOutcome::Exited(c) => (Some(c), None),
-            WaitOutcome::Signaled(s) => (None, Some(signal_name(s))),
-            WaitOutcome::Other(_) => (None, None),
-        };
-        self.emit(EventKind::Reap {
-            child: child.as_raw(),
-            status,
-            code,
-            signal,
-        });
-        outcome
+        self.emit(EventKind::reap(child.as_raw(), status));
+        WaitOutcome::from_raw(status)
     }
 
     /// Ends a forked child like Python's `os._exit(code)`: report, then `_exit` without

@@ -316,23 +316,10 @@ pub struct StopReport {
 
 /// A `reap` by the front end (this process) of `child`.
 fn reap_event(child: i32, status: i32, t_us: u64) -> Event {
-    let outcome = crate::trace::event::WaitOutcome::from_raw(status);
-    let (code, signal) = match outcome {
-        crate::trace::event::WaitOutcome::Exited(c) => (Some(c), None),
-        crate::trace::event::WaitOutcome::Signaled(s) => {
-            (None, Some(crate::trace::event::signal_name(s)))
-        }
-        crate::trace::event::WaitOutcome::Other(_) => (None, None),
-    };
     Event {
         t_us,
         pid: std::process::id() as i32,
-        kind: EventKind::Reap {
-            child,
-            status,
-            code,
-            signal,
-        },
+        kind: EventKind::reap(child, status),
     }
 }
 

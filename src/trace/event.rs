@@ -230,6 +230,17 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// A `reap` of `child` with its raw status, decoded into `code` or `signal`.
+    pub fn reap(child: i32, status: i32) -> EventKind {
+        let (code, signal) = WaitOutcome::from_raw(status).fields();
+        EventKind::Reap {
+            child,
+            status,
+            code,
+            signal,
+        }
+    }
+
     /// The wire name of this kind (the `kind` field).
     pub fn name(&self) -> &'static str {
         match self {
