@@ -139,6 +139,9 @@ pub fn main(args: TracerArgs) -> i32 {
     0
 }
 
+/// How often zombies' /proc entries are looked at (`Table::check_zombies`).
+const ZOMBIE_CHECK_NS: u64 = 100_000_000;
+
 /// Waits, polls and handles stops until no tracee and no child is left; returns how
 /// many processes had to be killed at the end (0 unless the tracer itself failed).
 fn trace_loop(
@@ -153,6 +156,7 @@ fn trace_loop(
     // two such writes nothing new can be there and the pipes need no look (two failed
     // reads per stop would be a fifth of the tracer's syscalls).
     let mut unread_output = true;
+    let mut zombies_checked = 0;
     loop {
         // Everything that happened, before anything else: a stopped tracee waits.
         loop {
@@ -181,7 +185,14 @@ fn trace_loop(
                 Err(_) => return kill_all(table),
             }
         }
-        table.check_zombies(emit);
+        // Zombies' /proc entries are looked at now and then, not at every turn: what
+        // that finds (a zombie moved to another subreaper, one gone unseen) is rare,
+        // and a program holding many zombies while it talks would pay a read each.
+        let now = monotonic_ns();
+        if now.saturating_sub(zombies_checked) >= ZOMBIE_CHECK_NS {
+            table.check_zombies(emit);
+            zombies_checked = now;
+        }
         table.admit_parked(emit);
         // About to wait for news: what happened so far goes out now.
         wire.flush();
