@@ -4,14 +4,15 @@
 
 use nix::errno::Errno;
 
-/// What the tracer asks the kernel to report: every fork, vfork, clone and exec, each
-/// thread's exit, the syscalls the seccomp filter of `seccomp.rs` marks
-/// with syscall stops told apart from SIGTRAP, and SIGKILL for every tracee if the tracer dies (nothing outlives it).
+/// What the tracer asks the kernel to report: every fork, vfork, clone and exec, the
+/// syscalls the seccomp filter of `seccomp.rs` marks (with syscall stops told apart
+/// from SIGTRAP), and SIGKILL for every tracee if the tracer dies (nothing outlives
+/// it). Not each thread's exit: its end (and exit status) comes with its death, one
+/// stop fewer per process.
 pub const OPTIONS: libc::c_int = libc::PTRACE_O_TRACEFORK
     | libc::PTRACE_O_TRACEVFORK
     | libc::PTRACE_O_TRACECLONE
     | libc::PTRACE_O_TRACEEXEC
-    | libc::PTRACE_O_TRACEEXIT
     | libc::PTRACE_O_TRACESECCOMP
     | libc::PTRACE_O_TRACESYSGOOD
     | libc::PTRACE_O_EXITKILL;

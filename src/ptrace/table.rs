@@ -199,23 +199,17 @@ impl Table {
                 self.on_exec(tid, tgid, emit);
                 0
             }
-            Stop::Exiting => {
-                // The leader's exit status is the process's (exit_group sets it for
-                // every thread); a death by signal has no `exit`, only its reap.
-                if tid == tgid
-                    && let Ok(msg) = sys::event_msg(tid)
-                    && let WaitOutcome::Exited(code) = WaitOutcome::from_raw(msg as i32)
-                {
-                    emit(tgid, EventKind::Exit { code });
-                }
-                0
-            }
+            // Not asked for (the `exit` is told from the status at the death), but a
+            // stop is answered whatever it is.
+            Stop::Exiting => 0,
             Stop::EventStop { sig } => {
                 let startup = tgid == self.root && !self.root_execed;
                 let first = self.fresh.remove(&tid);
-                if first && tid == tgid && !startup {
-                    // A new process: it runs once every stop so far is handled and
-                    // the cap counts what the kernel really holds (`admit_parked`).
+                // A new process runs at once while even an overcount of what the run
+                // holds (processes whose end is not collected yet count) leaves room;
+                // near the cap it waits until every stop so far is handled and the
+                // count is what the kernel really holds (`admit_parked`).
+                if first && tid == tgid && !startup && self.held() > self.cap {
                     self.parked.push(tid);
                     return;
                 }
@@ -412,6 +406,11 @@ impl Table {
         self.finish_streams(tgid, emit);
         if tgid == self.root {
             self.root_status = Some(status);
+        }
+        // The process's exit status is its leader's (exit_group sets it for every
+        // thread); a death by signal has no `exit`, only its reap.
+        if let WaitOutcome::Exited(code) = WaitOutcome::from_raw(status) {
+            emit(tgid, EventKind::Exit { code });
         }
         // SIGKILL is never delivered where a tracer could see it: its effect, the
         // death, is the moment it is known to have struck.
