@@ -3,7 +3,8 @@
 //! released itself is said to be, every signal a traced process sends names its sender
 //! (self-sent, SIGKILL and pidfd ones included) and a fault is told from a sent signal,
 //! the cap never touches a program under it, and a script is named by the script.
-//! The oracle is the program's own output: what its waits returned, what it summed.
+//! The oracles are the program's own output (what its waits returned, what it summed)
+//! and, where installed, `strace -f` on the same program.
 
 mod common;
 mod trace_support;
@@ -547,4 +548,93 @@ print("fork", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
         1,
         "only the fork made a process {ctx}"
     );
+}
+
+/// What `strace -f` saw of `prog`: each `wait4` that returned a child, as the child's
+/// outcome (`exit 5`, `SIGTERM`) in the order they returned, and each successful
+/// `kill`'s signal. `None` when strace is not installed.
+fn strace_oracle(prog: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let out = std::env::temp_dir().join(common::unique_tag("oracle.strace"));
+    let status = std::process::Command::new("strace")
+        .args(["-f", "-e", "trace=wait4,kill", "-o"])
+        .arg(&out)
+        .args([PYTHON, prog])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    assert!(status.success(), "the program under strace");
+    let text = std::fs::read_to_string(&out).expect("strace's output");
+    let _ = std::fs::remove_file(&out);
+    let mut reaped = Vec::new();
+    let mut sent = Vec::new();
+    for line in text.lines() {
+        if line.contains("wait4") && !line.ends_with("<unfinished ...>") {
+            if let Some(code) = line.split("WEXITSTATUS(s) == ").nth(1) {
+                let n: String = code.chars().take_while(char::is_ascii_digit).collect();
+                reaped.push(format!("exit {n}"));
+            } else if let Some(sig) = line.split("WTERMSIG(s) == ").nth(1) {
+                reaped.push(
+                    sig.chars()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .collect(),
+                );
+            }
+        }
+        if let Some(rest) = line.split(" kill(").nth(1)
+            && rest.ends_with("= 0")
+            && let Some(sig) = rest.split(", ").nth(1)
+        {
+            sent.push(sig.split(')').next().unwrap_or("").to_string());
+        }
+    }
+    Some((reaped, sent))
+}
+
+#[test]
+fn reaps_and_signals_agree_with_strace_on_the_same_program() {
+    let prog = script(
+        "oracle.py",
+        r#"
+import os, signal, time
+for code, delay in ((3, 0.6), (5, 0.2), (7, 0.4)):
+    if os.fork() == 0:
+        time.sleep(delay)
+        os._exit(code)
+victim = os.fork()
+if victim == 0:
+    time.sleep(30)
+    os._exit(0)
+time.sleep(0.05)
+os.kill(victim, signal.SIGTERM)
+for _ in range(4):
+    os.wait()
+"#,
+    );
+    let prog = prog.to_str().expect("utf-8 path");
+    let Some((reaped, sent)) = strace_oracle(prog) else {
+        eprintln!("strace is not installed: the comparison with strace was not made");
+        return;
+    };
+    assert_eq!(
+        reaped,
+        ["SIGTERM", "exit 5", "exit 7", "exit 3"],
+        "strace saw"
+    );
+    let t = trace_checked("trace-oracle", &[PYTHON, prog]);
+    let ctx = t.ctx();
+    let shown: Vec<String> = reaps_by(&t, t.root)
+        .iter()
+        .map(|r| match r["code"].as_i64() {
+            Some(c) => format!("exit {c}"),
+            None => r["signal"].as_str().unwrap_or("?").to_string(),
+        })
+        .collect();
+    assert_eq!(shown, reaped, "the same waits, in the same order {ctx}");
+    let signals: Vec<&str> = t
+        .of_kind("send_signal")
+        .into_iter()
+        .filter(|s| event_pid(s) == t.root)
+        .filter_map(|s| s["signal"].as_str())
+        .collect();
+    assert_eq!(signals, sent, "{ctx}");
 }
