@@ -172,7 +172,16 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, lang: Lang, frame: &mut F
         ("k", say(zh, "signal…", "信号…"), 4),
         ("r", say(zh, "restart", "重新运行"), 7),
         ("L", "EN/中文", 9),
-        ("Esc", say(zh, "back", "返回"), 8),
+        // A trace has no menu to go back to: Esc quits it, as q does.
+        (
+            "Esc",
+            if traced {
+                ""
+            } else {
+                say(zh, "back", "返回")
+            },
+            8,
+        ),
         ("?", say(zh, "help", "帮助"), 2),
         ("q", say(zh, "quit", "退出"), 1),
         // On a small screen Tab is the only way to the log: it stays long.

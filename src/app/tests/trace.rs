@@ -129,4 +129,9 @@ fn a_child_the_kernel_released_is_gone_with_no_reaper_and_the_role_renames_a_ser
     );
     assert!(!screen.contains("reaped: exit 1"), "{screen}");
     assert!(screen.contains("Manager server"), "{screen}");
+    // No menu to go back to: the key line offers q, not a "back" that quits.
+    assert!(
+        screen.contains("q  quit") && !screen.contains("Esc  back"),
+        "{screen}"
+    );
 }
