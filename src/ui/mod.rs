@@ -122,7 +122,8 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
                     }
                 }
                 None => {
-                    let pane = lesson_pane(run);
+                    // Tab gives the message pane's room to the log (and back).
+                    let pane = lesson_pane(run).filter(|_| !app.show_log);
                     let flow_height = if pane.is_some() { 35 } else { 0 };
                     let [tree_area, flow_area, log_area] = Layout::vertical([
                         Constraint::Percentage(60 - flow_height / 2),
@@ -141,7 +142,9 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
             // narrow screen without one, the code.
             let narrow = area.width < WIDE && app.present.is_none();
             let swap = match (lesson_pane(run), app.lesson()) {
-                (_, None) => None,
+                (None, None) => None,
+                // A run or trace without a lesson: the log takes the pane's room.
+                (Some(_), None) => Some(if app.show_log { "pane" } else { "log" }),
                 (Some(_), Some(_)) => Some(if app.show_log { "pane" } else { "log" }),
                 (None, Some(_)) if narrow => Some(if app.show_log { "code" } else { "log" }),
                 (None, Some(_)) => None,

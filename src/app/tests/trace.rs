@@ -135,3 +135,49 @@ fn a_child_the_kernel_released_is_gone_with_no_reaper_and_the_role_renames_a_ser
         "{screen}"
     );
 }
+
+#[test]
+fn tab_gives_the_message_pane_room_to_the_log_and_back() {
+    let (mut app, _) = traced_app();
+    update(
+        &mut app,
+        ev(
+            40,
+            EventKind::Spawn {
+                ppid: 1,
+                label: "sh".into(),
+                start: None,
+            },
+        ),
+    );
+    update(
+        &mut app,
+        ev(
+            40,
+            EventKind::Send {
+                channel: "pipe 9 write".into(),
+                item: "hello".into(),
+                repr: None,
+            },
+        ),
+    );
+    let screen = |app: &App| crate::ui::tests::screen(app, 80, 24);
+    let before = screen(&app);
+    assert!(
+        before.contains("Pipe ·") && before.contains("Tab  log"),
+        "{before}"
+    );
+    update(&mut app, Msg::Action(Action::SwapPane));
+    let after = screen(&app);
+    assert!(
+        !after.contains("Pipe ·") && after.contains("Tab  pane"),
+        "{after}"
+    );
+    let log_rows = |s: &str| s.lines().skip_while(|l| !l.contains("Event log")).count();
+    assert!(
+        log_rows(&after) > log_rows(&before),
+        "the log grew\n{after}"
+    );
+    update(&mut app, Msg::Action(Action::SwapPane));
+    assert_eq!(screen(&app), before, "and back");
+}
