@@ -3,10 +3,12 @@
 //! The front end is multi-threaded and never forks, so it spawns `proclab __tracer`
 //! exactly as it spawns the runner (own process group, PDEATHSIG, control block on
 //! fd 3 for the clock) and reads its stdout as the wire. The tracer is single-threaded:
-//! it forks the command, seizes it with PTRACE_SEIZE (fork/vfork/clone/exec/exit
+//! it forks the command, seizes it with PTRACE_SEIZE (fork/vfork/clone/exec/seccomp
 //! events, EXITKILL), and turns every ptrace stop into wire events (`spawn`, `exec`,
-//! `exit`, `reap`, `reparent`, signals, a `threads` value). The program's stdout and
-//! stderr come back through pipes as `print` events, so nothing writes over the screen.
+//! `exit`, `reap`, `released`, `reparent`, signals sent and received, `send`/`recv`, a
+//! `threads` value): only what the kernel did, never what should have happened. The
+//! program's stdout and stderr come back through pipes as `print` events, so nothing
+//! writes over the screen.
 //!
 //! - `sys.rs`: the ptrace requests and the decoding of a wait status;
 //! - `tracer.rs`: the `__tracer` entry: start the command, the event loop;
