@@ -206,7 +206,12 @@ fn parse_cap(s: &str) -> Result<u32, String> {
 /// The completion script for `shell`, generated from the definition above (so it
 /// never drifts from it).
 pub fn completions(shell: Shell) -> Vec<u8> {
-    let mut cmd = Cli::command();
+    // clap_complete completes hidden subcommands too: offer only what `--help` lists.
+    let full = Cli::command();
+    let mut cmd = clap::Command::new("proclab")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "proclab", &mut out);
     out
@@ -333,6 +338,17 @@ mod tests {
         let fish = text(completions(Shell::Fish));
         let man = text(man_page());
         assert!(bash.contains("complete -F _proclab"), "{bash}");
+        for (script, global) in [
+            (&bash, "--lessons"),
+            (&zsh, "--lessons"),
+            (&fish, "-l lessons"),
+        ] {
+            assert!(
+                !script.contains("__scenario-table"),
+                "a hidden command offered"
+            );
+            assert!(script.contains(global), "the global options offered");
+        }
         assert!(man.contains(".TH proclab 1"), "{man}");
         for name in &names {
             // Where each generator puts a subcommand: bash's case on "proclab,NAME",
