@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use crate::ui::theme::Theme;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+pub use clap_complete::Shell;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -155,6 +156,14 @@ pub enum Cmd {
         /// A folder of *.toml lessons (as --lessons takes) or one lesson file.
         path: PathBuf,
     },
+    /// Print a shell completion script, e.g. `source <(proclab completions bash)`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff), e.g. `proclab man | man -l -`.
+    Man,
     /// The scenario reference table of docs/LESSONS.md, in Markdown.
     #[command(name = "__scenario-table", hide = true)]
     ScenarioTable,
@@ -192,6 +201,76 @@ fn parse_cap(s: &str) -> Result<u32, String> {
         )),
         n => Ok(u32::try_from(n).unwrap_or(u32::MAX)),
     }
+}
+
+/// The completion script for `shell`, generated from the definition above (so it
+/// never drifts from it).
+pub fn completions(shell: Shell) -> Vec<u8> {
+    // clap_complete completes hidden subcommands too: offer only what `--help` lists.
+    let full = Cli::command();
+    let mut cmd = clap::Command::new("proclab")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "proclab", &mut out);
+    out
+}
+
+/// The man page (roff), generated from the definition above: one page for the whole
+/// tool, so besides the SUBCOMMANDS list (which names proclab-CMD(1) pages, as
+/// clap_mangen does), a COMMANDS section gives each command's synopsis, description
+/// and options here.
+pub fn man_page() -> Vec<u8> {
+    man_page_into(Vec::new()).expect("writing to a Vec cannot fail")
+}
+
+fn man_page_into(mut out: Vec<u8>) -> std::io::Result<Vec<u8>> {
+    let cmd = Cli::command();
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    man.render_subcommands_section(&mut out)?;
+    out.extend_from_slice(b".SH COMMANDS\n");
+    for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
+        let full = format!("proclab {}", sub.get_name());
+        let about = sub
+            .get_long_about()
+            .or(sub.get_about())
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let head = roff::Roff::new()
+            .control("SS", [full.as_str()])
+            .text([roff::roman(about)])
+            .to_roff();
+        out.extend_from_slice(head.as_bytes());
+        let sub_man = clap_mangen::Man::new(sub.clone().bin_name(&full));
+        let mut part = Vec::new();
+        sub_man.render_synopsis_section(&mut part)?;
+        if sub.get_arguments().any(|a| !a.is_hide_set()) {
+            sub_man.render_options_section(&mut part)?;
+        }
+        // The sub-page's own headings become paragraphs of this command's section.
+        let part = String::from_utf8_lossy(&part)
+            .replace(".SH SYNOPSIS\n", ".PP\n")
+            .replace(".SH OPTIONS\n", ".PP\n");
+        out.extend_from_slice(part.as_bytes());
+    }
+    man.render_extra_section(&mut out)?;
+    man.render_version_section(&mut out)?;
+    Ok(out)
+}
+
+/// The subcommands `--help` lists (not the hidden ones), as typed.
+pub fn visible_subcommands() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect()
 }
 
 impl Cli {
@@ -236,6 +315,58 @@ mod tests {
         assert!(parse_cap("0").unwrap_err().contains("at least 1"));
         assert!(parse_cap("many").unwrap_err().contains("1..=64"));
         assert!(parse_cap("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn completions_and_man_page_name_every_visible_subcommand() {
+        let names = visible_subcommands();
+        for known in [
+            "list",
+            "lesson",
+            "run",
+            "trace",
+            "check-lessons",
+            "completions",
+            "man",
+        ] {
+            assert!(names.iter().any(|n| n == known), "{known} in {names:?}");
+        }
+        assert!(!names.iter().any(|n| n.starts_with("__")), "{names:?}");
+        let text = |b: Vec<u8>| String::from_utf8(b).expect("UTF-8");
+        let bash = text(completions(Shell::Bash));
+        let zsh = text(completions(Shell::Zsh));
+        let fish = text(completions(Shell::Fish));
+        let man = text(man_page());
+        assert!(bash.contains("complete -F _proclab"), "{bash}");
+        for (script, global) in [
+            (&bash, "--lessons"),
+            (&zsh, "--lessons"),
+            (&fish, "-l lessons"),
+        ] {
+            assert!(
+                !script.contains("__scenario-table"),
+                "a hidden command offered"
+            );
+            assert!(script.contains(global), "the global options offered");
+        }
+        assert!(man.contains(".TH proclab 1"), "{man}");
+        for name in &names {
+            // Where each generator puts a subcommand: bash's case on "proclab,NAME",
+            // zsh's 'NAME:about' list, fish's `-a "NAME"`, the man page's SUBCOMMANDS
+            // list (roff escapes '-') and its COMMANDS section.
+            assert!(bash.contains(&format!("proclab,{name})")), "bash: {name}");
+            assert!(zsh.contains(&format!("'{name}:")), "zsh: {name}");
+            assert!(fish.contains(&format!("-a \"{name}\"")), "fish: {name}");
+            let escaped = name.replace('-', "\\-");
+            assert!(
+                man.contains(&format!("proclab\\-{escaped}(1)")),
+                "man: {name}"
+            );
+            assert!(
+                man.contains(&format!(".SS \"proclab {name}\"")),
+                "man: {name}"
+            );
+        }
     }
 
     fn ceiling(cap: u32) -> crate::ceiling::Ceiling {

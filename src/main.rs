@@ -40,6 +40,24 @@ fn main() -> ExitCode {
     if let Some(Cmd::CheckLessons { path }) = &cli.command {
         return ExitCode::from(lesson::check::run(path, cli.cap));
     }
+    // Text generated from the CLI definition: nothing to set up, no process to start.
+    let generated = match &cli.command {
+        Some(Cmd::Completions { shell }) => Some(proclab::cli::completions(*shell)),
+        Some(Cmd::Man) => Some(proclab::cli::man_page()),
+        _ => None,
+    };
+    if let Some(text) = generated {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(&text).and_then(|()| out.flush()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(141),
+            Err(e) => {
+                eprintln!("proclab: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         // `proclab run … --json | head`: the reader has what it wanted. The run was
@@ -236,6 +254,8 @@ fn run(cli: Cli) -> Result<u8> {
             print!("{}", lesson::doc::scenario_table());
             Ok(())
         }
+        // Handled in `main`, before anything is set up.
+        Some(Cmd::Completions { .. } | Cmd::Man) => Ok(()),
         // Handled in `main` (it has its own exit codes).
         Some(Cmd::CheckLessons { path }) => {
             let code = lesson::check::run(&path, cli.cap);
