@@ -330,13 +330,14 @@ print("sum", total)
         .collect();
     // Each child either ran (and exited with 2) or was killed before it ran. How many
     // ran depends on when the program reaped: a new process is weighed when the tracer
-    // lets it go, against what the kernel holds then.
+    // lets it go, against what the kernel holds then (killed children still count,
+    // as zombies, until the program reaps them at its end).
     let ran = t
         .of_kind("exit")
         .into_iter()
         .filter(|e| t.parent.get(&event_pid(e)) == Some(&t.root) && e["code"] == 2)
         .count();
-    assert!(!killed.is_empty() && ran >= 18, "{ctx}");
+    assert!(!killed.is_empty() && ran >= 1, "{ctx}");
     assert_eq!(ran + killed.len(), 60, "{ctx}");
     // The program's own sum agrees with the reaps proclab showed.
     let from_reaps: i64 = reaps_by(&t, t.root)

@@ -268,14 +268,15 @@ impl Table {
                 let _ = sys::cont(pid, 0);
                 continue;
             }
-            held -= 1;
+            // Killed, it stays in the kernel's table (its parent's zombie until that
+            // parent waits): it still counts for the next ones.
             // SAFETY: our tracee, unreaped (stopped at its first stop): its PID is its own.
             unsafe { libc::kill(pid, libc::SIGKILL) };
             emit(
                 self.me,
                 EventKind::CapKill {
                     target: pid,
-                    held: held + 1,
+                    held,
                     cap: self.cap,
                 },
             );
