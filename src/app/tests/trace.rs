@@ -4,6 +4,21 @@
 use super::*;
 use crate::supervise::tracing::TraceRequest;
 
+/// A traced process announced (`spawn`, labelled as the command it started as).
+fn spawned(app: &mut App, pid: i32, ppid: i32) {
+    update(
+        app,
+        ev(
+            pid,
+            EventKind::Spawn {
+                ppid,
+                label: "sh".into(),
+                start: None,
+            },
+        ),
+    );
+}
+
 fn traced_app() -> (App, Vec<Command>) {
     let mut app = App::new(Vec::new(), Lang::En);
     let req = TraceRequest {
@@ -29,17 +44,7 @@ fn a_trace_starts_and_restarts_as_a_trace() {
 #[test]
 fn exec_renames_the_process() {
     let (mut app, _) = traced_app();
-    update(
-        &mut app,
-        ev(
-            40,
-            EventKind::Spawn {
-                ppid: 1,
-                label: "sh".into(),
-                start: None,
-            },
-        ),
-    );
+    spawned(&mut app, 40, 1);
     update(
         &mut app,
         ev(
@@ -75,14 +80,9 @@ fn pause_step_and_speed_do_nothing_to_a_trace() {
 #[test]
 fn a_child_the_kernel_released_is_gone_with_no_reaper_and_the_role_renames_a_server() {
     let (mut app, _) = traced_app();
-    let spawn = |ppid: i32| EventKind::Spawn {
-        ppid,
-        label: "python3".into(),
-        start: None,
-    };
-    update(&mut app, ev(40, spawn(1)));
-    update(&mut app, ev(41, spawn(40)));
-    update(&mut app, ev(42, spawn(40)));
+    spawned(&mut app, 40, 1);
+    spawned(&mut app, 41, 40);
+    spawned(&mut app, 42, 40);
     update(
         &mut app,
         ev(
@@ -139,17 +139,7 @@ fn a_child_the_kernel_released_is_gone_with_no_reaper_and_the_role_renames_a_ser
 #[test]
 fn tab_gives_the_message_pane_room_to_the_log_and_back() {
     let (mut app, _) = traced_app();
-    update(
-        &mut app,
-        ev(
-            40,
-            EventKind::Spawn {
-                ppid: 1,
-                label: "sh".into(),
-                start: None,
-            },
-        ),
-    );
+    spawned(&mut app, 40, 1);
     update(
         &mut app,
         ev(
