@@ -20,6 +20,9 @@ pub struct Cli {
     /// Load lessons from this folder instead of the built-in ones.
     #[arg(long, global = true, value_name = "DIR")]
     pub lessons: Option<PathBuf>,
+    /// The CPython that runs Python lessons (default: python3 on PATH).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub python: Option<PathBuf>,
     /// Narration language (default: from LANG).
     #[arg(long, global = true, value_parser = ["en", "zh"])]
     pub lang: Option<String>,
@@ -146,6 +149,10 @@ pub enum Cmd {
         /// move a lot of data through pipes, which the watching slows down).
         #[arg(long)]
         no_pipes: bool,
+        /// Hold the whole program at every fork, exec, exit, reap, signal and message
+        /// until Space (with --headless or --json: mark each one, without holding).
+        #[arg(long)]
+        step: bool,
         /// The command and its arguments, after `--`.
         #[arg(last = true, required = true, value_name = "COMMAND")]
         command: Vec<String>,

@@ -99,6 +99,8 @@ fn run(cli: Cli) -> Result<u8> {
         theme: cli.theme.respecting_no_color(),
         present: cli.present,
         pace: cli.pace,
+        python: proclab::python::find(cli.python.as_deref()),
+        cap: cli.cap,
     };
     let done = match cli.command {
         None => {
@@ -146,6 +148,11 @@ fn run(cli: Cli) -> Result<u8> {
                     "lesson '{id}' cannot run under --cap {}:\n{e}",
                     cli.cap
                 ));
+            }
+            if lessons[index].is_python()
+                && let Err(why) = &look.python
+            {
+                return Err(eyre!("lesson '{id}' runs its program under CPython: {why}"));
             }
             tui::ensure_terminal()?;
             let mut app = dressed(app::App::new(lessons, lang), &look);
@@ -235,11 +242,12 @@ fn run(cli: Cli) -> Result<u8> {
             json,
             stdin,
             no_pipes,
+            step,
             command,
         }) => {
             return trace(
                 command,
-                (stdin, no_pipes, cli.cap),
+                (stdin, no_pipes, step, cli.cap),
                 headless,
                 json,
                 lang,
@@ -270,9 +278,14 @@ struct Look {
     theme: proclab::ui::theme::Theme,
     present: bool,
     pace: Option<f64>,
+    /// The interpreter of Python lessons, or why there is none.
+    python: Result<std::path::PathBuf, String>,
+    cap: u32,
 }
 
 fn dressed(mut app: app::App, look: &Look) -> app::App {
+    app.python = look.python.clone();
+    app.cap = look.cap;
     app.theme = look.theme;
     app.pace_s = look.pace;
     if look.present {
@@ -293,7 +306,7 @@ fn recorder(path: Option<&std::path::Path>) -> Result<Option<proclab::trace::rec
 /// for a death by signal N), as `time`, `timeout` and `strace` do.
 fn trace(
     argv: Vec<String>,
-    (stdin, no_pipes, cap): (bool, bool, u32),
+    (stdin, no_pipes, step, cap): (bool, bool, bool, u32),
     headless: bool,
     json: bool,
     lang: Lang,
@@ -311,6 +324,8 @@ fn trace(
         no_pipes,
         cap,
         cpu_cores: !(headless || json),
+        lesson: None,
+        step_every: step,
     };
     if headless || json {
         let format = if json {

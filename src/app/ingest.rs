@@ -235,8 +235,12 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
             LogClass::Lifecycle
         }
         EventKind::Exec { program, argv } => {
-            // The tree names a process by what it runs now (`sh` becomes `wc`).
-            if let Some(p) = run.procs.get_mut(e.pid) {
+            // The tree names a process by what it runs now (`sh` becomes `wc`), except
+            // the names a Python lesson gave (its program's `main` runs python3).
+            let lesson_named = lesson.is_some_and(|l| l.is_python());
+            if let Some(p) = run.procs.get_mut(e.pid)
+                && !(lesson_named && p.label == "main")
+            {
                 p.label = crate::ptrace::exec_label(program, argv);
             }
             LogClass::Lifecycle
@@ -278,7 +282,12 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
                     run.quizzes.push(super::quiz::QuizRun::new(i));
                 }
             }
-            run.held = run.step_mode;
+            // A Python lesson's step that lets the program run on holds nothing: Space
+            // has nothing to release there (a compiled lesson's main still waits).
+            let runs_on = lesson.is_some_and(|l| {
+                l.is_python() && run.step.is_some_and(|i| l.steps[i].keep_running)
+            });
+            run.held = run.step_mode && !runs_on;
             // A new hold: the pace counts from the first tick that sees it.
             run.held_since_ms = None;
             LogClass::Gate

@@ -15,6 +15,7 @@ pub mod work;
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::lesson::model::Runtime;
 use crate::lesson::{Lang, Lesson};
 use crate::scenario::{Scenario, params::Params};
 use crate::trace::event::Event;
@@ -289,6 +290,11 @@ pub struct App {
     /// The menu's last digit, while a second one could make a lesson number of two
     /// ("1" then "6": lesson 16).
     pub menu_digit: Option<u8>,
+    /// The CPython that runs Python lessons, or why there is none (the menu closes
+    /// those lessons with the reason; compiled ones still run).
+    pub python: Result<std::path::PathBuf, String>,
+    /// The process cap runs and traces get (`--cap`).
+    pub cap: u32,
 }
 
 impl App {
@@ -311,6 +317,8 @@ impl App {
             direct: false,
             notice: None,
             menu_digit: None,
+            python: Err("no Python interpreter was looked for".into()),
+            cap: 64,
         }
     }
 
@@ -332,6 +340,39 @@ impl App {
         // Each lesson opens on its own pane (its narration names it), not on the log
         // an earlier lesson left on screen.
         self.show_log = false;
+        if let Runtime::Python { labels } = &lesson.runtime {
+            let python = match &self.python {
+                Ok(p) => p.display().to_string(),
+                Err(why) => {
+                    self.notice = Some(format!("closed: {why}"));
+                    return Vec::new();
+                }
+            };
+            let req = crate::supervise::tracing::TraceRequest {
+                argv: vec![python],
+                stdin: false,
+                no_pipes: false,
+                cap: self.cap,
+                cpu_cores: true,
+                lesson: Some(crate::supervise::tracing::LessonTrace {
+                    id: lesson.id.clone(),
+                    program: lesson.python.clone(),
+                    steps: lesson.step_specs(),
+                    run_on: lesson.python_run_on_mask(),
+                    labels: labels.clone(),
+                }),
+                step_every: false,
+            };
+            let mut run = RunView::new(
+                Some(index),
+                &crate::ptrace::TRACED,
+                Params::default(),
+                true,
+                1.0,
+            );
+            run.trace = Some(req);
+            return self.start(run);
+        }
         let Some(scenario) = crate::scenario::find(lesson.scenario) else {
             return Vec::new();
         };
@@ -368,7 +409,14 @@ impl App {
 
     /// Opens a traced program (`proclab trace`): its processes as they come.
     pub fn open_trace(&mut self, req: crate::supervise::tracing::TraceRequest) -> Vec<Command> {
-        let mut run = RunView::new(None, &crate::ptrace::TRACED, Params::default(), false, 1.0);
+        let step_mode = req.steps();
+        let mut run = RunView::new(
+            None,
+            &crate::ptrace::TRACED,
+            Params::default(),
+            step_mode,
+            1.0,
+        );
         run.trace = Some(req);
         self.start(run)
     }

@@ -205,8 +205,9 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             run.follow = false;
             run.move_selection(1);
         }
-        // A traced program runs as it was written: no pause, steps or speed to set.
-        Action::Step | Action::Play | Action::Faster | Action::Slower if run.trace.is_some() => {}
+        // A traced program runs at its own pace: no speed to set (pause, steps and
+        // play are the tracer's holds).
+        Action::Faster | Action::Slower if run.trace.is_some() => {}
         Action::Step if run.ended => {}
         // A permit only for a process that is really held: permits granted ahead would
         // let the run pass the next gate while the screen said it stopped there.
@@ -261,11 +262,12 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Restart => {
             // StartRun replaces the current run; nothing of the old one reaches the new view.
+            let stepping = run.trace.as_ref().is_some_and(|t| t.steps());
             let mut fresh = RunView::new(
                 run.lesson,
                 run.scenario,
                 run.params.clone(),
-                run.lesson.is_some() && !run.replay,
+                (run.lesson.is_some() || stepping) && !run.replay,
                 run.speed,
             );
             // A replay starts over as it is being watched.

@@ -9,9 +9,10 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{Lesson, Step, Text};
+use super::model::{Lesson, Runtime, Step, Text};
 use super::quiz::{AnswerSource, Choice, Condition, Quiz, SUMMARY_FIELDS};
 use crate::scenario::{self, Scenario, params};
+use crate::trace::steps::{OnEvent, StepOn};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
@@ -39,7 +40,9 @@ impl fmt::Display for LessonError {
 #[serde(deny_unknown_fields)]
 struct RawLesson {
     id: Spanned<String>,
-    scenario: Spanned<String>,
+    /// `"python"`: the program runs under CPython, traced. Absent: compiled.
+    runtime: Option<Spanned<String>>,
+    scenario: Option<Spanned<String>>,
     minutes: u32,
     title: Text,
     summary: Text,
@@ -47,18 +50,31 @@ struct RawLesson {
     python: Spanned<String>,
     steps: Spanned<Vec<RawStep>>,
     process_lines: Option<BTreeMap<Spanned<String>, Spanned<usize>>>,
+    /// Python lessons: a process's label by the function it runs.
+    labels: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStep {
     gate: Spanned<String>,
+    on: Option<Spanned<RawOn>>,
     line: Spanned<usize>,
     title: Text,
     text: Text,
     quiz: Option<Spanned<RawQuiz>>,
     #[serde(default)]
     keep_running: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOn {
+    event: Spanned<String>,
+    n: Option<Spanned<i64>>,
+    process: Option<Spanned<String>>,
+    signal: Option<Spanned<String>>,
+    text: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +103,8 @@ struct RawAnswer {
     value: Option<String>,
     process: Option<String>,
     summary: Option<String>,
+    /// Python lessons: the word printed right after this text.
+    printed: Option<String>,
 }
 
 /// 1-based line and column of a byte offset.
@@ -123,7 +141,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         src,
         errors: Vec::new(),
     };
-    let raw: RawLesson = match toml::from_str(src) {
+    let mut raw: RawLesson = match toml::from_str(src) {
         Ok(r) => r,
         Err(e) => {
             let message = e.message().trim().to_string();
@@ -131,12 +149,43 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
             return Err(rep.errors);
         }
     };
-    let Some(spec) = scenario::find(raw.scenario.get_ref()) else {
-        rep.at(
-            raw.scenario.span(),
-            scenario::unknown(raw.scenario.get_ref()),
-        );
-        return Err(rep.errors);
+    let python_runtime = match &raw.runtime {
+        None => false,
+        Some(r) if r.get_ref() == "python" => true,
+        Some(r) if r.get_ref() == "compiled" => false,
+        Some(r) => {
+            rep.at(
+                r.span(),
+                format!(
+                    "unknown runtime '{}': \"python\" (the program runs under CPython) or \"compiled\" (a scenario, the default)",
+                    r.get_ref()
+                ),
+            );
+            return Err(rep.errors);
+        }
+    };
+    let spec = if python_runtime {
+        python_only_fields(&mut rep, &raw);
+        &crate::ptrace::TRACED
+    } else {
+        let Some(name) = &raw.scenario else {
+            rep.at(
+                raw.id.span(),
+                "a lesson names its scenario (scenario = \"…\"), or says runtime = \"python\" to run its own program",
+            );
+            return Err(rep.errors);
+        };
+        let Some(spec) = scenario::find(name.get_ref()) else {
+            rep.at(name.span(), scenario::unknown(name.get_ref()));
+            return Err(rep.errors);
+        };
+        if let Some(labels) = &raw.labels {
+            rep.at(
+                labels.span(),
+                "[labels] is for python lessons (runtime = \"python\"): a scenario labels its own processes",
+            );
+        }
+        spec
     };
     if raw.id.get_ref().trim().is_empty() {
         rep.at(raw.id.span(), "id must not be empty");
@@ -152,8 +201,10 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
     }
     // Over the cap is not a broken file: the lesson stays in the course, marked, so a
     // lowered `--cap` closes only the lessons that need more (check-lessons still
-    // reports it as a problem).
+    // reports it as a problem). A Python program's peak is not known before it runs:
+    // the tracer's cap holds it.
     let over_cap = if rep.errors.is_empty()
+        && !python_runtime
         && let Err(message) = spec.check_cap(&params, cap)
     {
         let (line, col) = line_col(src, params_span.start);
@@ -174,16 +225,39 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
     if raw.steps.get_ref().is_empty() {
         rep.at(raw.steps.span(), "a lesson needs at least one [[steps]]");
     }
-    let mut steps = Vec::new();
-    for s in raw.steps.into_inner() {
-        if !spec.gates.contains(&s.gate.get_ref().as_str()) {
+    let mut steps: Vec<Step> = Vec::new();
+    let raw_steps = std::mem::take(raw.steps.get_mut());
+    for s in raw_steps {
+        let on = if python_runtime {
+            step_on(&mut rep, &s)
+        } else {
+            if let Some(on) = &s.on {
+                rep.at(
+                    on.span(),
+                    format!(
+                        "'on' is for python lessons; a step of scenario '{}' is reached at its gate",
+                        spec.id
+                    ),
+                );
+            } else if !spec.gates.contains(&s.gate.get_ref().as_str()) {
+                rep.at(
+                    s.gate.span(),
+                    format!(
+                        "scenario '{}' has no gate '{}'; its gates are: {}",
+                        spec.id,
+                        s.gate.get_ref(),
+                        spec.gates.join(", ")
+                    ),
+                );
+            }
+            None
+        };
+        if python_runtime && steps.iter().any(|k| k.gate == *s.gate.get_ref()) {
             rep.at(
                 s.gate.span(),
                 format!(
-                    "scenario '{}' has no gate '{}'; its gates are: {}",
-                    spec.id,
-                    s.gate.get_ref(),
-                    spec.gates.join(", ")
+                    "another step is already named '{}': a python lesson's steps need names of their own",
+                    s.gate.get_ref()
                 ),
             );
         }
@@ -207,6 +281,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
             text: s.text,
             quiz,
             keep_running: s.keep_running,
+            on,
         });
     }
     let mut process_lines = BTreeMap::new();
@@ -235,12 +310,27 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         }
         process_lines.insert(gate.get_ref().clone(), n);
     }
+    let runtime = if python_runtime {
+        let labels = raw
+            .labels
+            .map(|l| {
+                l.into_inner()
+                    .into_iter()
+                    .map(|(k, v)| (k.into_inner(), v.into_inner()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Runtime::Python { labels }
+    } else {
+        Runtime::Compiled
+    };
     if !rep.errors.is_empty() {
         return Err(rep.errors);
     }
     Ok(Lesson {
         id: raw.id.into_inner(),
         scenario: spec.id,
+        runtime,
         minutes: raw.minutes,
         title: raw.title,
         summary: raw.summary,
@@ -251,6 +341,140 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         source: file.to_string(),
         over_cap,
     })
+}
+
+/// A Python lesson runs its own program: what only a scenario has is refused where
+/// it is written, and its labels must be names.
+fn python_only_fields(rep: &mut Reporter, raw: &RawLesson) {
+    if let Some(s) = &raw.scenario {
+        rep.at(
+            s.span(),
+            "a python lesson (runtime = \"python\") runs its own program: remove scenario",
+        );
+    }
+    if let Some(p) = &raw.params {
+        rep.at(
+            p.span(),
+            "a python lesson has no [params]: its program is what runs",
+        );
+    }
+    if let Some((gate, _)) = raw.process_lines.iter().flatten().next() {
+        rep.at(
+            gate.span(),
+            "[process_lines] is for a scenario's per-process gates, not a python lesson",
+        );
+    }
+    for (function, label) in raw.labels.iter().flat_map(|l| l.get_ref()) {
+        if !is_python_name(function.get_ref()) {
+            rep.at(
+                function.span(),
+                format!(
+                    "'{}' is not a Python function name (letters, digits, _)",
+                    function.get_ref()
+                ),
+            );
+        }
+        if label.get_ref().trim().is_empty() || label.get_ref().chars().any(char::is_control) {
+            rep.at(label.span(), "a label is a short name on one line");
+        }
+    }
+}
+
+fn is_python_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// A Python lesson's step: the event that reaches it, checked field by field.
+fn step_on(rep: &mut Reporter, s: &RawStep) -> Option<StepOn> {
+    let Some(on) = &s.on else {
+        rep.at(
+            s.gate.span(),
+            format!(
+                "step '{}' needs on = {{ event = \"…\" }}: the event that reaches it ({})",
+                s.gate.get_ref(),
+                event_names()
+            ),
+        );
+        return None;
+    };
+    let raw = on.get_ref();
+    let Some(event) = OnEvent::parse(raw.event.get_ref()) else {
+        rep.at(
+            raw.event.span(),
+            format!(
+                "unknown event '{}'; a step is reached by one of: {}",
+                raw.event.get_ref(),
+                event_names()
+            ),
+        );
+        return None;
+    };
+    let before = rep.errors.len();
+    let n = match &raw.n {
+        None => 1,
+        Some(n) => match u32::try_from(*n.get_ref()) {
+            Ok(v) if v >= 1 => v,
+            _ => {
+                rep.at(
+                    n.span(),
+                    format!(
+                        "n counts events from the previous step: 1 or more, not {}",
+                        n.get_ref()
+                    ),
+                );
+                1
+            }
+        },
+    };
+    if let Some(sig) = &raw.signal {
+        if event != OnEvent::Signal {
+            rep.at(sig.span(), "signal = … narrows only an event = \"signal\"");
+        } else if sig.get_ref().parse::<nix::sys::signal::Signal>().is_err() {
+            rep.at(
+                sig.span(),
+                format!(
+                    "'{}' is not a signal name (SIGTERM, SIGKILL, SIGINT, …)",
+                    sig.get_ref()
+                ),
+            );
+        }
+    }
+    if let Some(text) = &raw.text
+        && !matches!(event, OnEvent::Print | OnEvent::Exec)
+    {
+        rep.at(
+            text.span(),
+            "text = … narrows only an event = \"print\" (the line) or \"exec\" (the command)",
+        );
+    }
+    if let Some(p) = &raw.process
+        && (event == OnEvent::End || p.get_ref().trim().is_empty())
+    {
+        rep.at(
+            p.span(),
+            "process = … names a process's label (main, or one of [labels]); the end is no process's",
+        );
+    }
+    if rep.errors.len() > before {
+        return None;
+    }
+    Some(StepOn {
+        event,
+        n,
+        process: raw.process.as_ref().map(|p| p.get_ref().clone()),
+        signal: raw.signal.as_ref().map(|p| p.get_ref().clone()),
+        text: raw.text.as_ref().map(|p| p.get_ref().clone()),
+    })
+}
+
+fn event_names() -> String {
+    OnEvent::ALL
+        .iter()
+        .map(|e| e.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Checks a step's quiz: 2 to 9 choices (the number keys), both languages, conditions
@@ -291,13 +515,31 @@ fn quiz(rep: &mut Reporter, spec: &Scenario, raw: Spanned<RawQuiz>) -> Option<Qu
     }
     let a_span = raw.answer.span();
     let a = raw.answer.into_inner();
-    let answer = match (a.result, a.value, a.summary) {
-        (Some(name), None, None) if a.process.is_none() => Some(AnswerSource::Result(name)),
-        (None, Some(name), None) => Some(AnswerSource::Value {
+    let python = spec.id == crate::ptrace::TRACED.id;
+    let answer = match (a.result, a.value, a.summary, a.printed) {
+        (Some(name), None, None, None) if a.process.is_none() && !python => {
+            Some(AnswerSource::Result(name))
+        }
+        (None, Some(name), None, None) if !python => Some(AnswerSource::Value {
             name,
             process: a.process,
         }),
-        (None, None, Some(field)) if a.process.is_none() => Some(AnswerSource::Summary(field)),
+        (None, None, Some(field), None) if a.process.is_none() => {
+            Some(AnswerSource::Summary(field))
+        }
+        (None, None, None, Some(after)) if python && !after.trim().is_empty() => {
+            Some(AnswerSource::Printed {
+                after,
+                process: a.process,
+            })
+        }
+        _ if python => {
+            rep.at(
+                a_span.clone(),
+                "a python lesson's answer names one source: { printed = \"text before the value\", process = \"label\" } or { summary = \"processes\" } (also exit_code, signal)",
+            );
+            None
+        }
         _ => {
             rep.at(
                 a_span.clone(),
@@ -320,7 +562,7 @@ fn quiz(rep: &mut Reporter, spec: &Scenario, raw: Spanned<RawQuiz>) -> Option<Qu
         Some(AnswerSource::Summary(f)) => {
             (!SUMMARY_FIELDS.contains(&f.as_str()) && !reported(f)).then(|| f.clone())
         }
-        None => None,
+        Some(AnswerSource::Printed { .. }) | None => None,
     };
     if let Some(name) = unknown {
         let known = if spec.reports.is_empty() {

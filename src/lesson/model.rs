@@ -71,12 +71,30 @@ pub struct Step {
     /// While main is held at this step, the other processes keep running (a step
     /// that shows work going on). Otherwise the whole run stands still.
     pub keep_running: bool,
+    /// A Python lesson's step: the observed event that reaches it (a compiled
+    /// lesson's step is reached at its scenario's gate).
+    pub on: Option<crate::trace::steps::StepOn>,
+}
+
+/// What runs a lesson.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// A scenario compiled into proclab re-enacts the program (no Python needed).
+    Compiled,
+    /// The lesson's `python` program runs under a real CPython, traced; its steps are
+    /// keyed by events the tracer observes.
+    Python {
+        /// Labels by the Python function a process runs (`Process(target=…)`).
+        labels: BTreeMap<String, String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lesson {
     pub id: String,
+    /// The compiled scenario, or `trace` for a Python lesson.
     pub scenario: &'static str,
+    pub runtime: Runtime,
     pub minutes: u32,
     pub title: Text,
     pub summary: Text,
@@ -94,6 +112,33 @@ pub struct Lesson {
 }
 
 impl Lesson {
+    pub fn is_python(&self) -> bool {
+        matches!(self.runtime, Runtime::Python { .. })
+    }
+
+    /// A Python lesson's steps as the tracer takes them: name and event, in order.
+    pub fn step_specs(&self) -> Vec<crate::trace::steps::StepSpec> {
+        self.steps
+            .iter()
+            .filter_map(|s| {
+                s.on.clone().map(|on| crate::trace::steps::StepSpec {
+                    gate: s.gate.clone(),
+                    on,
+                })
+            })
+            .collect()
+    }
+
+    /// A Python lesson's run-on mask: a bit for each step (by index) at which the
+    /// program keeps running.
+    pub fn python_run_on_mask(&self) -> u64 {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| s.keep_running && *i < 64)
+            .fold(0, |mask, (i, _)| mask | 1 << i)
+    }
+
     pub fn step_for_gate(&self, gate: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.gate == gate)
     }

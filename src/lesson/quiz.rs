@@ -87,6 +87,12 @@ pub enum AnswerSource {
     },
     /// `processes`, `leaked` or `duration_us` of the `summary`, or one of its results.
     Summary(String),
+    /// A Python lesson: the word printed right after `after` in a line (of the
+    /// process with this label, if given) — the program's own output.
+    Printed {
+        after: String,
+        process: Option<String>,
+    },
 }
 
 /// The summary's own fields a quiz may ask about (besides its results).
@@ -123,9 +129,32 @@ impl AnswerSource {
                 "duration_us" => Some((*duration_us).into()),
                 other => results.get(other).cloned(),
             },
+            (AnswerSource::Printed { after, process }, EventKind::Print { text })
+                if process.as_deref().is_none_or(|p| Some(p) == label) =>
+            {
+                printed_after(text, after)
+            }
             _ => None,
         }
     }
+}
+
+/// The word after `after` in `line`, as a number when it reads as one: `"total: 400"`
+/// after `"total:"` is 400. Trailing punctuation (`,` `.` `;` `)`) is not part of it.
+fn printed_after(line: &str, after: &str) -> Option<Value> {
+    let (_, rest) = line.split_once(after)?;
+    let word = rest.split_whitespace().next()?;
+    let word = word.trim_end_matches([',', '.', ';', ')', ':']);
+    if word.is_empty() {
+        return None;
+    }
+    Some(match word.parse::<i64>() {
+        Ok(n) => n.into(),
+        Err(_) => match word.parse::<f64>() {
+            Ok(x) if x.is_finite() => x.into(),
+            _ => Value::String(word.to_string()),
+        },
+    })
 }
 
 /// How a reported value reads on screen and in a plain choice: numbers as JSON writes
@@ -211,6 +240,39 @@ mod tests {
         assert!(fewer.is_right(&json!(281_934)));
         assert!(!fewer.is_right(&json!(400_000)));
         assert!(!fewer.is_right(&json!("many")));
+    }
+
+    #[test]
+    fn printed_sources_read_the_word_after_their_text() {
+        let line = |pid, text: &str| Event {
+            t_us: 1,
+            pid,
+            kind: EventKind::Print { text: text.into() },
+        };
+        let total = AnswerSource::Printed {
+            after: "total:".into(),
+            process: None,
+        };
+        assert_eq!(total.read(&line(3, "total: 400."), None), Some(json!(400)));
+        assert_eq!(total.read(&line(3, "sum 400"), None), None);
+        assert_eq!(
+            total.read(&line(3, "total:"), None),
+            None,
+            "nothing after it"
+        );
+        assert_eq!(
+            total.read(&line(3, "pi ~ total: 2.5, ok"), None),
+            Some(json!(2.5))
+        );
+        let named = AnswerSource::Printed {
+            after: "got".into(),
+            process: Some("consumer".into()),
+        };
+        assert_eq!(
+            named.read(&line(4, "got None"), Some("consumer")),
+            Some(json!("None"))
+        );
+        assert_eq!(named.read(&line(4, "got None"), Some("main")), None);
     }
 
     #[test]

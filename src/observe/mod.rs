@@ -80,6 +80,7 @@ pub fn run(
     now_us: impl Fn() -> u64,
     cores: bool,
     traced: bool,
+    still: impl Fn() -> bool,
     track: Receiver<Track>,
     stop: Receiver<()>,
     mut emit: impl FnMut(Event) -> bool,
@@ -99,7 +100,11 @@ pub fn run(
             },
             recv(stop) -> _ => return,
             recv(ticker) -> _ => {
-                if !sample(&mut watched, traced, &now_us, &mut emit) {
+                // In a trace standing still (held at a step, paused), every tracee is
+                // in proclab's own ptrace stop: a `t` then is the hold the wire tells
+                // (`hold` events), never a group-stop of the program's.
+                let moving = traced && !still();
+                if !sample(&mut watched, (traced, moving), &now_us, &mut emit) {
                     return;
                 }
                 ticks += 1;
@@ -117,7 +122,7 @@ pub fn run(
 /// One pass over the watched PIDs; false when nobody listens any more.
 fn sample(
     watched: &mut BTreeMap<i32, Option<Seen>>,
-    traced: bool,
+    (traced, moving): (bool, bool),
     now_us: &impl Fn() -> u64,
     emit: &mut impl FnMut(Event) -> bool,
 ) -> bool {
@@ -144,12 +149,12 @@ fn sample(
             letter: stat.state,
             switches: status.as_deref().and_then(procfs::parse_switches),
         };
-        let state = shown_state(
-            traced,
-            read,
-            seen.as_ref().map(|s| s.read),
-            seen.as_ref().and_then(|s| s.state),
-        );
+        let shown = seen.as_ref().and_then(|s| s.state);
+        let state = if traced && !moving && read.letter == 't' {
+            shown
+        } else {
+            shown_state(traced, read, seen.as_ref().map(|s| s.read), shown)
+        };
         let wchan = if matches!(stat.state, 'S' | 'D') {
             procfs::read_wchan(pid)
         } else {

@@ -26,6 +26,7 @@
 
 pub mod fds;
 pub mod framing;
+pub mod hold;
 pub mod manager;
 pub mod output;
 pub mod pickle;
@@ -46,7 +47,8 @@ pub static TRACED: crate::scenario::Scenario = crate::scenario::Scenario {
     params: &[],
     gates: &[],
     process_gates: &[],
-    reports: &[],
+    // The summary's results: how the command ended.
+    reports: &["exit_code", "signal"],
     peak_processes: |_| (0, String::new()),
     run: |_, _| {},
 };

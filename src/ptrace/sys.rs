@@ -51,6 +51,13 @@ pub fn syscall(pid: i32, sig: i32) -> Result<(), Errno> {
     request(libc::PTRACE_SYSCALL, pid, 0, sig as usize).map(drop)
 }
 
+/// Stops a running tracee (a seized one): it reports a PTRACE_EVENT_STOP, or the stop
+/// it was about to report. A blocking syscall it was in is broken off and restarted
+/// by the kernel when the tracee goes on.
+pub fn interrupt(pid: i32) -> Result<(), Errno> {
+    request(libc::PTRACE_INTERRUPT, pid, 0, 0).map(drop)
+}
+
 /// Leaves a tracee in its group-stop (a real SIGSTOP) while letting the tracer hear
 /// about the SIGCONT that ends it: the process stays stopped as it would untraced.
 pub fn listen(pid: i32) -> Result<(), Errno> {

@@ -479,6 +479,11 @@ impl Table {
         }
     }
 
+    /// Every known thread of every traced process: (thread id, its process's PID).
+    pub fn threads(&self) -> Vec<(i32, i32)> {
+        self.tgid_of.iter().map(|(t, g)| (*t, *g)).collect()
+    }
+
     /// Every traced process still alive (for the last-resort cleanup).
     pub fn live(&self) -> Vec<i32> {
         self.procs.keys().copied().collect()

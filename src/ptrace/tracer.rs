@@ -4,6 +4,7 @@
 //! PTRACE_SEIZE, then loops on `waitpid(-1, __WALL)`, woken by SIGCHLD through a
 //! signalfd and by the program's output pipes through the same `poll`.
 
+use std::cell::RefCell;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
@@ -15,6 +16,7 @@ use crate::observe::procfs;
 use crate::supervise::control::{Control, monotonic_ns};
 use crate::supervise::runner::CONTROL_FD;
 use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
+use crate::trace::steps::{Matcher, Reached, StepSpec};
 use crate::trace::writer::Batch;
 
 pub struct TracerArgs {
@@ -24,27 +26,53 @@ pub struct TracerArgs {
     pub no_pipes: bool,
     /// Most processes alive at once (`--cap N`), the tracer included.
     pub cap: u32,
+    /// A Python lesson's steps (`--steps JSON`), in order.
+    pub steps: Vec<StepSpec>,
+    /// `--step-every`: every fork, exec, exit, reap, signal and message is a step.
+    pub step_every: bool,
+    /// The command's own process's label (`--root-label`; default: its program name).
+    pub root_label: Option<String>,
+    /// A process's label by the Python function it runs (`--labels JSON`).
+    pub labels: std::collections::BTreeMap<String, String>,
     pub argv: Vec<String>,
 }
 
-/// Parses `<front-end pid> [--stdin] [--no-pipes] [--cap N] -- COMMAND ARGS…`.
+/// Parses `<front-end pid> [--stdin] [--no-pipes] [--cap N] [--steps JSON]
+/// [--step-every] [--root-label L] [--labels JSON] -- COMMAND ARGS…`.
 pub fn parse_args(args: &[String]) -> Option<TracerArgs> {
     let parent = args.first()?.parse().ok()?;
     let dashes = args.iter().position(|a| a == "--")?;
-    let stdin = args[1..dashes].iter().any(|a| a == "--stdin");
-    let no_pipes = args[1..dashes].iter().any(|a| a == "--no-pipes");
-    let cap = match args[1..dashes].iter().position(|a| a == "--cap") {
-        Some(i) => args.get(i + 2)?.parse().ok()?,
-        None => 64,
-    };
-    let argv = args[dashes + 1..].to_vec();
-    (!argv.is_empty()).then_some(TracerArgs {
+    let mut parsed = TracerArgs {
         parent,
-        stdin,
-        no_pipes,
-        cap,
-        argv,
-    })
+        stdin: false,
+        no_pipes: false,
+        cap: 64,
+        steps: Vec::new(),
+        step_every: false,
+        root_label: None,
+        labels: Default::default(),
+        argv: args[dashes + 1..].to_vec(),
+    };
+    let mut options = args[1..dashes].iter();
+    while let Some(flag) = options.next() {
+        match flag.as_str() {
+            "--stdin" => parsed.stdin = true,
+            "--no-pipes" => parsed.no_pipes = true,
+            "--step-every" => parsed.step_every = true,
+            "--cap" => parsed.cap = options.next()?.parse().ok()?,
+            "--steps" => parsed.steps = serde_json::from_str(options.next()?).ok()?,
+            "--labels" => parsed.labels = serde_json::from_str(options.next()?).ok()?,
+            "--root-label" => parsed.root_label = Some(options.next()?.clone()),
+            _ => return None,
+        }
+    }
+    (!parsed.argv.is_empty()).then_some(parsed)
+}
+
+/// A step's gate number for the control block: its place in the lesson (which says
+/// whether the program keeps running there); `--step-every` holds are past them all.
+fn gate_number(steps: &[StepSpec], gate: &str) -> usize {
+    steps.iter().position(|s| s.gate == gate).unwrap_or(64)
 }
 
 /// Traces the command to the end of its last process; returns the tracer's exit code.
@@ -58,22 +86,40 @@ pub fn main(args: TracerArgs) -> i32 {
     unsafe {
         libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     }
-    // The control block only gives the run's clock here (shared with the observer).
+    // The control block: the run's clock (shared with the observer), the pause, and
+    // the step permits of a lesson or `--step`.
     // SAFETY: the front end dup'ed the control memfd to CONTROL_FD before exec.
-    let start_ns = match unsafe { Control::from_raw_fd(CONTROL_FD) } {
+    let control = match unsafe { Control::from_raw_fd(CONTROL_FD) } {
         Ok(mut c) => {
             c.close_fd();
-            c.start_ns()
+            Some(c)
         }
-        Err(_) => monotonic_ns(),
+        Err(_) => None,
     };
+    let start_ns = control
+        .as_ref()
+        .map_or_else(monotonic_ns, Control::start_ns);
     let me = getpid().as_raw();
     let batch = Batch::default();
     let wire = &batch;
+    let matcher = RefCell::new(if args.step_every {
+        Matcher::every_event()
+    } else {
+        Matcher::new(args.steps.clone())
+    });
+    // The step the last event reached, if any: the loop holds there once the stop
+    // that made it is handled.
+    let reached: RefCell<Option<Reached>> = RefCell::new(None);
+    let (matcher_ref, reached_ref, clock) = (&matcher, &reached, control.as_ref());
     let mut emit = move |pid: i32, kind: EventKind| {
-        let now = monotonic_ns();
+        // The lesson clock: it stands still while the run is held or paused.
+        let now = clock.map_or_else(monotonic_ns, Control::lesson_ns);
         let t_us = now.saturating_sub(start_ns) / 1000;
-        wire.push(&Event { t_us, pid, kind }, now);
+        let event = Event { t_us, pid, kind };
+        wire.push(&event, monotonic_ns());
+        if let Some(r) = matcher_ref.borrow_mut().see(&event) {
+            reached_ref.borrow_mut().get_or_insert(r);
+        }
     };
     if let Err(why) = super::ptrace_permitted() {
         eprintln!("proclab trace: {why}");
@@ -107,12 +153,21 @@ pub fn main(args: TracerArgs) -> i32 {
     table.stderr_inode = stderr_inode;
     table.stdout_tty = stdout_tty;
     table.cap = args.cap;
-    table.add_process(root, me, super::base_name(&args.argv[0]), &mut emit);
+    let root_label = args
+        .root_label
+        .clone()
+        .unwrap_or_else(|| super::base_name(&args.argv[0]));
+    table.add_process(root, me, root_label, &mut emit);
+    let steps = Steps {
+        control: control.as_ref(),
+        reached: &reached,
+        specs: &args.steps,
+    };
     let leaked = trace_loop(
         &mut table,
         &sigfd,
         &mut streams,
-        (args.no_pipes, wire),
+        (args.no_pipes, wire, &steps),
         &mut emit,
     );
     pump(&mut streams, &mut emit);
@@ -127,12 +182,32 @@ pub fn main(args: TracerArgs) -> i32 {
         _ => {}
     }
     emit(me, EventKind::Exit { code: 0 });
+    // A step at the program's end: nothing is left to hold, but the learner reads it
+    // before the summary closes the run.
+    if let Some(r) = reached.borrow_mut().take() {
+        emit(
+            r.pid,
+            EventKind::Gate {
+                name: r.gate.clone(),
+                slot: None,
+            },
+        );
+        wire.flush();
+        if let Some(c) = &control {
+            c.pass_gate(gate_number(&args.steps, &r.gate), &|| false);
+        }
+    }
     emit(
         me,
         EventKind::Summary {
             processes: table.spawned,
             leaked,
-            duration_us: monotonic_ns().saturating_sub(start_ns) / 1000,
+            // On the lesson clock, as every event's time: a hold is not the program's.
+            duration_us: control
+                .as_ref()
+                .map_or_else(monotonic_ns, Control::lesson_ns)
+                .saturating_sub(start_ns)
+                / 1000,
             results,
         },
     );
@@ -144,11 +219,71 @@ const ZOMBIE_CHECK_NS: u64 = 100_000_000;
 
 /// Waits, polls and handles stops until no tracee and no child is left; returns how
 /// many processes had to be killed at the end (0 unless the tracer itself failed).
+/// What the loop needs to hold the program at its steps and while paused.
+struct Steps<'a> {
+    control: Option<&'a Control>,
+    /// Set by `emit` when an event reaches a step.
+    reached: &'a RefCell<Option<Reached>>,
+    specs: &'a [StepSpec],
+}
+
+impl Steps<'_> {
+    /// Holds the program if a step was just reached (and the step stops the run) or
+    /// the learner paused it; handles the stops collected meanwhile, in order.
+    fn hold_if_due(
+        &self,
+        table: &mut Table,
+        sigfd: &OwnedFd,
+        wire: &Batch,
+        emit: &mut dyn FnMut(i32, EventKind),
+    ) {
+        let Some(control) = self.control else {
+            return;
+        };
+        let mut deferred = Vec::new();
+        // Take it out before emitting: the gate event must not reach a step itself.
+        let reached = self.reached.borrow_mut().take();
+        if let Some(r) = reached {
+            emit(
+                r.pid,
+                EventKind::Gate {
+                    name: r.gate.clone(),
+                    slot: None,
+                },
+            );
+            let n = gate_number(self.specs, &r.gate);
+            if !control.runs_on_at(n) {
+                wire.flush();
+                deferred = super::hold::hold(
+                    table,
+                    control,
+                    sigfd,
+                    super::hold::Why::Step(n),
+                    (wire, emit),
+                );
+            }
+        }
+        if control.paused() {
+            wire.flush();
+            deferred.extend(super::hold::hold(
+                table,
+                control,
+                sigfd,
+                super::hold::Why::Paused,
+                (wire, emit),
+            ));
+        }
+        for (tid, status) in deferred {
+            table.on_wait(tid, status, None, emit);
+        }
+    }
+}
+
 fn trace_loop(
     table: &mut Table,
     sigfd: &OwnedFd,
     streams: &mut [Stream; 2],
-    (no_pipes, wire): (bool, &Batch),
+    (no_pipes, wire, steps): (bool, &Batch, &Steps),
     emit: &mut dyn FnMut(i32, EventKind),
 ) -> u32 {
     // Output written since the last look: its lines go before the next stop's events.
@@ -173,6 +308,15 @@ fn trace_loop(
                     for (stream, pid, data) in table.output_writes.drain(..) {
                         streams[stream].wrote(pid, data);
                         unread_output = true;
+                    }
+                    if steps.reached.borrow().is_some() {
+                        // The step's line may be in the pipe already: it goes first.
+                        pump(streams, emit);
+                        steps.hold_if_due(table, sigfd, wire, emit);
+                        for (stream, pid, data) in table.output_writes.drain(..) {
+                            streams[stream].wrote(pid, data);
+                            unread_output = true;
+                        }
                     }
                 }
                 Ok(None) => break,
@@ -211,13 +355,21 @@ fn trace_loop(
                     revents: 0,
                 }),
         );
-        // SIGCHLD (every ptrace stop sends one) or output wakes us; the timeout is a net.
-        let timeout = 200;
+        // SIGCHLD (every ptrace stop sends one) or output wakes us; the timeout is a net,
+        // and how soon a pause (a flag in the control block, which cannot wake a
+        // poll) takes hold of a program that makes no syscall the tracer sees.
+        let timeout = 100;
         // SAFETY: poll over a live array of pollfds.
         unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
         drain_signalfd(sigfd);
         pump(streams, emit);
         unread_output = false;
+        // A printed line may have reached a step; the learner may have paused.
+        steps.hold_if_due(table, sigfd, wire, emit);
+        for (stream, pid, data) in table.output_writes.drain(..) {
+            streams[stream].wrote(pid, data);
+            unread_output = true;
+        }
     }
 }
 
@@ -293,7 +445,7 @@ fn kill_all(table: &Table) -> u32 {
     live.len() as u32
 }
 
-fn drain_signalfd(fd: &OwnedFd) {
+pub(super) fn drain_signalfd(fd: &OwnedFd) {
     let mut buf = [0u8; 128 * 4];
     // SAFETY: reading into a local buffer from our non-blocking signalfd.
     while unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) } > 0 {}

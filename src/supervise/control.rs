@@ -313,6 +313,18 @@ impl Control {
     /// `interrupted`: checked on every wake-up (a signal wakes the futex); when true the
     /// wait ends without a permit, so the caller can raise KeyboardInterrupt.
     pub fn pass_gate(&self, index: usize, interrupted: &dyn Fn() -> bool) {
+        self.pass_gate_then(index, interrupted, &mut || {});
+    }
+
+    /// `pass_gate`, calling `holding` once the run is known to stand still (the clock
+    /// frozen, `must_wait` true) and before waiting: the tracer stops the program
+    /// there, so the observer never mistakes that stop for one of the program's.
+    pub fn pass_gate_then(
+        &self,
+        index: usize,
+        interrupted: &dyn Fn() -> bool,
+        holding: &mut dyn FnMut(),
+    ) {
         let b = self.block();
         if b.step_mode.load(SeqCst) != 0 {
             let ticket = b.tickets.fetch_add(1, SeqCst);
@@ -321,6 +333,7 @@ impl Control {
                 b.holding.fetch_add(1, SeqCst);
                 self.begin_still();
                 self.changed();
+                holding();
             }
             loop {
                 let seen = b.seq.load(SeqCst);
@@ -337,6 +350,13 @@ impl Control {
             }
         }
         self.wait_while_paused();
+    }
+
+    /// Whether the run keeps going at gate number `index` (the lesson's step says
+    /// `keep_running`), or nobody waits there (step mode is off).
+    pub fn runs_on_at(&self, index: usize) -> bool {
+        let b = self.block();
+        b.step_mode.load(SeqCst) == 0 || (index < 64 && b.run_on.load(SeqCst) & (1 << index) != 0)
     }
 
     /// A per-process gate: in step mode, waits until the front end granted this slot a

@@ -2,5 +2,6 @@
 //! and the front end's view of a run (spawn, watch, clean up).
 pub mod control;
 pub mod runner;
+pub mod scratch;
 pub mod session;
 pub mod tracing;

@@ -75,6 +75,9 @@ pub struct Session {
     seen: Arc<Mutex<Vec<(i32, u64)>>>,
     /// A verified pidfd for each announced process not yet reaped.
     pidfds: Pidfds,
+    /// A Python lesson's program file: removed after the run's processes (fields drop
+    /// after `Drop::drop` stopped them).
+    pub(crate) scratch: Option<super::scratch::ScratchDir>,
 }
 
 /// PID → a pidfd known to refer to the process that announced itself with that PID.
@@ -220,6 +223,7 @@ impl Session {
                 || clock.now_us(),
                 cores,
                 traced,
+                || clock.must_wait(),
                 track_rx,
                 stop_rx,
                 |e| tx.send(RunMsg::Event(e)).is_ok(),
@@ -235,6 +239,7 @@ impl Session {
             threads,
             seen,
             pidfds,
+            scratch: None,
         })
     }
 

@@ -4,14 +4,17 @@
 //! PIDs, pidfds for the signal menu, stopping with killpg and reaping — is the same
 //! `Session` as a lesson's run.
 
+use std::collections::BTreeMap;
 use std::process::Stdio;
 
 use color_eyre::eyre::{Result, WrapErr};
 use nix::sys::signal::Signal;
 
 use super::control::{Control, Settings};
+use super::scratch::ScratchDir;
 use super::session::Session;
 use crate::trace::event::{Event, EventKind, WaitOutcome};
+use crate::trace::steps::StepSpec;
 
 /// What to trace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,19 +29,65 @@ pub struct TraceRequest {
     pub cap: u32,
     /// Report each CPU core's load (the screens draw it; the logs leave it out).
     pub cpu_cores: bool,
+    /// A Python lesson: its program, run by `argv[0]` (the interpreter), and its steps.
+    pub lesson: Option<LessonTrace>,
+    /// `trace --step`: hold the whole program at every fork, exec, exit, reap, signal
+    /// and message until the learner releases it.
+    pub step_every: bool,
+}
+
+/// What a Python lesson adds to a trace: the program to write and run, the steps the
+/// tracer holds at, and how the lesson names processes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LessonTrace {
+    /// The lesson's id: the program's file is `<id>.py`.
+    pub id: String,
+    pub program: String,
+    pub steps: Vec<StepSpec>,
+    /// Steps (by index) at which the program keeps running.
+    pub run_on: u64,
+    /// A process's label by the Python function it runs.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl TraceRequest {
+    /// Whether the run waits for the learner at its steps.
+    pub fn steps(&self) -> bool {
+        self.step_every || self.lesson.is_some()
+    }
 }
 
 impl Session {
     pub fn start_trace(req: &TraceRequest) -> Result<Session> {
-        // The tracer reads only the clock; speed, pause and steps mean nothing to a
-        // program proclab did not write.
+        // The tracer reads the clock, and for a lesson or `--step` the step permits and
+        // the pause; speed means nothing to a program proclab did not write.
         let control = Control::create(&Settings {
             speed: 1.0,
-            step_mode: false,
+            step_mode: req.steps(),
             cap: req.cap,
-            run_on: 0,
+            run_on: req.lesson.as_ref().map_or(0, |l| l.run_on),
         })?;
+        let mut argv = req.argv.clone();
+        let mut scratch = None;
         let mut args = vec!["__tracer".to_string(), std::process::id().to_string()];
+        if let Some(lesson) = &req.lesson {
+            let (dir, file) =
+                ScratchDir::with_program(&format!("{}.py", lesson.id), &lesson.program)
+                    .wrap_err("writing the lesson's program for python")?;
+            argv.push(file.display().to_string());
+            scratch = Some(dir);
+            args.extend([
+                "--steps".to_string(),
+                serde_json::to_string(&lesson.steps)?,
+                "--labels".to_string(),
+                serde_json::to_string(&lesson.labels)?,
+                "--root-label".to_string(),
+                "main".to_string(),
+            ]);
+        }
+        if req.step_every {
+            args.push("--step-every".into());
+        }
         if req.stdin {
             args.push("--stdin".into());
         }
@@ -47,14 +96,16 @@ impl Session {
         }
         args.extend(["--cap".to_string(), req.cap.to_string()]);
         args.push("--".into());
-        args.extend(req.argv.iter().cloned());
+        args.extend(argv);
         let stdin = if req.stdin {
             Stdio::inherit()
         } else {
             Stdio::null()
         };
-        Session::launch(args, stdin, control, (req.cpu_cores, true), None)
-            .wrap_err("starting the tracer")
+        let mut session = Session::launch(args, stdin, control, (req.cpu_cores, true), None)
+            .wrap_err("starting the tracer")?;
+        session.scratch = scratch;
+        Ok(session)
     }
 }
 

@@ -4,4 +4,5 @@ pub mod event;
 pub mod reader;
 pub mod record;
 pub mod replay;
+pub mod steps;
 pub mod writer;

@@ -47,7 +47,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .enumerate()
         .map(|(i, l)| {
             // ⊘: closed by the process cap (the info pane says why); ✓: finished.
-            let (mark, title_style) = if l.over_cap.is_some() {
+            let no_python = l.is_python() && app.python.is_err();
+            let (mark, title_style) = if l.over_cap.is_some() || no_python {
                 (Span::styled("⊘", theme::warning()), theme::dim())
             } else if app.finished.contains(&l.id) {
                 (Span::styled("✓", theme::good()), Style::default())
@@ -108,19 +109,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 t.push_line(Line::raw(line));
             }
             t.push_line(Line::raw(""));
+            // What runs it: a compiled scenario, or the program itself under CPython.
+            let runs = match (l.is_python(), app.lang) {
+                (true, Lang::En) => "your python3 runs the program, traced".to_string(),
+                (true, Lang::Zh) => "由你的 python3 真实运行，proclab 跟踪".to_string(),
+                (false, Lang::En) => format!("scenario: {}", l.scenario),
+                (false, Lang::Zh) => format!("场景：{}", l.scenario),
+            };
             let facts = match app.lang {
                 Lang::En => format!(
-                    "scenario: {} · {} steps · about {} minutes",
-                    l.scenario,
+                    "{runs} · {} steps · about {} minutes",
                     l.steps.len(),
                     l.minutes
                 ),
-                Lang::Zh => format!(
-                    "场景：{} · {} 步 · 约 {} 分钟",
-                    l.scenario,
-                    l.steps.len(),
-                    l.minutes
-                ),
+                Lang::Zh => format!("{runs} · {} 步 · 约 {} 分钟", l.steps.len(), l.minutes),
             };
             // Wrapped like the summary: a narrow About pane must not drop words.
             for line in wrap(&facts, inner) {
@@ -131,7 +133,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 theme::dim(),
             ));
             t.push_line(Line::raw(""));
+            let python_missing = app.python.as_ref().err().filter(|_| l.is_python());
             match &l.over_cap {
+                _ if python_missing.is_some() => {
+                    let closed = say(app, "Closed", "无法打开");
+                    let why = python_missing.map_or("", String::as_str);
+                    for line in wrap(&format!("{closed}: {why}."), inner) {
+                        t.push_line(Line::styled(line, theme::warning()));
+                    }
+                }
                 Some(e) => {
                     let closed = say(app, "Closed under this cap", "在这个进程上限下无法打开");
                     for line in wrap(

@@ -517,3 +517,42 @@ fn presenter_mode_zh_title_is_plain_text() {
         "{screen}"
     );
 }
+
+/// A Python lesson with no interpreter is closed in the menu with the reason; the
+/// compiled lessons still open. With one, it opens as a trace of its own program.
+#[test]
+fn python_lessons_need_an_interpreter() {
+    let mut app = lessons_app(Lang::En);
+    let python = app
+        .lessons
+        .iter()
+        .position(|l| l.is_python())
+        .expect("a built-in Python lesson");
+    app.python = Err("no python3 on PATH: install Python 3".into());
+    app.menu_selected = python;
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains(&format!("⊘ {:>2}.", python + 1)), "{shown}");
+    assert!(shown.contains("Closed: no python3 on PATH"), "{shown}");
+    assert!(app.open_lesson(python).is_empty(), "nothing starts");
+    assert!(app.notice.take().unwrap().contains("no python3 on PATH"));
+    assert!(
+        !app.open_lesson(0).is_empty(),
+        "a compiled lesson still runs"
+    );
+
+    let mut app = lessons_app(Lang::En);
+    app.python = Ok("/usr/bin/python3".into());
+    app.menu_selected = python;
+    let shown = screen(&app, 100, 30);
+    assert!(!shown.contains('⊘'), "{shown}");
+    assert!(shown.contains("your python3 runs the program"), "{shown}");
+    let cmds = app.open_lesson(python);
+    let [crate::app::Command::StartTrace(req)] = &cmds[..] else {
+        panic!("a Python lesson starts a trace: {cmds:?}");
+    };
+    assert_eq!(req.argv, vec!["/usr/bin/python3".to_string()]);
+    let lesson = req.lesson.as_ref().unwrap();
+    assert_eq!(lesson.steps.len(), app.lessons[python].steps.len());
+    assert!(lesson.program.contains("mp.Pipe()"));
+    assert!(app.run.as_ref().unwrap().step_mode, "it waits at its steps");
+}

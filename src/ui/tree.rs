@@ -222,6 +222,11 @@ fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
                 first.push(Span::raw(format!(" — {why}")));
             }
         }
+        // Held before the observer could read it running: the hold is what is known.
+        None if p.holding.is_some() => first.push(Span::raw(format!(
+            "… {}",
+            standing_still(run, p.holding.as_deref().unwrap_or_default())
+        ))),
         None => first.push(Span::raw("… just started")),
     }
     let list = |names: &[String]| {
@@ -315,7 +320,12 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> R
                 why,
             )
         }
-        None => (Cell::from("…"), "just started".to_string()),
+        // Held before the observer could read it running: the hold is what is known.
+        None => match (held, p.holding.as_deref()) {
+            (Some(gate), _) => (Cell::from("…"), format!("held at step '{gate}'")),
+            (None, Some(during)) => (Cell::from("…"), standing_still(run, during)),
+            (None, None) => (Cell::from("…"), "just started".to_string()),
+        },
     };
     let why = match (held, p.exit_code) {
         // Where proclab holds it comes first: in a narrow tree it must not be cut off.

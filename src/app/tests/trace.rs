@@ -27,6 +27,8 @@ fn traced_app() -> (App, Vec<Command>) {
         no_pipes: false,
         cap: 64,
         cpu_cores: true,
+        lesson: None,
+        step_every: false,
     };
     let cmds = app.open_trace(req);
     (app, cmds)
@@ -67,14 +69,42 @@ fn exec_renames_the_process() {
 }
 
 #[test]
-fn pause_step_and_speed_do_nothing_to_a_trace() {
+fn space_pauses_a_trace_and_p_steps_it_but_speed_means_nothing() {
     let (mut app, _) = traced_app();
-    for a in [Action::Step, Action::Play, Action::Faster, Action::Slower] {
+    for a in [Action::Faster, Action::Slower] {
         assert!(update(&mut app, Msg::Action(a)).is_empty(), "{a:?}");
     }
+    assert_eq!(app.run.as_ref().unwrap().speed, 1.0);
+    // Space: the tracer holds the whole program until Space again.
+    assert_eq!(
+        update(&mut app, Msg::Action(Action::Step)),
+        vec![Command::SetPaused(true)]
+    );
+    assert!(app.run.as_ref().unwrap().paused);
+    // p: hold at every event from now on (the pause is lifted: Space means "next").
+    assert_eq!(
+        update(&mut app, Msg::Action(Action::Play)),
+        vec![Command::SetStepMode(true), Command::SetPaused(false)]
+    );
     let run = app.run.as_ref().unwrap();
-    assert!(!run.paused && !run.step_mode);
-    assert_eq!(run.speed, 1.0);
+    assert!(run.step_mode && !run.paused);
+}
+
+#[test]
+fn trace_step_starts_in_step_mode_and_restarts_so() {
+    let mut app = App::new(Vec::new(), Lang::En);
+    let req = TraceRequest {
+        step_every: true,
+        ..traced_app().0.run.unwrap().trace.unwrap()
+    };
+    app.open_trace(req);
+    assert!(app.run.as_ref().unwrap().step_mode);
+    let cmds = update(&mut app, Msg::Action(Action::Restart));
+    assert!(matches!(&cmds[..], [Command::StartTrace(r)] if r.step_every));
+    assert!(
+        app.run.as_ref().unwrap().step_mode,
+        "a restart keeps holding at events"
+    );
 }
 
 #[test]
