@@ -69,6 +69,13 @@ pub enum Cmd {
         /// Write every event to FILE as it arrives (JSON lines; `proclab replay FILE`).
         #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
+        /// Run the lesson to its end without holding and print a readable log (a
+        /// `gate` line at each step).
+        #[arg(long, conflicts_with = "json")]
+        headless: bool,
+        /// Run the lesson to its end without holding and print its events as JSON lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Run a scenario: in the terminal UI, or as a log with --headless / --json.
     Run {

@@ -33,10 +33,13 @@ pub struct Facts {
     pub cap: u32,
     /// How high `trace --cap` may go on this machine now (`crate::ceiling`).
     pub trace_ceiling: crate::ceiling::Ceiling,
+    /// The interpreter of Python lessons (`--python`, else python3 on PATH): where it
+    /// is found, the interpreter it runs and its version, or why there is none.
+    pub python: Result<(std::path::PathBuf, std::path::PathBuf, String), String>,
 }
 
 impl Facts {
-    pub fn gather(cap: u32) -> Facts {
+    pub fn gather(cap: u32, python: Option<&std::path::Path>) -> Facts {
         let me = std::process::id() as i32;
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Facts {
@@ -69,13 +72,18 @@ impl Facts {
                 .unwrap_or(1),
             cap,
             trace_ceiling: crate::ceiling::trace_ceiling(&crate::ceiling::Machine::gather()),
+            python: crate::python::find(python).and_then(|found| {
+                let real = crate::python::resolve(&found)?;
+                let version = crate::python::version(&real)?;
+                Ok((found, real, version))
+            }),
         }
     }
 }
 
 /// The report for this machine, with `cap` the live-process cap in force.
-pub fn report(cap: u32) -> String {
-    report_for(&Facts::gather(cap))
+pub fn report(cap: u32, python: Option<&std::path::Path>) -> String {
+    report_for(&Facts::gather(cap, python))
 }
 
 /// One line per check: `OK  ` or `WARN`, the check's name, what was found, advice.
@@ -135,6 +143,22 @@ pub fn report_for(f: &Facts) -> String {
                 "prctl failed ({}): orphans go to PID 1; needs Linux 3.4 or newer",
                 errno_name(e)
             ),
+        },
+    );
+    line(
+        f.python.is_ok(),
+        "python",
+        match &f.python {
+            Ok((found, real, version)) if found == real => format!(
+                "{version} at {}: Python lessons run their programs on it",
+                real.display()
+            ),
+            Ok((found, real, version)) => format!(
+                "{version} at {} (through {}): Python lessons run their programs on it",
+                real.display(),
+                found.display()
+            ),
+            Err(why) => format!("{why}; the compiled lessons still run"),
         },
     );
     let (ok, detail) = match f.ptrace_scope {
@@ -364,6 +388,11 @@ mod tests {
                 cap: 3900,
                 why: "RLIMIT_NPROC 4000 − 100 tasks you already run = 3900".into(),
             },
+            python: Ok((
+                "/usr/bin/python3".into(),
+                "/usr/bin/python3".into(),
+                "Python 3.11.2".into(),
+            )),
         }
     }
 
@@ -378,7 +407,8 @@ mod tests {
     #[test]
     fn a_healthy_machine_is_all_ok_one_line_per_check() {
         let r = report_for(&healthy());
-        assert_eq!(r.lines().count(), 13, "{r}");
+        assert_eq!(r.lines().count(), 14, "{r}");
+        assert!(r.contains("Python 3.11.2 at /usr/bin/python3: Python lessons"), "{r}");
         assert!(r.contains("up to 3900 for `proclab trace`"), "{r}");
         assert!(r.lines().all(|l| l.starts_with("OK  ")), "{r}");
     }
@@ -386,7 +416,8 @@ mod tests {
     #[test]
     fn each_problem_warns_with_advice() {
         type Break = fn(&mut Facts);
-        let cases: [(Break, &str); 7] = [
+        let cases: [(Break, &str); 8] = [
+            (|f| f.python = Err("no python3 on PATH".into()), "compiled lessons still run"),
             (|f| f.pidfd_open = Err(libc::ENOSYS), "Linux 5.3"),
             (|f| f.ptrace_scope = Some(3), "ptrace_scope 3"),
             (|f| f.user_processes = 3990, "--cap 10"),

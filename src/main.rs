@@ -126,6 +126,8 @@ fn run(cli: Cli) -> Result<u8> {
             force,
             speed,
             record,
+            headless,
+            json,
         }) => {
             if !(speed.is_finite() && speed > 0.0) {
                 return Err(eyre!("--speed takes a positive factor, got {speed}"));
@@ -153,6 +155,14 @@ fn run(cli: Cli) -> Result<u8> {
                 && let Err(why) = &look.python
             {
                 return Err(eyre!("lesson '{id}' runs its program under CPython: {why}"));
+            }
+            if headless || json {
+                let format = if json {
+                    headless::Format::Json
+                } else {
+                    headless::Format::Readable
+                };
+                return lesson_headless(&lessons[index], (speed, cli.cap), &look, format, record);
             }
             tui::ensure_terminal()?;
             let mut app = dressed(app::App::new(lessons, lang), &look);
@@ -255,7 +265,7 @@ fn run(cli: Cli) -> Result<u8> {
             );
         }
         Some(Cmd::Doctor) => {
-            print!("{}", doctor::report(cli.cap));
+            print!("{}", doctor::report(cli.cap, cli.python.as_deref()));
             Ok(())
         }
         Some(Cmd::ScenarioTable) => {
@@ -301,6 +311,40 @@ fn recorder(path: Option<&std::path::Path>) -> Result<Option<proclab::trace::rec
         .map_err(|e| eyre!("{e}"))
 }
 
+/// `proclab lesson ID --headless | --json`: the lesson's run to its end, not held: its
+/// scenario's, or (a Python lesson) its program's under the tracer, with a `gate` at
+/// each step. Exits as `run` does, or (Python) as the program did.
+fn lesson_headless(
+    lesson: &lesson::Lesson,
+    (speed, cap): (f64, u32),
+    look: &Look,
+    format: headless::Format,
+    record: Option<std::path::PathBuf>,
+) -> Result<u8> {
+    if lesson.is_python() {
+        let python = look.python.clone().map_err(|why| eyre!("{why}"))?;
+        proclab::ptrace::ptrace_permitted().map_err(|why| eyre!("cannot trace: {why}"))?;
+        let req = supervise::tracing::TraceRequest::for_lesson(lesson, &python, cap, false)
+            .ok_or_else(|| eyre!("lesson '{}' has no program to run", lesson.id))?;
+        let session = supervise::session::Session::start_trace(&req)?;
+        return headless::run_trace(session, format, &quit_signals()?);
+    }
+    let spec = scenario::find(lesson.scenario)
+        .ok_or_else(|| eyre!("{}", scenario::unknown(lesson.scenario)))?;
+    let req = supervise::session::RunRequest {
+        scenario: spec,
+        params: lesson.params.clone(),
+        speed,
+        // Not held: the scenario still emits its gates, which the log shows as steps.
+        step_mode: false,
+        cap,
+        cpu_cores: false,
+        run_on: 0,
+    };
+    let record = recorder(record.as_deref())?;
+    headless::run_recorded(&req, format, &quit_signals()?, record).map(|()| 0)
+}
+
 /// `proclab trace -- COMMAND…`: the same front ends as a run, fed by the tracer.
 /// `options`: (--stdin, --no-pipes, --cap). Returns the command's exit code (128 + N
 /// for a death by signal N), as `time`, `timeout` and `strace` do.
@@ -326,6 +370,7 @@ fn trace(
         cpu_cores: !(headless || json),
         lesson: None,
         step_every: step,
+        hold: !(headless || json),
     };
     if headless || json {
         let format = if json {

@@ -15,7 +15,6 @@ pub mod work;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::lesson::model::Runtime;
 use crate::lesson::{Lang, Lesson};
 use crate::scenario::{Scenario, params::Params};
 use crate::trace::event::Event;
@@ -340,29 +339,17 @@ impl App {
         // Each lesson opens on its own pane (its narration names it), not on the log
         // an earlier lesson left on screen.
         self.show_log = false;
-        if let Runtime::Python { labels } = &lesson.runtime {
+        if lesson.is_python() {
             let python = match &self.python {
-                Ok(p) => p.display().to_string(),
+                Ok(p) => p.clone(),
                 Err(why) => {
                     self.notice = Some(format!("closed: {why}"));
                     return Vec::new();
                 }
             };
-            let req = crate::supervise::tracing::TraceRequest {
-                argv: vec![python],
-                stdin: false,
-                no_pipes: false,
-                cap: self.cap,
-                cpu_cores: true,
-                lesson: Some(crate::supervise::tracing::LessonTrace {
-                    id: lesson.id.clone(),
-                    program: lesson.python.clone(),
-                    steps: lesson.step_specs(),
-                    run_on: lesson.python_run_on_mask(),
-                    labels: labels.clone(),
-                }),
-                step_every: false,
-            };
+            let req = crate::supervise::tracing::TraceRequest::for_lesson(
+                lesson, &python, self.cap, true,
+            );
             let mut run = RunView::new(
                 Some(index),
                 &crate::ptrace::TRACED,
@@ -370,7 +357,7 @@ impl App {
                 true,
                 1.0,
             );
-            run.trace = Some(req);
+            run.trace = req;
             return self.start(run);
         }
         let Some(scenario) = crate::scenario::find(lesson.scenario) else {

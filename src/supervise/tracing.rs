@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::process::Stdio;
 
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use nix::sys::signal::Signal;
 
 use super::control::{Control, Settings};
@@ -34,6 +34,9 @@ pub struct TraceRequest {
     /// `trace --step`: hold the whole program at every fork, exec, exit, reap, signal
     /// and message until the learner releases it.
     pub step_every: bool,
+    /// Steps wait for the learner (the screens); without, each is only marked with a
+    /// `gate` event (`--headless`, `--json`).
+    pub hold: bool,
 }
 
 /// What a Python lesson adds to a trace: the program to write and run, the steps the
@@ -51,9 +54,38 @@ pub struct LessonTrace {
 }
 
 impl TraceRequest {
+    /// A Python lesson's run: `python` runs its program, traced, holding at its steps
+    /// if `hold`. None for a compiled lesson.
+    pub fn for_lesson(
+        lesson: &crate::lesson::Lesson,
+        python: &std::path::Path,
+        cap: u32,
+        hold: bool,
+    ) -> Option<TraceRequest> {
+        let crate::lesson::model::Runtime::Python { labels } = &lesson.runtime else {
+            return None;
+        };
+        Some(TraceRequest {
+            argv: vec![python.display().to_string()],
+            stdin: false,
+            no_pipes: false,
+            cap,
+            cpu_cores: hold,
+            lesson: Some(LessonTrace {
+                id: lesson.id.clone(),
+                program: lesson.python.clone(),
+                steps: lesson.step_specs(),
+                run_on: lesson.python_run_on_mask(),
+                labels: labels.clone(),
+            }),
+            step_every: false,
+            hold,
+        })
+    }
+
     /// Whether the run waits for the learner at its steps.
     pub fn steps(&self) -> bool {
-        self.step_every || self.lesson.is_some()
+        self.hold && (self.step_every || self.lesson.is_some())
     }
 }
 
@@ -71,6 +103,12 @@ impl Session {
         let mut scratch = None;
         let mut args = vec!["__tracer".to_string(), std::process::id().to_string()];
         if let Some(lesson) = &req.lesson {
+            // The interpreter itself, not a wrapper script that would run first.
+            if let Some(python) = argv.first_mut() {
+                let real = crate::python::resolve(std::path::Path::new(python.as_str()))
+                    .map_err(|why| eyre!("{why}"))?;
+                *python = real.display().to_string();
+            }
             let (dir, file) =
                 ScratchDir::with_program(&format!("{}.py", lesson.id), &lesson.program)
                     .wrap_err("writing the lesson's program for python")?;

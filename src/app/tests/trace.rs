@@ -29,6 +29,7 @@ fn traced_app() -> (App, Vec<Command>) {
         cpu_cores: true,
         lesson: None,
         step_every: false,
+        hold: true,
     };
     let cmds = app.open_trace(req);
     (app, cmds)
