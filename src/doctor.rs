@@ -408,7 +408,10 @@ mod tests {
     fn a_healthy_machine_is_all_ok_one_line_per_check() {
         let r = report_for(&healthy());
         assert_eq!(r.lines().count(), 14, "{r}");
-        assert!(r.contains("Python 3.11.2 at /usr/bin/python3: Python lessons"), "{r}");
+        assert!(
+            r.contains("Python 3.11.2 at /usr/bin/python3: Python lessons"),
+            "{r}"
+        );
         assert!(r.contains("up to 3900 for `proclab trace`"), "{r}");
         assert!(r.lines().all(|l| l.starts_with("OK  ")), "{r}");
     }
@@ -417,7 +420,10 @@ mod tests {
     fn each_problem_warns_with_advice() {
         type Break = fn(&mut Facts);
         let cases: [(Break, &str); 8] = [
-            (|f| f.python = Err("no python3 on PATH".into()), "compiled lessons still run"),
+            (
+                |f| f.python = Err("no python3 on PATH".into()),
+                "compiled lessons still run",
+            ),
             (|f| f.pidfd_open = Err(libc::ENOSYS), "Linux 5.3"),
             (|f| f.ptrace_scope = Some(3), "ptrace_scope 3"),
             (|f| f.user_processes = 3990, "--cap 10"),

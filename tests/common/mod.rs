@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
