@@ -307,7 +307,14 @@ pub fn describe(kind: &EventKind) -> String {
         }
         EventKind::Hold { on: false, .. } => "moves on".into(),
         EventKind::ForkFailed { label, error } => format!("fork of '{label}' refused: {error}"),
-        EventKind::Run { scenario, params } => {
+        EventKind::Run {
+            scenario,
+            params,
+            lesson: Some(lesson),
+        } if params.is_empty() => format!("runs lesson {lesson} ({scenario})"),
+        EventKind::Run {
+            scenario, params, ..
+        } => {
             let each: Vec<String> = params
                 .iter()
                 .map(|(k, v)| match v {

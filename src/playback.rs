@@ -105,11 +105,21 @@ pub fn open_app(
         "the trace has no `run` line naming its scenario, so it cannot be drawn \
          (--headless and --json still replay it)",
     )?;
-    let spec = crate::scenario::find(id).ok_or_else(|| crate::scenario::unknown(id))?;
+    let traced = id == crate::ptrace::TRACED.id;
+    let spec = if traced {
+        &crate::ptrace::TRACED
+    } else {
+        crate::scenario::find(id).ok_or_else(|| crate::scenario::unknown(id))?
+    };
     let params = params_from_json(spec, params)?;
-    let lesson = lessons
-        .iter()
-        .position(|l| l.scenario == spec.id && l.params == params);
+    let lesson = match trace.lesson_id() {
+        // A Python lesson's program: its steps and narration, if that lesson is loaded.
+        Some(wanted) => lessons.iter().position(|l| l.id == wanted && l.is_python()),
+        None if traced => None,
+        None => lessons
+            .iter()
+            .position(|l| l.scenario == spec.id && l.params == params),
+    };
     let mut app = App::new(lessons, lang);
     let mut run = RunView::new(lesson, spec, params, step, speed);
     run.replay = true;

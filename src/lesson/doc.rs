@@ -134,5 +134,12 @@ mod tests {
             guide.contains(&format!("```toml\n{example}```")),
             "docs/LESSONS.md must quote docs/example-lesson/01-polite-kill.toml verbatim"
         );
+        let python = std::fs::read_to_string(format!("{root}/lessons/17-real-pipe.toml"))
+            .unwrap_or_default();
+        assert!(python.contains("runtime = \"python\""));
+        assert!(
+            guide.contains(&format!("```toml\n{python}```")),
+            "docs/LESSONS.md must quote lessons/17-real-pipe.toml verbatim"
+        );
     }
 }

@@ -91,14 +91,6 @@ impl TraceRequest {
 
 impl Session {
     pub fn start_trace(req: &TraceRequest) -> Result<Session> {
-        // The tracer reads the clock, and for a lesson or `--step` the step permits and
-        // the pause; speed means nothing to a program proclab did not write.
-        let control = Control::create(&Settings {
-            speed: 1.0,
-            step_mode: req.steps(),
-            cap: req.cap,
-            run_on: req.lesson.as_ref().map_or(0, |l| l.run_on),
-        })?;
         let mut argv = req.argv.clone();
         let mut scratch = None;
         let mut args = vec!["__tracer".to_string(), std::process::id().to_string()];
@@ -123,6 +115,16 @@ impl Session {
                 "main".to_string(),
             ]);
         }
+        // Made now, after the interpreter was asked where it is, so the run's clock
+        // starts with the run. The tracer reads the clock, and for a lesson or
+        // `--step` the step permits and the pause; speed means nothing to a program
+        // proclab did not write.
+        let control = Control::create(&Settings {
+            speed: 1.0,
+            step_mode: req.steps(),
+            cap: req.cap,
+            run_on: req.lesson.as_ref().map_or(0, |l| l.run_on),
+        })?;
         if req.step_every {
             args.push("--step-every".into());
         }
@@ -140,8 +142,13 @@ impl Session {
         } else {
             Stdio::null()
         };
-        let mut session = Session::launch(args, stdin, control, (req.cpu_cores, true), None)
-            .wrap_err("starting the tracer")?;
+        // What ran: a trace, and the Python lesson whose program it is (a replay shows
+        // its steps).
+        let announce =
+            crate::trace::record::trace_run_event(req.lesson.as_ref().map(|l| l.id.as_str()));
+        let mut session =
+            Session::launch(args, stdin, control, (req.cpu_cores, true), Some(announce))
+                .wrap_err("starting the tracer")?;
         session.scratch = scratch;
         Ok(session)
     }

@@ -190,6 +190,10 @@ pub enum EventKind {
         scenario: String,
         #[serde(default)]
         params: serde_json::Map<String, serde_json::Value>,
+        /// A Python lesson's id (its `scenario` is `trace`): the lesson whose program
+        /// ran, so a replay shows its steps and narration.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lesson: Option<String>,
     },
     /// `proclab trace` only: the process replaced its program with `execve`. `program`
     /// is the executable's path (from /proc/PID/exe), `argv` its new command line.

@@ -24,6 +24,20 @@ pub fn run_event(scenario: &str, params: &Params) -> Event {
         kind: EventKind::Run {
             scenario: scenario.to_string(),
             params: params_to_json(params),
+            lesson: None,
+        },
+    }
+}
+
+/// The `run` line of `proclab trace`, naming the Python lesson whose program ran.
+pub fn trace_run_event(lesson: Option<&str>) -> Event {
+    Event {
+        t_us: 0,
+        pid: std::process::id() as i32,
+        kind: EventKind::Run {
+            scenario: crate::ptrace::TRACED.id.to_string(),
+            params: Map::new(),
+            lesson: lesson.map(str::to_string),
         },
     }
 }
@@ -264,6 +278,7 @@ mod tests {
         let EventKind::Run {
             scenario,
             params: map,
+            ..
         } = &e.kind
         else {
             panic!("{e:?}")

@@ -66,7 +66,17 @@ impl Trace {
     /// The scenario and parameters the `run` line names.
     pub fn run_info(&self) -> Option<(&str, &Map<String, Value>)> {
         self.entries.iter().find_map(|e| match &e.event.kind {
-            EventKind::Run { scenario, params } => Some((scenario.as_str(), params)),
+            EventKind::Run {
+                scenario, params, ..
+            } => Some((scenario.as_str(), params)),
+            _ => None,
+        })
+    }
+
+    /// The Python lesson whose program the trace ran, if its `run` line names one.
+    pub fn lesson_id(&self) -> Option<&str> {
+        self.entries.iter().find_map(|e| match &e.event.kind {
+            EventKind::Run { lesson, .. } => lesson.as_deref(),
             _ => None,
         })
     }

@@ -53,6 +53,7 @@ fn sample() -> Vec<Event> {
             EventKind::Run {
                 scenario: "queue".into(),
                 params: Default::default(),
+                lesson: None,
             },
         ),
         spawn(10, 10, 9, "main"),
