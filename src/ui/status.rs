@@ -76,15 +76,15 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
             )
         };
         (text, theme::warning())
-    } else if run.trace.is_some() {
-        (
-            say(zh, " ▶ TRACING ", " ▶ 跟踪中 ").to_string(),
-            theme::playing(),
-        )
     } else if run.paused {
         (
             say(zh, " ⏸ PAUSED · Space ", " ⏸ 已暂停 · 空格 ").to_string(),
             theme::held(),
+        )
+    } else if run.trace.is_some() {
+        (
+            say(zh, " ▶ TRACING ", " ▶ 跟踪中 ").to_string(),
+            theme::playing(),
         )
     } else if run.step_mode {
         (
@@ -157,13 +157,14 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, lang: Lang, frame: &mut F
         ("code", true) => "代码",
         (other, _) => other,
     });
-    // A traced program runs as written: no pause, steps or speed (they stay hidden).
-    let traced = run.trace.is_some();
-    let (space, play, speed) = if traced {
-        ("", "", "")
+    // A traced program runs at its own pace: no speed (pause and steps are the
+    // tracer's holds). Without a lesson it has no menu to go back to.
+    let speed = if run.trace.is_some() {
+        ""
     } else {
-        (space, play, say(zh, "speed", "速度"))
+        say(zh, "speed", "速度")
     };
+    let traced = run.trace.is_some() && run.lesson.is_none();
     // (keys, what, priority: lower stays longer)
     let all = [
         ("Space", space, 0),
