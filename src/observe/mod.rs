@@ -2,7 +2,8 @@
 //! `state` event when a process's state, reason, CPU share or signal dispositions
 //! (which signals it ignores or catches) visibly changed.
 
-pub mod procfs;
+// The pure /proc parsing is shared with the tracer, so it lives in `proclab-procs`.
+pub use proclab_procs::procfs;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use nix::unistd::{ForkResult, Pid, getpid, getppid};
 
-use crate::supervise::control::Control;
+use crate::control::Control;
 use crate::trace::event::{Event, EventKind, WaitOutcome};
 use crate::trace::writer::write_line;
 
@@ -404,5 +404,5 @@ pub fn arm_parent_death_signal(expected_parent: Pid) {
 
 /// This process's start time in clock ticks since boot, for its `spawn` event.
 pub fn own_start_ticks() -> Option<u64> {
-    crate::observe::procfs::read_stat(nix::unistd::getpid().as_raw()).map(|s| s.start_ticks)
+    crate::procfs::read_stat(nix::unistd::getpid().as_raw()).map(|s| s.start_ticks)
 }

@@ -7,8 +7,8 @@
 
 use nix::unistd::{Pid, getpid, getppid};
 
+use crate::control::Control;
 use crate::scenario::{self, ctx::Ctx};
-use crate::supervise::control::Control;
 use crate::trace::event::EventKind;
 
 /// The descriptor the front end puts the control block on.
@@ -31,13 +31,38 @@ pub fn parse_args(args: &[String]) -> Option<RunnerArgs> {
     })
 }
 
+/// Debug trigger, for the reliability tests only (ARCHITECTURE.md, "Debug triggers";
+/// the front end's are in `proclab::debug`). `PROCLAB_DEBUG_LATE_STDERR_MS=N`: the
+/// runner closes its stdout at once, and only N ms later writes a line to stderr and
+/// exits 2, to show that a consumer of the run still gets the runner's last words
+/// after the event pipe has ended.
+pub const LATE_STDERR_MS: &str = "PROCLAB_DEBUG_LATE_STDERR_MS";
+
+/// What the runner does when `PROCLAB_DEBUG_LATE_STDERR_MS` is set: `Some(exit code)`
+/// after its late line, `None` (nothing done) otherwise. Single-threaded: a sleep and
+/// two descriptor calls, safe in the runner.
+pub fn late_stderr_in_runner() -> Option<i32> {
+    let delay = std::env::var(LATE_STDERR_MS)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .map(std::time::Duration::from_millis)?;
+    let null = std::fs::File::open("/dev/null").ok()?;
+    // SAFETY: dup2 onto stdout with a descriptor we own; nothing else writes to it.
+    unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), libc::STDOUT_FILENO) };
+    std::thread::sleep(delay);
+    eprintln!("runner: last words, written after stdout closed ({LATE_STDERR_MS})");
+    Some(2)
+}
+
 /// Runs a scenario to the end; returns the runner's exit code.
 pub fn main(args: RunnerArgs) -> i32 {
     // The front end armed PDEATHSIG before exec; if it died before that, stop now.
     if getppid().as_raw() != args.parent {
         return 3;
     }
-    if let Some(code) = crate::debug::late_stderr_in_runner() {
+    if let Some(code) = late_stderr_in_runner() {
         return code;
     }
     // SAFETY: prctl with integer arguments only.
@@ -158,9 +183,8 @@ fn install_exception_hook(start_ns: u64) {
             .unwrap_or_else(|| "Exception".into());
         // The run's clock, like every other event; the raw clock only if none is set.
         let now = || {
-            crate::supervise::control::process_now_us().unwrap_or_else(|| {
-                crate::supervise::control::monotonic_ns().saturating_sub(start_ns) / 1000
-            })
+            crate::control::process_now_us()
+                .unwrap_or_else(|| crate::control::monotonic_ns().saturating_sub(start_ns) / 1000)
         };
         let emit = |kind| {
             crate::trace::writer::write_line(&crate::trace::event::Event {

@@ -5,12 +5,12 @@
 //! Waiters sleep on a futex over `seq`, which the writer bumps on every change, so a
 //! paused or gated process costs nothing and wakes at once.
 
+use std::io::{Error, Result};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
 use std::time::Duration;
 
-use color_eyre::eyre::{Result, WrapErr, eyre};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
 const MAGIC: u32 = 0x5052_4c42; // "PRLB"
@@ -20,6 +20,12 @@ const PAGE: usize = 4096;
 /// it is long because each wake-up shows the process as running (R) for a moment,
 /// which a held run must not seem to be.
 const WAIT_SLICE: Duration = Duration::from_secs(5);
+
+/// An I/O error said with what was being done (this crate has no eyre: it is the front
+/// end's, and the front end wraps these with `?` as any other `std::io::Error`).
+fn context(what: &str) -> impl FnOnce(Error) -> Error + '_ {
+    move |e| Error::new(e.kind(), format!("{what}: {e}"))
+}
 
 #[repr(C)]
 struct Block {
@@ -96,8 +102,10 @@ fn memfd_create(name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
 impl Control {
     /// Creates a fresh block (front end side).
     pub fn create(settings: &Settings) -> Result<Control> {
-        let fd = memfd_create(c"proclab-control").wrap_err("memfd_create for the control block")?;
-        nix::unistd::ftruncate(&fd, PAGE as i64).wrap_err("sizing the control block")?;
+        let fd = memfd_create(c"proclab-control")
+            .map_err(context("memfd_create for the control block"))?;
+        nix::unistd::ftruncate(&fd, PAGE as i64)
+            .map_err(|e| context("sizing the control block")(e.into()))?;
         let control = Self::map(fd)?;
         let b = control.block();
         b.speed_milli.store(speed_to_milli(settings.speed), SeqCst);
@@ -117,13 +125,15 @@ impl Control {
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         let control = Self::map(fd)?;
         if control.block().magic.load(SeqCst) != MAGIC {
-            return Err(eyre!("descriptor does not hold a proclab control block"));
+            return Err(Error::other(
+                "descriptor does not hold a proclab control block",
+            ));
         }
         Ok(control)
     }
 
     fn map(fd: OwnedFd) -> Result<Control> {
-        let len = std::num::NonZeroUsize::new(PAGE).ok_or_else(|| eyre!("page size"))?;
+        let len = std::num::NonZeroUsize::new(PAGE).ok_or_else(|| Error::other("page size"))?;
         // SAFETY: a fresh shared mapping of a descriptor we own; nothing aliases it yet.
         let ptr = unsafe {
             mmap(
@@ -135,7 +145,7 @@ impl Control {
                 0,
             )
         }
-        .wrap_err("mapping the control block")?;
+        .map_err(|e| context("mapping the control block")(e.into()))?;
         Ok(Control {
             block: ptr.cast(),
             fd: Some(fd),

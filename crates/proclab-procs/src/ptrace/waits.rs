@@ -9,7 +9,7 @@
 use super::procinfo::read_memory as read_bytes;
 use super::procinfo::{reap, released};
 use super::table::{InSyscall, Table, Zombie};
-use crate::observe::procfs;
+use crate::procfs;
 use crate::trace::event::EventKind;
 
 type Emit<'a> = &'a mut dyn FnMut(i32, EventKind);

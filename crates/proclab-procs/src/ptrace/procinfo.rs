@@ -1,7 +1,7 @@
 //! What the tracer reads about a traced process, and the events it builds from what
 //! the kernel said: a reap with its decoded status, a signal's disposition.
 
-use crate::observe::procfs;
+use crate::procfs;
 use crate::trace::event::{EventKind, WaitOutcome};
 
 /// A `reap` of `child` with its raw status, decoded.

@@ -2,7 +2,7 @@
 //! observer, `--json` output and recorded traces. Fields are only ever added, never
 //! renamed (see `ARCHITECTURE.md`): tests and outside tools read these lines.
 //!
-//! `proclab trace` (a learner's own program under ptrace, `src/ptrace/`) speaks the same
+//! `proclab trace` (a learner's own program under ptrace, `ptrace/`) speaks the same
 //! wire, every event from what the kernel did: `spawn` (label: the program name),
 //! `exec` (added for it), `exit`, `reap` (a wait4/waitid that returned, by the process
 //! that called it; by the tracer for the command and adopted orphans), `released` (no

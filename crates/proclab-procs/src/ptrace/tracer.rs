@@ -11,9 +11,9 @@ use nix::unistd::{getpid, getppid};
 
 use super::output::Stream;
 use super::table::Table;
-use crate::observe::procfs;
-use crate::supervise::control::{Control, monotonic_ns};
-use crate::supervise::runner::CONTROL_FD;
+use crate::control::{Control, monotonic_ns};
+use crate::procfs;
+use crate::runner::CONTROL_FD;
 use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
 use crate::trace::writer::Batch;
 

@@ -9,7 +9,7 @@ use super::fds::FdCache;
 use super::framing::Framing;
 use super::procinfo::{disposition, read_cmdline, read_comm, read_tgid, reap};
 use super::sys::{self, Stop};
-use crate::observe::procfs;
+use crate::procfs;
 use crate::trace::event::{EventKind, WaitOutcome, signal_name};
 
 pub struct Proc {
@@ -127,7 +127,7 @@ impl Table {
         self.spawned += 1;
         // The new process is held stopped by ptrace here, so it cannot be reaped and
         // its PID cannot be reused: the start time read now is its own.
-        let start = crate::observe::procfs::read_stat(pid).map(|s| s.start_ticks);
+        let start = crate::procfs::read_stat(pid).map(|s| s.start_ticks);
         emit(pid, EventKind::Spawn { ppid, label, start });
     }
 

@@ -7,7 +7,7 @@
 //! itself (a fault) carries its `si_code` instead of a sender.
 
 use super::table::{InSyscall, Table};
-use crate::observe::procfs;
+use crate::procfs;
 use crate::trace::event::{EventKind, signal_name};
 
 type Emit<'a> = &'a mut dyn FnMut(i32, EventKind);
