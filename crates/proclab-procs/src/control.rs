@@ -63,6 +63,10 @@ struct Block {
     frozen_at_ns: AtomicU64,
 }
 
+/// The descriptor the front end puts the control block on, for the runner and the
+/// tracer.
+pub const CONTROL_FD: i32 = 3;
+
 /// Process slots for per-process gates (as many as the process cap allows).
 pub const SLOTS: usize = 64;
 

@@ -11,6 +11,7 @@ pub mod control;
 pub mod ipc;
 pub mod procfs;
 pub mod ptrace;
+pub mod pyrepr;
 pub mod runner;
 pub mod scenario;
 pub mod trace;

@@ -11,8 +11,8 @@ use crate::control::Control;
 use crate::scenario::{self, ctx::Ctx};
 use crate::trace::event::EventKind;
 
-/// The descriptor the front end puts the control block on.
-pub const CONTROL_FD: i32 = 3;
+// Where the control block arrives is the control block's (the tracer reads it too).
+pub use crate::control::CONTROL_FD;
 
 pub struct RunnerArgs {
     pub scenario: String,

@@ -51,17 +51,9 @@ pub fn decode(data: &[u8]) -> Option<Pickled> {
     show::render(&arena, root)
 }
 
-/// A float as Python's `repr()` writes it (`0.1`, `1e+100`, `-0.0`, `inf`).
-pub fn float_repr(x: f64) -> String {
-    show::float_repr(x)
-}
-
-/// A string as Python's `repr()` writes it, quotes and escapes included.
-pub fn str_repr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    show::str_repr(s, &mut out);
-    out
-}
+// Python's repr of a float or a str is not the pickle's alone (the wire's `py_repr`
+// writes it too), so it lives below both; these names stay for the pickle's callers.
+pub use crate::pyrepr::{float_repr, str_repr};
 
 /// Nesting deeper than this is refused (Python's own repr would hit its recursion
 /// limit not much further).

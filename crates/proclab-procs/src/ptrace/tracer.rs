@@ -11,9 +11,8 @@ use nix::unistd::{getpid, getppid};
 
 use super::output::Stream;
 use super::table::Table;
-use crate::control::{Control, monotonic_ns};
+use crate::control::{CONTROL_FD, Control, monotonic_ns};
 use crate::procfs;
-use crate::runner::CONTROL_FD;
 use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
 use crate::trace::writer::Batch;
 

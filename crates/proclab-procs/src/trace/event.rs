@@ -278,7 +278,7 @@ impl EventKind {
 /// A JSON value written as Python writes it (`repr`): None, True, False, 'text',
 /// [1, 2], {'k': 1}, 1.0, so the screens quote the lesson's program, not JSON.
 pub fn py_repr(v: &serde_json::Value) -> String {
-    use crate::ptrace::pickle::{float_repr, str_repr};
+    use crate::pyrepr::{float_repr, str_repr};
     use serde_json::Value;
     match v {
         Value::Null => "None".into(),

@@ -98,7 +98,7 @@ fn floats_read_as_python_writes_them() {
         (f64::NAN, "nan"),
         (123.456, "123.456"),
     ] {
-        assert_eq!(show::float_repr(x), s);
+        assert_eq!(crate::pyrepr::float_repr(x), s);
     }
 }
 
