@@ -11,8 +11,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, select, tick};
 use sysinfo::System;
 
-use crate::supervise::control::monotonic_ns;
 use crate::trace::event::{Event, EventKind};
+use proclab_procs::control::monotonic_ns;
 
 pub const INTERVAL: Duration = Duration::from_millis(100);
 
