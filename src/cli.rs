@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 pub use clap_complete::Shell;
 

@@ -17,6 +17,7 @@ pub mod lesson;
 pub mod observe;
 pub mod playback;
 pub mod supervise;
+pub mod theme;
 pub mod trace;
 pub mod tui;
 pub mod ui;

@@ -267,7 +267,7 @@ fn run(cli: Cli) -> Result<u8> {
 
 /// How the terminal UI looks and paces itself, from the global flags.
 struct Look {
-    theme: proclab::ui::theme::Theme,
+    theme: proclab::theme::Theme,
     present: bool,
     pace: Option<f64>,
 }

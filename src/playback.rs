@@ -33,7 +33,7 @@ pub struct Options {
     pub step: bool,
     pub lang: Lang,
     /// Colours, and presenter mode (`--theme`, `--present`).
-    pub theme: crate::ui::theme::Theme,
+    pub theme: crate::theme::Theme,
     pub present: bool,
 }
 

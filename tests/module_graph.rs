@@ -7,7 +7,7 @@
 //!   front end's crates (the ones that start threads or draw), nor on `proclab`.
 //!
 //! A text scan, not the compiler's view: it reads `crate::` paths (in `use` lines and
-//! inline, braces included) outside comments. That is every way these crates name a
+//! inline, braces included) outside comments, in every file but the test-only ones. That is every way these crates name a
 //! module of their own; `super::` never leaves a top-level module here.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -77,6 +77,16 @@ fn graph(src: &Path) -> Graph {
         let module = first.trim_end_matches(".rs").to_string();
         // The crate roots only declare and re-export the modules.
         if matches!(module.as_str(), "lib" | "main") {
+            continue;
+        }
+        // Test-only files (`tests.rs`, `*_tests.rs`, a `tests/` folder) may drive the
+        // layer above the code they test (an app test that renders the screen): they
+        // are not part of the shipped graph. Inline `mod tests` blocks still count.
+        let test_only = rel.components().any(|c| c.as_os_str() == "tests")
+            || rel
+                .file_stem()
+                .is_some_and(|s| s == "tests" || s.to_string_lossy().ends_with("_tests"));
+        if test_only {
             continue;
         }
         let text = std::fs::read_to_string(&file)

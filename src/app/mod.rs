@@ -255,7 +255,7 @@ impl RunView {
 pub struct Presenter {
     /// Filled in by the first `Tick` after `P` (the clock is not kept between ticks).
     pub since_ms: Option<u64>,
-    pub theme_before: crate::ui::theme::Theme,
+    pub theme_before: crate::theme::Theme,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -271,7 +271,7 @@ pub struct App {
     /// Ids of the lessons the learner has played to the end (kept across sessions).
     pub finished: std::collections::BTreeSet<String>,
     /// Colours in use; `T` cycles them.
-    pub theme: crate::ui::theme::Theme,
+    pub theme: crate::theme::Theme,
     /// Presenter mode (`--present` or `P`): big headline, fewer panes, high contrast.
     pub present: Option<Presenter>,
     /// Auto-advance: a step held this many seconds is released by itself.

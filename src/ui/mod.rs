@@ -9,7 +9,8 @@ mod narration;
 mod present;
 mod signal;
 mod status;
-pub mod theme;
+// The theme is below both `app` (which holds the choice) and `ui`; the old path stays.
+pub use crate::theme;
 mod tree;
 mod work;
 pub mod wrap;

@@ -4,6 +4,8 @@
 //!
 //! The theme in use is per thread: `ui::render` selects the app's theme before it
 //! draws, so tests rendering side by side on several threads never see each other's.
+//! A module of its own, below `app` (whose state holds the choice), `cli` (`--theme`)
+//! and `ui` (which draws with it), so none of them reaches into another for it.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -55,11 +57,11 @@ impl Theme {
 }
 
 const SOURCES: [(Theme, &str); 3] = [
-    (Theme::Dark, include_str!("../../assets/themes/dark.toml")),
-    (Theme::Light, include_str!("../../assets/themes/light.toml")),
+    (Theme::Dark, include_str!("../assets/themes/dark.toml")),
+    (Theme::Light, include_str!("../assets/themes/light.toml")),
     (
         Theme::HighContrast,
-        include_str!("../../assets/themes/high-contrast.toml"),
+        include_str!("../assets/themes/high-contrast.toml"),
     ),
 ];
 
