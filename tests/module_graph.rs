@@ -161,7 +161,6 @@ fn assert_acyclic(src: &str) {
 }
 
 #[test]
-#[ignore = "the front end's cycles are broken in the commits that follow"]
 fn front_end_modules_have_no_cycle() {
     assert_acyclic("src");
 }
