@@ -10,6 +10,7 @@ pub mod ceiling;
 pub mod cli;
 pub mod course;
 pub mod debug;
+pub mod describe;
 pub mod doctor;
 pub mod export;
 pub mod headless;

@@ -19,7 +19,7 @@ use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::Event as TermEvent;
 
 use crate::app::{Action, App, Command, Msg, RunView, update};
-use crate::headless::readable;
+use crate::describe::readable;
 use crate::lesson::{Lang, Lesson};
 use crate::trace::event::EventKind;
 use crate::trace::record::{Tape, params_from_json};
