@@ -310,7 +310,6 @@ fn trace(
         stdin,
         no_pipes,
         cap,
-        cpu_cores: !(headless || json),
     };
     if headless || json {
         let format = if json {
@@ -318,7 +317,7 @@ fn trace(
         } else {
             headless::Format::Readable
         };
-        let session = supervise::session::Session::start_trace(&req)?;
+        let session = supervise::session::Session::start_trace(&req, false)?;
         return headless::run_trace(session, format, &quit_signals()?);
     }
     tui::ensure_terminal()?;

@@ -295,7 +295,8 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
             if let Some(mut old) = session.take() {
                 old.stop();
             }
-            match Session::start_trace(&req) {
+            // The screens draw each core's load.
+            match Session::start_trace(&req, true) {
                 Ok(s) => *session = Some(s),
                 Err(e) => feedback.push(Msg::Warning(format!("could not start the trace: {e:#}"))),
             }

@@ -67,7 +67,7 @@ pub enum Command {
     SetPaused(bool),
     SetSpeed(f64),
     /// Start tracing a learner's own program (`proclab trace`), replacing any run.
-    StartTrace(crate::supervise::tracing::TraceRequest),
+    StartTrace(crate::ptrace::tracer::TraceRequest),
     /// Send `signal` to `pid`, a live process of the current run (through its pidfd).
     Signal {
         pid: i32,
@@ -161,7 +161,7 @@ pub struct RunView {
     /// A recorded trace played back (`proclab replay`): no process is live.
     pub replay: bool,
     /// A traced program (`proclab trace`) instead of a scenario: what to start again.
-    pub trace: Option<crate::supervise::tracing::TraceRequest>,
+    pub trace: Option<crate::ptrace::tracer::TraceRequest>,
 }
 
 impl RunView {
@@ -367,7 +367,7 @@ impl App {
     }
 
     /// Opens a traced program (`proclab trace`): its processes as they come.
-    pub fn open_trace(&mut self, req: crate::supervise::tracing::TraceRequest) -> Vec<Command> {
+    pub fn open_trace(&mut self, req: crate::ptrace::tracer::TraceRequest) -> Vec<Command> {
         let mut run = RunView::new(None, &crate::ptrace::TRACED, Params::default(), false, 1.0);
         run.trace = Some(req);
         self.start(run)

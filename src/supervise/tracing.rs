@@ -13,23 +13,14 @@ use super::control::{Control, Settings};
 use super::session::Session;
 use crate::trace::event::{Event, EventKind, WaitOutcome};
 
-/// What to trace.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TraceRequest {
-    /// The command and its arguments.
-    pub argv: Vec<String>,
-    /// Give the program the front end's stdin instead of /dev/null.
-    pub stdin: bool,
-    /// Leave reads and writes alone: no messages through pipes (`send` / `recv`).
-    pub no_pipes: bool,
-    /// Most processes alive at once, the tracer included (`--cap`).
-    pub cap: u32,
-    /// Report each CPU core's load (the screens draw it; the logs leave it out).
-    pub cpu_cores: bool,
-}
+// What to trace is the tracer's command line, so it is defined beside the parser of
+// that line (in `proclab-procs`); the app's state holds it without reaching up here.
+pub use proclab_procs::ptrace::tracer::TraceRequest;
 
 impl Session {
-    pub fn start_trace(req: &TraceRequest) -> Result<Session> {
+    /// Starts the tracer; `cpu_cores`: report each core's load (the screens draw it,
+    /// the logs leave it out).
+    pub fn start_trace(req: &TraceRequest, cpu_cores: bool) -> Result<Session> {
         // The tracer reads only the clock; speed, pause and steps mean nothing to a
         // program proclab did not write.
         let control = Control::create(&Settings {
@@ -38,22 +29,13 @@ impl Session {
             cap: req.cap,
             run_on: 0,
         })?;
-        let mut args = vec!["__tracer".to_string(), std::process::id().to_string()];
-        if req.stdin {
-            args.push("--stdin".into());
-        }
-        if req.no_pipes {
-            args.push("--no-pipes".into());
-        }
-        args.extend(["--cap".to_string(), req.cap.to_string()]);
-        args.push("--".into());
-        args.extend(req.argv.iter().cloned());
+        let args = req.tracer_args(std::process::id());
         let stdin = if req.stdin {
             Stdio::inherit()
         } else {
             Stdio::null()
         };
-        Session::launch(args, stdin, control, (req.cpu_cores, true), None)
+        Session::launch(args, stdin, control, (cpu_cores, true), None)
             .wrap_err("starting the tracer")
     }
 }

@@ -16,6 +16,39 @@ use crate::procfs;
 use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
 use crate::trace::writer::Batch;
 
+/// What to trace, as the front end asks for it: the content of the `__tracer` command
+/// line, which `tracer_args` writes and `parse_args` reads back (both sides of that
+/// contract in one place).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceRequest {
+    /// The command and its arguments.
+    pub argv: Vec<String>,
+    /// Give the program the front end's stdin instead of /dev/null.
+    pub stdin: bool,
+    /// Leave reads and writes alone: no messages through pipes (`send` / `recv`).
+    pub no_pipes: bool,
+    /// Most processes alive at once, the tracer included (`--cap`).
+    pub cap: u32,
+}
+
+impl TraceRequest {
+    /// `__tracer <parent> [--stdin] [--no-pipes] --cap N -- COMMAND…`, for a tracer
+    /// whose front end is `parent`.
+    pub fn tracer_args(&self, parent: u32) -> Vec<String> {
+        let mut args = vec!["__tracer".to_string(), parent.to_string()];
+        if self.stdin {
+            args.push("--stdin".into());
+        }
+        if self.no_pipes {
+            args.push("--no-pipes".into());
+        }
+        args.extend(["--cap".to_string(), self.cap.to_string()]);
+        args.push("--".into());
+        args.extend(self.argv.iter().cloned());
+        args
+    }
+}
+
 pub struct TracerArgs {
     pub parent: i32,
     pub stdin: bool,
@@ -486,5 +519,22 @@ mod tests {
         assert_eq!(t.cap, 9);
         assert_eq!(t.argv, ["sh", "-c", "--"]);
         assert!(parse_args(&a[..5]).is_none(), "no command");
+    }
+
+    #[test]
+    fn a_request_reads_back_as_it_was_written() {
+        let req = TraceRequest {
+            argv: vec!["sh".into(), "-c".into(), "--stdin -- x".into()],
+            stdin: true,
+            no_pipes: true,
+            cap: 200,
+        };
+        let args = req.tracer_args(77);
+        assert_eq!(args[0], "__tracer");
+        let t = parse_args(&args[1..]).unwrap();
+        assert_eq!(
+            (t.parent, t.stdin, t.no_pipes, t.cap, t.argv),
+            (77, true, true, 200, req.argv)
+        );
     }
 }
