@@ -232,3 +232,31 @@ fn forking_side_depends_on_no_front_end_crate() {
         );
     }
 }
+
+/// The screens choose by a scenario's `view` (data on its definition), never by
+/// comparing its id: a new scenario then needs no edit up here.
+#[test]
+fn screens_do_not_match_scenario_ids() {
+    let mut files = Vec::new();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    rust_files(&src.join("ui"), &mut files);
+    rust_files(&src.join("app"), &mut files);
+    files.push(src.join("tui.rs"));
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
+        for (n, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            let matches_id = code.contains("scenario.id ==")
+                || code.contains("scenario.id !=")
+                || code.contains("match run.scenario.id")
+                || code.contains("match scenario.id");
+            assert!(
+                code.starts_with("//") || !matches_id,
+                "{}:{}: choose by `scenario.view`, not by id: {code}",
+                file.display(),
+                n + 1
+            );
+        }
+    }
+}

@@ -43,6 +43,8 @@ pub mod waits;
 pub static TRACED: crate::scenario::Scenario = crate::scenario::Scenario {
     id: "trace",
     title: "your program, traced",
+    // No work pane, so no core sampling; a message pane appears when messages pass.
+    view: crate::scenario::View::TREE,
     params: &[],
     gates: &[],
     process_gates: &[],

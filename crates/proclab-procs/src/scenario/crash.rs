@@ -14,6 +14,7 @@ use crate::trace::event::EventKind;
 pub const SCENARIO: Scenario = Scenario {
     id: "crash",
     title: "A crashing child and its exit code",
+    view: super::View::TREE,
     params: &[],
     gates: &["start", "started", "joined"],
     process_gates: &[],

@@ -12,6 +12,7 @@ use crate::trace::event::EventKind;
 pub const SCENARIO: Scenario = Scenario {
     id: "event",
     title: "Event: one signal wakes them all",
+    view: super::View::locks(super::Primitive::Event),
     params: &[ParamSpec {
         name: "waiters",
         kind: ParamKind::Int { min: 1, max: 16 },

@@ -9,6 +9,7 @@ use super::params::{ParamKind, ParamSpec, ParamValue, Params};
 pub const SCENARIO: Scenario = Scenario {
     id: "fork-fanout",
     title: "Fork fan-out: one parent, many children",
+    view: super::View::TREE,
     params: &[
         ParamSpec {
             name: "children",

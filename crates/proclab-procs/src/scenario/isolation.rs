@@ -12,6 +12,7 @@ use crate::trace::event::EventKind;
 pub const SCENARIO: Scenario = Scenario {
     id: "isolation",
     title: "After fork, memory is copied, not shared",
+    view: super::View::TREE,
     params: &[],
     gates: &["start", "forked", "after"],
     process_gates: &[],

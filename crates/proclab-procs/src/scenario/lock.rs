@@ -21,6 +21,7 @@ use crate::trace::event::EventKind;
 pub const SCENARIO: Scenario = Scenario {
     id: "lock",
     title: "Lock: a shared counter, with and without",
+    view: super::View::locks(super::Primitive::Lock),
     params: &[
         ParamSpec {
             name: "workers",

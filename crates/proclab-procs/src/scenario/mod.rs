@@ -21,9 +21,66 @@ pub mod zombie;
 
 use params::{ParamError, Params};
 
+/// How the screens show a scenario: data on its definition, so the front end reads it
+/// instead of matching scenario ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View {
+    /// The pane beside the process tree.
+    pub pane: Pane,
+    /// Whether each core's load is sampled for it (the observer's sysinfo; only the
+    /// work pane draws it).
+    pub samples_cores: bool,
+}
+
+impl View {
+    /// The tree alone (a message pane still appears if messages pass).
+    pub const TREE: View = View {
+        pane: Pane::Tree,
+        samples_cores: false,
+    };
+    pub const MESSAGES: View = View {
+        pane: Pane::Messages,
+        samples_cores: false,
+    };
+    /// Work shares and each core's load.
+    pub const WORK: View = View {
+        pane: Pane::Work,
+        samples_cores: true,
+    };
+    pub const fn locks(primitive: Primitive) -> View {
+        View {
+            pane: Pane::Locks(primitive),
+            samples_cores: false,
+        }
+    }
+}
+
+/// The pane a scenario's point lives in, beside the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// None of its own.
+    Tree,
+    /// Messages through a queue or a pipe.
+    Messages,
+    /// Each worker's progress and each core's load.
+    Work,
+    /// Who holds, waits for or sets the shared primitive.
+    Locks(Primitive),
+}
+
+/// The synchronisation primitive a locks-pane scenario is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Primitive {
+    Lock,
+    Semaphore,
+    Event,
+}
+
 pub struct Scenario {
     pub id: &'static str,
     pub title: &'static str,
+    /// How the screens show it.
+    pub view: View,
     pub params: &'static [params::ParamSpec],
     /// Gate names in the order the main process reaches them.
     pub gates: &'static [&'static str],
@@ -122,5 +179,24 @@ mod tests {
         assert!(s.check_cap(&p, 11).is_ok());
         assert!(s.check_cap(&p, 10).is_err());
         assert!(unknown("nope").contains("fork-fanout"));
+    }
+
+    #[test]
+    fn every_view_is_as_the_screens_had_it_by_id() {
+        // The panes the front end used to choose by matching ids, now on the data.
+        let pane = |id| find(id).unwrap().view.pane;
+        for id in ["queue", "pipe"] {
+            assert_eq!(pane(id), Pane::Messages, "{id}");
+        }
+        for id in ["pi", "pool"] {
+            assert_eq!(pane(id), Pane::Work, "{id}");
+        }
+        assert_eq!(pane("lock"), Pane::Locks(Primitive::Lock));
+        assert_eq!(pane("semaphore"), Pane::Locks(Primitive::Semaphore));
+        assert_eq!(pane("event"), Pane::Locks(Primitive::Event));
+        for s in ALL {
+            // Only the work pane draws the cores, so only its scenarios pay for them.
+            assert_eq!(s.view.samples_cores, s.view.pane == Pane::Work, "{}", s.id);
+        }
     }
 }

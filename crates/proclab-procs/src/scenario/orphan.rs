@@ -12,6 +12,7 @@ use crate::trace::event::EventKind;
 pub const SCENARIO: Scenario = Scenario {
     id: "orphan",
     title: "Orphans: the parent exits first",
+    view: super::View::TREE,
     params: &[],
     gates: &["start", "orphaned", "adopted-reaped"],
     process_gates: &[],

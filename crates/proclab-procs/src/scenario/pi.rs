@@ -16,6 +16,7 @@ use crate::trace::event::EventKind;
 pub const SCENARIO: Scenario = Scenario {
     id: "pi",
     title: "Computing pi on every core",
+    view: super::View::WORK,
     params: &[
         ParamSpec {
             name: "workers",

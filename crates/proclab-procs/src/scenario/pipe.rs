@@ -14,6 +14,7 @@ use crate::trace::event::EventKind;
 pub const SCENARIO: Scenario = Scenario {
     id: "pipe",
     title: "Pipe: messages both ways",
+    view: super::View::MESSAGES,
     params: &[ParamSpec {
         name: "messages",
         kind: ParamKind::Int {

@@ -21,6 +21,7 @@ use crate::trace::event::EventKind;
 pub const SCENARIO: Scenario = Scenario {
     id: "pool",
     title: "Pool: map, imap, imap_unordered",
+    view: super::View::WORK,
     params: &[
         ParamSpec {
             name: "workers",

@@ -19,6 +19,7 @@ use crate::trace::event::EventKind;
 pub const SCENARIO: Scenario = Scenario {
     id: "queue",
     title: "Queue: producers and consumers",
+    view: super::View::MESSAGES,
     params: &[
         ParamSpec {
             name: "producers",

@@ -12,6 +12,7 @@ use crate::ipc::{sem::Semaphore, shm::SharedRegion};
 pub const SCENARIO: Scenario = Scenario {
     id: "semaphore",
     title: "Semaphore: at most N inside",
+    view: super::View::locks(super::Primitive::Semaphore),
     params: &[
         ParamSpec {
             name: "permits",

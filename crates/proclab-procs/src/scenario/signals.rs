@@ -18,6 +18,7 @@ use crate::trace::event::EventKind;
 pub const SCENARIO: Scenario = Scenario {
     id: "signals",
     title: "Signals: default, ignored, handled",
+    view: super::View::TREE,
     params: &[ParamSpec {
         name: "disposition",
         kind: ParamKind::Choice(&["default", "ignore", "handler"]),

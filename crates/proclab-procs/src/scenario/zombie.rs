@@ -14,6 +14,7 @@ use super::params::{ParamKind, ParamSpec, ParamValue, Params};
 pub const SCENARIO: Scenario = Scenario {
     id: "zombie",
     title: "Zombies: killed, but not yet reaped",
+    view: super::View::TREE,
     params: &[ParamSpec {
         name: "signal",
         kind: ParamKind::Choice(&["SIGKILL", "SIGTERM"]),
