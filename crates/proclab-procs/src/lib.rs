@@ -5,7 +5,8 @@
 //! `fork()` in a multi-threaded process can deadlock the child, so this crate is kept
 //! apart from the front end (the `proclab` package, which has threads): it depends on
 //! none of the front end's crates, and Cargo gives it no way to reach the front end's
-//! modules. See ARCHITECTURE.md, "Crates".
+//! modules. Every fork here first checks, in debug builds, that the process has one
+//! thread (`threads::debug_assert_single_threaded`). See ARCHITECTURE.md, "Crates".
 
 pub mod control;
 pub mod ipc;
@@ -14,4 +15,5 @@ pub mod ptrace;
 pub mod pyrepr;
 pub mod runner;
 pub mod scenario;
+pub mod threads;
 pub mod trace;

@@ -412,6 +412,8 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
     let (ow, ew) = (out_w.as_raw_fd(), err_w.as_raw_fd());
     let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     argv_ptrs.push(std::ptr::null());
+    // The fork rule (ARCHITECTURE.md): the tracer never starts a thread.
+    crate::threads::debug_assert_single_threaded("tracer: fork of the command");
     // SAFETY: this process is single-threaded; the child below only makes raw syscalls
     // on data prepared before the fork, then execs or _exits.
     let child = unsafe { libc::fork() };

@@ -237,6 +237,8 @@ impl Ctx {
         // before anything the parent does to it (a signal, a reap), however fast the
         // lesson runs. EOF (the child died first) releases the parent too.
         let announced = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok();
+        // The rule the SAFETY below relies on, checked (debug builds).
+        crate::threads::debug_assert_single_threaded("runner: Ctx::fork");
         // SAFETY: the runner and its children are single-threaded (see ARCHITECTURE.md),
         // so the child may run arbitrary code after fork.
         match unsafe { nix::unistd::fork() } {
