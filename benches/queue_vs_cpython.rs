@@ -25,7 +25,7 @@ const GROUP: &str = "queue_20000_items";
 const PYTHON: &str = "/usr/bin/python3";
 
 /// CPython's side, the program the `queue` scenario plays (see `lessons/` and
-/// `src/scenario/queue.rs`): producer i puts i, i+2, i+4, … < n; no per-item print.
+/// `crates/proclab-procs/src/scenario/queue.rs`): producer i puts i, i+2, i+4, … < n; no per-item print.
 const SCRIPT: &str = r#"import multiprocessing as mp
 import sys
 

@@ -12,7 +12,9 @@
 //! Gathering the facts (`Machine::gather`) is apart from the rule (`trace_ceiling`), so
 //! the rule is tested on made-up machines.
 
-use crate::cli::MAX_CAP;
+/// The hard ceiling on live processes per run of a lesson or scenario; `--cap` can
+/// only lower it. `trace` may go higher (`trace_ceiling`).
+pub const MAX_CAP: u32 = 64;
 
 /// What the kernel's limits on new processes are, and what counts against them now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 pub use clap_complete::Shell;
 
@@ -196,9 +196,9 @@ pub enum ExportFormat {
     Chrome,
 }
 
-/// The hard ceiling on live processes per run of a lesson or scenario; `--cap` can
-/// only lower it. `trace` may go higher (`crate::ceiling`).
-pub const MAX_CAP: u32 = 64;
+// The ceiling's own number, kept under its old name here: `ceiling` (the rule) sits
+// below the command line that asks it.
+pub use crate::ceiling::MAX_CAP;
 
 /// `--cap N`: a positive number; how high it may go depends on the command
 /// (`Cli::check_cap`, once the command is known).

@@ -22,23 +22,8 @@ fn panic_after(value: Option<&str>) -> Option<Duration> {
     value?.trim().parse().ok().map(Duration::from_millis)
 }
 
-/// `PROCLAB_DEBUG_LATE_STDERR_MS=N`: the runner closes its stdout at once, and only N
-/// ms later writes a line to stderr and exits 2, to show that a consumer of the run
-/// still gets the runner's last words after the event pipe has ended.
-pub const LATE_STDERR_MS: &str = "PROCLAB_DEBUG_LATE_STDERR_MS";
-
-/// What the runner does when `PROCLAB_DEBUG_LATE_STDERR_MS` is set: `Some(exit code)`
-/// after its late line, `None` (nothing done) otherwise. Single-threaded: a sleep and
-/// two descriptor calls, safe in the runner.
-pub fn late_stderr_in_runner() -> Option<i32> {
-    let delay = panic_after(std::env::var(LATE_STDERR_MS).ok().as_deref())?;
-    let null = std::fs::File::open("/dev/null").ok()?;
-    // SAFETY: dup2 onto stdout with a descriptor we own; nothing else writes to it.
-    unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), libc::STDOUT_FILENO) };
-    std::thread::sleep(delay);
-    eprintln!("runner: last words, written after stdout closed ({LATE_STDERR_MS})");
-    Some(2)
-}
+// `PROCLAB_DEBUG_LATE_STDERR_MS` is the runner's (`proclab_procs::runner`): it acts
+// in the runner process, which must not reach this (front-end) module.
 
 /// The panic the timer asks for, on the main thread, so it unwinds like a real bug.
 pub fn deliberate_panic() -> ! {

@@ -285,7 +285,7 @@ fn run(cli: Cli) -> Result<u8> {
 
 /// How the terminal UI looks and paces itself, from the global flags.
 struct Look {
-    theme: proclab::ui::theme::Theme,
+    theme: proclab::theme::Theme,
     present: bool,
     pace: Option<f64>,
     /// The interpreter of Python lessons, or why there is none.
@@ -324,9 +324,10 @@ fn lesson_headless(
     if lesson.is_python() {
         let python = look.python.clone().map_err(|why| eyre!("{why}"))?;
         proclab::ptrace::ptrace_permitted().map_err(|why| eyre!("cannot trace: {why}"))?;
-        let req = supervise::tracing::TraceRequest::for_lesson(lesson, &python, cap, false)
+        let req = lesson
+            .trace_request(&python, cap, false)
             .ok_or_else(|| eyre!("lesson '{}' has no program to run", lesson.id))?;
-        let session = supervise::session::Session::start_trace(&req)?;
+        let session = supervise::session::Session::start_trace(&req, false)?;
         return headless::run_trace(session, format, &quit_signals()?);
     }
     let spec = scenario::find(lesson.scenario)
@@ -367,7 +368,6 @@ fn trace(
         stdin,
         no_pipes,
         cap,
-        cpu_cores: !(headless || json),
         lesson: None,
         step_every: step,
         hold: !(headless || json),
@@ -378,7 +378,7 @@ fn trace(
         } else {
             headless::Format::Readable
         };
-        let session = supervise::session::Session::start_trace(&req)?;
+        let session = supervise::session::Session::start_trace(&req, false)?;
         return headless::run_trace(session, format, &quit_signals()?);
     }
     tui::ensure_terminal()?;

@@ -19,7 +19,7 @@ use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::Event as TermEvent;
 
 use crate::app::{Action, App, Command, Msg, RunView, update};
-use crate::headless::readable;
+use crate::describe::readable;
 use crate::lesson::{Lang, Lesson};
 use crate::trace::event::EventKind;
 use crate::trace::record::{Tape, params_from_json};
@@ -33,7 +33,7 @@ pub struct Options {
     pub step: bool,
     pub lang: Lang,
     /// Colours, and presenter mode (`--theme`, `--present`).
-    pub theme: crate::ui::theme::Theme,
+    pub theme: crate::theme::Theme,
     pub present: bool,
 }
 

@@ -278,7 +278,7 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
             let req = RunRequest {
                 // Per-core load is drawn only in the work pane (pi, pool): elsewhere
                 // sampling it would wake the loop and redraw 5 times a second for nothing.
-                cpu_cores: crate::ui::draws_cores(scenario.id),
+                cpu_cores: scenario.view.samples_cores,
                 scenario,
                 params,
                 speed,
@@ -295,7 +295,7 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
             if let Some(mut old) = session.take() {
                 old.stop();
             }
-            match Session::start_trace(&req) {
+            match Session::start_trace(&req, crate::ptrace::TRACED.view.samples_cores) {
                 Ok(s) => *session = Some(s),
                 Err(e) => feedback.push(Msg::Warning(format!("could not start the trace: {e:#}"))),
             }

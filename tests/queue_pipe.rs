@@ -51,7 +51,7 @@ struct QueueParams {
 }
 
 impl QueueParams {
-    /// The scenario's defaults (see `src/scenario/queue.rs`).
+    /// The scenario's defaults (see `crates/proclab-procs/src/scenario/queue.rs`).
     const DEFAULTS: QueueParams = QueueParams {
         producers: 2,
         consumers: 3,

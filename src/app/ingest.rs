@@ -5,7 +5,7 @@
 use super::quiz::QuizRun;
 use super::signals;
 use super::{LOG_KEEP, LogClass, LogEntry, RunView, Summary};
-use crate::headless::describe;
+use crate::describe::describe;
 use crate::observe::procfs::state_word;
 use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
 

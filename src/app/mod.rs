@@ -67,7 +67,7 @@ pub enum Command {
     SetPaused(bool),
     SetSpeed(f64),
     /// Start tracing a learner's own program (`proclab trace`), replacing any run.
-    StartTrace(crate::supervise::tracing::TraceRequest),
+    StartTrace(crate::ptrace::tracer::TraceRequest),
     /// Send `signal` to `pid`, a live process of the current run (through its pidfd).
     Signal {
         pid: i32,
@@ -161,7 +161,7 @@ pub struct RunView {
     /// A recorded trace played back (`proclab replay`): no process is live.
     pub replay: bool,
     /// A traced program (`proclab trace`) instead of a scenario: what to start again.
-    pub trace: Option<crate::supervise::tracing::TraceRequest>,
+    pub trace: Option<crate::ptrace::tracer::TraceRequest>,
 }
 
 impl RunView {
@@ -255,7 +255,7 @@ impl RunView {
 pub struct Presenter {
     /// Filled in by the first `Tick` after `P` (the clock is not kept between ticks).
     pub since_ms: Option<u64>,
-    pub theme_before: crate::ui::theme::Theme,
+    pub theme_before: crate::theme::Theme,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -271,7 +271,7 @@ pub struct App {
     /// Ids of the lessons the learner has played to the end (kept across sessions).
     pub finished: std::collections::BTreeSet<String>,
     /// Colours in use; `T` cycles them.
-    pub theme: crate::ui::theme::Theme,
+    pub theme: crate::theme::Theme,
     /// Presenter mode (`--present` or `P`): big headline, fewer panes, high contrast.
     pub present: Option<Presenter>,
     /// Auto-advance: a step held this many seconds is released by itself.
@@ -347,9 +347,7 @@ impl App {
                     return Vec::new();
                 }
             };
-            let req = crate::supervise::tracing::TraceRequest::for_lesson(
-                lesson, &python, self.cap, true,
-            );
+            let req = lesson.trace_request(&python, self.cap, true);
             let mut run = RunView::new(
                 Some(index),
                 &crate::ptrace::TRACED,
@@ -395,7 +393,7 @@ impl App {
     }
 
     /// Opens a traced program (`proclab trace`): its processes as they come.
-    pub fn open_trace(&mut self, req: crate::supervise::tracing::TraceRequest) -> Vec<Command> {
+    pub fn open_trace(&mut self, req: crate::ptrace::tracer::TraceRequest) -> Vec<Command> {
         let step_mode = req.steps();
         let mut run = RunView::new(
             None,

@@ -63,7 +63,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
 const LOG_PAGE: usize = 5;
 
 fn toggle_presenter(app: &mut App) {
-    use crate::ui::theme::Theme;
+    use crate::theme::Theme;
     app.present = match app.present.take() {
         Some(p) => {
             app.theme = p.theme_before;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use serde_json::{Value, json};
 
-use crate::headless::describe;
+use crate::describe::describe;
 use crate::trace::event::{Event, EventKind};
 use crate::trace::replay::load;
 

@@ -116,6 +116,31 @@ impl Lesson {
         matches!(self.runtime, Runtime::Python { .. })
     }
 
+    /// A Python lesson's run: `python` runs its program, traced, holding at its steps
+    /// if `hold`. None for a compiled lesson.
+    pub fn trace_request(
+        &self,
+        python: &std::path::Path,
+        cap: u32,
+        hold: bool,
+    ) -> Option<crate::ptrace::tracer::TraceRequest> {
+        use crate::ptrace::tracer::{LessonTrace, TraceRequest};
+        let Runtime::Python { labels } = &self.runtime else {
+            return None;
+        };
+        Some(TraceRequest {
+            lesson: Some(LessonTrace {
+                id: self.id.clone(),
+                program: self.python.clone(),
+                steps: self.step_specs(),
+                run_on: self.python_run_on_mask(),
+                labels: labels.clone(),
+            }),
+            hold,
+            ..TraceRequest::command(vec![python.display().to_string()], cap)
+        })
+    }
+
     /// A Python lesson's steps as the tracer takes them: name and event, in order.
     pub fn step_specs(&self) -> Vec<crate::trace::steps::StepSpec> {
         self.steps

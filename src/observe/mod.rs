@@ -2,7 +2,8 @@
 //! `state` event when a process's state, reason, CPU share or signal dispositions
 //! (which signals it ignores or catches) visibly changed.
 
-pub mod procfs;
+// The pure /proc parsing is shared with the tracer, so it lives in `proclab-procs`.
+pub use proclab_procs::procfs;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,8 +11,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, select, tick};
 use sysinfo::System;
 
-use crate::supervise::control::monotonic_ns;
 use crate::trace::event::{Event, EventKind};
+use proclab_procs::control::monotonic_ns;
 
 pub const INTERVAL: Duration = Duration::from_millis(100);
 

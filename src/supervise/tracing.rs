@@ -4,7 +4,6 @@
 //! PIDs, pidfds for the signal menu, stopping with killpg and reaping — is the same
 //! `Session` as a lesson's run.
 
-use std::collections::BTreeMap;
 use std::process::Stdio;
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
@@ -14,89 +13,21 @@ use super::control::{Control, Settings};
 use super::scratch::ScratchDir;
 use super::session::Session;
 use crate::trace::event::{Event, EventKind, WaitOutcome};
-use crate::trace::steps::StepSpec;
 
-/// What to trace.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TraceRequest {
-    /// The command and its arguments.
-    pub argv: Vec<String>,
-    /// Give the program the front end's stdin instead of /dev/null.
-    pub stdin: bool,
-    /// Leave reads and writes alone: no messages through pipes (`send` / `recv`).
-    pub no_pipes: bool,
-    /// Most processes alive at once, the tracer included (`--cap`).
-    pub cap: u32,
-    /// Report each CPU core's load (the screens draw it; the logs leave it out).
-    pub cpu_cores: bool,
-    /// A Python lesson: its program, run by `argv[0]` (the interpreter), and its steps.
-    pub lesson: Option<LessonTrace>,
-    /// `trace --step`: hold the whole program at every fork, exec, exit, reap, signal
-    /// and message until the learner releases it.
-    pub step_every: bool,
-    /// Steps wait for the learner (the screens); without, each is only marked with a
-    /// `gate` event (`--headless`, `--json`).
-    pub hold: bool,
-}
-
-/// What a Python lesson adds to a trace: the program to write and run, the steps the
-/// tracer holds at, and how the lesson names processes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LessonTrace {
-    /// The lesson's id: the program's file is `<id>.py`.
-    pub id: String,
-    pub program: String,
-    pub steps: Vec<StepSpec>,
-    /// Steps (by index) at which the program keeps running.
-    pub run_on: u64,
-    /// A process's label by the Python function it runs.
-    pub labels: BTreeMap<String, String>,
-}
-
-impl TraceRequest {
-    /// A Python lesson's run: `python` runs its program, traced, holding at its steps
-    /// if `hold`. None for a compiled lesson.
-    pub fn for_lesson(
-        lesson: &crate::lesson::Lesson,
-        python: &std::path::Path,
-        cap: u32,
-        hold: bool,
-    ) -> Option<TraceRequest> {
-        let crate::lesson::model::Runtime::Python { labels } = &lesson.runtime else {
-            return None;
-        };
-        Some(TraceRequest {
-            argv: vec![python.display().to_string()],
-            stdin: false,
-            no_pipes: false,
-            cap,
-            cpu_cores: hold,
-            lesson: Some(LessonTrace {
-                id: lesson.id.clone(),
-                program: lesson.python.clone(),
-                steps: lesson.step_specs(),
-                run_on: lesson.python_run_on_mask(),
-                labels: labels.clone(),
-            }),
-            step_every: false,
-            hold,
-        })
-    }
-
-    /// Whether the run waits for the learner at its steps.
-    pub fn steps(&self) -> bool {
-        self.hold && (self.step_every || self.lesson.is_some())
-    }
-}
+// What to trace is the tracer's command line, so it is defined beside the parser of
+// that line (in `proclab-procs`); the app's state holds it without reaching up here.
+pub use proclab_procs::ptrace::tracer::TraceRequest;
 
 impl Session {
-    pub fn start_trace(req: &TraceRequest) -> Result<Session> {
-        let mut argv = req.argv.clone();
+    /// Starts the tracer; `cpu_cores`: report each core's load (the screens draw it,
+    /// the logs leave it out). A Python lesson's program is written to a private
+    /// folder first (removed with the session), run by the interpreter itself.
+    pub fn start_trace(req: &TraceRequest, cpu_cores: bool) -> Result<Session> {
+        let mut req = req.clone();
         let mut scratch = None;
-        let mut args = vec!["__tracer".to_string(), std::process::id().to_string()];
         if let Some(lesson) = &req.lesson {
             // The interpreter itself, not a wrapper script that would run first.
-            if let Some(python) = argv.first_mut() {
+            if let Some(python) = req.argv.first_mut() {
                 let real = crate::python::resolve(std::path::Path::new(python.as_str()))
                     .map_err(|why| eyre!("{why}"))?;
                 *python = real.display().to_string();
@@ -104,16 +35,9 @@ impl Session {
             let (dir, file) =
                 ScratchDir::with_program(&format!("{}.py", lesson.id), &lesson.program)
                     .wrap_err("writing the lesson's program for python")?;
-            argv.push(file.display().to_string());
+            req.argv.truncate(1);
+            req.argv.push(file.display().to_string());
             scratch = Some(dir);
-            args.extend([
-                "--steps".to_string(),
-                serde_json::to_string(&lesson.steps)?,
-                "--labels".to_string(),
-                serde_json::to_string(&lesson.labels)?,
-                "--root-label".to_string(),
-                "main".to_string(),
-            ]);
         }
         // Made now, after the interpreter was asked where it is, so the run's clock
         // starts with the run. The tracer reads the clock, and for a lesson or
@@ -125,18 +49,7 @@ impl Session {
             cap: req.cap,
             run_on: req.lesson.as_ref().map_or(0, |l| l.run_on),
         })?;
-        if req.step_every {
-            args.push("--step-every".into());
-        }
-        if req.stdin {
-            args.push("--stdin".into());
-        }
-        if req.no_pipes {
-            args.push("--no-pipes".into());
-        }
-        args.extend(["--cap".to_string(), req.cap.to_string()]);
-        args.push("--".into());
-        args.extend(argv);
+        let args = req.tracer_args(std::process::id());
         let stdin = if req.stdin {
             Stdio::inherit()
         } else {
@@ -146,9 +59,8 @@ impl Session {
         // its steps).
         let announce =
             crate::trace::record::trace_run_event(req.lesson.as_ref().map(|l| l.id.as_str()));
-        let mut session =
-            Session::launch(args, stdin, control, (req.cpu_cores, true), Some(announce))
-                .wrap_err("starting the tracer")?;
+        let mut session = Session::launch(args, stdin, control, (cpu_cores, true), Some(announce))
+            .wrap_err("starting the tracer")?;
         session.scratch = scratch;
         Ok(session)
     }

@@ -1,8 +1,6 @@
-//! The event wire: types, the atomic line writer, the line reader, recording a run and
-//! replaying a recorded one.
-pub mod event;
-pub mod reader;
+//! The event wire and what the front end does with it: the wire itself (types, writer,
+//! reader) lives in `proclab-procs`, shared with the processes that write it; recording
+//! a run and replaying a recorded one are the front end's.
+pub use proclab_procs::trace::{event, reader, steps, writer};
 pub mod record;
 pub mod replay;
-pub mod steps;
-pub mod writer;

@@ -156,10 +156,11 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         )));
     }
     if lines.is_empty() {
-        let idle = match run.scenario.id {
-            "semaphore" => "Nobody has taken a permit yet.",
-            "event" => "Nobody waits on the event yet.",
-            "lock" if !run.params.bool("use_lock") => {
+        use crate::scenario::{Pane, Primitive};
+        let idle = match run.scenario.view.pane {
+            Pane::Locks(Primitive::Semaphore) => "Nobody has taken a permit yet.",
+            Pane::Locks(Primitive::Event) => "Nobody waits on the event yet.",
+            Pane::Locks(Primitive::Lock) if !run.params.bool("use_lock") => {
                 "No lock in this run: the workers add to the counter without one."
             }
             _ => "Nobody has taken the lock yet.",

@@ -9,7 +9,8 @@ mod narration;
 mod present;
 mod signal;
 mod status;
-pub mod theme;
+// The theme is below both `app` (which holds the choice) and `ui`; the old path stays.
+pub use crate::theme;
 mod tree;
 mod work;
 pub mod wrap;
@@ -187,19 +188,16 @@ fn beside_narration(app: &App, run: &crate::app::RunView) -> Option<Pane> {
     lesson_pane(run).filter(|_| !app.show_log)
 }
 
-/// Whether a scenario's screen shows each core's load (the work pane).
-pub fn draws_cores(scenario: &str) -> bool {
-    matches!(scenario, "pi" | "pool")
-}
-
-/// The pane a scenario's point lives in, beside the tree: messages or work.
+/// The pane a scenario's point lives in, beside the tree: as its definition says
+/// (`Scenario::view`), or messages if any pass in a scenario without a pane of its own.
 fn lesson_pane(run: &crate::app::RunView) -> Option<Pane> {
-    match run.scenario.id {
-        "queue" | "pipe" => Some(flow::render),
-        id if draws_cores(id) => Some(work::render),
-        "lock" | "semaphore" | "event" => Some(locks::render),
-        _ if flow::has_messages(run) => Some(flow::render),
-        _ => None,
+    use crate::scenario::Pane as Shows;
+    match run.scenario.view.pane {
+        Shows::Messages => Some(flow::render),
+        Shows::Work => Some(work::render),
+        Shows::Locks(_) => Some(locks::render),
+        Shows::Tree if flow::has_messages(run) => Some(flow::render),
+        Shows::Tree => None,
     }
 }
 

@@ -458,7 +458,7 @@ fn presenter_mode() {
 /// The themes change colours only: the text is the same, and NO_COLOR's mono has none.
 #[test]
 fn themes_change_colours_not_text() {
-    use crate::ui::theme::Theme;
+    use crate::theme::Theme;
     let mut app = fanout_app(Lang::En);
     let dark = draw(&app, W, H);
     for theme in Theme::ALL {

@@ -65,7 +65,8 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let mut lines: Vec<Line> = sweep_table(run, inner.width as usize);
     // A sweep forks a new set of workers each round: show the current round's gauges
     // only (the table above says how the earlier rounds went).
-    let shown = if run.scenario.id == "pi" && run.params.bool("sweep") {
+    // (Only a scenario with a `sweep` parameter has one.)
+    let shown = if run.params.bool("sweep") {
         let round = (w.sweep.len() + 1).min(run.params.int("workers").max(1) as usize);
         &w.progress[w.progress.len().saturating_sub(round)..]
     } else {

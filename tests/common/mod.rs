@@ -943,7 +943,7 @@ pub fn run_json_checked_with(
         "the summary counts every spawn {ctx}"
     );
     assert_eq!(summary["leaked"], 0, "nothing may leak {ctx}");
-    // The summary's results as the runner builds them (src/scenario/ctx.rs): a name
+    // The summary's results as the runner builds them (crates/proclab-procs/src/scenario/ctx.rs): a name
     // reported once keeps its value; a name reported again (the pool's one `task` per
     // task) collects every value into a list, in line order. Last-wins would contradict
     // the summary of any run that repeats a name, so it is not what is checked here.

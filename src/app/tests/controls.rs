@@ -413,7 +413,7 @@ fn with_a_pace_a_held_step_is_released_by_itself_but_a_question_waits() {
 
 #[test]
 fn presenter_mode_switches_to_high_contrast_and_back() {
-    use crate::ui::theme::Theme;
+    use crate::theme::Theme;
     let mut app = in_lesson();
     app.theme = Theme::Light;
     // Ten minutes without presenter mode: no ticks came, the clock is stale.

@@ -2,7 +2,7 @@
 //! trace, named by what it runs after exec, and no controls that cannot apply.
 
 use super::*;
-use crate::supervise::tracing::TraceRequest;
+use crate::ptrace::tracer::TraceRequest;
 
 /// A traced process announced (`spawn`, labelled as the command it started as).
 fn spawned(app: &mut App, pid: i32, ppid: i32) {
@@ -26,7 +26,6 @@ fn traced_app() -> (App, Vec<Command>) {
         stdin: false,
         no_pipes: false,
         cap: 64,
-        cpu_cores: true,
         lesson: None,
         step_every: false,
         hold: true,

@@ -1,0 +1,140 @@
+//! Holding a traced program still: at a lesson's step (or `trace --step`), and while
+//! the learner has it paused. Every thread of every traced process is stopped with
+//! PTRACE_INTERRUPT; the stops they report are kept, unanswered, until the learner
+//! releases the run, and then handled as if they had just come, in the order they
+//! came. Nothing is lost that way: a signal waiting in a signal-delivery stop is
+//! delivered when that stop is answered, output stays in its pipe, and a syscall the
+//! interrupt broke off (a sleep, a blocking read) is restarted by the kernel, not
+//! failed (no handler runs, so it is ERESTARTSYS / restart_syscall, never EINTR).
+//!
+//! What a hold does not stop: the kernel's clocks. A `time.sleep` that was running
+//! goes on counting while the program is held (CPython sleeps to a deadline on
+//! CLOCK_MONOTONIC), so it may end at once after a long hold. Events are stamped on
+//! the lesson clock, which stands still while the run is held.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use super::table::Table;
+use crate::control::Control;
+use crate::trace::event::EventKind;
+use crate::trace::writer::Batch;
+
+/// How long a hold waits for the interrupted threads to report their stop before it
+/// tells which processes are held (one still in an uninterruptible kernel wait stops
+/// as soon as it leaves it; it is just not said to be held).
+const SETTLE_MS: i32 = 300;
+
+/// A stop collected while holding: (thread, its wait status).
+pub type Deferred = Vec<(i32, i32)>;
+
+/// Why the run stands still.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// A step was reached: gate number `n` (in the control block's ticket order).
+    Step(usize),
+    /// The learner paused the run.
+    Paused,
+}
+
+/// Stops every traced thread, tells which processes are held (`hold` on), waits for
+/// the learner (a permit for the step, or the end of the pause), tells they go on
+/// (`hold` off) and returns the stops collected meanwhile, to be handled in order.
+pub fn hold(
+    table: &Table,
+    control: &Control,
+    sigfd: &OwnedFd,
+    why: Why,
+    (wire, emit): (&Batch, &mut dyn FnMut(i32, EventKind)),
+) -> Deferred {
+    let mut deferred = Vec::new();
+    let mut held = BTreeSet::new();
+    let mut stop_all = || {
+        let mut waiting: BTreeMap<i32, i32> = BTreeMap::new();
+        for (tid, tgid) in table.threads() {
+            if super::sys::interrupt(tid).is_ok() {
+                waiting.insert(tid, tgid);
+            }
+        }
+        deferred = settle(&mut waiting, sigfd);
+        // A process is held once each of its interrupted threads has reported a stop.
+        let pending: BTreeSet<i32> = waiting.values().copied().collect();
+        held = table
+            .threads()
+            .into_iter()
+            .map(|(_, tgid)| tgid)
+            .filter(|tgid| !pending.contains(tgid))
+            .collect();
+        for &pid in &held {
+            emit(
+                pid,
+                EventKind::Hold {
+                    on: true,
+                    during: None,
+                },
+            );
+        }
+        // Out now: the screens show the hold while it lasts.
+        wire.flush();
+    };
+    match why {
+        // The control block counts the hold first (the observer reads it), then the
+        // program is stopped, then the learner is waited for.
+        Why::Step(n) => control.pass_gate_then(n, &|| false, &mut stop_all),
+        Why::Paused => {
+            stop_all();
+            control.wait_while_paused();
+        }
+    }
+    for &pid in &held {
+        emit(
+            pid,
+            EventKind::Hold {
+                on: false,
+                during: None,
+            },
+        );
+    }
+    deferred
+}
+
+/// Collects the stops of the interrupted threads (removing each from `waiting`) until
+/// all have reported or `SETTLE_MS` has passed. Exits are left for the main loop.
+fn settle(waiting: &mut BTreeMap<i32, i32>, sigfd: &OwnedFd) -> Deferred {
+    let mut deferred = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(SETTLE_MS as u64);
+    while !waiting.is_empty() {
+        if let Some((tid, status)) = next_stop() {
+            waiting.remove(&tid);
+            deferred.push((tid, status));
+            continue;
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let mut fds = [libc::pollfd {
+            fd: sigfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        // SAFETY: poll over a live one-element array.
+        unsafe { libc::poll(fds.as_mut_ptr(), 1, left.as_millis().min(50) as i32) };
+        super::tracer::drain_signalfd(sigfd);
+    }
+    deferred
+}
+
+/// One stopped tracee's stop, if any is waiting: (tid, wait status as waitpid writes it).
+fn next_stop() -> Option<(i32, i32)> {
+    // SAFETY: siginfo_t is plain data; waitid fills it in.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let flags = libc::WSTOPPED | libc::WNOHANG | libc::__WALL;
+    // SAFETY: plain syscall writing into a local.
+    if unsafe { libc::waitid(libc::P_ALL, 0, &mut info, flags) } < 0 {
+        return None;
+    }
+    // SAFETY: waitid filled in a SIGCHLD siginfo (si_pid 0: nothing to report).
+    let (pid, code) = unsafe { (info.si_pid(), info.si_status()) };
+    (pid != 0).then_some((pid, (code << 8) | 0x7f))
+}

@@ -1,0 +1,116 @@
+//! Fork fan-out: the main process forks `children` children in a loop. Each child
+//! reports itself and, like the tutorial's `break`, leaves the loop; without the break
+//! every process keeps forking and the tree doubles each round (2^n processes).
+
+use super::Scenario;
+use super::ctx::{Ctx, Forked};
+use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+
+pub const SCENARIO: Scenario = Scenario {
+    id: "fork-fanout",
+    title: "Fork fan-out: one parent, many children",
+    view: super::View::TREE,
+    params: &[
+        ParamSpec {
+            name: "children",
+            kind: ParamKind::Int { min: 1, max: 63 },
+            default: ParamValue::Int(10),
+            help: "rounds of the fork loop",
+        },
+        ParamSpec {
+            name: "break_in_child",
+            kind: ParamKind::Bool,
+            default: ParamValue::Bool(true),
+            help: "a child leaves the loop (false: every process forks again)",
+        },
+    ],
+    gates: &["start", "first-fork", "forked-all", "reaped-all"],
+    process_gates: &[],
+    reports: &[],
+    peak_processes,
+    run,
+};
+
+/// Seconds of lesson time between two forks, and how long a child lives.
+const FORK_GAP: f64 = 0.4;
+const CHILD_LIFE: f64 = 1.5;
+
+fn peak_processes(p: &Params) -> (u64, String) {
+    let n = p.int("children").max(0) as u32;
+    if p.bool("break_in_child") {
+        (
+            u64::from(n) + 1,
+            format!("1 parent + {n} children = {}", n + 1),
+        )
+    } else {
+        let total = 1u64.checked_shl(n).unwrap_or(u64::MAX);
+        (
+            total,
+            format!(
+                "without the break every process forks in each of {n} rounds: 2^{n} = {total} processes"
+            ),
+        )
+    }
+}
+
+fn run(ctx: &mut Ctx, p: &Params) {
+    let rounds = p.int("children");
+    let leave_loop = p.bool("break_in_child");
+    let me = nix::unistd::getpid();
+    // The prints are those of the lesson's Python program, so both can be compared.
+    ctx.print(format!("main {me}: forking {rounds} times"));
+    ctx.gate("start");
+
+    let mut is_child = false;
+    let mut round = 0;
+    while round < rounds {
+        let label = if ctx.is_main() {
+            format!("child {round}")
+        } else {
+            format!("{}.{round}", ctx.label())
+        };
+        match ctx.fork(&label) {
+            Ok(Forked::Parent(pid)) => {
+                ctx.print(format!("parent: forked {pid}"));
+                if round == 0 && ctx.is_main() {
+                    ctx.gate("first-fork");
+                }
+            }
+            Ok(Forked::Child) => {
+                is_child = true;
+                ctx.print(format!(
+                    "child {round}: {}, ppid {}",
+                    nix::unistd::getpid(),
+                    nix::unistd::getppid()
+                ));
+                if leave_loop {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+        ctx.sleep(FORK_GAP);
+        round += 1;
+    }
+
+    if is_child {
+        ctx.sleep(CHILD_LIFE);
+    } else {
+        ctx.gate("forked-all");
+    }
+    reap_in_fork_order(ctx);
+    if is_child {
+        ctx.exit(0);
+    }
+    ctx.gate("reaped-all");
+    ctx.print("all children reaped");
+}
+
+/// `for pid in kids: os.waitpid(pid, 0)`, printing each status as the program does.
+fn reap_in_fork_order(ctx: &mut Ctx) {
+    for pid in ctx.children().to_vec() {
+        if let Some(status) = ctx.wait_child(pid) {
+            ctx.print(format!("reaped {pid}: status {}", status.raw()));
+        }
+    }
+}

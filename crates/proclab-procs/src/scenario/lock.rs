@@ -1,0 +1,206 @@
+//! Lock contention and the shared-counter race: `workers` processes each add 1 to a
+//! counter in shared memory `increments` times. The add is a real read, then a real
+//! write: without the lock, two workers that read the same value both write value+1
+//! and one update is lost. With the lock (a POSIX semaphore of value 1, as CPython's
+//! `Lock`) only one worker is between the read and the write at a time.
+//!
+//! The workers wait at a start line (an Event) so they really overlap: with small
+//! counts a worker may finish before the next one even starts, and nothing is lost.
+
+use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
+
+use nix::unistd::getpid;
+use serde_json::json;
+
+use super::Scenario;
+use super::ctx::{Ctx, Forked};
+use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use crate::ipc::{event::Event, sem::Semaphore, shm::SharedRegion};
+use crate::trace::event::EventKind;
+
+pub const SCENARIO: Scenario = Scenario {
+    id: "lock",
+    title: "Lock: a shared counter, with and without",
+    view: super::View::locks(super::Primitive::Lock),
+    params: &[
+        ParamSpec {
+            name: "workers",
+            kind: ParamKind::Int { min: 1, max: 16 },
+            default: ParamValue::Int(4),
+            help: "processes adding to the counter",
+        },
+        ParamSpec {
+            name: "increments",
+            kind: ParamKind::Int {
+                min: 1,
+                max: 10_000_000,
+            },
+            default: ParamValue::Int(1000),
+            help: "how many times each worker adds 1",
+        },
+        ParamSpec {
+            name: "use_lock",
+            kind: ParamKind::Bool,
+            default: ParamValue::Bool(true),
+            help: "hold the lock around each read-modify-write",
+        },
+        ParamSpec {
+            name: "schedule",
+            kind: ParamKind::Bool,
+            default: ParamValue::Bool(false),
+            help: "be the scheduler: in step mode each read and each write waits for you",
+        },
+        ParamSpec {
+            name: "hold_ms",
+            kind: ParamKind::Int {
+                min: 0,
+                max: 10_000,
+            },
+            default: ParamValue::Int(0),
+            help: "lesson time spent between the read and the write",
+        },
+    ],
+    gates: &["start", "forked", "counted"],
+    process_gates: &["read", "write"],
+    reports: &["counter", "expected", "lost", "read", "wrote"],
+    peak_processes: |p| {
+        let n = p.int("workers") + 1;
+        (
+            n as u64,
+            format!("1 parent + {} workers = {n}", p.int("workers")),
+        )
+    },
+    run,
+};
+
+/// Lock events are emitted for every acquisition up to this many per worker, then
+/// only when a worker had to wait (keeps 4 × 100000 runs quick and the log readable).
+const TRACE_ALL: i64 = 2000;
+
+fn run(ctx: &mut Ctx, p: &Params) {
+    let (workers, increments, use_lock) =
+        (p.int("workers"), p.int("increments"), p.bool("use_lock"));
+    let hold = p.int("hold_ms") as f64 / 1000.0;
+    let schedule = p.bool("schedule");
+    let Ok(region) = SharedRegion::new(4096) else {
+        return ctx.print("cannot map shared memory");
+    };
+    let (Ok(counter), Ok(lock), Ok(go)) = (
+        region.alloc::<AtomicI64>(),
+        Semaphore::new(&region, 1),
+        Event::new(&region),
+    ) else {
+        return ctx.print("cannot create the shared counter");
+    };
+    let how = if use_lock { "with" } else { "without" };
+    ctx.print(format!(
+        "main {}: {workers} workers × {increments} increments, {how} the lock",
+        getpid()
+    ));
+    ctx.gate("start");
+    for i in 0..workers {
+        if let Ok(Forked::Child) = ctx.fork(&format!("worker {i}")) {
+            go.wait();
+            for k in 0..increments {
+                let traced = k < TRACE_ALL;
+                if schedule {
+                    ctx.slot_gate(i as usize, "read");
+                }
+                let mut held = None;
+                if use_lock {
+                    held = acquire(ctx, &lock, "lock", "lock", traced);
+                }
+                // The race, for real: a load, then a store of what was loaded plus one.
+                // `black_box` keeps every load and store in the loop: the compiler may
+                // not fold a million of them into one, as it otherwise would.
+                let shared = std::hint::black_box(counter);
+                let seen = shared.load(Relaxed);
+                if schedule {
+                    ctx.emit(EventKind::Value {
+                        name: "read".into(),
+                        value: json!(seen),
+                    });
+                    ctx.slot_gate(i as usize, "write");
+                }
+                if hold > 0.0 {
+                    ctx.sleep(hold);
+                }
+                shared.store(std::hint::black_box(seen + 1), Relaxed);
+                if schedule {
+                    ctx.emit(EventKind::Value {
+                        name: "wrote".into(),
+                        value: json!(seen + 1),
+                    });
+                }
+                if use_lock {
+                    release(ctx, &lock, "lock", held);
+                }
+            }
+            ctx.exit(0);
+        }
+    }
+    ctx.gate("forked");
+    go.set();
+    ctx.wait_all();
+    let (total, expected) = (counter.load(Relaxed), workers * increments);
+    ctx.emit(EventKind::Value {
+        name: "counter".into(),
+        value: json!(total),
+    });
+    ctx.print(format!(
+        "counter = {total}, expected {expected}, lost {}",
+        expected - total
+    ));
+    ctx.result("counter", json!(total));
+    ctx.result("expected", json!(expected));
+    ctx.result("lost", json!(expected - total));
+    ctx.gate("counted");
+}
+
+/// `sem.acquire()`: `blocked` (on `blocked_on`) if it must wait, then `lock_acquire`
+/// with the wait. Returns when it was taken (lesson clock, ns) if the acquisition was reported (every one
+/// while `traced`, and every one that waited), so the release is reported in pairs.
+pub fn acquire(
+    ctx: &Ctx,
+    sem: &Semaphore,
+    name: &str,
+    blocked_on: &str,
+    traced: bool,
+) -> Option<u64> {
+    // Waits and holds are timed on the lesson clock: a step held meanwhile is not the
+    // lock's doing.
+    let started = ctx.control().lesson_ns();
+    let waited = !sem.try_acquire();
+    if waited {
+        ctx.emit(EventKind::Blocked {
+            on: blocked_on.into(),
+        });
+        sem.acquire();
+    }
+    (traced || waited).then(|| {
+        let now = ctx.control().lesson_ns();
+        let waited_us = if waited {
+            now.saturating_sub(started) / 1000
+        } else {
+            0
+        };
+        ctx.emit(EventKind::LockAcquire {
+            lock: name.into(),
+            waited_us,
+        });
+        now
+    })
+}
+
+/// `sem.release()`, reported (with how long it was held) if the acquire was.
+pub fn release(ctx: &Ctx, sem: &Semaphore, name: &str, held_since: Option<u64>) {
+    // The event goes out before the release, so no one's acquire can precede it.
+    if let Some(since) = held_since {
+        ctx.emit(EventKind::LockRelease {
+            lock: name.into(),
+            waited_us: 0,
+            held_us: ctx.control().lesson_ns().saturating_sub(since) / 1000,
+        });
+    }
+    sem.release();
+}

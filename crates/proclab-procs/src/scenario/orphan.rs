@@ -1,0 +1,92 @@
+//! Orphans: a parent exits while its child still runs. The kernel gives the child a
+//! new parent: the nearest "child subreaper" above it (here the proclab runner), or
+//! PID 1 without one. The adopter is the one that reaps it.
+
+use nix::unistd::{getpid, getppid};
+
+use super::Scenario;
+use super::ctx::{Ctx, Forked, arm_after_adoption};
+use super::params::Params;
+use crate::trace::event::EventKind;
+
+pub const SCENARIO: Scenario = Scenario {
+    id: "orphan",
+    title: "Orphans: the parent exits first",
+    view: super::View::TREE,
+    params: &[],
+    gates: &["start", "orphaned", "adopted-reaped"],
+    process_gates: &[],
+    reports: &[],
+    peak_processes: |_| (3, "main + parent + child = 3".into()),
+    run,
+};
+
+const PARENT_LIVES: f64 = 2.0;
+const CHILD_AFTER_ADOPTION: f64 = 2.5;
+/// Real time between two looks at the parent before adoption.
+const ADOPTION_POLL: std::time::Duration = std::time::Duration::from_millis(10);
+
+fn run(ctx: &mut Ctx, _: &Params) {
+    ctx.print(format!(
+        "main {}: forking a parent that will not wait",
+        getpid()
+    ));
+    ctx.gate("start");
+    let parent = match ctx.fork("parent") {
+        Ok(Forked::Child) => parent(ctx),
+        Ok(Forked::Parent(pid)) => pid,
+        Err(_) => return,
+    };
+    // main reaps the parent it forked...
+    ctx.wait_child(parent);
+    ctx.gate("orphaned");
+    // ...and, as the subreaper that adopted it, the orphan too.
+    if let Some((pid, outcome)) = ctx.wait_any() {
+        ctx.print(format!(
+            "main: reaped adopted {pid}, status {}",
+            outcome.raw()
+        ));
+    }
+    ctx.gate("adopted-reaped");
+}
+
+fn parent(ctx: &mut Ctx) -> ! {
+    let me = getpid();
+    match ctx.fork_with("child", false) {
+        Ok(Forked::Child) => child(ctx, me),
+        Ok(Forked::Parent(pid)) => {
+            ctx.print(format!("parent {}: forked {pid}", getpid()));
+            ctx.sleep(PARENT_LIVES);
+            ctx.print(format!("parent {}: exiting without waiting", getpid()));
+            ctx.exit(0)
+        }
+        Err(_) => ctx.exit(1),
+    }
+}
+
+/// `first`: the parent that forked this child, its PID taken before the fork (when
+/// the lesson runs fast the parent may be gone before the child first looks).
+fn child(ctx: &mut Ctx, first: nix::unistd::Pid) -> ! {
+    ctx.print(format!("child {}: my parent is {first}", getpid()));
+    // Until it is adopted this process has no parent-death signal, so it polls in real
+    // time (never held by pause): if the whole run dies meanwhile (the front end killed
+    // with SIGKILL), it must notice at once rather than linger under PID 1.
+    while getppid() == first {
+        std::thread::sleep(ADOPTION_POLL);
+        ctx.check_interrupt();
+    }
+    let adopter = getppid();
+    if adopter != ctx.runner_pid() {
+        // Adopted by someone outside the lesson: main is gone, and so is the run.
+        ctx.exit(1)
+    }
+    ctx.emit(EventKind::Reparent {
+        old_ppid: first.as_raw(),
+        ppid: adopter.as_raw(),
+    });
+    // Only now can the parent-death signal point at the right parent.
+    arm_after_adoption();
+    ctx.print(format!("child {}: my parent is now {adopter}", getpid()));
+    ctx.sleep(CHILD_AFTER_ADOPTION);
+    ctx.exit(0)
+}

@@ -1,0 +1,71 @@
+//! `Semaphore(permits)`: at most `permits` workers inside at once; the others are
+//! visibly queued, asleep in the kernel until a permit is given back.
+
+use nix::unistd::getpid;
+
+use super::Scenario;
+use super::ctx::{Ctx, Forked};
+use super::lock::{acquire, release};
+use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use crate::ipc::{sem::Semaphore, shm::SharedRegion};
+
+pub const SCENARIO: Scenario = Scenario {
+    id: "semaphore",
+    title: "Semaphore: at most N inside",
+    view: super::View::locks(super::Primitive::Semaphore),
+    params: &[
+        ParamSpec {
+            name: "permits",
+            kind: ParamKind::Int { min: 1, max: 16 },
+            default: ParamValue::Int(2),
+            help: "workers allowed inside at once",
+        },
+        ParamSpec {
+            name: "workers",
+            kind: ParamKind::Int { min: 1, max: 16 },
+            default: ParamValue::Int(5),
+            help: "workers that want in",
+        },
+    ],
+    gates: &["start", "forked", "done"],
+    process_gates: &[],
+    reports: &[],
+    peak_processes: |p| {
+        let n = p.int("workers") + 1;
+        (
+            n as u64,
+            format!("1 parent + {} workers = {n}", p.int("workers")),
+        )
+    },
+    run,
+};
+
+const INSIDE: f64 = 1.5;
+
+fn run(ctx: &mut Ctx, p: &Params) {
+    let (permits, workers) = (p.int("permits"), p.int("workers"));
+    let Ok(region) = SharedRegion::new(4096) else {
+        return ctx.print("cannot map shared memory");
+    };
+    let Ok(sem) = Semaphore::new(&region, permits as u32) else {
+        return ctx.print("cannot create the semaphore");
+    };
+    ctx.print(format!(
+        "main {}: Semaphore({permits}), {workers} workers",
+        getpid()
+    ));
+    ctx.gate("start");
+    for i in 0..workers {
+        if let Ok(Forked::Child) = ctx.fork(&format!("worker {i}")) {
+            let held = acquire(ctx, &sem, "semaphore", "semaphore", true);
+            ctx.print(format!("worker {i}: inside"));
+            ctx.sleep(INSIDE);
+            ctx.print(format!("worker {i}: leaving"));
+            release(ctx, &sem, "semaphore", held);
+            ctx.exit(0);
+        }
+    }
+    ctx.gate("forked");
+    ctx.wait_all();
+    ctx.gate("done");
+}

@@ -1,0 +1,179 @@
+//! Kill signals and dispositions: the child sets what SIGTERM does to it (default,
+//! ignore, or a handler), the parent sends SIGTERM, and the outcome is whatever the
+//! kernel does: killed (status 15), ignored (then SIGKILL, which nothing can catch or
+//! ignore: status 9), or handled (last words, exit 0).
+
+use std::borrow::Cow;
+use std::os::fd::OwnedFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+use nix::unistd::getpid;
+
+use super::Scenario;
+use super::ctx::{Ctx, Forked};
+use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use crate::trace::event::EventKind;
+
+pub const SCENARIO: Scenario = Scenario {
+    id: "signals",
+    title: "Signals: default, ignored, handled",
+    view: super::View::TREE,
+    params: &[ParamSpec {
+        name: "disposition",
+        kind: ParamKind::Choice(&["default", "ignore", "handler"]),
+        default: ParamValue::Name(Cow::Borrowed("default")),
+        help: "what SIGTERM does to the child",
+    }],
+    gates: &["start", "before-term", "after-term", "reaped"],
+    process_gates: &[],
+    reports: &["status"],
+    peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
+    run,
+};
+
+const PERIOD: f64 = 1.0;
+const RUN_FOR: f64 = 2.5;
+const GRACE: f64 = 1.5;
+/// Real time a child that does not ignore SIGTERM gets to end after the grace.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Set by the SIGTERM handler; only an atomic store is async-signal-safe enough.
+static GOT_SIGTERM: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigterm(_: libc::c_int) {
+    GOT_SIGTERM.store(true, Ordering::SeqCst);
+    crate::scenario::ctx::wake_from_signal();
+}
+
+fn run(ctx: &mut Ctx, p: &Params) {
+    let disposition = p.name("disposition").to_string();
+    ctx.print(format!(
+        "main {}: the child's SIGTERM disposition will be {disposition}",
+        getpid()
+    ));
+    ctx.gate("start");
+    // The child says when its disposition is set, so SIGTERM never arrives before it
+    // (at a high --speed the lesson's sleep alone does not guarantee that).
+    let Ok((ready_rx, ready_tx)) = nix::unistd::pipe() else {
+        return ctx.print("cannot create a pipe");
+    };
+    let child = match ctx.fork("child") {
+        Ok(Forked::Child) => {
+            drop(ready_rx);
+            child(ctx, &disposition, ready_tx)
+        }
+        Ok(Forked::Parent(pid)) => pid,
+        Err(_) => return,
+    };
+    drop(ready_tx);
+    wait_until_ready(ctx, ready_rx);
+    ctx.sleep(RUN_FOR);
+    ctx.gate("before-term");
+    ctx.kill_child(child, Signal::SIGTERM);
+    ctx.print(format!("main: sent SIGTERM to {child}"));
+    ctx.sleep(GRACE);
+    if let Some(outcome) = poll_unless_ignored(ctx, child) {
+        print_status(ctx, child, outcome.raw());
+        ctx.gate("after-term");
+    } else {
+        // Still alive: the kernel discarded SIGTERM (SigIgn has its bit).
+        if ignores(child.as_raw(), Signal::SIGTERM) {
+            crate::trace::writer::write_line(&crate::trace::event::Event {
+                t_us: ctx.control().now_us(),
+                pid: child.as_raw(),
+                kind: EventKind::HandleSignal {
+                    signal: "SIGTERM".into(),
+                    action: "ignored".into(),
+                    sender: None,
+                    cause: None,
+                },
+            });
+        }
+        ctx.print(format!("main: {child} is still alive after SIGTERM"));
+        ctx.gate("after-term");
+        ctx.kill_child(child, Signal::SIGKILL);
+        ctx.print(format!(
+            "main: sent SIGKILL to {child}: it cannot be caught or ignored"
+        ));
+        if let Some(outcome) = ctx.wait_child(child) {
+            print_status(ctx, child, outcome.raw());
+        }
+    }
+    ctx.gate("reaped");
+}
+
+/// What waitpid returned (the reap event itself came from the wait).
+fn print_status(ctx: &mut Ctx, child: nix::unistd::Pid, status: i32) {
+    ctx.print(format!("main: waitpid returned ({child}, {status})"));
+    ctx.result("status", status.into());
+}
+
+/// `os.waitpid(child, os.WNOHANG)` after the grace, made independent of scheduling: a
+/// child that does not ignore SIGTERM ends because of it, so if it has not ended yet
+/// (a fast run, a busy machine) it is given up to `SETTLE` of real time to do so.
+fn poll_unless_ignored(
+    ctx: &mut Ctx,
+    child: nix::unistd::Pid,
+) -> Option<crate::trace::event::WaitOutcome> {
+    let deadline = std::time::Instant::now() + SETTLE;
+    loop {
+        if let Some(outcome) = ctx.poll_child(child) {
+            return Some(outcome);
+        }
+        if ignores(child.as_raw(), Signal::SIGTERM) || std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// Blocks until the child wrote its byte (or ended: EOF), honouring KeyboardInterrupt.
+fn wait_until_ready(ctx: &Ctx, ready: OwnedFd) {
+    let mut byte = [0u8; 1];
+    while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(&ready, &mut byte) {
+        ctx.check_interrupt();
+    }
+}
+
+fn child(ctx: &mut Ctx, disposition: &str, ready: OwnedFd) -> ! {
+    let handler = match disposition {
+        "ignore" => SigHandler::SigIgn,
+        "handler" => SigHandler::Handler(on_sigterm),
+        _ => SigHandler::SigDfl,
+    };
+    // Without SA_RESTART (which `signal()` would set): the signal must end a wait in
+    // progress, so the handler's work runs at once even while the run stands still.
+    let action = SigAction::new(handler, SaFlags::empty(), SigSet::empty());
+    // SAFETY: the handler only stores to atomics.
+    let _ = unsafe { sigaction(Signal::SIGTERM, &action) };
+    let _ = nix::unistd::write(&ready, &[1]);
+    drop(ready);
+    ctx.print(format!("child {}: SIGTERM -> {disposition}", getpid()));
+    loop {
+        ctx.print(format!("child {}: working", getpid()));
+        for _ in 0..20 {
+            ctx.sleep(PERIOD / 20.0);
+            if GOT_SIGTERM.load(Ordering::SeqCst) {
+                ctx.emit(EventKind::HandleSignal {
+                    signal: "SIGTERM".into(),
+                    action: "handler".into(),
+                    sender: None,
+                    cause: None,
+                });
+                ctx.print(format!("child {}: got SIGTERM, cleaning up", getpid()));
+                ctx.exit(0);
+            }
+        }
+    }
+}
+
+/// Whether /proc/PID/status says `pid` ignores `sig` (the SigIgn mask).
+pub fn ignores(pid: i32, sig: Signal) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (sig as i32 - 1)) != 0)
+}
