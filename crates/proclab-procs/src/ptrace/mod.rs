@@ -25,6 +25,7 @@
 //! - `procinfo.rs`: what /proc and a tracee's memory say; reap and disposition wording.
 
 pub mod fds;
+pub mod forks;
 pub mod framing;
 pub mod hold;
 pub mod manager;

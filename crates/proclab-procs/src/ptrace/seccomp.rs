@@ -26,6 +26,10 @@ pub fn traced_syscalls(messages: bool) -> Vec<u32> {
         libc::SYS_execve,
         libc::SYS_execveat,
     ];
+    // A new process is counted against the cap before it exists (`forks.rs`); clone
+    // is in the filter's own rules (not a thread, not CLONE_UNTRACED).
+    #[cfg(target_arch = "x86_64")]
+    nrs.extend([libc::SYS_fork, libc::SYS_vfork]);
     if messages {
         nrs.extend([libc::SYS_read, libc::SYS_write]);
         // What a descriptor refers to is kept between stops (`fds.rs`) until one of
@@ -39,11 +43,15 @@ pub fn traced_syscalls(messages: bool) -> Vec<u32> {
 
 /// `clone`'s flag that would make a child no tracer follows (linux/sched.h).
 const CLONE_UNTRACED: u32 = 0x0080_0000;
+/// `clone`'s flag for a thread of the same process (not counted by the cap).
+const CLONE_THREAD: u32 = 0x0001_0000;
 
 /// The BPF program, built before the fork and installed by the child (`install`):
 /// - the `traced_syscalls` of this architecture → SECCOMP_RET_TRACE;
 /// - `clone` with CLONE_UNTRACED → EPERM: a child made so would escape the tracer,
 ///   its cleanup and the cap (container runtimes refuse it the same way);
+/// - `clone` of a new process (no CLONE_THREAD) → SECCOMP_RET_TRACE, so the cap is
+///   weighed before the process exists; a thread's clone runs untouched;
 /// - `clone3` → ENOSYS: its flags are in memory a filter cannot read, and C libraries
 ///   fall back to `clone` when it is missing (threads and forks work as before);
 /// - all else, and every other architecture's calls, allowed.
@@ -77,7 +85,8 @@ pub fn filter(messages: bool) -> Vec<libc::sock_filter> {
         (JEQ, libc::SYS_clone3 as u32, To::Enosys, To::Next),
         (JEQ, libc::SYS_clone as u32, To::Next, To::Allow),
         (LD_ABS, ARG0, To::Next, To::Next),
-        (JSET, CLONE_UNTRACED, To::Eperm, To::Allow),
+        (JSET, CLONE_UNTRACED, To::Eperm, To::Next),
+        (JSET, CLONE_THREAD, To::Allow, To::Trace),
     ]);
     let returns = [
         libc::SECCOMP_RET_ALLOW,

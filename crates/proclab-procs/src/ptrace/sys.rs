@@ -58,6 +58,82 @@ pub fn interrupt(pid: i32) -> Result<(), Errno> {
     request(libc::PTRACE_INTERRUPT, pid, 0, 0).map(drop)
 }
 
+/// `NT_PRSTATUS` (elf.h): the general registers, for PTRACE_GETREGSET / SETREGSET.
+const NT_PRSTATUS: usize = 1;
+
+/// The tracee's general registers.
+fn get_regs(pid: i32) -> Result<libc::user_regs_struct, Errno> {
+    // SAFETY: user_regs_struct is plain integers; all-zero is a valid value.
+    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
+    let mut iov = libc::iovec {
+        iov_base: (&mut regs as *mut libc::user_regs_struct).cast(),
+        iov_len: std::mem::size_of::<libc::user_regs_struct>(),
+    };
+    request(
+        libc::PTRACE_GETREGSET,
+        pid,
+        NT_PRSTATUS,
+        &mut iov as *mut libc::iovec as usize,
+    )?;
+    Ok(regs)
+}
+
+fn set_regs(pid: i32, regs: &mut libc::user_regs_struct) -> Result<(), Errno> {
+    let mut iov = libc::iovec {
+        iov_base: (regs as *mut libc::user_regs_struct).cast(),
+        iov_len: std::mem::size_of::<libc::user_regs_struct>(),
+    };
+    request(
+        libc::PTRACE_SETREGSET,
+        pid,
+        NT_PRSTATUS,
+        &mut iov as *mut libc::iovec as usize,
+    )
+    .map(drop)
+}
+
+/// At a syscall's seccomp stop: the kernel will not run it (its number becomes -1);
+/// the tracee goes on to its syscall-exit stop, where `set_return` gives the result.
+pub fn skip_syscall(pid: i32) -> Result<(), Errno> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut regs = get_regs(pid)?;
+        regs.orig_rax = u64::MAX;
+        set_regs(pid, &mut regs)
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        // NT_ARM_SYSTEM_CALL: the syscall number alone.
+        const NT_ARM_SYSTEM_CALL: usize = 0x404;
+        let mut nr: libc::c_int = -1;
+        let mut iov = libc::iovec {
+            iov_base: (&mut nr as *mut libc::c_int).cast(),
+            iov_len: std::mem::size_of::<libc::c_int>(),
+        };
+        request(
+            libc::PTRACE_SETREGSET,
+            pid,
+            NT_ARM_SYSTEM_CALL,
+            &mut iov as *mut libc::iovec as usize,
+        )
+        .map(drop)
+    }
+}
+
+/// At a syscall-exit stop: what the syscall returns (`-errno` for a failure).
+pub fn set_return(pid: i32, value: i64) -> Result<(), Errno> {
+    let mut regs = get_regs(pid)?;
+    #[cfg(target_arch = "x86_64")]
+    {
+        regs.rax = value as u64;
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        regs.regs[0] = value as u64;
+    }
+    set_regs(pid, &mut regs)
+}
+
 /// Leaves a tracee in its group-stop (a real SIGSTOP) while letting the tracer hear
 /// about the SIGCONT that ends it: the process stays stopped as it would untraced.
 pub fn listen(pid: i32) -> Result<(), Errno> {

@@ -22,6 +22,7 @@ impl Table {
         match nr {
             libc::SYS_read | libc::SYS_write => self.on_io_entry(tid, tgid, nr, args, emit),
             libc::SYS_wait4 | libc::SYS_waitid => self.on_wait_entry(tid, nr, args),
+            nr if super::forks::makes_a_process(nr) => self.on_fork_entry(tid),
             libc::SYS_execve | libc::SYS_execveat => {
                 let path = if nr == libc::SYS_execve {
                     args[0]
@@ -60,6 +61,8 @@ impl Table {
             } => self.on_read_exit(tgid, (channel, socket, addr), rval, emit),
             InSyscall::Wait(w) => self.on_wait_exit(tgid, w, rval, emit),
             InSyscall::Signal(s) => self.on_signal_exit(tgid, s, rval, emit),
+            InSyscall::Fork { .. } => {}
+            InSyscall::Refused => self.on_refused_fork_exit(tid, tgid, emit),
         }
     }
 

@@ -46,6 +46,11 @@ pub(super) enum InSyscall {
     Wait(super::waits::WaitCall),
     /// kill, tkill, tgkill, sigqueue, pidfd_send_signal.
     Signal(super::sigsend::SignalCall),
+    /// fork, vfork, or clone of a new process, let through by the cap: counted until
+    /// its child is known (the fork event).
+    Fork { child_known: bool },
+    /// A fork the cap refused at its entry: it returns EAGAIN at its exit.
+    Refused,
 }
 
 pub struct Table {
@@ -193,6 +198,10 @@ impl Table {
                 if let Ok(new) = sys::event_msg(tid) {
                     self.register(new as i32, emit);
                 }
+                // The new process is counted as the run's from now on.
+                if let Some(InSyscall::Fork { child_known }) = self.in_syscall.get_mut(&tid) {
+                    *child_known = true;
+                }
                 0
             }
             Stop::Exec => {
@@ -246,7 +255,7 @@ impl Table {
 
     /// How many processes the kernel holds for the run now: every traced process not
     /// yet ended, every zombie not yet reaped, and the tracer.
-    fn held(&self) -> u32 {
+    pub(super) fn held(&self) -> u32 {
         (self.procs.len() + self.zombies.len() + 1) as u32
     }
 
