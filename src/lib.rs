@@ -16,6 +16,7 @@ pub mod playback;
 pub mod ptrace;
 pub mod scenario;
 pub mod supervise;
+pub mod term;
 pub mod trace;
 pub mod tui;
 pub mod ui;

@@ -65,7 +65,7 @@ fn main() -> ExitCode {
         // the exit code a shell gives a program that SIGPIPE ended (128 + 13).
         Err(e) if closed_stdout(&e) => ExitCode::from(141),
         Err(e) => {
-            eprintln!("proclab: {e}");
+            proclab::term::eprintln_quietly(&format!("proclab: {e}"));
             ExitCode::from(2)
         }
     }
@@ -188,7 +188,7 @@ fn run(cli: Cli) -> Result<u8> {
                     run_on: 0,
                 };
                 let record = recorder(record.as_deref())?;
-                return headless::run_recorded(&req, format, &quit_signals()?, record).map(|()| 0);
+                return headless::run_recorded(&req, format, &quit_signals()?, record);
             }
             tui::ensure_terminal()?;
             let lessons = load_lessons().unwrap_or_default();
@@ -328,14 +328,22 @@ fn trace(
     tui::run_trace(app, cmds, cap, quit_signals()?)
 }
 
-/// SIGINT, SIGTERM and SIGHUP become one message; the main loop does the cleanup.
-fn quit_signals() -> Result<Receiver<()>> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+/// Every signal whose default would end proclab and that a handler may take (SIGINT,
+/// SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGALRM, … and the real-time ones) becomes one
+/// message, its number; the main loop stops the run and restores the terminal. Left
+/// alone: SIGKILL and SIGSTOP (no handler can run), the faults SIGSEGV, SIGBUS,
+/// SIGILL and SIGFPE (after a real one nothing is safe to run; parent-death signals
+/// still end the run), and SIGPIPE (ignored: a closed stdout is an error on write).
+fn quit_signals() -> Result<Receiver<i32>> {
+    let mut signals = signal_hook::iterator::Signals::new(proclab::term::QUIT_SIGNALS)?;
+    for rt in libc::SIGRTMIN()..=libc::SIGRTMAX() {
+        // A real-time signal the C library keeps for itself is refused: skip it.
+        let _ = signals.add_signal(rt);
+    }
     let (tx, rx) = unbounded();
     std::thread::spawn(move || {
-        for _ in signals.forever() {
-            if tx.send(()).is_err() {
+        for sig in signals.forever() {
+            if tx.send(sig).is_err() {
                 return;
             }
         }

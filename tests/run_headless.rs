@@ -558,9 +558,14 @@ fn quit_signal_stops_the_run(name: &str, signal: Signal) {
         "{signal} must be handled, not fatal: {:?}",
         out.status
     );
-    assert!(!out.status.success(), "an interrupted run is not a success");
+    // As a shell reports a program a signal ended: 128 + N.
+    assert_eq!(
+        out.status.code(),
+        Some(128 + signal as i32),
+        "an interrupted run exits 128 + N"
+    );
     assert!(
-        out.stderr.contains("interrupted"),
+        out.stderr.contains(&format!("interrupted by {signal}")),
         "stderr:\n{}",
         out.stderr
     );
@@ -569,9 +574,11 @@ fn quit_signal_stops_the_run(name: &str, signal: Signal) {
         "the events so far are printed:\n{}",
         out.stdout
     );
+    // The log still ends with a summary, saying it was interrupted (and by what).
+    let last = out.stdout.lines().last().unwrap_or_default();
     assert!(
-        !out.stdout.contains("summary:"),
-        "an interrupted run has no summary:\n{}",
+        last.contains("summary:") && last.contains(&format!("interrupted = \"{signal}\"")),
+        "an interrupted run ends with a summary saying so:\n{}",
         out.stdout
     );
     assert_no_tagged_left(&tag);
