@@ -11,6 +11,7 @@ use crate::supervise::session::{RunMsg, RunRequest, Session};
 use crate::supervise::tracing::{CommandFate, Fate};
 use crate::trace::event::{Event, EventKind, item_text, py_repr};
 use crate::trace::record::Recorder;
+use crate::visible::{escape, json_line};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -140,7 +141,7 @@ fn run_session_recorded(
                     keep(&mut record, &raw);
                     // The line exactly as the process wrote it: no second serialisation.
                     match format {
-                        Format::Json => writeln!(out, "{raw}")?,
+                        Format::Json => writeln!(out, "{}", json_line(&raw))?,
                         // A worker's progress reports are for gauges: the readable log
                         // (for slides) keeps its start and its end.
                         Format::Readable
@@ -153,10 +154,12 @@ fn run_session_recorded(
                     keep(&mut record, &serde_json::to_string(&e)?);
                     writeln!(out, "{}", line_for(&e, format, &labels)?)?
                 }
-                RunMsg::Malformed { line, error } => {
-                    eprintln!("proclab: malformed line on the wire ({error}): {line}")
-                }
-                RunMsg::Stderr(line) => eprintln!("{line}"),
+                RunMsg::Malformed { line, error } => crate::term::eprintln_quietly(&format!(
+                    "proclab: malformed line on the wire ({}): {}",
+                    escape(&error),
+                    escape(&line)
+                )),
+                RunMsg::Stderr(line) => crate::term::eprintln_quietly(&escape(&line)),
             }
         }
         // Live output when the run is calm, one write per buffer when it is busy.
@@ -226,12 +229,13 @@ fn stop_recording(record: &mut Option<Recorder>, e: std::io::Error) {
 
 fn line_for(e: &Event, format: Format, labels: &HashMap<i32, String>) -> Result<String> {
     Ok(match format {
-        Format::Json => serde_json::to_string(e)?,
+        Format::Json => json_line(&serde_json::to_string(e)?).into_owned(),
         Format::Readable => readable(e, labels),
     })
 }
 
-/// One event as a line of text: time, PID, who, what.
+/// One event as a line of text: time, PID, who, what; safe on a terminal (labels and
+/// texts come from the run, a trace file or a traced program: `crate::visible`).
 pub fn readable(e: &Event, labels: &HashMap<i32, String>) -> String {
     let who = labels.get(&e.pid).map(String::as_str).unwrap_or("");
     let what = describe(&e.kind);
@@ -239,12 +243,21 @@ pub fn readable(e: &Event, labels: &HashMap<i32, String>) -> String {
         "{:>9.3}s  {:>7}  {:<10}  {what}",
         e.t_us as f64 / 1e6,
         e.pid,
-        who
+        escape(who)
     )
 }
 
-/// What an event says, in words (shared by the headless log and the TUI's event log).
+/// What an event says, in words (shared by the headless log and the TUI's event log),
+/// its control characters escaped visibly.
 pub fn describe(kind: &EventKind) -> String {
+    let said = say(kind);
+    match escape(&said) {
+        std::borrow::Cow::Borrowed(_) => said,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
+}
+
+fn say(kind: &EventKind) -> String {
     match kind {
         EventKind::Spawn { ppid, label, .. } => format!("spawned as '{label}' by {ppid}"),
         EventKind::Print { text } => format!("print: {text}"),

@@ -20,3 +20,4 @@ pub mod term;
 pub mod trace;
 pub mod tui;
 pub mod ui;
+pub mod visible;

@@ -24,6 +24,7 @@ use crate::term::{Seen, Term};
 use crate::trace::event::EventKind;
 use crate::trace::record::{Tape, params_from_json};
 use crate::trace::replay::{Player, Trace, load};
+use crate::visible::{escape, json_line};
 
 pub struct Options {
     pub file: PathBuf,
@@ -89,7 +90,13 @@ pub fn malformed_lines(trace: &Trace, name: &str) -> Vec<String> {
     trace
         .malformed
         .iter()
-        .map(|(n, why)| format!("{name}:{n}: not an event, skipped ({why})"))
+        .map(|(n, why)| {
+            format!(
+                "{}:{n}: not an event, skipped ({})",
+                escape(name),
+                escape(why)
+            )
+        })
         .collect()
 }
 
@@ -153,7 +160,7 @@ fn print(trace: &Trace, json: bool, speed: Option<f64>, quit: &Receiver<i32>) ->
                 labels.insert(e.pid, label.clone());
             }
             if json {
-                writeln!(out, "{}", entry.raw)?;
+                writeln!(out, "{}", json_line(&entry.raw))?;
             } else {
                 writeln!(out, "{}", readable(e, &labels))?;
             }
