@@ -18,6 +18,7 @@ pub mod scenario;
 pub mod supervise;
 pub mod term;
 pub mod trace;
+pub mod tracefile;
 pub mod tui;
 pub mod ui;
 pub mod visible;

@@ -23,7 +23,7 @@ use crate::lesson::{Lang, Lesson};
 use crate::term::{Seen, Term};
 use crate::trace::event::EventKind;
 use crate::trace::record::{Tape, params_from_json};
-use crate::trace::replay::{Player, Trace, load};
+use crate::trace::replay::{Player, Trace};
 use crate::visible::{escape, json_line};
 
 pub struct Options {
@@ -48,7 +48,8 @@ pub fn run(
     {
         return Err(eyre!("--speed takes a positive factor, got {s}"));
     }
-    let trace = load(&opts.file).map_err(|e| eyre!("{e}"))?;
+    // Bounded, and a file with no event is said to be no trace (`tracefile`).
+    let trace = crate::tracefile::load(&opts.file).map_err(|e| eyre!("{e}"))?;
     let name = opts.file.display().to_string();
     if opts.headless || opts.json {
         for line in malformed_lines(&trace, &name) {
