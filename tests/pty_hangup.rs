@@ -42,6 +42,11 @@ enum Ctl {
 
 impl Pty {
     fn spawn(name: &str, args: &[&str]) -> Pty {
+        Pty::spawn_with(name, args, true, None)
+    }
+
+    /// `spawn`, SIGHUP blocked or not, stderr to `stderr` instead of the PTY.
+    fn spawn_with(name: &str, args: &[&str], block_hup: bool, stderr: Option<Stdio>) -> Pty {
         let tag = unique_tag(name);
         let master =
             posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).expect("posix_openpt");
@@ -73,14 +78,17 @@ impl Pty {
             .env_remove("LC_MESSAGES")
             .stdin(stdio())
             .stdout(stdio())
-            .stderr(stdio());
+            .stderr(stderr.unwrap_or_else(stdio));
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
-            cmd.pre_exec(|| {
+            cmd.pre_exec(move || {
                 // Its own session, the PTY its controlling terminal, SIGHUP blocked:
                 // the kernel's hangup signal stays pending and is never delivered.
                 if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
                     return Err(std::io::Error::last_os_error());
+                }
+                if !block_hup {
+                    return Ok(());
                 }
                 let mut set: libc::sigset_t = std::mem::zeroed();
                 libc::sigemptyset(&mut set);
@@ -300,4 +308,28 @@ fn a_lesson_at_a_step_stops_its_processes_when_the_terminal_goes_away() {
     let status = pty.wait_exit();
     assert!(status.success(), "as on SIGHUP: {status:?}");
     assert_no_tagged_left_because(&pty.tag, "the terminal went away at a step");
+}
+
+/// Closing the window mid-run (SIGHUP arrives, the terminal is gone): proclab ends as
+/// on SIGHUP and says nothing about a terminal it could not restore (it used to print
+/// "Failed to restore terminal: Input/output error").
+#[test]
+fn closing_the_window_mid_run_ends_quietly() {
+    let dir = std::env::temp_dir().join(unique_tag("hangup-stderr"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let err_path = dir.join("stderr.txt");
+    let err = std::fs::File::create(&err_path).expect("stderr file");
+    let mut pty = Pty::spawn_with(
+        "hangup_window",
+        &["run", "fork-fanout", "--speed", "0.5"],
+        false,
+        Some(Stdio::from(err)),
+    );
+    pty.wait_for("child 0");
+    pty.close_master();
+    let status = pty.wait_exit();
+    assert!(status.success(), "as on SIGHUP: {status:?}");
+    assert_no_tagged_left_because(&pty.tag, "the window was closed");
+    let said = std::fs::read_to_string(&err_path).expect("stderr");
+    assert!(said.is_empty(), "nothing to say on stderr, got:\n{said}");
 }
