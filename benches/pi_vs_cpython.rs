@@ -2,7 +2,7 @@
 //! 10,000,000 terms, split into 10 slices, one process each, the partial sums added at
 //! the end in slice order.
 //!
-//! - proclab: `target/release/proclab run pi --json --speed 1e9` (defaults: 10 workers,
+//! - proclab: `target/release/proclab run pi --json --speed 1000` (defaults: 10 workers,
 //!   10 M terms; every event emitted, progress included).
 //! - CPython: a script this bench writes to a temp file: `multiprocessing` (fork
 //!   context), 10 `Process`es, each sending `(slice, partial sum)` on a `Queue`; main
@@ -74,7 +74,7 @@ struct Run {
 fn run_proclab(bin: &Path) -> Run {
     let t0 = Instant::now();
     let out = Command::new(bin)
-        .args(["run", "pi", "--json", "--speed", "1e9"])
+        .args(["run", "pi", "--json", "--speed", "1000"])
         .stdin(Stdio::null())
         .output()
         .expect("running proclab");

@@ -69,7 +69,7 @@ fn proclab_args() -> Vec<String> {
         "queue",
         "--json",
         "--speed",
-        "1e9",
+        "1000",
         "--set",
         &format!("items={N}"),
         "--set",

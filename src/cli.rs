@@ -63,8 +63,8 @@ pub enum Cmd {
         /// With --export-python: overwrite FILE if it exists.
         #[arg(long, requires = "export_python")]
         force: bool,
-        /// Sleeps run this many times faster (+/- change it live).
-        #[arg(long, default_value_t = 1.0)]
+        /// Sleeps run this many times faster, 0.01 to 1000 (+/- change it live).
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true, value_parser = speed_factor)]
         speed: f64,
         /// Write every event to FILE as it arrives (JSON lines; `proclab replay FILE`).
         #[arg(long, value_name = "FILE")]
@@ -84,8 +84,8 @@ pub enum Cmd {
         /// Set a parameter (repeatable), e.g. --set children=3.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
-        /// Run sleeps this many times faster (any positive factor).
-        #[arg(long, default_value_t = 1.0)]
+        /// Run sleeps this many times faster, 0.01 to 1000 (0.5: half speed).
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true, value_parser = speed_factor)]
         speed: f64,
         /// Print a readable log instead of opening the terminal UI.
         #[arg(long, conflicts_with = "json")]
@@ -112,9 +112,9 @@ pub enum Cmd {
         /// Print the trace's lines again (the wire format).
         #[arg(long)]
         json: bool,
-        /// Play this many times faster than recorded (with --headless / --json, pace
-        /// the output at this speed instead of printing it at once).
-        #[arg(long)]
+        /// Play this many times faster than recorded, 0.01 to 1000 (with --headless /
+        /// --json, pace the output at this speed instead of printing it at once).
+        #[arg(long, allow_negative_numbers = true, value_parser = speed_factor)]
         speed: Option<f64>,
         /// Start step by step: each gate of the main program holds until Space.
         #[arg(long, conflicts_with_all = ["headless", "json"])]
@@ -181,6 +181,27 @@ pub enum Cmd {
     /// The scenario reference table of docs/LESSONS.md, in Markdown.
     #[command(name = "__scenario-table", hide = true)]
     ScenarioTable,
+}
+
+/// The slowest `--speed`: a second of lesson time takes 100 s.
+pub const MIN_SPEED: f64 = 0.01;
+/// The fastest `--speed`: a second of lesson time takes 1 ms, as fast as any run goes
+/// (its sleeps are gone; the work and the kernel set the pace).
+pub const MAX_SPEED: f64 = 1000.0;
+
+/// `--speed`: a factor from [`MIN_SPEED`] to [`MAX_SPEED`]. Below, a run would seem
+/// to stand still (a second of lesson time in hours); above, nothing is faster, and
+/// the header would show a 300-digit number.
+pub fn speed_factor(s: &str) -> Result<f64, String> {
+    let range = format!(
+        "--speed takes a factor from {MIN_SPEED} to {MAX_SPEED} (0.5: half speed, 10: ten times faster)"
+    );
+    match s.trim().parse::<f64>() {
+        Ok(v) if (MIN_SPEED..=MAX_SPEED).contains(&v) => Ok(v),
+        Ok(v) if v.is_nan() => Err(format!("'{s}' is not a number; {range}")),
+        Ok(_) => Err(format!("{s} is out of range; {range}")),
+        Err(_) => Err(format!("'{s}' is not a number; {range}")),
+    }
 }
 
 fn positive_secs(s: &str) -> Result<f64, String> {

@@ -5,8 +5,10 @@
 use std::collections::HashMap;
 
 use crate::trace::event::{Event, EventKind, item_text, py_repr};
+use crate::visible::escape;
 
-/// One event as a line of text: time, PID, who, what.
+/// One event as a line of text: time, PID, who, what; safe on a terminal (labels and
+/// texts come from the run, a trace file or a traced program: `crate::visible`).
 pub fn readable(e: &Event, labels: &HashMap<i32, String>) -> String {
     let who = labels.get(&e.pid).map(String::as_str).unwrap_or("");
     let what = describe(&e.kind);
@@ -14,12 +16,21 @@ pub fn readable(e: &Event, labels: &HashMap<i32, String>) -> String {
         "{:>9.3}s  {:>7}  {:<10}  {what}",
         e.t_us as f64 / 1e6,
         e.pid,
-        who
+        escape(who)
     )
 }
 
-/// What an event says, in words (shared by the headless log and the TUI's event log).
+/// What an event says, in words (shared by the headless log and the TUI's event log),
+/// its control characters escaped visibly.
 pub fn describe(kind: &EventKind) -> String {
+    let said = say(kind);
+    match escape(&said) {
+        std::borrow::Cow::Borrowed(_) => said,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
+}
+
+fn say(kind: &EventKind) -> String {
     match kind {
         EventKind::Spawn { ppid, label, .. } => format!("spawned as '{label}' by {ppid}"),
         EventKind::Print { text } => format!("print: {text}"),

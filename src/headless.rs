@@ -11,6 +11,7 @@ use crate::supervise::session::{RunMsg, RunRequest, Session};
 use crate::supervise::tracing::{CommandFate, Fate};
 use crate::trace::event::{Event, EventKind};
 use crate::trace::record::Recorder;
+use crate::visible::{escape, json_line};
 
 // The event descriptions are shared with the TUI's log, the replay and the Chrome
 // export, so they live below all of them (`crate::describe`); the old paths stay.
@@ -22,8 +23,9 @@ pub enum Format {
     Readable,
 }
 
-/// Runs one scenario to its end (or until a quit signal) and prints it.
-pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> {
+/// Runs one scenario to its end (or until a quit signal) and prints it; returns
+/// proclab's exit code: 0, or 128 + N when signal N interrupted it.
+pub fn run(req: &RunRequest, format: Format, quit: &Receiver<i32>) -> Result<u8> {
     run_recorded(req, format, quit, None)
 }
 
@@ -31,25 +33,41 @@ pub fn run(req: &RunRequest, format: Format, quit: &Receiver<()>) -> Result<()> 
 pub fn run_recorded(
     req: &RunRequest,
     format: Format,
-    quit: &Receiver<()>,
+    quit: &Receiver<i32>,
     record: Option<Recorder>,
-) -> Result<()> {
+) -> Result<u8> {
     let end = run_session_recorded(Session::start(req)?, format, quit, record)?;
-    if end.interrupted {
-        return Err(eyre!(INTERRUPTED));
+    if let Some(sig) = end.interrupted {
+        crate::term::eprintln_quietly(&format!("proclab: {}", interrupted(sig)));
+        return Ok(128u8.saturating_add(u8::try_from(sig).unwrap_or(0)));
     }
-    Ok(())
+    Ok(0)
 }
 
-const INTERRUPTED: &str = "interrupted; every process of the run was stopped";
+/// "interrupted by SIGTERM; every process of the run was stopped".
+fn interrupted(sig: i32) -> String {
+    format!(
+        "interrupted by {}; every process of the run was stopped",
+        signal_name(sig)
+    )
+}
+
+fn signal_name(sig: i32) -> String {
+    nix::sys::signal::Signal::try_from(sig)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| format!("signal {sig}"))
+}
 
 /// Prints the session of `proclab trace` to its end (or until a quit signal); returns
 /// what proclab exits with: the command's exit code, or 128 + N when signal N ended
 /// it; `STOPPED_BY_PROCLAB` when a quit signal stopped it first.
-pub fn run_trace(session: Session, format: Format, quit: &Receiver<()>) -> Result<u8> {
+pub fn run_trace(session: Session, format: Format, quit: &Receiver<i32>) -> Result<u8> {
     let end = run_session_recorded(session, format, quit, None)?;
-    if end.interrupted {
-        eprintln!("proclab: {INTERRUPTED} (the program by SIGKILL)");
+    if let Some(sig) = end.interrupted {
+        crate::term::eprintln_quietly(&format!(
+            "proclab: {} (the program by SIGKILL)",
+            interrupted(sig)
+        ));
         return Ok(end.fate.fate().exit_code());
     }
     match end.fate.fate() {
@@ -60,7 +78,8 @@ pub fn run_trace(session: Session, format: Format, quit: &Receiver<()>) -> Resul
 
 /// How a session printed to its end finished.
 struct End {
-    interrupted: bool,
+    /// The quit signal that ended it early.
+    interrupted: Option<i32>,
     /// The traced command's end, if this was `proclab trace`.
     fate: CommandFate,
 }
@@ -68,7 +87,7 @@ struct End {
 fn run_session_recorded(
     mut session: Session,
     format: Format,
-    quit: &Receiver<()>,
+    quit: &Receiver<i32>,
     record: Option<Recorder>,
 ) -> Result<End> {
     let mut fate = CommandFate::default();
@@ -78,12 +97,15 @@ fn run_session_recorded(
     let mut labels: HashMap<i32, String> =
         HashMap::from([(std::process::id() as i32, "proclab".to_string())]);
     let mut summary: Option<Event> = None;
-    let mut interrupted = false;
+    let mut interrupted = None;
+    // For the summary of an interrupted run: the processes seen and the time reached.
+    let mut spawned: std::collections::HashSet<i32> = std::collections::HashSet::new();
+    let mut last_t_us = 0u64;
     let panic_at = crate::debug::panic_timer();
     'run: loop {
         let msg = select! {
             recv(session.messages()) -> m => m.unwrap_or(RunMsg::Ended),
-            recv(quit) -> _ => { interrupted = true; break; }
+            recv(quit) -> sig => { interrupted = Some(sig.unwrap_or(libc::SIGTERM)); break; }
             recv(panic_at) -> _ => crate::debug::deliberate_panic(),
         };
         let msgs = match msg {
@@ -93,6 +115,10 @@ fn run_session_recorded(
         for msg in msgs {
             if let RunMsg::Event(e) | RunMsg::Wire(e, _) = &msg {
                 fate.see(e);
+                last_t_us = last_t_us.max(e.t_us);
+                if matches!(e.kind, EventKind::Spawn { .. }) {
+                    spawned.insert(e.pid);
+                }
             }
             match msg {
                 RunMsg::Ended => {
@@ -119,7 +145,7 @@ fn run_session_recorded(
                     keep(&mut record, &raw);
                     // The line exactly as the process wrote it: no second serialisation.
                     match format {
-                        Format::Json => writeln!(out, "{raw}")?,
+                        Format::Json => writeln!(out, "{}", json_line(&raw))?,
                         // A worker's progress reports are for gauges: the readable log
                         // (for slides) keeps its start and its end.
                         Format::Readable
@@ -132,10 +158,12 @@ fn run_session_recorded(
                     keep(&mut record, &serde_json::to_string(&e)?);
                     writeln!(out, "{}", line_for(&e, format, &labels)?)?
                 }
-                RunMsg::Malformed { line, error } => {
-                    eprintln!("proclab: malformed line on the wire ({error}): {line}")
-                }
-                RunMsg::Stderr(line) => eprintln!("{line}"),
+                RunMsg::Malformed { line, error } => crate::term::eprintln_quietly(&format!(
+                    "proclab: malformed line on the wire ({}): {}",
+                    escape(&error),
+                    escape(&line)
+                )),
+                RunMsg::Stderr(line) => crate::term::eprintln_quietly(&escape(&line)),
             }
         }
         // Live output when the run is calm, one write per buffer when it is busy.
@@ -147,15 +175,30 @@ fn run_session_recorded(
         }
     }
     let report = session.stop();
-    if interrupted {
-        return Ok(End { interrupted, fate });
-    }
     // The front end's own waitpid of the runner: how main really ended, even when it
     // was killed before it could write its summary.
     if let Some(reap) = &report.runner_reap {
         keep(&mut record, &serde_json::to_string(reap)?);
         writeln!(out, "{}", line_for(reap, format, &labels)?)?;
     }
+    // Interrupted: the run's own summary never came; the front end says what it saw,
+    // and that it was interrupted, so the log still ends with one.
+    let summary = match (summary, interrupted) {
+        (_, Some(sig)) => Some(Event {
+            t_us: last_t_us,
+            pid: std::process::id() as i32,
+            kind: EventKind::Summary {
+                processes: u32::try_from(spawned.len()).unwrap_or(u32::MAX),
+                leaked: 0,
+                duration_us: last_t_us,
+                results: serde_json::Map::from_iter([(
+                    "interrupted".to_string(),
+                    serde_json::Value::from(signal_name(sig)),
+                )]),
+            },
+        }),
+        (s, None) => s,
+    };
     let Some(mut summary) = summary else {
         out.flush()?;
         return Err(eyre!("the runner (or tracer) ended without a summary"));
@@ -190,7 +233,7 @@ fn stop_recording(record: &mut Option<Recorder>, e: std::io::Error) {
 
 fn line_for(e: &Event, format: Format, labels: &HashMap<i32, String>) -> Result<String> {
     Ok(match format {
-        Format::Json => serde_json::to_string(e)?,
+        Format::Json => json_line(&serde_json::to_string(e)?).into_owned(),
         Format::Readable => readable(e, labels),
     })
 }

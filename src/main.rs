@@ -65,7 +65,10 @@ fn main() -> ExitCode {
         // the exit code a shell gives a program that SIGPIPE ended (128 + 13).
         Err(e) if closed_stdout(&e) => ExitCode::from(141),
         Err(e) => {
-            eprintln!("proclab: {e}");
+            // An error may quote what it was given: shown, never obeyed, huge words cut.
+            let said = format!("proclab: {e}");
+            let said = proclab::visible::cut_long_words(&said);
+            proclab::term::eprintln_quietly(&proclab::visible::escape_lines(&said));
             ExitCode::from(2)
         }
     }
@@ -110,13 +113,20 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Some(Cmd::List) => {
             let lessons = load_lessons()?;
+            // A lesson file's text is shown, never obeyed (`visible`).
+            use proclab::visible::{escape, escape_lines};
             for l in &lessons {
-                println!("{}\t{}\t{}", l.id, l.scenario, l.title.get(lang));
+                println!(
+                    "{}\t{}\t{}",
+                    escape(&l.id),
+                    escape(l.scenario),
+                    escape(l.title.get(lang))
+                );
             }
             // stdout stays the contract's three columns; what a lowered cap closes
             // goes to stderr.
             for e in lessons.iter().filter_map(|l| l.over_cap.as_ref()) {
-                eprintln!("proclab: note: {e}");
+                eprintln!("proclab: note: {}", escape_lines(&e.to_string()));
             }
             Ok(())
         }
@@ -129,9 +139,6 @@ fn run(cli: Cli) -> Result<u8> {
             headless,
             json,
         }) => {
-            if !(speed.is_finite() && speed > 0.0) {
-                return Err(eyre!("--speed takes a positive factor, got {speed}"));
-            }
             let lessons = load_lessons()?;
             let Some(index) = lessons.iter().position(|l| l.id == id) else {
                 let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
@@ -184,9 +191,6 @@ fn run(cli: Cli) -> Result<u8> {
         }) => {
             let spec = scenario::find(&scenario)
                 .ok_or_else(|| eyre!("{}", scenario::unknown(&scenario)))?;
-            if !(speed.is_finite() && speed > 0.0) {
-                return Err(eyre!("--speed takes a positive factor, got {speed}"));
-            }
             let params = spec.params_from(&set).map_err(|e| eyre!("{e}"))?;
             spec.check_cap(&params, cli.cap).map_err(|e| eyre!("{e}"))?;
             if headless || json {
@@ -205,7 +209,7 @@ fn run(cli: Cli) -> Result<u8> {
                     run_on: 0,
                 };
                 let record = recorder(record.as_deref())?;
-                return headless::run_recorded(&req, format, &quit_signals()?, record).map(|()| 0);
+                return headless::run_recorded(&req, format, &quit_signals()?, record);
             }
             tui::ensure_terminal()?;
             let lessons = load_lessons().unwrap_or_default();
@@ -343,7 +347,7 @@ fn lesson_headless(
         run_on: 0,
     };
     let record = recorder(record.as_deref())?;
-    headless::run_recorded(&req, format, &quit_signals()?, record).map(|()| 0)
+    headless::run_recorded(&req, format, &quit_signals()?, record)
 }
 
 /// `proclab trace -- COMMAND…`: the same front ends as a run, fed by the tracer.
@@ -388,14 +392,22 @@ fn trace(
     tui::run_trace(app, cmds, cap, quit_signals()?)
 }
 
-/// SIGINT, SIGTERM and SIGHUP become one message; the main loop does the cleanup.
-fn quit_signals() -> Result<Receiver<()>> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+/// Every signal whose default would end proclab and that a handler may take (SIGINT,
+/// SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGALRM, … and the real-time ones) becomes one
+/// message, its number; the main loop stops the run and restores the terminal. Left
+/// alone: SIGKILL and SIGSTOP (no handler can run), the faults SIGSEGV, SIGBUS,
+/// SIGILL and SIGFPE (after a real one nothing is safe to run; parent-death signals
+/// still end the run), and SIGPIPE (ignored: a closed stdout is an error on write).
+fn quit_signals() -> Result<Receiver<i32>> {
+    let mut signals = signal_hook::iterator::Signals::new(proclab::term::QUIT_SIGNALS)?;
+    for rt in libc::SIGRTMIN()..=libc::SIGRTMAX() {
+        // A real-time signal the C library keeps for itself is refused: skip it.
+        let _ = signals.add_signal(rt);
+    }
     let (tx, rx) = unbounded();
     std::thread::spawn(move || {
-        for _ in signals.forever() {
-            if tx.send(()).is_err() {
+        for sig in signals.forever() {
+            if tx.send(sig).is_err() {
                 return;
             }
         }

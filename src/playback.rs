@@ -13,17 +13,18 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, eyre};
 use crossbeam_channel::{Receiver, after, never, select};
-use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::Event as TermEvent;
 
 use crate::app::{Action, App, Command, Msg, RunView, update};
 use crate::describe::readable;
 use crate::lesson::{Lang, Lesson};
+use crate::term::{Seen, Term};
 use crate::trace::event::EventKind;
 use crate::trace::record::{Tape, params_from_json};
-use crate::trace::replay::{Player, Trace, load};
+use crate::trace::replay::{Player, Trace};
+use crate::visible::{escape, json_line};
 
 pub struct Options {
     pub file: PathBuf,
@@ -40,14 +41,15 @@ pub struct Options {
 pub fn run(
     opts: &Options,
     lessons: impl FnOnce() -> Vec<Lesson>,
-    quit: Receiver<()>,
+    quit: Receiver<i32>,
 ) -> Result<()> {
     if let Some(s) = opts.speed
         && !(s.is_finite() && s > 0.0)
     {
         return Err(eyre!("--speed takes a positive factor, got {s}"));
     }
-    let trace = load(&opts.file).map_err(|e| eyre!("{e}"))?;
+    // Bounded, and a file with no event is said to be no trace (`tracefile`).
+    let trace = crate::tracefile::load(&opts.file).map_err(|e| eyre!("{e}"))?;
     let name = opts.file.display().to_string();
     if opts.headless || opts.json {
         for line in malformed_lines(&trace, &name) {
@@ -78,9 +80,9 @@ pub fn run(
         .map(Msg::Warning)
         .collect();
     let player = Player::new(&trace.events(), speed, opts.step);
-    let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
-    let result = event_loop(&mut terminal, app, &trace, player, warnings, quit);
-    ratatui::restore();
+    let mut term = Term::open()?;
+    let result = event_loop(&mut term, app, &trace, player, warnings, quit);
+    term.close();
     result
 }
 
@@ -89,7 +91,13 @@ pub fn malformed_lines(trace: &Trace, name: &str) -> Vec<String> {
     trace
         .malformed
         .iter()
-        .map(|(n, why)| format!("{name}:{n}: not an event, skipped ({why})"))
+        .map(|(n, why)| {
+            format!(
+                "{}:{n}: not an event, skipped ({})",
+                escape(name),
+                escape(why)
+            )
+        })
         .collect()
 }
 
@@ -131,7 +139,7 @@ pub fn open_app(
 }
 
 /// `--headless` / `--json`: every event, at once or paced at `speed`.
-fn print(trace: &Trace, json: bool, speed: Option<f64>, quit: &Receiver<()>) -> Result<()> {
+fn print(trace: &Trace, json: bool, speed: Option<f64>, quit: &Receiver<i32>) -> Result<()> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let mut labels: HashMap<i32, String> = HashMap::new();
     if let Some(pid) = trace.front_end() {
@@ -163,7 +171,7 @@ fn print(trace: &Trace, json: bool, speed: Option<f64>, quit: &Receiver<()>) -> 
                 labels.insert(e.pid, label.clone());
             }
             if json {
-                writeln!(out, "{}", entry.raw)?;
+                writeln!(out, "{}", json_line(&entry.raw))?;
             } else {
                 writeln!(out, "{}", readable(e, &labels))?;
             }
@@ -175,14 +183,14 @@ fn print(trace: &Trace, json: bool, speed: Option<f64>, quit: &Receiver<()>) -> 
 }
 
 fn event_loop(
-    terminal: &mut DefaultTerminal,
+    term: &mut Term,
     mut app: App,
     trace: &Trace,
     mut player: Player,
     mut pending: Vec<Msg>,
-    quit: Receiver<()>,
+    quit: Receiver<i32>,
 ) -> Result<()> {
-    let input = crate::tui::spawn_input_thread();
+    let input = term.input();
     let mut tape = Tape::new(None);
     let mut last = Instant::now();
     let mut ended = false;
@@ -199,22 +207,26 @@ fn event_loop(
             pending.push(Msg::RunEnded);
         }
         if dirty && pending.is_empty() {
-            terminal.draw(|f| crate::ui::render(&app, f))?;
+            term.draw(|f| crate::ui::render(&app, f))?;
             dirty = false;
+            if term.hung_up {
+                pending.push(Msg::Action(Action::Interrupt));
+            }
         }
         if pending.is_empty() {
             // Sleep until the next event is due, a key, or a quit signal.
             let timer = player.wait().map(after).unwrap_or_else(never);
             select! {
-                recv(input) -> ev => match ev {
-                    Ok(TermEvent::Key(key)) => {
+                recv(input) -> ev => match term.seen(ev) {
+                    Seen::Event(TermEvent::Key(key)) => {
                         if let Some(a) = crate::app::keymap::action_for(key) {
                             pending.push(Msg::Action(a));
                         }
                     }
-                    Ok(TermEvent::Resize(..)) => dirty = true,
-                    Ok(_) => {}
-                    Err(_) => pending.push(Msg::Action(Action::Interrupt)),
+                    Seen::Event(TermEvent::Resize(..)) | Seen::Redraw => dirty = true,
+                    Seen::Event(_) | Seen::Nothing => {}
+                    // The terminal went away with or without a SIGHUP: end as on one.
+                    Seen::Hangup => pending.push(Msg::Action(Action::Interrupt)),
                 },
                 recv(timer) -> _ => {},
                 recv(quit) -> _ => pending.push(Msg::Action(Action::Interrupt)),

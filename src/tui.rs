@@ -4,16 +4,14 @@
 
 use std::io::IsTerminal;
 
-use color_eyre::eyre::{Result, WrapErr, eyre};
-use crossbeam_channel::{Receiver, never, select, unbounded};
-use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{
-    self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, MouseButton, MouseEventKind,
-};
+use color_eyre::eyre::{Result, eyre};
+use crossbeam_channel::{Receiver, never, select};
+use ratatui::crossterm::event::{Event as TermEvent, MouseButton, MouseEventKind};
 
 use crate::app::{Action, App, Command, Msg, update};
 use crate::supervise::session::{RunMsg, RunRequest, Session};
 use crate::supervise::tracing::CommandFate;
+use crate::term::{Seen, Term};
 use crate::trace::event::{Event, EventKind};
 use crate::trace::record::{Recorder, Tape, local_stamp};
 use crate::ui;
@@ -31,7 +29,7 @@ pub fn ensure_terminal() -> Result<()> {
     Ok(())
 }
 
-pub fn run(app: App, initial: Vec<Command>, cap: u32, quit: Receiver<()>) -> Result<()> {
+pub fn run(app: App, initial: Vec<Command>, cap: u32, quit: Receiver<i32>) -> Result<()> {
     run_recording(app, initial, cap, quit, None)
 }
 
@@ -40,7 +38,7 @@ pub fn run_recording(
     app: App,
     initial: Vec<Command>,
     cap: u32,
-    quit: Receiver<()>,
+    quit: Receiver<i32>,
     record: Option<Recorder>,
 ) -> Result<()> {
     screens(app, initial, cap, quit, record).map(drop)
@@ -50,7 +48,7 @@ pub fn run_recording(
 /// quits: the command's exit code (128 + N for a death by signal N) if it ended,
 /// `STOPPED_BY_PROCLAB` if quitting stopped it, 2 if it never started (the log said
 /// why).
-pub fn run_trace(app: App, initial: Vec<Command>, cap: u32, quit: Receiver<()>) -> Result<u8> {
+pub fn run_trace(app: App, initial: Vec<Command>, cap: u32, quit: Receiver<i32>) -> Result<u8> {
     screens(app, initial, cap, quit, None).map(|fate| fate.fate().exit_code())
 }
 
@@ -59,31 +57,26 @@ fn screens(
     mut app: App,
     initial: Vec<Command>,
     cap: u32,
-    quit: Receiver<()>,
+    quit: Receiver<i32>,
     record: Option<Recorder>,
 ) -> Result<CommandFate> {
     ensure_terminal()?;
     app.finished = crate::course::load_finished();
-    let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
-    // Clicks select processes. ratatui's restore (also run by its panic hook) does not
-    // know about the mouse or the cursor, so every way out deals with both first.
-    let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture);
-    restore_mouse_and_cursor_on_panic();
-    let result = event_loop(&mut terminal, app, initial, cap, quit, Tape::new(record));
-    let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
-    ratatui::restore();
+    let mut term = Term::open()?;
+    let result = event_loop(&mut term, app, initial, cap, quit, Tape::new(record));
+    term.close();
     result
 }
 
 fn event_loop(
-    terminal: &mut DefaultTerminal,
+    term: &mut Term,
     mut app: App,
     initial: Vec<Command>,
     cap: u32,
-    quit: Receiver<()>,
+    quit: Receiver<i32>,
     mut tape: Tape,
 ) -> Result<CommandFate> {
-    let input = spawn_input_thread();
+    let input = term.input();
     let panic_at = crate::debug::panic_timer();
     let mut session: Option<Session> = None;
     let mut pending: Vec<Msg> = Vec::new();
@@ -105,8 +98,11 @@ fn event_loop(
     let ticker = crossbeam_channel::tick(std::time::Duration::from_millis(500));
     while !app.quit {
         if dirty && pending.is_empty() {
-            terminal.draw(|f| hits = ui::render_with_hits(&app, f))?;
+            term.draw(|f| hits = ui::render_with_hits(&app, f))?;
             dirty = false;
+            if term.hung_up {
+                pending.push(Msg::Action(Action::Interrupt));
+            }
         }
         if pending.is_empty() {
             let run_rx = session
@@ -119,14 +115,14 @@ fn event_loop(
                 never()
             };
             select! {
-                recv(input) -> ev => match ev {
-                    Ok(TermEvent::Key(key)) => {
+                recv(input) -> ev => match term.seen(ev) {
+                    Seen::Event(TermEvent::Key(key)) => {
                         if let Some(a) = crate::app::keymap::action_for(key) {
                             pending.push(Msg::Action(a));
                         }
                     }
-                    Ok(TermEvent::Resize(..)) => dirty = true,
-                    Ok(TermEvent::Mouse(m)) => {
+                    Seen::Event(TermEvent::Resize(..)) | Seen::Redraw => dirty = true,
+                    Seen::Event(TermEvent::Mouse(m)) => {
                         let action = match m.kind {
                             MouseEventKind::Down(MouseButton::Left) => {
                                 hits.process_at(m.column, m.row).map(Action::Select)
@@ -137,8 +133,9 @@ fn event_loop(
                         };
                         pending.extend(action.map(Msg::Action));
                     }
-                    Ok(_) => {}
-                    Err(_) => pending.push(Msg::Action(Action::Interrupt)),
+                    Seen::Event(_) | Seen::Nothing => {}
+                    // The terminal went away with or without a SIGHUP: end as on one.
+                    Seen::Hangup => pending.push(Msg::Action(Action::Interrupt)),
                 },
                 recv(run_rx) -> m => {
                     if let Ok(m) = m {
@@ -217,25 +214,6 @@ pub(crate) fn save_trace(tape: &Tape, scenario: &str) -> Msg {
         }
         Err(e) => Msg::Warning(e),
     }
-}
-
-/// ratatui's panic hook leaves raw mode and the alternate screen; the cursor would
-/// come back only when the unwinding reaches the terminal's drop, and it knows nothing
-/// of the mouse. Turn mouse reporting off and show the cursor in the hook too, so a
-/// panic anywhere (any thread) leaves a usable terminal.
-fn restore_mouse_and_cursor_on_panic() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        use std::io::Write;
-        let mut out = std::io::stdout();
-        let _ = ratatui::crossterm::execute!(
-            out,
-            DisableMouseCapture,
-            ratatui::crossterm::cursor::Show
-        );
-        let _ = out.flush();
-        previous(info);
-    }));
 }
 
 /// Appends what a run message says, a batch unpacked in order.
@@ -355,19 +333,6 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
             }
         }
     }
-}
-
-/// Terminal input on its own thread (crossterm's read blocks).
-pub(crate) fn spawn_input_thread() -> Receiver<TermEvent> {
-    let (tx, rx) = unbounded();
-    std::thread::spawn(move || {
-        while let Ok(ev) = event::read() {
-            if tx.send(ev).is_err() {
-                return;
-            }
-        }
-    });
-    rx
 }
 
 #[cfg(test)]

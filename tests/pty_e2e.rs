@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::pty::*;
 use common::*;
+use nix::sys::termios::{LocalFlags, tcgetattr};
 
 fn assert_raw_mode(pty: &Pty) {
     let (icanon, echo) = pty.cooked_flags();
@@ -94,6 +95,163 @@ fn sigterm_during_a_lesson_restores_the_terminal_and_stops_the_run() {
 #[test]
 fn sighup_during_a_lesson_restores_the_terminal_and_stops_the_run() {
     quit_signal_during_a_lesson("pty_sighup", nix::sys::signal::Signal::SIGHUP);
+}
+
+#[test]
+fn sigquit_during_a_lesson_restores_the_terminal_and_stops_the_run() {
+    quit_signal_during_a_lesson("pty_sigquit", nix::sys::signal::Signal::SIGQUIT);
+}
+
+#[test]
+fn sigusr1_during_a_lesson_restores_the_terminal_and_stops_the_run() {
+    quit_signal_during_a_lesson("pty_sigusr1", nix::sys::signal::Signal::SIGUSR1);
+}
+
+#[test]
+fn sigalrm_during_a_lesson_restores_the_terminal_and_stops_the_run() {
+    quit_signal_during_a_lesson("pty_sigalrm", nix::sys::signal::Signal::SIGALRM);
+}
+
+// ---- job control -------------------------------------------------------------------
+
+/// proclab's state letter in /proc (T when stopped).
+fn state_of(pid: i32) -> char {
+    proc_entry(pid).map_or('?', |p| p.state)
+}
+
+fn wait_state(pty: &Pty, want: char) {
+    let deadline = Instant::now() + WAIT;
+    while state_of(pty.pid) != want {
+        assert!(
+            Instant::now() < deadline,
+            "[{}] proclab never reached state {want} (it is {})",
+            pty.name,
+            state_of(pty.pid)
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn wait_cooked(pty: &Pty, cooked: bool) {
+    let deadline = Instant::now() + WAIT;
+    while pty.cooked_flags() != (cooked, cooked) {
+        assert!(
+            Instant::now() < deadline,
+            "[{}] the terminal never became {} (ICANON, ECHO = {:?})",
+            pty.name,
+            if cooked { "cooked" } else { "raw" },
+            pty.cooked_flags()
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// What the shell does when a job stops: the terminal back in cooked mode.
+fn shell_takes_the_terminal_back(pty: &Pty) {
+    use nix::sys::termios::{SetArg, tcsetattr};
+    let fd = pty.master.as_raw_fd().expect("master fd");
+    // SAFETY: the master stays open for as long as `pty` lives.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let mut t = tcgetattr(fd).expect("tcgetattr");
+    t.local_flags |= LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG;
+    tcsetattr(fd, SetArg::TCSANOW, &t).expect("tcsetattr");
+}
+
+/// A lesson at its first step is stopped by `stop` (a key or a signal to proclab);
+/// stopped, the terminal is the shell's again (alternate screen left, cursor shown,
+/// mouse off, cooked mode); SIGCONT (as `fg` sends) brings raw mode, the alternate
+/// screen and the whole frame back; q then quits cleanly.
+fn stop_and_continue(name: &str, stop: impl FnOnce(&mut Pty), proclab_restores: bool) {
+    use nix::sys::signal::Signal;
+    let mut pty = Pty::spawn(name, &["lesson", "fork-fanout"], 120, 40);
+    pty.wait_for(&["Processes", "AT STEP 'start'"], 0);
+    assert_raw_mode(&pty);
+    let mark = pty.len();
+    stop(&mut pty);
+    wait_state(&pty, 'T');
+    if proclab_restores {
+        let deadline = Instant::now() + WAIT;
+        let left = |raw: &[u8]| {
+            let fresh = &raw[mark.min(raw.len())..];
+            [LEAVE_ALT, SHOW_CURSOR, MOUSE_OFF]
+                .iter()
+                .all(|seq| find_bytes(fresh, seq, 0).is_some())
+        };
+        while !left(&pty.output()) {
+            assert!(
+                Instant::now() < deadline,
+                "[{name}] stopping did not leave the alternate screen, show the cursor and \
+                 turn the mouse off"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(
+            pty.cooked_flags(),
+            (true, true),
+            "[{name}] stopped, the terminal is in cooked mode again"
+        );
+    } else {
+        shell_takes_the_terminal_back(&pty);
+    }
+    let mark = pty.len();
+    pty.signal(Signal::SIGCONT);
+    wait_state(&pty, 'S');
+    wait_cooked(&pty, false);
+    pty.wait_for(&["AT STEP 'start'"], mark);
+    let raw = pty.output();
+    assert!(
+        find_bytes(&raw, ENTER_ALT, mark).is_some(),
+        "[{name}] SIGCONT enters the alternate screen again"
+    );
+    // Still alive and listening: a key works.
+    let mark = pty.len();
+    pty.send(" ");
+    pty.wait_for(&["AT STEP 'first-fork'"], mark);
+    pty.send("q");
+    let status = pty.wait_exit(WAIT);
+    assert!(status.success(), "[{name}] q after fg: {status:?}");
+    let raw = pty.output();
+    let last = |needle: &[u8]| raw.windows(needle.len()).rposition(|w| w == needle);
+    assert!(
+        last(LEAVE_ALT) > last(ENTER_ALT),
+        "[{name}] alternate screen left"
+    );
+    assert!(
+        last(SHOW_CURSOR) > last(HIDE_CURSOR),
+        "[{name}] cursor shown"
+    );
+    assert!(
+        last(MOUSE_OFF) > last(MOUSE_ON),
+        "[{name}] mouse reporting off"
+    );
+    assert_eq!(pty.cooked_flags(), (true, true), "[{name}] raw mode undone");
+    assert_no_tagged_left(&pty.tag);
+}
+
+#[test]
+fn ctrl_z_key_restores_the_terminal_and_sigcont_redraws() {
+    // In raw mode Ctrl-Z is a key (0x1a), not SIGTSTP: proclab must suspend itself.
+    stop_and_continue("pty_ctrl_z", |pty| pty.send("\x1a"), true);
+}
+
+#[test]
+fn sigtstp_restores_the_terminal_and_sigcont_redraws() {
+    stop_and_continue(
+        "pty_sigtstp",
+        |pty| pty.signal(nix::sys::signal::Signal::SIGTSTP),
+        true,
+    );
+}
+
+/// SIGSTOP cannot be caught: the shell puts the terminal back in cooked mode, and
+/// SIGCONT must bring raw mode back (or `q` would wait for Enter).
+#[test]
+fn sigstop_then_sigcont_comes_back_in_raw_mode() {
+    stop_and_continue(
+        "pty_sigstop",
+        |pty| pty.signal(nix::sys::signal::Signal::SIGSTOP),
+        false,
+    );
 }
 
 #[test]

@@ -61,7 +61,7 @@ impl QueueParams {
         get_ms: 500,
     };
 
-    /// As fast as it goes: no pauses, and the caller runs it at `--speed 1e9`.
+    /// As fast as it goes: no pauses, and the caller runs it at `--speed 1000`.
     fn busy(producers: i64, consumers: i64, maxsize: i64, items: i64) -> QueueParams {
         QueueParams {
             producers,
@@ -352,7 +352,7 @@ fn queue_defaults() {
 
 /// 5000 items with no pauses at all: the locks, not the sleeps, decide the order.
 fn queue_busy() {
-    let q = run_queue(QueueParams::busy(2, 3, 10, 5000), "1e9");
+    let q = run_queue(QueueParams::busy(2, 3, 10, 5000), "1000");
     assert_eq!(q.run.of_kind("queue_get").len(), 5003, "{}", q.run.what);
 }
 
@@ -565,7 +565,7 @@ proptest! {
         maxsize in 0i64..=5,
         items in 0i64..=300,
     ) {
-        run_queue(QueueParams::busy(producers, consumers, maxsize, items), "1e9");
+        run_queue(QueueParams::busy(producers, consumers, maxsize, items), "1000");
     }
 }
 
@@ -703,7 +703,7 @@ fn pipe_ping_pong() {
 
 /// 300 round trips with no thinking at all: the order still holds.
 fn pipe_busy() {
-    run_pipe(300, "1e9");
+    run_pipe(300, "1000");
 }
 
 #[test]

@@ -405,9 +405,48 @@ fn bad_values_say_what_is_accepted() {
     );
     refused(
         &["run", "fork-fanout", "--speed", "0", "--json"],
-        &["--speed", "positive"],
+        &["--speed", "from 0.01 to 1000"],
     );
     refused(&["run", "fork-fanout", "--speed=-2", "--json"], &["speed"]);
+}
+
+/// Speeds outside 0.01..=1000 are refused with the range, on every command that takes
+/// one, before anything starts: no panic (a float too small for a `Duration`), no run
+/// that never moves, no 300-digit speed; `--speed -1` gets the same message (not
+/// clap's "use '-- -1'").
+#[test]
+fn extreme_speeds_are_refused_with_the_range() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fork-fanout-3.jsonl"
+    );
+    for speed in [
+        "-1", "1e-100", "1e-7", "0.001", "1e308", "1001", "nan", "inf", "fast",
+    ] {
+        for args in [
+            &["run", "fork-fanout", "--json", "--speed", speed][..],
+            &["lesson", "fork-fanout", "--speed", speed][..],
+            &["replay", fixture, "--json", "--speed", speed][..],
+        ] {
+            let out = run_proclab(&unique_tag("speed"), args, TIMEOUT);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {}", out.stderr);
+            assert!(
+                out.stderr
+                    .contains("--speed takes a factor from 0.01 to 1000")
+                    && !out.stderr.contains("'-- -1'")
+                    && !out.stderr.contains("panicked"),
+                "{args:?}:\n{}",
+                out.stderr
+            );
+        }
+    }
+    // The ends of the range are speeds.
+    let out = run_proclab(
+        &unique_tag("speed-max"),
+        &["replay", fixture, "--json", "--speed", "1000"],
+        TIMEOUT,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
 }
 
 // ---- (e) the readable log ------------------------------------------------------------
@@ -558,9 +597,14 @@ fn quit_signal_stops_the_run(name: &str, signal: Signal) {
         "{signal} must be handled, not fatal: {:?}",
         out.status
     );
-    assert!(!out.status.success(), "an interrupted run is not a success");
+    // As a shell reports a program a signal ended: 128 + N.
+    assert_eq!(
+        out.status.code(),
+        Some(128 + signal as i32),
+        "an interrupted run exits 128 + N"
+    );
     assert!(
-        out.stderr.contains("interrupted"),
+        out.stderr.contains(&format!("interrupted by {signal}")),
         "stderr:\n{}",
         out.stderr
     );
@@ -569,9 +613,11 @@ fn quit_signal_stops_the_run(name: &str, signal: Signal) {
         "the events so far are printed:\n{}",
         out.stdout
     );
+    // The log still ends with a summary, saying it was interrupted (and by what).
+    let last = out.stdout.lines().last().unwrap_or_default();
     assert!(
-        !out.stdout.contains("summary:"),
-        "an interrupted run has no summary:\n{}",
+        last.contains("summary:") && last.contains(&format!("interrupted = \"{signal}\"")),
+        "an interrupted run ends with a summary saying so:\n{}",
         out.stdout
     );
     assert_no_tagged_left(&tag);

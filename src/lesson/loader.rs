@@ -28,10 +28,16 @@ pub struct LessonError {
 
 impl fmt::Display for LessonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The message may quote the lesson file: shown, never obeyed, and a huge
+        // string cut (`crate::visible`).
+        let message = crate::visible::cut_long_words(&self.message);
         write!(
             f,
             "{}:{}:{}: {}",
-            self.file, self.line, self.col, self.message
+            crate::visible::escape(&self.file),
+            self.line,
+            self.col,
+            crate::visible::escape_lines(&message)
         )
     }
 }

@@ -73,11 +73,18 @@ pub fn params_from_json(spec: &Scenario, map: &Map<String, Value>) -> Result<Par
     spec.params_from(&assignments).map_err(|e| e.to_string())
 }
 
-/// A trace file being written line by line.
+/// A trace file being written line by line, up to a limit (`replay`'s, by default:
+/// every recording can be replayed); past it, `line` fails and the caller stops the
+/// recording, saying why.
 pub struct Recorder {
     path: PathBuf,
     out: BufWriter<File>,
+    written: u64,
+    limit: u64,
 }
+
+/// The most a `--record` file takes (as much as `replay` reads).
+pub const RECORD_MAX_BYTES: u64 = 256 << 20;
 
 impl Recorder {
     pub fn create(path: &Path) -> Result<Recorder, String> {
@@ -86,7 +93,15 @@ impl Recorder {
         Ok(Recorder {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(64 * 1024, file),
+            written: 0,
+            limit: RECORD_MAX_BYTES,
         })
+    }
+
+    /// The same recorder with another limit, in bytes.
+    pub fn with_limit(mut self, limit: u64) -> Recorder {
+        self.limit = limit;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -94,8 +109,18 @@ impl Recorder {
     }
 
     pub fn line(&mut self, line: &str) -> std::io::Result<()> {
+        let after = self.written + line.len() as u64 + 1;
+        if after > self.limit {
+            self.out.flush()?;
+            return Err(std::io::Error::other(format!(
+                "it reached {} MiB, the most a recording takes (what `proclab replay` reads)",
+                self.limit >> 20
+            )));
+        }
         self.out.write_all(line.as_bytes())?;
-        self.out.write_all(b"\n")
+        self.out.write_all(b"\n")?;
+        self.written = after;
+        Ok(())
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {
@@ -107,6 +132,7 @@ impl Recorder {
         self.out.flush()?;
         let file = self.out.get_mut();
         file.set_len(0)?;
+        self.written = 0;
         file.rewind()
     }
 }

@@ -171,7 +171,8 @@ impl Player {
             return None;
         }
         let ahead = (self.at[self.next] as f64 - self.pos_us).max(0.0);
-        Some(Duration::from_secs_f64(ahead / 1e6 / self.speed))
+        // Never a panic on an extreme speed or time: too long to wait is waiting for ever.
+        Some(Duration::try_from_secs_f64(ahead / 1e6 / self.speed).unwrap_or(Duration::MAX))
     }
 
     /// Space at a held gate: go on.

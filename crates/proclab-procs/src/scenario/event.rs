@@ -26,7 +26,10 @@ pub const SCENARIO: Scenario = Scenario {
         let n = p.int("waiters") + 2;
         (
             n as u64,
-            format!("1 parent + 1 setter + {} waiters = {n}", p.int("waiters")),
+            format!(
+                "1 parent + 1 setter + {} = {n}",
+                super::params::count(p.int("waiters"), "waiter", "waiters")
+            ),
         )
     },
     run,

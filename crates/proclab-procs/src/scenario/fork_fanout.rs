@@ -40,7 +40,11 @@ fn peak_processes(p: &Params) -> (u64, String) {
     if p.bool("break_in_child") {
         (
             u64::from(n) + 1,
-            format!("1 parent + {n} children = {}", n + 1),
+            format!(
+                "1 parent + {} = {}",
+                super::params::count(n.into(), "child", "children"),
+                n + 1
+            ),
         )
     } else {
         let total = 1u64.checked_shl(n).unwrap_or(u64::MAX);

@@ -67,7 +67,10 @@ pub const SCENARIO: Scenario = Scenario {
         let n = p.int("workers") + 1;
         (
             n as u64,
-            format!("1 parent + {} workers = {n}", p.int("workers")),
+            format!(
+                "1 parent + {} = {n}",
+                super::params::count(p.int("workers"), "worker", "workers")
+            ),
         )
     },
     run,

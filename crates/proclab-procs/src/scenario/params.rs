@@ -172,7 +172,8 @@ pub fn parse_text(
             .ok()
             .filter(|n| (min..=max).contains(n))
             .map(ParamValue::Int),
-        ParamKind::Bool => match text {
+        // Words alike in any case, as choices are (`TRUE`, `Yes`; `signal=sigkill`).
+        ParamKind::Bool => match text.to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" | "1" => Some(ParamValue::Bool(true)),
             "false" | "no" | "off" | "0" => Some(ParamValue::Bool(false)),
             _ => None,
@@ -240,6 +241,11 @@ pub fn from_assignments(
         params.set(key.trim(), value);
     }
     Ok(params)
+}
+
+/// "1 child", "3 children": a count and its noun, for the cap's arithmetic.
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

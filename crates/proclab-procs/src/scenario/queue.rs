@@ -78,9 +78,9 @@ pub const SCENARIO: Scenario = Scenario {
         (
             n as u64,
             format!(
-                "1 parent + {} producers + {} consumers = {n}",
-                p.int("producers"),
-                p.int("consumers")
+                "1 parent + {} + {} = {n}",
+                super::params::count(p.int("producers"), "producer", "producers"),
+                super::params::count(p.int("consumers"), "consumer", "consumers")
             ),
         )
     },
