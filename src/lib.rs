@@ -14,6 +14,7 @@ pub mod lesson;
 pub mod observe;
 pub mod playback;
 pub mod ptrace;
+pub mod pyframe;
 pub mod scenario;
 pub mod supervise;
 pub mod trace;
