@@ -3,7 +3,7 @@
 
 // The code of the forking processes is its own crate (see ARCHITECTURE.md, "Crates");
 // its modules keep their old paths here, so `crate::scenario::…` reads as before.
-pub use proclab_procs::{ipc, ptrace, scenario};
+pub use proclab_procs::{ipc, ptrace, pyframe, scenario};
 
 pub mod app;
 pub mod ceiling;

@@ -12,6 +12,7 @@ pub mod control;
 pub mod ipc;
 pub mod procfs;
 pub mod ptrace;
+pub mod pyframe;
 pub mod pyrepr;
 pub mod runner;
 pub mod scenario;
