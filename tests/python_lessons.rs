@@ -355,3 +355,50 @@ fn a_spinning_process_and_thread_are_held_and_the_program_ends_as_without_procla
     pty.quit_cleanly();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every built-in Python lesson, run headless with a real CPython: a `gate` at each
+/// step, in the lesson's order, the program ending with exit code 0 and no process of
+/// it left. The lessons run in parallel (each is a few seconds of real work).
+#[test]
+fn every_builtin_python_lesson_reaches_all_its_steps_in_order_and_ends_cleanly() {
+    if !have_python() {
+        return;
+    }
+    let lessons = proclab::lesson::loader::load(None, 64).expect("built-in lessons");
+    let python: Vec<_> = lessons.into_iter().filter(|l| l.is_python()).collect();
+    assert!(python.len() >= 7, "only {} Python lessons", python.len());
+    let checks = python
+        .into_iter()
+        .map(|lesson| {
+            let name = lesson.id.clone();
+            let check: Box<dyn FnOnce() + Send> = Box::new(move || {
+                let tag = unique_tag(&format!("py_all_{}", lesson.id.replace('-', "_")));
+                let done = run_proclab(
+                    &tag,
+                    &["--python", PYTHON, "lesson", &lesson.id, "--json"],
+                    Duration::from_secs(120),
+                );
+                assert!(done.status.success(), "{}: {}", lesson.id, done.stderr);
+                let events = parse_wire(&done.stdout);
+                let gates: Vec<&str> = events
+                    .iter()
+                    .filter(|e| e["kind"] == "gate")
+                    .filter_map(|e| e["name"].as_str())
+                    .collect();
+                let steps: Vec<&str> = lesson.steps.iter().map(|s| s.gate.as_str()).collect();
+                assert_eq!(gates, steps, "{}: steps reached, in order", lesson.id);
+                let summary = events.last().unwrap();
+                assert_eq!(summary["kind"], "summary", "{}", lesson.id);
+                assert_eq!(
+                    summary["results"]["exit_code"], 0,
+                    "{}: {summary}",
+                    lesson.id
+                );
+                assert_eq!(summary["leaked"], 0, "{}: {summary}", lesson.id);
+                assert_no_tagged_left(&tag);
+            });
+            (name, check)
+        })
+        .collect();
+    in_parallel(checks);
+}
