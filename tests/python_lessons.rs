@@ -402,3 +402,72 @@ fn every_builtin_python_lesson_reaches_all_its_steps_in_order_and_ends_cleanly()
         .collect();
     in_parallel(checks);
 }
+
+/// The program stands exactly where its event happened: held at the line it printed,
+/// it has not read the clock after it yet, so the time it measures next leaves the
+/// hold out (it took seconds before: the printer ran on until its next stop).
+const TIMED: &str = r#"
+id = "timed"
+runtime = "python"
+minutes = 1
+python = '''
+import threading, time
+print("go", flush=True)
+t0 = time.time()
+ts = [threading.Thread(target=time.sleep,
+                       args=(0.01,))
+      for i in range(4)]
+for t in ts: t.start()
+for t in ts: t.join()
+took = time.time() - t0
+print("took", round(took, 3), flush=True)
+'''
+[title]
+en = "timed"
+zh = "timed"
+[summary]
+en = "s"
+zh = "s"
+[[steps]]
+gate = "go"
+on = { event = "print", text = "go" }
+line = 2
+[steps.title]
+en = "t"
+zh = "t"
+[steps.text]
+en = "x"
+zh = "x"
+[steps.quiz]
+question = { en = "Took?", zh = "用时？" }
+choices = [{ en = "under 0.5 s", zh = "不到 0.5 秒", when = "< 0.5" }, { en = "longer", zh = "更久", when = ">= 0.5" }]
+answer = { printed = "took" }
+"#;
+
+#[test]
+fn a_step_at_a_print_holds_the_printer_before_its_next_line() {
+    if !have_python() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("proclab-timed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("01-timed.toml"), TIMED).unwrap();
+    let lessons = dir.display().to_string();
+    let mut pty = Pty::spawn_with_env(
+        "py_timed",
+        &["--lessons", &lessons, "--python", PYTHON, "lesson", "timed"],
+        100,
+        30,
+        &[],
+    );
+    pty.wait_for(&["AT STEP 'go'"], 0);
+    wait_all_held(&pty.tag);
+    pty.send("1");
+    // The learner reads the step for a second: the input of this test, not a wait.
+    std::thread::sleep(Duration::from_millis(1000));
+    pty.send(" ");
+    pty.wait_for(&["DONE"], 0);
+    pty.wait_for(&["1 of 1 right"], 0);
+    pty.quit_cleanly();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -49,10 +49,12 @@ pub fn hold(
 ) -> Deferred {
     let mut deferred = Vec::new();
     let mut held = BTreeSet::new();
+    // Threads kept at the stop where their event happened are held already.
+    let kept: BTreeSet<i32> = table.unresumed.iter().map(|(tid, _, _)| *tid).collect();
     let mut stop_all = || {
         let mut waiting: BTreeMap<i32, i32> = BTreeMap::new();
         for (tid, tgid) in table.threads() {
-            if super::sys::interrupt(tid).is_ok() {
+            if !kept.contains(&tid) && super::sys::interrupt(tid).is_ok() {
                 waiting.insert(tid, tgid);
             }
         }

@@ -63,6 +63,9 @@ impl Table {
             InSyscall::Signal(s) => self.on_signal_exit(tgid, s, rval, emit),
             InSyscall::Fork { .. } => {}
             InSyscall::Refused => self.on_refused_fork_exit(tid, tgid, emit),
+            // Its bytes are in the pipe: the tracer reads them before the writer goes
+            // on, so a step at that line holds the writer right after its print.
+            InSyscall::OutputWrite => self.hold_this_stop = true,
         }
     }
 
@@ -83,6 +86,9 @@ impl Table {
                     && let Some(data) = read_memory(tgid, args[1], args[2] as usize)
                 {
                     self.output_writes.push((stream, tgid, data));
+                    if self.watch_output {
+                        self.in_syscall.insert(tid, InSyscall::OutputWrite);
+                    }
                 }
                 return;
             }

@@ -51,6 +51,10 @@ pub(super) enum InSyscall {
     Fork { child_known: bool },
     /// A fork the cap refused at its entry: it returns EAGAIN at its exit.
     Refused,
+    /// A write to the program's stdout or stderr, watched to its exit in a lesson: its
+    /// bytes are then in the pipe, so the line it printed is told (and may reach a
+    /// step) before the writer runs on.
+    OutputWrite,
 }
 
 pub struct Table {
@@ -89,6 +93,19 @@ pub struct Table {
     pub(super) fds: FdCache,
     /// Manager calls, replies and handshakes named (`manager.rs`).
     pub(super) manager: super::manager::Manager,
+    /// Set (by the tracer's `emit`) when an event reached a step: the stop being
+    /// handled is not answered, so the thread whose event it was stands exactly there
+    /// while the run is held.
+    pub step_reached: std::rc::Rc<std::cell::Cell<bool>>,
+    /// Steps are waited for (a lesson, `trace --step`): writes to stdout and stderr are
+    /// watched to their exit (`InSyscall::OutputWrite`).
+    pub watch_output: bool,
+    /// This stop's thread waits for the tracer to look at the output first (a watched
+    /// write just returned).
+    pub(super) hold_this_stop: bool,
+    /// Stops handled but not answered, for a hold: (thread, signal to resume with,
+    /// resume to the syscall's exit).
+    pub unresumed: Vec<(i32, i32, bool)>,
 }
 
 type Emit<'a> = &'a mut dyn FnMut(i32, EventKind);
@@ -115,6 +132,10 @@ impl Table {
             framing: Framing::default(),
             fds: FdCache::default(),
             manager: Default::default(),
+            step_reached: Default::default(),
+            watch_output: false,
+            hold_this_stop: false,
+            unresumed: Vec::new(),
         }
     }
 
@@ -243,8 +264,15 @@ impl Table {
             }
             Stop::Other => 0,
         };
+        // At a step (or a watched write the tracer must look at first) the thread
+        // stays where its event happened, answered when the run goes on.
+        let watched = self.in_syscall.contains_key(&tid);
+        if self.step_reached.get() || std::mem::take(&mut self.hold_this_stop) {
+            self.unresumed.push((tid, resume_with, watched));
+            return;
+        }
         // ESRCH: killed meanwhile (SIGKILL needs no tracer); its end comes next.
-        if self.in_syscall.contains_key(&tid) {
+        if watched {
             // Inside a watched syscall (a signal may stop it there): keep watching for
             // the syscall's exit.
             let _ = sys::syscall(tid, resume_with);
@@ -485,6 +513,18 @@ impl Table {
                 );
                 p.ppid = s.ppid;
             }
+        }
+    }
+
+    /// Answers the stops kept for a hold (or for a look at the output), in order.
+    pub fn resume_unresumed(&mut self) {
+        for (tid, sig, watched) in std::mem::take(&mut self.unresumed) {
+            // ESRCH: killed meanwhile; its end comes next.
+            let _ = if watched {
+                sys::syscall(tid, sig)
+            } else {
+                sys::cont(tid, sig)
+            };
         }
     }
 

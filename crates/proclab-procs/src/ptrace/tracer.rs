@@ -199,7 +199,10 @@ pub fn main(args: TracerArgs) -> i32 {
     // The step the last event reached, if any: the loop holds there once the stop
     // that made it is handled.
     let reached: RefCell<Option<Reached>> = RefCell::new(None);
+    // Shared with the table: a stop whose event reached a step is not answered.
+    let step_flag: std::rc::Rc<std::cell::Cell<bool>> = Default::default();
     let (matcher_ref, reached_ref, clock) = (&matcher, &reached, control.as_ref());
+    let flag = step_flag.clone();
     let mut emit = move |pid: i32, kind: EventKind| {
         // The lesson clock: it stands still while the run is held or paused.
         let now = clock.map_or_else(monotonic_ns, Control::lesson_ns);
@@ -208,6 +211,7 @@ pub fn main(args: TracerArgs) -> i32 {
         wire.push(&event, monotonic_ns());
         if let Some(r) = matcher_ref.borrow_mut().see(&event) {
             reached_ref.borrow_mut().get_or_insert(r);
+            flag.set(true);
         }
     };
     if let Err(why) = super::ptrace_permitted() {
@@ -242,6 +246,9 @@ pub fn main(args: TracerArgs) -> i32 {
     table.stderr_inode = stderr_inode;
     table.stdout_tty = stdout_tty;
     table.cap = args.cap;
+    table.step_reached = step_flag;
+    // A lesson's print steps hold the printer right after its write.
+    table.watch_output = !args.steps.is_empty();
     let root_label = args
         .root_label
         .clone()
@@ -327,11 +334,16 @@ impl Steps<'_> {
         emit: &mut dyn FnMut(i32, EventKind),
     ) {
         let Some(control) = self.control else {
+            // No control block, no holds: nothing may stay stopped.
+            table.step_reached.set(false);
+            table.resume_unresumed();
             return;
         };
         let mut deferred = Vec::new();
         // Take it out before emitting: the gate event must not reach a step itself.
         let reached = self.reached.borrow_mut().take();
+        // Stops handled from now on are answered again (those kept so far stay kept).
+        table.step_reached.set(false);
         if let Some(r) = reached {
             emit(
                 r.pid,
@@ -362,9 +374,13 @@ impl Steps<'_> {
                 (wire, emit),
             ));
         }
+        // The threads that stood where their event happened go on first, then the
+        // stops that came while the run was held, in order.
+        table.resume_unresumed();
         for (tid, status) in deferred {
             table.on_wait(tid, status, None, emit);
         }
+        table.resume_unresumed();
     }
 }
 
@@ -398,8 +414,9 @@ fn trace_loop(
                         streams[stream].wrote(pid, data);
                         unread_output = true;
                     }
-                    if steps.reached.borrow().is_some() {
-                        // The step's line may be in the pipe already: it goes first.
+                    if steps.reached.borrow().is_some() || !table.unresumed.is_empty() {
+                        // The step's line (or the line a watched write just put in the
+                        // pipe, which may reach a step) is told first.
                         pump(streams, emit);
                         steps.hold_if_due(table, sigfd, wire, emit);
                         for (stream, pid, data) in table.output_writes.drain(..) {
