@@ -150,6 +150,11 @@ fn say(kind: &EventKind) -> String {
                 .collect();
             format!("runs {scenario} ({})", each.join(", "))
         }
+        EventKind::Where {
+            file,
+            line,
+            function,
+        } => format!("at {function} ({file}:{line})"),
         EventKind::Exec { program, argv } => format!("exec {program} {}", argv.join(" ")),
         EventKind::Summary {
             processes,

@@ -114,6 +114,20 @@ fn a_python_lesson_headless_reaches_its_steps_in_order_and_prints_what_python_pr
         bare_run_lines(),
         "the same lines, in the same order"
     );
+    // The child is named by the function it runs (read from its frames) before its
+    // first message, so a step may name it.
+    let child = events
+        .iter()
+        .find(|e| e["kind"] == "send")
+        .map(common::event_pid)
+        .expect("a send");
+    let named = events.iter().position(|e| {
+        e["kind"] == "value" && e["name"] == "label" && common::event_pid(e) == child
+    });
+    let sent = events.iter().position(|e| e["kind"] == "send").unwrap();
+    assert!(named.is_some_and(|n| n < sent), "label before the send");
+    // The lesson's [labels] name the function `child` "sender".
+    assert_eq!(events[named.unwrap()]["value"], "sender");
     let summary = events.last().unwrap();
     assert_eq!(summary["kind"], "summary");
     assert_eq!(summary["results"]["exit_code"], 0);
@@ -179,6 +193,18 @@ fn a_python_lesson_holds_every_process_at_each_step_and_grades_the_question() {
         if *step != "over" {
             let held = wait_all_held(&pty.tag);
             assert!(held >= 1, "{step}");
+        }
+        if *step == "sent" {
+            // Read from their frames while held: the child, named by its target
+            // function, is at its send (line 6); main is where it really is: still in
+            // c.start() (17) or already in recv (18) — they race.
+            pty.wait_for(&["child:6", "└─ sender"], 0);
+            let screen = pty.screen();
+            assert!(
+                screen.contains("<module>:17") || screen.contains("<module>:18"),
+                "{}",
+                screen.text()
+            );
         }
         if *step == "terminated" {
             // The question: -15 is choice 3.

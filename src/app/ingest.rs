@@ -122,6 +122,19 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
     if matches!(e.kind, EventKind::Run { .. }) {
         return; // what ran: the header says it
     }
+    if let EventKind::Where {
+        file,
+        line,
+        function,
+    } = &e.kind
+    {
+        // Drawn in the code pane and the tree; read at every hold and sample, far too
+        // frequent for the log.
+        if let Some(p) = run.procs.get_mut(e.pid) {
+            p.at = Some((file.clone(), *line, function.clone()));
+        }
+        return;
+    }
     if let EventKind::Hold { on, during } = &e.kind {
         // Drawn in the tree; one pair per process at every step would drown the log.
         if let Some(p) = run.procs.get_mut(e.pid) {
@@ -250,7 +263,9 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
                 // `role`: what the process is to the program (a traced Manager's
                 // server): the tree names it so.
                 match (name.as_str(), value.as_str()) {
-                    ("role", Some(role)) => p.label = role.to_string(),
+                    // `label`: the name a Python lesson gives it (by the function
+                    // it runs), read from its frames.
+                    ("role" | "label", Some(name)) => p.label = name.to_string(),
                     _ => p.set_value(name, value.clone()),
                 }
             }

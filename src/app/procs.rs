@@ -33,6 +33,9 @@ pub struct ProcRow {
     /// Stopped at a checkpoint while the run stands still (`hold` events): what it
     /// was doing then (`sleep`, `work`).
     pub holding: Option<String>,
+    /// Where it is in its Python program (`where` events from a traced CPython):
+    /// (file, line, function), as last read.
+    pub at: Option<(String, u32, String)>,
 }
 
 impl ProcRow {
@@ -88,6 +91,7 @@ impl ProcTable {
             values: Vec::new(),
             core: None,
             holding: None,
+            at: None,
         };
         match self.index.get(&pid) {
             // A recycled PID: the old row stays a ghost, the new process takes over.

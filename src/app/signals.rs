@@ -132,6 +132,7 @@ mod tests {
             values: Vec::new(),
             core: None,
             holding: None,
+            at: None,
         }
     }
 

@@ -198,10 +198,23 @@ pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
         .values()
         .filter_map(|(_, gate)| line_of(gate))
         .collect();
-    let selected_at = run
+    let mut held_at = held_at;
+    let mut selected_at = run
         .selected_row()
         .and_then(|p| run.slot_held.get(&p.pid))
         .and_then(|(_, gate)| line_of(gate));
+    // A Python lesson: where each live process of the real program is (its frames),
+    // in the lesson's own file (`<id>.py`).
+    if lesson.is_python() {
+        let file = format!("/{}.py", lesson.id);
+        let line_in_program = |p: &crate::app::procs::ProcRow| {
+            p.at.as_ref()
+                .filter(|(f, _, _)| f.ends_with(&file) && p.reaped.is_none())
+                .map(|(_, line, _)| *line as usize)
+        };
+        held_at.extend(run.procs.rows().iter().filter_map(line_in_program));
+        selected_at = selected_at.or_else(|| run.selected_row().and_then(line_in_program));
+    }
     let lines: Vec<Line> = lesson
         .python
         .lines()

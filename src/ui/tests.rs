@@ -556,3 +556,72 @@ fn python_lessons_need_an_interpreter() {
     assert!(lesson.program.contains("mp.Pipe()"));
     assert!(app.run.as_ref().unwrap().step_mode, "it waits at its steps");
 }
+
+/// A Python lesson's run: each process's place in the real program (`where`) shows in
+/// the tree's WHERE column and as a mark in the code pane (◆ the selected process, ◇
+/// the others); a process named by the function it runs (`label`) is so named.
+#[test]
+fn python_lesson_marks_where_each_process_is() {
+    let mut app = lessons_app(Lang::En);
+    app.python = Ok("/usr/bin/python3".into());
+    let index = app
+        .lessons
+        .iter()
+        .position(|l| l.id == "real-pipe")
+        .unwrap();
+    app.open_lesson(index);
+    send(&mut app, 1, 10, spawn(9, "tracer"));
+    send(&mut app, 2, 11, spawn(10, "main"));
+    send(&mut app, 3, 12, spawn(11, "python3"));
+    let label = EventKind::Value {
+        name: "label".into(),
+        value: "child".into(),
+    };
+    send(&mut app, 4, 12, label);
+    let at = |line: u32, function: &str| EventKind::Where {
+        file: "/tmp/proclab-0/1-0/real-pipe.py".into(),
+        line,
+        function: function.into(),
+    };
+    send(&mut app, 5, 11, at(18, "<module>"));
+    send(&mut app, 5, 12, at(6, "child"));
+    // Library frames are not the lesson's program: no mark for them.
+    let elsewhere = EventKind::Where {
+        file: "/usr/lib/python3.11/multiprocessing/connection.py".into(),
+        line: 378,
+        function: "Connection._recv".into(),
+    };
+    send(&mut app, 5, 10, elsewhere);
+    send(
+        &mut app,
+        6,
+        12,
+        EventKind::Gate {
+            name: "sent".into(),
+            slot: None,
+        },
+    );
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("WHERE"), "{shown}");
+    assert!(shown.contains("child:6"), "{shown}");
+    assert!(shown.contains("<module>:18"), "{shown}");
+    assert!(
+        shown.contains("_recv:378"),
+        "the tracer row's place, as read: {shown}"
+    );
+    assert!(shown.contains("└─ child"), "named by its function: {shown}");
+    assert!(
+        shown.contains("▶ 6     conn.send"),
+        "the step's line: {shown}"
+    );
+    assert!(
+        shown.contains("◇18     got = here.recv()"),
+        "main's place: {shown}"
+    );
+    // The selected process (child, two rows down) is ◆.
+    update(&mut app, Msg::Action(crate::app::Action::Down));
+    update(&mut app, Msg::Action(crate::app::Action::Down));
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("◆ 6     conn.send"), "{shown}");
+    assert!(!shown.contains("◆18"), "{shown}");
+}

@@ -80,19 +80,33 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
         .max()
         .unwrap_or(4)
         .max(4) as u16;
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(pid_width),
-            Constraint::Length(pid_width),
-            Constraint::Length(name_width),
-            Constraint::Length(10),
-            Constraint::Fill(1),
-        ],
-    )
-    .column_spacing(1)
-    .header(Row::new(["PID", "PPID", "PROCESS", "STATE", "WHY / HOW IT ENDED"]).style(theme::dim()))
-    .row_highlight_style(theme::selected());
+    // A traced CPython program: where each process is (function:line), as read from
+    // its frames, in a column of its own.
+    let where_width = run
+        .procs
+        .rows()
+        .iter()
+        .filter_map(where_text)
+        .map(|w| w.chars().count())
+        .max()
+        .map(|w| w.clamp(5, 24) as u16);
+    let mut widths = vec![
+        Constraint::Length(pid_width),
+        Constraint::Length(pid_width),
+        Constraint::Length(name_width),
+        Constraint::Length(10),
+    ];
+    let mut header = vec!["PID", "PPID", "PROCESS", "STATE"];
+    if let Some(w) = where_width {
+        widths.push(Constraint::Length(w));
+        header.push("WHERE");
+    }
+    widths.push(Constraint::Fill(1));
+    header.push("WHY / HOW IT ENDED");
+    let table = Table::new(rows, widths)
+        .column_spacing(1)
+        .header(Row::new(header).style(theme::dim()))
+        .row_highlight_style(theme::selected());
     let block = Block::bordered().title(title).border_style(theme::border());
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -282,14 +296,17 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> R
             WaitOutcome::Signaled(s) => format!("{verb}: {} (status {status})", signal_name(s)),
             WaitOutcome::Other(_) => format!("{verb}: status {status}"),
         });
-        return Row::new([
+        let mut cells = vec![
             Cell::from(p.pid.to_string()),
             Cell::from(p.ppid.to_string()),
             Cell::from(name),
             Cell::from("gone"),
-            Cell::from(how),
-        ])
-        .style(theme::dim());
+        ];
+        if shows_where(run) {
+            cells.push(Cell::from(""));
+        }
+        cells.push(Cell::from(how));
+        return Row::new(cells).style(theme::dim());
     }
     let (state_cell, why) = match p.state {
         Some(letter) => {
@@ -333,12 +350,29 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> R
         (_, Some(c)) if p.state != Some('Z') => with_values(format!("exit({c}) · {why}")),
         _ => with_values(why),
     };
-    Row::new([
+    let mut cells = vec![
         Cell::from(p.pid.to_string()),
         Cell::from(p.ppid.to_string()),
         Cell::from(name),
         state_cell,
-        Cell::from(why),
-    ])
-    .style(Style::new())
+    ];
+    if shows_where(run) {
+        cells.push(Cell::from(where_text(p).unwrap_or_default()));
+    }
+    cells.push(Cell::from(why));
+    Row::new(cells).style(Style::new())
+}
+
+/// `function:line` of a live process whose frames were read (`where` events).
+fn where_text(p: &ProcRow) -> Option<String> {
+    let (_, line, function) = p.at.as_ref().filter(|_| p.reaped.is_none())?;
+    // The function's own name: `Server.serve_forever` reads `serve_forever`.
+    let name = function
+        .rsplit_once('.')
+        .map_or(function.as_str(), |(_, f)| f);
+    Some(format!("{name}:{line}"))
+}
+
+fn shows_where(run: &RunView) -> bool {
+    run.procs.rows().iter().any(|p| where_text(p).is_some())
 }

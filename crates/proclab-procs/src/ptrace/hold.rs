@@ -16,9 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use super::table::Table;
+use super::whereabouts::Whereabouts;
 use crate::control::Control;
 use crate::trace::event::EventKind;
 use crate::trace::writer::Batch;
+use std::cell::RefCell;
 
 /// How long a hold waits for the interrupted threads to report their stop before it
 /// tells which processes are held (one still in an uninterruptible kernel wait stops
@@ -27,6 +29,14 @@ const SETTLE_MS: i32 = 300;
 
 /// A stop collected while holding: (thread, its wait status).
 pub type Deferred = Vec<(i32, i32)>;
+
+/// Where a hold tells what it did: the wire (flushed once the program stands), the
+/// events, and where each process is (read while it stands).
+pub type Out<'a> = (
+    &'a Batch,
+    &'a mut dyn FnMut(i32, EventKind),
+    &'a RefCell<Option<Whereabouts>>,
+);
 
 /// Why the run stands still.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +55,7 @@ pub fn hold(
     control: &Control,
     sigfd: &OwnedFd,
     why: Why,
-    (wire, emit): (&Batch, &mut dyn FnMut(i32, EventKind)),
+    (wire, emit, places): Out<'_>,
 ) -> Deferred {
     let mut deferred = Vec::new();
     let mut held = BTreeSet::new();
@@ -75,6 +85,14 @@ pub fn hold(
                     during: None,
                 },
             );
+        }
+        // Where each held process stands: exact, since none of them moves now.
+        if let Some(w) = places.borrow_mut().as_mut() {
+            for &pid in &held {
+                // A read can miss (the interpreter was between two states when it
+                // stopped); the process stands still, so a second look is as exact.
+                let _ = (0..3).any(|_| w.look(pid, emit));
+            }
         }
         // Out now: the screens show the hold while it lasts.
         wire.flush();

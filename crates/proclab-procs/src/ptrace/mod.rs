@@ -39,6 +39,7 @@ pub mod syscalls;
 pub mod table;
 pub mod tracer;
 pub mod waits;
+pub mod whereabouts;
 
 /// What a traced program's run view shows in place of a scenario: no parameters, no
 /// gates; never run by the runner (it is not in `scenario::ALL`).

@@ -12,6 +12,7 @@ use nix::unistd::{getpid, getppid};
 
 use super::output::Stream;
 use super::table::Table;
+use super::whereabouts::Whereabouts;
 use crate::control::{CONTROL_FD, Control, monotonic_ns};
 use crate::procfs;
 use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
@@ -199,6 +200,10 @@ pub fn main(args: TracerArgs) -> i32 {
     // The step the last event reached, if any: the loop holds there once the stop
     // that made it is handled.
     let reached: RefCell<Option<Reached>> = RefCell::new(None);
+    // Where each CPython process is, and its name from its frames (filled in once
+    // the command's PID is known; an exec makes what was read of a process stale).
+    let whereabouts: RefCell<Option<Whereabouts>> = RefCell::new(None);
+    let places = &whereabouts;
     // Shared with the table: a stop whose event reached a step is not answered.
     let step_flag: std::rc::Rc<std::cell::Cell<bool>> = Default::default();
     let (matcher_ref, reached_ref, clock) = (&matcher, &reached, control.as_ref());
@@ -209,6 +214,11 @@ pub fn main(args: TracerArgs) -> i32 {
         let t_us = now.saturating_sub(start_ns) / 1000;
         let event = Event { t_us, pid, kind };
         wire.push(&event, monotonic_ns());
+        if matches!(event.kind, EventKind::Exec { .. })
+            && let Some(w) = places.borrow_mut().as_mut()
+        {
+            w.forget(pid);
+        }
         if let Some(r) = matcher_ref.borrow_mut().see(&event) {
             reached_ref.borrow_mut().get_or_insert(r);
             flag.set(true);
@@ -254,10 +264,19 @@ pub fn main(args: TracerArgs) -> i32 {
         .clone()
         .unwrap_or_else(|| super::base_name(&args.argv[0]));
     table.add_process(root, me, root_label, &mut emit);
+    // In a lesson the program's file is the interpreter's first argument.
+    let lesson = !args.steps.is_empty();
+    *whereabouts.borrow_mut() = Some(Whereabouts::new(
+        args.argv.get(1).filter(|_| lesson).cloned(),
+        args.labels.clone(),
+        root,
+    ));
     let steps = Steps {
         control: control.as_ref(),
         reached: &reached,
         specs: &args.steps,
+        places: &whereabouts,
+        lesson,
     };
     let leaked = trace_loop(
         &mut table,
@@ -310,6 +329,10 @@ pub fn main(args: TracerArgs) -> i32 {
     0
 }
 
+/// How often a lesson reads where each running process is (0.2–0.7 ms a process:
+/// BENCHMARKS.md, "pyframe").
+const WHERE_SAMPLE_NS: u64 = 250_000_000;
+
 /// How often zombies' /proc entries are looked at (`Table::check_zombies`).
 const ZOMBIE_CHECK_NS: u64 = 100_000_000;
 
@@ -321,6 +344,11 @@ struct Steps<'a> {
     /// Set by `emit` when an event reaches a step.
     reached: &'a RefCell<Option<Reached>>,
     specs: &'a [StepSpec],
+    /// Where each CPython process is (read at holds; in a lesson also to name
+    /// processes at their stops and sampled while running).
+    places: &'a RefCell<Option<Whereabouts>>,
+    /// A lesson's run (its steps named, its program's file known).
+    lesson: bool,
 }
 
 impl Steps<'_> {
@@ -360,7 +388,7 @@ impl Steps<'_> {
                     control,
                     sigfd,
                     super::hold::Why::Step(n),
-                    (wire, emit),
+                    (wire, emit, self.places),
                 );
             }
         }
@@ -371,7 +399,7 @@ impl Steps<'_> {
                 control,
                 sigfd,
                 super::hold::Why::Paused,
-                (wire, emit),
+                (wire, emit, self.places),
             ));
         }
         // The threads that stood where their event happened go on first, then the
@@ -397,6 +425,7 @@ fn trace_loop(
     // reads per stop would be a fifth of the tracer's syscalls).
     let mut unread_output = true;
     let mut zombies_checked = 0;
+    let mut sampled = 0;
     loop {
         // Everything that happened, before anything else: a stopped tracee waits.
         loop {
@@ -407,6 +436,16 @@ fn trace_loop(
                     if unread_output || no_pipes {
                         pump(streams, emit);
                         unread_output = false;
+                    }
+                    // A lesson names a process from its frames at its stops, before
+                    // the stop's own events (a step may name it).
+                    if steps.lesson
+                        && before.is_none()
+                        && let Some(tgid) = table.tgid(pid)
+                        && let Some(w) = steps.places.borrow_mut().as_mut()
+                        && w.wants_name(tgid)
+                    {
+                        w.look(tgid, emit);
                     }
                     table.on_wait(pid, status, before, emit);
                     // Writes to stdout/stderr it just let start: their bytes are theirs.
@@ -444,6 +483,15 @@ fn trace_loop(
             zombies_checked = now;
         }
         table.admit_parked(emit);
+        // A lesson's code pane follows each process while it runs.
+        if steps.lesson && now.saturating_sub(sampled) >= WHERE_SAMPLE_NS {
+            sampled = now;
+            if let Some(w) = steps.places.borrow_mut().as_mut() {
+                for pid in table.live() {
+                    w.look(pid, emit);
+                }
+            }
+        }
         // About to wait for news: what happened so far goes out now.
         wire.flush();
         let mut fds: Vec<libc::pollfd> = vec![libc::pollfd {

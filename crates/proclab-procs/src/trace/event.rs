@@ -195,6 +195,14 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lesson: Option<String>,
     },
+    /// `proclab trace` of a CPython program: where the process is in it, read from its
+    /// frames (the innermost one in the lesson's program, else the innermost), when
+    /// read and changed: at each hold, and sampled while it runs in a lesson.
+    Where {
+        file: String,
+        line: u32,
+        function: String,
+    },
     /// `proclab trace` only: the process replaced its program with `execve`. `program`
     /// is the executable's path (from /proc/PID/exe), `argv` its new command line.
     Exec {
@@ -272,6 +280,7 @@ impl EventKind {
             EventKind::ForkFailed { .. } => "fork_failed",
             EventKind::Run { .. } => "run",
             EventKind::Exec { .. } => "exec",
+            EventKind::Where { .. } => "where",
             EventKind::Released { .. } => "released",
             EventKind::CapKill { .. } => "cap_kill",
             EventKind::Summary { .. } => "summary",
