@@ -497,3 +497,41 @@ fn a_step_at_a_print_holds_the_printer_before_its_next_line() {
     pty.quit_cleanly();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Python lesson's recording replays as that lesson: its `run` line names it, so the
+/// replay opens on its steps and narration (and a plain trace on none).
+#[test]
+fn a_python_lessons_recording_replays_with_its_steps() {
+    if !have_python() {
+        return;
+    }
+    let tag = unique_tag("py_replay");
+    let done = run_proclab(
+        &tag,
+        &["--python", PYTHON, "lesson", "real-pipe", "--json"],
+        Duration::from_secs(30),
+    );
+    assert!(done.status.success(), "{}", done.stderr);
+    let trace = proclab::trace::replay::parse(&done.stdout);
+    assert_eq!(trace.lesson_id(), Some("real-pipe"));
+    let lessons = proclab::lesson::loader::load(None, 64).expect("built-in lessons");
+    let index = lessons.iter().position(|l| l.id == "real-pipe").unwrap();
+    let app = proclab::playback::open_app(&trace, lessons, proclab::lesson::Lang::En, true, 1.0)
+        .expect("a replayable trace");
+    assert_eq!(app.run.as_ref().and_then(|r| r.lesson), Some(index));
+    // Played through, the replay reaches the same steps the run did.
+    let file = std::env::temp_dir().join(format!("proclab-replay-{}.jsonl", std::process::id()));
+    std::fs::write(&file, &done.stdout).unwrap();
+    let out = std::process::Command::new(bin())
+        .args(["replay", "--headless"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for step in STEPS {
+        assert!(text.contains(&format!("gate '{step}'")), "{text}");
+    }
+    assert_no_tagged_left(&tag);
+}
