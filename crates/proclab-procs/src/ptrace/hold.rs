@@ -69,6 +69,9 @@ pub fn hold(
             }
         }
         deferred = settle(&mut waiting, sigfd);
+        // A thread that has exited (a zombie thread, its end not collected yet) never
+        // reports a stop: its process is held all the same.
+        waiting.retain(|tid, tgid| thread_alive(*tgid, *tid));
         // A process is held once each of its interrupted threads has reported a stop.
         let pending: BTreeSet<i32> = waiting.values().copied().collect();
         held = table
@@ -143,6 +146,19 @@ fn settle(waiting: &mut BTreeMap<i32, i32>, sigfd: &OwnedFd) -> Deferred {
         super::tracer::drain_signalfd(sigfd);
     }
     deferred
+}
+
+/// Whether thread `tid` of `tgid` still runs code (not a zombie, not gone).
+fn thread_alive(tgid: i32, tid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{tgid}/task/{tid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().next())
+                .map(str::to_string)
+        })
+        .is_some_and(|state| !matches!(state.as_str(), "Z" | "X" | "x"))
 }
 
 /// One stopped tracee's stop, if any is waiting: (tid, wait status as waitpid writes it).

@@ -88,6 +88,7 @@ impl Whereabouts {
             return false;
         };
         seen.tries += 1;
+        let has_role = role(&stack).is_some();
         if !seen.named && tgid != self.root {
             let name = role(&stack)
                 .map(|r| ("role", r.describe().to_string()))
@@ -108,7 +109,9 @@ impl Whereabouts {
                 );
             }
         }
-        let program = self.program.as_deref();
+        // A library's process (a Manager's server, a Pool worker) still has the line
+        // that forked it deep in its stack; what it does is its innermost frame.
+        let program = self.program.as_deref().filter(|_| !has_role);
         let here = stack
             .iter()
             .find(|f| program.is_some_and(|p| f.file == p))
