@@ -420,8 +420,7 @@ fn open_verified_pidfd(pid: i32, start_ticks: u64) -> Result<OwnedFd, String> {
     let stat = procfs::read_stat(pid).ok_or_else(gone)?;
     if stat.start_ticks != start_ticks {
         return Err(
-            "its PID names another process now (another start time): no pidfd was opened"
-                .into(),
+            "its PID names another process now (another start time): no pidfd was opened".into(),
         );
     }
     // Signal 0: only "does it still exist" (a zombie does; a reaped process not).
@@ -443,7 +442,9 @@ fn signal_through_pidfd(
     let fd = match fds.get(&pid) {
         Some(Handle::Verified(fd)) => fd,
         Some(Handle::Refused(why)) => {
-            return Err(eyre!("proclab cannot signal {pid}: {why}; nothing was sent"));
+            return Err(eyre!(
+                "proclab cannot signal {pid}: {why}; nothing was sent"
+            ));
         }
         None => {
             return Err(eyre!(
