@@ -15,8 +15,10 @@ const ROUNDS: usize = 20;
 /// Results that must come out the same every time, however the processes interleave.
 const EXPECTED: &[(&str, &str, i64)] = &[
     ("zombie", "status", 9),
-    // The handler ran: SIGTERM never arrives before the child set its disposition.
-    ("signals", "status", 0),
+    // Not the signals scenario's status: at --speed 1000 main's one WNOHANG look comes
+    // 1.5 ms after SIGTERM, and whether the handling child has ended by then depends
+    // on the machine, as it would for CPython (0, or 9 after SIGKILL). What must hold
+    // is that main reports what it saw: `signals_consistent`.
     ("crash", "exitcode", 1),
     ("lock", "counter", 100),
 ];
@@ -64,6 +66,36 @@ fn dev_shm() -> std::collections::BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// The signals run's reported status is the one main's waitpid returned (and printed),
+/// and SIGKILL was sent exactly when main printed that the child was still alive.
+fn signals_consistent(run: &JsonRun, round: usize) {
+    let child = run.pid_of("child");
+    let reap = run.reap_of(child);
+    let ctx = run.ctx();
+    assert_eq!(
+        run.result("status"),
+        &reap["status"],
+        "[round {round}] {ctx}"
+    );
+    let printed = |text: &str| run.by(run.main, "print").iter().any(|p| p["text"] == text);
+    assert!(
+        printed(&format!(
+            "main: waitpid returned ({child}, {})",
+            reap["status"]
+        )),
+        "[round {round}] {ctx}"
+    );
+    let killed = run
+        .of_kind("send_signal")
+        .iter()
+        .any(|s| s["signal"] == "SIGKILL");
+    assert_eq!(
+        killed,
+        printed(&format!("main: {child} is still alive after SIGTERM")),
+        "[round {round}] {ctx}"
+    );
+}
+
 fn soak(scenario: &str, sets: &[&str]) {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     for round in 0..ROUNDS {
@@ -75,6 +107,9 @@ fn soak(scenario: &str, sets: &[&str]) {
                 "[round {round}] {}",
                 run.ctx()
             );
+        }
+        if scenario == "signals" {
+            signals_consistent(&run, round);
         }
         // The runner (main) led the run's process group; all of it is reaped.
         let deadline = Instant::now() + GONE_WITHIN;

@@ -820,6 +820,18 @@ pub fn run_json_checked_with(
     speed: &str,
     timeout: Duration,
 ) -> JsonRun {
+    run_json_checked_env(&[], global, scenario, sets, speed, timeout)
+}
+
+/// `run_json_checked_with`, with `env` added to proclab's environment (a debug trigger).
+pub fn run_json_checked_env(
+    env: &[(&str, &str)],
+    global: &[&str],
+    scenario: &str,
+    sets: &[impl AsRef<str>],
+    speed: &str,
+    timeout: Duration,
+) -> JsonRun {
     use serde_json::Value;
     use std::collections::{BTreeMap, BTreeSet};
 
@@ -835,8 +847,11 @@ pub fn run_json_checked_with(
         .collect::<Vec<_>>()
         .join(" ");
     let tag = unique_tag(&format!("json-{scenario}"));
-    let (front_end, out) = run_proclab_with_pid(&tag, &args, timeout);
-    let front_end = i64::from(front_end);
+    let mut cmd = proclab(&tag, &args);
+    cmd.envs(env.iter().copied());
+    let running = Running::spawn(cmd);
+    let front_end = i64::from(running.pid());
+    let out = running.finish(timeout);
     assert!(
         out.status.success(),
         "[{what}] exit {:?}, stderr:\n{}\nstdout:\n{}",
