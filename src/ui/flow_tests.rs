@@ -196,7 +196,7 @@ fn lock_pane_with_a_holder_and_a_queue() {
 }
 
 /// The race without a lock: before anything is counted the pane says there is no
-/// lock; afterwards main's counter with what the parameters expected and the loss.
+/// lock; afterwards main's counter, then what the run reported it expected and lost.
 #[test]
 fn race_pane_says_no_lock_then_counts_the_loss() {
     let mut app = run_of(
@@ -211,9 +211,23 @@ fn race_pane_says_no_lock_then_counts_the_loss() {
         value: json!(365_319),
     };
     send(&mut app, 50, 1000, counter);
+    // Nothing worked out from the parameters: until the run reports its numbers, the
+    // counter stands alone.
+    let pane = screen(&app, 120, 40);
+    assert!(pane.contains("counter = 365319"), "{pane}");
+    assert!(!pane.contains("expected"), "{pane}");
+    // The run's own results, even ones the parameters would not give (a run that
+    // counted otherwise must be shown as it counted).
+    let result = |name: &str, n: i64| EventKind::Result {
+        name: name.into(),
+        value: json!(n),
+    };
+    send(&mut app, 51, 1000, result("counter", 365_319));
+    send(&mut app, 52, 1000, result("expected", 399_999));
+    send(&mut app, 53, 1000, result("lost", 34_680));
     let pane = screen(&app, 120, 40);
     assert!(
-        pane.contains("counter = 365319 · expected 400000 · lost 34681"),
+        pane.contains("counter = 365319 · expected 399999 · lost 34680"),
         "{pane}"
     );
 }

@@ -117,14 +117,14 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             .first()
             .and_then(|m| m.values.iter().find(|(n, _)| n == "counter"))
     {
-        // What the additions should have made: the run's own parameters.
-        let expected = run.params.int("workers") * run.params.int("increments");
-        let tally = match counter.1.as_i64() {
-            Some(got) if expected > 0 => {
-                format!(" · expected {expected} · lost {}", expected - got)
-            }
-            _ => String::new(),
-        };
+        // What the run reported (its `expected` and `lost` results), once it has.
+        let mut tally = String::new();
+        if let Some(expected) = l.expected {
+            tally.push_str(&format!(" · expected {expected}"));
+        }
+        if let Some(lost) = l.lost {
+            tally.push_str(&format!(" · lost {lost}"));
+        }
         lines.push(Line::styled(
             format!("counter = {}{tally}", counter.1),
             theme::gate(),
