@@ -154,7 +154,7 @@ pub struct RunView {
     pub signal_menu: Option<signals::SignalMenu>,
     /// Signals sent (by the learner or the scenario) whose outcome the log will tell
     /// when the target's next telling state change or its reap arrives.
-    pub signalled: BTreeMap<i32, String>,
+    pub signalled: BTreeMap<i32, signals::Sent>,
     /// The learner sent a signal in this run: it may no longer be the run the
     /// narration describes (a restart clears it).
     pub learner_signalled: bool,
