@@ -497,6 +497,7 @@ fn futex_wake_all(word: &AtomicU32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing;
 
     fn control(step: bool) -> Control {
         Control::create(&Settings {
@@ -519,45 +520,73 @@ mod tests {
         assert_eq!(c.spawned(), 3);
     }
 
+    /// Gates reached in step mode so far (each took a ticket).
+    fn tickets(c: &Control) -> u64 {
+        c.block().tickets.load(SeqCst)
+    }
+
+    /// A thread that passes gate `index`, its kernel id published first.
+    fn waiter_at(
+        c: &std::sync::Arc<Control>,
+        index: usize,
+    ) -> (std::thread::JoinHandle<()>, std::sync::Arc<AtomicU32>) {
+        let tid = std::sync::Arc::new(AtomicU32::new(0));
+        let (c2, tid2) = (c.clone(), tid.clone());
+        let waiter = std::thread::spawn(move || {
+            tid2.store(testing::tid().unsigned_abs(), SeqCst);
+            c2.pass_gate(index, &|| false);
+        });
+        (waiter, tid)
+    }
+
+    /// The waiter took its ticket and sleeps in the futex: it is at the gate, waiting.
+    fn waits_at_the_gate(c: &Control, tid: &AtomicU32) -> bool {
+        testing::eventually(|| {
+            let tid = i32::try_from(tid.load(SeqCst)).unwrap_or(0);
+            tid != 0 && tickets(c) == 1 && testing::asleep_in_futex(tid)
+        })
+    }
+
     #[test]
     fn permit_releases_a_gate_in_step_mode() {
         let c = std::sync::Arc::new(control(true));
-        let c2 = c.clone();
-        let waiter = std::thread::spawn(move || c2.pass_gate(0, &|| false));
-        std::thread::sleep(Duration::from_millis(30));
+        let (waiter, tid) = waiter_at(&c, 0);
+        assert!(waits_at_the_gate(&c, &tid), "the waiter reaches the gate");
+        // Asleep in the futex with no permit: a gate that let it through would have
+        // returned instead.
         assert!(!waiter.is_finished(), "gate must hold without a permit");
         c.grant_permit();
         waiter.join().unwrap();
-        assert_eq!(c.speed(), 2.0);
+        assert!((c.speed() - 2.0).abs() < f64::EPSILON);
     }
 
     #[test]
     fn a_held_gate_stops_the_run_and_the_lesson_clock() {
         let c = std::sync::Arc::new(control(true));
-        let c2 = c.clone();
-        let lesson_before = c.lesson_ns();
-        let waiter = std::thread::spawn(move || c2.pass_gate(0, &|| false));
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(c.must_wait(), "held at gate 0: the others must wait");
-        let mid = c.lesson_ns();
+        let (waiter, tid) = waiter_at(&c, 0);
         assert!(
-            mid.saturating_sub(lesson_before) < 40_000_000,
-            "the lesson clock must stand while held: moved {} ns",
-            mid - lesson_before
+            testing::eventually(|| c.must_wait()),
+            "held at gate 0: the others must wait"
         );
+        let mid = c.lesson_ns();
+        assert!(waits_at_the_gate(&c, &tid));
+        // Frozen: the same value however much time passes (not "a little later").
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(c.lesson_ns(), mid, "the lesson clock stands while held");
         c.grant_permit();
         waiter.join().unwrap();
         assert!(!c.must_wait(), "released");
-        std::thread::sleep(Duration::from_millis(20));
-        assert!(c.lesson_ns() > mid, "the lesson clock runs again");
+        assert!(
+            testing::eventually(|| c.lesson_ns() > mid),
+            "the lesson clock runs again"
+        );
     }
 
     #[test]
     fn a_run_on_gate_lets_the_others_run() {
         let c = std::sync::Arc::new(control(true));
-        let c2 = c.clone();
-        let waiter = std::thread::spawn(move || c2.pass_gate(1, &|| false));
-        std::thread::sleep(Duration::from_millis(30));
+        let (waiter, tid) = waiter_at(&c, 1);
+        assert!(waits_at_the_gate(&c, &tid), "main reaches its gate");
         assert!(!waiter.is_finished(), "main still waits for its permit");
         assert!(!c.must_wait(), "gate 1 is run-on: the others go on");
         c.grant_permit();
@@ -569,9 +598,10 @@ mod tests {
         let c = control(false);
         c.set_paused(true);
         let a = c.lesson_ns();
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(c.lesson_ns().saturating_sub(a) < 30_000_000);
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(c.lesson_ns(), a, "frozen while paused");
         c.set_paused(false);
         assert!(!c.must_wait());
+        assert!(testing::eventually(|| c.lesson_ns() > a), "runs again");
     }
 }
