@@ -1,8 +1,10 @@
 //! Soak: every scenario 20 times in a row, headless (`--json --speed 1000`, small
 //! params), one thread per scenario. Each run is checked in full (`run_json_checked`:
 //! `leaked` 0, every process reaped once, nothing tagged left); after each run nothing
-//! of its process group is in the process table (zombies included), and after all of
-//! them nothing new is in /dev/shm.
+//! of its process group is in the process table (zombies included). (Shared memory
+//! named in /dev/shm is checked mid-run in `pty_e2e.rs`, in the maps of the run's live
+//! processes: a diff of /dev/shm here could not see proclab name and remove something,
+//! and could fail on other programs' files.)
 
 mod common;
 
@@ -54,16 +56,6 @@ fn group_members(pgrp: i64) -> Vec<String> {
             (group == pgrp).then(|| format!("{pid} state {}", fields[0]))
         })
         .collect()
-}
-
-fn dev_shm() -> std::collections::BTreeSet<String> {
-    std::fs::read_dir("/dev/shm")
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The signals run's reported status is the one main's waitpid returned (and printed),
@@ -129,7 +121,6 @@ fn soak(scenario: &str, sets: &[&str]) {
 
 #[test]
 fn every_scenario_twenty_times_leaves_nothing() {
-    let shm_before = dev_shm();
     let started = Instant::now();
     in_parallel(
         SCENARIOS
@@ -140,8 +131,6 @@ fn every_scenario_twenty_times_leaves_nothing() {
             })
             .collect(),
     );
-    let new: Vec<String> = dev_shm().difference(&shm_before).cloned().collect();
-    assert!(new.is_empty(), "new objects in /dev/shm: {new:?}");
     eprintln!(
         "{} scenarios × {ROUNDS} runs in {:?}",
         SCENARIOS.len(),
