@@ -1240,8 +1240,7 @@ fn every_lesson_is_compared() {
         .expect("lessons/")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.ends_with(".toml"))
-        // A Python lesson runs its own program under the tracer, with no scenario to
-        // compare (`python_lessons.rs` runs those with CPython).
+        // A Python lesson's program is what runs: there is no scenario to compare.
         .filter(|n| {
             let text = std::fs::read_to_string(lesson_path(n)).unwrap_or_default();
             !text.lines().any(|l| l.trim() == "runtime = \"python\"")
@@ -1250,7 +1249,7 @@ fn every_lesson_is_compared() {
     on_disk.sort();
     assert_eq!(
         on_disk, LESSON_FILES,
-        "lessons/ and this test's list differ"
+        "lessons/ and this test's list of compiled lessons differ"
     );
     let compared: BTreeSet<&str> = variants().iter().map(|v| v.lesson.file).collect();
     assert_eq!(compared, LESSON_FILES.iter().copied().collect());
