@@ -160,7 +160,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         let idle = match run.scenario.view.pane {
             Pane::Locks(Primitive::Semaphore) => "Nobody has taken a permit yet.",
             Pane::Locks(Primitive::Event) => "Nobody waits on the event yet.",
-            Pane::Locks(Primitive::Lock) if !run.params.bool("use_lock") => {
+            Pane::Locks(Primitive::Lock) if run.params.get_flag("use_lock") == Some(false) => {
                 "No lock in this run: the workers add to the counter without one."
             }
             _ => "Nobody has taken the lock yet.",

@@ -66,8 +66,13 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     // A sweep forks a new set of workers each round: show the current round's gauges
     // only (the table above says how the earlier rounds went).
     // (Only a scenario with a `sweep` parameter has one.)
-    let shown = if run.params.bool("sweep") {
-        let round = (w.sweep.len() + 1).min(run.params.int("workers").max(1) as usize);
+    let shown = if run.params.get_flag("sweep") == Some(true) {
+        let workers = run
+            .params
+            .get_int("workers")
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(1);
+        let round = (w.sweep.len() + 1).min(workers.max(1));
         &w.progress[w.progress.len().saturating_sub(round)..]
     } else {
         &w.progress[..]

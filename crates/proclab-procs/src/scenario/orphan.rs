@@ -6,7 +6,6 @@ use nix::unistd::{getpid, getppid};
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked, arm_after_adoption};
-use super::params::Params;
 use crate::trace::event::EventKind;
 
 pub const SCENARIO: Scenario = Scenario {
@@ -17,8 +16,11 @@ pub const SCENARIO: Scenario = Scenario {
     gates: &["start", "orphaned", "adopted-reaped"],
     process_gates: &[],
     reports: &[],
-    peak_processes: |_| (3, "main + parent + child = 3".into()),
-    run,
+    peak_processes: |_| Ok((3, "main + parent + child = 3".into())),
+    run: |ctx, _| {
+        run(ctx);
+        Ok(())
+    },
 };
 
 const PARENT_LIVES: f64 = 2.0;
@@ -32,7 +34,7 @@ const ADOPTION_POLL: std::time::Duration = std::time::Duration::from_millis(10);
 /// machine does by chance) and check that the child prints its real parent.
 pub const LOOK_AFTER_MS: &str = "PROCLAB_DEBUG_ORPHAN_LOOK_AFTER_MS";
 
-fn run(ctx: &mut Ctx, _: &Params) {
+fn run(ctx: &mut Ctx) {
     ctx.print(format!(
         "main {}: forking a parent that will not wait",
         getpid()

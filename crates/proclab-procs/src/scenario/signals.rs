@@ -16,25 +16,63 @@ use nix::unistd::getpid;
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
-use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use super::params::{ParamError, ParamKind, ParamSpec, ParamValue, Params, Typed};
 use crate::trace::event::EventKind;
 
 pub const SCENARIO: Scenario = Scenario {
     id: "signals",
     title: "Signals: default, ignored, handled",
     view: super::View::TREE,
-    params: &[ParamSpec {
-        name: "disposition",
-        kind: ParamKind::Choice(&["default", "ignore", "handler"]),
-        default: ParamValue::Name(Cow::Borrowed("default")),
-        help: "what SIGTERM does to the child",
-    }],
+    params: &[DISPOSITION],
     gates: &["start", "before-term", "after-term", "reaped"],
     process_gates: &[],
     reports: &["status", CHILD_IGNORES],
-    peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
-    run,
+    peak_processes: |p| {
+        Disposition::from_params(p)?;
+        Ok((2, "1 parent + 1 child = 2".into()))
+    },
+    run: |ctx, p| {
+        run(ctx, Disposition::from_params(p)?);
+        Ok(())
+    },
 };
+
+/// Its choices, in the order of `Disposition`'s variants.
+const DISPOSITION: ParamSpec = ParamSpec {
+    name: "disposition",
+    kind: ParamKind::Choice(&["default", "ignore", "handler"]),
+    default: ParamValue::Name(Cow::Borrowed("default")),
+    help: "what SIGTERM does to the child",
+};
+
+/// What SIGTERM does to the child.
+#[derive(Clone, Copy)]
+enum Disposition {
+    Default,
+    Ignore,
+    Handler,
+}
+
+impl Disposition {
+    /// The word the program prints (the choice's name).
+    fn word(self) -> &'static str {
+        match self {
+            Disposition::Default => "default",
+            Disposition::Ignore => "ignore",
+            Disposition::Handler => "handler",
+        }
+    }
+}
+
+impl Typed for Disposition {
+    fn from_params(p: &Params) -> Result<Disposition, ParamError> {
+        Ok(match p.choice(&DISPOSITION)? {
+            0 => Disposition::Default,
+            1 => Disposition::Ignore,
+            _ => Disposition::Handler,
+        })
+    }
+}
 
 const PERIOD: f64 = 1.0;
 const RUN_FOR: f64 = 2.5;
@@ -51,11 +89,11 @@ extern "C" fn on_sigterm(_: libc::c_int) {
     crate::scenario::ctx::wake_from_signal();
 }
 
-fn run(ctx: &mut Ctx, p: &Params) {
-    let disposition = p.name("disposition").to_string();
+fn run(ctx: &mut Ctx, disposition: Disposition) {
     ctx.print(format!(
-        "main {}: the child's SIGTERM disposition will be {disposition}",
-        getpid()
+        "main {}: the child's SIGTERM disposition will be {}",
+        getpid(),
+        disposition.word()
     ));
     ctx.gate("start");
     // The child says when its disposition is set, so SIGTERM never arrives before it
@@ -66,7 +104,7 @@ fn run(ctx: &mut Ctx, p: &Params) {
     let child = match ctx.fork("child") {
         Ok(Forked::Child) => {
             drop(ready_rx);
-            child(ctx, &disposition, ready_tx)
+            child(ctx, disposition, ready_tx)
         }
         Ok(Forked::Parent(pid)) => pid,
         Err(_) => return,
@@ -121,11 +159,11 @@ fn wait_until_ready(ctx: &Ctx, ready: OwnedFd) {
     }
 }
 
-fn child(ctx: &mut Ctx, disposition: &str, ready: OwnedFd) -> ! {
+fn child(ctx: &mut Ctx, disposition: Disposition, ready: OwnedFd) -> ! {
     let handler = match disposition {
-        "ignore" => SigHandler::SigIgn,
-        "handler" => SigHandler::Handler(on_sigterm),
-        _ => SigHandler::SigDfl,
+        Disposition::Ignore => SigHandler::SigIgn,
+        Disposition::Handler => SigHandler::Handler(on_sigterm),
+        Disposition::Default => SigHandler::SigDfl,
     };
     // Without SA_RESTART (which `signal()` would set): the signal must end a wait in
     // progress, so the handler's work runs at once even while the run stands still.
@@ -134,7 +172,11 @@ fn child(ctx: &mut Ctx, disposition: &str, ready: OwnedFd) -> ! {
     let _ = unsafe { sigaction(Signal::SIGTERM, &action) };
     let _ = nix::unistd::write(&ready, &[1]);
     drop(ready);
-    ctx.print(format!("child {}: SIGTERM -> {disposition}", getpid()));
+    ctx.print(format!(
+        "child {}: SIGTERM -> {}",
+        getpid(),
+        disposition.word()
+    ));
     loop {
         ctx.print(format!("child {}: working", getpid()));
         for _ in 0..20 {
