@@ -21,6 +21,11 @@
 //! proclab's workers did not run side by side. A machine with a single CPU cannot show a
 //! speedup; there the test is reported skipped too.
 
+#![allow(
+    clippy::cast_precision_loss,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -27,6 +27,12 @@
 //! long as its slowest programs, the zombie, the pipe and the lock (~6 s). Every
 //! process of every run carries the test's tag, and none may be left at the end.
 
+#![allow(
+    clippy::cast_possible_wrap,
+    clippy::float_cmp,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -48,6 +48,10 @@ pub struct Stats {
 
 impl LockView {
     /// The share of lock time spent waiting rather than holding.
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "a time or count of the run shown with a few decimals: far below 2^52, where an f64 is exact"
+    )]
     pub fn contention(&self) -> Option<f64> {
         let waited: u64 = self.stats.values().map(|s| s.waited_us).sum();
         let held: u64 = self.stats.values().map(|s| s.held_us).sum();

@@ -121,6 +121,10 @@ impl Session {
     /// its own process group with PDEATHSIG and the control block on fd 3, and starts
     /// the threads that read its stdout and stderr and observe the PIDs it announces
     /// (with each core's load if `cpu_cores`; as tracees if `traced`).
+    #[allow(
+        clippy::cast_possible_wrap,
+        reason = "a PID (at most pid_max, 2^22) always fits an i32; std hands it out as u32"
+    )]
     pub(crate) fn launch(
         args: Vec<String>,
         stdin: Stdio,
@@ -311,7 +315,9 @@ impl Session {
         let seen = self.seen.lock().map(|s| s.clone()).unwrap_or_default();
         seen.iter()
             .filter(|(pid, start)| procfs::read_stat(*pid).is_some_and(|s| s.start_ticks == *start))
-            .count() as u32
+            .count()
+            .try_into()
+            .unwrap_or(u32::MAX)
     }
 }
 
@@ -331,7 +337,7 @@ pub struct StopReport {
 fn reap_event(child: i32, status: i32, t_us: u64) -> Event {
     Event {
         t_us,
-        pid: std::process::id() as i32,
+        pid: nix::unistd::getpid().as_raw(),
         kind: EventKind::reap(child, status),
     }
 }
@@ -516,7 +522,7 @@ mod tests {
     #[test]
     fn pidfd_kept_only_for_the_recorded_process() {
         let mut child = Command::new("sleep").arg("30").spawn().unwrap();
-        let pid = child.id() as i32;
+        let pid = i32::try_from(child.id()).unwrap();
         let start = procfs::read_stat(pid).unwrap().start_ticks;
         assert!(
             open_verified_pidfd(pid, start + 1)
@@ -553,7 +559,7 @@ mod tests {
     #[test]
     fn a_stale_handle_answers_already_gone_instead_of_signalling() {
         let mut child = Command::new("sleep").arg("30").spawn().unwrap();
-        let pid = child.id() as i32;
+        let pid = i32::try_from(child.id()).unwrap();
         let start = procfs::read_stat(pid).unwrap().start_ticks;
         let table: Pidfds = Arc::default();
         let fd = open_verified_pidfd(pid, start).expect("a verified pidfd");
@@ -598,7 +604,7 @@ mod tests {
     #[test]
     fn a_spawn_without_a_start_time_gets_no_pidfd() {
         let mut child = Command::new("sleep").arg("30").spawn().unwrap();
-        let pid = child.id() as i32;
+        let pid = i32::try_from(child.id()).unwrap();
         let table: Pidfds = Arc::default();
         let (track, _rx) = unbounded();
         let seen = Mutex::new(Vec::new());

@@ -1,5 +1,11 @@
 //! Snapshots of the message-flow pane from fixed events (fixed PIDs and times).
 
+#![allow(
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 use serde_json::json;
 
 use super::tests::{screen, send, spawn};

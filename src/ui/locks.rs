@@ -26,6 +26,12 @@ fn names(run: &RunView, pids: &[i32]) -> String {
         .join(" → ")
 }
 
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "microseconds shown as seconds, and bar lengths: a share in 0..=1 of a width of at most 20 cells, rounded"
+)]
 pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let l = &run.locks;
     let mut lines: Vec<Line> = Vec::new();
@@ -131,7 +137,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         ));
     }
     if let Some((pid, value)) = l.last_write {
-        let lost = l.writes as i64 - value;
+        let lost = i64::try_from(l.writes).unwrap_or(i64::MAX) - value;
         let verdict = if lost > 0 {
             format!(" · {lost} lost")
         } else {

@@ -6,6 +6,11 @@
 //! two cells; the cell they cover is left out, so every row reads as it looks.
 //! Update with `INSTA_UPDATE=always cargo test --lib ui::tests` and read the diffs.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;

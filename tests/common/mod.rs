@@ -5,6 +5,10 @@
 //! Tests never fork inside the harness: everything runs through `std::process::Command`
 //! (or portable-pty), and every process of a run inherits the tag from the environment.
 
+#![allow(
+    clippy::cast_possible_wrap,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
 #![allow(dead_code)]
 
 pub mod pty;

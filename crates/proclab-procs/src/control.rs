@@ -99,8 +99,10 @@ fn memfd_create(name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
     if fd < 0 {
         return Err(std::io::Error::last_os_error());
     }
+    let fd =
+        RawFd::try_from(fd).map_err(|_| std::io::Error::other("memfd_create: no descriptor"))?;
     // SAFETY: the kernel just returned this descriptor, and nothing else owns it.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 impl Control {
@@ -108,12 +110,12 @@ impl Control {
     pub fn create(settings: &Settings) -> Result<Control> {
         let fd = memfd_create(c"proclab-control")
             .map_err(context("memfd_create for the control block"))?;
-        nix::unistd::ftruncate(&fd, PAGE as i64)
+        nix::unistd::ftruncate(&fd, PAGE.try_into().unwrap_or(i64::MAX))
             .map_err(|e| context("sizing the control block")(e.into()))?;
         let control = Self::map(fd)?;
         let b = control.block();
         b.speed_milli.store(speed_to_milli(settings.speed), SeqCst);
-        b.step_mode.store(settings.step_mode as u32, SeqCst);
+        b.step_mode.store(u32::from(settings.step_mode), SeqCst);
         b.cap.store(settings.cap, SeqCst);
         b.run_on.store(settings.run_on, SeqCst);
         b.start_ns.store(monotonic_ns(), SeqCst);
@@ -184,7 +186,7 @@ impl Control {
     // ---- front end side -------------------------------------------------------
 
     pub fn set_paused(&self, paused: bool) {
-        self.block().paused.store(paused as u32, SeqCst);
+        self.block().paused.store(u32::from(paused), SeqCst);
         if paused {
             self.begin_still();
         } else {
@@ -210,7 +212,7 @@ impl Control {
                 permits.store(taken.load(SeqCst), SeqCst);
             }
         }
-        b.step_mode.store(on as u32, SeqCst);
+        b.step_mode.store(u32::from(on), SeqCst);
         self.changed();
     }
 
@@ -294,6 +296,10 @@ impl Control {
 
     // ---- scenario side --------------------------------------------------------
 
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "speed_milli is at most 1e15 (speed_to_milli), below 2^52: exact in an f64"
+    )]
     pub fn speed(&self) -> f64 {
         self.block().speed_milli.load(SeqCst) as f64 / 1000.0
     }
@@ -439,6 +445,11 @@ impl Drop for Control {
     }
 }
 
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "finite, clamped to 1..=1e15 first: positive and within u64"
+)]
 fn speed_to_milli(speed: f64) -> u64 {
     if speed.is_finite() && speed > 0.0 {
         (speed * 1000.0).clamp(1.0, 1e15) as u64
@@ -462,16 +473,20 @@ pub fn process_now_us() -> Option<u64> {
 
 pub fn monotonic_ns() -> u64 {
     let ts = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC);
-    ts.map(|t| t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64)
-        .unwrap_or(0)
+    // CLOCK_MONOTONIC is never negative.
+    ts.map(|t| {
+        u64::try_from(t.tv_sec()).unwrap_or(0) * 1_000_000_000
+            + u64::try_from(t.tv_nsec()).unwrap_or(0)
+    })
+    .unwrap_or(0)
 }
 
 /// Sleeps until `word` differs from `seen`, a wake-up, or the timeout. Shared (not
 /// private) futex, because the word lives in memory mapped by several processes.
 fn futex_wait(word: &AtomicU32, seen: u32, timeout: Duration) {
     let ts = libc::timespec {
-        tv_sec: timeout.as_secs() as libc::time_t,
-        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_nsec: libc::c_long::from(timeout.subsec_nanos()),
     };
     // SAFETY: `word` is a valid aligned u32 for the whole call; the kernel only reads it.
     unsafe {

@@ -83,6 +83,10 @@ const CHUNK: u64 = 1 << 16;
 const REPORTS: u64 = 50;
 
 /// Σ 1/(2k+1)² for k in `range`, calling `between` every CHUNK terms.
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "the series as the Python program computes it (float(2 * k + 1)); k stays far below 2^52 (terms <= 1e11)"
+)]
 pub fn partial_sum(range: std::ops::Range<u64>, mut between: impl FnMut(u64)) -> f64 {
     let mut sum = 0.0f64;
     let mut k = range.start;
@@ -143,6 +147,10 @@ fn run(ctx: &mut Ctx, p: &PiParams) {
 /// sit at its gate long after the work is done. Both ends are on the lesson clock
 /// (CLOCK_MONOTONIC, one clock for every process, minus the time the run stood still
 /// at steps or paused): that wait is the learner's, not the computation's.
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "nanoseconds of one computation as seconds: far below 2^52 ns (52 days)"
+)]
 fn compute(ctx: &mut Ctx, n: u64, terms: u64) -> Option<(f64, f64)> {
     let started_ns = ctx.control().lesson_ns();
     let mut parts: Vec<(Pid, Conn)> = Vec::new();
