@@ -16,6 +16,12 @@
 //! `harness = false`, no criterion: one long measurement, not a loop. Under `cargo
 //! test --benches` (no `--bench` argument) it only says how to run it.
 
+#![allow(
+    clippy::cast_possible_wrap,
+    clippy::cast_precision_loss,
+    reason = "bench arithmetic: counts and durations turned into rates and ratios to print, all far below where the casts lose anything"
+)]
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -2,6 +2,11 @@
 //! at the pause flag and report progress) beside the plain loop it wraps: the price
 //! of being pausable should be lost in the noise.
 
+#![allow(
+    clippy::cast_precision_loss,
+    reason = "bench arithmetic: counts and durations turned into rates and ratios to print, all far below where the casts lose anything"
+)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

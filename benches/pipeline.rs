@@ -6,6 +6,15 @@
 //! group side by side with the raw pipe read rate of the same run, and the
 //! event-to-screen latency (p50, p99) of single events arriving on an idle loop.
 
+#![allow(
+    clippy::cast_lossless,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss,
+    reason = "bench arithmetic: counts and durations turned into rates and ratios to print, all far below where the casts lose anything"
+)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};

@@ -13,6 +13,11 @@
 //! but `cargo build --release` first makes sure; without the binary (or without
 //! `/usr/bin/python3`) the bench says so and skips that side.
 
+#![allow(
+    clippy::cast_precision_loss,
+    reason = "bench arithmetic: counts and durations turned into rates and ratios to print, all far below where the casts lose anything"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};

@@ -35,6 +35,12 @@
 //! older than `src/`. `harness = false`, no criterion. Under `cargo test --benches` (no
 //! `--bench` argument) it only says how to run it.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    reason = "bench arithmetic: counts and durations turned into rates and ratios to print, all far below where the casts lose anything"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};

@@ -9,6 +9,10 @@ use crate::visible::escape;
 
 /// One event as a line of text: time, PID, who, what; safe on a terminal (labels and
 /// texts come from the run, a trace file or a traced program: `crate::visible`).
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "a time or count of the run shown with a few decimals: far below 2^52, where an f64 is exact"
+)]
 pub fn readable(e: &Event, labels: &HashMap<i32, String>) -> String {
     let who = labels.get(&e.pid).map(String::as_str).unwrap_or("");
     let what = describe(&e.kind);
@@ -30,6 +34,10 @@ pub fn describe(kind: &EventKind) -> String {
     }
 }
 
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "a time or count of the run shown with a few decimals: far below 2^52, where an f64 is exact"
+)]
 fn say(kind: &EventKind) -> String {
     match kind {
         EventKind::Spawn { ppid, label, .. } => format!("spawned as '{label}' by {ppid}"),

@@ -40,7 +40,7 @@ pub struct Facts {
 
 impl Facts {
     pub fn gather(cap: u32, python: Option<&std::path::Path>) -> Facts {
-        let me = std::process::id() as i32;
+        let me = nix::unistd::getpid().as_raw();
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Facts {
             proc_readable: procfs::read_stat(me).is_some(),
@@ -316,8 +316,10 @@ fn pidfd_open_self() -> Result<(), i32> {
     if fd < 0 {
         return Err(errno());
     }
-    // SAFETY: the descriptor was just returned to us and nothing else holds it.
-    unsafe { libc::close(fd as i32) };
+    if let Ok(fd) = i32::try_from(fd) {
+        // SAFETY: the descriptor was just returned to us and nothing else holds it.
+        unsafe { libc::close(fd) };
+    }
     Ok(())
 }
 

@@ -95,7 +95,7 @@ fn run_session_recorded(
     // Buffered: one write per line would cost a syscall per event on a busy run.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let mut labels: HashMap<i32, String> =
-        HashMap::from([(std::process::id() as i32, "proclab".to_string())]);
+        HashMap::from([(nix::unistd::getpid().as_raw(), "proclab".to_string())]);
     let mut summary: Option<Event> = None;
     let mut interrupted = None;
     // For the summary of an interrupted run: the processes seen and the time reached.
@@ -186,7 +186,7 @@ fn run_session_recorded(
     let summary = match (summary, interrupted) {
         (_, Some(sig)) => Some(Event {
             t_us: last_t_us,
-            pid: std::process::id() as i32,
+            pid: nix::unistd::getpid().as_raw(),
             kind: EventKind::Summary {
                 processes: u32::try_from(spawned.len()).unwrap_or(u32::MAX),
                 leaked: 0,

@@ -16,13 +16,13 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("__runner") {
         return match supervise::runner::parse_args(&args[2..]) {
-            Some(a) => ExitCode::from(supervise::runner::main(a) as u8),
+            Some(a) => ExitCode::from(u8::try_from(supervise::runner::main(a)).unwrap_or(2)),
             None => ExitCode::from(2),
         };
     }
     if args.get(1).map(String::as_str) == Some("__tracer") {
         return match proclab::ptrace::tracer::parse_args(&args[2..]) {
-            Some(a) => ExitCode::from(proclab::ptrace::tracer::main(a) as u8),
+            Some(a) => ExitCode::from(u8::try_from(proclab::ptrace::tracer::main(a)).unwrap_or(2)),
             None => ExitCode::from(2),
         };
     }

@@ -26,6 +26,10 @@ use crate::trace::record::{Tape, params_from_json};
 use crate::trace::replay::{Player, Trace};
 use crate::visible::{escape, json_line};
 
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line flags of replay, as clap gives them"
+)]
 pub struct Options {
     pub file: PathBuf,
     pub headless: bool,

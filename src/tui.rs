@@ -147,7 +147,9 @@ fn event_loop(
                 },
                 recv(quit) -> _ => pending.push(Msg::Action(Action::Interrupt)),
                 recv(tick_rx) -> _ => {
-                    pending.push(Msg::Tick(started.elapsed().as_millis() as u64));
+                    pending.push(Msg::Tick(
+                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            ));
                 }
                 recv(panic_at) -> _ => crate::debug::deliberate_panic(),
             }
@@ -310,7 +312,7 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
                 // observer (state T, …) and the parent's reap.
                 Ok(()) => feedback.push(Msg::Event(Event {
                     t_us: s.control().now_us(),
-                    pid: std::process::id() as i32,
+                    pid: nix::unistd::getpid().as_raw(),
                     kind: EventKind::SendSignal {
                         target: pid,
                         signal: signal.as_str().to_string(),

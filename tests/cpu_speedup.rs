@@ -15,16 +15,24 @@
 //! the speedup falls short while that load was above 0.5 or others took more than
 //! 0.2 CPU-seconds, the shortfall may be someone else's doing: the test pauses until
 //! the CPUs are idle (or 20 s passed) and retries once, and only that second run
-//! decides; if others took the CPUs during the retry as well, the test says so and
-//! does not judge. On a machine that was quiet, a shortfall fails at once: then
+//! decides; if others took the CPUs during the retry as well, the test does not judge
+//! and says so as SKIPPED on the real stderr (visible in `cargo test`'s output, not
+//! a silent green). On a machine that was quiet, a shortfall fails at once: then
 //! proclab's workers did not run side by side. A machine with a single CPU cannot show a
-//! speedup; there the test only reports.
+//! speedup; there the test is reported skipped too.
+
+#![allow(
+    clippy::cast_precision_loss,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{assert_no_tagged_left, parse_wire, run_proclab, unique_tag};
+use common::{assert_no_tagged_left, parse_wire, report_skipped, run_proclab, unique_tag};
+
+const TEST: &str = "cpu_speedup::two_workers_are_nearly_twice_as_fast_as_one";
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::time::TimeVal;
 
@@ -197,7 +205,7 @@ fn two_workers_are_nearly_twice_as_fast_as_one() {
         first.time_1, first.time_2, first.speedup_2, first.foreign_cpu
     );
     if cpus < 2 {
-        eprintln!("a single CPU cannot run two workers at once: speedup not checked");
+        report_skipped(TEST, "a single CPU cannot run two workers at once");
         return;
     }
     if first.speedup_2 >= WANT {
@@ -227,9 +235,13 @@ fn two_workers_are_nearly_twice_as_fast_as_one() {
     if second.speedup_2 < WANT && second.foreign_cpu > FOREIGN_CPU {
         // Busy twice: this machine cannot tell now. The check still fails on any run
         // that was quiet, which is the case it exists for.
-        eprintln!(
-            "not judged: other programs used {:.2} CPU-s during the retry too",
-            second.foreign_cpu
+        report_skipped(
+            TEST,
+            &format!(
+                "not judged: speedup {:.2} then {:.2}, and other programs used {:.2} \
+                 CPU-s during the retry too",
+                first.speedup_2, second.speedup_2, second.foreign_cpu
+            ),
         );
         return;
     }

@@ -10,6 +10,12 @@
 //! per 100,000 numbers), and pi's 10,000,000 terms take ~0.2 s even in a debug build.
 //! The speedup of the pi sweep is measured in `cpu_speedup.rs`, alone in its binary.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::float_cmp,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

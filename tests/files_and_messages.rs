@@ -5,6 +5,11 @@
 //! reason when the output cannot be created; `check-lessons` cuts a huge string;
 //! `--set` words in any case; "1 child", not "1 children".
 
+#![allow(
+    clippy::cast_possible_wrap,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 mod common;
 
 use std::io::Write;

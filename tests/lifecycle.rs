@@ -11,6 +11,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::{event_pid as pid, event_t_us as t_us, *};
@@ -144,7 +145,9 @@ fn zombie_is_seen_until_reaped_for_sigkill_and_sigterm() {
 // ---- signals --------------------------------------------------------------------------
 
 /// The child sets SIGTERM's disposition, main sends SIGTERM after 2.5 s and looks again
-/// 1.5 s later (0.625 s and 0.375 s at speed 4).
+/// 1.5 s later (0.625 s and 0.375 s at speed 4), once, with WNOHANG. What main printed
+/// must be what the events show it saw (`main_saw`); and when it saw the child ended,
+/// the outcome must be the disposition's.
 fn signals(disposition: &'static str) {
     let set = format!("disposition={disposition}");
     let run = run_scenario("signals", &[&set], "4");
@@ -154,71 +157,46 @@ fn signals(disposition: &'static str) {
         run.spawns[&child]["ppid"], main,
         "main forks the child {ctx}"
     );
-
     let sends = run.of_kind("send_signal");
-    for s in &sends {
-        assert_eq!(pid(s), main, "only main signals {ctx}");
-        assert_eq!(s["target"], child, "only the child is signalled {ctx}");
-    }
-    assert!(!sends.is_empty(), "main sends SIGTERM {ctx}");
-    let term = sends[0];
-    assert_eq!(
-        term["signal"], "SIGTERM",
-        "the first signal is SIGTERM {ctx}"
-    );
     let handled = run.of_kind("handle_signal");
     let reap = run.reap_of(child);
-    assert_eq!(pid(reap), main, "main reaps its child {ctx}");
-    assert!(t_us(reap) > t_us(term), "{ctx}");
+    let still_alive = main_saw(&run, disposition);
 
-    match disposition {
-        "default" => {
-            assert_eq!(sends.len(), 1, "SIGTERM is enough {ctx}");
-            assert!(handled.is_empty(), "nothing handles SIGTERM {ctx}");
-            assert_eq!(reap["status"], 15, "killed by SIGTERM {ctx}");
-            assert_eq!(reap["signal"], "SIGTERM", "{ctx}");
-            assert!(reap.get("code").is_none(), "{ctx}");
-            assert!(run.by(child, "exit").is_empty(), "{ctx}");
-        }
-        "ignore" => {
-            assert_eq!(handled.len(), 1, "one handle_signal expected {ctx}");
-            let h = handled[0];
-            assert_eq!(pid(h), child, "the child ignored it {ctx}");
-            assert_eq!(h["signal"], "SIGTERM", "{ctx}");
-            assert_eq!(h["action"], "ignored", "{ctx}");
-            assert!(t_us(h) >= t_us(term), "ignored after it was sent {ctx}");
-            assert_eq!(sends.len(), 2, "SIGTERM, then SIGKILL {ctx}");
-            let kill = sends[1];
-            assert_eq!(kill["signal"], "SIGKILL", "{ctx}");
-            assert!(
-                t_us(kill) >= t_us(h),
-                "SIGKILL after SIGTERM was ignored {ctx}"
+    if still_alive {
+        // A busy machine had not run the child within the grace: main says so, as
+        // CPython would; the rest of the checks (main_saw) still hold.
+        if disposition != "ignore" {
+            eprintln!(
+                "signals {disposition}: the child had not ended when main looked \
+                 (a loaded machine); checked what main saw instead of the {disposition} outcome"
             );
-            assert_eq!(reap["status"], 9, "killed by SIGKILL {ctx}");
-            assert_eq!(reap["signal"], "SIGKILL", "{ctx}");
-            assert!(reap.get("code").is_none(), "{ctx}");
-            assert!(t_us(reap) >= t_us(kill), "{ctx}");
-            assert!(run.by(child, "exit").is_empty(), "{ctx}");
         }
-        "handler" => {
-            assert_eq!(sends.len(), 1, "SIGTERM is enough {ctx}");
-            assert_eq!(handled.len(), 1, "one handle_signal expected {ctx}");
-            let h = handled[0];
-            assert_eq!(pid(h), child, "the child's handler ran {ctx}");
-            assert_eq!(h["signal"], "SIGTERM", "{ctx}");
-            assert_eq!(h["action"], "handler", "{ctx}");
-            assert!(t_us(h) >= t_us(term), "handled after it was sent {ctx}");
-            let exits = run.by(child, "exit");
-            assert_eq!(exits.len(), 1, "the child exits by itself {ctx}");
-            assert_eq!(exits[0]["code"], 0, "{ctx}");
-            assert!(t_us(exits[0]) >= t_us(h), "{ctx}");
-            assert_eq!(reap["status"], 0, "a clean exit {ctx}");
-            assert_eq!(reap["code"], 0, "{ctx}");
-            assert!(reap.get("signal").is_none(), "{ctx}");
+    } else {
+        match disposition {
+            "default" => {
+                assert!(handled.is_empty(), "nothing handles SIGTERM {ctx}");
+                assert_eq!(reap["status"], 15, "killed by SIGTERM {ctx}");
+                assert_eq!(reap["signal"], "SIGTERM", "{ctx}");
+                assert!(reap.get("code").is_none(), "{ctx}");
+                assert!(run.by(child, "exit").is_empty(), "{ctx}");
+            }
+            "handler" => {
+                assert_eq!(handled.len(), 1, "one handle_signal expected {ctx}");
+                let h = handled[0];
+                assert_eq!(pid(h), child, "the child's handler ran {ctx}");
+                assert_eq!(h["signal"], "SIGTERM", "{ctx}");
+                assert_eq!(h["action"], "handler", "{ctx}");
+                assert!(t_us(h) >= t_us(sends[0]), "handled after it was sent {ctx}");
+                let exits = run.by(child, "exit");
+                assert_eq!(exits.len(), 1, "the child exits by itself {ctx}");
+                assert_eq!(exits[0]["code"], 0, "{ctx}");
+                assert!(t_us(exits[0]) >= t_us(h), "{ctx}");
+                assert_eq!(reap["status"], 0, "a clean exit {ctx}");
+                assert_eq!(reap["code"], 0, "{ctx}");
+            }
+            other => unreachable!("{other}: main_saw checks 'ignore' is still alive"),
         }
-        other => unreachable!("{other}"),
     }
-    assert_eq!(*run.result("status"), reap["status"], "{ctx}");
 
     // The observer reports which signals a process ignores / catches (SigIgn, SigCgt).
     // Those optional `ignored` / `caught` fields of `state` came later than this lesson;
@@ -245,6 +223,70 @@ fn signals(disposition: &'static str) {
     }
 }
 
+/// Checks that every line main printed about the child is what the events show main
+/// saw, and that every event is reported by the process it names; returns whether main
+/// found the child still alive after the grace. Shared with the run under load.
+fn main_saw(run: &JsonRun, disposition: &str) -> bool {
+    let ctx = run.ctx();
+    let (main, child) = (run.main, run.pid_of("child"));
+    let prints: Vec<String> = run
+        .by(main, "print")
+        .iter()
+        .map(|p| p["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let alive_line = format!("main: {child} is still alive after SIGTERM");
+    let still_alive = prints.contains(&alive_line);
+    let sends = run.of_kind("send_signal");
+    for s in &sends {
+        assert_eq!(pid(s), main, "only main signals {ctx}");
+        assert_eq!(s["target"], child, "only the child is signalled {ctx}");
+    }
+    let names: Vec<&str> = sends.iter().filter_map(|s| s["signal"].as_str()).collect();
+    let reap = run.reap_of(child);
+    assert_eq!(pid(reap), main, "main reaps its child {ctx}");
+    assert!(t_us(reap) > t_us(sends[0]), "{ctx}");
+    // Main observed the child's SigIgn only when it found it alive, and says it under
+    // its own PID; the child's mask is the disposition it set before SIGTERM was sent.
+    let seen: Vec<&Value> = run
+        .of_kind("value")
+        .into_iter()
+        .filter(|v| v["name"] == "child's SigIgn has SIGTERM")
+        .collect();
+    if still_alive {
+        assert_eq!(names, ["SIGTERM", "SIGKILL"], "then SIGKILL {ctx}");
+        assert_eq!(seen.len(), 1, "main reports what it read {ctx}");
+        assert_eq!(pid(seen[0]), main, "under main's PID {ctx}");
+        assert_eq!(seen[0]["value"], disposition == "ignore", "{ctx}");
+    } else {
+        assert_ne!(
+            disposition, "ignore",
+            "an ignoring child outlives SIGTERM {ctx}"
+        );
+        assert_eq!(names, ["SIGTERM"], "SIGTERM was enough {ctx}");
+        assert!(seen.is_empty(), "nothing to explain {ctx}");
+    }
+    if disposition == "ignore" {
+        assert!(still_alive, "an ignoring child is still alive {ctx}");
+        assert_eq!(reap["status"], 9, "killed by SIGKILL {ctx}");
+    }
+    // No event says the child ignored anything: it cannot know, the kernel discards
+    // the signal. A handler's report comes only from a handling child.
+    for h in run.of_kind("handle_signal") {
+        assert_eq!(pid(h), child, "{ctx}");
+        assert_eq!(h["action"], "handler", "{ctx}");
+        assert_eq!(disposition, "handler", "{ctx}");
+    }
+    // What main printed is what waitpid returned, and what it reported.
+    let want = format!("main: waitpid returned ({child}, {})", reap["status"]);
+    assert_eq!(
+        prints.iter().filter(|p| **p == want).count(),
+        1,
+        "main printed {want:?} once {ctx}"
+    );
+    assert_eq!(*run.result("status"), reap["status"], "{ctx}");
+    still_alive
+}
+
 #[test]
 fn signals_default_ignore_handler() {
     in_parallel(
@@ -255,6 +297,54 @@ fn signals_default_ignore_handler() {
                 (format!("signals {d}"), check)
             })
             .collect(),
+    );
+}
+
+/// Two `yes > /dev/null` hogs, killed and reaped when dropped.
+struct Hogs(Vec<std::process::Child>);
+
+impl Hogs {
+    fn start(n: usize) -> Hogs {
+        Hogs(
+            (0..n)
+                .map(|_| {
+                    std::process::Command::new("yes")
+                        .stdout(std::process::Stdio::null())
+                        .spawn()
+                        .expect("spawning yes")
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Hogs {
+    fn drop(&mut self) {
+        for hog in &mut self.0 {
+            let _ = hog.kill();
+            let _ = hog.wait();
+        }
+    }
+}
+
+/// The signals lesson on a busy machine, at a speed where main's grace is a few
+/// milliseconds: a default or handling child is sometimes not yet ended when main
+/// looks. Whatever main saw, it printed and reported exactly that (no waiting beyond
+/// the program's WNOHANG to make the outcome match the narration, and no event in the
+/// child's name that the child did not report).
+#[test]
+fn signals_under_load_report_what_main_saw() {
+    let _hogs = Hogs::start(2);
+    let mut alive = BTreeMap::new();
+    for _ in 0..4 {
+        for disposition in ["default", "ignore", "handler"] {
+            let set = format!("disposition={disposition}");
+            let run = run_scenario("signals", &[&set], "1000");
+            *alive.entry(disposition).or_insert(0) += usize::from(main_saw(&run, disposition));
+        }
+    }
+    eprintln!(
+        "under load, main found the child still alive after SIGTERM (of 4 runs each): {alive:?}"
     );
 }
 
@@ -309,6 +399,53 @@ fn orphan() {
 
     assert_eq!(run.summary()["processes"], 3, "{ctx}");
     assert_eq!(run.summary()["leaked"], 0, "{ctx}");
+    // Its first look, with the parent alive: the parent is what getppid() said.
+    assert_eq!(
+        first_parent_printed(&run, child),
+        parent,
+        "the child prints its real parent {ctx}"
+    );
+}
+
+/// The parent the orphan printed first (`child C: my parent is P`).
+fn first_parent_printed(run: &JsonRun, child: i64) -> i64 {
+    let prefix = format!("child {child}: my parent is ");
+    run.by(child, "print")
+        .iter()
+        .find_map(|p| p["text"].as_str()?.strip_prefix(&prefix)?.parse().ok())
+        .unwrap_or_else(|| panic!("no first-parent line {}", run.ctx()))
+}
+
+/// The child first looks 600 ms (real) after its fork, when its parent (alive 0.25 s at
+/// speed 8) is gone: what it prints is what getppid() says then, main, as the run's
+/// `reparent` shows, never the PID it saved before the fork.
+fn orphan_looking_late() {
+    let run = run_json_checked_env(
+        &[("PROCLAB_DEBUG_ORPHAN_LOOK_AFTER_MS", "600")],
+        &[],
+        "orphan",
+        &[] as &[&str],
+        "8",
+        TIMEOUT,
+    );
+    let ctx = run.ctx();
+    let (main, parent, child) = (run.main, run.pid_of("parent"), run.pid_of("child"));
+    let rp = run.by(child, "reparent");
+    assert_eq!(rp.len(), 1, "{ctx}");
+    assert_eq!(
+        (rp[0]["old_ppid"].as_i64(), rp[0]["ppid"].as_i64()),
+        (Some(parent), Some(main)),
+        "{ctx}"
+    );
+    assert!(
+        t_us(run.reap_of(parent)) < t_us(rp[0]),
+        "the parent was gone before the child looked {ctx}"
+    );
+    assert_eq!(
+        first_parent_printed(&run, child),
+        main,
+        "the child prints getppid() as it is when it looks: the adopter {ctx}"
+    );
 }
 
 // ---- isolation ------------------------------------------------------------------------
@@ -422,6 +559,7 @@ fn crash() {
 fn orphan_isolation_crash() {
     in_parallel(vec![
         ("orphan".into(), Box::new(orphan)),
+        ("orphan looking late".into(), Box::new(orphan_looking_late)),
         ("isolation".into(), Box::new(isolation)),
         ("crash".into(), Box::new(crash)),
     ]);

@@ -11,6 +11,13 @@
 //! /proc every 100 ms and reports a process's state only when it changes, so a wait the
 //! tests want it to see lasts at least ~500 ms of real time.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

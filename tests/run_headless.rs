@@ -3,6 +3,11 @@
 //! does to the run's processes. Every run is tagged through the environment, and each
 //! test checks that no process carrying its tag outlives the run.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,8 +1,10 @@
 //! Soak: every scenario 20 times in a row, headless (`--json --speed 1000`, small
 //! params), one thread per scenario. Each run is checked in full (`run_json_checked`:
 //! `leaked` 0, every process reaped once, nothing tagged left); after each run nothing
-//! of its process group is in the process table (zombies included), and after all of
-//! them nothing new is in /dev/shm.
+//! of its process group is in the process table (zombies included). (Shared memory
+//! named in /dev/shm is checked mid-run in `pty_e2e.rs`, in the maps of the run's live
+//! processes: a diff of /dev/shm here could not see proclab name and remove something,
+//! and could fail on other programs' files.)
 
 mod common;
 
@@ -15,8 +17,10 @@ const ROUNDS: usize = 20;
 /// Results that must come out the same every time, however the processes interleave.
 const EXPECTED: &[(&str, &str, i64)] = &[
     ("zombie", "status", 9),
-    // The handler ran: SIGTERM never arrives before the child set its disposition.
-    ("signals", "status", 0),
+    // Not the signals scenario's status: at --speed 1000 main's one WNOHANG look comes
+    // 1.5 ms after SIGTERM, and whether the handling child has ended by then depends
+    // on the machine, as it would for CPython (0, or 9 after SIGKILL). What must hold
+    // is that main reports what it saw: `signals_consistent`.
     ("crash", "exitcode", 1),
     ("lock", "counter", 100),
 ];
@@ -54,14 +58,34 @@ fn group_members(pgrp: i64) -> Vec<String> {
         .collect()
 }
 
-fn dev_shm() -> std::collections::BTreeSet<String> {
-    std::fs::read_dir("/dev/shm")
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
+/// The signals run's reported status is the one main's waitpid returned (and printed),
+/// and SIGKILL was sent exactly when main printed that the child was still alive.
+fn signals_consistent(run: &JsonRun, round: usize) {
+    let child = run.pid_of("child");
+    let reap = run.reap_of(child);
+    let ctx = run.ctx();
+    assert_eq!(
+        run.result("status"),
+        &reap["status"],
+        "[round {round}] {ctx}"
+    );
+    let printed = |text: &str| run.by(run.main, "print").iter().any(|p| p["text"] == text);
+    assert!(
+        printed(&format!(
+            "main: waitpid returned ({child}, {})",
+            reap["status"]
+        )),
+        "[round {round}] {ctx}"
+    );
+    let killed = run
+        .of_kind("send_signal")
+        .iter()
+        .any(|s| s["signal"] == "SIGKILL");
+    assert_eq!(
+        killed,
+        printed(&format!("main: {child} is still alive after SIGTERM")),
+        "[round {round}] {ctx}"
+    );
 }
 
 fn soak(scenario: &str, sets: &[&str]) {
@@ -75,6 +99,9 @@ fn soak(scenario: &str, sets: &[&str]) {
                 "[round {round}] {}",
                 run.ctx()
             );
+        }
+        if scenario == "signals" {
+            signals_consistent(&run, round);
         }
         // The runner (main) led the run's process group; all of it is reaped.
         let deadline = Instant::now() + GONE_WITHIN;
@@ -94,7 +121,6 @@ fn soak(scenario: &str, sets: &[&str]) {
 
 #[test]
 fn every_scenario_twenty_times_leaves_nothing() {
-    let shm_before = dev_shm();
     let started = Instant::now();
     in_parallel(
         SCENARIOS
@@ -105,8 +131,6 @@ fn every_scenario_twenty_times_leaves_nothing() {
             })
             .collect(),
     );
-    let new: Vec<String> = dev_shm().difference(&shm_before).cloned().collect();
-    assert!(new.is_empty(), "new objects in /dev/shm: {new:?}");
     eprintln!(
         "{} scenarios × {ROUNDS} runs in {:?}",
         SCENARIOS.len(),

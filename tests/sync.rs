@@ -18,6 +18,13 @@
 //! reports a process's state only when it changes; the waits whose kernel state is
 //! checked last at least ~150 ms of real time.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

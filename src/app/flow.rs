@@ -80,6 +80,10 @@ impl Message {
 
 impl QueueView {
     /// Items got per second of the run, once there is a span to measure.
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "a time or count of the run shown with a few decimals: far below 2^52, where an f64 is exact"
+    )]
     pub fn rate(&self) -> Option<f64> {
         let span = self.last_us.saturating_sub(self.first_us);
         (span > 0 && self.gets > 0).then(|| self.gets as f64 * 1e6 / span as f64)
@@ -130,7 +134,7 @@ impl Flow {
                 if q.history.len() == HISTORY {
                     q.history.pop_front();
                 }
-                q.history.push_back((*len).max(0) as u64);
+                q.history.push_back(u64::try_from(*len).unwrap_or(0));
                 if q.recent.len() == RECENT {
                     q.recent.pop_front();
                 }

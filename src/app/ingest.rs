@@ -204,7 +204,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
             if run.signal_menu.as_ref().is_some_and(|m| m.pid == *child) {
                 run.signal_menu = None;
             }
-            if let Some(signal) = run.signalled.remove(child) {
+            if let Some(sent) = run.signalled.remove(child) {
                 let how = match WaitOutcome::from_raw(*status) {
                     WaitOutcome::Signaled(s) => format!("killed by {}", signal_name(s)),
                     WaitOutcome::Exited(c) => format!("exited with code {c}"),
@@ -214,9 +214,8 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
                     Some(r) => format!("{} ({})", e.pid, r.label),
                     None => e.pid.to_string(),
                 };
-                note = Some(format!(
-                    "{signal} → {child} {how}; {by} reaped it: status {status}"
-                ));
+                let head = signals::outcome_head(&sent, *child);
+                note = Some(format!("{head} {how}; {by} reaped it: status {status}"));
             }
             LogClass::Lifecycle
         }
@@ -233,10 +232,18 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
             LogClass::Lifecycle
         }
         EventKind::SendSignal { target, signal } => {
-            // A signal that changes nothing leaves an earlier one's outcome to be told.
-            let (said, wait) = signals::on_send(run.procs.get(*target), signal);
-            if wait {
-                run.signalled.insert(*target, signal.clone());
+            // A prediction now (from the observer's last reading); what really happens
+            // is told when the target's state change or reap arrives. A signal
+            // predicted to change nothing leaves an earlier one's outcome to be told.
+            let (said, pending) = signals::on_send(run.procs.get(*target), signal);
+            match pending {
+                Some(sent) if sent.predicted_nothing => {
+                    run.signalled.entry(*target).or_insert(sent);
+                }
+                Some(sent) => {
+                    run.signalled.insert(*target, sent);
+                }
+                None => {}
             }
             note = said;
             LogClass::Lifecycle
@@ -320,6 +327,20 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
             });
             LogClass::Lifecycle
         }
+        EventKind::HandleSignal { signal, action, .. } => {
+            // The process (or the tracer, which sees every delivery) reports what the
+            // signal did: the line itself is the outcome, so an ignored one that was
+            // pending is told.
+            if action.starts_with("ignored")
+                && run
+                    .signalled
+                    .get(&e.pid)
+                    .is_some_and(|s| &s.signal == signal)
+            {
+                run.signalled.remove(&e.pid);
+            }
+            LogClass::Lifecycle
+        }
         EventKind::Print { .. } => LogClass::Print,
         EventKind::ForkFailed { .. } | EventKind::CapKill { .. } => LogClass::Warning,
         _ => LogClass::Lifecycle,
@@ -356,15 +377,16 @@ fn state_change(
     }
     let word = state_word(new);
     let pending = run.signalled.get(&pid).cloned();
-    if let Some(signal) = pending {
+    if let Some(sent) = pending {
+        let head = signals::outcome_head(&sent, pid);
         let text = if into_stop {
-            format!("{signal} → {pid} stopped (state {new})")
+            format!("{head} stopped (state {new})")
         } else if resumed {
-            format!("{signal} → {pid} resumed (state {new} {word})")
+            format!("{head} resumed (state {new} {word})")
         } else {
             // Still waiting for the reap, which tells how it ended.
             return Some(format!(
-                "{signal} → {pid} ended: a zombie (state Z) until its parent calls waitpid"
+                "{head} ended: a zombie (state Z) until its parent calls waitpid"
             ));
         };
         run.signalled.remove(&pid);

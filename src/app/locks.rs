@@ -1,6 +1,7 @@
 //! Locks, semaphores and events as the lock pane draws them: who holds, who waits and
 //! in what order, how long each waited and held, and how much of the time was spent
-//! waiting. Built only from `lock_acquire`, `lock_release`, `blocked` and `value`.
+//! waiting. Built only from `lock_acquire`, `lock_release`, `blocked`, `value` and the
+//! `result`s `expected` and `lost`.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,10 @@ pub struct Locks {
     /// one, (writer, value written) — with one step at a time, what memory now holds.
     pub writes: u64,
     pub last_write: Option<(i32, i64)>,
+    /// What the run reported at its end (`result` events `expected` and `lost`): the
+    /// pane shows these, never numbers worked out from the parameters.
+    pub expected: Option<i64>,
+    pub lost: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,6 +48,10 @@ pub struct Stats {
 
 impl LockView {
     /// The share of lock time spent waiting rather than holding.
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "a time or count of the run shown with a few decimals: far below 2^52, where an f64 is exact"
+    )]
     pub fn contention(&self) -> Option<f64> {
         let waited: u64 = self.stats.values().map(|s| s.waited_us).sum();
         let held: u64 = self.stats.values().map(|s| s.held_us).sum();
@@ -92,6 +101,12 @@ impl Locks {
             }
             EventKind::Value { name, value } if name == "event" && value.as_i64() == Some(1) => {
                 self.event_set_by = Some((e.pid, e.t_us));
+            }
+            EventKind::Result { name, value } if name == "expected" => {
+                self.expected = value.as_i64();
+            }
+            EventKind::Result { name, value } if name == "lost" => {
+                self.lost = value.as_i64();
             }
             EventKind::Value { name, value } if name == "wrote" => {
                 self.writes += 1;

@@ -106,6 +106,10 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "issue 17 point 8 replaces these with a phase enum (in another branch); each still says one independent thing"
+)]
 pub struct RunView {
     pub lesson: Option<usize>,
     pub scenario: &'static Scenario,
@@ -154,7 +158,7 @@ pub struct RunView {
     pub signal_menu: Option<signals::SignalMenu>,
     /// Signals sent (by the learner or the scenario) whose outcome the log will tell
     /// when the target's next telling state change or its reap arrives.
-    pub signalled: BTreeMap<i32, String>,
+    pub signalled: BTreeMap<i32, signals::Sent>,
     /// The learner sent a signal in this run: it may no longer be the run the
     /// narration describes (a restart clears it).
     pub learner_signalled: bool,
@@ -244,8 +248,13 @@ impl RunView {
         if lines.is_empty() {
             return;
         }
-        let at = self.selected_line() as isize + delta;
-        let at = at.clamp(0, lines.len() as isize - 1) as usize;
+        let now = self.selected_line();
+        let at = if delta < 0 {
+            now.saturating_sub(delta.unsigned_abs())
+        } else {
+            now.saturating_add(delta.unsigned_abs())
+        };
+        let at = at.min(lines.len() - 1);
         self.selected = Some(lines[at].row);
     }
 }
@@ -259,6 +268,10 @@ pub struct Presenter {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent switches of the screens (help shown, log shown, quit asked, the course loaded): no two are states of one thing"
+)]
 pub struct App {
     pub lessons: Vec<Lesson>,
     pub lang: Lang,

@@ -64,51 +64,88 @@ pub fn refusal(row: Option<&ProcRow>, run_ended: bool) -> Option<String> {
     }
 }
 
-/// What the learner should expect right when `signal` is sent to `target`, from what
-/// the observer last saw: `(note, wait_for_outcome)`. A note when the answer is known
-/// at once (ignored, zombie, nothing to resume); `wait_for_outcome` when a state change
-/// or a reap will show what happened.
-pub fn on_send(target: Option<&ProcRow>, signal: &str) -> (Option<String>, bool) {
+/// A signal sent whose outcome the log still has to tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub signal: String,
+    /// The observer's last reading said nothing would happen (the signal ignored, a
+    /// SIGCONT to a running process, a SIGSTOP to a stopped one). A change that comes
+    /// anyway is told as following the signal, not as caused by it as predicted.
+    pub predicted_nothing: bool,
+}
+
+/// What the learner may expect when `signal` is sent to `target`, from what the
+/// observer last read (up to one sampling period old, so said as a prediction, never as
+/// what happened): `(prediction, pending)`. `pending`: what to remember so the log
+/// tells what really happened when the target's next telling state change or its reap
+/// arrives; `None` for a zombie, which no signal changes (an earlier signal's outcome
+/// stays pending).
+pub fn on_send(target: Option<&ProcRow>, signal: &str) -> (Option<String>, Option<Sent>) {
     let Some(p) = target.filter(|p| !p.is_ghost()) else {
-        return (None, false);
+        return (None, None);
     };
     let pid = p.pid;
     let stopped = matches!(p.state, Some('T' | 't'));
     let unstoppable = matches!(signal, "SIGKILL" | "SIGSTOP");
+    let sent = |predicted_nothing| {
+        Some(Sent {
+            signal: signal.to_string(),
+            predicted_nothing,
+        })
+    };
     if p.state == Some('Z') {
+        // A zombie stays one until its parent's waitpid: this is no guess.
         return (
             Some(format!(
                 "{pid} is a zombie: it has already exited, no signal changes it; only its parent's waitpid removes it"
             )),
-            false,
+            None,
         );
     }
     if !unstoppable && p.ignored.iter().any(|s| s == signal) {
         return (
             Some(format!(
-                "{pid} ignores {signal} (SigIgn in /proc/{pid}/status): nothing happens"
+                "expect nothing: {pid} ignored {signal} when last read (SigIgn in /proc/{pid}/status)"
             )),
-            false,
+            sent(true),
         );
     }
     if !unstoppable && p.caught.iter().any(|s| s == signal) {
         return (
             Some(format!(
-                "{pid} catches {signal} (SigCgt): its handler runs instead of the default action"
+                "expect its handler: {pid} caught {signal} when last read (SigCgt), so the handler runs instead of the default action"
             )),
-            true,
+            sent(false),
         );
     }
     if signal == "SIGCONT" && !stopped {
         return (
-            Some(format!("{pid} was not stopped: SIGCONT changes nothing")),
-            false,
+            Some(format!(
+                "expect nothing: {pid} was not stopped when last read, and SIGCONT only resumes"
+            )),
+            sent(true),
         );
     }
     if signal == "SIGSTOP" && stopped {
-        return (Some(format!("{pid} is already stopped")), false);
+        return (
+            Some(format!(
+                "expect nothing: {pid} was already stopped when last read"
+            )),
+            sent(true),
+        );
     }
-    (None, true)
+    (None, sent(false))
+}
+
+/// The head of an outcome line: `SIGTERM → 1001` when the change is the one a signal
+/// makes, `after SIGTERM (predicted to change nothing), 1001` when the last reading
+/// said it would make none.
+pub fn outcome_head(sent: &Sent, pid: i32) -> String {
+    if sent.predicted_nothing {
+        format!("after {} (predicted to change nothing), {pid}", sent.signal)
+    } else {
+        format!("{} → {pid}", sent.signal)
+    }
 }
 
 #[cfg(test)]
@@ -165,28 +202,47 @@ mod tests {
     #[test]
     fn what_to_expect() {
         let r = row('S');
-        assert_eq!(on_send(Some(&r), "SIGSTOP"), (None, true));
-        assert!(on_send(Some(&r), "SIGUSR1").0.unwrap().contains("ignores"));
-        assert!(!on_send(Some(&r), "SIGUSR1").1);
-        let (note, wait) = on_send(Some(&r), "SIGTERM");
-        assert!(note.unwrap().contains("catches SIGTERM") && wait);
+        let pending = |signal: &str, predicted_nothing| {
+            Some(Sent {
+                signal: signal.into(),
+                predicted_nothing,
+            })
+        };
+        assert_eq!(
+            on_send(Some(&r), "SIGSTOP"),
+            (None, pending("SIGSTOP", false))
+        );
+        let (note, sent) = on_send(Some(&r), "SIGUSR1");
+        let note = note.unwrap();
+        // A prediction from a reading, never "nothing happens" as a fact.
+        assert!(
+            note.starts_with("expect nothing") && note.contains("when last read"),
+            "{note}"
+        );
+        assert_eq!(sent, pending("SIGUSR1", true), "the outcome is still told");
+        let (note, sent) = on_send(Some(&r), "SIGTERM");
+        assert!(note.unwrap().contains("caught SIGTERM when last read"));
+        assert_eq!(sent, pending("SIGTERM", false));
         assert!(
             on_send(Some(&r), "SIGCONT")
                 .0
                 .unwrap()
-                .contains("not stopped")
+                .contains("was not stopped when last read")
         );
         // SIGKILL and SIGSTOP cannot be ignored, whatever the masks say.
         let mut odd = row('S');
         odd.ignored.push("SIGKILL".into());
-        assert_eq!(on_send(Some(&odd), "SIGKILL"), (None, true));
-        assert_eq!(on_send(Some(&row('T')), "SIGCONT"), (None, true));
-        assert!(
-            on_send(Some(&row('Z')), "SIGKILL")
-                .0
-                .unwrap()
-                .contains("zombie")
+        assert_eq!(
+            on_send(Some(&odd), "SIGKILL"),
+            (None, pending("SIGKILL", false))
         );
-        assert_eq!(on_send(None, "SIGTERM"), (None, false));
+        assert_eq!(
+            on_send(Some(&row('T')), "SIGCONT"),
+            (None, pending("SIGCONT", false))
+        );
+        let (note, sent) = on_send(Some(&row('Z')), "SIGKILL");
+        assert!(note.unwrap().contains("zombie"));
+        assert_eq!(sent, None, "an earlier signal's outcome stays pending");
+        assert_eq!(on_send(None, "SIGTERM"), (None, None));
     }
 }

@@ -84,6 +84,10 @@ fn toggle_presenter(app: &mut App) {
 
 /// With a pace set, a step held that long is released by itself, except while a
 /// question waits for the class's answer.
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "milliseconds since a step: far below 2^52"
+)]
 fn auto_advance(app: &mut App) -> Vec<Command> {
     let (Some(pace), Some(run)) = (app.pace_s, app.run.as_mut()) else {
         return Vec::new();

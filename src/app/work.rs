@@ -32,6 +32,11 @@ pub struct Work {
 }
 
 impl Work {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a load clamped to 0..=100 and rounded first: fits a u64 exactly"
+    )]
     pub fn apply(&mut self, e: &Event) {
         match &e.kind {
             EventKind::Progress { done, total } => {

@@ -64,6 +64,10 @@ impl Condition {
         Ok(Condition { op, number })
     }
 
+    #[allow(
+        clippy::float_cmp,
+        reason = "a quiz compares the number the run reported with the number the lesson wrote: exact equality is the question asked"
+    )]
     fn holds(&self, x: f64) -> bool {
         match self.op {
             Op::Eq => x == self.number,
@@ -170,6 +174,10 @@ pub fn value_text(v: &Value) -> String {
 
 impl Choice {
     /// Whether this choice is right for the value the run reported.
+    #[allow(
+        clippy::float_cmp,
+        reason = "a quiz compares the number the run reported with the number the lesson wrote: exact equality is the question asked"
+    )]
     pub fn is_right(&self, reported: &Value) -> bool {
         let text = value_text(reported);
         let number = reported.as_f64().or_else(|| text.trim().parse().ok());

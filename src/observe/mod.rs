@@ -121,6 +121,11 @@ pub fn run(
 }
 
 /// One pass over the watched PIDs; false when nobody listens any more.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    reason = "CPU ticks and nanoseconds of one 100 ms interval, and a percentage shown to one decimal as f32"
+)]
 fn sample(
     watched: &mut BTreeMap<i32, Option<Seen>>,
     (traced, moving): (bool, bool),
@@ -249,7 +254,7 @@ fn core_usage(sys: &mut Option<System>, t_us: u64) -> Option<Event> {
         .collect();
     (!cores.is_empty()).then(|| Event {
         t_us,
-        pid: std::process::id() as i32,
+        pid: nix::unistd::getpid().as_raw(),
         kind: EventKind::Cpu { cores },
     })
 }

@@ -82,7 +82,7 @@ fn remove_abandoned(base: &Path) {
         else {
             continue;
         };
-        if pid != std::process::id() as i32 && !alive(pid) {
+        if pid != nix::unistd::getpid().as_raw() && !alive(pid) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }

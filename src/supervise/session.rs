@@ -73,7 +73,7 @@ pub struct Session {
     threads: Vec<JoinHandle<()>>,
     /// Every PID the run announced, with its start time, to check for leaks at the end.
     seen: Arc<Mutex<Vec<(i32, u64)>>>,
-    /// A verified pidfd for each announced process not yet reaped.
+    /// For each announced process not yet reaped: a verified pidfd, or why none.
     pidfds: Pidfds,
     /// A Python lesson's program file: removed after the run's processes (fields drop
     /// after `Drop::drop` stopped them).
@@ -81,7 +81,15 @@ pub struct Session {
 }
 
 /// PID → a pidfd known to refer to the process that announced itself with that PID.
-type Pidfds = Arc<Mutex<HashMap<i32, OwnedFd>>>;
+type Pidfds = Arc<Mutex<HashMap<i32, Handle>>>;
+
+/// What the signal menu holds for an announced process of the run.
+enum Handle {
+    /// A pidfd checked against the start time the process reported in its `spawn`.
+    Verified(OwnedFd),
+    /// No pidfd: why not (the menu says it when asked to signal the process).
+    Refused(String),
+}
 
 impl Session {
     pub fn start(req: &RunRequest) -> Result<Session> {
@@ -113,6 +121,10 @@ impl Session {
     /// its own process group with PDEATHSIG and the control block on fd 3, and starts
     /// the threads that read its stdout and stderr and observe the PIDs it announces
     /// (with each core's load if `cpu_cores`; as tracees if `traced`).
+    #[allow(
+        clippy::cast_possible_wrap,
+        reason = "a PID (at most pid_max, 2^22) always fits an i32; std hands it out as u32"
+    )]
     pub(crate) fn launch(
         args: Vec<String>,
         stdin: Stdio,
@@ -303,7 +315,9 @@ impl Session {
         let seen = self.seen.lock().map(|s| s.clone()).unwrap_or_default();
         seen.iter()
             .filter(|(pid, start)| procfs::read_stat(*pid).is_some_and(|s| s.start_ticks == *start))
-            .count() as u32
+            .count()
+            .try_into()
+            .unwrap_or(u32::MAX)
     }
 }
 
@@ -323,7 +337,7 @@ pub struct StopReport {
 fn reap_event(child: i32, status: i32, t_us: u64) -> Event {
     Event {
         t_us,
-        pid: std::process::id() as i32,
+        pid: nix::unistd::getpid().as_raw(),
         kind: EventKind::reap(child, status),
     }
 }
@@ -340,28 +354,35 @@ fn forward(
     raw: &str,
     track: &Sender<Track>,
     seen: &Mutex<Vec<(i32, u64)>>,
-    pidfds: &Mutex<HashMap<i32, OwnedFd>>,
+    pidfds: &Mutex<HashMap<i32, Handle>>,
 ) -> RunMsg {
     match line {
         Line::Event(event) => {
             match &event.kind {
                 EventKind::Spawn { start, .. } => {
                     // The start time the process reported itself names it even if it was
-                    // reaped and its PID reused before this line was read; reading it
-                    // here is the fallback for lines that lack it (older traces).
+                    // reaped and its PID reused before this line was read. Without one
+                    // there is nothing to check a pidfd against: a start time read now
+                    // would only "verify" whoever holds the PID now against itself. So
+                    // no pidfd then, and the menu says why.
+                    let handle = match start {
+                        Some(start_ticks) => open_verified_pidfd(event.pid, *start_ticks)
+                            .map_or_else(Handle::Refused, Handle::Verified),
+                        None => Handle::Refused(
+                            "its spawn carried no start time, so proclab cannot tell it from \
+                             a process that took its PID since: no pidfd was opened"
+                                .into(),
+                        ),
+                    };
+                    if let Ok(mut fds) = pidfds.lock() {
+                        fds.insert(event.pid, handle);
+                    }
+                    // The leak check only counts (it signals nothing), so a start read
+                    // now is good enough there for a spawn without one.
                     let start =
                         start.or_else(|| procfs::read_stat(event.pid).map(|s| s.start_ticks));
-                    if let Some(start_ticks) = start {
-                        if let Ok(mut s) = seen.lock() {
-                            s.push((event.pid, start_ticks));
-                        }
-                        let fd = open_verified_pidfd(event.pid, start_ticks);
-                        if let Ok(mut fds) = pidfds.lock() {
-                            match fd {
-                                Some(fd) => fds.insert(event.pid, fd),
-                                None => fds.remove(&event.pid),
-                            };
-                        }
+                    if let (Some(start_ticks), Ok(mut s)) = (start, seen.lock()) {
+                        s.push((event.pid, start_ticks));
                     }
                     let _ = track.send(Track::Add(event.pid));
                 }
@@ -385,37 +406,58 @@ fn forward(
 /// process is checked to still exist after that read: a PID is not reused before its
 /// process is reaped, so the start time read was the pidfd's process's own, and it
 /// matches only if that is the process that announced itself.
-fn open_verified_pidfd(pid: i32, start_ticks: u64) -> Option<OwnedFd> {
+/// Otherwise, why not (for the signal menu).
+fn open_verified_pidfd(pid: i32, start_ticks: u64) -> Result<OwnedFd, String> {
+    let gone = || "it was already gone when its spawn was read".to_string();
     // SAFETY: pidfd_open(pid, 0) takes integers and returns a new descriptor or -1.
     let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let Ok(raw) = i32::try_from(raw) else {
+        return Err(gone());
+    };
     if raw < 0 {
-        return None;
+        let e = std::io::Error::last_os_error();
+        return Err(match e.raw_os_error() {
+            Some(libc::ESRCH) => gone(),
+            _ => format!("pidfd_open failed: {e}"),
+        });
     }
     // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
-    let fd = unsafe { OwnedFd::from_raw_fd(raw as i32) };
-    let stat = procfs::read_stat(pid)?;
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let stat = procfs::read_stat(pid).ok_or_else(gone)?;
     if stat.start_ticks != start_ticks {
-        return None;
+        return Err(
+            "its PID names another process now (another start time): no pidfd was opened".into(),
+        );
     }
     // Signal 0: only "does it still exist" (a zombie does; a reaped process not).
-    pidfd_send_signal(&fd, 0).ok()?;
-    Some(fd)
+    pidfd_send_signal(&fd, 0).map_err(|_| gone())?;
+    Ok(fd)
 }
 
 /// `Session::signal`: through the verified pidfd for `pid`, or not at all. A pidfd
 /// whose process was reaped meanwhile (its `reap` not read yet) answers ESRCH: the
 /// process is already gone, and nobody else gets the signal.
 fn signal_through_pidfd(
-    pidfds: &Mutex<HashMap<i32, OwnedFd>>,
+    pidfds: &Mutex<HashMap<i32, Handle>>,
     pid: i32,
     signal: Signal,
 ) -> Result<()> {
     let fds = pidfds
         .lock()
         .map_err(|_| eyre!("the pidfd table is poisoned"))?;
-    let fd = fds.get(&pid).ok_or_else(|| {
-        eyre!("{pid} is not a live process of this run (never announced, or already reaped): nothing was sent")
-    })?;
+    let fd = match fds.get(&pid) {
+        Some(Handle::Verified(fd)) => fd,
+        Some(Handle::Refused(why)) => {
+            return Err(eyre!(
+                "proclab cannot signal {pid}: {why}; nothing was sent"
+            ));
+        }
+        None => {
+            return Err(eyre!(
+                "{pid} is not a live process of this run (never announced, or already reaped): nothing was sent"
+            ));
+        }
+    };
     // Under the lock, so the reader thread cannot close the pidfd meanwhile.
     pidfd_send_signal(fd, signal as i32)
         .map_err(|e| match e.raw_os_error() {
@@ -480,11 +522,12 @@ mod tests {
     #[test]
     fn pidfd_kept_only_for_the_recorded_process() {
         let mut child = Command::new("sleep").arg("30").spawn().unwrap();
-        let pid = child.id() as i32;
+        let pid = i32::try_from(child.id()).unwrap();
         let start = procfs::read_stat(pid).unwrap().start_ticks;
         assert!(
-            open_verified_pidfd(pid, start + 1).is_none(),
-            "another start time"
+            open_verified_pidfd(pid, start + 1)
+                .unwrap_err()
+                .contains("another start time"),
         );
         let fd = open_verified_pidfd(pid, start).expect("the process we recorded");
         pidfd_send_signal(&fd, libc::SIGKILL).unwrap();
@@ -494,7 +537,7 @@ mod tests {
         // rather than signalling whoever gets the number next.
         let err = pidfd_send_signal(&fd, libc::SIGTERM).unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::ESRCH));
-        assert!(open_verified_pidfd(pid, start).is_none());
+        assert!(open_verified_pidfd(pid, start).is_err());
     }
 
     fn reap_line(child: i32) -> Line {
@@ -516,11 +559,11 @@ mod tests {
     #[test]
     fn a_stale_handle_answers_already_gone_instead_of_signalling() {
         let mut child = Command::new("sleep").arg("30").spawn().unwrap();
-        let pid = child.id() as i32;
+        let pid = i32::try_from(child.id()).unwrap();
         let start = procfs::read_stat(pid).unwrap().start_ticks;
         let table: Pidfds = Arc::default();
         let fd = open_verified_pidfd(pid, start).expect("a verified pidfd");
-        table.lock().unwrap().insert(pid, fd);
+        table.lock().unwrap().insert(pid, Handle::Verified(fd));
 
         signal_through_pidfd(&table, pid, Signal::SIGSTOP).expect("alive: sent");
         signal_through_pidfd(&table, pid, Signal::SIGKILL).expect("alive: sent");
@@ -541,5 +584,47 @@ mod tests {
             format!("{err:#}").contains("not a live process of this run"),
             "{err:#}"
         );
+    }
+
+    fn spawn_line(pid: i32, start: Option<u64>) -> Line {
+        Line::Event(Event {
+            t_us: 0,
+            pid,
+            kind: EventKind::Spawn {
+                ppid: 1,
+                label: "child".into(),
+                start,
+            },
+        })
+    }
+
+    /// A spawn without a start time opens no pidfd: reading the start time now would
+    /// check whoever holds the PID against itself. The menu's answer says why, and the
+    /// process (alive, and ours here) gets nothing.
+    #[test]
+    fn a_spawn_without_a_start_time_gets_no_pidfd() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = i32::try_from(child.id()).unwrap();
+        let table: Pidfds = Arc::default();
+        let (track, _rx) = unbounded();
+        let seen = Mutex::new(Vec::new());
+        let _ = forward(spawn_line(pid, None), "", &track, &seen, &table);
+        assert!(matches!(
+            table.lock().unwrap().get(&pid),
+            Some(Handle::Refused(_))
+        ));
+        let err = signal_through_pidfd(&table, pid, Signal::SIGKILL).unwrap_err();
+        let said = format!("{err:#}");
+        assert!(
+            said.contains("cannot signal") && said.contains("no start time"),
+            "{said}"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "nothing was sent");
+
+        // The same process announced with its real start time can be signalled.
+        let start = procfs::read_stat(pid).unwrap().start_ticks;
+        let _ = forward(spawn_line(pid, Some(start)), "", &track, &seen, &table);
+        signal_through_pidfd(&table, pid, Signal::SIGKILL).expect("verified: sent");
+        assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGKILL));
     }
 }

@@ -20,7 +20,7 @@ use crate::scenario::params::{ParamValue, Params};
 pub fn run_event(scenario: &str, params: &Params) -> Event {
     Event {
         t_us: 0,
-        pid: std::process::id() as i32,
+        pid: nix::unistd::getpid().as_raw(),
         kind: EventKind::Run {
             scenario: scenario.to_string(),
             params: params_to_json(params),
@@ -33,7 +33,7 @@ pub fn run_event(scenario: &str, params: &Params) -> Event {
 pub fn trace_run_event(lesson: Option<&str>) -> Event {
     Event {
         t_us: 0,
-        pid: std::process::id() as i32,
+        pid: nix::unistd::getpid().as_raw(),
         kind: EventKind::Run {
             scenario: crate::ptrace::TRACED.id.to_string(),
             params: Map::new(),

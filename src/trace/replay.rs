@@ -147,6 +147,10 @@ impl Player {
 
     /// The events due now, as indices; in step mode this stops after a main gate and
     /// holds there until `release`.
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "event times in microseconds: far below 2^52 (142 years)"
+    )]
     pub fn due(&mut self) -> Range<usize> {
         let from = self.next;
         if self.held {
@@ -166,6 +170,10 @@ impl Player {
 
     /// Real time until the next event is due; `None` while nothing will come by itself
     /// (paused, held at a gate, or at the end).
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "event times in microseconds: far below 2^52 (142 years)"
+    )]
     pub fn wait(&self) -> Option<Duration> {
         if self.paused || self.held || self.finished() {
             return None;

@@ -49,19 +49,25 @@ fn show(item: &Value) -> String {
 }
 
 fn queue(run: &RunView, q: &QueueView, frame: &mut Frame, area: Rect) {
-    let maxsize = run.params.int("maxsize");
     let rate = q
         .rate()
         .map_or(String::new(), |r| format!(" · {r:.1} items/s"));
-    let cap = if maxsize > 0 {
-        format!("maxsize {maxsize}")
-    } else {
-        "unbounded".into()
+    // The capacity is a parameter of the queue scenario; a traced program's queue has
+    // none proclab knows, so nothing is said of it (not "unbounded").
+    let maxsize = run.params.get_int("maxsize");
+    // The queue's bound, when it has one this run knows of.
+    let bound = maxsize
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n > 0);
+    let cap = match maxsize {
+        Some(0) => "unbounded · ".to_string(),
+        Some(n) => format!("maxsize {n} · "),
+        None => String::new(),
     };
     let title = Line::from(vec![
         Span::styled(format!(" Queue {} ", q.name), theme::title()),
         Span::raw("· "),
-        Span::raw(format!("{cap} · len {}{rate} ", q.len)),
+        Span::raw(format!("{cap}len {}{rate} ", q.len)),
     ]);
     let block = Block::bordered().title(title).border_style(theme::border());
     let inner = block.inner(area);
@@ -85,7 +91,7 @@ fn queue(run: &RunView, q: &QueueView, frame: &mut Frame, area: Rect) {
         let mut spans = pad(left, side);
         if i == 0 {
             spans.push(Span::styled(" ─▶ ", theme::dim()));
-            spans.extend(slots(q, maxsize, slots_width));
+            spans.extend(slots(q, bound, slots_width));
             spans.push(Span::styled(" ─▶ ", theme::dim()));
         } else {
             spans.push(Span::raw(" ".repeat(slots_width + 8)));
@@ -126,11 +132,9 @@ fn queue(run: &RunView, q: &QueueView, frame: &mut Frame, area: Rect) {
         let data: Vec<u64> = q.history.iter().copied().collect();
         let width = spark.width as usize;
         let tail = &data[data.len().saturating_sub(width)..];
-        let max = if maxsize > 0 {
-            maxsize as u64
-        } else {
-            tail.iter().copied().max().unwrap_or(1).max(1)
-        };
+        let max = bound
+            .and_then(|b| u64::try_from(b).ok())
+            .unwrap_or_else(|| tail.iter().copied().max().unwrap_or(1).max(1));
         frame.render_widget(
             Sparkline::default()
                 .data(tail)
@@ -170,7 +174,7 @@ fn pad(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
 
 /// `[ 4│ 5│ 6│  │  ]`: one cell per slot, filled ones highlighted; what does not fit
 /// is counted.
-fn slots(q: &QueueView, maxsize: i64, width: usize) -> Vec<Span<'static>> {
+fn slots(q: &QueueView, bound: Option<usize>, width: usize) -> Vec<Span<'static>> {
     let cell = q
         .items
         .iter()
@@ -178,11 +182,7 @@ fn slots(q: &QueueView, maxsize: i64, width: usize) -> Vec<Span<'static>> {
         .max()
         .unwrap_or(1)
         .clamp(1, 6);
-    let capacity = if maxsize > 0 {
-        maxsize as usize
-    } else {
-        q.items.len().max(1)
-    };
+    let capacity = bound.unwrap_or_else(|| q.items.len().max(1));
     let mut fit = (width.saturating_sub(2) / (cell + 1)).max(1);
     if capacity > fit {
         // Room for the count of what is not drawn ("+3 more, 2 free").

@@ -1,5 +1,11 @@
 //! Snapshots of the message-flow pane from fixed events (fixed PIDs and times).
 
+#![allow(
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 use serde_json::json;
 
 use super::tests::{screen, send, spawn};
@@ -61,7 +67,14 @@ fn queue_with_a_blocked_producer() {
         },
     );
     send(&mut app, 900_000, 1003, get(1, 3));
-    insta::assert_snapshot!("queue_flow", screen(&app, 120, 40));
+    // The model: items 2..=4 waiting in order, producer 0 blocked on the full queue.
+    let q = app.run.as_ref().unwrap().flow.queue.clone().unwrap();
+    assert_eq!(q.items, [json!(2), json!(3), json!(4)]);
+    assert_eq!((q.len, q.puts, q.gets), (3, 5, 2));
+    assert_eq!(q.blocked, [(1001, "queue_full".to_string())]);
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("producer 0"), "{shown}");
+    insta::assert_snapshot!("queue_flow", shown);
 }
 
 /// A queue with more slots than the pane can draw counts the rest as items and free
@@ -192,11 +205,22 @@ fn lock_pane_with_a_holder_and_a_queue() {
     send(&mut app, 12, 1003, EventKind::Blocked { on: "lock".into() });
     send(&mut app, 300_010, 1001, release(300_000));
     send(&mut app, 300_020, 1002, acquire(300_009));
-    insta::assert_snapshot!("lock_pane", screen(&app, 120, 40));
+    // The model: worker 1 holds it after waiting, worker 2 still waits, worker 0 held
+    // it 300 ms.
+    let l = &app.run.as_ref().unwrap().locks.locks[0];
+    assert_eq!(
+        (l.holders.as_slice(), l.waiting.as_slice()),
+        (&[1002][..], &[1003][..])
+    );
+    assert_eq!(l.stats[&1001].held_us, 300_000);
+    assert_eq!(l.stats[&1002].waited_us, 300_009);
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("worker 1"), "{shown}");
+    insta::assert_snapshot!("lock_pane", shown);
 }
 
 /// The race without a lock: before anything is counted the pane says there is no
-/// lock; afterwards main's counter with what the parameters expected and the loss.
+/// lock; afterwards main's counter, then what the run reported it expected and lost.
 #[test]
 fn race_pane_says_no_lock_then_counts_the_loss() {
     let mut app = run_of(
@@ -211,9 +235,23 @@ fn race_pane_says_no_lock_then_counts_the_loss() {
         value: json!(365_319),
     };
     send(&mut app, 50, 1000, counter);
+    // Nothing worked out from the parameters: until the run reports its numbers, the
+    // counter stands alone.
+    let pane = screen(&app, 120, 40);
+    assert!(pane.contains("counter = 365319"), "{pane}");
+    assert!(!pane.contains("expected"), "{pane}");
+    // The run's own results, even ones the parameters would not give (a run that
+    // counted otherwise must be shown as it counted).
+    let result = |name: &str, n: i64| EventKind::Result {
+        name: name.into(),
+        value: json!(n),
+    };
+    send(&mut app, 51, 1000, result("counter", 365_319));
+    send(&mut app, 52, 1000, result("expected", 399_999));
+    send(&mut app, 53, 1000, result("lost", 34_680));
     let pane = screen(&app, 120, 40);
     assert!(
-        pane.contains("counter = 365319 · expected 400000 · lost 34681"),
+        pane.contains("counter = 365319 · expected 399999 · lost 34680"),
         "{pane}"
     );
 }
@@ -239,6 +277,12 @@ fn semaphore_and_event_panes() {
             on: "semaphore".into(),
         },
     );
+    let l = &app.run.as_ref().unwrap().locks.locks[0];
+    assert_eq!(
+        (l.holders.as_slice(), l.waiting.as_slice()),
+        (&[1001, 1002][..], &[1003][..])
+    );
+    assert_eq!(l.peak, 2);
     insta::assert_snapshot!("semaphore_pane", screen(&app, 100, 30));
 
     let mut app = run_of("event", &[]);
@@ -255,7 +299,12 @@ fn semaphore_and_event_panes() {
             value: json!(1),
         },
     );
-    insta::assert_snapshot!("event_pane", screen(&app, 100, 30));
+    let locks = &app.run.as_ref().unwrap().locks;
+    assert_eq!(locks.event_waiters, [1001]);
+    assert_eq!(locks.event_set_by, Some((1002, 3_000_000)));
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("set by"), "{shown}");
+    insta::assert_snapshot!("event_pane", shown);
 }
 
 /// "Be the scheduler": both workers read 0, then both write 1 — one addition lost.
@@ -287,7 +336,13 @@ fn scheduler_builds_a_lost_update() {
     send(&mut app, 13, 1002, value("wrote", 1));
     send(&mut app, 14, 1001, gate(0, "read"));
     send(&mut app, 15, 1002, gate(1, "read"));
-    insta::assert_snapshot!("scheduler_lost_update", screen(&app, 100, 30));
+    // Two additions written, memory holds 1: one lost.
+    let locks = &app.run.as_ref().unwrap().locks;
+    assert_eq!((locks.writes, locks.last_write), (2, Some((1002, 1))));
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("shared counter = 1"), "{shown}");
+    assert!(shown.contains("2 additions written · 1 lost"), "{shown}");
+    insta::assert_snapshot!("scheduler_lost_update", shown);
 }
 
 /// The lock lesson: the Locks pane beside the narration, in its narrow form; Tab
@@ -368,50 +423,127 @@ fn quiz_asked_then_graded() {
     send(&mut app, 3, 1000, gate("start"));
     send(&mut app, 4, 1000, gate("forked"));
     update(&mut app, Msg::Action(Action::Answer(2)));
+    let asked = &app.run.as_ref().unwrap().quizzes;
+    assert_eq!(asked.len(), 1);
+    // Key 2: the second choice; nothing reported yet.
+    assert_eq!(
+        (asked[0].chosen, asked[0].reported.clone()),
+        (Some(1), None)
+    );
     insta::assert_snapshot!("quiz_asked", screen(&app, 120, 40));
     send(&mut app, 5, 1001, spawn(1000, "child +5"));
     send(&mut app, 6, 1001, num(15));
     send(&mut app, 7, 1000, num(10));
+    // Graded by main's num after the gate (the child's 15 is not main's answer).
+    let run = app.run.as_ref().unwrap();
+    let asked = &run.quizzes[0];
+    assert_eq!(asked.reported, Some(json!(10)));
+    let quiz = app.lessons[at].steps[asked.step].quiz.as_ref().unwrap();
+    let graded = run
+        .log
+        .iter()
+        .rev()
+        .find(|l| l.text.starts_with("prediction:"));
+    let verdict = asked.verdict(quiz);
+    assert!(verdict.is_some());
+    let graded = graded.map(|l| l.text.clone()).unwrap_or_default();
+    assert!(graded.contains("this run reported 10"), "{graded}");
     insta::assert_snapshot!("quiz_graded", screen(&app, 120, 40));
 }
 
-/// The speedup lesson mid-sweep, in the narrow pane beside the narration: the table of
-/// finished rounds first, then only the current round's gauges.
+/// A real run of the speedup sweep (`proclab run pi --json --set sweep=true --set
+/// workers=4 --set terms=100000000 --speed 1000`, recorded on a busy 2-core machine),
+/// so the screen is fed what a run really says: workers forked, reported, exited and
+/// reaped round after round, main's gates, the lesson clock.
+const PI_SWEEP: &str = include_str!("../../tests/fixtures/pi-sweep-4.jsonl");
+
+/// The speedup lesson mid-sweep (fed the recording up to round 3, its three workers
+/// computing), in the narrow pane beside the narration: the table of finished rounds
+/// first, then only the current round's gauges.
 #[test]
 fn speedup_sweep_in_the_lesson_pane() {
     use crate::app::{Action, Msg, update};
+    use crate::trace::event::Event;
     let lessons = crate::lesson::loader::load(None, 64).unwrap();
     let at = lessons.iter().position(|l| l.id == "speedup").unwrap();
     let mut app = App::new(lessons, Lang::En);
     app.menu_selected = at;
     update(&mut app, Msg::Action(Action::Open));
-    send(&mut app, 1, 1000, spawn(999, "main"));
-    let progress = |done| EventKind::Progress { done, total: 1000 };
-    let result = |name: &str, v: f64| EventKind::Result {
-        name: name.into(),
-        value: json!(v),
-    };
-    let mut pid = 1001;
-    for (round, secs) in [(1, 2.0), (2, 1.04)] {
-        for i in 0..round {
-            send(&mut app, 10, pid, spawn(1000, &format!("worker {i}")));
-            send(&mut app, 20, pid, progress(1000));
-            pid += 1;
+    let events: Vec<Event> = PI_SWEEP
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a wire line"))
+        .collect();
+    // Up to round 3's fork gate and its workers' first progress reports.
+    let round_3 = events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Gate { name, .. } if name == "forked"))
+        .nth(2)
+        .map(|g| g.t_us)
+        .expect("a third round");
+    let mut fed = 0;
+    let mut reported = std::collections::BTreeSet::new();
+    for e in &events {
+        if e.t_us > round_3 && matches!(e.kind, EventKind::Progress { .. }) {
+            reported.insert(e.pid);
         }
-        send(&mut app, 30, 1000, result(&format!("time_{round}"), secs));
-        send(
-            &mut app,
-            31,
-            1000,
-            result(&format!("speedup_{round}"), 2.0 / secs),
-        );
+        update(&mut app, Msg::Event(e.clone()));
+        fed += 1;
+        if reported.len() == 3 {
+            break;
+        }
     }
-    for i in 0..3 {
-        send(&mut app, 40, pid, spawn(1000, &format!("worker {i}")));
-        send(&mut app, 41, pid, progress(300 * (i + 1)));
-        pid += 1;
-    }
-    insta::assert_snapshot!("speedup_sweep", screen(&app, 120, 40));
+    assert!(fed < events.len(), "stopped mid-run");
+    let run = app.run.as_ref().expect("a run");
+
+    // The model: what the recording says at that moment.
+    let live: Vec<&str> = run
+        .procs
+        .rows()
+        .iter()
+        .filter(|p| p.reaped.is_none())
+        .map(|p| p.label.as_str())
+        .collect();
+    assert_eq!(live, ["main", "worker 0", "worker 1", "worker 2"]);
+    let reaped = run
+        .procs
+        .rows()
+        .iter()
+        .filter(|p| p.reaped.is_some())
+        .count();
+    assert_eq!(reaped, 3, "round 1's worker and round 2's two");
+    let result = |name: &str| {
+        events
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::Result { name: n, value } if n == name => value.as_f64(),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let rounds: Vec<(u64, f64, f64)> = (1..=2)
+        .map(|n| {
+            (
+                n,
+                result(&format!("time_{n}")),
+                result(&format!("speedup_{n}")),
+            )
+        })
+        .collect();
+    assert_eq!(
+        run.work.sweep, rounds,
+        "the rounds as the run reported them"
+    );
+    let lesson = &app.lessons[at];
+    assert_eq!(run.step, lesson.step_for_gate("forked"));
+    assert_eq!(
+        run.now_us,
+        events[..fed].iter().map(|e| e.t_us).max().unwrap()
+    );
+
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("Processes 4 alive · 7 created"), "{shown}");
+    assert!(shown.contains("Step 2/3"), "{shown}");
+    insta::assert_snapshot!("speedup_sweep", shown);
 }
 
 /// The Work pane says when other programs take the cores: the cores' load minus what

@@ -11,7 +11,7 @@ use crate::app::keymap::HELP;
 pub fn render(frame: &mut Frame, area: Rect) {
     // The spacing and the closing line go first when the terminal is short.
     let roomy = area.height as usize >= HELP.len() + 6;
-    let height = (HELP.len() + if roomy { 6 } else { 2 }) as u16;
+    let height = u16::try_from(HELP.len() + if roomy { 6 } else { 2 }).unwrap_or(u16::MAX);
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);

@@ -26,6 +26,12 @@ fn names(run: &RunView, pids: &[i32]) -> String {
         .join(" → ")
 }
 
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "microseconds shown as seconds, and bar lengths: a share in 0..=1 of a width of at most 20 cells, rounded"
+)]
 pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let l = &run.locks;
     let mut lines: Vec<Line> = Vec::new();
@@ -117,21 +123,21 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             .first()
             .and_then(|m| m.values.iter().find(|(n, _)| n == "counter"))
     {
-        // What the additions should have made: the run's own parameters.
-        let expected = run.params.int("workers") * run.params.int("increments");
-        let tally = match counter.1.as_i64() {
-            Some(got) if expected > 0 => {
-                format!(" · expected {expected} · lost {}", expected - got)
-            }
-            _ => String::new(),
-        };
+        // What the run reported (its `expected` and `lost` results), once it has.
+        let mut tally = String::new();
+        if let Some(expected) = l.expected {
+            tally.push_str(&format!(" · expected {expected}"));
+        }
+        if let Some(lost) = l.lost {
+            tally.push_str(&format!(" · lost {lost}"));
+        }
         lines.push(Line::styled(
             format!("counter = {}{tally}", counter.1),
             theme::gate(),
         ));
     }
     if let Some((pid, value)) = l.last_write {
-        let lost = l.writes as i64 - value;
+        let lost = i64::try_from(l.writes).unwrap_or(i64::MAX) - value;
         let verdict = if lost > 0 {
             format!(" · {lost} lost")
         } else {
@@ -160,7 +166,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         let idle = match run.scenario.view.pane {
             Pane::Locks(Primitive::Semaphore) => "Nobody has taken a permit yet.",
             Pane::Locks(Primitive::Event) => "Nobody waits on the event yet.",
-            Pane::Locks(Primitive::Lock) if !run.params.bool("use_lock") => {
+            Pane::Locks(Primitive::Lock) if run.params.get_flag("use_lock") == Some(false) => {
                 "No lock in this run: the workers add to the counter without one."
             }
             _ => "Nobody has taken the lock yet.",

@@ -8,6 +8,10 @@ use ratatui::widgets::{Block, Paragraph};
 use super::{theme, wrap::wrap};
 use crate::app::{LogClass, RunView};
 
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "an event time in microseconds shown as seconds: far below 2^52"
+)]
 pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let visible = area.height.saturating_sub(2) as usize;
     // Time and PID take 13 columns; a long line goes on below, indented, instead of

@@ -74,7 +74,7 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         _ => "",
     };
     let visible = area.height.saturating_sub(2) as usize;
-    let overflow = text.lines.len().saturating_sub(visible) as u16;
+    let overflow = u16::try_from(text.lines.len().saturating_sub(visible)).unwrap_or(u16::MAX);
     let scroll = run.narration_scroll.min(overflow);
     let step_no = run.step.map_or(0, |i| i + 1);
     let more = match (overflow > 0, scroll < overflow, zh) {
@@ -250,7 +250,7 @@ pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
         .border_style(theme::border());
     frame.render_widget(
         Paragraph::new(lines)
-            .scroll((scroll as u16, 0))
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
             .block(block),
         area,
     );

@@ -36,9 +36,11 @@ pub fn render(
     // Big letters only for what fits in two lines; a longer title is drawn plainly.
     let per_line = (area.width as usize / BIG_COLS).max(1);
     let title_lines = big_lines(&headline, per_line);
-    let title_rows = title_lines
-        .as_ref()
-        .map_or(1, |l| l.len() as u16 * BIG_ROWS);
+    let title_rows = title_lines.as_ref().map_or(1, |l| {
+        u16::try_from(l.len())
+            .unwrap_or(u16::MAX)
+            .saturating_mul(BIG_ROWS)
+    });
     let [title_area, _, body, words] = Layout::vertical([
         Constraint::Length(title_rows),
         Constraint::Length(1),

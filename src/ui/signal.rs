@@ -66,7 +66,9 @@ pub fn render(run: &RunView, menu: &SignalMenu, frame: &mut Frame, area: Rect) {
         " Sent through a pidfd: only to this process, never to a reused PID.",
         theme::dim(),
     ));
-    let height = lines.len() as u16 + 2;
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
     let [v] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);

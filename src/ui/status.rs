@@ -16,6 +16,10 @@ fn say(zh: bool, en: &'static str, zh_text: &'static str) -> &'static str {
     if zh { zh_text } else { en }
 }
 
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "a time or count of the run shown with a few decimals: far below 2^52, where an f64 is exact"
+)]
 pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     let title = match app.lesson() {
         Some(l) => l.title.get(app.lang).to_string(),

@@ -2,6 +2,11 @@
 //! standing still with the run, a stopped main, a small screen's hidden rows and
 //! Tab, and the event log scrolled back. (Screens as snapshots are in `tests.rs`.)
 
+#![allow(
+    clippy::cast_possible_truncation,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 use super::tests::{
     H, W, fanout_at_forked_all, fixed, lessons_app, print, screen, send, spawn, state,
 };

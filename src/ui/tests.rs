@@ -6,6 +6,11 @@
 //! two cells; the cell they cover is left out, so every row reads as it looks.
 //! Update with `INSTA_UPDATE=always cargo test --lib ui::tests` and read the diffs.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -161,7 +166,18 @@ fn menu() {
     let mut app = lessons_app(Lang::En);
     app.finished.insert("fork-fanout".into());
     app.finished.insert("zombie".into());
-    insta::assert_snapshot!("menu", screen(&app, W, H));
+    let shown = screen(&app, W, H);
+    // Every lesson listed by number, and exactly the finished ones ticked.
+    for (i, l) in app.lessons.iter().enumerate() {
+        let head: String = l.title.en.chars().take(20).collect();
+        assert!(
+            shown.contains(&format!("{}. {head}", i + 1)),
+            "{head}\n{shown}"
+        );
+    }
+    assert_eq!(shown.matches('✓').count(), 2, "{shown}");
+    assert!(shown.lines().nth(3).is_some_and(|l| l.contains("✓  1.")));
+    insta::assert_snapshot!("menu", shown);
 }
 
 /// Under `--cap 3` the lessons that need more stay in the course, marked, and the
@@ -189,19 +205,53 @@ fn menu_under_a_lowered_cap() {
 #[test]
 fn menu_zh() {
     let app = lessons_app(Lang::Zh);
-    insta::assert_snapshot!("menu_zh", screen(&app, W, H));
+    let shown = screen(&app, W, H);
+    // The titles in Chinese (as many characters as fit the list).
+    for l in &app.lessons {
+        let head: String = l.title.zh.chars().take(6).collect();
+        assert!(shown.contains(&head), "{head}\n{shown}");
+    }
+    insta::assert_snapshot!("menu_zh", shown);
 }
 
 #[test]
 fn lesson_fork_fanout_one_reaped() {
     let app = fanout_app(Lang::En);
-    insta::assert_snapshot!("lesson_fork_fanout", screen(&app, W, H));
+    let shown = screen(&app, W, H);
+    // The header counts what the model holds: child 0 reaped, child 1 a zombie.
+    let run = app.run.as_ref().unwrap();
+    let rows = run.procs.rows();
+    let reaped: Vec<i32> = rows
+        .iter()
+        .filter(|p| p.reaped.is_some())
+        .map(|p| p.pid)
+        .collect();
+    let zombies: Vec<i32> = rows
+        .iter()
+        .filter(|p| p.reaped.is_none() && p.state == Some('Z'))
+        .map(|p| p.pid)
+        .collect();
+    assert_eq!((reaped, zombies), (vec![1001], vec![1002]));
+    assert!(
+        shown.contains("Processes 2 alive · 1 zombie · 4 created"),
+        "{shown}"
+    );
+    assert!(shown.contains("reaped: exit 0 (status 0)"), "{shown}");
+    insta::assert_snapshot!("lesson_fork_fanout", shown);
 }
 
 #[test]
 fn lesson_fork_fanout_zh() {
     let app = fanout_app(Lang::Zh);
-    insta::assert_snapshot!("lesson_fork_fanout_zh", screen(&app, W, H));
+    let shown = screen(&app, W, H);
+    // The same run, the narration in Chinese: the step's title as the lesson has it.
+    let run = app.run.as_ref().unwrap();
+    let step = &app.lessons[app.menu_selected].steps[run.step.unwrap()];
+    assert!(shown.contains(step.title.zh.as_str()), "{shown}");
+    for pid in [1000, 1001, 1002, 1003] {
+        assert!(shown.contains(&format!("{pid} ")), "{pid}\n{shown}");
+    }
+    insta::assert_snapshot!("lesson_fork_fanout_zh", shown);
 }
 
 #[test]
@@ -218,10 +268,16 @@ fn lesson_at_the_minimum_size() {
     let mut app = lessons_app(Lang::En);
     update(&mut app, Msg::Action(Action::Open));
     fanout_at_forked_all(&mut app, &fixed);
-    insta::assert_snapshot!(
-        "lesson_held_80x24",
-        screen(&app, crate::ui::MIN_WIDTH, crate::ui::MIN_HEIGHT)
-    );
+    let shown = screen(&app, crate::ui::MIN_WIDTH, crate::ui::MIN_HEIGHT);
+    // Everything that matters still fits: held at the gate the run reported, every
+    // process of the tree.
+    let run = app.run.as_ref().unwrap();
+    assert_eq!(run.gate.as_deref(), Some("forked-all"));
+    assert!(shown.contains("AT STEP 'forked-all'"), "{shown}");
+    for p in run.procs.rows() {
+        assert!(shown.contains(&format!("{} ", p.pid)), "{}\n{shown}", p.pid);
+    }
+    insta::assert_snapshot!("lesson_held_80x24", shown);
 }
 
 /// The details under the tree for a child killed by SIGKILL: on the narrowest screen
@@ -274,33 +330,56 @@ fn signal_overlay_80x24() {
     for _ in 0..4 {
         update(&mut app, Msg::Action(Action::Down));
     }
-    insta::assert_snapshot!(
-        "signal_overlay_80x24",
-        screen(&app, crate::ui::MIN_WIDTH, crate::ui::MIN_HEIGHT)
+    let shown = screen(&app, crate::ui::MIN_WIDTH, crate::ui::MIN_HEIGHT);
+    let menu = app.run.as_ref().unwrap().signal_menu.as_ref().unwrap();
+    assert_eq!(
+        (menu.pid, menu.signal()),
+        (1002, nix::sys::signal::Signal::SIGSTOP)
     );
+    assert!(shown.contains("Signal → child 1 (PID 1002)"), "{shown}");
+    assert!(shown.contains("SIGSTOP"), "{shown}");
+    insta::assert_snapshot!("signal_overlay_80x24", shown);
 }
 
 #[test]
 fn help_overlay() {
     let mut app = fanout_app(Lang::En);
     update(&mut app, Msg::Action(Action::Help));
-    insta::assert_snapshot!("help_overlay", screen(&app, W, H));
+    assert!(app.help);
+    let shown = screen(&app, W, H);
+    assert!(shown.contains("Keys · ? or Esc to close"), "{shown}");
+    assert!(shown.contains("send a signal"), "{shown}");
+    insta::assert_snapshot!("help_overlay", shown);
 }
 
 #[test]
 fn help_overlay_on_the_smallest_terminal() {
     let mut app = lessons_app(Lang::En);
     update(&mut app, Msg::Action(Action::Help));
-    insta::assert_snapshot!(
-        "help_overlay_80x24",
-        screen(&app, crate::ui::MIN_WIDTH, crate::ui::MIN_HEIGHT)
-    );
+    let shown = screen(&app, crate::ui::MIN_WIDTH, crate::ui::MIN_HEIGHT);
+    // The same keys as on a large terminal, down to the last (quit).
+    let large = screen(&app, W, H);
+    let quit = large
+        .lines()
+        .filter(|l| l.contains(" q ") || l.contains("  q"))
+        .count();
+    assert!(quit > 0, "{large}");
+    assert!(shown.contains("Keys · ? or Esc to close"), "{shown}");
+    assert!(shown.contains("quit"), "{shown}");
+    insta::assert_snapshot!("help_overlay_80x24", shown);
 }
 
 #[test]
 fn too_small() {
     let app = fanout_app(Lang::En);
-    insta::assert_snapshot!("too_small_70x20", screen(&app, 70, 20));
+    let shown = screen(&app, 70, 20);
+    let need = format!(
+        "It is 70×20; proclab needs at least {}×{}.",
+        crate::ui::MIN_WIDTH,
+        crate::ui::MIN_HEIGHT
+    );
+    assert!(shown.contains(&need), "{shown}");
+    insta::assert_snapshot!("too_small_70x20", shown);
 }
 
 #[test]
@@ -452,7 +531,16 @@ fn presenter_mode() {
     update(&mut app, Msg::Action(Action::Present));
     update(&mut app, Msg::Tick(0));
     update(&mut app, Msg::Tick(83_000));
-    insta::assert_snapshot!("presenter", screen(&app, W, H));
+    // The presenter's clock started at the first tick; the screen keeps the run's
+    // header and the counts of its tree.
+    assert_eq!(app.present.as_ref().and_then(|p| p.since_ms), Some(0));
+    let shown = screen(&app, W, H);
+    assert!(shown.contains("AT STEP 'forked-all'"), "{shown}");
+    assert!(
+        shown.contains("Processes 3 alive · 1 zombie · 4 created"),
+        "{shown}"
+    );
+    insta::assert_snapshot!("presenter", shown);
 }
 
 /// The themes change colours only: the text is the same, and NO_COLOR's mono has none.

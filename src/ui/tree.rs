@@ -70,7 +70,8 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
         })
         .max()
         .unwrap_or(7)
-        .clamp(7, 28) as u16;
+        .clamp(7, 28);
+    let name_width = u16::try_from(name_width).unwrap_or(28);
     // PIDs as wide as the largest one (not a fixed 7), to leave room for the reasons.
     let pid_width = run
         .procs
@@ -79,7 +80,8 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
         .map(|r| r.pid.max(r.ppid).to_string().len())
         .max()
         .unwrap_or(4)
-        .max(4) as u16;
+        .max(4);
+    let pid_width = u16::try_from(pid_width).unwrap_or(u16::MAX);
     // A traced CPython program: where each process is (function:line), as read from
     // its frames, in a column of its own.
     let where_width = run
@@ -89,7 +91,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
         .filter_map(where_text)
         .map(|w| w.chars().count())
         .max()
-        .map(|w| w.clamp(5, 24) as u16);
+        .map(|w| u16::try_from(w.clamp(5, 24)).unwrap_or(24));
     let mut widths = vec![
         Constraint::Length(pid_width),
         Constraint::Length(pid_width),
@@ -113,7 +115,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
     // The details need room for the header and a few rows above them.
     let details = selected_details(run, inner.width as usize);
     let height = if inner.height >= 6 {
-        details.len() as u16
+        u16::try_from(details.len()).unwrap_or(u16::MAX)
     } else {
         0
     };

@@ -12,6 +12,12 @@ use super::theme;
 use crate::app::RunView;
 
 /// `[██████░░░░]` of `width` cells.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a bar length: a share in 0..=1 of a terminal width, rounded"
+)]
 fn bar(done: u64, total: u64, width: usize) -> String {
     let filled = if total == 0 {
         width
@@ -49,6 +55,10 @@ fn others_note(run: &RunView) -> String {
     }
 }
 
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "a time or count of the run shown with a few decimals: far below 2^52, where an f64 is exact"
+)]
 pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     let w = &run.work;
     let title = Line::from(vec![
@@ -66,8 +76,13 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     // A sweep forks a new set of workers each round: show the current round's gauges
     // only (the table above says how the earlier rounds went).
     // (Only a scenario with a `sweep` parameter has one.)
-    let shown = if run.params.bool("sweep") {
-        let round = (w.sweep.len() + 1).min(run.params.int("workers").max(1) as usize);
+    let shown = if run.params.get_flag("sweep") == Some(true) {
+        let workers = run
+            .params
+            .get_int("workers")
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(1);
+        let round = (w.sweep.len() + 1).min(workers.max(1));
         &w.progress[w.progress.len().saturating_sub(round)..]
     } else {
         &w.progress[..]
@@ -136,12 +151,17 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     } else {
         0
     };
-    let [text_area, cores_area] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(core_rows as u16)]).areas(inner);
+    let [text_area, cores_area] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(u16::try_from(core_rows).unwrap_or(u16::MAX)),
+    ])
+    .areas(inner);
     frame.render_widget(Paragraph::new(lines), text_area);
     for (i, history) in w.cores.iter().enumerate().take(core_rows) {
         let row = Rect {
-            y: cores_area.y + i as u16,
+            y: cores_area
+                .y
+                .saturating_add(u16::try_from(i).unwrap_or(u16::MAX)),
             height: 1,
             ..cores_area
         };
@@ -166,6 +186,12 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
 
 /// One row per finished round of a sweep: time, speedup against one worker, a bar, and
 /// the ideal (no more than the cores). Shorter words when the pane is narrow.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "worker and core counts (at most 64) as f64, and a bar of at most 8 cells per unit of speedup, rounded and kept non-negative"
+)]
 fn sweep_table(run: &RunView, width: usize) -> Vec<Line<'static>> {
     let w = &run.work;
     // Until the observer has reported the cores, the ideal is simply n.

@@ -1,6 +1,11 @@
 //! proclab on the slave side of a pseudo-terminal, for the end-to-end tests: keys in,
 //! the screen modelled (`Screen`), exit paths checked (terminal restored, nothing left).
 
+#![allow(
+    clippy::cast_possible_wrap,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::thread;

@@ -1,6 +1,10 @@
 //! What the `proclab trace` tests share: a program written to a temp file, and a
 //! `--json` trace run to its end with the facts every trace must show checked.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;

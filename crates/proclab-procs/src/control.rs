@@ -99,8 +99,10 @@ fn memfd_create(name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
     if fd < 0 {
         return Err(std::io::Error::last_os_error());
     }
+    let fd =
+        RawFd::try_from(fd).map_err(|_| std::io::Error::other("memfd_create: no descriptor"))?;
     // SAFETY: the kernel just returned this descriptor, and nothing else owns it.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 impl Control {
@@ -108,12 +110,12 @@ impl Control {
     pub fn create(settings: &Settings) -> Result<Control> {
         let fd = memfd_create(c"proclab-control")
             .map_err(context("memfd_create for the control block"))?;
-        nix::unistd::ftruncate(&fd, PAGE as i64)
+        nix::unistd::ftruncate(&fd, PAGE.try_into().unwrap_or(i64::MAX))
             .map_err(|e| context("sizing the control block")(e.into()))?;
         let control = Self::map(fd)?;
         let b = control.block();
         b.speed_milli.store(speed_to_milli(settings.speed), SeqCst);
-        b.step_mode.store(settings.step_mode as u32, SeqCst);
+        b.step_mode.store(u32::from(settings.step_mode), SeqCst);
         b.cap.store(settings.cap, SeqCst);
         b.run_on.store(settings.run_on, SeqCst);
         b.start_ns.store(monotonic_ns(), SeqCst);
@@ -184,7 +186,7 @@ impl Control {
     // ---- front end side -------------------------------------------------------
 
     pub fn set_paused(&self, paused: bool) {
-        self.block().paused.store(paused as u32, SeqCst);
+        self.block().paused.store(u32::from(paused), SeqCst);
         if paused {
             self.begin_still();
         } else {
@@ -210,7 +212,7 @@ impl Control {
                 permits.store(taken.load(SeqCst), SeqCst);
             }
         }
-        b.step_mode.store(on as u32, SeqCst);
+        b.step_mode.store(u32::from(on), SeqCst);
         self.changed();
     }
 
@@ -294,6 +296,10 @@ impl Control {
 
     // ---- scenario side --------------------------------------------------------
 
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "speed_milli is at most 1e15 (speed_to_milli), below 2^52: exact in an f64"
+    )]
     pub fn speed(&self) -> f64 {
         self.block().speed_milli.load(SeqCst) as f64 / 1000.0
     }
@@ -439,6 +445,11 @@ impl Drop for Control {
     }
 }
 
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "finite, clamped to 1..=1e15 first: positive and within u64"
+)]
 fn speed_to_milli(speed: f64) -> u64 {
     if speed.is_finite() && speed > 0.0 {
         (speed * 1000.0).clamp(1.0, 1e15) as u64
@@ -462,16 +473,20 @@ pub fn process_now_us() -> Option<u64> {
 
 pub fn monotonic_ns() -> u64 {
     let ts = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC);
-    ts.map(|t| t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64)
-        .unwrap_or(0)
+    // CLOCK_MONOTONIC is never negative.
+    ts.map(|t| {
+        u64::try_from(t.tv_sec()).unwrap_or(0) * 1_000_000_000
+            + u64::try_from(t.tv_nsec()).unwrap_or(0)
+    })
+    .unwrap_or(0)
 }
 
 /// Sleeps until `word` differs from `seen`, a wake-up, or the timeout. Shared (not
 /// private) futex, because the word lives in memory mapped by several processes.
 fn futex_wait(word: &AtomicU32, seen: u32, timeout: Duration) {
     let ts = libc::timespec {
-        tv_sec: timeout.as_secs() as libc::time_t,
-        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_nsec: libc::c_long::from(timeout.subsec_nanos()),
     };
     // SAFETY: `word` is a valid aligned u32 for the whole call; the kernel only reads it.
     unsafe {
@@ -497,6 +512,7 @@ fn futex_wake_all(word: &AtomicU32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing;
 
     fn control(step: bool) -> Control {
         Control::create(&Settings {
@@ -519,45 +535,73 @@ mod tests {
         assert_eq!(c.spawned(), 3);
     }
 
+    /// Gates reached in step mode so far (each took a ticket).
+    fn tickets(c: &Control) -> u64 {
+        c.block().tickets.load(SeqCst)
+    }
+
+    /// A thread that passes gate `index`, its kernel id published first.
+    fn waiter_at(
+        c: &std::sync::Arc<Control>,
+        index: usize,
+    ) -> (std::thread::JoinHandle<()>, std::sync::Arc<AtomicU32>) {
+        let tid = std::sync::Arc::new(AtomicU32::new(0));
+        let (c2, tid2) = (c.clone(), tid.clone());
+        let waiter = std::thread::spawn(move || {
+            tid2.store(testing::tid().unsigned_abs(), SeqCst);
+            c2.pass_gate(index, &|| false);
+        });
+        (waiter, tid)
+    }
+
+    /// The waiter took its ticket and sleeps in the futex: it is at the gate, waiting.
+    fn waits_at_the_gate(c: &Control, tid: &AtomicU32) -> bool {
+        testing::eventually(|| {
+            let tid = i32::try_from(tid.load(SeqCst)).unwrap_or(0);
+            tid != 0 && tickets(c) == 1 && testing::asleep_in_futex(tid)
+        })
+    }
+
     #[test]
     fn permit_releases_a_gate_in_step_mode() {
         let c = std::sync::Arc::new(control(true));
-        let c2 = c.clone();
-        let waiter = std::thread::spawn(move || c2.pass_gate(0, &|| false));
-        std::thread::sleep(Duration::from_millis(30));
+        let (waiter, tid) = waiter_at(&c, 0);
+        assert!(waits_at_the_gate(&c, &tid), "the waiter reaches the gate");
+        // Asleep in the futex with no permit: a gate that let it through would have
+        // returned instead.
         assert!(!waiter.is_finished(), "gate must hold without a permit");
         c.grant_permit();
         waiter.join().unwrap();
-        assert_eq!(c.speed(), 2.0);
+        assert!((c.speed() - 2.0).abs() < f64::EPSILON);
     }
 
     #[test]
     fn a_held_gate_stops_the_run_and_the_lesson_clock() {
         let c = std::sync::Arc::new(control(true));
-        let c2 = c.clone();
-        let lesson_before = c.lesson_ns();
-        let waiter = std::thread::spawn(move || c2.pass_gate(0, &|| false));
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(c.must_wait(), "held at gate 0: the others must wait");
-        let mid = c.lesson_ns();
+        let (waiter, tid) = waiter_at(&c, 0);
         assert!(
-            mid.saturating_sub(lesson_before) < 40_000_000,
-            "the lesson clock must stand while held: moved {} ns",
-            mid - lesson_before
+            testing::eventually(|| c.must_wait()),
+            "held at gate 0: the others must wait"
         );
+        let mid = c.lesson_ns();
+        assert!(waits_at_the_gate(&c, &tid));
+        // Frozen: the same value however much time passes (not "a little later").
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(c.lesson_ns(), mid, "the lesson clock stands while held");
         c.grant_permit();
         waiter.join().unwrap();
         assert!(!c.must_wait(), "released");
-        std::thread::sleep(Duration::from_millis(20));
-        assert!(c.lesson_ns() > mid, "the lesson clock runs again");
+        assert!(
+            testing::eventually(|| c.lesson_ns() > mid),
+            "the lesson clock runs again"
+        );
     }
 
     #[test]
     fn a_run_on_gate_lets_the_others_run() {
         let c = std::sync::Arc::new(control(true));
-        let c2 = c.clone();
-        let waiter = std::thread::spawn(move || c2.pass_gate(1, &|| false));
-        std::thread::sleep(Duration::from_millis(30));
+        let (waiter, tid) = waiter_at(&c, 1);
+        assert!(waits_at_the_gate(&c, &tid), "main reaches its gate");
         assert!(!waiter.is_finished(), "main still waits for its permit");
         assert!(!c.must_wait(), "gate 1 is run-on: the others go on");
         c.grant_permit();
@@ -569,9 +613,10 @@ mod tests {
         let c = control(false);
         c.set_paused(true);
         let a = c.lesson_ns();
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(c.lesson_ns().saturating_sub(a) < 30_000_000);
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(c.lesson_ns(), a, "frozen while paused");
         c.set_paused(false);
         assert!(!c.must_wait());
+        assert!(testing::eventually(|| c.lesson_ns() > a), "runs again");
     }
 }

@@ -37,6 +37,10 @@ pub fn parse_stat(text: &str) -> Option<Stat> {
 }
 
 /// Clock ticks per second, the unit of `cpu_ticks`.
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "sysconf(_SC_CLK_TCK) is 100 or so: exact in an f64"
+)]
 pub fn ticks_per_second() -> f64 {
     // SAFETY: sysconf only reads a constant.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
@@ -201,7 +205,7 @@ mod tests {
 
     #[test]
     fn reads_this_process() {
-        let me = std::process::id() as i32;
+        let me = nix::unistd::getpid().as_raw();
         let s = read_stat(me).unwrap();
         assert!(s.start_ticks > 0);
         // Every Rust program ignores SIGPIPE (the runtime sets it before main).

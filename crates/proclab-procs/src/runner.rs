@@ -107,7 +107,16 @@ pub fn main(args: RunnerArgs) -> i32 {
     let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         (spec.run)(&mut ctx, &params)
     }));
-    let code = if finished.is_ok() { 0 } else { 1 };
+    let code = match &finished {
+        Ok(Ok(())) => 0,
+        // Not reached after `params_from` above (it reads the same typed parameters),
+        // but said, never swallowed, if it were.
+        Ok(Err(e)) => {
+            eprintln!("runner: {e}");
+            1
+        }
+        Err(_) => 1,
+    };
     // CPython (3.8 on) ends a main program that did not catch KeyboardInterrupt by
     // SIGINT itself, so its parent sees the signal, not an exit code.
     let interrupted = finished

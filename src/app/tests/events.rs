@@ -1,4 +1,9 @@
 //! Help, language, and how events change the state.
+
+#![allow(
+    clippy::float_cmp,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
 use super::*;
 
 // ---- help and language --------------------------------------------------------

@@ -181,40 +181,98 @@ fn a_killed_process_is_told_at_its_reap() {
     );
 }
 
+fn masks(ignored: &[&str], caught: &[&str]) -> EventKind {
+    EventKind::State {
+        state: "S".into(),
+        reason: "x".into(),
+        cpu: None,
+        ignored: ignored.iter().map(|s| s.to_string()).collect(),
+        caught: caught.iter().map(|s| s.to_string()).collect(),
+        core: None,
+    }
+}
+
 #[test]
-fn what_cannot_happen_is_said_at_once() {
+fn what_the_masks_say_is_a_prediction() {
     let mut app = family();
     update(
         &mut app,
-        ev(
-            1001,
-            EventKind::State {
-                state: "S".into(),
-                reason: "x".into(),
-                cpu: None,
-                ignored: vec!["SIGPIPE".into(), "SIGUSR1".into()],
-                caught: vec!["SIGTERM".into()],
-                core: None,
-            },
-        ),
+        ev(1001, masks(&["SIGPIPE", "SIGUSR1"], &["SIGTERM"])),
     );
     update(&mut app, ev(4242, send_signal(1001, "SIGUSR1")));
+    assert_eq!(
+        log_texts(&app).last().unwrap(),
+        "expect nothing: 1001 ignored SIGUSR1 when last read (SigIgn in /proc/1001/status)"
+    );
+    update(&mut app, ev(4242, send_signal(1001, "SIGCONT")));
     assert!(
         log_texts(&app)
             .last()
             .unwrap()
-            .contains("1001 ignores SIGUSR1")
+            .contains("was not stopped when last read")
     );
-    update(&mut app, ev(4242, send_signal(1001, "SIGCONT")));
-    assert!(log_texts(&app).last().unwrap().contains("was not stopped"));
-    assert!(run(&app).signalled.is_empty());
     update(&mut app, ev(4242, send_signal(1001, "SIGTERM")));
-    assert!(log_texts(&app).last().unwrap().contains("catches SIGTERM"));
+    assert!(
+        log_texts(&app)
+            .last()
+            .unwrap()
+            .contains("caught SIGTERM when last read")
+    );
     // It handled SIGTERM and exited: the reap says so.
     update(&mut app, ev(1000, reap(1001, 0)));
     assert_eq!(
         log_texts(&app).last().unwrap(),
         "SIGTERM → 1001 exited with code 0; 1000 (main) reaped it: status 0"
+    );
+    assert!(run(&app).signalled.is_empty());
+}
+
+/// The masks were read up to a sampling period before the signal: the child set its
+/// disposition back to the default meanwhile, and SIGUSR1 killed it. The log predicted
+/// nothing and then tells what happened, without claiming it was foreseen.
+#[test]
+fn a_stale_mask_is_followed_by_what_happened() {
+    let mut app = family();
+    update(&mut app, ev(1001, masks(&["SIGUSR1"], &[])));
+    update(&mut app, ev(4242, send_signal(1001, "SIGUSR1")));
+    assert!(
+        run(&app).signalled.contains_key(&1001),
+        "the outcome is awaited"
+    );
+    update(&mut app, ev(1001, state("Z", "")));
+    update(&mut app, ev(1000, reap(1001, 10)));
+    let log = log_texts(&app);
+    let tail: Vec<&str> = log.iter().rev().take(5).rev().map(String::as_str).collect();
+    assert_eq!(
+        tail,
+        [
+            "sends SIGUSR1 to 1001 (child 0)",
+            "expect nothing: 1001 ignored SIGUSR1 when last read (SigIgn in /proc/1001/status)",
+            "after SIGUSR1 (predicted to change nothing), 1001 ended: a zombie (state Z) until its parent calls waitpid",
+            "waitpid → child 1001 status 10",
+            "after SIGUSR1 (predicted to change nothing), 1001 killed by SIGUSR1; 1000 (main) reaped it: status 10",
+        ]
+    );
+}
+
+/// In a trace the tracer sees the delivery of an ignored signal: that line is the
+/// outcome, and nothing stays pending.
+#[test]
+fn an_ignored_delivery_seen_ends_the_wait() {
+    let mut app = family();
+    update(&mut app, ev(1001, masks(&["SIGUSR1"], &[])));
+    update(&mut app, ev(4242, send_signal(1001, "SIGUSR1")));
+    let handled = EventKind::HandleSignal {
+        signal: "SIGUSR1".into(),
+        action: "ignored".into(),
+        sender: Some(4242),
+        cause: None,
+    };
+    update(&mut app, ev(1001, handled));
+    assert!(run(&app).signalled.is_empty());
+    assert_eq!(
+        log_texts(&app).last().unwrap(),
+        "SIGUSR1 from 4242: ignored"
     );
 }
 

@@ -1,6 +1,11 @@
 //! A traced program (`proclab trace`) in the run view: started and restarted as a
 //! trace, named by what it runs after exec, and no controls that cannot apply.
 
+#![allow(
+    clippy::float_cmp,
+    reason = "test arithmetic on small known values (counts, PIDs, microseconds, exact binary speeds such as 0.5 and 2.0) and measurements printed as floats"
+)]
+
 use super::*;
 use crate::ptrace::tracer::TraceRequest;
 

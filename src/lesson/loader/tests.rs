@@ -31,8 +31,12 @@ zh = "x"
 fn good_lesson_loads() {
     let l = parse("a.toml", GOOD, 64).unwrap();
     assert_eq!(l.id, "ff");
-    assert_eq!(l.params.int("children"), 3);
-    assert!(l.params.bool("break_in_child"), "defaults fill the rest");
+    assert_eq!(l.params.get_int("children"), Some(3));
+    assert_eq!(
+        l.params.get_flag("break_in_child"),
+        Some(true),
+        "defaults fill the rest"
+    );
     assert_eq!(l.steps[0].line, 2);
     assert!(l.python.starts_with("import os"));
 }

@@ -60,16 +60,32 @@ impl<'a> Event<'a> {
 mod tests {
     use super::*;
 
+    use crate::testing;
+    use std::sync::atomic::AtomicI32;
+
     #[test]
     fn set_releases_a_waiting_thread() {
         let region = SharedRegion::new(4096).unwrap();
         let event = Event::new(&region).unwrap();
         assert!(!event.is_set());
+        let tid = AtomicI32::new(0);
         std::thread::scope(|s| {
-            let waiter = s.spawn(|| event.wait());
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            let waiter = s.spawn(|| {
+                tid.store(testing::tid(), Ordering::SeqCst);
+                event.wait();
+            });
+            // Asleep in the kernel's futex wait (not spinning, not returned), then
+            // still there: only `set` may release it.
+            assert!(
+                testing::eventually(|| {
+                    let t = tid.load(Ordering::SeqCst);
+                    t != 0 && testing::asleep_in_futex(t)
+                }),
+                "the waiter sleeps in the futex"
+            );
             assert!(!waiter.is_finished());
             event.set();
+            waiter.join().unwrap();
         });
         assert!(event.is_set());
     }

@@ -29,6 +29,10 @@ pub fn read_exact(fd: BorrowedFd<'_>, mut buf: &mut [u8]) -> io::Result<()> {
 
 /// One frame: length prefix and payload in a single buffer, so a frame of at most
 /// PIPE_BUF bytes goes out in one atomic write.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "a message body is at most a pipe-sized frame (MAX_FRAME), far below 4 GiB: its length fits the u32 header"
+)]
 pub fn encode(item: &serde_json::Value) -> Vec<u8> {
     let body = serde_json::to_vec(item).unwrap_or_default();
     let mut frame = Vec::with_capacity(4 + body.len());

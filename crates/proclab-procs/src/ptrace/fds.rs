@@ -86,7 +86,7 @@ mod tests {
     #[test]
     fn entries_are_kept_until_the_descriptor_can_change() {
         let mut c = FdCache::default();
-        let me = std::process::id() as i32;
+        let me = nix::unistd::getpid().as_raw();
         let reads = std::cell::Cell::new(0);
         let classify = |t: &str| {
             reads.set(reads.get() + 1);

@@ -25,6 +25,10 @@ pub fn makes_a_process(nr: i64) -> bool {
 
 impl Table {
     /// A fork at its entry: let through (counted until its child is known) or refused.
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+    )]
     pub(super) fn on_fork_entry(&mut self, tid: i32) {
         let in_flight = self
             .in_syscall

@@ -290,6 +290,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "test frames of a few bytes"
+    )]
     fn frame(payload: &[u8]) -> Vec<u8> {
         let mut f = (payload.len() as u32).to_be_bytes().to_vec();
         f.extend_from_slice(payload);
@@ -318,6 +322,10 @@ mod tests {
     }
 
     #[test]
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "a test header for MAX_FRAME + 10 bytes, far below 4 GiB"
+    )]
     fn a_big_message_is_whole_and_a_huge_one_is_told_by_its_size() {
         let mut f = Framing::default();
         // 5000 characters: more than one page, still one message.

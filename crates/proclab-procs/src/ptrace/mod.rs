@@ -53,8 +53,8 @@ pub static TRACED: crate::scenario::Scenario = crate::scenario::Scenario {
     process_gates: &[],
     // The summary's results: how the command ended.
     reports: &["exit_code", "signal"],
-    peak_processes: |_| (0, String::new()),
-    run: |_, _| {},
+    peak_processes: |_| Ok((0, String::new())),
+    run: |_, _| Ok(()),
 };
 
 /// capabilities(7): the bit of CAP_SYS_PTRACE in `CapEff` (libc has no constant).

@@ -164,6 +164,10 @@ fn fix_module(module: &str) -> &str {
 }
 
 /// A little-endian two's complement integer of any length.
+#[allow(
+    clippy::cast_possible_wrap,
+    reason = "pickle LONG1 bytes read as two-complement, as pickle.loads does: the wrap is the decoding"
+)]
 fn long(b: &[u8]) -> Node {
     if b.len() > MAX_INT_BYTES {
         return Node::Huge(b.len());
@@ -334,6 +338,10 @@ impl Machine {
         }))
     }
 
+    #[allow(
+        clippy::cast_possible_wrap,
+        reason = "BININT2 is an unsigned 16-bit value: it always fits an i64"
+    )]
     fn run(mut self, data: &[u8]) -> Option<(Vec<Node>, Id)> {
         let mut r = Reader { data, at: 0 };
         loop {

@@ -69,6 +69,10 @@ pub fn released(parent: i32, status: i32, why: &str) -> EventKind {
 
 /// Up to `len` bytes at `addr` in `pid`'s memory (fewer where the mapping ends), or
 /// `None` if none could be read.
+#[allow(
+    clippy::cast_sign_loss,
+    reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+)]
 pub fn read_memory(pid: i32, addr: u64, len: usize) -> Option<Vec<u8>> {
     let mut buf = vec![0u8; len];
     let local = libc::iovec {

@@ -13,6 +13,11 @@ const AUDIT_ARCH: u32 = 0xc000_00b7; // AUDIT_ARCH_AARCH64
 /// The syscalls that stop for the tracer, each one at its entry: waits (a reap is a
 /// wait that returned), every way to send a signal, execs (what file was run, for a
 /// script), and, for messages, `read` and `write`. Every other syscall runs untouched.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+)]
 pub fn traced_syscalls(messages: bool) -> Vec<u32> {
     let mut nrs = vec![
         libc::SYS_wait4,
@@ -56,6 +61,10 @@ const CLONE_THREAD: u32 = 0x0001_0000;
 ///   fall back to `clone` when it is missing (threads and forks work as before);
 /// - all else, and every other architecture's calls, allowed.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "system call numbers (< 2^10) as the u32 the filter compares, and jump offsets within a program of a few dozen instructions as BPF's u8"
+)]
 pub fn filter(messages: bool) -> Vec<libc::sock_filter> {
     const LD_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
     const JEQ: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
@@ -137,6 +146,10 @@ pub fn filter(_messages: bool) -> Vec<libc::sock_filter> {
 ///
 /// # Safety
 /// `prog` must point at `filter()`'s program, alive until the call returns.
+#[allow(
+    clippy::cast_lossless,
+    reason = "SECCOMP_MODE_FILTER passed as the unsigned long prctl takes as its argument"
+)]
 pub unsafe fn install(prog: &libc::sock_fprog) {
     if prog.len == 0 {
         return;
@@ -159,6 +172,10 @@ pub enum Call {
     Exit { rval: i64 },
 }
 
+#[allow(
+    clippy::ptr_as_ptr,
+    reason = "PTRACE_GET_SYSCALL_INFO writes into this struct through a void pointer"
+)]
 pub fn syscall_info(tid: i32) -> Option<Call> {
     // SAFETY: plain data; the kernel fills in up to the size we pass.
     let mut info: libc::ptrace_syscall_info = unsafe { std::mem::zeroed() };
@@ -233,6 +250,10 @@ mod tests {
     }
 
     #[test]
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "x86-64 system call numbers (< 2^10) as the filter compares them (u32)"
+    )]
     fn filter_traces_exactly_its_syscalls() {
         for messages in [true, false] {
             let f = filter(messages);

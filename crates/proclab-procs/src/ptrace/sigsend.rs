@@ -25,6 +25,10 @@ pub struct SignalCall {
 impl Table {
     /// A signal-sending call's entry: which process gets which signal. Signal 0 only
     /// asks whether the target exists: no signal, nothing to watch.
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+    )]
     pub(super) fn on_signal_entry(&mut self, tid: i32, tgid: i32, nr: i64, args: [u64; 6]) {
         let int = |i: usize| args[i] as i32;
         let (target, sig) = match nr {

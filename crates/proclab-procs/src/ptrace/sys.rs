@@ -42,11 +42,19 @@ pub fn seize(pid: i32) -> Result<(), Errno> {
 }
 
 /// Resumes a stopped tracee, delivering `sig` (0 for none).
+#[allow(
+    clippy::cast_sign_loss,
+    reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+)]
 pub fn cont(pid: i32, sig: i32) -> Result<(), Errno> {
     request(libc::PTRACE_CONT, pid, 0, sig as usize).map(drop)
 }
 
 /// Resumes a tracee until its current syscall returns (a syscall-exit stop).
+#[allow(
+    clippy::cast_sign_loss,
+    reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+)]
 pub fn syscall(pid: i32, sig: i32) -> Result<(), Errno> {
     request(libc::PTRACE_SYSCALL, pid, 0, sig as usize).map(drop)
 }
@@ -121,6 +129,10 @@ pub fn skip_syscall(pid: i32) -> Result<(), Errno> {
 }
 
 /// At a syscall-exit stop: what the syscall returns (`-errno` for a failure).
+#[allow(
+    clippy::cast_sign_loss,
+    reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+)]
 pub fn set_return(pid: i32, value: i64) -> Result<(), Errno> {
     let mut regs = get_regs(pid)?;
     #[cfg(target_arch = "x86_64")]

@@ -14,6 +14,10 @@ type Emit<'a> = &'a mut dyn FnMut(i32, EventKind);
 
 impl Table {
     /// A syscall the filter stops, at its entry (before it runs).
+    #[allow(
+        clippy::cast_possible_wrap,
+        reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+    )]
     pub(super) fn on_syscall_entry(&mut self, tid: i32, tgid: i32, emit: Emit) {
         let Some(Call::Entry { nr, args }) = seccomp::syscall_info(tid) else {
             return;
@@ -73,6 +77,10 @@ impl Table {
     /// put down to its writer; a write to a pipe or socket is fed to its stream (the
     /// messages it completes are sent now); a read from one is watched until it
     /// returns.
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+    )]
     fn on_io_entry(&mut self, tid: i32, tgid: i32, nr: i64, args: [u64; 6], emit: Emit) {
         let (tty, stderr) = (self.stdout_tty.clone(), self.stderr_inode);
         let classify = |t: &str| classify(t, tty.as_deref(), stderr);
@@ -116,6 +124,11 @@ impl Table {
     }
 
     /// A read from a pipe or socket returned: the messages it completes are received.
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+    )]
     pub(super) fn on_read_exit(
         &mut self,
         tgid: i32,

@@ -206,6 +206,10 @@ impl Table {
     /// new process held until the cap is checked).
     /// `before`: for an exit, the thread's /proc stat read before its status was
     /// collected.
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+    )]
     pub fn on_wait(&mut self, tid: i32, status: i32, before: Option<procfs::Stat>, emit: Emit) {
         let stop = sys::decode(status);
         if let Stop::Ended { status } = stop {
@@ -283,6 +287,10 @@ impl Table {
 
     /// How many processes the kernel holds for the run now: every traced process not
     /// yet ended, every zombie not yet reaped, and the tracer.
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+    )]
     pub(super) fn held(&self) -> u32 {
         (self.procs.len() + self.zombies.len() + 1) as u32
     }
@@ -290,6 +298,10 @@ impl Table {
     /// With every stop so far handled: lets each new process held at its first stop
     /// run, unless it takes the run over the cap; such a process is killed before it
     /// runs any code of its own, and the tracer says so (`cap_kill`).
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+    )]
     pub fn admit_parked(&mut self, emit: Emit) {
         if self.parked.is_empty() {
             return;
@@ -320,6 +332,10 @@ impl Table {
         }
     }
 
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+    )]
     fn on_exec(&mut self, tid: i32, tgid: i32, emit: Emit) {
         if tgid == self.root {
             self.root_execed = true;

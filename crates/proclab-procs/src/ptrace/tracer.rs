@@ -23,6 +23,10 @@ use crate::trace::writer::Batch;
 /// line, which `tracer_args` writes and `parse_args` reads back (both sides of that
 /// contract in one place).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line flags of the tracer, written and parsed as such"
+)]
 pub struct TraceRequest {
     /// The command and its arguments (a Python lesson: the interpreter, then the
     /// program's file once the front end wrote it).
@@ -596,7 +600,7 @@ fn kill_all(table: &Table) -> u32 {
         // SAFETY: plain syscall on a tracee of ours.
         unsafe { libc::kill(*pid, libc::SIGKILL) };
     }
-    live.len() as u32
+    u32::try_from(live.len()).unwrap_or(u32::MAX)
 }
 
 pub(super) fn drain_signalfd(fd: &OwnedFd) {
@@ -619,6 +623,10 @@ struct Started {
 
 /// SIGCHLD blocked and readable on a signalfd; the program's stdout and stderr pipes
 /// (read ends here); the command forked, stopped, seized and resumed.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "the seccomp filter has a few dozen instructions: its length fits the u16 sock_fprog wants"
+)]
 fn start_command(args: &TracerArgs) -> Result<Started, String> {
     let argv: Vec<CString> = args
         .argv

@@ -128,6 +128,10 @@ impl Table {
 
 /// The child a wait that returned `rval` reaped, with the raw status it wrote (if it
 /// wrote one where the tracer can read it).
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+)]
 fn reaped_by(tgid: i32, call: &WaitCall, rval: i64) -> Option<(i32, Option<i32>)> {
     if call.nr == libc::SYS_wait4 {
         // wait4(pid, *status, options, *rusage) → the child's PID; it may also report

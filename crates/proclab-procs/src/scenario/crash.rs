@@ -7,7 +7,6 @@ use nix::unistd::getpid;
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
-use super::params::Params;
 use super::zombie::python_bool;
 use crate::trace::event::EventKind;
 
@@ -19,14 +18,17 @@ pub const SCENARIO: Scenario = Scenario {
     gates: &["start", "started", "joined"],
     process_gates: &[],
     reports: &["exitcode", "is_alive"],
-    peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
-    run,
+    peak_processes: |_| Ok((2, "1 parent + 1 child = 2".into())),
+    run: |ctx, _| {
+        run(ctx);
+        Ok(())
+    },
 };
 
 const CHILD_WORKS: f64 = 1.5;
 const NAME: &str = "Process-1";
 
-fn run(ctx: &mut Ctx, _: &Params) {
+fn run(ctx: &mut Ctx) {
     ctx.print(format!("main {}: p = Process(target=divide)", getpid()));
     attributes(ctx, None, false, None);
     ctx.gate("start");

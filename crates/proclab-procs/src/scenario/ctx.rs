@@ -200,7 +200,7 @@ impl Ctx {
     pub fn slot_gate(&self, slot: usize, name: &str) {
         self.emit(EventKind::Gate {
             name: name.to_string(),
-            slot: Some(slot as u32),
+            slot: Some(u32::try_from(slot).unwrap_or(u32::MAX)),
         });
         self.control.pass_slot_gate(slot);
     }

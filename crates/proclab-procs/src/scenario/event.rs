@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
-use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use super::params::{ParamError, ParamKind, ParamSpec, ParamValue, Params, Typed};
 use crate::ipc::{event::Event, shm::SharedRegion};
 use crate::trace::event::EventKind;
 
@@ -13,32 +13,50 @@ pub const SCENARIO: Scenario = Scenario {
     id: "event",
     title: "Event: one signal wakes them all",
     view: super::View::locks(super::Primitive::Event),
-    params: &[ParamSpec {
-        name: "waiters",
-        kind: ParamKind::Int { min: 1, max: 16 },
-        default: ParamValue::Int(3),
-        help: "processes waiting for the event",
-    }],
+    params: &[WAITERS],
     gates: &["start", "waiting", "set"],
     process_gates: &[],
     reports: &["event"],
     peak_processes: |p| {
-        let n = p.int("waiters") + 2;
-        (
-            n as u64,
+        let waiters = EventParams::from_params(p)?.waiters;
+        let n = waiters + 2;
+        Ok((
+            u64::from(n),
             format!(
                 "1 parent + 1 setter + {} = {n}",
-                super::params::count(p.int("waiters"), "waiter", "waiters")
+                super::params::count(waiters, "waiter", "waiters")
             ),
-        )
+        ))
     },
-    run,
+    run: |ctx, p| {
+        run(ctx, &EventParams::from_params(p)?);
+        Ok(())
+    },
 };
+
+const WAITERS: ParamSpec = ParamSpec {
+    name: "waiters",
+    kind: ParamKind::Int { min: 1, max: 16 },
+    default: ParamValue::Int(3),
+    help: "processes waiting for the event",
+};
+
+struct EventParams {
+    waiters: u32,
+}
+
+impl Typed for EventParams {
+    fn from_params(p: &Params) -> Result<EventParams, ParamError> {
+        Ok(EventParams {
+            waiters: p.int(&WAITERS)?,
+        })
+    }
+}
 
 const SETTER_PAUSE: f64 = 3.0;
 
-fn run(ctx: &mut Ctx, p: &Params) {
-    let waiters = p.int("waiters");
+fn run(ctx: &mut Ctx, p: &EventParams) {
+    let waiters = p.waiters;
     let Ok(region) = SharedRegion::new(4096) else {
         return ctx.print("cannot map shared memory");
     };

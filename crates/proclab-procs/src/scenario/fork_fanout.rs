@@ -4,45 +4,63 @@
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
-use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use super::params::{ParamError, ParamKind, ParamSpec, ParamValue, Params, Typed};
 
 pub const SCENARIO: Scenario = Scenario {
     id: "fork-fanout",
     title: "Fork fan-out: one parent, many children",
     view: super::View::TREE,
-    params: &[
-        ParamSpec {
-            name: "children",
-            kind: ParamKind::Int { min: 1, max: 63 },
-            default: ParamValue::Int(10),
-            help: "rounds of the fork loop",
-        },
-        ParamSpec {
-            name: "break_in_child",
-            kind: ParamKind::Bool,
-            default: ParamValue::Bool(true),
-            help: "a child leaves the loop (false: every process forks again)",
-        },
-    ],
+    params: &[CHILDREN, BREAK_IN_CHILD],
     gates: &["start", "first-fork", "forked-all", "reaped-all"],
     process_gates: &[],
     reports: &[],
-    peak_processes,
-    run,
+    peak_processes: |p| Ok(peak_processes(&Fanout::from_params(p)?)),
+    run: |ctx, p| {
+        run(ctx, &Fanout::from_params(p)?);
+        Ok(())
+    },
 };
+
+const CHILDREN: ParamSpec = ParamSpec {
+    name: "children",
+    kind: ParamKind::Int { min: 1, max: 63 },
+    default: ParamValue::Int(10),
+    help: "rounds of the fork loop",
+};
+const BREAK_IN_CHILD: ParamSpec = ParamSpec {
+    name: "break_in_child",
+    kind: ParamKind::Bool,
+    default: ParamValue::Bool(true),
+    help: "a child leaves the loop (false: every process forks again)",
+};
+
+struct Fanout {
+    /// Rounds of the fork loop.
+    children: u32,
+    break_in_child: bool,
+}
+
+impl Typed for Fanout {
+    fn from_params(p: &Params) -> Result<Fanout, ParamError> {
+        Ok(Fanout {
+            children: p.int(&CHILDREN)?,
+            break_in_child: p.flag(&BREAK_IN_CHILD)?,
+        })
+    }
+}
 
 /// Seconds of lesson time between two forks, and how long a child lives.
 const FORK_GAP: f64 = 0.4;
 const CHILD_LIFE: f64 = 1.5;
 
-fn peak_processes(p: &Params) -> (u64, String) {
-    let n = p.int("children").max(0) as u32;
-    if p.bool("break_in_child") {
+fn peak_processes(p: &Fanout) -> (u64, String) {
+    let n = p.children;
+    if p.break_in_child {
         (
             u64::from(n) + 1,
             format!(
                 "1 parent + {} = {}",
-                super::params::count(n.into(), "child", "children"),
+                super::params::count(n, "child", "children"),
                 n + 1
             ),
         )
@@ -57,9 +75,8 @@ fn peak_processes(p: &Params) -> (u64, String) {
     }
 }
 
-fn run(ctx: &mut Ctx, p: &Params) {
-    let rounds = p.int("children");
-    let leave_loop = p.bool("break_in_child");
+fn run(ctx: &mut Ctx, p: &Fanout) {
+    let (rounds, leave_loop) = (p.children, p.break_in_child);
     let me = nix::unistd::getpid();
     // The prints are those of the lesson's Python program, so both can be compared.
     ctx.print(format!("main {me}: forking {rounds} times"));

@@ -6,7 +6,6 @@ use nix::unistd::getpid;
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
-use super::params::Params;
 use crate::trace::event::EventKind;
 
 pub const SCENARIO: Scenario = Scenario {
@@ -17,14 +16,17 @@ pub const SCENARIO: Scenario = Scenario {
     gates: &["start", "forked", "after"],
     process_gates: &[],
     reports: &["num", "&num"],
-    peak_processes: |_| (3, "1 parent + 2 children = 3".into()),
-    run,
+    peak_processes: |_| Ok((3, "1 parent + 2 children = 3".into())),
+    run: |ctx, _| {
+        run(ctx);
+        Ok(())
+    },
 };
 
 const BEFORE_CHANGE: f64 = 1.0;
 const AFTER_CHANGE: f64 = 2.0;
 
-fn run(ctx: &mut Ctx, _: &Params) {
+fn run(ctx: &mut Ctx) {
     // `black_box` keeps `num` a real value in memory that each process reads and writes.
     let mut num: i64 = std::hint::black_box(10);
     show(ctx, &num);

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
-use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use super::params::{ParamError, ParamKind, ParamSpec, ParamValue, Params, Typed};
 use crate::ipc::{event::Event, sem::Semaphore, shm::SharedRegion};
 use crate::trace::event::EventKind;
 
@@ -22,69 +22,94 @@ pub const SCENARIO: Scenario = Scenario {
     id: "lock",
     title: "Lock: a shared counter, with and without",
     view: super::View::locks(super::Primitive::Lock),
-    params: &[
-        ParamSpec {
-            name: "workers",
-            kind: ParamKind::Int { min: 1, max: 16 },
-            default: ParamValue::Int(4),
-            help: "processes adding to the counter",
-        },
-        ParamSpec {
-            name: "increments",
-            kind: ParamKind::Int {
-                min: 1,
-                max: 10_000_000,
-            },
-            default: ParamValue::Int(1000),
-            help: "how many times each worker adds 1",
-        },
-        ParamSpec {
-            name: "use_lock",
-            kind: ParamKind::Bool,
-            default: ParamValue::Bool(true),
-            help: "hold the lock around each read-modify-write",
-        },
-        ParamSpec {
-            name: "schedule",
-            kind: ParamKind::Bool,
-            default: ParamValue::Bool(false),
-            help: "be the scheduler: in step mode each read and each write waits for you",
-        },
-        ParamSpec {
-            name: "hold_ms",
-            kind: ParamKind::Int {
-                min: 0,
-                max: 10_000,
-            },
-            default: ParamValue::Int(0),
-            help: "lesson time spent between the read and the write",
-        },
-    ],
+    params: &[WORKERS, INCREMENTS, USE_LOCK, SCHEDULE, HOLD_MS],
     gates: &["start", "forked", "counted"],
     process_gates: &["read", "write"],
     reports: &["counter", "expected", "lost", "read", "wrote"],
     peak_processes: |p| {
-        let n = p.int("workers") + 1;
-        (
-            n as u64,
+        let workers = LockParams::from_params(p)?.workers;
+        let n = workers + 1;
+        Ok((
+            u64::from(n),
             format!(
                 "1 parent + {} = {n}",
-                super::params::count(p.int("workers"), "worker", "workers")
+                super::params::count(workers, "worker", "workers")
             ),
-        )
+        ))
     },
-    run,
+    run: |ctx, p| {
+        run(ctx, &LockParams::from_params(p)?);
+        Ok(())
+    },
 };
+
+const WORKERS: ParamSpec = ParamSpec {
+    name: "workers",
+    kind: ParamKind::Int { min: 1, max: 16 },
+    default: ParamValue::Int(4),
+    help: "processes adding to the counter",
+};
+const INCREMENTS: ParamSpec = ParamSpec {
+    name: "increments",
+    kind: ParamKind::Int {
+        min: 1,
+        max: 10_000_000,
+    },
+    default: ParamValue::Int(1000),
+    help: "how many times each worker adds 1",
+};
+const USE_LOCK: ParamSpec = ParamSpec {
+    name: "use_lock",
+    kind: ParamKind::Bool,
+    default: ParamValue::Bool(true),
+    help: "hold the lock around each read-modify-write",
+};
+const SCHEDULE: ParamSpec = ParamSpec {
+    name: "schedule",
+    kind: ParamKind::Bool,
+    default: ParamValue::Bool(false),
+    help: "be the scheduler: in step mode each read and each write waits for you",
+};
+const HOLD_MS: ParamSpec = ParamSpec {
+    name: "hold_ms",
+    kind: ParamKind::Int {
+        min: 0,
+        max: 10_000,
+    },
+    default: ParamValue::Int(0),
+    help: "lesson time spent between the read and the write",
+};
+
+/// Two of its switches are independent choices of the lesson (the lock, and whether
+/// the learner schedules each step), not states of one thing: bools say that best.
+struct LockParams {
+    workers: u32,
+    increments: i64,
+    use_lock: bool,
+    schedule: bool,
+    /// Lesson seconds between the read and the write.
+    hold: f64,
+}
+
+impl Typed for LockParams {
+    fn from_params(p: &Params) -> Result<LockParams, ParamError> {
+        Ok(LockParams {
+            workers: p.int(&WORKERS)?,
+            increments: p.int(&INCREMENTS)?,
+            use_lock: p.flag(&USE_LOCK)?,
+            schedule: p.flag(&SCHEDULE)?,
+            hold: f64::from(p.int::<u32>(&HOLD_MS)?) / 1000.0,
+        })
+    }
+}
 
 /// Lock events are emitted for every acquisition up to this many per worker, then
 /// only when a worker had to wait (keeps 4 × 100000 runs quick and the log readable).
 const TRACE_ALL: i64 = 2000;
 
-fn run(ctx: &mut Ctx, p: &Params) {
-    let (workers, increments, use_lock) =
-        (p.int("workers"), p.int("increments"), p.bool("use_lock"));
-    let hold = p.int("hold_ms") as f64 / 1000.0;
-    let schedule = p.bool("schedule");
+fn run(ctx: &mut Ctx, p: &LockParams) {
+    let (workers, increments, use_lock) = (p.workers, p.increments, p.use_lock);
+    let (hold, schedule) = (p.hold, p.schedule);
     let Ok(region) = SharedRegion::new(4096) else {
         return ctx.print("cannot map shared memory");
     };
@@ -145,7 +170,7 @@ fn run(ctx: &mut Ctx, p: &Params) {
     ctx.gate("forked");
     go.set();
     ctx.wait_all();
-    let (total, expected) = (counter.load(Relaxed), workers * increments);
+    let (total, expected) = (counter.load(Relaxed), i64::from(workers) * increments);
     ctx.emit(EventKind::Value {
         name: "counter".into(),
         value: json!(total),

@@ -89,9 +89,12 @@ pub struct Scenario {
     /// Names of the `result` and `value` events it reports (`*` ends a family, as in
     /// `time_*`): what a quiz's answer may name.
     pub reports: &'static [&'static str],
-    /// The most processes alive at once for these params, with the arithmetic.
-    pub peak_processes: fn(&Params) -> (u64, String),
-    pub run: fn(&mut ctx::Ctx, &Params),
+    /// The most processes alive at once for these params, with the arithmetic. It
+    /// reads the scenario's typed parameters first (`params::Typed`), so it is also
+    /// their check: `params_from` and `check_cap` call it before anything runs.
+    pub peak_processes: fn(&Params) -> Result<(u64, String), ParamError>,
+    /// The program, given its parameters (read into its typed struct once).
+    pub run: fn(&mut ctx::Ctx, &Params) -> Result<(), ParamError>,
 }
 
 /// In course order.
@@ -141,13 +144,17 @@ impl PartialEq for Scenario {
 }
 
 impl Scenario {
+    /// The parameters from `key=value` assignments over the defaults, checked once:
+    /// each value against its spec, and all of them as the scenario's typed struct.
     pub fn params_from(&self, assignments: &[String]) -> Result<Params, ParamError> {
-        params::from_assignments(self.params, self.id, assignments)
+        let params = params::from_assignments(self.params, self.id, assignments)?;
+        (self.peak_processes)(&params)?;
+        Ok(params)
     }
 
     /// Refuses params whose peak process count passes `cap`, before anything forks.
     pub fn check_cap(&self, params: &Params, cap: u32) -> Result<(), String> {
-        let (peak, arithmetic) = (self.peak_processes)(params);
+        let (peak, arithmetic) = (self.peak_processes)(params).map_err(|e| e.message)?;
         if peak > u64::from(cap) {
             Err(format!(
                 "refused: {arithmetic}, over the cap of {cap} live processes"
@@ -197,6 +204,32 @@ mod tests {
         for s in ALL {
             // Only the work pane draws the cores, so only its scenarios pay for them.
             assert_eq!(s.view.samples_cores, s.view.pane == Pane::Work, "{}", s.id);
+        }
+    }
+
+    /// Every scenario reads its typed parameters from its defaults and from each
+    /// integer parameter at both ends of its range (a spec whose range the struct's
+    /// type cannot hold fails here, not in a learner's run).
+    #[test]
+    fn every_scenario_reads_its_parameters() {
+        for s in ALL {
+            let defaults = params::Params::defaults(s.params);
+            assert!((s.peak_processes)(&defaults).is_ok(), "{}", s.id);
+            for spec in s.params {
+                if let params::ParamKind::Int { min, max } = spec.kind {
+                    for n in [min, max] {
+                        let mut p = defaults.clone();
+                        p.set(spec.name, params::ParamValue::Int(n));
+                        assert!((s.peak_processes)(&p).is_ok(), "{} {}={n}", s.id, spec.name);
+                    }
+                }
+            }
+            // And nothing is read by a name that is not the scenario's.
+            assert!(
+                (s.peak_processes)(&params::Params::default()).is_ok() == s.params.is_empty(),
+                "{}",
+                s.id
+            );
         }
     }
 }

@@ -6,7 +6,6 @@ use nix::unistd::{getpid, getppid};
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked, arm_after_adoption};
-use super::params::Params;
 use crate::trace::event::EventKind;
 
 pub const SCENARIO: Scenario = Scenario {
@@ -17,8 +16,11 @@ pub const SCENARIO: Scenario = Scenario {
     gates: &["start", "orphaned", "adopted-reaped"],
     process_gates: &[],
     reports: &[],
-    peak_processes: |_| (3, "main + parent + child = 3".into()),
-    run,
+    peak_processes: |_| Ok((3, "main + parent + child = 3".into())),
+    run: |ctx, _| {
+        run(ctx);
+        Ok(())
+    },
 };
 
 const PARENT_LIVES: f64 = 2.0;
@@ -26,7 +28,13 @@ const CHILD_AFTER_ADOPTION: f64 = 2.5;
 /// Real time between two looks at the parent before adoption.
 const ADOPTION_POLL: std::time::Duration = std::time::Duration::from_millis(10);
 
-fn run(ctx: &mut Ctx, _: &Params) {
+/// Debug trigger, for the tests only (ARCHITECTURE.md, "Debug triggers"):
+/// `PROCLAB_DEBUG_ORPHAN_LOOK_AFTER_MS=N` makes the child wait N ms of real time before
+/// it first calls getppid(), so a test can make the parent be gone by then (what a busy
+/// machine does by chance) and check that the child prints its real parent.
+pub const LOOK_AFTER_MS: &str = "PROCLAB_DEBUG_ORPHAN_LOOK_AFTER_MS";
+
+fn run(ctx: &mut Ctx) {
     ctx.print(format!(
         "main {}: forking a parent that will not wait",
         getpid()
@@ -64,14 +72,25 @@ fn parent(ctx: &mut Ctx) -> ! {
     }
 }
 
-/// `first`: the parent that forked this child, its PID taken before the fork (when
-/// the lesson runs fast the parent may be gone before the child first looks).
-fn child(ctx: &mut Ctx, first: nix::unistd::Pid) -> ! {
+/// `forked_by`: the parent that forked this child, its PID taken before the fork. What
+/// the child prints is what getppid() says when it looks, as the Python program prints
+/// `os.getppid()`: when the parent is already gone (a fast run, a busy machine), that
+/// is the adopter.
+fn child(ctx: &mut Ctx, forked_by: nix::unistd::Pid) -> ! {
+    if let Some(delay) = std::env::var(LOOK_AFTER_MS)
+        .ok()
+        .and_then(|ms| ms.trim().parse().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+    }
+    let first = getppid();
     ctx.print(format!("child {}: my parent is {first}", getpid()));
     // Until it is adopted this process has no parent-death signal, so it polls in real
     // time (never held by pause): if the whole run dies meanwhile (the front end killed
-    // with SIGKILL), it must notice at once rather than linger under PID 1.
-    while getppid() == first {
+    // with SIGKILL), it must notice at once rather than linger under PID 1. It waits
+    // for a parent other than the one that forked it (the Python program compares with
+    // `first`, which would wait for ever if the adoption came before its first look).
+    while getppid() == forked_by {
         std::thread::sleep(ADOPTION_POLL);
         ctx.check_interrupt();
     }
@@ -80,8 +99,9 @@ fn child(ctx: &mut Ctx, first: nix::unistd::Pid) -> ! {
         // Adopted by someone outside the lesson: main is gone, and so is the run.
         ctx.exit(1)
     }
+    // Seen by the child itself: its parent is no longer the one that forked it.
     ctx.emit(EventKind::Reparent {
-        old_ppid: first.as_raw(),
+        old_ppid: forked_by.as_raw(),
         ppid: adopter.as_raw(),
     });
     // Only now can the parent-death signal point at the right parent.

@@ -1,5 +1,9 @@
 //! Scenario parameters: typed specs, values parsed from `--set key=value` or from a
 //! lesson's `[params]`, and errors that list what the scenario accepts.
+//!
+//! A scenario reads its values once, into a typed struct of its own (`Typed`), by
+//! naming each `ParamSpec` constant: a misspelt parameter is a compile error, and a
+//! value missing or of the wrong kind is an error, never a silent 0, false or "".
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -59,28 +63,72 @@ impl Params {
         )
     }
 
-    pub fn int(&self, name: &str) -> i64 {
+    /// The value of a parameter some scenarios have and others not, for a pane that
+    /// shows it when present (`None` when this run has no such parameter).
+    pub fn get(&self, name: &str) -> Option<&ParamValue> {
+        self.0.get(name)
+    }
+
+    /// `get` for an integer parameter: `None` when absent or of another kind.
+    pub fn get_int(&self, name: &str) -> Option<i64> {
         match self.0.get(name) {
-            Some(ParamValue::Int(n)) => *n,
-            _ => 0,
+            Some(ParamValue::Int(n)) => Some(*n),
+            _ => None,
         }
     }
 
-    pub fn bool(&self, name: &str) -> bool {
-        matches!(self.0.get(name), Some(ParamValue::Bool(true)))
-    }
-
-    pub fn name(&self, name: &str) -> &str {
+    /// `get` for a boolean parameter: `None` when absent or of another kind.
+    pub fn get_flag(&self, name: &str) -> Option<bool> {
         match self.0.get(name) {
-            Some(ParamValue::Name(s)) => s,
-            _ => "",
+            Some(ParamValue::Bool(b)) => Some(*b),
+            _ => None,
         }
     }
 
-    pub fn int_list(&self, name: &str) -> &[i64] {
-        match self.0.get(name) {
-            Some(ParamValue::IntList(v)) => v,
-            _ => &[],
+    fn value(&self, spec: &ParamSpec) -> Result<&ParamValue, ParamError> {
+        self.0.get(spec.name).ok_or_else(|| ParamError {
+            message: format!("no value for the parameter '{}'", spec.name),
+        })
+    }
+
+    /// An integer parameter in the type the scenario counts in (a count as `u32`, a
+    /// number of terms as `u64`…): its spec's range is checked again, and a value the
+    /// type cannot hold is an error rather than a wrapped number.
+    pub fn int<T: TryFrom<i64>>(&self, spec: &ParamSpec) -> Result<T, ParamError> {
+        match (self.value(spec)?, spec.kind) {
+            (ParamValue::Int(n), ParamKind::Int { min, max }) if (min..=max).contains(n) => {
+                T::try_from(*n).map_err(|_| wrong(spec, "an integer out of its type's range"))
+            }
+            _ => Err(wrong(spec, "an integer within its range")),
+        }
+    }
+
+    pub fn flag(&self, spec: &ParamSpec) -> Result<bool, ParamError> {
+        match (self.value(spec)?, spec.kind) {
+            (ParamValue::Bool(b), ParamKind::Bool) => Ok(*b),
+            _ => Err(wrong(spec, "true or false")),
+        }
+    }
+
+    /// A choice, as the index of its name in the spec's list (the scenario maps it to
+    /// an enum of its own).
+    pub fn choice(&self, spec: &ParamSpec) -> Result<usize, ParamError> {
+        match (self.value(spec)?, spec.kind) {
+            (ParamValue::Name(name), ParamKind::Choice(names)) => names
+                .iter()
+                .position(|c| c == name)
+                .ok_or_else(|| wrong(spec, "one of its choices")),
+            _ => Err(wrong(spec, "one of its choices")),
+        }
+    }
+
+    pub fn ints<T: TryFrom<i64>>(&self, spec: &ParamSpec) -> Result<Vec<T>, ParamError> {
+        match (self.value(spec)?, spec.kind) {
+            (ParamValue::IntList(v), ParamKind::IntList) => v
+                .iter()
+                .map(|n| T::try_from(*n).map_err(|_| wrong(spec, "integers its type can hold")))
+                .collect(),
+            _ => Err(wrong(spec, "a list of integers")),
         }
     }
 
@@ -101,6 +149,17 @@ impl Params {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamError {
     pub message: String,
+}
+
+fn wrong(spec: &ParamSpec, want: &str) -> ParamError {
+    ParamError {
+        message: format!("the parameter '{}' must be {want}", spec.name),
+    }
+}
+
+/// A scenario's parameters as a struct of its own, read once from validated `Params`.
+pub trait Typed: Sized {
+    fn from_params(p: &Params) -> Result<Self, ParamError>;
 }
 
 impl fmt::Display for ParamError {
@@ -244,7 +303,7 @@ pub fn from_assignments(
 }
 
 /// "1 child", "3 children": a count and its noun, for the cap's arithmetic.
-pub fn count(n: i64, one: &str, many: &str) -> String {
+pub fn count(n: u32, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
@@ -296,10 +355,11 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(p.int("children"), 3);
-        assert!(!p.bool("break_in_child"));
-        assert_eq!(p.name("mode"), "imap");
-        assert_eq!(p.int_list("tasks"), &[2000, 5]);
+        let specs = specs();
+        assert_eq!(p.int::<u32>(&specs[0]), Ok(3));
+        assert_eq!(p.flag(&specs[1]), Ok(false));
+        assert_eq!(p.choice(&specs[2]), Ok(1), "imap");
+        assert_eq!(p.ints::<u64>(&specs[3]), Ok(vec![2000, 5]));
         assert!(SPECS.is_empty());
     }
 
@@ -319,5 +379,32 @@ mod tests {
         let p = Params::defaults(&specs());
         let again = from_assignments(&specs(), "x", &p.to_assignments()).unwrap();
         assert_eq!(p, again);
+    }
+
+    /// No silent defaults: a parameter the run does not have, or of another kind, or
+    /// too big for the scenario's type, is an error (it used to read as 0/false/"").
+    #[test]
+    fn a_missing_or_mistyped_value_is_an_error() {
+        let specs = specs();
+        let empty = Params::default();
+        assert!(
+            empty
+                .int::<u32>(&specs[0])
+                .unwrap_err()
+                .message
+                .contains("no value")
+        );
+        let p = Params::defaults(&specs);
+        assert!(p.flag(&specs[0]).is_err(), "children is no bool");
+        assert!(p.int::<u8>(&specs[3]).is_err(), "tasks is a list");
+        let mut big = Params::defaults(&specs);
+        big.set("children", ParamValue::Int(1000));
+        assert!(
+            big.int::<u32>(&specs[0]).is_err(),
+            "outside the spec's range"
+        );
+        let mut negative = Params::defaults(&specs);
+        negative.set("tasks", ParamValue::IntList(Cow::Owned(vec![-1])));
+        assert!(negative.ints::<u64>(&specs[3]).is_err());
     }
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
-use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use super::params::{ParamError, ParamKind, ParamSpec, ParamValue, Params, Typed};
 use crate::ipc::pipe::{Conn, pipe};
 use crate::trace::event::EventKind;
 
@@ -17,44 +17,65 @@ pub const SCENARIO: Scenario = Scenario {
     id: "pi",
     title: "Computing pi on every core",
     view: super::View::WORK,
-    params: &[
-        ParamSpec {
-            name: "workers",
-            kind: ParamKind::Int { min: 1, max: 32 },
-            default: ParamValue::Int(10),
-            help: "processes, one slice of the series each",
-        },
-        ParamSpec {
-            name: "terms",
-            kind: ParamKind::Int {
-                min: 1,
-                max: 100_000_000_000,
-            },
-            default: ParamValue::Int(10_000_000),
-            help: "terms of the series in all",
-        },
-        ParamSpec {
-            name: "sweep",
-            kind: ParamKind::Bool,
-            default: ParamValue::Bool(false),
-            help: "run with 1, 2, … workers and report each speedup",
-        },
-    ],
+    params: &[WORKERS, TERMS, SWEEP],
     gates: &["start", "forked", "summed", "swept"],
     process_gates: &[],
     reports: &["pi", "seconds", "time_*", "speedup_*"],
     peak_processes: |p| {
-        let n = p.int("workers") + 1;
-        (
-            n as u64,
+        let workers = PiParams::from_params(p)?.workers;
+        let n = workers + 1;
+        Ok((
+            u64::from(n),
             format!(
                 "1 parent + {} = {n}",
-                super::params::count(p.int("workers"), "worker", "workers")
+                super::params::count(workers, "worker", "workers")
             ),
-        )
+        ))
     },
-    run,
+    run: |ctx, p| {
+        run(ctx, &PiParams::from_params(p)?);
+        Ok(())
+    },
 };
+
+const WORKERS: ParamSpec = ParamSpec {
+    name: "workers",
+    kind: ParamKind::Int { min: 1, max: 32 },
+    default: ParamValue::Int(10),
+    help: "processes, one slice of the series each",
+};
+const TERMS: ParamSpec = ParamSpec {
+    name: "terms",
+    kind: ParamKind::Int {
+        min: 1,
+        max: 100_000_000_000,
+    },
+    default: ParamValue::Int(10_000_000),
+    help: "terms of the series in all",
+};
+const SWEEP: ParamSpec = ParamSpec {
+    name: "sweep",
+    kind: ParamKind::Bool,
+    default: ParamValue::Bool(false),
+    help: "run with 1, 2, … workers and report each speedup",
+};
+
+struct PiParams {
+    workers: u32,
+    terms: u64,
+    /// Run with 1, 2, … workers, each round timed.
+    sweep: bool,
+}
+
+impl Typed for PiParams {
+    fn from_params(p: &Params) -> Result<PiParams, ParamError> {
+        Ok(PiParams {
+            workers: p.int(&WORKERS)?,
+            terms: p.int(&TERMS)?,
+            sweep: p.flag(&SWEEP)?,
+        })
+    }
+}
 
 /// Iterations between two looks at the pause flag (cheap: one atomic load).
 const CHUNK: u64 = 1 << 16;
@@ -62,6 +83,10 @@ const CHUNK: u64 = 1 << 16;
 const REPORTS: u64 = 50;
 
 /// Σ 1/(2k+1)² for k in `range`, calling `between` every CHUNK terms.
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "the series as the Python program computes it (float(2 * k + 1)); k stays far below 2^52 (terms <= 1e11)"
+)]
 pub fn partial_sum(range: std::ops::Range<u64>, mut between: impl FnMut(u64)) -> f64 {
     let mut sum = 0.0f64;
     let mut k = range.start;
@@ -85,14 +110,14 @@ pub fn slice(i: u64, n: u64, terms: u64) -> std::ops::Range<u64> {
     start..end
 }
 
-fn run(ctx: &mut Ctx, p: &Params) {
-    let (workers, terms) = (p.int("workers") as u64, p.int("terms") as u64);
+fn run(ctx: &mut Ctx, p: &PiParams) {
+    let (workers, terms) = (u64::from(p.workers), p.terms);
     ctx.print(format!(
         "main {}: {terms} terms, {workers} workers",
         getpid()
     ));
     ctx.gate("start");
-    if p.bool("sweep") {
+    if p.sweep {
         let mut first = None;
         for n in 1..=workers {
             let Some((pi, secs)) = compute(ctx, n, terms) else {
@@ -122,6 +147,10 @@ fn run(ctx: &mut Ctx, p: &Params) {
 /// sit at its gate long after the work is done. Both ends are on the lesson clock
 /// (CLOCK_MONOTONIC, one clock for every process, minus the time the run stood still
 /// at steps or paused): that wait is the learner's, not the computation's.
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "nanoseconds of one computation as seconds: far below 2^52 ns (52 days)"
+)]
 fn compute(ctx: &mut Ctx, n: u64, terms: u64) -> Option<(f64, f64)> {
     let started_ns = ctx.control().lesson_ns();
     let mut parts: Vec<(Pid, Conn)> = Vec::new();

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
-use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use super::params::{ParamError, ParamKind, ParamSpec, ParamValue, Params, Typed};
 use crate::ipc::pipe::{Conn, pipe};
 use crate::trace::event::EventKind;
 
@@ -15,25 +15,46 @@ pub const SCENARIO: Scenario = Scenario {
     id: "pipe",
     title: "Pipe: messages both ways",
     view: super::View::MESSAGES,
-    params: &[ParamSpec {
-        name: "messages",
-        kind: ParamKind::Int {
-            min: 1,
-            max: 1_000_000,
-        },
-        default: ParamValue::Int(5),
-        help: "pings the parent sends",
-    }],
+    params: &[MESSAGES],
     gates: &["start", "first-send", "done"],
     process_gates: &[],
     reports: &[],
-    peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
-    run,
+    peak_processes: |p| {
+        PipeParams::from_params(p)?;
+        Ok((2, "1 parent + 1 child = 2".into()))
+    },
+    run: |ctx, p| {
+        run(ctx, &PipeParams::from_params(p)?);
+        Ok(())
+    },
 };
+
+const MESSAGES: ParamSpec = ParamSpec {
+    name: "messages",
+    kind: ParamKind::Int {
+        min: 1,
+        max: 1_000_000,
+    },
+    default: ParamValue::Int(5),
+    help: "pings the parent sends",
+};
+
+struct PipeParams {
+    /// Pings the parent sends.
+    messages: u32,
+}
+
+impl Typed for PipeParams {
+    fn from_params(p: &Params) -> Result<PipeParams, ParamError> {
+        Ok(PipeParams {
+            messages: p.int(&MESSAGES)?,
+        })
+    }
+}
 
 const THINK: f64 = 0.8;
 
-fn run(ctx: &mut Ctx, p: &Params) {
+fn run(ctx: &mut Ctx, p: &PipeParams) {
     let Ok((parent_conn, child_conn)) = pipe() else {
         return ctx.print("cannot create the pipe");
     };
@@ -47,7 +68,7 @@ fn run(ctx: &mut Ctx, p: &Params) {
         Ok(Forked::Parent(_)) => {}
         Err(_) => return,
     }
-    for k in 0..p.int("messages") {
+    for k in 0..p.messages {
         ctx.sleep(THINK);
         send(ctx, &parent_conn, "parent_conn", json!(format!("ping {k}")));
         if k == 0 {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
-use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use super::params::{ParamError, ParamKind, ParamSpec, ParamValue, Params, Typed};
 use crate::ipc::{
     queue::{Queue, Wait},
     shm::SharedRegion,
@@ -22,55 +22,108 @@ pub const SCENARIO: Scenario = Scenario {
     id: "pool",
     title: "Pool: map, imap, imap_unordered",
     view: super::View::WORK,
-    params: &[
-        ParamSpec {
-            name: "workers",
-            kind: ParamKind::Int { min: 1, max: 16 },
-            default: ParamValue::Int(2),
-            help: "processes in the pool",
-        },
-        ParamSpec {
-            name: "mode",
-            kind: ParamKind::Choice(&["map", "imap", "imap_unordered", "apply_async"]),
-            default: ParamValue::Name(Cow::Borrowed("imap")),
-            help: "how the caller receives the results",
-        },
-        ParamSpec {
-            name: "tasks",
-            kind: ParamKind::IntList,
-            default: ParamValue::IntList(Cow::Borrowed(&[2_000_000, 200_000])),
-            help: "n of each task(n) = sum(range(n))",
-        },
-        ParamSpec {
-            name: "pace_ms",
-            kind: ParamKind::Int {
-                min: 0,
-                max: 10_000,
-            },
-            default: ParamValue::Int(50),
-            help: "lesson time a worker spends per 100,000 numbers (0: full speed)",
-        },
-    ],
+    params: &[WORKERS, MODE, TASKS, PACE_MS],
     gates: &["start", "submitted", "collected"],
     process_gates: &[],
     reports: &["task"],
     peak_processes: |p| {
-        let n = p.int("workers") + 1;
-        (
-            n as u64,
-            format!("1 caller + {} pool workers = {n}", p.int("workers")),
-        )
+        let workers = PoolParams::from_params(p)?.workers;
+        let n = workers + 1;
+        Ok((
+            u64::from(n),
+            format!("1 caller + {workers} pool workers = {n}"),
+        ))
     },
-    run,
+    run: |ctx, p| {
+        run(ctx, &PoolParams::from_params(p)?);
+        Ok(())
+    },
 };
+
+const WORKERS: ParamSpec = ParamSpec {
+    name: "workers",
+    kind: ParamKind::Int { min: 1, max: 16 },
+    default: ParamValue::Int(2),
+    help: "processes in the pool",
+};
+/// The choices, in the order of `Mode`'s variants.
+const MODES: &[&str] = &["map", "imap", "imap_unordered", "apply_async"];
+const MODE: ParamSpec = ParamSpec {
+    name: "mode",
+    kind: ParamKind::Choice(MODES),
+    default: ParamValue::Name(Cow::Borrowed("imap")),
+    help: "how the caller receives the results",
+};
+const TASKS: ParamSpec = ParamSpec {
+    name: "tasks",
+    kind: ParamKind::IntList,
+    default: ParamValue::IntList(Cow::Borrowed(&[2_000_000, 200_000])),
+    help: "n of each task(n) = sum(range(n))",
+};
+const PACE_MS: ParamSpec = ParamSpec {
+    name: "pace_ms",
+    kind: ParamKind::Int {
+        min: 0,
+        max: 10_000,
+    },
+    default: ParamValue::Int(50),
+    help: "lesson time a worker spends per 100,000 numbers (0: full speed)",
+};
+
+/// How the caller receives the results.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The whole list, in submission order, once all are done.
+    Map,
+    /// One by one in submission order.
+    Imap,
+    /// One by one as they finish.
+    ImapUnordered,
+    /// `apply_async(...).get()` for each, in submission order.
+    ApplyAsync,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Map => MODES[0],
+            Mode::Imap => MODES[1],
+            Mode::ImapUnordered => MODES[2],
+            Mode::ApplyAsync => MODES[3],
+        }
+    }
+}
+
+struct PoolParams {
+    workers: u32,
+    mode: Mode,
+    /// n of each task(n).
+    tasks: Vec<u64>,
+    /// Lesson seconds per 100,000 numbers.
+    pace: f64,
+}
+
+impl Typed for PoolParams {
+    fn from_params(p: &Params) -> Result<PoolParams, ParamError> {
+        let mode = match p.choice(&MODE)? {
+            0 => Mode::Map,
+            1 => Mode::Imap,
+            2 => Mode::ImapUnordered,
+            _ => Mode::ApplyAsync,
+        };
+        Ok(PoolParams {
+            workers: p.int(&WORKERS)?,
+            mode,
+            tasks: p.ints(&TASKS)?,
+            pace: f64::from(p.int::<u32>(&PACE_MS)?) / 1000.0,
+        })
+    }
+}
 
 const PACE_EVERY: u64 = 100_000;
 
-fn run(ctx: &mut Ctx, p: &Params) {
-    let workers = p.int("workers");
-    let mode = p.name("mode").to_string();
-    let tasks: Vec<u64> = p.int_list("tasks").iter().map(|&n| n as u64).collect();
-    let pace = p.int("pace_ms") as f64 / 1000.0;
+fn run(ctx: &mut Ctx, p: &PoolParams) {
+    let (workers, mode, tasks, pace) = (p.workers, p.mode, &p.tasks, p.pace);
     let Ok(region) = SharedRegion::new(4096) else {
         return ctx.print("cannot map shared memory");
     };
@@ -78,8 +131,9 @@ fn run(ctx: &mut Ctx, p: &Params) {
         return ctx.print("cannot create the pool's queues");
     };
     ctx.print(format!(
-        "main {}: Pool({workers}).{mode}(task, {tasks:?})",
-        getpid()
+        "main {}: Pool({workers}).{}(task, {tasks:?})",
+        getpid(),
+        mode.name()
     ));
     ctx.gate("start");
     for i in 0..workers {
@@ -91,7 +145,7 @@ fn run(ctx: &mut Ctx, p: &Params) {
         let _ = todo.put(&json!([index, n]), |_| {}, |_| {});
     }
     ctx.gate("submitted");
-    collect(ctx, &done, &mode, &tasks);
+    collect(ctx, &done, mode, tasks);
     for _ in 0..workers {
         let _ = todo.put(&Value::Null, |_| {}, |_| {});
     }
@@ -100,7 +154,7 @@ fn run(ctx: &mut Ctx, p: &Params) {
 }
 
 /// Receives every result and hands them to the caller in the order `mode` promises.
-fn collect(ctx: &mut Ctx, done: &Queue, mode: &str, tasks: &[u64]) {
+fn collect(ctx: &mut Ctx, done: &Queue, mode: Mode, tasks: &[u64]) {
     let mut waiting: BTreeMap<usize, u64> = BTreeMap::new();
     let mut next = 0;
     let mut all = Vec::new();
@@ -112,16 +166,21 @@ fn collect(ctx: &mut Ctx, done: &Queue, mode: &str, tasks: &[u64]) {
         }) else {
             return;
         };
-        let (Some(index), Some(result)) = (item[0].as_u64(), item[1].as_u64()) else {
+        let (Some(index), Some(result)) = (
+            item[0].as_u64().and_then(|i| usize::try_from(i).ok()),
+            item[1].as_u64(),
+        ) else {
             continue;
         };
-        let index = index as usize;
+        let Some(&n) = tasks.get(index) else {
+            continue;
+        };
         match mode {
-            "imap_unordered" => deliver(ctx, index, tasks[index], result),
-            "map" => {
+            Mode::ImapUnordered => deliver(ctx, index, n, result),
+            Mode::Map => {
                 waiting.insert(index, result);
             }
-            _ => {
+            Mode::Imap | Mode::ApplyAsync => {
                 // imap and apply_async(...).get() in submission order: a finished task
                 // waits for the ones submitted before it.
                 waiting.insert(index, result);
@@ -132,7 +191,7 @@ fn collect(ctx: &mut Ctx, done: &Queue, mode: &str, tasks: &[u64]) {
             }
         }
     }
-    if mode == "map" {
+    if mode == Mode::Map {
         // map returns the whole list, in submission order, only when all are done.
         for (index, result) in std::mem::take(&mut waiting) {
             all.push(result);

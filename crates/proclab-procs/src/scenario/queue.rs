@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
-use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use super::params::{ParamError, ParamKind, ParamSpec, ParamValue, Params, Typed};
 use crate::ipc::{
     queue::{Queue, Wait},
     shm::SharedRegion,
@@ -20,87 +20,117 @@ pub const SCENARIO: Scenario = Scenario {
     id: "queue",
     title: "Queue: producers and consumers",
     view: super::View::MESSAGES,
-    params: &[
-        ParamSpec {
-            name: "producers",
-            kind: ParamKind::Int { min: 1, max: 16 },
-            default: ParamValue::Int(2),
-            help: "processes that put items",
-        },
-        ParamSpec {
-            name: "consumers",
-            kind: ParamKind::Int { min: 1, max: 16 },
-            default: ParamValue::Int(3),
-            help: "processes that get items",
-        },
-        ParamSpec {
-            name: "maxsize",
-            kind: ParamKind::Int {
-                min: 0,
-                max: 10_000,
-            },
-            default: ParamValue::Int(10),
-            help: "queue capacity (0: unbounded)",
-        },
-        ParamSpec {
-            name: "items",
-            kind: ParamKind::Int {
-                min: 0,
-                max: 10_000_000,
-            },
-            default: ParamValue::Int(20),
-            help: "items in all, shared out among the producers",
-        },
-        ParamSpec {
-            name: "put_ms",
-            kind: ParamKind::Int {
-                min: 0,
-                max: 10_000,
-            },
-            default: ParamValue::Int(200),
-            help: "a producer's pause before each put (lesson time)",
-        },
-        ParamSpec {
-            name: "get_ms",
-            kind: ParamKind::Int {
-                min: 0,
-                max: 10_000,
-            },
-            default: ParamValue::Int(500),
-            help: "a consumer's work on each item (lesson time)",
-        },
-    ],
+    params: &[PRODUCERS, CONSUMERS, MAXSIZE, ITEMS, PUT_MS, GET_MS],
     gates: &["start", "producing", "producers-done", "done"],
     process_gates: &[],
     reports: &["items"],
     peak_processes: |p| {
-        let n = p.int("producers") + p.int("consumers") + 1;
-        (
-            n as u64,
+        let QueueParams {
+            producers,
+            consumers,
+            ..
+        } = QueueParams::from_params(p)?;
+        let n = producers + consumers + 1;
+        Ok((
+            u64::from(n),
             format!(
                 "1 parent + {} + {} = {n}",
-                super::params::count(p.int("producers"), "producer", "producers"),
-                super::params::count(p.int("consumers"), "consumer", "consumers")
+                super::params::count(producers, "producer", "producers"),
+                super::params::count(consumers, "consumer", "consumers")
             ),
-        )
+        ))
     },
-    run,
+    run: |ctx, p| {
+        run(ctx, &QueueParams::from_params(p)?);
+        Ok(())
+    },
 };
+
+const PRODUCERS: ParamSpec = ParamSpec {
+    name: "producers",
+    kind: ParamKind::Int { min: 1, max: 16 },
+    default: ParamValue::Int(2),
+    help: "processes that put items",
+};
+const CONSUMERS: ParamSpec = ParamSpec {
+    name: "consumers",
+    kind: ParamKind::Int { min: 1, max: 16 },
+    default: ParamValue::Int(3),
+    help: "processes that get items",
+};
+const MAXSIZE: ParamSpec = ParamSpec {
+    name: "maxsize",
+    kind: ParamKind::Int {
+        min: 0,
+        max: 10_000,
+    },
+    default: ParamValue::Int(10),
+    help: "queue capacity (0: unbounded)",
+};
+const ITEMS: ParamSpec = ParamSpec {
+    name: "items",
+    kind: ParamKind::Int {
+        min: 0,
+        max: 10_000_000,
+    },
+    default: ParamValue::Int(20),
+    help: "items in all, shared out among the producers",
+};
+const PUT_MS: ParamSpec = ParamSpec {
+    name: "put_ms",
+    kind: ParamKind::Int {
+        min: 0,
+        max: 10_000,
+    },
+    default: ParamValue::Int(200),
+    help: "a producer's pause before each put (lesson time)",
+};
+const GET_MS: ParamSpec = ParamSpec {
+    name: "get_ms",
+    kind: ParamKind::Int {
+        min: 0,
+        max: 10_000,
+    },
+    default: ParamValue::Int(500),
+    help: "a consumer's work on each item (lesson time)",
+};
+
+struct QueueParams {
+    producers: u32,
+    consumers: u32,
+    /// The queue's capacity (0: unbounded).
+    maxsize: u32,
+    items: u32,
+    /// Lesson seconds a producer pauses before each put, and a consumer works on
+    /// each item.
+    put_pause: f64,
+    get_work: f64,
+}
+
+impl Typed for QueueParams {
+    fn from_params(p: &Params) -> Result<QueueParams, ParamError> {
+        let secs = |spec| p.int::<u32>(spec).map(|ms| f64::from(ms) / 1000.0);
+        Ok(QueueParams {
+            producers: p.int(&PRODUCERS)?,
+            consumers: p.int(&CONSUMERS)?,
+            maxsize: p.int(&MAXSIZE)?,
+            items: p.int(&ITEMS)?,
+            put_pause: secs(&PUT_MS)?,
+            get_work: secs(&GET_MS)?,
+        })
+    }
+}
 
 const QUEUE: &str = "q";
 
-fn run(ctx: &mut Ctx, p: &Params) {
-    let (producers, consumers) = (p.int("producers"), p.int("consumers"));
-    let items = p.int("items");
-    let (put_pause, get_work) = (
-        p.int("put_ms") as f64 / 1000.0,
-        p.int("get_ms") as f64 / 1000.0,
-    );
+fn run(ctx: &mut Ctx, p: &QueueParams) {
+    let (producers, consumers, items) = (p.producers, p.consumers, p.items);
+    let (put_pause, get_work) = (p.put_pause, p.get_work);
     let region = match SharedRegion::new(4096) {
         Ok(r) => r,
         Err(e) => return ctx.print(format!("cannot map shared memory: {e}")),
     };
-    let q = match Queue::new(&region, p.int("maxsize") as u32) {
+    let q = match Queue::new(&region, p.maxsize) {
         Ok(q) => q,
         Err(e) => return ctx.print(format!("cannot create the queue: {e}")),
     };
@@ -109,18 +139,17 @@ fn run(ctx: &mut Ctx, p: &Params) {
     let Ok(got) = region.alloc::<AtomicU64>() else {
         return ctx.print("cannot map the shared counter");
     };
-    ctx.print(format!(
-        "main {}: Queue(maxsize={})",
-        getpid(),
-        p.int("maxsize")
-    ));
+    ctx.print(format!("main {}: Queue(maxsize={})", getpid(), p.maxsize));
     ctx.gate("start");
     let mut producer_pids = Vec::new();
     for i in 0..producers {
         match ctx.fork(&format!("producer {i}")) {
             Ok(Forked::Child) => {
                 // Items i, i + producers, i + 2·producers, …: every item exactly once.
-                for item in (i..items).step_by(producers as usize) {
+                // `step_by` takes a usize; a u32 always fits one on the targets proclab
+                // builds for (64-bit Linux), and `max(1)` cannot matter (1..=16).
+                let step = usize::try_from(producers).unwrap_or(usize::MAX).max(1);
+                for item in (i..items).step_by(step) {
                     ctx.sleep(put_pause);
                     put(ctx, &q, json!(item));
                 }
@@ -168,7 +197,7 @@ fn put(ctx: &Ctx, q: &Queue, item: Value) {
     }
 }
 
-fn consume(ctx: &Ctx, q: &Queue, j: i64, work: f64, got: &AtomicU64) -> ! {
+fn consume(ctx: &Ctx, q: &Queue, j: u32, work: f64, got: &AtomicU64) -> ! {
     loop {
         let blocked = |why: Wait| {
             ctx.emit(EventKind::Blocked {

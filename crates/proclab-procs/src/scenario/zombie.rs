@@ -9,24 +9,48 @@ use nix::unistd::getpid;
 
 use super::Scenario;
 use super::ctx::{Ctx, Forked};
-use super::params::{ParamKind, ParamSpec, ParamValue, Params};
+use super::params::{ParamError, ParamKind, ParamSpec, ParamValue, Params, Typed};
 
 pub const SCENARIO: Scenario = Scenario {
     id: "zombie",
     title: "Zombies: killed, but not yet reaped",
     view: super::View::TREE,
-    params: &[ParamSpec {
-        name: "signal",
-        kind: ParamKind::Choice(&["SIGKILL", "SIGTERM"]),
-        default: ParamValue::Name(Cow::Borrowed("SIGKILL")),
-        help: "what the parent sends the child",
-    }],
+    params: &[SIGNAL],
     gates: &["start", "forked", "killed", "reaped"],
     process_gates: &[],
     reports: &["status"],
-    peak_processes: |_| (2, "1 parent + 1 child = 2".into()),
-    run,
+    peak_processes: |p| {
+        Zombie::from_params(p)?;
+        Ok((2, "1 parent + 1 child = 2".into()))
+    },
+    run: |ctx, p| {
+        run(ctx, &Zombie::from_params(p)?);
+        Ok(())
+    },
 };
+
+/// The choices in the order `Zombie::from_params` maps them.
+const SIGNAL: ParamSpec = ParamSpec {
+    name: "signal",
+    kind: ParamKind::Choice(&["SIGKILL", "SIGTERM"]),
+    default: ParamValue::Name(Cow::Borrowed("SIGKILL")),
+    help: "what the parent sends the child",
+};
+
+struct Zombie {
+    /// What the parent sends the child.
+    signal: Signal,
+}
+
+impl Typed for Zombie {
+    fn from_params(p: &Params) -> Result<Zombie, ParamError> {
+        let signal = match p.choice(&SIGNAL)? {
+            0 => Signal::SIGKILL,
+            _ => Signal::SIGTERM,
+        };
+        Ok(Zombie { signal })
+    }
+}
 
 /// Seconds of lesson time: the child's print period, how long the parent lets it run,
 /// and how long the parent leaves the zombie before reaping it.
@@ -34,11 +58,8 @@ const PERIOD: f64 = 1.0;
 const RUN_FOR: f64 = 3.0;
 const ZOMBIE_FOR: f64 = 3.0;
 
-fn run(ctx: &mut Ctx, p: &Params) {
-    let signal = match p.name("signal") {
-        "SIGTERM" => Signal::SIGTERM,
-        _ => Signal::SIGKILL,
-    };
+fn run(ctx: &mut Ctx, p: &Zombie) {
+    let signal = p.signal;
     ctx.print(format!("main {}: forking a child", getpid()));
     ctx.gate("start");
     let child = match ctx.fork("child") {

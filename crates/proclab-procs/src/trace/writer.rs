@@ -259,6 +259,10 @@ fn write_all(buf: &[u8]) {
     write_all_to(1, buf);
 }
 
+#[allow(
+    clippy::cast_sign_loss,
+    reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
+)]
 fn write_all_to(fd: i32, buf: &[u8]) {
     let mut off = 0;
     while off < buf.len() {
