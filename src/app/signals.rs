@@ -5,17 +5,20 @@
 use nix::sys::signal::Signal;
 
 use super::procs::ProcRow;
+use crate::i18n::Said;
+use crate::said;
 
-/// The signals the menu offers, in its order, with what each does by default.
+/// The signals the menu offers, in its order, with the key of what each does by
+/// default (`assets/i18n`).
 pub const CHOICES: &[(Signal, &str)] = &[
-    (Signal::SIGTERM, "please end (default: terminate)"),
-    (Signal::SIGKILL, "end now: can't be caught or ignored"),
-    (Signal::SIGINT, "Ctrl-C: Python's KeyboardInterrupt"),
-    (Signal::SIGHUP, "terminal hung up (default: terminate)"),
-    (Signal::SIGSTOP, "freeze it: state T, can't be caught"),
-    (Signal::SIGCONT, "resume a stopped process"),
-    (Signal::SIGUSR1, "for the program (default: terminate)"),
-    (Signal::SIGUSR2, "for the program (default: terminate)"),
+    (Signal::SIGTERM, "signal.what_term"),
+    (Signal::SIGKILL, "signal.what_kill"),
+    (Signal::SIGINT, "signal.what_int"),
+    (Signal::SIGHUP, "signal.what_hup"),
+    (Signal::SIGSTOP, "signal.what_stop"),
+    (Signal::SIGCONT, "signal.what_cont"),
+    (Signal::SIGUSR1, "signal.what_usr"),
+    (Signal::SIGUSR2, "signal.what_usr"),
 ];
 
 /// The open menu: whom it is for (fixed when it opened, whatever the tree does
@@ -50,15 +53,16 @@ impl SignalMenu {
 }
 
 /// Why a signal cannot be sent to this row, if it cannot.
-pub fn refusal(row: Option<&ProcRow>, run_ended: bool) -> Option<String> {
+pub fn refusal(row: Option<&ProcRow>, run_ended: bool) -> Option<Said> {
     if run_ended {
-        return Some("the run has ended, and no process of it is left to signal".into());
+        return Some(said!("signal.run_ended"));
     }
     match row {
-        None => Some("no process of this run is selected".into()),
-        Some(p) if p.is_ghost() => Some(format!(
-            "{} ({}) is already reaped; its PID may name another process now",
-            p.pid, p.label
+        None => Some(said!("signal.none_selected")),
+        Some(p) if p.is_ghost() => Some(said!(
+            "signal.already_reaped",
+            pid = p.pid,
+            label = &p.label
         )),
         Some(_) => None,
     }
@@ -68,7 +72,7 @@ pub fn refusal(row: Option<&ProcRow>, run_ended: bool) -> Option<String> {
 /// the observer last saw: `(note, wait_for_outcome)`. A note when the answer is known
 /// at once (ignored, zombie, nothing to resume); `wait_for_outcome` when a state change
 /// or a reap will show what happened.
-pub fn on_send(target: Option<&ProcRow>, signal: &str) -> (Option<String>, bool) {
+pub fn on_send(target: Option<&ProcRow>, signal: &str) -> (Option<Said>, bool) {
     let Some(p) = target.filter(|p| !p.is_ghost()) else {
         return (None, false);
     };
@@ -76,37 +80,25 @@ pub fn on_send(target: Option<&ProcRow>, signal: &str) -> (Option<String>, bool)
     let stopped = matches!(p.state, Some('T' | 't'));
     let unstoppable = matches!(signal, "SIGKILL" | "SIGSTOP");
     if p.state == Some('Z') {
-        return (
-            Some(format!(
-                "{pid} is a zombie: it has already exited, no signal changes it; only its parent's waitpid removes it"
-            )),
-            false,
-        );
+        return (Some(said!("signal.zombie", pid = pid)), false);
     }
     if !unstoppable && p.ignored.iter().any(|s| s == signal) {
         return (
-            Some(format!(
-                "{pid} ignores {signal} (SigIgn in /proc/{pid}/status): nothing happens"
-            )),
+            Some(said!("signal.ignores", pid = pid, signal = signal)),
             false,
         );
     }
     if !unstoppable && p.caught.iter().any(|s| s == signal) {
         return (
-            Some(format!(
-                "{pid} catches {signal} (SigCgt): its handler runs instead of the default action"
-            )),
+            Some(said!("signal.catches", pid = pid, signal = signal)),
             true,
         );
     }
     if signal == "SIGCONT" && !stopped {
-        return (
-            Some(format!("{pid} was not stopped: SIGCONT changes nothing")),
-            false,
-        );
+        return (Some(said!("signal.not_stopped", pid = pid)), false);
     }
     if signal == "SIGSTOP" && stopped {
-        return (Some(format!("{pid} is already stopped")), false);
+        return (Some(said!("signal.already_stopped", pid = pid)), false);
     }
     (None, true)
 }
@@ -114,6 +106,7 @@ pub fn on_send(target: Option<&ProcRow>, signal: &str) -> (Option<String>, bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
     use crate::trace::event::WaitOutcome;
 
     fn row(state: char) -> ProcRow {
@@ -157,6 +150,7 @@ mod tests {
         assert!(
             refusal(Some(&ghost), false)
                 .unwrap()
+                .text(Lang::En)
                 .contains("already reaped")
         );
     }
@@ -165,14 +159,21 @@ mod tests {
     fn what_to_expect() {
         let r = row('S');
         assert_eq!(on_send(Some(&r), "SIGSTOP"), (None, true));
-        assert!(on_send(Some(&r), "SIGUSR1").0.unwrap().contains("ignores"));
+        assert!(
+            on_send(Some(&r), "SIGUSR1")
+                .0
+                .unwrap()
+                .text(Lang::En)
+                .contains("ignores")
+        );
         assert!(!on_send(Some(&r), "SIGUSR1").1);
         let (note, wait) = on_send(Some(&r), "SIGTERM");
-        assert!(note.unwrap().contains("catches SIGTERM") && wait);
+        assert!(note.unwrap().text(Lang::En).contains("catches SIGTERM") && wait);
         assert!(
             on_send(Some(&r), "SIGCONT")
                 .0
                 .unwrap()
+                .text(Lang::En)
                 .contains("not stopped")
         );
         // SIGKILL and SIGSTOP cannot be ignored, whatever the masks say.
@@ -184,6 +185,7 @@ mod tests {
             on_send(Some(&row('Z')), "SIGKILL")
                 .0
                 .unwrap()
+                .text(Lang::En)
                 .contains("zombie")
         );
         assert_eq!(on_send(None, "SIGTERM"), (None, false));

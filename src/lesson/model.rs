@@ -4,58 +4,74 @@ use std::collections::BTreeMap;
 
 use crate::scenario::params::Params;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Zh,
-}
+pub use crate::i18n::Lang;
 
-impl Lang {
-    /// `zh*` in LANG / LC_ALL / LC_MESSAGES means Chinese; anything else English.
-    pub fn from_env() -> Lang {
-        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let Ok(v) = std::env::var(var)
-                && !v.is_empty()
-            {
-                return if v.starts_with("zh") {
-                    Lang::Zh
-                } else {
-                    Lang::En
-                };
-            }
+/// A text of a lesson in the languages its author wrote (`en = "…"`, `zh = "…"`, or a
+/// code with a file in `assets/i18n/`). One language is enough: a missing one falls
+/// back to English, then to any written (`check-lessons` notes it).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Text(BTreeMap<String, String>);
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        use serde::de::Error;
+        let map = BTreeMap::<String, String>::deserialize(d)?;
+        if let Some(code) = map
+            .keys()
+            .find(|c| Lang::parse(c).is_none_or(|l| l.code() != *c))
+        {
+            let known: Vec<&str> = Lang::all().map(Lang::code).collect();
+            return Err(D::Error::custom(format!(
+                "'{code}' is not a language proclab has (it has: {})",
+                known.join(", ")
+            )));
         }
-        Lang::En
+        Ok(Text(map))
     }
-
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "en" => Some(Lang::En),
-            "zh" => Some(Lang::Zh),
-            _ => None,
-        }
-    }
-
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::En => Lang::Zh,
-            Lang::Zh => Lang::En,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Text {
-    pub en: String,
-    pub zh: String,
 }
 
 impl Text {
+    /// The same words in every language (a number, a name).
+    pub fn same(s: impl Into<String>) -> Text {
+        let s = s.into();
+        Text(
+            Lang::all()
+                .map(|l| (l.code().to_string(), s.clone()))
+                .collect(),
+        )
+    }
+
+    /// `[(Lang::En, "…"), (Lang::Zh, "…")]`.
+    pub fn of(pairs: &[(Lang, &str)]) -> Text {
+        Text(
+            pairs
+                .iter()
+                .map(|(l, s)| (l.code().to_string(), s.to_string()))
+                .collect(),
+        )
+    }
+
+    /// In `lang` if written, else English, else the first language written.
     pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::Zh => &self.zh,
-        }
+        self.written(lang)
+            .or_else(|| self.written(Lang::En))
+            .or_else(|| self.0.values().find(|s| !s.trim().is_empty()))
+            .map_or("", String::as_str)
+    }
+
+    /// Only what was written in `lang` (empty counts as not written).
+    pub fn written(&self, lang: Lang) -> Option<&String> {
+        self.0.get(lang.code()).filter(|s| !s.trim().is_empty())
+    }
+
+    /// Written in no language at all.
+    pub fn is_blank(&self) -> bool {
+        self.0.values().all(|s| s.trim().is_empty())
+    }
+
+    /// The languages of the interface this text has no words for.
+    pub fn missing(&self) -> Vec<Lang> {
+        Lang::all().filter(|l| self.written(*l).is_none()).collect()
     }
 }
 
@@ -109,6 +125,8 @@ pub struct Lesson {
     /// Why it cannot run under the `--cap` it was loaded with (file:line:col and the
     /// arithmetic), if it cannot.
     pub over_cap: Option<super::loader::LessonError>,
+    /// What `check-lessons` notes without failing: a language some text lacks.
+    pub notes: Vec<super::loader::LessonError>,
 }
 
 impl Lesson {

@@ -179,7 +179,10 @@ fn menu_under_a_lowered_cap() {
         .notice
         .take()
         .expect("Enter on a closed lesson says why");
-    assert!(notice.contains("= 11, over the cap of 3"), "{notice}");
+    assert!(
+        notice.to_string().contains("= 11, over the cap of 3"),
+        "{notice}"
+    );
     assert!(!app.open_lesson(1).is_empty(), "zombie fits a cap of 3");
     app.run = None;
     app.screen = crate::app::Screen::Menu;
@@ -501,21 +504,31 @@ fn clicks_land_on_the_process_drawn_there() {
     assert!(!run.follow);
 }
 
-/// Presenter mode in Chinese: the big font has no CJK glyphs, so the title is plain text.
+/// Presenter mode in Chinese: the big font has no CJK glyphs, so the title is a
+/// banner: three rows, reversed, its characters spaced out.
 #[test]
-fn presenter_mode_zh_title_is_plain_text() {
+fn presenter_mode_zh_title_is_a_banner() {
     let mut app = lessons_app(Lang::Zh);
     update(&mut app, Msg::Action(Action::Open));
     fanout_at_forked_all(&mut app, &fixed);
     update(&mut app, Msg::Action(Action::Present));
-    let screen = screen(&app, W, H);
-    let title = &app.lesson().unwrap().steps[app.run.as_ref().unwrap().step.unwrap()]
+    let buf = draw(&app, W, H);
+    let screen = text(&buf);
+    let title = app.lesson().unwrap().steps[app.run.as_ref().unwrap().step.unwrap()]
         .title
-        .zh;
-    assert!(
-        screen.lines().nth(1).unwrap().contains(title.as_str()),
-        "{screen}"
-    );
+        .get(Lang::Zh);
+    let spaced: Vec<String> = title.chars().map(String::from).collect();
+    let spaced = spaced.join(" ");
+    let row = screen.lines().nth(2).unwrap();
+    assert!(row.contains(&spaced), "{screen}");
+    // The band is reversed on all three rows.
+    let x = row.find(&spaced).map(|_| W / 2).unwrap();
+    for y in 1..4 {
+        assert!(
+            buf[(x, y)].modifier.contains(Modifier::REVERSED),
+            "row {y}: {screen}"
+        );
+    }
 }
 
 /// A Python lesson with no interpreter is closed in the menu with the reason; the
