@@ -221,6 +221,8 @@ fn too_small(lang: crate::i18n::Lang, frame: &mut Frame, area: Rect) {
 #[cfg(test)]
 mod flow_tests;
 #[cfg(test)]
+mod lang_tests;
+#[cfg(test)]
 mod status_tests;
 #[cfg(test)]
 pub(crate) mod tests;
