@@ -155,7 +155,13 @@ impl Reporter<'_> {
             return;
         }
         for lang in text.missing() {
-            self.missing.entry(lang).or_insert((span.clone(), 0)).1 += 1;
+            let seen = self.missing.entry(lang).or_insert((span.clone(), 0));
+            // The note points at the first such text in the file, whatever the order
+            // of the checks.
+            if span.start < seen.0.start {
+                seen.0 = span.clone();
+            }
+            seen.1 += 1;
         }
     }
 
