@@ -179,6 +179,10 @@ fn clear_overlay(frame: &mut Frame, area: Rect, box_area: Rect) {
         height: box_area.height,
     };
     frame.render_widget(ratatui::widgets::Clear, margin);
+    // Clear leaves the terminal's own background: the theme's goes back on.
+    if let Some(background) = theme::palette().background {
+        frame.render_widget(ratatui::widgets::Block::new().style(background), margin);
+    }
 }
 
 type Pane = fn(&crate::app::RunView, crate::i18n::Lang, &mut Frame, Rect);
