@@ -159,8 +159,7 @@ fn leak_key(key: &str) -> &'static str {
     let Ok(mut seen) = seen.lock() else {
         return "?";
     };
-    *seen
-        .entry(key.to_string())
+    seen.entry(key.to_string())
         .or_insert_with(|| Box::leak(key.to_string().into_boxed_str()))
 }
 
