@@ -97,6 +97,75 @@ impl Lang {
     }
 }
 
+/// A text of a lesson in the languages its author wrote (`en = "…"`, `zh = "…"`, or a
+/// code with a file in `assets/i18n/`). One language is enough: a missing one falls
+/// back to English, then to any written (`check-lessons` notes it).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Text(BTreeMap<String, String>);
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        use serde::de::Error;
+        let map = BTreeMap::<String, String>::deserialize(d)?;
+        if let Some(code) = map
+            .keys()
+            .find(|c| Lang::parse(c).is_none_or(|l| l.code() != *c))
+        {
+            let known: Vec<&str> = Lang::all().map(Lang::code).collect();
+            return Err(D::Error::custom(format!(
+                "'{code}' is not a language proclab has (it has: {})",
+                known.join(", ")
+            )));
+        }
+        Ok(Text(map))
+    }
+}
+
+impl Text {
+    /// The same words in every language (a number, a name).
+    pub fn same(s: impl Into<String>) -> Text {
+        let s = s.into();
+        Text(
+            Lang::all()
+                .map(|l| (l.code().to_string(), s.clone()))
+                .collect(),
+        )
+    }
+
+    /// `[(Lang::En, "…"), (Lang::Zh, "…")]`.
+    pub fn of(pairs: &[(Lang, &str)]) -> Text {
+        Text(
+            pairs
+                .iter()
+                .map(|(l, s)| (l.code().to_string(), s.to_string()))
+                .collect(),
+        )
+    }
+
+    /// In `lang` if written, else English, else the first language written.
+    pub fn get(&self, lang: Lang) -> &str {
+        self.written(lang)
+            .or_else(|| self.written(Lang::En))
+            .or_else(|| self.0.values().find(|s| !s.trim().is_empty()))
+            .map_or("", String::as_str)
+    }
+
+    /// Only what was written in `lang` (empty counts as not written).
+    pub fn written(&self, lang: Lang) -> Option<&String> {
+        self.0.get(lang.code()).filter(|s| !s.trim().is_empty())
+    }
+
+    /// Written in no language at all.
+    pub fn is_blank(&self) -> bool {
+        self.0.values().all(|s| s.trim().is_empty())
+    }
+
+    /// The languages of the interface this text has no words for.
+    pub fn missing(&self) -> Vec<Lang> {
+        Lang::all().filter(|l| self.written(*l).is_none()).collect()
+    }
+}
+
 /// Every file's templates, flattened to dotted keys.
 fn tables() -> &'static Vec<BTreeMap<String, String>> {
     static ALL: OnceLock<Vec<BTreeMap<String, String>>> = OnceLock::new();
@@ -222,7 +291,7 @@ pub enum Said {
     /// A method call on a named object: `name.method` (`call`).
     Call(String, String),
     /// A lesson's own words (written in one language or several: `Text::get`).
-    Text(crate::lesson::model::Text),
+    Text(Text),
 }
 
 impl Said {
