@@ -6,6 +6,18 @@ use crate::theme::Theme;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 pub use clap_complete::Shell;
 
+/// `--lang`: a language proclab has a file for.
+fn parse_lang(s: &str) -> Result<String, String> {
+    use crate::i18n::Lang;
+    match Lang::parse(s) {
+        Some(l) if l.code() == s => Ok(s.to_string()),
+        _ => {
+            let codes: Vec<&str> = Lang::all().map(Lang::code).collect();
+            Err(format!("one of: {}", codes.join(", ")))
+        }
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "proclab",
@@ -23,8 +35,9 @@ pub struct Cli {
     /// The CPython that runs Python lessons (default: python3 on PATH).
     #[arg(long, global = true, value_name = "PATH")]
     pub python: Option<PathBuf>,
-    /// Narration language (default: from LANG).
-    #[arg(long, global = true, value_parser = ["en", "zh"])]
+    /// The interface's and the narration's language: en, zh, or any with a file in
+    /// assets/i18n (default: from LC_ALL, LC_MESSAGES or LANG).
+    #[arg(long, global = true, value_parser = parse_lang)]
     pub lang: Option<String>,
     /// Most processes a run may have alive at once (default 64). Lessons and `run`:
     /// 1..=64, it can only be lowered. `trace`: up to what this machine allows now, the

@@ -4,11 +4,14 @@
 
 use std::collections::HashMap;
 
+use crate::i18n::{Lang, Said};
+use crate::said;
 use crate::trace::event::{Event, EventKind, item_text, py_repr};
 use crate::visible::escape;
 
 /// One event as a line of text: time, PID, who, what; safe on a terminal (labels and
 /// texts come from the run, a trace file or a traced program: `crate::visible`).
+/// In English: the readable logs are for scripts, greps and bug reports too.
 #[allow(
     clippy::cast_precision_loss,
     reason = "a time or count of the run shown with a few decimals: far below 2^52, where an f64 is exact"
@@ -24,30 +27,48 @@ pub fn readable(e: &Event, labels: &HashMap<i32, String>) -> String {
     )
 }
 
-/// What an event says, in words (shared by the headless log and the TUI's event log),
-/// its control characters escaped visibly.
+/// What an event says, in English words (the headless log, replay's log, the Chrome
+/// export), its control characters escaped visibly.
 pub fn describe(kind: &EventKind) -> String {
-    let said = say(kind);
+    describe_in(kind, Lang::En)
+}
+
+/// What an event says in `lang`, escaped visibly (the screens' log: `said`, drawn).
+pub fn describe_in(kind: &EventKind, lang: Lang) -> String {
+    visible(said(kind).text(lang))
+}
+
+/// Control characters escaped visibly (`crate::visible`).
+pub fn visible(said: String) -> String {
     match escape(&said) {
         std::borrow::Cow::Borrowed(_) => said,
         std::borrow::Cow::Owned(safe) => safe,
     }
 }
 
+/// A method call on a named object (`parent_conn.recv()`, or `recv() on worker 9`:
+/// `i18n::Said::Call`).
+fn call_said(name: &str, method: String) -> Said {
+    Said::Call(name.to_string(), method)
+}
+
+/// What an event says, to be put in words in the screen's language.
 #[allow(
     clippy::cast_precision_loss,
     reason = "a time or count of the run shown with a few decimals: far below 2^52, where an f64 is exact"
 )]
-fn say(kind: &EventKind) -> String {
+pub fn said(kind: &EventKind) -> Said {
     match kind {
-        EventKind::Spawn { ppid, label, .. } => format!("spawned as '{label}' by {ppid}"),
-        EventKind::Print { text } => format!("print: {text}"),
-        EventKind::Exit { code } => format!("exit({code})"),
+        EventKind::Spawn { ppid, label, .. } => said!("log.spawn", label = label, ppid = *ppid),
+        EventKind::Print { text } => said!("log.print", text = text),
+        EventKind::Exit { code } => said!("log.exit", code = *code),
         EventKind::State { state, reason, .. } => {
             let letter = state.chars().next().unwrap_or('?');
-            format!(
-                "state {state} ({}): {reason}",
-                crate::observe::procfs::state_word(letter)
+            said!(
+                "log.state",
+                state = state,
+                word = Said::State(letter),
+                reason = Said::Reason(reason.clone())
             )
         }
         EventKind::Reap {
@@ -56,25 +77,47 @@ fn say(kind: &EventKind) -> String {
             code,
             signal,
         } => match (code, signal) {
-            (Some(c), _) => format!("waitpid → child {child} status {status} (exit code {c})"),
-            (_, Some(s)) => format!("waitpid → child {child} status {status} (killed by {s})"),
-            _ => format!("waitpid → child {child} status {status}"),
+            (Some(c), _) => said!("log.reap_exit", child = *child, status = *status, code = *c),
+            (_, Some(s)) => said!(
+                "log.reap_signal",
+                child = *child,
+                status = *status,
+                signal = s
+            ),
+            _ => said!("log.reap", child = *child, status = *status),
         },
         EventKind::SendSignal { target, signal } => match *target {
-            -1 => format!("sends {signal} to every process it may signal (kill -1)"),
-            t if t < 0 => format!("sends {signal} to process group {}", -t),
-            t => format!("sends {signal} to {t}"),
+            -1 => said!("log.send_all", signal = signal),
+            t if t < 0 => said!("log.send_group", signal = signal, group = -t),
+            t => said!("log.send", signal = signal, target = t),
         },
         EventKind::HandleSignal {
             signal,
             action,
             sender,
             cause,
-        } => match (sender, cause) {
-            (Some(from), _) => format!("{signal} from {from}: {action}"),
-            (None, Some(why)) => format!("{signal} raised by the kernel, {why}: {action}"),
-            (None, None) => format!("{signal}: {action}"),
-        },
+        } => {
+            let action = Said::Wire(action.clone());
+            match (sender, cause) {
+                (Some(from), _) => {
+                    said!(
+                        "log.signal_from",
+                        signal = signal,
+                        from = *from,
+                        action = action
+                    )
+                }
+                (None, Some(why)) => {
+                    said!(
+                        "log.signal_kernel",
+                        signal = signal,
+                        why = why,
+                        action = action
+                    )
+                }
+                (None, None) => said!("log.signal", signal = signal, action = action),
+            }
+        }
         EventKind::Released {
             parent,
             status,
@@ -83,69 +126,99 @@ fn say(kind: &EventKind) -> String {
             why,
         } => {
             let how = match (code, signal) {
-                (Some(c), _) => format!("exit code {c}"),
-                (_, Some(s)) => format!("killed by {s}"),
-                _ => format!("status {status}"),
+                (Some(c), _) => said!("log.how_exit", code = *c),
+                (_, Some(s)) => said!("log.how_killed", signal = s),
+                _ => said!("log.how_status", status = *status),
             };
-            format!("released without a wait by its parent {parent} ({how}): {why}")
-        }
-        EventKind::CapKill { target, held, cap } => format!(
-            "proclab killed {target} (SIGKILL) before it ran: it would make {held} processes, \
-             over the cap of {cap} (--cap)"
-        ),
-        EventKind::Reparent { old_ppid, ppid } => format!("adopted: parent {old_ppid} → {ppid}"),
-        EventKind::Blocked { on } => format!("blocked on {on}"),
-        EventKind::Cpu { cores } => {
-            let each: Vec<String> = cores.iter().map(|c| format!("{c:.0}%")).collect();
-            format!("cpu cores: {}", each.join(" "))
-        }
-        EventKind::QueuePut { queue, item, len } => {
-            format!("{queue}.put({}) → len {len}", py_repr(item))
-        }
-        EventKind::QueueGet { queue, item, len } => {
-            format!("{queue}.get() → {}, len {len}", py_repr(item))
-        }
-        EventKind::LockAcquire { lock, waited_us } => match waited_us {
-            0 => format!("{lock}.acquire()"),
-            w => format!(
-                "{lock}.acquire() after waiting {:.1} ms",
-                *w as f64 / 1000.0
-            ),
-        },
-        EventKind::LockRelease { lock, held_us, .. } => {
-            format!(
-                "{lock}.release() after holding {:.1} ms",
-                *held_us as f64 / 1000.0
+            said!(
+                "log.released",
+                parent = *parent,
+                how = how,
+                why = Said::Wire(why.clone())
             )
         }
+        EventKind::CapKill { target, held, cap } => {
+            said!("log.cap_kill", target = *target, held = *held, cap = *cap)
+        }
+        EventKind::Reparent { old_ppid, ppid } => {
+            said!("log.reparent", old = *old_ppid, new = *ppid)
+        }
+        EventKind::Blocked { on } => match on.as_str() {
+            "queue_full" => said!("log.blocked_queue_full"),
+            "queue_empty" => said!("log.blocked_queue_empty"),
+            "lock" => said!("log.blocked_lock"),
+            "semaphore" => said!("log.blocked_semaphore"),
+            "event" => said!("log.blocked_event"),
+            "recv" => said!("log.blocked_recv"),
+            other => said!("log.blocked", on = other),
+        },
+        EventKind::Cpu { cores } => {
+            let each: Vec<String> = cores.iter().map(|c| format!("{c:.0}%")).collect();
+            said!("log.cpu", cores = each.join(" "))
+        }
+        EventKind::QueuePut { queue, item, len } => said!(
+            "log.put",
+            call = call_said(queue, format!("put({})", py_repr(item))),
+            len = *len
+        ),
+        EventKind::QueueGet { queue, item, len } => said!(
+            "log.get",
+            call = call_said(queue, "get()".into()),
+            item = py_repr(item),
+            len = *len
+        ),
+        EventKind::LockAcquire { lock, waited_us } => match waited_us {
+            0 => call_said(lock, "acquire()".into()),
+            w => said!(
+                "log.acquire_after",
+                call = call_said(lock, "acquire()".into()),
+                ms = format!("{:.1}", *w as f64 / 1000.0)
+            ),
+        },
+        EventKind::LockRelease { lock, held_us, .. } => said!(
+            "log.release_after",
+            call = call_said(lock, "release()".into()),
+            ms = format!("{:.1}", *held_us as f64 / 1000.0)
+        ),
         EventKind::Send {
             channel,
             item,
             repr,
-        } => format!("{channel}.send({})", item_text(item, repr.as_deref())),
+        } => call_said(
+            channel,
+            format!("send({})", item_text(item, repr.as_deref())),
+        ),
         EventKind::Recv {
             channel,
             item,
             repr,
-        } => format!("{channel}.recv() → {}", item_text(item, repr.as_deref())),
-        EventKind::Value { name, value } => format!("{name} = {}", py_repr(value)),
-        EventKind::Progress { done, total } => format!("progress {done}/{total}"),
-        EventKind::Result { name, value } => format!("result {name} = {}", py_repr(value)),
+        } => said!(
+            "log.recv",
+            call = call_said(channel, "recv()".into()),
+            item = item_text(item, repr.as_deref())
+        ),
+        EventKind::Value { name, value } => Said::Raw(format!("{name} = {}", py_repr(value))),
+        EventKind::Progress { done, total } => {
+            said!("log.progress", done = *done, total = *total)
+        }
+        EventKind::Result { name, value } => {
+            said!("log.result", name = name, value = py_repr(value))
+        }
         EventKind::Gate {
             name,
             slot: Some(_),
-        } => format!("waits at its own gate '{name}'"),
-        EventKind::Gate { name, slot: None } => format!("gate '{name}'"),
-        EventKind::Hold { on: true, .. } => {
-            "holds still: the run stands at a step or is paused".into()
+        } => said!("log.slot_gate", name = name),
+        EventKind::Gate { name, slot: None } => said!("log.gate", name = name),
+        EventKind::Hold { on: true, .. } => said!("log.hold"),
+        EventKind::Hold { on: false, .. } => said!("log.moves_on"),
+        EventKind::ForkFailed { label, error } => {
+            said!("log.fork_failed", label = label, error = error)
         }
-        EventKind::Hold { on: false, .. } => "moves on".into(),
-        EventKind::ForkFailed { label, error } => format!("fork of '{label}' refused: {error}"),
         EventKind::Run {
             scenario,
             params,
             lesson: Some(lesson),
-        } if params.is_empty() => format!("runs lesson {lesson} ({scenario})"),
+        } if params.is_empty() => said!("log.run_lesson", lesson = lesson, scenario = scenario),
         EventKind::Run {
             scenario, params, ..
         } => {
@@ -156,28 +229,38 @@ fn say(kind: &EventKind) -> String {
                     v => format!("{k}={v}"),
                 })
                 .collect();
-            format!("runs {scenario} ({})", each.join(", "))
+            // No parameters: no empty parentheses.
+            if each.is_empty() {
+                said!("log.run_bare", scenario = scenario)
+            } else {
+                said!("log.run", scenario = scenario, params = each.join(", "))
+            }
+        }
+        EventKind::Exec { program, argv } => {
+            Said::Raw(format!("exec {program} {}", argv.join(" ")))
         }
         EventKind::Where {
             file,
             line,
             function,
-        } => format!("at {function} ({file}:{line})"),
-        EventKind::Exec { program, argv } => format!("exec {program} {}", argv.join(" ")),
+        } => said!("log.where", function = function, file = file, line = *line),
         EventKind::Summary {
             processes,
             leaked,
             duration_us,
             results,
         } => {
-            let mut s = format!(
-                "summary: {processes} processes, {leaked} leaked, {:.3}s",
-                *duration_us as f64 / 1e6
-            );
+            let mut more = String::new();
             for (k, v) in results {
-                s.push_str(&format!(", {k} = {v}"));
+                more.push_str(&format!(", {k} = {v}"));
             }
-            s
+            said!(
+                "log.summary",
+                processes = *processes,
+                leaked = *leaked,
+                seconds = format!("{:.3}", *duration_us as f64 / 1e6),
+                more = more
+            )
         }
     }
 }

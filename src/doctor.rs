@@ -245,11 +245,9 @@ pub fn report_for(f: &Facts) -> String {
     };
     line(ok, "terminal", detail);
     let term = f.term.as_deref().unwrap_or("");
-    let depth = match f.colorterm.as_deref() {
-        Some("truecolor" | "24bit") => "24-bit colour",
-        _ if term.contains("256color") => "256 colours",
-        _ => "basic colours",
-    };
+    // The very depth the themes are sent in (`theme::fit`).
+    let depth = crate::theme::Depth::detect(f.colorterm.as_deref(), f.term.as_deref());
+    let depth = format!("{}: the themes are sent in no more", depth.words());
     let (ok, detail) = if term.is_empty() || term == "dumb" {
         (
             false,

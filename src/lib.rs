@@ -14,6 +14,8 @@ pub mod describe;
 pub mod doctor;
 pub mod export;
 pub mod headless;
+pub mod hint;
+pub mod i18n;
 pub mod lesson;
 pub mod observe;
 pub mod playback;

@@ -115,14 +115,19 @@ fn run(cli: Cli) -> Result<u8> {
             let lessons = load_lessons()?;
             // A lesson file's text is shown, never obeyed (`visible`).
             use proclab::visible::{escape, escape_lines};
-            for l in &lessons {
-                println!(
-                    "{}\t{}\t{}",
-                    escape(&l.id),
-                    escape(l.scenario),
-                    escape(l.title.get(lang))
-                );
-            }
+            let rows: Vec<(String, String, String)> = lessons
+                .iter()
+                .map(|l| {
+                    let cell = |s: &str| escape(s).into_owned();
+                    (cell(&l.id), cell(l.scenario), cell(l.title.get(lang)))
+                })
+                .collect();
+            // A header and columns for a reader; tab-separated lines for a script.
+            use std::io::IsTerminal;
+            print!(
+                "{}",
+                proclab::hint::list(&rows, std::io::stdout().is_terminal())
+            );
             // stdout stays the contract's three columns; what a lowered cap closes
             // goes to stderr.
             for e in lessons.iter().filter_map(|l| l.over_cap.as_ref()) {
@@ -142,10 +147,8 @@ fn run(cli: Cli) -> Result<u8> {
             let lessons = load_lessons()?;
             let Some(index) = lessons.iter().position(|l| l.id == id) else {
                 let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
-                return Err(eyre!(
-                    "unknown lesson '{id}'; valid lesson ids: {}",
-                    ids.join(", ")
-                ));
+                let said = proclab::hint::unknown_lesson(&id, &ids, &scenario::ids());
+                return Err(eyre!("{said}"));
             };
             if let Some(dest) = export_python {
                 return lesson::export::export_python(&lessons[index], &dest, force)
@@ -189,8 +192,16 @@ fn run(cli: Cli) -> Result<u8> {
             step,
             record,
         }) => {
-            let spec = scenario::find(&scenario)
-                .ok_or_else(|| eyre!("{}", scenario::unknown(&scenario)))?;
+            let spec = scenario::find(&scenario).ok_or_else(|| {
+                // A lesson's id is a likely mistake: say so, with the command.
+                let lessons =
+                    lesson::loader::load(cli.lessons.as_deref(), cli.cap).unwrap_or_default();
+                let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+                eyre!(
+                    "{}",
+                    proclab::hint::unknown_scenario(&scenario, &scenario::ids(), &ids)
+                )
+            })?;
             let params = spec.params_from(&set).map_err(|e| eyre!("{e}"))?;
             spec.check_cap(&params, cli.cap).map_err(|e| eyre!("{e}"))?;
             if headless || json {

@@ -56,6 +56,116 @@ impl Theme {
     }
 }
 
+/// How many colours the terminal shows, from COLORTERM and TERM as terminals
+/// advertise them; every theme is sent in no more than that (`fit`), and `doctor`
+/// says the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Depth {
+    /// The 16 ANSI colours (`TERM=xterm`, the Linux console).
+    Basic,
+    /// The xterm 256-colour palette (`TERM=*-256color`).
+    Indexed,
+    /// 24-bit colour (`COLORTERM=truecolor` or `24bit`).
+    True,
+}
+
+impl Depth {
+    pub fn detect(colorterm: Option<&str>, term: Option<&str>) -> Depth {
+        match colorterm {
+            Some("truecolor" | "24bit") => Depth::True,
+            _ if term.is_some_and(|t| t.contains("256color")) => Depth::Indexed,
+            _ => Depth::Basic,
+        }
+    }
+
+    pub fn from_env() -> Depth {
+        let var = |name| std::env::var(name).ok();
+        Depth::detect(var("COLORTERM").as_deref(), var("TERM").as_deref())
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Depth::Basic => "16 colours",
+            Depth::Indexed => "256 colours",
+            Depth::True => "24-bit colour",
+        }
+    }
+}
+
+/// The 16 ANSI colours as xterm draws them, to find the nearest.
+const ANSI: [(Color, (u8, u8, u8)); 16] = [
+    (Color::Black, (0, 0, 0)),
+    (Color::Red, (205, 0, 0)),
+    (Color::Green, (0, 205, 0)),
+    (Color::Yellow, (205, 205, 0)),
+    (Color::Blue, (0, 0, 238)),
+    (Color::Magenta, (205, 0, 205)),
+    (Color::Cyan, (0, 205, 205)),
+    (Color::Gray, (229, 229, 229)),
+    (Color::DarkGray, (127, 127, 127)),
+    (Color::LightRed, (255, 0, 0)),
+    (Color::LightGreen, (0, 255, 0)),
+    (Color::LightYellow, (255, 255, 0)),
+    (Color::LightBlue, (92, 92, 255)),
+    (Color::LightMagenta, (255, 0, 255)),
+    (Color::LightCyan, (0, 255, 255)),
+    (Color::White, (255, 255, 255)),
+];
+
+/// An xterm 256-palette index as RGB.
+fn indexed_rgb(i: u8) -> (u8, u8, u8) {
+    match i {
+        0..=15 => ANSI[usize::from(i)].1,
+        16..=231 => {
+            let n = i - 16;
+            let level = |v: u8| if v == 0 { 0 } else { 55 + v * 40 };
+            (level(n / 36), level(n / 6 % 6), level(n % 6))
+        }
+        _ => {
+            let g = 8 + (i - 232) * 10;
+            (g, g, g)
+        }
+    }
+}
+
+fn nearest_ansi((r, g, b): (u8, u8, u8)) -> Color {
+    let d = |(x, y, z): (u8, u8, u8)| {
+        let sq = |a: u8, b: u8| (i32::from(a) - i32::from(b)).pow(2);
+        sq(r, x) + sq(g, y) + sq(b, z)
+    };
+    ANSI.iter()
+        .min_by_key(|(_, rgb)| d(*rgb))
+        .map_or(Color::Reset, |(c, _)| *c)
+}
+
+fn nearest_indexed((r, g, b): (u8, u8, u8)) -> Color {
+    let step = |v: u8| match v {
+        0..=47 => 0,
+        48..=114 => 1,
+        _ => (v - 35) / 40,
+    };
+    Color::Indexed(16 + 36 * step(r) + 6 * step(g) + step(b))
+}
+
+/// `color` as a terminal of `depth` can show it: a true colour becomes the nearest of
+/// the 256 or of the 16, an index above 15 the nearest of the 16.
+pub fn fit(color: Color, depth: Depth) -> Color {
+    match (color, depth) {
+        (Color::Rgb(r, g, b), Depth::Indexed) => nearest_indexed((r, g, b)),
+        (Color::Rgb(r, g, b), Depth::Basic) => nearest_ansi((r, g, b)),
+        (Color::Indexed(i), Depth::Basic) if i > 15 => nearest_ansi(indexed_rgb(i)),
+        (c, _) => c,
+    }
+}
+
+fn fit_style(style: Style, depth: Depth) -> Style {
+    Style {
+        fg: style.fg.map(|c| fit(c, depth)),
+        bg: style.bg.map(|c| fit(c, depth)),
+        ..style
+    }
+}
+
 const SOURCES: [(Theme, &str); 3] = [
     (Theme::Dark, include_str!("../assets/themes/dark.toml")),
     (Theme::Light, include_str!("../assets/themes/light.toml")),
@@ -174,13 +284,29 @@ fn mono() -> Palette {
     }
 }
 
+/// A palette with every colour as a terminal of `depth` shows it.
+pub fn fitted(p: Palette, depth: Depth) -> Palette {
+    Palette {
+        background: p.background.map(|s| fit_style(s, depth)),
+        roles: p
+            .roles
+            .into_iter()
+            .map(|(k, s)| (k, fit_style(s, depth)))
+            .collect(),
+    }
+}
+
 fn palettes() -> &'static BTreeMap<&'static str, Palette> {
     static ALL: OnceLock<BTreeMap<&'static str, Palette>> = OnceLock::new();
     ALL.get_or_init(|| {
+        let depth = Depth::from_env();
         let mut all: BTreeMap<&'static str, Palette> = SOURCES
             .iter()
             // A broken built-in theme (caught by the tests) falls back to mono.
-            .map(|(t, src)| (t.name(), parse_theme(src).unwrap_or_else(|_| mono())))
+            .map(|(t, src)| {
+                let palette = parse_theme(src).unwrap_or_else(|_| mono());
+                (t.name(), fitted(palette, depth))
+            })
             .collect();
         all.insert(Theme::Mono.name(), mono());
         all
@@ -298,6 +424,43 @@ mod tests {
         assert!(parse_style("blurple").unwrap_err().contains("blurple"));
         let missing = "name = \"x\"\n[roles]\ntitle = \"red\"\n";
         assert!(parse_theme(missing).unwrap_err().contains("missing"));
+    }
+
+    #[test]
+    fn colours_fit_the_terminal_depth() {
+        assert_eq!(Depth::detect(Some("truecolor"), Some("xterm")), Depth::True);
+        assert_eq!(Depth::detect(None, Some("tmux-256color")), Depth::Indexed);
+        assert_eq!(Depth::detect(None, Some("xterm")), Depth::Basic);
+        let orange = Color::Rgb(0xa0, 0x5a, 0x00);
+        assert_eq!(fit(orange, Depth::True), orange);
+        assert_eq!(fit(orange, Depth::Indexed), Color::Indexed(130));
+        assert_eq!(
+            fit(Color::Rgb(255, 255, 0), Depth::Basic),
+            Color::LightYellow
+        );
+        assert_eq!(fit(Color::Indexed(240), Depth::Basic), Color::DarkGray);
+        // Nothing above 16 colours is left on a basic terminal, in any theme.
+        for (_, src) in SOURCES {
+            let p = fitted(parse_theme(src).unwrap(), Depth::Basic);
+            for s in p.roles.values().chain(p.background.as_ref()) {
+                for c in [s.fg, s.bg].into_iter().flatten() {
+                    assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(16..)), "{c:?}");
+                }
+            }
+        }
+    }
+
+    /// Every theme paints its own background, so its foregrounds never meet a
+    /// terminal background they were not chosen for (white on white, black on black).
+    #[test]
+    fn every_theme_sets_its_background() {
+        for (theme, src) in SOURCES {
+            let p = parse_theme(src).unwrap();
+            let bg = p
+                .background
+                .unwrap_or_else(|| panic!("{} has no background", theme.name()));
+            assert!(bg.bg.is_some() && bg.fg.is_some(), "{}", theme.name());
+        }
     }
 
     #[test]

@@ -209,9 +209,9 @@ pub(crate) fn save_trace(tape: &Tape, scenario: &str) -> Msg {
             let shown = std::env::current_dir()
                 .map(|cwd| cwd.join(path.strip_prefix(".").unwrap_or(&path)))
                 .unwrap_or(path);
-            Msg::Note(format!(
-                "trace saved to {} (proclab replay {0})",
-                shown.display()
+            Msg::Note(crate::said!(
+                "notice.trace_saved",
+                path = shown.display().to_string()
             ))
         }
         Err(e) => Msg::Warning(e),

@@ -290,3 +290,23 @@ fn worked_example_prints_what_cpython_prints() {
     assert_eq!(cpython, ours);
     assert!(ours.contains("WIFSIGNALED=True WTERMSIG=15"), "{ours:?}");
 }
+
+/// A lesson written in one language is accepted: a note says which language it lacks
+/// (the screens fall back to English), and the check passes.
+#[test]
+fn a_lesson_in_one_language_is_noted_not_refused() {
+    let dir = root().join("tests/one_language");
+    let out = proclab(&dir, &["check-lessons", "one-language.toml"]);
+    let got = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{got}{}", text(&out.stderr));
+    assert_eq!(
+        got,
+        "one-language.toml:17:1: note: 4 texts without zh (the first here): a learner \
+         reading zh sees them in English, or in the language written\n1 lesson OK (1 note)\n"
+    );
+    // It loads and runs as any lesson: the menu lists it in Chinese with its English
+    // title.
+    let out = proclab(&dir, &["--lessons", ".", "--lang", "zh", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "one-language\tzombie\tA zombie\n");
+}

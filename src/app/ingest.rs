@@ -5,8 +5,8 @@
 use super::quiz::QuizRun;
 use super::signals;
 use super::{LOG_KEEP, LogClass, LogEntry, RunView, Summary};
-use crate::describe::describe;
-use crate::observe::procfs::state_word;
+use crate::describe::said;
+use crate::i18n::Said;
 use crate::trace::event::{Event, EventKind, WaitOutcome, signal_name};
 
 /// The log line for a graded prediction.
@@ -14,25 +14,23 @@ fn quiz_graded(
     quiz: &crate::lesson::quiz::Quiz,
     asked: &QuizRun,
     reported: &serde_json::Value,
-) -> String {
+) -> Said {
     let value = crate::lesson::quiz::value_text(reported);
     let said = asked
         .chosen
         .and_then(|i| quiz.choices.get(i))
-        .map(|c| c.text.en.clone());
+        .map(|c| Said::Text(c.text.clone()));
     match (said, asked.verdict(quiz)) {
         (Some(said), Some(true)) => {
-            format!("prediction: you said {said}; this run reported {value}: right")
+            crate::said!("quiz.log_right", said = said, value = value)
         }
-        (Some(said), _) => {
-            format!("prediction: you said {said}; this run reported {value}: not this time")
-        }
-        (None, _) => format!("this run reported {value}"),
+        (Some(said), _) => crate::said!("quiz.log_wrong", said = said, value = value),
+        (None, _) => crate::said!("quiz.log_reported", value = value),
     }
 }
 
 /// A log line: at its time, under its process (0: the front end itself).
-pub(super) fn log_for(run: &mut RunView, (t_us, pid): (u64, i32), text: String, class: LogClass) {
+pub(super) fn log_for(run: &mut RunView, (t_us, pid): (u64, i32), text: Said, class: LogClass) {
     push_log(
         run,
         LogEntry {
@@ -206,16 +204,23 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
             }
             if let Some(sent) = run.signalled.remove(child) {
                 let how = match WaitOutcome::from_raw(*status) {
-                    WaitOutcome::Signaled(s) => format!("killed by {}", signal_name(s)),
-                    WaitOutcome::Exited(c) => format!("exited with code {c}"),
-                    WaitOutcome::Other(_) => "ended".to_string(),
+                    WaitOutcome::Signaled(s) => {
+                        crate::said!("signal.outcome_killed", signal = signal_name(s))
+                    }
+                    WaitOutcome::Exited(c) => crate::said!("signal.outcome_exited", code = c),
+                    WaitOutcome::Other(_) => crate::said!("signal.outcome_ended"),
                 };
                 let by = match run.procs.get(e.pid) {
-                    Some(r) => format!("{} ({})", e.pid, r.label),
-                    None => e.pid.to_string(),
+                    Some(r) => crate::said!("signal.by_labelled", pid = e.pid, label = &r.label),
+                    None => Said::from(e.pid),
                 };
-                let head = signals::outcome_head(&sent, *child);
-                note = Some(format!("{head} {how}; {by} reaped it: status {status}"));
+                note = Some(crate::said!(
+                    "signal.outcome",
+                    head = signals::outcome_head(&sent, *child),
+                    how = how,
+                    by = by,
+                    status = *status
+                ));
             }
             LogClass::Lifecycle
         }
@@ -347,12 +352,17 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
     };
     // What a process printed reads best as itself; the colour says it is output.
     let text = match e.kind {
-        EventKind::Print { text } => text,
+        EventKind::Print { text } => Said::Raw(text),
         EventKind::SendSignal { target, signal } => match run.procs.get(target) {
-            Some(p) => format!("sends {signal} to {target} ({})", p.label),
-            None => format!("sends {signal} to {target}"),
+            Some(p) => crate::said!(
+                "log.send_labelled",
+                signal = signal,
+                target = target,
+                label = &p.label
+            ),
+            None => said(&EventKind::SendSignal { target, signal }),
         },
-        kind => describe(&kind),
+        kind => said(&kind),
     };
     log_for(run, (e.t_us, e.pid), text, class);
     if let Some(text) = note {
@@ -368,34 +378,43 @@ fn state_change(
     old: Option<char>,
     new: char,
     reason: &str,
-) -> Option<String> {
+) -> Option<Said> {
     let stopped = |c: Option<char>| matches!(c, Some('T' | 't'));
     let into_stop = stopped(Some(new));
     let resumed = stopped(old) && !into_stop && new != 'Z';
     if !(into_stop || resumed || new == 'Z') {
         return None;
     }
-    let word = state_word(new);
+    let word = Said::State(new);
     let pending = run.signalled.get(&pid).cloned();
     if let Some(sent) = pending {
         let head = signals::outcome_head(&sent, pid);
         let text = if into_stop {
-            format!("{head} stopped (state {new})")
+            crate::said!("signal.into_stop", head = head, state = new)
         } else if resumed {
-            format!("{head} resumed (state {new} {word})")
+            crate::said!("signal.resumed", head = head, state = new, word = word)
         } else {
             // Still waiting for the reap, which tells how it ended.
-            return Some(format!(
-                "{head} ended: a zombie (state Z) until its parent calls waitpid"
-            ));
+            return Some(crate::said!("signal.into_zombie", head = head));
         };
         run.signalled.remove(&pid);
         return Some(text);
     }
     let from = old.map(|c| format!("{c} → ")).unwrap_or_default();
     Some(if resumed {
-        format!("state {from}{new} ({word}): resumed")
+        crate::said!(
+            "signal.state_resumed",
+            from = from,
+            state = new,
+            word = word
+        )
     } else {
-        format!("state {from}{new} ({word}): {reason}")
+        crate::said!(
+            "signal.state_change",
+            from = from,
+            state = new,
+            word = word,
+            reason = Said::Reason(reason.to_string())
+        )
     })
 }

@@ -82,44 +82,23 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
     })
 }
 
-/// The help overlay's table: keys and what they do.
+/// The help overlay's table: keys and the key of what they do (`assets/i18n`).
 pub const HELP: &[(&str, &str)] = &[
-    (
-        "↑ ↓  k j",
-        "move in a menu · in a run ↑ ↓ j select a process",
-    ),
-    ("k", "in a run: send a signal… to the selected process"),
-    ("Enter", "open the selected lesson"),
-    (
-        "Space → l",
-        "lesson: release the next step · playing: pause / resume",
-    ),
-    ("p", "play continuously / back to step by step"),
-    (
-        "Tab",
-        "the event log / the scenario's pane (locks, messages, work)",
-    ),
-    (
-        "PgDn PgUp",
-        "scroll a long narration down / back to its top",
-    ),
-    (
-        "1 … 9",
-        "answer the question (in the menu: a lesson's number)",
-    ),
-    (
-        "P  T",
-        "presenter mode (big, high contrast) · next colour theme",
-    ),
-    ("+ -", "faster / slower (0.25× … 64×)"),
-    ("r", "restart the run (new processes, new PIDs)"),
-    ("w", "save the run's trace so far (proclab replay FILE)"),
-    (
-        "[ ]",
-        "event log: back to older lines / forward to the newest",
-    ),
-    ("L", "narration language: English / 中文"),
-    ("Esc ← h", "back to the menu (quit from the menu)"),
-    ("q  Ctrl-C", "quit: every process of the run is stopped"),
-    ("?", "this help"),
+    ("↑ ↓  k j", "help.move"),
+    ("k", "help.signal"),
+    ("Enter", "help.open"),
+    ("Space → l", "help.space"),
+    ("p", "help.play"),
+    ("Tab", "help.tab"),
+    ("PgDn PgUp", "help.scroll"),
+    ("1 … 9", "help.answer"),
+    ("P  T", "help.present"),
+    ("+ -", "help.speed"),
+    ("r", "help.restart"),
+    ("w", "help.save"),
+    ("[ ]", "help.log"),
+    ("L", "help.lang"),
+    ("Esc ← h", "help.back"),
+    ("q  Ctrl-C", "help.quit"),
+    ("?", "help.help"),
 ];

@@ -40,7 +40,7 @@ pub enum Msg {
     /// A bad line on the wire or a line on stderr: shown in the log, never fatal.
     Warning(String),
     /// Something the front end did for the learner (a trace saved): a line in the log.
-    Note(String),
+    Note(crate::i18n::Said),
     RunEnded,
     /// The wall clock, in ms since the front end started: sent once a second while
     /// something on screen depends on it (presenter timer, auto-advance).
@@ -86,7 +86,8 @@ pub enum Command {
 pub struct LogEntry {
     pub t_us: u64,
     pub pid: i32,
-    pub text: String,
+    /// Put in words when drawn, so `L` changes the lines already there.
+    pub text: crate::i18n::Said,
     pub class: LogClass,
 }
 
@@ -298,7 +299,7 @@ pub struct App {
     pub direct: bool,
     /// A short line about what a key just did (theme, saved trace), shown in place of
     /// the key line until the next key.
-    pub notice: Option<String>,
+    pub notice: Option<crate::i18n::Said>,
     /// The menu's last digit, while a second one could make a lesson number of two
     /// ("1" then "6": lesson 16).
     pub menu_digit: Option<u8>,
@@ -343,9 +344,9 @@ impl App {
         // The menu says why (the arithmetic); a notice says it again where the keys
         // are. Nothing starts.
         if let Some(e) = &lesson.over_cap {
-            self.notice = Some(format!(
-                "closed: {}",
-                e.message.trim_start_matches("refused: ")
+            self.notice = Some(crate::said!(
+                "notice.closed",
+                why = e.message.trim_start_matches("refused: ")
             ));
             return Vec::new();
         }
@@ -356,7 +357,7 @@ impl App {
             let python = match &self.python {
                 Ok(p) => p.clone(),
                 Err(why) => {
-                    self.notice = Some(format!("closed: {why}"));
+                    self.notice = Some(crate::said!("notice.closed", why = why));
                     return Vec::new();
                 }
             };

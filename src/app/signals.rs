@@ -5,17 +5,20 @@
 use nix::sys::signal::Signal;
 
 use super::procs::ProcRow;
+use crate::i18n::Said;
+use crate::said;
 
-/// The signals the menu offers, in its order, with what each does by default.
+/// The signals the menu offers, in its order, with the key of what each does by
+/// default (`assets/i18n`).
 pub const CHOICES: &[(Signal, &str)] = &[
-    (Signal::SIGTERM, "please end (default: terminate)"),
-    (Signal::SIGKILL, "end now: can't be caught or ignored"),
-    (Signal::SIGINT, "Ctrl-C: Python's KeyboardInterrupt"),
-    (Signal::SIGHUP, "terminal hung up (default: terminate)"),
-    (Signal::SIGSTOP, "freeze it: state T, can't be caught"),
-    (Signal::SIGCONT, "resume a stopped process"),
-    (Signal::SIGUSR1, "for the program (default: terminate)"),
-    (Signal::SIGUSR2, "for the program (default: terminate)"),
+    (Signal::SIGTERM, "signal.what_term"),
+    (Signal::SIGKILL, "signal.what_kill"),
+    (Signal::SIGINT, "signal.what_int"),
+    (Signal::SIGHUP, "signal.what_hup"),
+    (Signal::SIGSTOP, "signal.what_stop"),
+    (Signal::SIGCONT, "signal.what_cont"),
+    (Signal::SIGUSR1, "signal.what_usr"),
+    (Signal::SIGUSR2, "signal.what_usr"),
 ];
 
 /// The open menu: whom it is for (fixed when it opened, whatever the tree does
@@ -50,15 +53,16 @@ impl SignalMenu {
 }
 
 /// Why a signal cannot be sent to this row, if it cannot.
-pub fn refusal(row: Option<&ProcRow>, run_ended: bool) -> Option<String> {
+pub fn refusal(row: Option<&ProcRow>, run_ended: bool) -> Option<Said> {
     if run_ended {
-        return Some("the run has ended, and no process of it is left to signal".into());
+        return Some(said!("signal.run_ended"));
     }
     match row {
-        None => Some("no process of this run is selected".into()),
-        Some(p) if p.is_ghost() => Some(format!(
-            "{} ({}) is already reaped; its PID may name another process now",
-            p.pid, p.label
+        None => Some(said!("signal.none_selected")),
+        Some(p) if p.is_ghost() => Some(said!(
+            "signal.already_reaped",
+            pid = p.pid,
+            label = &p.label
         )),
         Some(_) => None,
     }
@@ -80,7 +84,7 @@ pub struct Sent {
 /// tells what really happened when the target's next telling state change or its reap
 /// arrives; `None` for a zombie, which no signal changes (an earlier signal's outcome
 /// stays pending).
-pub fn on_send(target: Option<&ProcRow>, signal: &str) -> (Option<String>, Option<Sent>) {
+pub fn on_send(target: Option<&ProcRow>, signal: &str) -> (Option<Said>, Option<Sent>) {
     let Some(p) = target.filter(|p| !p.is_ghost()) else {
         return (None, None);
     };
@@ -95,44 +99,25 @@ pub fn on_send(target: Option<&ProcRow>, signal: &str) -> (Option<String>, Optio
     };
     if p.state == Some('Z') {
         // A zombie stays one until its parent's waitpid: this is no guess.
-        return (
-            Some(format!(
-                "{pid} is a zombie: it has already exited, no signal changes it; only its parent's waitpid removes it"
-            )),
-            None,
-        );
+        return (Some(said!("signal.zombie", pid = pid)), None);
     }
     if !unstoppable && p.ignored.iter().any(|s| s == signal) {
         return (
-            Some(format!(
-                "expect nothing: {pid} ignored {signal} when last read (SigIgn in /proc/{pid}/status)"
-            )),
+            Some(said!("signal.ignores", pid = pid, signal = signal)),
             sent(true),
         );
     }
     if !unstoppable && p.caught.iter().any(|s| s == signal) {
         return (
-            Some(format!(
-                "expect its handler: {pid} caught {signal} when last read (SigCgt), so the handler runs instead of the default action"
-            )),
+            Some(said!("signal.catches", pid = pid, signal = signal)),
             sent(false),
         );
     }
     if signal == "SIGCONT" && !stopped {
-        return (
-            Some(format!(
-                "expect nothing: {pid} was not stopped when last read, and SIGCONT only resumes"
-            )),
-            sent(true),
-        );
+        return (Some(said!("signal.not_stopped", pid = pid)), sent(true));
     }
     if signal == "SIGSTOP" && stopped {
-        return (
-            Some(format!(
-                "expect nothing: {pid} was already stopped when last read"
-            )),
-            sent(true),
-        );
+        return (Some(said!("signal.already_stopped", pid = pid)), sent(true));
     }
     (None, sent(false))
 }
@@ -140,17 +125,18 @@ pub fn on_send(target: Option<&ProcRow>, signal: &str) -> (Option<String>, Optio
 /// The head of an outcome line: `SIGTERM → 1001` when the change is the one a signal
 /// makes, `after SIGTERM (predicted to change nothing), 1001` when the last reading
 /// said it would make none.
-pub fn outcome_head(sent: &Sent, pid: i32) -> String {
+pub fn outcome_head(sent: &Sent, pid: i32) -> Said {
     if sent.predicted_nothing {
-        format!("after {} (predicted to change nothing), {pid}", sent.signal)
+        said!("signal.head_unpredicted", signal = &sent.signal, pid = pid)
     } else {
-        format!("{} → {pid}", sent.signal)
+        said!("signal.head", signal = &sent.signal, pid = pid)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
     use crate::trace::event::WaitOutcome;
 
     fn row(state: char) -> ProcRow {
@@ -195,6 +181,7 @@ mod tests {
         assert!(
             refusal(Some(&ghost), false)
                 .unwrap()
+                .text(Lang::En)
                 .contains("already reaped")
         );
     }
@@ -213,7 +200,7 @@ mod tests {
             (None, pending("SIGSTOP", false))
         );
         let (note, sent) = on_send(Some(&r), "SIGUSR1");
-        let note = note.unwrap();
+        let note = note.unwrap().text(Lang::En);
         // A prediction from a reading, never "nothing happens" as a fact.
         assert!(
             note.starts_with("expect nothing") && note.contains("when last read"),
@@ -221,12 +208,17 @@ mod tests {
         );
         assert_eq!(sent, pending("SIGUSR1", true), "the outcome is still told");
         let (note, sent) = on_send(Some(&r), "SIGTERM");
-        assert!(note.unwrap().contains("caught SIGTERM when last read"));
+        assert!(
+            note.unwrap()
+                .text(Lang::En)
+                .contains("caught SIGTERM when last read")
+        );
         assert_eq!(sent, pending("SIGTERM", false));
         assert!(
             on_send(Some(&r), "SIGCONT")
                 .0
                 .unwrap()
+                .text(Lang::En)
                 .contains("was not stopped when last read")
         );
         // SIGKILL and SIGSTOP cannot be ignored, whatever the masks say.
@@ -241,8 +233,17 @@ mod tests {
             (None, pending("SIGCONT", false))
         );
         let (note, sent) = on_send(Some(&row('Z')), "SIGKILL");
-        assert!(note.unwrap().contains("zombie"));
+        assert!(note.unwrap().text(Lang::En).contains("zombie"));
         assert_eq!(sent, None, "an earlier signal's outcome stays pending");
         assert_eq!(on_send(None, "SIGTERM"), (None, None));
+        // A change after a signal predicted to change nothing is not said to be caused by it.
+        let head = outcome_head(
+            &Sent {
+                signal: "SIGUSR1".into(),
+                predicted_nothing: true,
+            },
+            7,
+        );
+        assert!(head.text(Lang::En).contains("predicted to change nothing"));
     }
 }

@@ -5,6 +5,7 @@ use super::ingest::{log_for, on_event};
 use super::keymap::Action;
 use super::signals;
 use super::{App, Command, LogClass, MAX_SPEED, MIN_SPEED, Msg, RunView, Screen};
+use crate::i18n::Said;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     match msg {
@@ -17,7 +18,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::Warning(text) => {
-            log_now(app, text, LogClass::Warning);
+            log_now(app, Said::Raw(text), LogClass::Warning);
             Vec::new()
         }
         Msg::Tick(now_ms) => {
@@ -143,7 +144,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
             Vec::new()
         }
         Action::Lang => {
-            app.lang = app.lang.other();
+            app.lang = app.lang.next();
             Vec::new()
         }
         Action::SwapPane => {
@@ -156,7 +157,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Theme => {
             app.theme = app.theme.next();
-            app.notice = Some(format!("theme: {} (T: next)", app.theme.name()));
+            app.notice = Some(crate::said!("notice.theme", theme = app.theme.name()));
             Vec::new()
         }
         _ => match app.screen {
@@ -231,12 +232,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             }
             if !run.slot_held.is_empty() {
                 let at = (run.now_us, 0);
-                log_for(
-                    run,
-                    at,
-                    "you are the scheduler: select a waiting process (↑↓), then Space runs its next step".into(),
-                    LogClass::Gate,
-                );
+                log_for(run, at, crate::said!("notice.scheduler"), LogClass::Gate);
             }
         }
         Action::Step => {
@@ -346,16 +342,16 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
 /// `k`: the menu for the selected process, or a line in the log saying why not.
 /// Opens the signal menu, or returns why not (also logged); the caller shows it where
 /// the keys are, since a small screen has no log.
-fn open_signal_menu(run: &mut RunView) -> Option<String> {
+fn open_signal_menu(run: &mut RunView) -> Option<Said> {
     if run.replay {
-        let why = "no signal sent: a replay has no live processes".to_string();
+        let why = crate::said!("signal.replay");
         warn(run, 0, why.clone());
         return Some(why);
     }
     let row = run.selected_row();
     if let Some(why) = signals::refusal(row, run.ended) {
         let pid = row.map_or(0, |p| p.pid);
-        let why = format!("no signal sent: {why}");
+        let why = crate::said!("signal.not_sent", why = why);
         warn(run, pid, why.clone());
         return Some(why);
     }
@@ -375,7 +371,7 @@ fn on_signal_menu(app: &mut App, action: Action) -> Vec<Command> {
         Action::Down => menu.down(),
         Action::Back | Action::Quit => run.signal_menu = None,
         Action::Help => app.help = true,
-        Action::Lang => app.lang = app.lang.other(),
+        Action::Lang => app.lang = app.lang.next(),
         Action::SwapPane => app.show_log = !app.show_log,
         Action::Open => {
             let (pid, signal) = (menu.pid, menu.signal());
@@ -383,7 +379,11 @@ fn on_signal_menu(app: &mut App, action: Action) -> Vec<Command> {
             // Checked again: the process may have been reaped while the menu was open.
             let row = run.procs.get(pid);
             if let Some(why) = signals::refusal(row, run.ended) {
-                warn(run, pid, format!("{signal} not sent: {why}"));
+                warn(
+                    run,
+                    pid,
+                    crate::said!("signal.not_sent_named", signal = signal.as_str(), why = why),
+                );
                 return Vec::new();
             }
             run.learner_signalled = true;
@@ -394,13 +394,13 @@ fn on_signal_menu(app: &mut App, action: Action) -> Vec<Command> {
     Vec::new()
 }
 
-fn warn(run: &mut RunView, pid: i32, text: String) {
+fn warn(run: &mut RunView, pid: i32, text: Said) {
     let at = (run.now_us, pid);
     log_for(run, at, text, LogClass::Warning);
 }
 
 /// A line from the front end itself (no process said it), stamped with the run's time.
-fn log_now(app: &mut App, text: String, class: LogClass) {
+fn log_now(app: &mut App, text: Said, class: LogClass) {
     if let Some(run) = app.run.as_mut() {
         let at = (run.now_us, 0);
         log_for(run, at, text, class);

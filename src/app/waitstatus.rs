@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::i18n::Lang;
+use crate::tr;
 use crate::trace::event::signal_name;
 
 /// One status in three parts, so a narrow screen can break between them:
@@ -24,8 +26,13 @@ impl fmt::Display for Decoded {
     }
 }
 
-/// Decodes a raw wait status.
+/// Decodes a raw wait status, in English.
 pub fn decode(status: i32) -> Decoded {
+    decode_in(status, Lang::En)
+}
+
+/// Decodes a raw wait status; the fields in `lang`, the macros as `wait(2)` names them.
+pub fn decode_in(status: i32, lang: Lang) -> Decoded {
     let bits = status & 0xffff;
     let raw = format!("status {status} = 0x{bits:04X}");
     let high = (bits >> 8) & 0xff;
@@ -33,26 +40,30 @@ pub fn decode(status: i32) -> Decoded {
     let core = (bits >> 7) & 1;
     let (fields, verdict) = if bits == 0xffff {
         (
-            "0xFFFF: continued by SIGCONT".to_string(),
+            tr!(lang, "status.continued").to_string(),
             "WIFCONTINUED".to_string(),
         )
     } else if bits & 0xff == 0x7f {
         (
-            format!("stop signal {high} ({}), low byte 0x7F", signal_name(high)),
+            tr!(lang, "status.stopped", n = high, signal = signal_name(high)),
             format!("WIFSTOPPED, WSTOPSIG = {high}"),
         )
     } else if low7 == 0 {
         (
-            format!("exit code {high}"),
+            tr!(lang, "status.exited", code = high),
             format!("WIFEXITED, WEXITSTATUS = {high}"),
         )
     } else {
         let dumped = if core == 1 { ", WCOREDUMP" } else { "" };
         (
             // A killed process has no exit code: the high byte is just 0.
-            format!(
-                "high byte {high}, core {core}, signal {low7} ({})",
-                signal_name(low7)
+            tr!(
+                lang,
+                "status.signaled",
+                high = high,
+                core = core,
+                n = low7,
+                signal = signal_name(low7)
             ),
             format!("WIFSIGNALED, WTERMSIG = {low7}{dumped}"),
         )

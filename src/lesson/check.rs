@@ -16,6 +16,8 @@ pub struct Report {
     pub files: usize,
     /// Every problem, grouped by file (in file-name order), by position within one.
     pub errors: Vec<LessonError>,
+    /// What is worth knowing but no problem (a language a lesson is not written in).
+    pub notes: Vec<LessonError>,
 }
 
 impl Report {
@@ -26,7 +28,11 @@ impl Report {
     /// "15 lessons OK" or "3 problems in 2 files".
     pub fn verdict(&self) -> String {
         if self.is_clean() {
-            return format!("{} OK", plural(self.files, "lesson", "lessons"));
+            let notes = match self.notes.len() {
+                0 => String::new(),
+                n => format!(" ({})", plural(n, "note", "notes")),
+            };
+            return format!("{} OK{notes}", plural(self.files, "lesson", "lessons"));
         }
         let mut files: Vec<&str> = self.errors.iter().map(|e| e.file.as_str()).collect();
         files.dedup();
@@ -49,6 +55,7 @@ pub fn check(path: &Path, cap: u32) -> Result<Report, String> {
     let mut report = Report {
         files: files.len(),
         errors: Vec::new(),
+        notes: Vec::new(),
     };
     // id → the file that used it first.
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
@@ -70,7 +77,8 @@ pub fn check(path: &Path, cap: u32) -> Result<Report, String> {
                     Err(errors) => errors,
                     // A lesson over the cap loads (marked) for the menu, but a check
                     // under that cap reports it.
-                    Ok(lesson) => {
+                    Ok(mut lesson) => {
+                        report.notes.append(&mut lesson.notes);
                         let mut found: Vec<LessonError> = lesson.over_cap.into_iter().collect();
                         match ids.get(&lesson.id) {
                             Some(first) => {
@@ -171,7 +179,8 @@ pub fn run(path: &Path, cap: u32) -> u8 {
             2
         }
         Ok(report) => {
-            for e in &report.errors {
+            // Notes first: the problems and the verdict end the output.
+            for e in report.notes.iter().chain(&report.errors) {
                 println!("{e}");
             }
             println!("{}", report.verdict());
@@ -189,6 +198,7 @@ mod tests {
         let mut r = Report {
             files: 1,
             errors: Vec::new(),
+            notes: Vec::new(),
         };
         assert_eq!(r.verdict(), "1 lesson OK");
         r.files = 15;

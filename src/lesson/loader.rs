@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{Lesson, Runtime, Step, Text};
+use super::model::{Lang, Lesson, Runtime, Step, Text};
 use super::quiz::{AnswerSource, Choice, Condition, Quiz, SUMMARY_FIELDS};
 use crate::scenario::{self, Scenario, params};
 use crate::trace::steps::{OnEvent, StepOn};
@@ -50,8 +50,8 @@ struct RawLesson {
     runtime: Option<Spanned<String>>,
     scenario: Option<Spanned<String>>,
     minutes: u32,
-    title: Text,
-    summary: Text,
+    title: Spanned<Text>,
+    summary: Spanned<Text>,
     params: Option<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
     python: Spanned<String>,
     steps: Spanned<Vec<RawStep>>,
@@ -66,8 +66,8 @@ struct RawStep {
     gate: Spanned<String>,
     on: Option<Spanned<RawOn>>,
     line: Spanned<usize>,
-    title: Text,
-    text: Text,
+    title: Spanned<Text>,
+    text: Spanned<Text>,
     quiz: Option<Spanned<RawQuiz>>,
     #[serde(default)]
     keep_running: bool,
@@ -96,9 +96,9 @@ struct RawQuiz {
 enum RawChoice {
     Plain(String),
     When {
-        en: String,
-        zh: String,
         when: String,
+        #[serde(flatten)]
+        text: Text,
     },
 }
 
@@ -125,6 +125,8 @@ struct Reporter<'a> {
     file: &'a str,
     src: &'a str,
     errors: Vec<LessonError>,
+    /// Languages some text was not written in: where first, how many texts.
+    missing: BTreeMap<Lang, (Range<usize>, usize)>,
 }
 
 impl Reporter<'_> {
@@ -137,6 +139,51 @@ impl Reporter<'_> {
             message: message.into(),
         });
     }
+
+    /// A text must say something in one language at least; a language it lacks is
+    /// counted for a note (the screens fall back), never an error.
+    fn text(&mut self, span: Range<usize>, what: &str, text: &Text) {
+        if text.is_blank() {
+            let codes: Vec<&str> = Lang::all().map(Lang::code).collect();
+            self.at(
+                span,
+                format!(
+                    "{what} is empty: write it in one language at least ({})",
+                    codes.join(", ")
+                ),
+            );
+            return;
+        }
+        for lang in text.missing() {
+            let seen = self.missing.entry(lang).or_insert((span.clone(), 0));
+            // The note points at the first such text in the file, whatever the order
+            // of the checks.
+            if span.start < seen.0.start {
+                seen.0 = span.clone();
+            }
+            seen.1 += 1;
+        }
+    }
+
+    /// One note per language the lesson is not (fully) written in.
+    fn notes(&self) -> Vec<LessonError> {
+        self.missing
+            .iter()
+            .map(|(lang, (span, n))| {
+                let (line, col) = line_col(self.src, span.start);
+                let texts = if *n == 1 { "text" } else { "texts" };
+                LessonError {
+                    file: self.file.to_string(),
+                    line,
+                    col,
+                    message: format!(
+                        "note: {n} {texts} without {code} (the first here): a learner reading {code} sees them in English, or in the language written",
+                        code = lang.code()
+                    ),
+                }
+            })
+            .collect()
+    }
 }
 
 /// Parses and validates one lesson file; `cap` is the live-process cap to check
@@ -146,6 +193,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         file,
         src,
         errors: Vec::new(),
+        missing: BTreeMap::new(),
     };
     let mut raw: RawLesson = match toml::from_str(src) {
         Ok(r) => r,
@@ -274,17 +322,15 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
                 format!("line {line} is outside the python program (1..={python_lines})"),
             );
         }
-        for (which, text) in [("title", &s.title), ("text", &s.text)] {
-            if text.en.trim().is_empty() || text.zh.trim().is_empty() {
-                rep.at(s.gate.span(), format!("step {which} needs both en and zh"));
-            }
+        for (which, text) in [("step title", &s.title), ("step text", &s.text)] {
+            rep.text(text.span(), which, text.get_ref());
         }
         let quiz = s.quiz.and_then(|q| quiz(&mut rep, spec, q));
         steps.push(Step {
             gate: s.gate.into_inner(),
             line,
-            title: s.title,
-            text: s.text,
+            title: s.title.into_inner(),
+            text: s.text.into_inner(),
             quiz,
             keep_running: s.keep_running,
             on,
@@ -330,22 +376,26 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
     } else {
         Runtime::Compiled
     };
+    rep.text(raw.title.span(), "title", raw.title.get_ref());
+    rep.text(raw.summary.span(), "summary", raw.summary.get_ref());
     if !rep.errors.is_empty() {
         return Err(rep.errors);
     }
+    let notes = rep.notes();
     Ok(Lesson {
         id: raw.id.into_inner(),
         scenario: spec.id,
         runtime,
         minutes: raw.minutes,
-        title: raw.title,
-        summary: raw.summary,
+        title: raw.title.into_inner(),
+        summary: raw.summary.into_inner(),
         params,
         python: raw.python.into_inner().trim_start_matches('\n').to_string(),
         steps,
         process_lines,
         source: file.to_string(),
         over_cap,
+        notes,
     })
 }
 
@@ -489,9 +539,7 @@ fn quiz(rep: &mut Reporter, spec: &Scenario, raw: Spanned<RawQuiz>) -> Option<Qu
     let span = raw.span();
     let raw = raw.into_inner();
     let before = rep.errors.len();
-    if raw.question.en.trim().is_empty() || raw.question.zh.trim().is_empty() {
-        rep.at(span.clone(), "quiz question needs both en and zh");
-    }
+    rep.text(span.clone(), "quiz question", &raw.question);
     let n = raw.choices.get_ref().len();
     if !(2..=9).contains(&n) {
         rep.at(
@@ -504,15 +552,15 @@ fn quiz(rep: &mut Reporter, spec: &Scenario, raw: Spanned<RawQuiz>) -> Option<Qu
         let at = c.span();
         match c.into_inner() {
             RawChoice::Plain(s) => choices.push(Choice {
-                text: Text {
-                    en: s.clone(),
-                    zh: s,
-                },
+                text: Text::same(s),
                 when: None,
             }),
-            RawChoice::When { en, zh, when } => match Condition::parse(&when) {
+            RawChoice::When { text, when } => match Condition::parse(&when) {
                 Ok(c) => choices.push(Choice {
-                    text: Text { en, zh },
+                    text: {
+                        rep.text(at.clone(), "quiz choice", &text);
+                        text
+                    },
                     when: Some(c),
                 }),
                 Err(e) => rep.at(at, format!("choice condition {e}")),

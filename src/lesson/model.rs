@@ -4,60 +4,8 @@ use std::collections::BTreeMap;
 
 use crate::scenario::params::Params;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Zh,
-}
-
-impl Lang {
-    /// `zh*` in LANG / LC_ALL / LC_MESSAGES means Chinese; anything else English.
-    pub fn from_env() -> Lang {
-        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let Ok(v) = std::env::var(var)
-                && !v.is_empty()
-            {
-                return if v.starts_with("zh") {
-                    Lang::Zh
-                } else {
-                    Lang::En
-                };
-            }
-        }
-        Lang::En
-    }
-
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "en" => Some(Lang::En),
-            "zh" => Some(Lang::Zh),
-            _ => None,
-        }
-    }
-
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::En => Lang::Zh,
-            Lang::Zh => Lang::En,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Text {
-    pub en: String,
-    pub zh: String,
-}
-
-impl Text {
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::Zh => &self.zh,
-        }
-    }
-}
+// Both live below `lesson`: the log and the screens say lesson texts too.
+pub use crate::i18n::{Lang, Text};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -109,6 +57,8 @@ pub struct Lesson {
     /// Why it cannot run under the `--cap` it was loaded with (file:line:col and the
     /// arithmetic), if it cannot.
     pub over_cap: Option<super::loader::LessonError>,
+    /// What `check-lessons` notes without failing: a language some text lacks.
+    pub notes: Vec<super::loader::LessonError>,
 }
 
 impl Lesson {

@@ -185,7 +185,7 @@ impl Choice {
             (Some(c), Some(x)) => c.holds(x),
             (Some(_), None) => false,
             (None, _) => {
-                let mine = self.text.en.trim();
+                let mine = self.text.get(super::model::Lang::En).trim();
                 mine == text.trim()
                     || matches!(
                         (mine.parse::<f64>(), number),
@@ -203,10 +203,7 @@ mod tests {
 
     fn plain(s: &str) -> Choice {
         Choice {
-            text: Text {
-                en: s.into(),
-                zh: s.into(),
-            },
+            text: Text::same(s),
             when: None,
         }
     }

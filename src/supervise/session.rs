@@ -140,9 +140,11 @@ impl Session {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
-        // SAFETY: only async-signal-safe calls (prctl, dup2, fcntl) between fork and exec.
+        // SAFETY: only async-signal-safe calls (prctl, dup2, fcntl, sigaction,
+        // sigprocmask) between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
+                reset_dispositions();
                 libc::prctl(
                     libc::PR_SET_PDEATHSIG,
                     libc::SIGKILL as libc::c_ulong,
@@ -504,6 +506,35 @@ fn reap_adopted(within: Duration) -> Vec<(i32, i32)> {
             return reaped;
         }
         std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A program started from a shell ignores nothing and blocks nothing (an interactive
+/// shell ignores SIGTTIN/SIGTTOU for itself and resets them for its jobs); the front
+/// end's own ignored signals (the terminal's job control) and mask would otherwise
+/// pass through exec to the runner and every process of the run, where the screens
+/// read them from /proc as the lesson's. So the child sets every ignored signal back
+/// to its default and unblocks all, as a shell does, before exec. Only
+/// async-signal-safe calls: it runs between fork and exec.
+fn reset_dispositions() {
+    // SAFETY: sigaction and sigprocmask on plain values, no allocation.
+    unsafe {
+        for sig in 1..libc::SIGRTMAX() {
+            if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+                continue;
+            }
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(sig, std::ptr::null(), &mut old) == 0
+                && old.sa_sigaction == libc::SIG_IGN
+            {
+                let mut default: libc::sigaction = std::mem::zeroed();
+                default.sa_sigaction = libc::SIG_DFL;
+                libc::sigaction(sig, &default, std::ptr::null_mut());
+            }
+        }
+        let mut none: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut none);
+        libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
     }
 }
 

@@ -12,6 +12,8 @@ use unicode_width::UnicodeWidthStr;
 use super::theme;
 use crate::app::RunView;
 use crate::app::flow::{PipeView, QueueView};
+use crate::i18n::Lang;
+use crate::tr;
 use crate::trace::event::item_text;
 
 /// Whether any message moved yet (for scenarios not made for the flow pane).
@@ -19,17 +21,17 @@ pub fn has_messages(run: &RunView) -> bool {
     run.flow.queue.is_some() || run.flow.pipe.is_some()
 }
 
-pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
+pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
     if let Some(q) = &run.flow.queue {
-        queue(run, q, frame, area);
+        queue(run, q, lang, frame, area);
     } else if let Some(p) = &run.flow.pipe {
-        pipe(run, p, frame, area);
+        pipe(run, p, lang, frame, area);
     } else {
         let block = Block::bordered()
-            .title(Span::styled(" Messages ", theme::title()))
+            .title(Span::styled(tr!(lang, "flow.messages"), theme::title()))
             .border_style(theme::border());
         frame.render_widget(
-            Paragraph::new("Nothing sent yet.")
+            Paragraph::new(tr!(lang, "flow.nothing_yet"))
                 .style(theme::dim())
                 .block(block),
             area,
@@ -48,10 +50,10 @@ fn show(item: &Value) -> String {
     item_text(item, None)
 }
 
-fn queue(run: &RunView, q: &QueueView, frame: &mut Frame, area: Rect) {
-    let rate = q
-        .rate()
-        .map_or(String::new(), |r| format!(" · {r:.1} items/s"));
+fn queue(run: &RunView, q: &QueueView, lang: Lang, frame: &mut Frame, area: Rect) {
+    let rate = q.rate().map_or(String::new(), |r| {
+        tr!(lang, "flow.rate", rate = format!("{r:.1}"))
+    });
     // The capacity is a parameter of the queue scenario; a traced program's queue has
     // none proclab knows, so nothing is said of it (not "unbounded").
     let maxsize = run.params.get_int("maxsize");
@@ -60,7 +62,7 @@ fn queue(run: &RunView, q: &QueueView, frame: &mut Frame, area: Rect) {
         .and_then(|n| usize::try_from(n).ok())
         .filter(|&n| n > 0);
     let cap = match maxsize {
-        Some(0) => "unbounded · ".to_string(),
+        Some(0) => format!("{} · ", tr!(lang, "flow.unbounded")),
         Some(n) => format!("maxsize {n} · "),
         None => String::new(),
     };
@@ -81,17 +83,17 @@ fn queue(run: &RunView, q: &QueueView, frame: &mut Frame, area: Rect) {
         let left = q
             .producers
             .get(i)
-            .map(|&p| end(run, p, &q.blocked))
+            .map(|&p| end(run, p, &q.blocked, lang))
             .unwrap_or_default();
         let right = q
             .consumers
             .get(i)
-            .map(|&p| end(run, p, &q.blocked))
+            .map(|&p| end(run, p, &q.blocked, lang))
             .unwrap_or_default();
         let mut spans = pad(left, side);
         if i == 0 {
             spans.push(Span::styled(" ─▶ ", theme::dim()));
-            spans.extend(slots(q, bound, slots_width));
+            spans.extend(slots(q, bound, slots_width, lang));
             spans.push(Span::styled(" ─▶ ", theme::dim()));
         } else {
             spans.push(Span::raw(" ".repeat(slots_width + 8)));
@@ -107,13 +109,17 @@ fn queue(run: &RunView, q: &QueueView, frame: &mut Frame, area: Rect) {
             format!(
                 "{} {} {}",
                 label(run, t.pid),
-                if t.put { "put" } else { "got" },
+                if t.put {
+                    tr!(lang, "flow.put")
+                } else {
+                    tr!(lang, "flow.got")
+                },
                 show(&t.item)
             )
         })
         .collect();
     lines.push(Line::styled(
-        format!("last: {}", recent.join(" · ")),
+        tr!(lang, "flow.last", items = recent.join(" · ")),
         theme::dim(),
     ));
 
@@ -146,15 +152,15 @@ fn queue(run: &RunView, q: &QueueView, frame: &mut Frame, area: Rect) {
 }
 
 /// A producer or consumer, marked when it is blocked (and on what).
-fn end(run: &RunView, pid: i32, blocked: &[(i32, String)]) -> Vec<Span<'static>> {
+fn end(run: &RunView, pid: i32, blocked: &[(i32, String)], lang: Lang) -> Vec<Span<'static>> {
     let name = label(run, pid);
     let gone = run.procs.get(pid).is_some_and(|p| p.is_ghost());
     let mark = blocked
         .iter()
         .find(|(p, _)| *p == pid)
         .map(|(_, on)| match on.as_str() {
-            "queue_full" => " ⏸ full",
-            "queue_empty" => " ⏸ empty",
+            "queue_full" => tr!(lang, "flow.full"),
+            "queue_empty" => tr!(lang, "flow.empty"),
             _ => " ⏸",
         });
     let style = if gone { theme::dim() } else { theme::print() };
@@ -174,7 +180,7 @@ fn pad(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
 
 /// `[ 4│ 5│ 6│  │  ]`: one cell per slot, filled ones highlighted; what does not fit
 /// is counted.
-fn slots(q: &QueueView, bound: Option<usize>, width: usize) -> Vec<Span<'static>> {
+fn slots(q: &QueueView, bound: Option<usize>, width: usize, lang: Lang) -> Vec<Span<'static>> {
     let cell = q
         .items
         .iter()
@@ -209,9 +215,9 @@ fn slots(q: &QueueView, bound: Option<usize>, width: usize) -> Vec<Span<'static>
         let items = q.items.len().saturating_sub(shown);
         let free = (capacity - shown).saturating_sub(items);
         let rest = match (items, free) {
-            (0, f) => format!(" +{f} free"),
-            (i, 0) => format!(" +{i} more"),
-            (i, f) => format!(" +{i} more, {f} free"),
+            (0, f) => tr!(lang, "flow.free", free = f),
+            (i, 0) => tr!(lang, "flow.more", items = i),
+            (i, f) => tr!(lang, "flow.more_free", items = i, free = f),
         };
         spans.push(Span::styled(rest, theme::dim()));
     }
@@ -220,14 +226,14 @@ fn slots(q: &QueueView, bound: Option<usize>, width: usize) -> Vec<Span<'static>
     spans
 }
 
-fn pipe(run: &RunView, p: &PipeView, frame: &mut Frame, area: Rect) {
+fn pipe(run: &RunView, p: &PipeView, lang: Lang, frame: &mut Frame, area: Rect) {
     // A traced program's pipes are the kernel's one-way pipes, many at once, each end
     // shared by whoever inherited it: only what each write sent and each read got.
     let traced = run.trace.is_some();
     let what = if traced {
-        "· what each write to a pipe or socket sent, and each read got "
+        tr!(lang, "flow.traced_pipes")
     } else {
-        "duplex: both ends send and receive "
+        tr!(lang, "flow.duplex")
     };
     let block = Block::bordered()
         .title(Line::from(vec![
@@ -272,14 +278,23 @@ fn pipe(run: &RunView, p: &PipeView, frame: &mut Frame, area: Rect) {
             Span::raw(wa.clone()),
         ]));
         lines.push(Line::styled(
-            format!("sent: {a} {} · {b} {}", p.sent_by(a), p.sent_by(b)),
+            tr!(
+                lang,
+                "flow.sent_both",
+                a = a,
+                na = p.sent_by(a),
+                b = b,
+                nb = p.sent_by(b)
+            ),
             theme::dim(),
         ));
     } else if let Some((a, pa)) = ends.first() {
-        lines.push(Line::raw(format!(
-            "{} ({a}) sent {}",
-            label(run, *pa),
-            p.sent_by(a)
+        lines.push(Line::raw(tr!(
+            lang,
+            "flow.sent_one",
+            label = label(run, *pa),
+            end = a,
+            n = p.sent_by(a)
         )));
     }
     // Who sent or got each message; oldest first, the newest at the bottom, as in the
@@ -289,9 +304,16 @@ fn pipe(run: &RunView, p: &PipeView, frame: &mut Frame, area: Rect) {
     for (end, sent, m, pid) in p.last.iter().skip(p.last.len() - shown) {
         let who = format!("{pid} {}", label(run, *pid));
         let text = if *sent {
-            format!("{who}: {end}.send({})", m.text)
+            format!(
+                "{who}: {}",
+                crate::i18n::call(lang, end, &format!("send({})", m.text))
+            )
         } else {
-            format!("{who}: {end}.recv() → {}", m.text)
+            format!(
+                "{who}: {} → {}",
+                crate::i18n::call(lang, end, "recv()"),
+                m.text
+            )
         };
         lines.push(Line::styled(text, theme::dim()));
     }

@@ -443,10 +443,11 @@ fn quiz_asked_then_graded() {
         .log
         .iter()
         .rev()
-        .find(|l| l.text.starts_with("prediction:"));
+        .map(|l| l.text.text(Lang::En))
+        .find(|l| l.starts_with("prediction:"));
     let verdict = asked.verdict(quiz);
     assert!(verdict.is_some());
-    let graded = graded.map(|l| l.text.clone()).unwrap_or_default();
+    let graded = graded.unwrap_or_default();
     assert!(graded.contains("this run reported 10"), "{graded}");
     insta::assert_snapshot!("quiz_graded", screen(&app, 120, 40));
 }

@@ -7,8 +7,10 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::theme;
 use crate::app::keymap::HELP;
+use crate::i18n::{Lang, t};
+use crate::tr;
 
-pub fn render(frame: &mut Frame, area: Rect) {
+pub fn render(lang: Lang, frame: &mut Frame, area: Rect) {
     // The spacing and the closing line go first when the terminal is short.
     let roomy = area.height as usize >= HELP.len() + 6;
     let height = u16::try_from(HELP.len() + if roomy { 6 } else { 2 }).unwrap_or(u16::MAX);
@@ -25,18 +27,15 @@ pub fn render(frame: &mut Frame, area: Rect) {
     for (keys, what) in HELP {
         lines.push(Line::from(vec![
             Span::styled(format!("  {keys:<12}"), theme::title()),
-            Span::raw(*what),
+            Span::raw(t(lang, what)),
         ]));
     }
     if roomy {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            "  Every PID, state and status shown is read from the kernel, live.",
-            theme::dim(),
-        ));
+        lines.push(Line::styled(tr!(lang, "help.kernel"), theme::dim()));
     }
     let block = Block::bordered()
-        .title(Span::styled(" Keys · ? or Esc to close ", theme::title()))
+        .title(Span::styled(tr!(lang, "help.title"), theme::title()))
         .border_style(theme::border_focus());
     super::clear_overlay(frame, area, box_area);
     frame.render_widget(Paragraph::new(lines).block(block), box_area);

@@ -9,6 +9,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::theme;
 use crate::app::RunView;
+use crate::i18n::Lang;
+use crate::tr;
 
 fn label(run: &RunView, pid: i32) -> String {
     run.procs
@@ -16,9 +18,9 @@ fn label(run: &RunView, pid: i32) -> String {
         .map_or_else(|| pid.to_string(), |p| p.label.clone())
 }
 
-fn names(run: &RunView, pids: &[i32]) -> String {
+fn names(run: &RunView, lang: Lang, pids: &[i32]) -> String {
     if pids.is_empty() {
-        return "nobody".into();
+        return tr!(lang, "locks.nobody").into();
     }
     pids.iter()
         .map(|p| label(run, *p))
@@ -32,36 +34,45 @@ fn names(run: &RunView, pids: &[i32]) -> String {
     clippy::cast_sign_loss,
     reason = "microseconds shown as seconds, and bar lengths: a share in 0..=1 of a width of at most 20 cells, rounded"
 )]
-pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
+pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
     let l = &run.locks;
     let mut lines: Vec<Line> = Vec::new();
     for lock in &l.locks {
         let share = lock.contention().map_or(String::new(), |c| {
-            format!(" · {:.0}% of lock time spent waiting", c * 100.0)
+            tr!(lang, "locks.share", pct = format!("{:.0}", c * 100.0))
         });
         lines.push(Line::styled(
             format!("{}{share}", lock.name),
             theme::title(),
         ));
         let permits = if lock.name == "semaphore" {
-            format!(" ({} inside, peak {})", lock.holders.len(), lock.peak)
+            tr!(
+                lang,
+                "locks.inside",
+                n = lock.holders.len(),
+                peak = lock.peak
+            )
         } else {
             String::new()
         };
         lines.push(Line::from(vec![
-            Span::styled("  holds:   ", theme::dim()),
-            Span::styled(names(run, &lock.holders), theme::good()),
+            Span::styled(tr!(lang, "locks.holds"), theme::dim()),
+            Span::styled(names(run, lang, &lock.holders), theme::good()),
             Span::raw(permits),
         ]));
         lines.push(Line::from(vec![
-            Span::styled("  waiting: ", theme::dim()),
-            Span::styled(names(run, &lock.waiting), theme::held()),
+            Span::styled(tr!(lang, "locks.waiting"), theme::dim()),
+            Span::styled(names(run, lang, &lock.waiting), theme::held()),
         ]));
         if !lock.lost.is_empty() {
             lines.push(Line::from(vec![
-                Span::styled("  lost:    ", theme::dim()),
+                Span::styled(tr!(lang, "locks.lost"), theme::dim()),
                 Span::styled(
-                    format!("{} died holding it: never released", names(run, &lock.lost)),
+                    tr!(
+                        lang,
+                        "locks.died_holding",
+                        who = names(run, lang, &lock.lost)
+                    ),
                     theme::warning(),
                 ),
             ]));
@@ -77,20 +88,28 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         for (pid, s) in &lock.stats {
             let (waited_s, held_s) = (s.waited_us as f64 / 1e6, s.held_us as f64 / 1e6);
             let text = if inner >= 70 {
-                format!(
-                    "  {:<10} {:>4}×  waited {waited_s:>7.3}s  held {held_s:>7.3}s  ",
-                    label(run, *pid),
-                    s.acquired,
+                tr!(
+                    lang,
+                    "locks.stats",
+                    who = format!("{:<10}", label(run, *pid)),
+                    n = format!("{:>4}", s.acquired),
+                    waited = format!("{waited_s:>7.3}"),
+                    held = format!("{held_s:>7.3}")
                 )
             } else {
                 // Narrow (beside the narration): the same figures, shorter.
-                format!(
-                    "  {:<9}{:>3}× wait {waited_s:>5.1}s hold {held_s:>5.1}s ",
-                    label(run, *pid),
-                    s.acquired,
+                tr!(
+                    lang,
+                    "locks.stats_short",
+                    who = format!("{:<9}", label(run, *pid)),
+                    n = format!("{:>3}", s.acquired),
+                    waited = format!("{waited_s:>5.1}"),
+                    held = format!("{held_s:>5.1}")
                 )
             };
-            let width = inner.saturating_sub(text.chars().count()).min(20) as f64;
+            let width = inner
+                .saturating_sub(unicode_width::UnicodeWidthStr::width(text.as_str()))
+                .min(20) as f64;
             let held = (s.held_us as f64 / longest as f64 * width).round() as usize;
             let waited = (s.waited_us as f64 / longest as f64 * width).round() as usize;
             lines.push(Line::from(vec![
@@ -102,17 +121,18 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     }
     if !l.event_waiters.is_empty() || l.event_set_by.is_some() {
         let state = match l.event_set_by {
-            Some((pid, t)) => format!(
-                "set by {} at {:.1}s: every waiter woke",
-                label(run, pid),
-                t as f64 / 1e6
+            Some((pid, t)) => tr!(
+                lang,
+                "locks.event_set",
+                who = label(run, pid),
+                at = format!("{:.1}", t as f64 / 1e6)
             ),
-            None => "not set: the waiters sleep".into(),
+            None => tr!(lang, "locks.event_not_set").into(),
         };
         lines.push(Line::styled(format!("event · {state}"), theme::title()));
         lines.push(Line::from(vec![
-            Span::styled("  waiters: ", theme::dim()),
-            Span::raw(names(run, &l.event_waiters)),
+            Span::styled(tr!(lang, "locks.waiters"), theme::dim()),
+            Span::raw(names(run, lang, &l.event_waiters)),
         ]));
     }
     // Main's final count; with the scheduler's counter below it would say it twice.
@@ -126,10 +146,10 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         // What the run reported (its `expected` and `lost` results), once it has.
         let mut tally = String::new();
         if let Some(expected) = l.expected {
-            tally.push_str(&format!(" · expected {expected}"));
+            tally.push_str(&tr!(lang, "locks.expected", expected = expected));
         }
         if let Some(lost) = l.lost {
-            tally.push_str(&format!(" · lost {lost}"));
+            tally.push_str(&tr!(lang, "locks.lost_reported", lost = lost));
         }
         lines.push(Line::styled(
             format!("counter = {}{tally}", counter.1),
@@ -139,42 +159,39 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     if let Some((pid, value)) = l.last_write {
         let lost = i64::try_from(l.writes).unwrap_or(i64::MAX) - value;
         let verdict = if lost > 0 {
-            format!(" · {lost} lost")
+            tr!(lang, "locks.n_lost", n = lost)
         } else {
-            " · none lost yet".into()
+            tr!(lang, "locks.none_lost").into()
         };
         lines.push(Line::styled(
             format!("shared counter = {value}"),
             theme::gate(),
         ));
-        let additions = if l.writes == 1 {
-            "addition"
-        } else {
-            "additions"
-        };
         lines.push(Line::raw(format!(
-            "  {} {additions} written{verdict}",
-            l.writes
+            "  {}{verdict}",
+            crate::i18n::count(lang, "count.addition", l.writes as usize)
         )));
-        lines.push(Line::raw(format!(
-            "  last write: {} wrote {value}",
-            label(run, pid)
+        lines.push(Line::raw(tr!(
+            lang,
+            "locks.last_write",
+            who = label(run, pid),
+            value = value
         )));
     }
     if lines.is_empty() {
         use crate::scenario::{Pane, Primitive};
         let idle = match run.scenario.view.pane {
-            Pane::Locks(Primitive::Semaphore) => "Nobody has taken a permit yet.",
-            Pane::Locks(Primitive::Event) => "Nobody waits on the event yet.",
+            Pane::Locks(Primitive::Semaphore) => tr!(lang, "locks.idle_semaphore"),
+            Pane::Locks(Primitive::Event) => tr!(lang, "locks.idle_event"),
             Pane::Locks(Primitive::Lock) if run.params.get_flag("use_lock") == Some(false) => {
-                "No lock in this run: the workers add to the counter without one."
+                tr!(lang, "locks.no_lock")
             }
-            _ => "Nobody has taken the lock yet.",
+            _ => tr!(lang, "locks.idle_lock"),
         };
         lines.push(Line::styled(idle, theme::dim()));
     }
     let block = Block::bordered()
-        .title(Span::styled(" Locks ", theme::title()))
+        .title(Span::styled(tr!(lang, "locks.title"), theme::title()))
         .border_style(theme::border());
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

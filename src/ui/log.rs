@@ -7,12 +7,15 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::{theme, wrap::wrap};
 use crate::app::{LogClass, RunView};
+use crate::describe::visible as escaped;
+use crate::i18n::Lang;
+use crate::tr;
 
 #[allow(
     clippy::cast_precision_loss,
     reason = "an event time in microseconds shown as seconds: far below 2^52"
 )]
-pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
+pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
     let visible = area.height.saturating_sub(2) as usize;
     // Time and PID take 13 columns; a long line goes on below, indented, instead of
     // being cut where the meaning often is (a signal's outcome, a status).
@@ -28,7 +31,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
         let mut room = 0;
         let mut fits = 0;
         for e in run.log.iter() {
-            room += wrap(&e.text, text_width).len().max(1);
+            room += wrap(&escaped(e.text.text(lang)), text_width).len().max(1);
             fits += 1;
             if room >= visible {
                 break;
@@ -46,7 +49,8 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             LogClass::Gate => theme::gate(),
             LogClass::Warning => theme::warning(),
         };
-        let mut parts = wrap(&e.text, text_width).into_iter();
+        // Put in words now, in the screen's language; escaped as the wire's texts are.
+        let mut parts = wrap(&escaped(e.text.text(lang)), text_width).into_iter();
         let first = parts.next().unwrap_or_default();
         let mut entry = vec![Line::from(vec![
             Span::styled(format!("{:>5.1} ", e.t_us as f64 / 1e6), theme::dim()),
@@ -66,15 +70,15 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     lines.truncate(visible);
     lines.reverse();
     let mut block = Block::bordered()
-        .title(Span::styled(" Event log ", theme::title()))
+        .title(Span::styled(tr!(lang, "log_pane.title"), theme::title()))
         .border_style(theme::border());
     if below > 0 {
         block = block.title_bottom(Span::styled(
-            format!(" ↓ {below} newer · ] to follow "),
+            tr!(lang, "log_pane.newer", n = below),
             theme::gate(),
         ));
     } else if run.log.len() > visible {
-        block = block.title_bottom(Span::styled(" [ older ", theme::dim()));
+        block = block.title_bottom(Span::styled(tr!(lang, "log_pane.older"), theme::dim()));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

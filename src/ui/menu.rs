@@ -10,13 +10,11 @@ use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
 use super::{status::key_line, theme, wrap::wrap};
 use crate::app::App;
 use crate::lesson::Lang;
+use crate::tr;
 
-/// The menu's own words in the learner's language: (English, Chinese).
-fn say(app: &App, en: &'static str, zh: &'static str) -> &'static str {
-    match app.lang {
-        Lang::En => en,
-        Lang::Zh => zh,
-    }
+/// Every language's own name, for the `L` key: `English/中文`.
+pub fn language_names() -> String {
+    Lang::all().map(Lang::name).collect::<Vec<_>>().join("/")
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -28,14 +26,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     .areas(area);
     let heading = Line::from(vec![
         Span::styled(" proclab ", theme::key()),
-        Span::styled(
-            say(
-                app,
-                "  real processes, live — the lessons of Python's multiprocessing",
-                "  真实的进程，实时呈现：Python multiprocessing 的课程",
-            ),
-            theme::title(),
-        ),
+        Span::styled(tr!(app.lang, "menu.tagline"), theme::title()),
     ]);
     frame.render_widget(Paragraph::new(heading), head);
 
@@ -66,10 +57,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let list = List::new(items)
         .block(
             Block::bordered()
-                .title(Span::styled(
-                    say(app, " Lessons ", " 课程 "),
-                    theme::title(),
-                ))
+                .title(Span::styled(tr!(app.lang, "menu.lessons"), theme::title()))
                 .title_bottom(Span::styled(
                     {
                         let done = app
@@ -81,12 +69,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                             app.lessons.len(),
                             app.lessons.iter().map(|l| l.minutes).sum::<u32>(),
                         );
-                        match app.lang {
-                            Lang::En => {
-                                format!(" {done} of {n} finished · about {minutes} min in all ")
-                            }
-                            Lang::Zh => format!(" 已完成 {done}/{n} · 共约 {minutes} 分钟 "),
-                        }
+                        tr!(
+                            app.lang,
+                            "menu.finished",
+                            done = done,
+                            n = n,
+                            minutes = minutes
+                        )
                     },
                     theme::dim(),
                 ))
@@ -110,20 +99,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             }
             t.push_line(Line::raw(""));
             // What runs it: a compiled scenario, or the program itself under CPython.
-            let runs = match (l.is_python(), app.lang) {
-                (true, Lang::En) => "your python3 runs the program, traced".to_string(),
-                (true, Lang::Zh) => "由你的 python3 真实运行，proclab 跟踪".to_string(),
-                (false, Lang::En) => format!("scenario: {}", l.scenario),
-                (false, Lang::Zh) => format!("场景：{}", l.scenario),
+            let runs = if l.is_python() {
+                tr!(app.lang, "menu.runs_python").to_string()
+            } else {
+                tr!(app.lang, "menu.runs_scenario", id = l.scenario)
             };
-            let facts = match app.lang {
-                Lang::En => format!(
-                    "{runs} · {} steps · about {} minutes",
-                    l.steps.len(),
-                    l.minutes
-                ),
-                Lang::Zh => format!("{runs} · {} 步 · 约 {} 分钟", l.steps.len(), l.minutes),
-            };
+            let facts = tr!(
+                app.lang,
+                "menu.facts",
+                runs = runs,
+                steps = l.steps.len(),
+                minutes = l.minutes
+            );
             // Wrapped like the summary: a narrow About pane must not drop words.
             for line in wrap(&facts, inner) {
                 t.push_line(Line::styled(line, theme::dim()));
@@ -136,35 +123,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             let python_missing = app.python.as_ref().err().filter(|_| l.is_python());
             match &l.over_cap {
                 _ if python_missing.is_some() => {
-                    let closed = say(app, "Closed", "无法打开");
+                    let closed = tr!(app.lang, "menu.closed");
                     let why = python_missing.map_or("", String::as_str);
                     for line in wrap(&format!("{closed}: {why}."), inner) {
                         t.push_line(Line::styled(line, theme::warning()));
                     }
                 }
                 Some(e) => {
-                    let closed = say(app, "Closed under this cap", "在这个进程上限下无法打开");
+                    let closed = tr!(app.lang, "menu.closed_cap");
                     for line in wrap(
                         &format!("{closed}: {}.", e.message.trim_start_matches("refused: ")),
                         inner,
                     ) {
                         t.push_line(Line::styled(line, theme::warning()));
                     }
-                    t.push_line(Line::styled(
-                        say(
-                            app,
-                            "Start proclab with a higher --cap (at most 64) to open it.",
-                            "用更高的 --cap（最多 64）启动 proclab 才能打开它。",
-                        ),
-                        theme::dim(),
-                    ));
+                    t.push_line(Line::styled(tr!(app.lang, "menu.higher_cap"), theme::dim()));
                 }
                 None => {
-                    let start = say(
-                        app,
-                        "Enter: start — it waits at the first step for Space.",
-                        "Enter：开始。它会停在第一步，等你按空格。",
-                    );
+                    let start = tr!(app.lang, "menu.start_hint");
                     for line in wrap(start, inner) {
                         t.push_line(Line::styled(line, theme::gate()));
                     }
@@ -172,38 +148,30 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             }
             t
         }
-        None => Text::raw("No lessons loaded."),
+        None => Text::raw(tr!(app.lang, "menu.no_lessons")),
     };
     let block = Block::bordered()
-        .title(Span::styled(
-            say(app, " About this lesson ", " 关于本课 "),
-            theme::title(),
-        ))
+        .title(Span::styled(tr!(app.lang, "menu.about"), theme::title()))
         .border_style(theme::border());
     frame.render_widget(Paragraph::new(info).block(block), info_area);
 
+    let names = language_names();
     let keys = key_line(&[
-        ("↑↓ jk", say(app, "choose", "选择")),
-        ("Enter", say(app, "start", "开始")),
-        ("L", "English/中文"),
-        ("?", say(app, "help", "帮助")),
-        ("q Esc", say(app, "quit", "退出")),
+        ("↑↓ jk", tr!(app.lang, "keys.choose")),
+        ("Enter", tr!(app.lang, "keys.start")),
+        ("L", names.as_str()),
+        ("?", tr!(app.lang, "keys.help")),
+        ("q Esc", tr!(app.lang, "keys.quit")),
     ]);
     let closed = app.lessons.iter().filter(|l| l.over_cap.is_some()).count();
     if closed > 0 {
         // The legend for ⊘, at the right of the key line.
-        let legend = Line::styled(
-            match app.lang {
-                Lang::En => format!("⊘ {closed} over the process cap "),
-                Lang::Zh => format!("⊘ {closed} 课超出进程上限 "),
-            },
-            theme::warning(),
-        )
-        .right_aligned();
+        let legend = Line::styled(tr!(app.lang, "menu.over_cap", n = closed), theme::warning())
+            .right_aligned();
         frame.render_widget(Paragraph::new(legend), foot);
     }
     match &app.notice {
-        Some(notice) => super::status::notice(notice, frame, foot),
+        Some(notice) => super::status::notice(&notice.text(app.lang), frame, foot),
         None => frame.render_widget(Paragraph::new(keys), foot),
     }
 }

@@ -53,7 +53,7 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
         frame.render_widget(ratatui::widgets::Block::new().style(background), area);
     }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small(frame, area);
+        too_small(app.lang, frame, area);
         return hits;
     }
     match (app.screen, app.run.as_ref()) {
@@ -83,14 +83,14 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
                         Constraint::Percentage(42),
                     ])
                     .areas(bottom);
-                    hits.tree = Some(tree::render(run, frame, tree_area));
+                    hits.tree = Some(tree::render(run, app.lang, frame, tree_area));
                     narration::code(lesson, run, frame, code_area);
                     narration::narration(lesson, run, app.lang, frame, text_area);
                     // Where messages move or work is done, that pane says more than the log
                     // (Tab swaps them).
                     match beside_narration(app, run) {
-                        Some(draw) => draw(run, frame, log_area),
-                        None => log::render(run, frame, log_area),
+                        Some(draw) => draw(run, app.lang, frame, log_area),
+                        None => log::render(run, app.lang, frame, log_area),
                     }
                 }
                 Some(lesson) => {
@@ -106,18 +106,18 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
                     ])
                     .areas(body);
                     if let Some(draw) = pane {
-                        draw(run, frame, middle);
+                        draw(run, app.lang, frame, middle);
                     }
                     let [text_area, code_area] = Layout::horizontal([
                         Constraint::Percentage(58),
                         Constraint::Percentage(42),
                     ])
                     .areas(bottom);
-                    hits.tree = Some(tree::render(run, frame, top));
+                    hits.tree = Some(tree::render(run, app.lang, frame, top));
                     narration::narration(lesson, run, app.lang, frame, text_area);
                     // No pane of its own: Tab shows the log in the code's place.
                     if app.show_log && pane.is_none() {
-                        log::render(run, frame, code_area);
+                        log::render(run, app.lang, frame, code_area);
                     } else {
                         narration::code(lesson, run, frame, code_area);
                     }
@@ -132,11 +132,11 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
                         Constraint::Percentage(40 - flow_height / 2),
                     ])
                     .areas(body);
-                    hits.tree = Some(tree::render(run, frame, tree_area));
+                    hits.tree = Some(tree::render(run, app.lang, frame, tree_area));
                     if let Some(draw) = pane {
-                        draw(run, frame, flow_area);
+                        draw(run, app.lang, frame, flow_area);
                     }
-                    log::render(run, frame, log_area);
+                    log::render(run, app.lang, frame, log_area);
                 }
             }
             // Tab names what it would show instead: the lesson's own pane or, on a
@@ -151,17 +151,17 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
                 (None, Some(_)) => None,
             };
             match &app.notice {
-                Some(notice) => status::notice(notice, frame, foot),
+                Some(notice) => status::notice(&notice.text(app.lang), frame, foot),
                 None => status::keys(run, swap, app.lang, frame, foot),
             }
             if let Some(menu) = &run.signal_menu {
-                signal::render(run, menu, frame, body);
+                signal::render(run, menu, app.lang, frame, body);
             }
         }
         _ => menu::render(app, frame, area),
     }
     if app.help {
-        help::render(frame, area);
+        help::render(app.lang, frame, area);
         // Under the overlay nothing is clickable.
         hits.tree = None;
     }
@@ -179,9 +179,13 @@ fn clear_overlay(frame: &mut Frame, area: Rect, box_area: Rect) {
         height: box_area.height,
     };
     frame.render_widget(ratatui::widgets::Clear, margin);
+    // Clear leaves the terminal's own background: the theme's goes back on.
+    if let Some(background) = theme::palette().background {
+        frame.render_widget(ratatui::widgets::Block::new().style(background), margin);
+    }
 }
 
-type Pane = fn(&crate::app::RunView, &mut Frame, Rect);
+type Pane = fn(&crate::app::RunView, crate::i18n::Lang, &mut Frame, Rect);
 
 /// The pane beside the narration: the scenario's own, unless Tab asked for the log.
 fn beside_narration(app: &App, run: &crate::app::RunView) -> Option<Pane> {
@@ -201,20 +205,27 @@ fn lesson_pane(run: &crate::app::RunView) -> Option<Pane> {
     }
 }
 
-fn too_small(frame: &mut Frame, area: Rect) {
+fn too_small(lang: crate::i18n::Lang, frame: &mut Frame, area: Rect) {
+    use crate::tr;
     let text = Text::from(vec![
-        Line::styled("Terminal too small", theme::warning()),
-        Line::raw(format!(
-            "It is {}×{}; proclab needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
-            area.width, area.height
+        Line::styled(tr!(lang, "small.title"), theme::warning()),
+        Line::raw(tr!(
+            lang,
+            "small.size",
+            width = area.width,
+            height = area.height,
+            min_width = MIN_WIDTH,
+            min_height = MIN_HEIGHT
         )),
-        Line::raw("Enlarge the window (or shrink the font), or press q to quit."),
+        Line::raw(tr!(lang, "small.advice")),
     ]);
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
 #[cfg(test)]
 mod flow_tests;
+#[cfg(test)]
+mod lang_tests;
 #[cfg(test)]
 mod status_tests;
 #[cfg(test)]

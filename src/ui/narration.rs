@@ -12,6 +12,7 @@ use crate::app::RunView;
 use crate::app::quiz::QuizRun;
 use crate::lesson::quiz::{Quiz, value_text};
 use crate::lesson::{Lang, Lesson};
+use crate::tr;
 
 pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
     let (heading, body) = match run.step.and_then(|i| lesson.steps.get(i)) {
@@ -31,14 +32,7 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
     }
     text.push_line(Line::raw(""));
     if run.learner_signalled {
-        let note = match lang {
-            Lang::En => {
-                "You sent a signal in this run: the text tells the run as the lesson plays it; the screen shows what your signal changed (r runs it again)."
-            }
-            Lang::Zh => {
-                "你在这次运行中发送了信号：文字讲的是课程原本的运行，屏幕显示的是你的信号带来的变化（按 r 重新运行）。"
-            }
-        };
+        let note = tr!(lang, "narration.signalled");
         for l in wrap(note, inner) {
             text.push_line(Line::styled(l, theme::warning()));
         }
@@ -63,32 +57,28 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
             .iter()
             .any(|q| q.step == step && q.reported.is_none())
     });
-    let zh = lang == Lang::Zh;
-    let hint = match (run.ended, run.held, quiz_open, zh) {
-        (true, _, _, false) => " The run is over. r: run it again · Esc: menu ",
-        (true, _, _, true) => " 运行结束。r：再运行一次 · Esc：回到菜单 ",
-        (false, true, true, false) => " 1-9: your answer · Space: run it ",
-        (false, true, true, true) => " 1-9：你的答案 · 空格：运行 ",
-        (false, true, false, false) => " Space: next step · p: play on ",
-        (false, true, false, true) => " 空格：下一步 · p：连续运行 ",
+    let hint = match (run.ended, run.held, quiz_open) {
+        (true, _, _) => tr!(lang, "narration.over"),
+        (false, true, true) => tr!(lang, "narration.answer"),
+        (false, true, false) => tr!(lang, "narration.next"),
         _ => "",
     };
     let visible = area.height.saturating_sub(2) as usize;
     let overflow = u16::try_from(text.lines.len().saturating_sub(visible)).unwrap_or(u16::MAX);
     let scroll = run.narration_scroll.min(overflow);
     let step_no = run.step.map_or(0, |i| i + 1);
-    let more = match (overflow > 0, scroll < overflow, zh) {
-        (false, _, _) => "",
-        (true, true, false) => "· PgDn more ",
-        (true, true, true) => "· PgDn 更多 ",
-        (true, false, false) => "· PgUp top ",
-        (true, false, true) => "· PgUp 回到顶部 ",
+    let more = match (overflow > 0, scroll < overflow) {
+        (false, _) => "",
+        (true, true) => tr!(lang, "narration.more"),
+        (true, false) => tr!(lang, "narration.top"),
     };
-    let title = if zh {
-        format!(" 第 {step_no}/{} 步 {more}", lesson.steps.len())
-    } else {
-        format!(" Step {step_no}/{} {more}", lesson.steps.len())
-    };
+    let title = tr!(
+        lang,
+        "narration.step",
+        n = step_no,
+        of = lesson.steps.len(),
+        more = more
+    );
     let block = Block::bordered()
         .title(Span::styled(title, theme::title()))
         .title_bottom(Span::styled(hint, theme::gate()))
@@ -99,10 +89,7 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
 /// The question, the choices (the learner's marked), and once the run has answered,
 /// what it reported and whether the prediction held.
 fn quiz_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut Text) {
-    let ask = match lang {
-        Lang::En => "Predict: ",
-        Lang::Zh => "先猜一猜：",
-    };
+    let ask = tr!(lang, "quiz.predict");
     for l in wrap(&format!("{ask}{}", quiz.question.get(lang)), width) {
         text.push_line(Line::styled(l, theme::gate()));
     }
@@ -131,13 +118,10 @@ fn quiz_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut
         return;
     };
     let value = value_text(reported);
-    let verdict = match (asked.verdict(quiz), lang) {
-        (Some(true), Lang::En) => format!("This run reported {value}: your prediction held."),
-        (Some(false), Lang::En) => format!("This run reported {value}: not what you predicted."),
-        (None, Lang::En) => format!("This run reported {value}."),
-        (Some(true), Lang::Zh) => format!("这次运行报告的是 {value}：你猜对了。"),
-        (Some(false), Lang::Zh) => format!("这次运行报告的是 {value}：和你猜的不一样。"),
-        (None, Lang::Zh) => format!("这次运行报告的是 {value}。"),
+    let verdict = match asked.verdict(quiz) {
+        Some(true) => tr!(lang, "quiz.held", value = value),
+        Some(false) => tr!(lang, "quiz.not_held", value = value),
+        None => tr!(lang, "quiz.reported", value = value),
     };
     let style = match asked.verdict(quiz) {
         Some(true) => theme::good(),
@@ -155,10 +139,7 @@ fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, text: &mut Text) {
     if graded == 0 {
         return;
     }
-    let line = match lang {
-        Lang::En => format!("Your predictions: {right} of {graded} right"),
-        Lang::Zh => format!("你的预测：{graded} 题中猜对 {right} 题"),
-    };
+    let line = tr!(lang, "quiz.score", right = right, graded = graded);
     let style = if right == graded {
         theme::good()
     } else {
@@ -181,10 +162,14 @@ fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, text: &mut Text) {
             "✗"
         };
         let (step, said, got) = (asked.step + 1, said.text.get(lang), value_text(reported));
-        text.push_line(Line::raw(match lang {
-            Lang::En => format!(" {mark} step {step}: you said {said} · this run: {got}"),
-            Lang::Zh => format!(" {mark} 第 {step} 步：你选了「{said}」· 这次运行：{got}"),
-        }));
+        text.push_line(Line::raw(tr!(
+            lang,
+            "quiz.score_line",
+            mark = mark,
+            step = step,
+            said = said,
+            got = got
+        )));
     }
     text.push_line(Line::raw(""));
 }

@@ -12,6 +12,7 @@ use super::wrap::wrap;
 use super::{lesson_pane, log, narration, theme, tree};
 use crate::app::{App, RunView};
 use crate::lesson::Lesson;
+use crate::tr;
 
 /// Rows a line of big text takes (an 8×8 font, two pixels per cell each way).
 const BIG_ROWS: u16 = 4;
@@ -31,12 +32,13 @@ pub fn render(
             .and_then(|i| l.steps.get(i))
             .map_or_else(|| l.title.get(app.lang), |s| s.title.get(app.lang))
             .to_string(),
-        None => run.scenario.title.to_string(),
+        None => super::status::scenario_title(app.lang, run.scenario),
     };
-    // Big letters only for what fits in two lines; a longer title is drawn plainly.
+    // Big letters only for what fits in two lines; a longer title, or one in letters
+    // the 8×8 font lacks (Chinese), is a banner: three rows, spaced out, reversed.
     let per_line = (area.width as usize / BIG_COLS).max(1);
     let title_lines = big_lines(&headline, per_line);
-    let title_rows = title_lines.as_ref().map_or(1, |l| {
+    let title_rows = title_lines.as_ref().map_or(BANNER_ROWS, |l| {
         u16::try_from(l.len())
             .unwrap_or(u16::MAX)
             .saturating_mul(BIG_ROWS)
@@ -57,22 +59,18 @@ pub fn render(
                 .build(),
             title_area,
         ),
-        None => frame.render_widget(
-            Paragraph::new(Line::styled(headline, theme::title()))
-                .wrap(ratatui::widgets::Wrap { trim: true }),
-            title_area,
-        ),
+        None => banner(&headline, frame, title_area),
     }
 
     let [tree_area, side] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
-    let hits = tree::render(run, frame, tree_area);
+    let hits = tree::render(run, app.lang, frame, tree_area);
     let [numbers, pane_area] =
         Layout::vertical([Constraint::Length(BIG_ROWS + 3), Constraint::Min(4)]).areas(side);
     key_numbers(app, run, frame, numbers);
     match lesson_pane(run) {
-        Some(draw) => draw(run, frame, pane_area),
-        None => log::render(run, frame, pane_area),
+        Some(draw) => draw(run, app.lang, frame, pane_area),
+        None => log::render(run, app.lang, frame, pane_area),
     }
     if let Some(lesson) = lesson {
         narration::narration(lesson, run, app.lang, frame, words);
@@ -80,10 +78,49 @@ pub fn render(
     hits
 }
 
+/// Rows the banner takes: a line of title between two of its background.
+const BANNER_ROWS: u16 = 3;
+
+/// A title the big font cannot draw, as large as a terminal cell allows: reversed,
+/// bold, a space between wide characters, on a band of three rows, centred; cut
+/// with `…` if it is wider than the screen.
+fn banner(text: &str, frame: &mut Frame, area: Rect) {
+    use unicode_width::UnicodeWidthStr;
+    let spaced: String = text
+        .chars()
+        .flat_map(|c| {
+            let wide = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) >= 2;
+            [Some(c), wide.then_some(' ')]
+        })
+        .flatten()
+        .collect();
+    let spaced = spaced.trim_end();
+    let room = usize::from(area.width).saturating_sub(4);
+    let shown = if spaced.width() <= room {
+        spaced.to_string()
+    } else {
+        super::wrap::wrap(text, room.saturating_sub(1))
+            .into_iter()
+            .next()
+            .map_or_else(String::new, |l| format!("{l}…"))
+    };
+    let style = theme::title().add_modifier(ratatui::style::Modifier::REVERSED);
+    let lines = vec![
+        Line::styled("", style),
+        Line::styled(format!("  {shown}  "), style).centered(),
+        Line::styled("", style),
+    ];
+    let width = (shown.width() as u16 + 4).min(area.width);
+    let [band] = Layout::horizontal([Constraint::Length(width)])
+        .flex(ratatui::layout::Flex::Center)
+        .areas(area);
+    frame.render_widget(Paragraph::new(lines).style(style), band);
+}
+
 /// Words of `text` packed into at most two lines of `per_line` big characters, or
-/// None if they do not fit.
+/// None if they do not fit (or the font has not the letters).
 fn big_lines(text: &str, per_line: usize) -> Option<Vec<String>> {
-    // The 8×8 font has Latin letters only: a Chinese title is drawn plainly.
+    // The 8×8 font has Latin letters only.
     if text.chars().any(|c| u32::from(c) > 0xff) {
         return None;
     }
@@ -100,10 +137,7 @@ fn key_numbers(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     let timer = format!("{:02}:{:02}", elapsed_s / 60, elapsed_s % 60);
     let counts = format!("{}/{}", run.procs.alive(), run.procs.len());
     let block = Block::bordered()
-        .title(Span::styled(
-            " processes alive / created · class time ",
-            theme::dim(),
-        ))
+        .title(Span::styled(tr!(app.lang, "present.numbers"), theme::dim()))
         .border_style(theme::border());
     let inner = block.inner(area);
     frame.render_widget(block, area);

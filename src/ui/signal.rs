@@ -9,27 +9,28 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme;
 use crate::app::RunView;
 use crate::app::signals::{CHOICES, SignalMenu};
-use crate::observe::procfs::state_word;
+use crate::i18n::{Lang, state_word, t};
+use crate::tr;
 
-pub fn render(run: &RunView, menu: &SignalMenu, frame: &mut Frame, area: Rect) {
+pub fn render(run: &RunView, menu: &SignalMenu, lang: Lang, frame: &mut Frame, area: Rect) {
     let row = run.procs.get(menu.pid);
     let mut lines = Vec::with_capacity(CHOICES.len() + 4);
     let state = match row.and_then(|p| p.state) {
-        Some(c) => Span::styled(format!("{c} {}", state_word(c)), theme::state(c)),
-        None => Span::raw("just started"),
+        Some(c) => Span::styled(format!("{c} {}", state_word(lang, c)), theme::state(c)),
+        None => Span::raw(tr!(lang, "tree.just_started")),
     };
     let list = |names: &[String]| {
         if names.is_empty() {
-            "none".to_string()
+            tr!(lang, "signal.none").to_string()
         } else {
             names.join(", ")
         }
     };
-    let mut now = vec![Span::styled(" now: ", theme::dim()), state];
+    let mut now = vec![Span::styled(tr!(lang, "signal.now"), theme::dim()), state];
     if let Some(p) = row {
-        now.push(Span::styled(" · ignores: ", theme::dim()));
+        now.push(Span::styled(tr!(lang, "signal.ignores_list"), theme::dim()));
         now.push(Span::raw(list(&p.ignored)));
-        now.push(Span::styled(" · catches: ", theme::dim()));
+        now.push(Span::styled(tr!(lang, "signal.catches_list"), theme::dim()));
         now.push(Span::raw(list(&p.caught)));
     }
     lines.push(Line::from(now));
@@ -38,9 +39,9 @@ pub fn render(run: &RunView, menu: &SignalMenu, frame: &mut Frame, area: Rect) {
         let name = signal.as_str();
         let here = row.and_then(|p| {
             if p.ignored.iter().any(|s| s == name) {
-                Some("ignored here")
+                Some(tr!(lang, "signal.ignored_here"))
             } else if p.caught.iter().any(|s| s == name) {
-                Some("caught here")
+                Some(tr!(lang, "signal.caught_here"))
             } else {
                 None
             }
@@ -49,7 +50,7 @@ pub fn render(run: &RunView, menu: &SignalMenu, frame: &mut Frame, area: Rect) {
         let mut spans = vec![
             Span::raw(if chosen { " ▶ " } else { "   " }),
             Span::raw(format!("{name:<8}{:>3}  ", *signal as i32)),
-            Span::styled(*what, theme::dim()),
+            Span::styled(t(lang, what), theme::dim()),
         ];
         if let Some(here) = here {
             spans.push(Span::styled(format!("  · {here}"), theme::gate()));
@@ -62,10 +63,7 @@ pub fn render(run: &RunView, menu: &SignalMenu, frame: &mut Frame, area: Rect) {
         });
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        " Sent through a pidfd: only to this process, never to a reused PID.",
-        theme::dim(),
-    ));
+    lines.push(Line::styled(tr!(lang, "signal.pidfd"), theme::dim()));
     let height = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .saturating_add(2);
@@ -76,15 +74,15 @@ pub fn render(run: &RunView, menu: &SignalMenu, frame: &mut Frame, area: Rect) {
         .flex(Flex::Center)
         .areas(v);
     let title = Line::from(vec![
-        Span::styled(" Signal → ", theme::title()),
+        Span::styled(tr!(lang, "signal.title"), theme::title()),
         Span::styled(
-            format!("{} (PID {}) ", menu.label, menu.pid),
+            tr!(lang, "signal.title_who", label = menu.label, pid = menu.pid),
             theme::title(),
         ),
     ]);
     let block = Block::bordered()
         .title(title)
-        .title_bottom(Line::from(" Enter send · ↑↓ jk choose · Esc q close ").centered())
+        .title_bottom(Line::from(tr!(lang, "signal.bottom")).centered())
         .border_style(theme::border_focus());
     super::clear_overlay(frame, area, box_area);
     frame.render_widget(Paragraph::new(lines).block(block), box_area);

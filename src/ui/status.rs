@@ -10,11 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::theme;
 use crate::app::{App, RunView};
 use crate::lesson::Lang;
-
-/// English or Chinese, by the learner's language.
-fn say(zh: bool, en: &'static str, zh_text: &'static str) -> &'static str {
-    if zh { zh_text } else { en }
-}
+use crate::tr;
 
 #[allow(
     clippy::cast_precision_loss,
@@ -24,46 +20,34 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     let title = match app.lesson() {
         Some(l) => l.title.get(app.lang).to_string(),
         None => match &run.trace {
-            Some(t) => format!("trace: {}", t.argv.join(" ")),
-            None => format!("{} ({})", run.scenario.title, run.scenario.id),
+            Some(t) => tr!(app.lang, "header.trace", argv = t.argv.join(" ")),
+            None => format!(
+                "{} ({})",
+                scenario_title(app.lang, run.scenario),
+                run.scenario.id
+            ),
         },
     };
-    let zh = app.lang == Lang::Zh;
+    let lang = app.lang;
     let (badge, style) = if run.ended {
         match &run.summary {
-            Some(s) if zh => (
-                format!(" 完成 · {} 个进程 · 遗留 {} ", s.processes, s.leaked),
-                theme::playing(),
-            ),
             Some(s) => (
-                format!(
-                    " DONE · {} process{} · {} leaked ",
-                    s.processes,
-                    if s.processes == 1 { "" } else { "es" },
-                    s.leaked
+                tr!(
+                    lang,
+                    "header.done",
+                    processes = crate::i18n::count(lang, "count.process", s.processes as usize),
+                    leaked = s.leaked
                 ),
                 theme::playing(),
             ),
-            None => (say(zh, " ENDED ", " 已结束 ").to_string(), theme::warning()),
+            None => (tr!(lang, "header.ended").to_string(), theme::warning()),
         }
     } else if !run.slot_held.is_empty() {
         let n = run.slot_held.len();
-        (
-            if zh {
-                format!(" ⏸ 你来当调度器 · {n} 个在等 · ↑↓ 选择，空格运行 ")
-            } else {
-                format!(" ⏸ YOU ARE THE SCHEDULER · {n} waiting · ↑↓ pick, Space run ")
-            },
-            theme::held(),
-        )
+        (tr!(lang, "header.scheduler", n = n), theme::held())
     } else if run.held {
         let gate = run.gate.as_deref().unwrap_or("");
-        let text = if zh {
-            format!(" ⏸ 停在步骤 '{gate}' · 空格 ")
-        } else {
-            format!(" ⏸ AT STEP '{gate}' · Space ")
-        };
-        (text, theme::held())
+        (tr!(lang, "header.at_step", gate = gate), theme::held())
     } else if let Some(main) = run
         .procs
         .rows()
@@ -71,47 +55,36 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
         .filter(|m| m.state == Some('T') && m.reaped.is_none() && run.trace.is_none())
     {
         // Main stopped by SIGSTOP: nothing moves until it is continued.
-        let text = if zh {
-            format!(" ⏸ {} 已停止 (SIGSTOP) · k → SIGCONT 让它继续 ", main.label)
-        } else {
-            format!(
-                " ⏸ {} STOPPED (SIGSTOP) · k → SIGCONT resumes it ",
-                main.label
-            )
-        };
-        (text, theme::warning())
+        (
+            tr!(lang, "header.main_stopped", label = main.label),
+            theme::warning(),
+        )
     } else if run.paused {
-        (
-            say(zh, " ⏸ PAUSED · Space ", " ⏸ 已暂停 · 空格 ").to_string(),
-            theme::held(),
-        )
+        (tr!(lang, "header.paused").to_string(), theme::held())
     } else if run.trace.is_some() {
-        (
-            say(zh, " ▶ TRACING ", " ▶ 跟踪中 ").to_string(),
-            theme::playing(),
-        )
+        (tr!(lang, "header.tracing").to_string(), theme::playing())
     } else if run.step_mode {
         (
-            say(zh, " ▶ RUNNING TO NEXT STEP ", " ▶ 运行到下一步 ").to_string(),
+            tr!(lang, "header.to_next_step").to_string(),
             theme::playing(),
         )
     } else {
-        (
-            say(zh, " ▶ PLAYING ", " ▶ 运行中 ").to_string(),
-            theme::playing(),
-        )
+        (tr!(lang, "header.playing").to_string(), theme::playing())
     };
     // The title goes last: on a narrow terminal it is what gets cut.
-    let replay = run
-        .replay
-        .then(|| Span::styled(" REPLAY ", theme::title().add_modifier(Modifier::REVERSED)));
+    let replay = run.replay.then(|| {
+        Span::styled(
+            tr!(lang, "header.replay"),
+            theme::title().add_modifier(Modifier::REVERSED),
+        )
+    });
     let line = Line::from_iter(replay.into_iter().chain([
         Span::styled(badge, style),
         Span::raw(match run.trace {
             Some(_) => format!(" t = {:.1}s  ", run.now_us as f64 / 1e6),
             None => format!(
                 " {} {}× · t = {:.1}s  ",
-                say(zh, "speed", "速度"),
+                tr!(lang, "keys.speed"),
                 fmt_speed(run.speed),
                 run.now_us as f64 / 1e6
             ),
@@ -119,6 +92,16 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
         Span::styled(title, theme::title()),
     ]));
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A scenario's title in the learner's language (`scenario.<id>` in the language
+/// files), else as the scenario names itself.
+pub fn scenario_title(lang: Lang, s: &crate::scenario::Scenario) -> String {
+    let key = format!("scenario.{}", s.id);
+    match crate::i18n::t(lang, &key) {
+        found if found != key => found.to_string(),
+        _ => s.title.to_string(),
+    }
 }
 
 fn fmt_speed(s: f64) -> String {
@@ -132,13 +115,12 @@ fn fmt_speed(s: f64) -> String {
 /// The keys that work here, as many as fit: the least needed give way first on a
 /// narrow terminal (the help lists them all).
 pub fn keys(run: &RunView, swap: Option<&'static str>, lang: Lang, frame: &mut Frame, area: Rect) {
-    let zh = lang == Lang::Zh;
     if run.signal_menu.is_some() {
         let pairs = [
-            ("↑↓ jk", say(zh, "choose", "选择")),
-            ("Enter", say(zh, "send", "发送")),
-            ("Esc q", say(zh, "close", "关闭")),
-            ("?", say(zh, "help", "帮助")),
+            ("↑↓ jk", tr!(lang, "keys.choose")),
+            ("Enter", tr!(lang, "keys.send")),
+            ("Esc q", tr!(lang, "keys.close")),
+            ("?", tr!(lang, "keys.help")),
         ];
         frame.render_widget(Paragraph::new(key_line(&pairs)), area);
         return;
@@ -146,49 +128,42 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, lang: Lang, frame: &mut F
     let space = if run.ended {
         "—"
     } else if run.step_mode {
-        say(zh, "next step", "下一步")
+        tr!(lang, "keys.next_step")
     } else {
-        say(zh, "pause", "暂停")
+        tr!(lang, "keys.pause")
     };
     let play = if run.step_mode {
-        say(zh, "play", "连续运行")
+        tr!(lang, "keys.play")
     } else {
-        say(zh, "step mode", "单步模式")
+        tr!(lang, "keys.step_mode")
     };
-    let swap = swap.map(|s| match (s, zh) {
-        ("log", true) => "日志",
-        ("pane", true) => "窗格",
-        ("code", true) => "代码",
-        (other, _) => other,
+    let swap = swap.map(|s| match s {
+        "log" => tr!(lang, "keys.log"),
+        "pane" => tr!(lang, "keys.pane"),
+        "code" => tr!(lang, "keys.code"),
+        other => other,
     });
     // A traced program runs at its own pace: no speed (pause and steps are the
     // tracer's holds). Without a lesson it has no menu to go back to.
     let speed = if run.trace.is_some() {
         ""
     } else {
-        say(zh, "speed", "速度")
+        tr!(lang, "keys.speed")
     };
     let traced = run.trace.is_some() && run.lesson.is_none();
+    let names = super::menu::language_names();
     // (keys, what, priority: lower stays longer)
     let all = [
         ("Space", space, 0),
         ("p", play, 5),
         ("+/-", speed, 6),
-        ("k", say(zh, "signal…", "信号…"), 4),
-        ("r", say(zh, "restart", "重新运行"), 7),
-        ("L", "EN/中文", 9),
+        ("k", tr!(lang, "keys.signal"), 4),
+        ("r", tr!(lang, "keys.restart"), 7),
+        ("L", names.as_str(), 9),
         // A trace has no menu to go back to: Esc quits it, as q does.
-        (
-            "Esc",
-            if traced {
-                ""
-            } else {
-                say(zh, "back", "返回")
-            },
-            8,
-        ),
-        ("?", say(zh, "help", "帮助"), 2),
-        ("q", say(zh, "quit", "退出"), 1),
+        ("Esc", if traced { "" } else { tr!(lang, "keys.back") }, 8),
+        ("?", tr!(lang, "keys.help"), 2),
+        ("q", tr!(lang, "keys.quit"), 1),
         // On a small screen Tab is the only way to the log: it stays long.
         ("Tab", swap.unwrap_or(""), 3),
     ];

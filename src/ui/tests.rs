@@ -169,7 +169,7 @@ fn menu() {
     let shown = screen(&app, W, H);
     // Every lesson listed by number, and exactly the finished ones ticked.
     for (i, l) in app.lessons.iter().enumerate() {
-        let head: String = l.title.en.chars().take(20).collect();
+        let head: String = l.title.get(Lang::En).chars().take(20).collect();
         assert!(
             shown.contains(&format!("{}. {head}", i + 1)),
             "{head}\n{shown}"
@@ -195,7 +195,10 @@ fn menu_under_a_lowered_cap() {
         .notice
         .take()
         .expect("Enter on a closed lesson says why");
-    assert!(notice.contains("= 11, over the cap of 3"), "{notice}");
+    assert!(
+        notice.to_string().contains("= 11, over the cap of 3"),
+        "{notice}"
+    );
     assert!(!app.open_lesson(1).is_empty(), "zombie fits a cap of 3");
     app.run = None;
     app.screen = crate::app::Screen::Menu;
@@ -208,7 +211,7 @@ fn menu_zh() {
     let shown = screen(&app, W, H);
     // The titles in Chinese (as many characters as fit the list).
     for l in &app.lessons {
-        let head: String = l.title.zh.chars().take(6).collect();
+        let head: String = l.title.get(Lang::Zh).chars().take(6).collect();
         assert!(shown.contains(&head), "{head}\n{shown}");
     }
     insta::assert_snapshot!("menu_zh", shown);
@@ -247,7 +250,7 @@ fn lesson_fork_fanout_zh() {
     // The same run, the narration in Chinese: the step's title as the lesson has it.
     let run = app.run.as_ref().unwrap();
     let step = &app.lessons[app.menu_selected].steps[run.step.unwrap()];
-    assert!(shown.contains(step.title.zh.as_str()), "{shown}");
+    assert!(shown.contains(step.title.get(Lang::Zh)), "{shown}");
     for pid in [1000, 1001, 1002, 1003] {
         assert!(shown.contains(&format!("{pid} ")), "{pid}\n{shown}");
     }
@@ -589,21 +592,31 @@ fn clicks_land_on_the_process_drawn_there() {
     assert!(!run.follow);
 }
 
-/// Presenter mode in Chinese: the big font has no CJK glyphs, so the title is plain text.
+/// Presenter mode in Chinese: the big font has no CJK glyphs, so the title is a
+/// banner: three rows, reversed, its characters spaced out.
 #[test]
-fn presenter_mode_zh_title_is_plain_text() {
+fn presenter_mode_zh_title_is_a_banner() {
     let mut app = lessons_app(Lang::Zh);
     update(&mut app, Msg::Action(Action::Open));
     fanout_at_forked_all(&mut app, &fixed);
     update(&mut app, Msg::Action(Action::Present));
-    let screen = screen(&app, W, H);
-    let title = &app.lesson().unwrap().steps[app.run.as_ref().unwrap().step.unwrap()]
+    let buf = draw(&app, W, H);
+    let screen = text(&buf);
+    let title = app.lesson().unwrap().steps[app.run.as_ref().unwrap().step.unwrap()]
         .title
-        .zh;
-    assert!(
-        screen.lines().nth(1).unwrap().contains(title.as_str()),
-        "{screen}"
-    );
+        .get(Lang::Zh);
+    let spaced: Vec<String> = title.chars().map(String::from).collect();
+    let spaced = spaced.join(" ");
+    let row = screen.lines().nth(2).unwrap();
+    assert!(row.contains(&spaced), "{screen}");
+    // The band is reversed on all three rows.
+    let x = row.find(&spaced).map(|_| W / 2).unwrap();
+    for y in 1..4 {
+        assert!(
+            buf[(x, y)].modifier.contains(Modifier::REVERSED),
+            "row {y}: {screen}"
+        );
+    }
 }
 
 /// A Python lesson with no interpreter is closed in the menu with the reason; the

@@ -13,7 +13,8 @@ use super::theme;
 use crate::app::RunView;
 use crate::app::procs::ProcRow;
 use crate::app::waitstatus;
-use crate::observe::procfs::state_word;
+use crate::i18n::{Lang, reason, state_word, wire};
+use crate::tr;
 use crate::trace::event::{WaitOutcome, signal_name};
 
 /// Where the tree drew its rows: for a mouse click to find the process under it.
@@ -36,7 +37,7 @@ impl TreeHits {
     }
 }
 
-pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
+pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) -> TreeHits {
     let lines = run.procs.tree();
     let rows: Vec<Row> = lines
         .iter()
@@ -45,19 +46,25 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
             let held = (run.held && run.gate_pid == Some(p.pid))
                 .then_some(run.gate.as_deref().unwrap_or(""))
                 .or_else(|| run.slot_held.get(&p.pid).map(|(_, gate)| gate.as_str()));
-            row(p, &l.prefix, held, run)
+            row(p, &l.prefix, held, run, lang)
         })
         .collect();
     let title = Line::from(vec![
-        Span::styled(" Processes ", theme::title()),
+        Span::styled(tr!(lang, "tree.title"), theme::title()),
         Span::raw(match run.procs.zombies() {
             // A zombie is dead: counted apart, as the lessons insist.
-            0 => format!("{} alive · {} created ", run.procs.alive(), run.procs.len()),
-            z => format!(
-                "{} alive · {z} zombie{} · {} created ",
-                run.procs.alive(),
-                if z == 1 { "" } else { "s" },
-                run.procs.len()
+            0 => tr!(
+                lang,
+                "tree.counts",
+                alive = run.procs.alive(),
+                created = run.procs.len()
+            ),
+            z => tr!(
+                lang,
+                "tree.counts_zombies",
+                alive = run.procs.alive(),
+                zombies = crate::i18n::count(lang, "count.zombie", z),
+                created = run.procs.len()
             ),
         }),
     ]);
@@ -98,13 +105,18 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
         Constraint::Length(name_width),
         Constraint::Length(10),
     ];
-    let mut header = vec!["PID", "PPID", "PROCESS", "STATE"];
+    let mut header = vec![
+        "PID",
+        "PPID",
+        tr!(lang, "tree.col_process"),
+        tr!(lang, "tree.col_state"),
+    ];
     if let Some(w) = where_width {
         widths.push(Constraint::Length(w));
-        header.push("WHERE");
+        header.push(tr!(lang, "tree.col_where"));
     }
     widths.push(Constraint::Fill(1));
-    header.push("WHY / HOW IT ENDED");
+    header.push(tr!(lang, "tree.col_why"));
     let table = Table::new(rows, widths)
         .column_spacing(1)
         .header(Row::new(header).style(theme::dim()))
@@ -113,7 +125,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // The details need room for the header and a few rows above them.
-    let details = selected_details(run, inner.width as usize);
+    let details = selected_details(run, lang, inner.width as usize);
     let height = if inner.height >= 6 {
         u16::try_from(details.len()).unwrap_or(u16::MAX)
     } else {
@@ -137,10 +149,10 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
     if above + below > 0 && area.height > 2 {
         let mut parts = Vec::new();
         if above > 0 {
-            parts.push(format!("↑ {above} above"));
+            parts.push(tr!(lang, "tree.above", n = above));
         }
         if below > 0 {
-            parts.push(format!("↓ {below} more"));
+            parts.push(tr!(lang, "tree.below", n = below));
         }
         let note =
             Line::styled(format!(" {} (↑↓) ", parts.join(" · ")), theme::dim()).right_aligned();
@@ -167,7 +179,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) -> TreeHits {
 
 /// Two lines on the selected process: who and in what state; then the signals it
 /// ignores and catches, or, once reaped, its raw wait status decoded.
-fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
+fn selected_details(run: &RunView, lang: Lang, width: usize) -> Vec<Line<'static>> {
     let Some(p) = run.selected_row() else {
         return Vec::new();
     };
@@ -179,32 +191,32 @@ fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
         && let Some(why) = &p.released
     {
         // Nobody waited: there is no status a parent collected to decode.
-        first.push(Span::styled("gone: released by the kernel", theme::dim()));
+        first.push(Span::styled(tr!(lang, "tree.gone_released"), theme::dim()));
         let how = match outcome {
-            WaitOutcome::Exited(c) => format!("it exited with {c}"),
-            WaitOutcome::Signaled(s) => format!("it was killed by {}", signal_name(s)),
+            WaitOutcome::Exited(c) => tr!(lang, "tree.it_exited", code = c),
+            WaitOutcome::Signaled(s) => tr!(lang, "tree.it_killed", signal = signal_name(s)),
             WaitOutcome::Other(_) => format!("status {status}"),
         };
         return vec![
             Line::from(first),
             Line::styled(
-                format!("  {how}; no wait collected it: {why}"),
+                tr!(lang, "tree.no_wait", how = how, why = wire(lang, why)),
                 theme::highlight_status(),
             ),
         ];
     }
     if let Some((status, _)) = p.reaped {
-        let d = waitstatus::decode(status);
-        let fits = |s: &String| s.chars().count() <= width;
+        let d = waitstatus::decode_in(status, lang);
+        let fits = |s: &String| unicode_width::UnicodeWidthStr::width(s.as_str()) <= width;
         let whole = format!("  {d}");
         let second = if fits(&whole) {
-            first.push(Span::styled("gone: reaped", theme::dim()));
+            first.push(Span::styled(tr!(lang, "tree.gone_reaped"), theme::dim()));
             whole
         } else {
             // Narrow: the raw number ends the first line, its meaning fills the second
             // (with less indent, or none, rather than losing the verdict).
             first.push(Span::styled(
-                format!("gone: reaped, {}", d.raw),
+                tr!(lang, "tree.gone_reaped_raw", raw = d.raw),
                 theme::dim(),
             ));
             let rest = format!("{} → {}", d.fields, d.verdict);
@@ -221,18 +233,22 @@ fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
     match p.state {
         Some(letter) => {
             first.push(Span::styled(
-                format!("{letter} {}", state_word(letter)),
+                format!("{letter} {}", state_word(lang, letter)),
                 theme::state(letter),
             ));
             let held = run.held && run.gate_pid == Some(p.pid);
             let why = if held {
-                format!("held at step '{}'", run.gate.as_deref().unwrap_or(""))
+                tr!(
+                    lang,
+                    "tree.held_at",
+                    gate = run.gate.as_deref().unwrap_or("")
+                )
             } else if let Some((_, gate)) = run.slot_held.get(&p.pid) {
-                format!("waits for you at '{gate}': Space lets it run")
+                tr!(lang, "tree.waits_for_you", gate = gate)
             } else if let Some(during) = p.holding.as_deref().filter(|_| letter != 'Z') {
-                standing_still(run, during)
+                standing_still(run, lang, during)
             } else {
-                p.reason.clone()
+                reason(lang, &p.reason)
             };
             if !why.is_empty() {
                 first.push(Span::raw(format!(" — {why}")));
@@ -241,21 +257,21 @@ fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
         // Held before the observer could read it running: the hold is what is known.
         None if p.holding.is_some() => first.push(Span::raw(format!(
             "… {}",
-            standing_still(run, p.holding.as_deref().unwrap_or_default())
+            standing_still(run, lang, p.holding.as_deref().unwrap_or_default())
         ))),
-        None => first.push(Span::raw("… just started")),
+        None => first.push(Span::raw(format!("… {}", tr!(lang, "tree.just_started")))),
     }
     let list = |names: &[String]| {
         if names.is_empty() {
-            "none".to_string()
+            tr!(lang, "signal.none").to_string()
         } else {
             names.join(", ")
         }
     };
     let second = Line::from(vec![
-        Span::styled("  ignores: ", theme::dim()),
+        Span::styled(tr!(lang, "tree.ignores"), theme::dim()),
         Span::raw(list(&p.ignored)),
-        Span::styled("  catches: ", theme::dim()),
+        Span::styled(tr!(lang, "tree.catches"), theme::dim()),
         Span::raw(list(&p.caught)),
     ]);
     vec![Line::from(first), second]
@@ -263,20 +279,24 @@ fn selected_details(run: &RunView, width: usize) -> Vec<Line<'static>> {
 
 /// Why a process that reported `hold` waits: what it was doing (the lesson's own
 /// words for it), then that the run stands still.
-fn standing_still(run: &RunView, during: &str) -> String {
+fn standing_still(run: &RunView, lang: Lang, during: &str) -> String {
     // Short: the column is narrow, and the header names the step or the pause.
     let doing = match during {
-        "sleep" => "sleeping (time.sleep)",
-        "work" => "computing",
-        _ => "stopped",
+        "sleep" => tr!(lang, "reason.sleep"),
+        "work" => tr!(lang, "tree.computing"),
+        _ => tr!(lang, "state.T"),
     };
-    let why = if run.paused { "paused" } else { "run held" };
+    let why = if run.paused {
+        tr!(lang, "tree.paused")
+    } else {
+        tr!(lang, "tree.run_held")
+    };
     format!("{doing} · {why}")
 }
 
 /// `held`: the gate this process is held at by proclab (its futex wait is ours, not
 /// the lesson's, so say so).
-fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> Row<'a> {
+fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView, lang: Lang) -> Row<'a> {
     let name = format!("{prefix}{}", p.label);
     // The process's own copies of the lesson's variables lead the last column.
     let values = p.values_text();
@@ -289,9 +309,9 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> R
     };
     if let Some((status, outcome)) = p.reaped {
         let verb = if p.released.is_some() {
-            "released, no wait"
+            tr!(lang, "tree.released_verb")
         } else {
-            "reaped"
+            tr!(lang, "tree.reaped_verb")
         };
         let how = with_values(match outcome {
             WaitOutcome::Exited(c) => format!("{verb}: exit {c} (status {status})"),
@@ -302,7 +322,7 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> R
             Cell::from(p.pid.to_string()),
             Cell::from(p.ppid.to_string()),
             Cell::from(name),
-            Cell::from("gone"),
+            Cell::from(tr!(lang, "tree.gone")),
         ];
         if shows_where(run) {
             cells.push(Cell::from(""));
@@ -312,28 +332,28 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> R
     }
     let (state_cell, why) = match p.state {
         Some(letter) => {
-            let mut why = p.reason.clone();
+            let mut why = reason(lang, &p.reason);
             if let Some(gate) = held {
                 // With values to show, the lesson step's name (in the header too)
                 // gives way, so a narrow column keeps the numbers whole. A worker's
                 // own step ("be the scheduler": read or write) keeps its name.
                 let main_step = run.gate_pid == Some(p.pid);
                 why = if values.is_empty() || !main_step {
-                    format!("held at step '{gate}'")
+                    tr!(lang, "tree.held_at", gate = gate)
                 } else {
-                    "held at the step".to_string()
+                    tr!(lang, "tree.held_at_the_step").to_string()
                 };
             } else if let Some(during) = p.holding.as_deref().filter(|_| letter != 'Z') {
-                why = standing_still(run, during);
+                why = standing_still(run, lang, during);
             } else if letter == 'Z' {
                 // As `ps -ef` marks a zombie.
-                why = "<defunct> parent hasn't called waitpid".into();
+                why = tr!(lang, "tree.defunct").to_string();
             } else if p.cpu >= 1.0 {
                 why = format!("{why} · {:.0}% CPU", p.cpu);
             }
             (
                 Cell::from(Span::styled(
-                    format!("{letter} {}", state_word(letter)),
+                    format!("{letter} {}", state_word(lang, letter)),
                     theme::state(letter),
                 )),
                 why,
@@ -341,9 +361,9 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView) -> R
         }
         // Held before the observer could read it running: the hold is what is known.
         None => match (held, p.holding.as_deref()) {
-            (Some(gate), _) => (Cell::from("…"), format!("held at step '{gate}'")),
-            (None, Some(during)) => (Cell::from("…"), standing_still(run, during)),
-            (None, None) => (Cell::from("…"), "just started".to_string()),
+            (Some(gate), _) => (Cell::from("…"), tr!(lang, "tree.held_at", gate = gate)),
+            (None, Some(during)) => (Cell::from("…"), standing_still(run, lang, during)),
+            (None, None) => (Cell::from("…"), tr!(lang, "tree.just_started").to_string()),
         },
     };
     let why = match (held, p.exit_code) {

@@ -10,6 +10,9 @@ use serde_json::Value;
 
 use super::theme;
 use crate::app::RunView;
+use crate::i18n::Lang;
+use crate::tr;
+use unicode_width::UnicodeWidthStr;
 
 /// `[██████░░░░]` of `width` cells.
 #[allow(
@@ -43,13 +46,13 @@ fn number_in(label: &str) -> u64 {
 /// What other programs take of the CPUs: said when it stayed above a quarter of a
 /// core over the last readings, since a busy machine shares its cores with them and
 /// makes every speedup smaller.
-fn others_note(run: &RunView) -> String {
+fn others_note(run: &RunView, lang: Lang) -> String {
     let seen = &run.work.others;
     // Three readings in a row (about 1.5 s), so a worker that just exited does not
     // pass for another program.
     let least = seen.iter().copied().fold(f64::INFINITY, f64::min);
     if seen.len() >= 3 && least >= 25.0 {
-        format!("· other programs use ~{least:.0}% CPU ")
+        tr!(lang, "work.others", pct = format!("{least:.0}"))
     } else {
         String::new()
     }
@@ -59,20 +62,20 @@ fn others_note(run: &RunView) -> String {
     clippy::cast_precision_loss,
     reason = "a time or count of the run shown with a few decimals: far below 2^52, where an f64 is exact"
 )]
-pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
+pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
     let w = &run.work;
     let title = Line::from(vec![
-        Span::styled(" Work ", theme::title()),
+        Span::styled(tr!(lang, "work.title"), theme::title()),
         // The run's clock is in the header; a span of progress reports here only
         // confused (it counted the time spent held at steps).
-        Span::raw(format!("{} cores ", w.cores.len())),
-        Span::styled(others_note(run), theme::warning()),
+        Span::raw(tr!(lang, "work.cores", n = w.cores.len())),
+        Span::styled(others_note(run, lang), theme::warning()),
     ]);
     let block = Block::bordered().title(title).border_style(theme::border());
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let mut lines: Vec<Line> = sweep_table(run, inner.width as usize);
+    let mut lines: Vec<Line> = sweep_table(run, lang, inner.width as usize);
     // A sweep forks a new set of workers each round: show the current round's gauges
     // only (the table above says how the earlier rounds went).
     // (Only a scenario with a `sweep` parameter has one.)
@@ -120,29 +123,32 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             Span::raw(format!(" {pct:>3.0}%")),
         ];
         if let Some(t) = task {
-            spans.push(Span::styled(format!("  task {t}"), theme::gate()));
+            spans.push(Span::styled(tr!(lang, "work.task", n = t), theme::gate()));
         }
         match row {
             Some(r) if !gone && r.state == Some('R') => spans.push(Span::raw(format!(
-                "  running{} · {:.0}% CPU",
-                r.core.map_or(String::new(), |c| format!(" on core {c}")),
+                "  {}{} · {:.0}% CPU",
+                crate::i18n::state_word(lang, 'R'),
+                r.core
+                    .map_or(String::new(), |c| tr!(lang, "work.on_core", n = c)),
                 r.cpu
             ))),
             // Standing still with the run: its futex wait is proclab's, not a lock's.
-            Some(r) if !gone && r.holding.is_some() && r.state != Some('Z') => {
-                spans.push(Span::styled("  run held", theme::dim()))
-            }
-            Some(r) if !gone && r.state.is_some() => {
-                spans.push(Span::styled(format!("  {}", r.reason), theme::dim()))
-            }
+            Some(r) if !gone && r.holding.is_some() && r.state != Some('Z') => spans.push(
+                Span::styled(format!("  {}", tr!(lang, "tree.run_held")), theme::dim()),
+            ),
+            Some(r) if !gone && r.state.is_some() => spans.push(Span::styled(
+                format!("  {}", crate::i18n::reason(lang, &r.reason)),
+                theme::dim(),
+            )),
             _ => {}
         }
         lines.push(Line::from(spans));
     }
     if !w.delivered.is_empty() {
-        let order: Vec<String> = w.delivered.iter().map(describe_task).collect();
+        let order: Vec<String> = w.delivered.iter().map(|v| describe_task(v, lang)).collect();
         lines.push(Line::styled(
-            format!("caller received: {}", order.join(" → ")),
+            tr!(lang, "work.received", order = order.join(" → ")),
             theme::gate(),
         ));
     }
@@ -169,7 +175,8 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
             Layout::horizontal([Constraint::Length(12), Constraint::Min(1)]).areas(row);
         let now = history.back().copied().unwrap_or(0);
         frame.render_widget(
-            Paragraph::new(format!("core {i} {now:>3}%")).style(theme::dim()),
+            Paragraph::new(tr!(lang, "work.core", i = i, pct = format!("{now:>3}")))
+                .style(theme::dim()),
             name,
         );
         let data: Vec<u64> = history.iter().copied().collect();
@@ -192,7 +199,7 @@ pub fn render(run: &RunView, frame: &mut Frame, area: Rect) {
     clippy::cast_sign_loss,
     reason = "worker and core counts (at most 64) as f64, and a bar of at most 8 cells per unit of speedup, rounded and kept non-negative"
 )]
-fn sweep_table(run: &RunView, width: usize) -> Vec<Line<'static>> {
+fn sweep_table(run: &RunView, lang: Lang, width: usize) -> Vec<Line<'static>> {
     let w = &run.work;
     // Until the observer has reported the cores, the ideal is simply n.
     let most = w.sweep.iter().map(|&(n, _, _)| n).max().unwrap_or(1) as f64;
@@ -207,16 +214,28 @@ fn sweep_table(run: &RunView, width: usize) -> Vec<Line<'static>> {
             let ideal = (n as f64).min(cores);
             let (head, tail) = if width >= 60 {
                 (
-                    format!("{n:>2} workers {secs:>7.3} s  speedup {speedup:>4.2}× "),
-                    format!("  ideal {ideal:.0}×"),
+                    tr!(
+                        lang,
+                        "work.sweep_row",
+                        n = format!("{n:>2}"),
+                        secs = format!("{secs:>7.3}"),
+                        speedup = format!("{speedup:>4.2}")
+                    ),
+                    tr!(lang, "work.ideal", x = format!("{ideal:.0}")),
                 )
             } else {
                 (
-                    format!("{n:>2}w {secs:>6.2}s {speedup:>4.2}× "),
-                    format!(" ideal {ideal:.0}×"),
+                    tr!(
+                        lang,
+                        "work.sweep_row_short",
+                        n = format!("{n:>2}"),
+                        secs = format!("{secs:>6.2}"),
+                        speedup = format!("{speedup:>4.2}")
+                    ),
+                    tr!(lang, "work.ideal_short", x = format!("{ideal:.0}")),
                 )
             };
-            let room = width.saturating_sub(head.chars().count() + tail.chars().count());
+            let room = width.saturating_sub(head.width() + tail.width());
             // 8 cells per 1× where there is room, fewer where there is not.
             let scale = (room as f64 / cores.max(speedup)).min(8.0);
             Line::from(vec![
@@ -238,10 +257,10 @@ fn label(run: &RunView, pid: i32) -> String {
 }
 
 /// `task 1 (n=200000)` from a `task` result.
-fn describe_task(v: &Value) -> String {
+fn describe_task(v: &Value, lang: Lang) -> String {
     match (v.get("index"), v.get("n")) {
         // Short, as the narration quotes it; the sizes are in the gauges' tasks.
-        (Some(i), Some(_)) => format!("task {i}"),
+        (Some(i), Some(_)) => tr!(lang, "work.task", n = i).trim_start().to_string(),
         _ => v.to_string(),
     }
 }

@@ -317,7 +317,15 @@ fn space_runs_the_selected_process_at_its_own_gate() {
     assert!(!run(&app).held, "a worker's gate is not the lesson's step");
     // main is selected: nothing of its own to run, so a hint and no permit.
     assert!(update(&mut app, press(KeyCode::Char(' '))).is_empty());
-    assert!(run(&app).log.back().unwrap().text.contains("scheduler"));
+    assert!(
+        run(&app)
+            .log
+            .back()
+            .unwrap()
+            .text
+            .to_string()
+            .contains("scheduler")
+    );
     update(&mut app, press(KeyCode::Down));
     update(&mut app, press(KeyCode::Down));
     assert_eq!(
@@ -467,7 +475,7 @@ fn t_names_the_theme_it_chose_until_the_next_key() {
     update(&mut app, press(KeyCode::Char('T')));
     assert_ne!(app.theme, before);
     let notice = app.notice.clone().expect("a notice");
-    assert!(notice.contains(app.theme.name()), "{notice}");
+    assert!(notice.to_string().contains(app.theme.name()), "{notice}");
     update(&mut app, press(KeyCode::Char('?')));
     assert_eq!(app.notice, None);
 }

@@ -356,8 +356,11 @@ fn the_log_keeps_the_newest_entries() {
     }
     let log = &run(&app).log;
     assert_eq!(log.len(), LOG_KEEP);
-    assert_eq!(log.front().unwrap().text, "line 25");
-    assert_eq!(log.back().unwrap().text, format!("line {}", total - 1));
+    assert_eq!(log.front().unwrap().text.to_string(), "line 25");
+    assert_eq!(
+        log.back().unwrap().text.to_string(),
+        format!("line {}", total - 1)
+    );
     assert!(
         log.iter()
             .all(|e| e.class == LogClass::Print && e.pid == 1000)
@@ -387,10 +390,14 @@ fn state_events_are_not_logged_but_others_are_classed() {
         ),
     );
     update(&mut app, Msg::Warning("malformed line".into()));
-    let log: Vec<(u64, i32, &str, LogClass)> = run(&app)
+    let log: Vec<(u64, i32, String, LogClass)> = run(&app)
         .log
         .iter()
-        .map(|e| (e.t_us, e.pid, e.text.as_str(), e.class))
+        .map(|e| (e.t_us, e.pid, e.text.to_string(), e.class))
+        .collect();
+    let log: Vec<(u64, i32, &str, LogClass)> = log
+        .iter()
+        .map(|(t, p, s, c)| (*t, *p, s.as_str(), *c))
         .collect();
     assert_eq!(
         log,

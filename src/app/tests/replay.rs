@@ -22,7 +22,9 @@ fn k_is_refused_in_a_replay() {
     assert!(run.signal_menu.is_none());
     let last = run.log.back().unwrap();
     assert!(
-        last.text.contains("a replay has no live processes"),
+        last.text
+            .to_string()
+            .contains("a replay has no live processes"),
         "{last:?}"
     );
 }
@@ -64,7 +66,10 @@ fn w_asks_the_main_loop_to_save_and_a_note_is_logged() {
     let last = app.run.as_ref().unwrap().log.back().unwrap().clone();
     assert_eq!(last.class, LogClass::Lifecycle);
     // Said where the learner looks too, until the next key.
-    assert_eq!(app.notice.as_deref(), Some("trace saved to x.jsonl"));
+    assert_eq!(
+        app.notice.as_ref().map(ToString::to_string).as_deref(),
+        Some("trace saved to x.jsonl")
+    );
     update(&mut app, press(KeyCode::Char('+')));
     assert_eq!(app.notice, None);
     // The run line names what ran; the header already says it.

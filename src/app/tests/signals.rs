@@ -21,7 +21,7 @@ fn send_signal(target: i32, signal: &str) -> EventKind {
 }
 
 fn log_texts(app: &App) -> Vec<String> {
-    run(app).log.iter().map(|e| e.text.clone()).collect()
+    run(app).log.iter().map(|e| e.text.to_string()).collect()
 }
 
 #[test]
@@ -88,10 +88,18 @@ fn a_reaped_process_is_refused_with_a_reason() {
     let last = run(&app).log.back().unwrap();
     assert_eq!(last.class, LogClass::Warning);
     assert_eq!(last.pid, 1001);
-    assert!(last.text.contains("already reaped"), "{}", last.text);
+    assert!(
+        last.text.to_string().contains("already reaped"),
+        "{}",
+        last.text
+    );
     // Said in the key line too: a small screen has no log.
-    let notice = app.notice.as_deref().unwrap_or_default();
-    assert!(notice.contains("already reaped"), "{notice}");
+    let notice = app
+        .notice
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(notice.to_string().contains("already reaped"), "{notice}");
 }
 
 #[test]
@@ -99,13 +107,29 @@ fn nothing_to_signal_before_the_first_spawn_or_after_the_end() {
     let mut app = in_bare_run();
     update(&mut app, press(KeyCode::Char('k')));
     assert!(run(&app).signal_menu.is_none());
-    assert!(run(&app).log.back().unwrap().text.contains("no process"));
+    assert!(
+        run(&app)
+            .log
+            .back()
+            .unwrap()
+            .text
+            .to_string()
+            .contains("no process")
+    );
 
     let mut app = family();
     update(&mut app, Msg::RunEnded);
     update(&mut app, press(KeyCode::Char('k')));
     assert!(run(&app).signal_menu.is_none());
-    assert!(run(&app).log.back().unwrap().text.contains("run has ended"));
+    assert!(
+        run(&app)
+            .log
+            .back()
+            .unwrap()
+            .text
+            .to_string()
+            .contains("run has ended")
+    );
 }
 
 #[test]

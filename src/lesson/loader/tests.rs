@@ -146,7 +146,7 @@ fn a_quiz_loads_with_plain_and_conditional_choices() {
     let l = parse("q.toml", &format!("{GOOD}{QUIZ}"), 64).unwrap();
     let quiz = l.steps[0].quiz.as_ref().unwrap();
     assert_eq!(quiz.choices.len(), 2);
-    assert_eq!(quiz.choices[0].text.zh, "2");
+    assert_eq!(quiz.choices[0].text.get(crate::lesson::Lang::Zh), "2");
     assert!(quiz.choices[1].when.is_some());
     assert_eq!(
         quiz.answer,

@@ -1,0 +1,83 @@
+//! The command line answers mistakes with what to type: an id of the other kind, a
+//! near miss; `list` stays tab-separated for a script; a file that is no trace is
+//! refused with a non-zero exit, saying what it found.
+
+use std::process::{Command, Output, Stdio};
+
+fn proclab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_proclab"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run proclab: {e}"))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn a_lesson_id_given_to_run_names_the_lesson_command() {
+    let out = proclab(&["run", "race"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("'race' is a lesson, not a scenario: proclab lesson race"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_near_miss_is_suggested_across_both_kinds() {
+    let out = proclab(&["lesson", "zombies"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean 'zombie'? proclab lesson zombie"),
+        "{}",
+        stderr(&out)
+    );
+    let out = proclab(&["run", "queu"]);
+    assert!(
+        stderr(&out).contains("did you mean 'queue'? proclab run queue"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn list_to_a_pipe_has_no_header_and_three_tab_separated_columns() {
+    let out = proclab(&["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.starts_with("ID"), "{text}");
+    assert!(text.lines().all(|l| l.split('\t').count() == 3), "{text}");
+}
+
+#[test]
+fn replaying_a_chrome_export_is_refused_saying_what_it_is() {
+    let dir = std::env::temp_dir().join(format!("proclab-mistakes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp folder");
+    let trace = dir.join("t.jsonl");
+    let chrome = dir.join("c.json");
+    let run = proclab(&["run", "crash", "--json", "--speed", "1000"]);
+    std::fs::write(&trace, &run.stdout).expect("trace written");
+    let export = proclab(&[
+        "export",
+        &trace.display().to_string(),
+        "-o",
+        &chrome.display().to_string(),
+    ]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    let out = proclab(&["replay", &chrome.display().to_string(), "--headless"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not a trace"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_run_without_parameters_says_no_empty_parentheses() {
+    // The crash scenario's run line, as the readable log words it.
+    let out = proclab(&["run", "crash", "--headless", "--speed", "1000"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("()"), "{text}");
+}
