@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::theme::Theme;
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 pub use clap_complete::Shell;
 
 /// `--lang`: a language proclab has a file for.
@@ -29,42 +29,115 @@ fn parse_lang(s: &str) -> Result<String, String> {
     after_help = "Examples:\n  proclab                                   the lesson menu\n  proclab lesson fork-fanout                one lesson, step by step\n  proclab run fork-fanout --set children=3 --set break_in_child=false\n  proclab run fork-fanout --json --speed 10 the wire format, ten times faster"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub lessons: LessonsOpt,
+    #[command(flatten)]
+    pub python: PythonOpt,
+    #[command(flatten)]
+    pub lang: LangOpt,
+    #[command(flatten)]
+    pub cap: CapOpt,
+    #[command(flatten)]
+    pub look: LookOpt,
+    #[command(flatten)]
+    pub pace: PaceOpt,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+// Each option is a group of its own, flattened into the menu (no command) and into
+// exactly the commands it means something to, so `proclab export --help` lists no
+// `--theme`. Given before a command that does not take it, it is refused
+// (`Cli::settings`), not silently dropped.
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct LessonsOpt {
     /// Load lessons from this folder instead of the built-in ones.
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub lessons: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct PythonOpt {
     /// The CPython that runs Python lessons (default: python3 on PATH).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct LangOpt {
     /// The interface's and the narration's language: en, zh, or any with a file in
     /// assets/i18n (default: from LC_ALL, LC_MESSAGES or LANG).
-    #[arg(long, global = true, value_parser = parse_lang)]
+    #[arg(long, value_parser = parse_lang)]
     pub lang: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct CapOpt {
     /// Most processes a run may have alive at once (default 64). Lessons and `run`:
     /// 1..=64, it can only be lowered. `trace`: up to what this machine allows now, the
     /// least of RLIMIT_NPROC's soft limit minus the tasks you already run (not for
     /// root), kernel.pid_max and kernel.threads-max minus the tasks that exist, never
     /// below 64 (`proclab doctor` says it).
-    #[arg(long, global = true, value_name = "N", default_value_t = MAX_CAP, value_parser = parse_cap)]
-    pub cap: u32,
-    /// Colour theme (NO_COLOR turns colour off whatever this says; T cycles them).
-    #[arg(long, global = true, value_enum, default_value_t = Theme::Dark)]
-    pub theme: Theme,
+    #[arg(long, value_name = "N", value_parser = parse_cap)]
+    pub cap: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct LookOpt {
+    /// Colour theme (default: dark; NO_COLOR turns colour off whatever this says; T
+    /// cycles them).
+    #[arg(long, value_enum)]
+    pub theme: Option<Theme>,
     /// Presenter mode: big step title and numbers, fewer panes, high contrast, a class
     /// timer (P toggles it).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub present: bool,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct PaceOpt {
     /// Auto-advance: release each step after SECS seconds (a question still waits for
     /// its answer).
-    #[arg(long, global = true, value_name = "SECS", value_parser = positive_secs)]
+    #[arg(long, value_name = "SECS", value_parser = positive_secs)]
     pub pace: Option<f64>,
-    #[command(subcommand)]
-    pub command: Option<Cmd>,
+}
+
+/// The options in force for the command given: each from the command's own place or
+/// from before it, with its default when neither says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub lessons: Option<PathBuf>,
+    pub python: Option<PathBuf>,
+    pub lang: Option<String>,
+    pub cap: u32,
+    pub theme: Theme,
+    pub present: bool,
+    pub pace: Option<f64>,
+}
+
+/// Which option groups a command takes (`None`: it takes none of that kind).
+#[derive(Default)]
+struct Takes<'a> {
+    lessons: Option<&'a LessonsOpt>,
+    python: Option<&'a PythonOpt>,
+    lang: Option<&'a LangOpt>,
+    cap: Option<&'a CapOpt>,
+    look: Option<&'a LookOpt>,
+    pace: Option<&'a PaceOpt>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// One line per lesson: id, scenario, title.
-    List,
+    List {
+        #[command(flatten)]
+        lessons: LessonsOpt,
+        #[command(flatten)]
+        lang: LangOpt,
+        #[command(flatten)]
+        cap: CapOpt,
+    },
     /// Open one lesson (paused at its first step).
     Lesson {
         /// A lesson id, as `proclab list` shows.
@@ -89,6 +162,18 @@ pub enum Cmd {
         /// Run the lesson to its end without holding and print its events as JSON lines.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        lessons: LessonsOpt,
+        #[command(flatten)]
+        python: PythonOpt,
+        #[command(flatten)]
+        lang: LangOpt,
+        #[command(flatten)]
+        look: LookOpt,
+        #[command(flatten)]
+        pace: PaceOpt,
+        #[command(flatten)]
+        cap: CapOpt,
     },
     /// Run a scenario: in the terminal UI, or as a log with --headless / --json.
     Run {
@@ -113,6 +198,14 @@ pub enum Cmd {
         /// Write every event to FILE as it arrives (the lines `--json` prints).
         #[arg(long, value_name = "FILE")]
         record: Option<PathBuf>,
+        #[command(flatten)]
+        lang: LangOpt,
+        #[command(flatten)]
+        look: LookOpt,
+        #[command(flatten)]
+        pace: PaceOpt,
+        #[command(flatten)]
+        cap: CapOpt,
     },
     /// Play a recorded trace (from --record, `w`, or `run --json > FILE`): no process
     /// is created.
@@ -132,6 +225,12 @@ pub enum Cmd {
         /// Start step by step: each gate of the main program holds until Space.
         #[arg(long, conflicts_with_all = ["headless", "json"])]
         step: bool,
+        #[command(flatten)]
+        lessons: LessonsOpt,
+        #[command(flatten)]
+        lang: LangOpt,
+        #[command(flatten)]
+        look: LookOpt,
     },
     /// Convert a recorded trace for a trace viewer.
     Export {
@@ -145,7 +244,12 @@ pub enum Cmd {
         output: Option<PathBuf>,
     },
     /// What this machine supports, with advice.
-    Doctor,
+    Doctor {
+        #[command(flatten)]
+        python: PythonOpt,
+        #[command(flatten)]
+        cap: CapOpt,
+    },
     /// Watch your own program live (ptrace): its processes, execs, signals and exit
     /// statuses, e.g. `proclab trace -- python3 my_pool.py`.
     ///
@@ -176,12 +280,22 @@ pub enum Cmd {
         /// The command and its arguments, after `--`.
         #[arg(last = true, required = true, value_name = "COMMAND")]
         command: Vec<String>,
+        #[command(flatten)]
+        lang: LangOpt,
+        #[command(flatten)]
+        look: LookOpt,
+        #[command(flatten)]
+        pace: PaceOpt,
+        #[command(flatten)]
+        cap: CapOpt,
     },
     /// Validate lesson files: every problem as file:line:col, then a verdict
     /// (exit 0 clean, 1 problems, 2 nothing to check).
     CheckLessons {
         /// A folder of *.toml lessons (as --lessons takes) or one lesson file.
         path: PathBuf,
+        #[command(flatten)]
+        cap: CapOpt,
     },
     /// Print a shell completion script, e.g. `source <(proclab completions bash)`.
     Completions {
@@ -321,14 +435,176 @@ pub fn visible_subcommands() -> Vec<String> {
         .collect()
 }
 
+impl Cmd {
+    /// The option groups this command takes.
+    fn takes(&self) -> Takes<'_> {
+        match self {
+            Cmd::List { lessons, lang, cap } => Takes {
+                lessons: Some(lessons),
+                lang: Some(lang),
+                cap: Some(cap),
+                ..Takes::default()
+            },
+            Cmd::Lesson {
+                lessons,
+                python,
+                lang,
+                look,
+                pace,
+                cap,
+                ..
+            } => Takes {
+                lessons: Some(lessons),
+                python: Some(python),
+                lang: Some(lang),
+                cap: Some(cap),
+                look: Some(look),
+                pace: Some(pace),
+            },
+            Cmd::Run {
+                lang,
+                look,
+                pace,
+                cap,
+                ..
+            }
+            | Cmd::Trace {
+                lang,
+                look,
+                pace,
+                cap,
+                ..
+            } => Takes {
+                lang: Some(lang),
+                cap: Some(cap),
+                look: Some(look),
+                pace: Some(pace),
+                ..Takes::default()
+            },
+            Cmd::Replay {
+                lessons,
+                lang,
+                look,
+                ..
+            } => Takes {
+                lessons: Some(lessons),
+                lang: Some(lang),
+                look: Some(look),
+                ..Takes::default()
+            },
+            Cmd::Doctor { python, cap } => Takes {
+                python: Some(python),
+                cap: Some(cap),
+                ..Takes::default()
+            },
+            Cmd::CheckLessons { cap, .. } => Takes {
+                cap: Some(cap),
+                ..Takes::default()
+            },
+            Cmd::Export { .. } | Cmd::Completions { .. } | Cmd::Man | Cmd::ScenarioTable => {
+                Takes::default()
+            }
+        }
+    }
+
+    /// The command's name as typed (`check-lessons`).
+    fn name(&self) -> &'static str {
+        match self {
+            Cmd::List { .. } => "list",
+            Cmd::Lesson { .. } => "lesson",
+            Cmd::Run { .. } => "run",
+            Cmd::Replay { .. } => "replay",
+            Cmd::Export { .. } => "export",
+            Cmd::Doctor { .. } => "doctor",
+            Cmd::Trace { .. } => "trace",
+            Cmd::CheckLessons { .. } => "check-lessons",
+            Cmd::Completions { .. } => "completions",
+            Cmd::Man => "man",
+            Cmd::ScenarioTable => "__scenario-table",
+        }
+    }
+}
+
 impl Cli {
+    /// The options in force: each one given after the command, else before it, else
+    /// its default. An option given before a command that does not take it is an
+    /// error naming both (`--theme` means nothing to `export`).
+    pub fn settings(&self) -> Result<Settings, String> {
+        let takes = match &self.command {
+            None => Takes {
+                lessons: Some(&self.lessons),
+                python: Some(&self.python),
+                lang: Some(&self.lang),
+                cap: Some(&self.cap),
+                look: Some(&self.look),
+                pace: Some(&self.pace),
+            },
+            Some(cmd) => cmd.takes(),
+        };
+        let given_before = [
+            (
+                "--lessons",
+                self.lessons.lessons.is_some(),
+                takes.lessons.is_some(),
+            ),
+            (
+                "--python",
+                self.python.python.is_some(),
+                takes.python.is_some(),
+            ),
+            ("--lang", self.lang.lang.is_some(), takes.lang.is_some()),
+            ("--cap", self.cap.cap.is_some(), takes.cap.is_some()),
+            ("--theme", self.look.theme.is_some(), takes.look.is_some()),
+            ("--present", self.look.present, takes.look.is_some()),
+            ("--pace", self.pace.pace.is_some(), takes.pace.is_some()),
+        ];
+        if let (Some(cmd), Some((flag, ..))) = (
+            &self.command,
+            given_before
+                .iter()
+                .find(|(_, given, taken)| *given && !*taken),
+        ) {
+            let name = cmd.name();
+            return Err(format!(
+                "{flag} means nothing to `proclab {name}` (see `proclab {name} --help` for what it takes)"
+            ));
+        }
+        Ok(Settings {
+            lessons: takes
+                .lessons
+                .and_then(|o| o.lessons.clone())
+                .or_else(|| self.lessons.lessons.clone()),
+            python: takes
+                .python
+                .and_then(|o| o.python.clone())
+                .or_else(|| self.python.python.clone()),
+            lang: takes
+                .lang
+                .and_then(|o| o.lang.clone())
+                .or_else(|| self.lang.lang.clone()),
+            cap: takes
+                .cap
+                .and_then(|o| o.cap)
+                .or(self.cap.cap)
+                .unwrap_or(MAX_CAP),
+            theme: takes
+                .look
+                .and_then(|o| o.theme)
+                .or(self.look.theme)
+                .unwrap_or(Theme::Dark),
+            present: takes.look.is_some_and(|o| o.present) || self.look.present,
+            pace: takes.pace.and_then(|o| o.pace).or(self.pace.pace),
+        })
+    }
+
     /// Whether `--cap` is within the command's ceiling: `MAX_CAP` for lessons and
     /// `run`, `trace_ceiling()` (called only when needed) for `trace`.
     pub fn check_cap(
         &self,
+        cap: u32,
         trace_ceiling: impl FnOnce() -> crate::ceiling::Ceiling,
     ) -> Result<(), String> {
-        let n = self.cap;
+        let n = cap;
         if n <= MAX_CAP {
             return Ok(());
         }
@@ -428,20 +704,26 @@ mod tests {
         Cli::try_parse_from(std::iter::once("proclab").chain(args.iter().copied())).expect("parses")
     }
 
+    /// `check_cap` with the cap in force.
+    fn cap_check(
+        cli: &Cli,
+        ceiling: impl FnOnce() -> crate::ceiling::Ceiling,
+    ) -> Result<(), String> {
+        cli.check_cap(cli.settings().expect("settings").cap, ceiling)
+    }
+
     #[test]
     fn only_trace_goes_above_64_and_only_up_to_the_machine_s_ceiling() {
         let never = || -> crate::ceiling::Ceiling { panic!("not needed") };
         assert_eq!(
-            cli(&["--cap", "64", "run", "zombie"]).check_cap(never),
+            cap_check(&cli(&["--cap", "64", "run", "zombie"]), never),
             Ok(())
         );
         assert_eq!(
-            cli(&["--cap", "9", "trace", "--", "true"]).check_cap(never),
+            cap_check(&cli(&["--cap", "9", "trace", "--", "true"]), never),
             Ok(())
         );
-        let run = cli(&["--cap", "100", "run", "fork-fanout"])
-            .check_cap(never)
-            .unwrap_err();
+        let run = cap_check(&cli(&["--cap", "100", "run", "fork-fanout"]), never).unwrap_err();
         assert!(
             run.contains("100 is above proclab's hard ceiling of 64"),
             "{run}"
@@ -450,16 +732,169 @@ mod tests {
             run.contains("1..=64") && run.contains("proclab trace"),
             "{run}"
         );
-        assert!(cli(&["--cap", "65"]).check_cap(never).is_err(), "the menu");
+        assert!(
+            cap_check(&cli(&["--cap", "65"]), never).is_err(),
+            "the menu"
+        );
         let trace = cli(&["trace", "--cap", "100", "--", "make", "-j"]);
-        assert_eq!(trace.cap, 100);
-        assert_eq!(trace.check_cap(|| ceiling(900)), Ok(()));
-        assert_eq!(trace.check_cap(|| ceiling(100)), Ok(()));
-        let over = trace.check_cap(|| ceiling(99)).unwrap_err();
+        assert_eq!(trace.settings().map(|s| s.cap), Ok(100));
+        assert_eq!(cap_check(&trace, || ceiling(900)), Ok(()));
+        assert_eq!(cap_check(&trace, || ceiling(100)), Ok(()));
+        let over = cap_check(&trace, || ceiling(99)).unwrap_err();
         assert!(
             over.contains("at most 99 live processes (RLIMIT_NPROC 1000"),
             "{over}"
         );
         assert!(over.contains("use 1..=99"), "{over}");
+    }
+
+    /// The long options a command's `--help` lists.
+    fn options_of(name: &str) -> Vec<String> {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let sub = cmd.find_subcommand(name).expect("a command").clone();
+        sub.get_arguments()
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .collect()
+    }
+
+    #[test]
+    fn each_command_s_help_lists_only_its_own_options() {
+        let screen = ["--theme", "--present"];
+        for (name, has, lacks) in [
+            (
+                "export",
+                &[][..],
+                &[
+                    "--theme",
+                    "--present",
+                    "--pace",
+                    "--lessons",
+                    "--cap",
+                    "--lang",
+                    "--python",
+                ][..],
+            ),
+            (
+                "completions",
+                &[],
+                &["--theme", "--lessons", "--cap", "--lang"],
+            ),
+            ("man", &[], &["--theme", "--lessons", "--cap"]),
+            (
+                "list",
+                &["--lessons", "--lang"],
+                &["--theme", "--present", "--pace", "--cap", "--python"],
+            ),
+            (
+                "doctor",
+                &["--python", "--cap"],
+                &["--theme", "--present", "--pace", "--lessons", "--lang"],
+            ),
+            (
+                "check-lessons",
+                &["--cap"],
+                &["--theme", "--present", "--pace", "--lessons", "--python"],
+            ),
+            (
+                "lesson",
+                &[
+                    "--lessons",
+                    "--python",
+                    "--lang",
+                    "--cap",
+                    "--theme",
+                    "--present",
+                    "--pace",
+                ],
+                &[],
+            ),
+            (
+                "run",
+                &["--lang", "--cap", "--theme", "--present", "--pace", "--set"],
+                &["--lessons", "--python"],
+            ),
+            (
+                "trace",
+                &["--lang", "--cap", "--theme", "--present", "--pace"],
+                &["--lessons", "--python"],
+            ),
+            (
+                "replay",
+                &["--lessons", "--lang", "--theme", "--present"],
+                &["--cap", "--pace", "--python"],
+            ),
+        ] {
+            let listed = options_of(name);
+            for o in has {
+                assert!(
+                    listed.iter().any(|l| l == o),
+                    "{name} takes {o}: {listed:?}"
+                );
+            }
+            for o in lacks {
+                assert!(
+                    !listed.iter().any(|l| l == o),
+                    "{name} lists {o}: {listed:?}"
+                );
+            }
+        }
+        // The menu (no command) takes them all.
+        let cmd = Cli::command();
+        for o in screen
+            .iter()
+            .chain(&["--lessons", "--python", "--lang", "--cap", "--pace"])
+        {
+            assert!(
+                cmd.get_arguments()
+                    .any(|a| a.get_long().map(|l| format!("--{l}")).as_deref() == Some(*o)),
+                "the menu takes {o}"
+            );
+        }
+    }
+
+    #[test]
+    fn options_given_before_or_after_the_command_alike() {
+        let before = cli(&["--lang", "zh", "--theme", "light", "lesson", "zombie"]);
+        let after = cli(&["lesson", "zombie", "--lang", "zh", "--theme", "light"]);
+        assert_eq!(before.settings(), after.settings());
+        let s = after.settings().expect("settings");
+        assert_eq!(
+            (s.lang.as_deref(), s.theme, s.cap),
+            (Some("zh"), Theme::Light, MAX_CAP)
+        );
+        // The command's own place wins over before it.
+        let both = cli(&["--cap", "9", "run", "zombie", "--cap", "5"]);
+        assert_eq!(both.settings().map(|s| s.cap), Ok(5));
+        // Defaults when neither says.
+        let s = cli(&["list"]).settings().expect("settings");
+        assert_eq!(
+            (s.cap, s.theme, s.present, s.pace),
+            (MAX_CAP, Theme::Dark, false, None)
+        );
+    }
+
+    #[test]
+    fn an_option_before_a_command_that_does_not_take_it_is_refused() {
+        let why = cli(&["--theme", "light", "export", "t.jsonl"])
+            .settings()
+            .unwrap_err();
+        assert!(
+            why.contains("--theme means nothing to `proclab export`")
+                && why.contains("proclab export --help"),
+            "{why}"
+        );
+        assert!(
+            cli(&["--lessons", "d", "run", "zombie"])
+                .settings()
+                .is_err()
+        );
+        assert!(
+            cli(&["--pace", "2", "replay", "t.jsonl"])
+                .settings()
+                .is_err()
+        );
+        // After the command, clap itself refuses it.
+        assert!(Cli::try_parse_from(["proclab", "export", "t.jsonl", "--theme", "light"]).is_err());
     }
 }

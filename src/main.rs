@@ -8,7 +8,7 @@ use color_eyre::eyre::{Result, eyre};
 use crossbeam_channel::{Receiver, unbounded};
 
 use proclab::app::update;
-use proclab::cli::{Cli, Cmd};
+use proclab::cli::{Cli, Cmd, Settings};
 use proclab::lesson::Lang;
 use proclab::{app, ceiling, doctor, export, headless, lesson, playback, scenario, supervise, tui};
 
@@ -28,17 +28,25 @@ fn main() -> ExitCode {
     }
     let _ = color_eyre::install();
     let cli = Cli::parse();
-    if let Err(why) = cli.check_cap(|| ceiling::trace_ceiling(&ceiling::Machine::gather())) {
-        // As clap says any other bad value: `error: …`, exit code 2.
+    // As clap says any other bad argument: `error: …`, exit code 2.
+    let refuse = |kind, why: String| -> ! {
         <Cli as clap::CommandFactory>::command()
-            .error(
-                clap::error::ErrorKind::ValueValidation,
-                format!("invalid value '{}' for '--cap <N>': {why}", cli.cap),
-            )
-            .exit();
+            .error(kind, why)
+            .exit()
+    };
+    let settings = cli
+        .settings()
+        .unwrap_or_else(|why| refuse(clap::error::ErrorKind::ArgumentConflict, why));
+    if let Err(why) = cli.check_cap(settings.cap, || {
+        ceiling::trace_ceiling(&ceiling::Machine::gather())
+    }) {
+        refuse(
+            clap::error::ErrorKind::ValueValidation,
+            format!("invalid value '{}' for '--cap <N>': {why}", settings.cap),
+        );
     }
-    if let Some(Cmd::CheckLessons { path }) = &cli.command {
-        return ExitCode::from(lesson::check::run(path, cli.cap));
+    if let Some(Cmd::CheckLessons { path, .. }) = &cli.command {
+        return ExitCode::from(lesson::check::run(path, settings.cap));
     }
     // Text generated from the CLI definition: nothing to set up, no process to start.
     let generated = match &cli.command {
@@ -58,7 +66,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    match run(cli) {
+    match run(cli, &settings) {
         Ok(code) => ExitCode::from(code),
         // `proclab run … --json | head`: the reader has what it wanted. The run was
         // stopped on the way out (the session's drop); nothing to complain about, and
@@ -85,33 +93,33 @@ fn closed_stdout(e: &color_eyre::eyre::Report) -> bool {
 
 /// Runs the command; returns proclab's exit code (0 but for `trace`, which exits with
 /// its program's status).
-fn run(cli: Cli) -> Result<u8> {
+fn run(cli: Cli, settings: &Settings) -> Result<u8> {
     supervise::session::become_subreaper();
-    let lang = cli
+    let lang = settings
         .lang
         .as_deref()
         .and_then(Lang::parse)
         .unwrap_or_else(Lang::from_env);
     let load_lessons = || {
-        lesson::loader::load(cli.lessons.as_deref(), cli.cap).map_err(|errs| {
+        lesson::loader::load(settings.lessons.as_deref(), settings.cap).map_err(|errs| {
             let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
             eyre!("invalid lessons:\n{}", lines.join("\n"))
         })
     };
     let look = Look {
-        theme: cli.theme.respecting_no_color(),
-        present: cli.present,
-        pace: cli.pace,
-        python: proclab::python::find(cli.python.as_deref()),
-        cap: cli.cap,
+        theme: settings.theme.respecting_no_color(),
+        present: settings.present,
+        pace: settings.pace,
+        python: proclab::python::find(settings.python.as_deref()),
+        cap: settings.cap,
     };
     let done = match cli.command {
         None => {
             tui::ensure_terminal()?;
             let app = dressed(app::App::new(load_lessons()?, lang), &look);
-            tui::run(app, Vec::new(), cli.cap, quit_signals()?)
+            tui::run(app, Vec::new(), settings.cap, quit_signals()?)
         }
-        Some(Cmd::List) => {
+        Some(Cmd::List { .. }) => {
             let lessons = load_lessons()?;
             // A lesson file's text is shown, never obeyed (`visible`).
             use proclab::visible::{escape, escape_lines};
@@ -143,6 +151,7 @@ fn run(cli: Cli) -> Result<u8> {
             record,
             headless,
             json,
+            ..
         }) => {
             let lessons = load_lessons()?;
             let Some(index) = lessons.iter().position(|l| l.id == id) else {
@@ -158,7 +167,7 @@ fn run(cli: Cli) -> Result<u8> {
             if let Some(e) = &lessons[index].over_cap {
                 return Err(eyre!(
                     "lesson '{id}' cannot run under --cap {}:\n{e}",
-                    cli.cap
+                    settings.cap
                 ));
             }
             if lessons[index].is_python()
@@ -172,7 +181,13 @@ fn run(cli: Cli) -> Result<u8> {
                 } else {
                     headless::Format::Readable
                 };
-                return lesson_headless(&lessons[index], (speed, cli.cap), &look, format, record);
+                return lesson_headless(
+                    &lessons[index],
+                    (speed, settings.cap),
+                    &look,
+                    format,
+                    record,
+                );
             }
             tui::ensure_terminal()?;
             let mut app = dressed(app::App::new(lessons, lang), &look);
@@ -181,7 +196,7 @@ fn run(cli: Cli) -> Result<u8> {
             app.lesson_speed = speed;
             let cmds = app.open_lesson(index);
             let record = recorder(record.as_deref())?;
-            tui::run_recording(app, cmds, cli.cap, quit_signals()?, record)
+            tui::run_recording(app, cmds, settings.cap, quit_signals()?, record)
         }
         Some(Cmd::Run {
             scenario,
@@ -191,11 +206,12 @@ fn run(cli: Cli) -> Result<u8> {
             json,
             step,
             record,
+            ..
         }) => {
             let spec = scenario::find(&scenario).ok_or_else(|| {
                 // A lesson's id is a likely mistake: say so, with the command.
-                let lessons =
-                    lesson::loader::load(cli.lessons.as_deref(), cli.cap).unwrap_or_default();
+                let lessons = lesson::loader::load(settings.lessons.as_deref(), settings.cap)
+                    .unwrap_or_default();
                 let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
                 eyre!(
                     "{}",
@@ -203,7 +219,8 @@ fn run(cli: Cli) -> Result<u8> {
                 )
             })?;
             let params = spec.params_from(&set).map_err(|e| eyre!("{e}"))?;
-            spec.check_cap(&params, cli.cap).map_err(|e| eyre!("{e}"))?;
+            spec.check_cap(&params, settings.cap)
+                .map_err(|e| eyre!("{e}"))?;
             if headless || json {
                 let format = if json {
                     headless::Format::Json
@@ -215,7 +232,7 @@ fn run(cli: Cli) -> Result<u8> {
                     params,
                     speed,
                     step_mode: false,
-                    cap: cli.cap,
+                    cap: settings.cap,
                     cpu_cores: false,
                     run_on: 0,
                 };
@@ -232,7 +249,7 @@ fn run(cli: Cli) -> Result<u8> {
                 app.open_run(spec, params, speed)
             };
             let record = recorder(record.as_deref())?;
-            tui::run_recording(app, cmds, cli.cap, quit_signals()?, record)
+            tui::run_recording(app, cmds, settings.cap, quit_signals()?, record)
         }
         Some(Cmd::Replay {
             file,
@@ -240,6 +257,7 @@ fn run(cli: Cli) -> Result<u8> {
             json,
             speed,
             step,
+            ..
         }) => {
             let opts = playback::Options {
                 file,
@@ -269,18 +287,22 @@ fn run(cli: Cli) -> Result<u8> {
             no_pipes,
             step,
             command,
+            ..
         }) => {
             return trace(
                 command,
-                (stdin, no_pipes, step, cli.cap),
+                (stdin, no_pipes, step, settings.cap),
                 headless,
                 json,
                 lang,
                 &look,
             );
         }
-        Some(Cmd::Doctor) => {
-            print!("{}", doctor::report(cli.cap, cli.python.as_deref()));
+        Some(Cmd::Doctor { .. }) => {
+            print!(
+                "{}",
+                doctor::report(settings.cap, settings.python.as_deref())
+            );
             Ok(())
         }
         Some(Cmd::ScenarioTable) => {
@@ -290,8 +312,8 @@ fn run(cli: Cli) -> Result<u8> {
         // Handled in `main`, before anything is set up.
         Some(Cmd::Completions { .. } | Cmd::Man) => Ok(()),
         // Handled in `main` (it has its own exit codes).
-        Some(Cmd::CheckLessons { path }) => {
-            let code = lesson::check::run(&path, cli.cap);
+        Some(Cmd::CheckLessons { path, .. }) => {
+            let code = lesson::check::run(&path, settings.cap);
             std::process::exit(i32::from(code))
         }
     };

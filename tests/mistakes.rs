@@ -81,3 +81,49 @@ fn a_run_without_parameters_says_no_empty_parentheses() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("()"), "{text}");
 }
+
+#[test]
+fn each_command_s_help_lists_only_its_own_options_and_others_are_refused() {
+    let help = |cmd: &str| String::from_utf8_lossy(&proclab(&[cmd, "--help"]).stdout).into_owned();
+    let export = help("export");
+    for absent in [
+        "--theme",
+        "--present",
+        "--pace",
+        "--lessons",
+        "--cap",
+        "--lang",
+    ] {
+        assert!(
+            !export.contains(absent),
+            "export --help lists {absent}:\n{export}"
+        );
+    }
+    let lesson = help("lesson");
+    for present in [
+        "--theme",
+        "--present",
+        "--pace",
+        "--lessons",
+        "--cap",
+        "--lang",
+        "--python",
+    ] {
+        assert!(
+            lesson.contains(present),
+            "lesson --help lacks {present}:\n{lesson}"
+        );
+    }
+    // Before the command, an option it does not take is an error, not ignored.
+    let out = proclab(&["--theme", "light", "export", "t.jsonl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--theme means nothing to `proclab export`"),
+        "{}",
+        stderr(&out)
+    );
+    // After it, clap names the option it does not know.
+    let out = proclab(&["doctor", "--theme", "light"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--theme"), "{}", stderr(&out));
+}
