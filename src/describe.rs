@@ -111,7 +111,7 @@ pub fn said(kind: &EventKind) -> Said {
                     said!(
                         "log.signal_kernel",
                         signal = signal,
-                        why = why,
+                        why = Said::Wire(why.clone()),
                         action = action
                     )
                 }
@@ -211,9 +211,24 @@ pub fn said(kind: &EventKind) -> Said {
         EventKind::Gate { name, slot: None } => said!("log.gate", name = name),
         EventKind::Hold { on: true, .. } => said!("log.hold"),
         EventKind::Hold { on: false, .. } => said!("log.moves_on"),
-        EventKind::ForkFailed { label, error } => {
-            said!("log.fork_failed", label = label, error = error)
-        }
+        EventKind::ForkFailed {
+            label,
+            error,
+            cap,
+            held,
+            errno,
+        } => match (cap, held, errno) {
+            (Some(cap), Some(held), _) => said!(
+                "log.fork_refused_held",
+                label = label,
+                held = *held,
+                cap = *cap
+            ),
+            (Some(cap), None, _) => said!("log.fork_refused_cap", label = label, cap = *cap),
+            (None, _, Some(errno)) => said!("log.fork_failed_errno", label = label, errno = errno),
+            // An older trace: its English words as they came.
+            _ => said!("log.fork_failed", label = label, error = error),
+        },
         EventKind::Run {
             scenario,
             params,
@@ -262,5 +277,52 @@ pub fn said(kind: &EventKind) -> Said {
                 more = more
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn refused(cap: Option<u32>, held: Option<u32>, errno: Option<&str>) -> EventKind {
+        EventKind::ForkFailed {
+            label: "child".into(),
+            error: "the words on the wire".into(),
+            cap,
+            held,
+            errno: errno.map(str::to_string),
+        }
+    }
+
+    /// A refused fork is said from its fields, so a Chinese screen has no English
+    /// sentence in it; an older trace (only `error`) keeps its words.
+    #[test]
+    fn a_refused_fork_in_each_language() {
+        let traced = said(&refused(Some(5), Some(5), Some("EAGAIN")));
+        let en = traced.text(Lang::En);
+        assert!(
+            en.contains(
+                "the run holds 5 processes, proclab's cap (--cap 5); the kernel made nothing"
+            ),
+            "{en}"
+        );
+        let zh = traced.text(Lang::Zh);
+        assert!(
+            zh.contains("已有 5 个进程") && zh.contains("--cap 5"),
+            "{zh}"
+        );
+        assert!(!zh.contains("the run holds"), "{zh}");
+        let cap = said(&refused(Some(8), None, None));
+        assert!(
+            cap.text(Lang::En)
+                .contains("process cap of 8 live processes reached")
+        );
+        assert!(cap.text(Lang::Zh).contains("8 个存活进程的上限"));
+        let errno = said(&refused(None, None, Some("ENOMEM")));
+        assert!(errno.text(Lang::En).contains("fork failed: ENOMEM"));
+        assert!(errno.text(Lang::Zh).contains("ENOMEM"));
+        let old = said(&refused(None, None, None));
+        assert!(old.text(Lang::Zh).contains("the words on the wire"));
     }
 }

@@ -72,11 +72,13 @@ impl Facts {
                 .unwrap_or(1),
             cap,
             trace_ceiling: crate::ceiling::trace_ceiling(&crate::ceiling::Machine::gather()),
-            python: crate::python::find(python).and_then(|found| {
-                let real = crate::python::resolve(&found)?;
-                let version = crate::python::version(&real)?;
-                Ok((found, real, version))
-            }),
+            python: crate::python::find(python)
+                .map_err(|e| e.to_string())
+                .and_then(|found| {
+                    let real = crate::python::resolve(&found)?;
+                    let version = crate::python::version(&real)?;
+                    Ok((found, real, version))
+                }),
         }
     }
 }

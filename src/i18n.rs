@@ -292,6 +292,8 @@ pub enum Said {
     Call(String, String),
     /// A lesson's own words (written in one language or several: `Text::get`).
     Text(Text),
+    /// Why a lesson is closed under a lowered `--cap` (`cap_refusal`).
+    CapRefusal(String),
 }
 
 impl Said {
@@ -312,6 +314,7 @@ impl Said {
             Said::Wire(english) => wire(lang, english),
             Said::Call(name, method) => call(lang, name, method),
             Said::Text(text) => text.get(lang).to_string(),
+            Said::CapRefusal(english) => cap_refusal(lang, english),
         }
     }
 }
@@ -467,9 +470,89 @@ pub fn wire(lang: Lang, english: &str) -> String {
             "wire.released_nocldwait"
         }
         "not seen: it left the process table without a wait proclab saw" => "wire.not_seen",
+        // Why the kernel raised a signal itself (the tracer's `kernel_cause`).
+        "SEGV_MAPERR: a fault, the address is not mapped" => "wire.cause.segv_maperr",
+        "SEGV_ACCERR: a fault, no permission for that access" => "wire.cause.segv_accerr",
+        "BUS_ADRALN: a fault, misaligned address" => "wire.cause.bus_adraln",
+        "BUS_ADRERR: a fault, no such physical address" => "wire.cause.bus_adrerr",
+        "BUS_OBJERR: a fault, hardware error on the object" => "wire.cause.bus_objerr",
+        "FPE_INTDIV: a fault, integer division by zero" => "wire.cause.fpe_intdiv",
+        "FPE_INTOVF: a fault, integer overflow" => "wire.cause.fpe_intovf",
+        "a floating-point fault" => "wire.cause.fpe",
+        "a fault, an illegal instruction" => "wire.cause.ill",
+        "a trap (breakpoint or trace)" => "wire.cause.trap",
+        "CLD_EXITED: a child exited" => "wire.cause.cld_exited",
+        "CLD_KILLED: a child was killed" => "wire.cause.cld_killed",
+        "CLD_DUMPED: a child dumped core" => "wire.cause.cld_dumped",
+        "CLD_TRAPPED: a traced child stopped" => "wire.cause.cld_trapped",
+        "CLD_STOPPED: a child stopped" => "wire.cause.cld_stopped",
+        "CLD_CONTINUED: a child continued" => "wire.cause.cld_continued",
+        "SI_KERNEL: sent by the kernel" => "wire.cause.si_kernel",
         _ => return english.to_string(),
     };
     t(lang, key).to_string()
+}
+
+/// Why a lesson is closed under a lowered `--cap`, in this language: `check_cap`'s
+/// English (`refused: 1 parent + 3 workers = 4, over the cap of 2 live processes`,
+/// a closed set of words the scenarios use) read back term by term. Anything not
+/// recognised stays as it came.
+pub fn cap_refusal(lang: Lang, english: &str) -> String {
+    let plain = english.trim_start_matches("refused: ");
+    if lang == Lang::En {
+        return plain.to_string();
+    }
+    let Some((arithmetic, rest)) = plain.split_once(", over the cap of ") else {
+        return plain.to_string();
+    };
+    let Some(cap) = rest.strip_suffix(" live processes") else {
+        return plain.to_string();
+    };
+    let said = if let Some(rounds) = arithmetic
+        .strip_prefix("without the break every process forks in each of ")
+        .and_then(|r| r.split_once(" rounds: "))
+        .map(|(n, _)| n)
+    {
+        let total = arithmetic
+            .rsplit(" = ")
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(" processes");
+        tr!(lang, "cap.doubling", n = rounds, total = total)
+    } else {
+        let Some((terms, total)) = arithmetic.rsplit_once(" = ") else {
+            return plain.to_string();
+        };
+        let terms: Vec<String> = terms.split(" + ").map(|t| cap_term(lang, t)).collect();
+        format!("{} = {total}", terms.join(" + "))
+    };
+    tr!(lang, "cap.over", arithmetic = said, cap = cap)
+}
+
+/// One term of a cap's arithmetic (`3 workers`, `main`) in this language.
+fn cap_term(lang: Lang, english: &str) -> String {
+    let (n, role) = match english.split_once(' ') {
+        Some((n, role)) if n.parse::<u64>().is_ok() => (Some(n), role),
+        _ => (None, english),
+    };
+    let key = match role {
+        "parent" => "cap.parent",
+        "child" | "children" => "cap.child",
+        "worker" | "workers" => "cap.worker",
+        "pool workers" => "cap.pool_worker",
+        "producer" | "producers" => "cap.producer",
+        "consumer" | "consumers" => "cap.consumer",
+        "waiter" | "waiters" => "cap.waiter",
+        "setter" => "cap.setter",
+        "caller" => "cap.caller",
+        // A process's own name (`main`) or a word proclab does not know.
+        _ => return english.to_string(),
+    };
+    let word = t(lang, key);
+    match n {
+        Some(n) => format!("{n} {word}"),
+        None => word.to_string(),
+    }
 }
 
 /// Words kept as they are on every screen, in every language: what a learner meets
@@ -704,5 +787,65 @@ mod tests {
             reason(Lang::Zh, "in the kernel: foo"),
             tr!(Lang::Zh, "reason.in_kernel", wchan = "foo")
         );
+    }
+
+    /// Every fault or kernel cause the tracer names has its words in each language
+    /// (the `si_code`s siginfo(2) lists for the signals the tracer sees raised).
+    #[test]
+    fn every_kernel_cause_is_translated() {
+        use crate::ptrace::sigsend::kernel_cause;
+        let mut named = 0;
+        for sig in [
+            libc::SIGSEGV,
+            libc::SIGBUS,
+            libc::SIGFPE,
+            libc::SIGILL,
+            libc::SIGTRAP,
+            libc::SIGCHLD,
+        ] {
+            for code in (1..=8).chain([0x80]) {
+                let english = kernel_cause(sig, code);
+                if english.starts_with("si_code ") {
+                    continue; // one proclab has no name for: said as the number it is
+                }
+                named += 1;
+                let zh = wire(Lang::Zh, &english);
+                assert_ne!(zh, english, "'{english}' has no translation");
+                assert_eq!(wire(Lang::En, &english), english);
+            }
+        }
+        assert!(named >= 17, "{named} causes named");
+    }
+
+    /// Every scenario's arithmetic under a cap too low for it reads in Chinese with
+    /// no English word left but a process's own name (`main`).
+    #[test]
+    fn every_cap_refusal_is_translated() {
+        let mut checked = 0;
+        for spec in crate::scenario::ALL {
+            let mut sets = vec![Vec::new()];
+            if spec.id == "fork-fanout" {
+                sets.push(vec!["break_in_child=false".to_string()]);
+            }
+            for set in sets {
+                let params = spec.params_from(&set).expect("defaults");
+                let Err(english) = spec.check_cap(&params, 1) else {
+                    continue;
+                };
+                checked += 1;
+                let zh = cap_refusal(Lang::Zh, &english);
+                let words: Vec<&str> = zh
+                    .split(|c: char| !c.is_ascii_alphabetic())
+                    .filter(|w| w.len() > 1 && !KEPT.contains(w) && !["main", "break"].contains(w))
+                    .collect();
+                assert!(words.is_empty(), "{english} → {zh}: {words:?}");
+                assert!(zh.contains("上限"), "{zh}");
+                assert_eq!(
+                    cap_refusal(Lang::En, &english),
+                    english.trim_start_matches("refused: ")
+                );
+            }
+        }
+        assert!(checked >= 13, "{checked} refusals checked");
     }
 }

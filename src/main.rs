@@ -326,7 +326,7 @@ struct Look {
     present: bool,
     pace: Option<f64>,
     /// The interpreter of Python lessons, or why there is none.
-    python: Result<std::path::PathBuf, String>,
+    python: Result<std::path::PathBuf, proclab::python::NoPython>,
     cap: u32,
 }
 

@@ -4,27 +4,54 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::i18n::{Lang, Said};
+use crate::said;
+
+/// Why there is no interpreter for Python lessons: said in the menu in the screen's
+/// language (`said`), and in English by `proclab lesson` and `doctor` (`Display`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoPython {
+    /// `--python PATH` names no executable file.
+    NotExecutable(PathBuf),
+    /// No `python3` in any folder of PATH.
+    NotOnPath,
+    /// Nobody looked (an `App` before `main` dresses it).
+    NotLookedFor,
+}
+
+impl NoPython {
+    pub fn said(&self) -> Said {
+        match self {
+            NoPython::NotExecutable(path) => {
+                said!("python.not_executable", path = path.display().to_string())
+            }
+            NoPython::NotOnPath => said!("python.not_on_path"),
+            NoPython::NotLookedFor => said!("python.not_looked_for"),
+        }
+    }
+}
+
+impl std::fmt::Display for NoPython {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.said().text(Lang::En))
+    }
+}
+
 /// The interpreter to run Python lessons with, or why there is none (said in the
 /// menu and by `proclab lesson`).
-pub fn find(explicit: Option<&Path>) -> Result<PathBuf, String> {
+pub fn find(explicit: Option<&Path>) -> Result<PathBuf, NoPython> {
     if let Some(path) = explicit {
         return if is_executable(path) {
             Ok(path.to_path_buf())
         } else {
-            Err(format!(
-                "--python {}: no executable file there",
-                path.display()
-            ))
+            Err(NoPython::NotExecutable(path.to_path_buf()))
         };
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .map(|dir| dir.join("python3"))
         .find(|p| is_executable(p))
-        .ok_or_else(|| {
-            "no python3 on PATH: install Python 3 (or give --python PATH) to run Python lessons"
-                .to_string()
-        })
+        .ok_or(NoPython::NotOnPath)
 }
 
 fn is_executable(path: &Path) -> bool {
@@ -92,6 +119,7 @@ mod tests {
         assert!(
             find(Some(Path::new("/nonexistent/python")))
                 .unwrap_err()
+                .to_string()
                 .contains("--python")
         );
         assert!(

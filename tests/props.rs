@@ -229,7 +229,16 @@ const KINDS: &[(&str, &[(&str, char)])] = &[
     ("result", &[("name", 's'), ("value", 'v')]),
     ("gate", &[("name", 's'), ("slot", 'o')]),
     ("hold", &[("on", 'b'), ("during", 'n')]),
-    ("fork_failed", &[("label", 's'), ("error", 's')]),
+    (
+        "fork_failed",
+        &[
+            ("label", 's'),
+            ("error", 's'),
+            ("cap", 'o'),
+            ("held", 'o'),
+            ("errno", 'n'),
+        ],
+    ),
     (
         "summary",
         &[

@@ -305,7 +305,7 @@ pub struct App {
     pub menu_digit: Option<u8>,
     /// The CPython that runs Python lessons, or why there is none (the menu closes
     /// those lessons with the reason; compiled ones still run).
-    pub python: Result<std::path::PathBuf, String>,
+    pub python: Result<std::path::PathBuf, crate::python::NoPython>,
     /// The process cap runs and traces get (`--cap`).
     pub cap: u32,
 }
@@ -330,7 +330,7 @@ impl App {
             direct: false,
             notice: None,
             menu_digit: None,
-            python: Err("no Python interpreter was looked for".into()),
+            python: Err(crate::python::NoPython::NotLookedFor),
             cap: 64,
         }
     }
@@ -346,7 +346,7 @@ impl App {
         if let Some(e) = &lesson.over_cap {
             self.notice = Some(crate::said!(
                 "notice.closed",
-                why = e.message.trim_start_matches("refused: ")
+                why = crate::i18n::Said::CapRefusal(e.message.clone())
             ));
             return Vec::new();
         }
@@ -357,7 +357,7 @@ impl App {
             let python = match &self.python {
                 Ok(p) => p.clone(),
                 Err(why) => {
-                    self.notice = Some(crate::said!("notice.closed", why = why));
+                    self.notice = Some(crate::said!("notice.closed", why = why.said()));
                     return Vec::new();
                 }
             };

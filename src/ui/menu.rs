@@ -124,15 +124,25 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             match &l.over_cap {
                 _ if python_missing.is_some() => {
                     let closed = tr!(app.lang, "menu.closed");
-                    let why = python_missing.map_or("", String::as_str);
-                    for line in wrap(&format!("{closed}: {why}."), inner) {
+                    let why = python_missing
+                        .map(|w| w.said().text(app.lang))
+                        .unwrap_or_default();
+                    for line in wrap(
+                        &tr!(app.lang, "menu.closed_because", closed = closed, why = why),
+                        inner,
+                    ) {
                         t.push_line(Line::styled(line, theme::warning()));
                     }
                 }
                 Some(e) => {
                     let closed = tr!(app.lang, "menu.closed_cap");
                     for line in wrap(
-                        &format!("{closed}: {}.", e.message.trim_start_matches("refused: ")),
+                        &tr!(
+                            app.lang,
+                            "menu.closed_because",
+                            closed = closed,
+                            why = crate::i18n::cap_refusal(app.lang, &e.message)
+                        ),
                         inner,
                     ) {
                         t.push_line(Line::styled(line, theme::warning()));

@@ -203,6 +203,21 @@ fn menu_under_a_lowered_cap() {
     app.run = None;
     app.screen = crate::app::Screen::Menu;
     insta::assert_snapshot!("menu_cap3", screen(&app, W, H));
+    // The same arithmetic in Chinese, the notice too.
+    app.lang = Lang::Zh;
+    app.menu_selected = 0;
+    let shown = screen(&app, W, H);
+    assert!(
+        shown.contains("无法打开：1 父进程 + 10 子进程 = 11，超过了 3 个"),
+        "{shown}"
+    );
+    assert!(!shown.contains("over the cap"), "{shown}");
+    assert!(app.open_lesson(0).is_empty());
+    let notice = app.notice.take().expect("a notice");
+    assert!(
+        notice.text(Lang::Zh).contains("超过了 3 个存活进程的上限"),
+        "{notice}"
+    );
 }
 
 #[test]
@@ -629,7 +644,7 @@ fn python_lessons_need_an_interpreter() {
         .iter()
         .position(|l| l.is_python())
         .expect("a built-in Python lesson");
-    app.python = Err("no python3 on PATH: install Python 3".into());
+    app.python = Err(crate::python::NoPython::NotOnPath);
     app.menu_selected = python;
     let shown = screen(&app, 100, 30);
     assert!(shown.contains(&format!("⊘ {:>2}.", python + 1)), "{shown}");
@@ -640,6 +655,13 @@ fn python_lessons_need_an_interpreter() {
         !app.open_lesson(0).is_empty(),
         "a compiled lesson still runs"
     );
+    // The reason in the screen's language.
+    let mut app = lessons_app(Lang::Zh);
+    app.python = Err(crate::python::NoPython::NotOnPath);
+    app.menu_selected = python;
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("PATH 中没有 python3"), "{shown}");
+    assert!(!shown.contains("install Python"), "{shown}");
 
     let mut app = lessons_app(Lang::En);
     app.python = Ok("/usr/bin/python3".into());

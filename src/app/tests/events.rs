@@ -386,6 +386,9 @@ fn state_events_are_not_logged_but_others_are_classed() {
             EventKind::ForkFailed {
                 label: "child 9".into(),
                 error: "cap reached".into(),
+                cap: None,
+                held: None,
+                errno: None,
             },
         ),
     );

@@ -60,6 +60,9 @@ impl Table {
                      proclab's cap (--cap {}); the kernel made nothing",
                     self.cap
                 ),
+                cap: Some(self.cap),
+                held: Some(held),
+                errno: Some("EAGAIN".into()),
             },
         );
     }

@@ -55,6 +55,12 @@ pub struct Ctx {
     repeated: std::collections::BTreeSet<String>,
 }
 
+/// Who refused a fork: proclab's cap, or the kernel with an errno.
+enum Refusal {
+    Cap(u32),
+    Errno(nix::errno::Errno),
+}
+
 impl Ctx {
     pub fn new(control: Control, gates: &'static [&'static str], label: &str) -> Ctx {
         Ctx {
@@ -226,11 +232,9 @@ impl Ctx {
         parent_death_signal: bool,
     ) -> Result<Forked, ForkRefused> {
         if !self.control.reserve_process() {
-            let why = format!(
-                "process cap of {} live processes reached",
-                self.control.cap()
-            );
-            self.fork_refused(label, why);
+            let cap = self.control.cap();
+            let why = format!("process cap of {cap} live processes reached");
+            self.fork_refused(label, why, Refusal::Cap(cap));
         }
         let parent = getpid();
         // The parent goes on only once the child announced itself, so its `spawn` comes
@@ -274,16 +278,27 @@ impl Ctx {
             }
             Err(errno) => {
                 self.control.release_process();
-                self.fork_refused(label, format!("fork failed: {}", errno.desc()));
+                self.fork_refused(
+                    label,
+                    format!("fork failed: {}", errno.desc()),
+                    Refusal::Errno(errno),
+                );
             }
         }
     }
 
     /// Reports a refused fork and raises it, uncaught (see `fork`).
-    fn fork_refused(&self, label: &str, why: String) -> ! {
+    fn fork_refused(&self, label: &str, why: String, refusal: Refusal) -> ! {
+        let (cap, errno) = match refusal {
+            Refusal::Cap(cap) => (Some(cap), None),
+            Refusal::Errno(e) => (None, Some(format!("{e:?}"))),
+        };
         self.emit(EventKind::ForkFailed {
             label: label.to_string(),
             error: why.clone(),
+            cap,
+            held: None,
+            errno,
         });
         panic!("BlockingIOError: {why}")
     }

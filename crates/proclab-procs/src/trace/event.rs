@@ -181,7 +181,18 @@ pub enum EventKind {
     /// A fork was refused (cap reached or the kernel said EAGAIN).
     ForkFailed {
         label: String,
+        /// In English, for a reader of the wire; the fields below say the same so a
+        /// screen can put it in its own language.
         error: String,
+        /// The cap in force when proclab refused the fork itself.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cap: Option<u32>,
+        /// `proclab trace`: the processes the kernel held for the run at the refusal.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        held: Option<u32>,
+        /// The errno's name (`EAGAIN`) when the kernel or proclab made the call fail.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        errno: Option<String>,
     },
     /// From the front end, right after main's `spawn`: what ran (the scenario and
     /// every parameter's value), so a recorded trace can be replayed on the right
