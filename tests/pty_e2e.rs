@@ -197,12 +197,20 @@ fn stop_and_continue(name: &str, stop: impl FnOnce(&mut Pty), proclab_restores: 
     pty.signal(Signal::SIGCONT);
     wait_state(&pty, 'S');
     wait_cooked(&pty, false);
-    pty.wait_for(&["AT STEP 'start'"], mark);
-    let raw = pty.output();
-    assert!(
-        find_bytes(&raw, ENTER_ALT, mark).is_some(),
-        "[{name}] SIGCONT enters the alternate screen again"
-    );
+    // The reader may still be behind with what was drawn before the stop, so the
+    // frame is looked for after the re-entry, not merely after the mark.
+    let deadline = Instant::now() + WAIT;
+    let entered = loop {
+        if let Some(at) = find_bytes(&pty.output(), ENTER_ALT, mark) {
+            break at;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "[{name}] SIGCONT enters the alternate screen again"
+        );
+        thread::sleep(Duration::from_millis(10));
+    };
+    pty.wait_for(&["AT STEP 'start'"], entered);
     // Still alive and listening: a key works.
     let mark = pty.len();
     pty.send(" ");
@@ -210,8 +218,23 @@ fn stop_and_continue(name: &str, stop: impl FnOnce(&mut Pty), proclab_restores: 
     pty.send("q");
     let status = pty.wait_exit(WAIT);
     assert!(status.success(), "[{name}] q after fg: {status:?}");
+    // The last bytes may still be on their way from the PTY to the reader thread.
+    let last_of = |raw: &[u8], needle: &[u8]| raw.windows(needle.len()).rposition(|w| w == needle);
+    let restored = |raw: &[u8]| {
+        [
+            (LEAVE_ALT, ENTER_ALT),
+            (SHOW_CURSOR, HIDE_CURSOR),
+            (MOUSE_OFF, MOUSE_ON),
+        ]
+        .iter()
+        .all(|(undo, done)| last_of(raw, undo) > last_of(raw, done))
+    };
+    let deadline = Instant::now() + WAIT;
+    while !restored(&pty.output()) && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
     let raw = pty.output();
-    let last = |needle: &[u8]| raw.windows(needle.len()).rposition(|w| w == needle);
+    let last = |needle: &[u8]| last_of(&raw, needle);
     assert!(
         last(LEAVE_ALT) > last(ENTER_ALT),
         "[{name}] alternate screen left"
