@@ -783,8 +783,8 @@ mod tests {
             ("man", &[], &["--theme", "--lessons", "--cap"]),
             (
                 "list",
-                &["--lessons", "--lang"],
-                &["--theme", "--present", "--pace", "--cap", "--python"],
+                &["--lessons", "--lang", "--cap"],
+                &["--theme", "--present", "--pace", "--python"],
             ),
             (
                 "doctor",
