@@ -265,7 +265,7 @@ fn event_loop(
                     | Command::StopRun
                     | Command::Quit
                     | Command::SaveFinished(_)
-                    | Command::StartTrace(_) => {}
+                    | Command::StartTrace { .. } => {}
                 }
             }
             dirty = true;

@@ -83,7 +83,7 @@ fn event_loop(
     // How the traced command of the latest trace ended (`proclab trace`'s exit code).
     let mut fate = CommandFate::default();
     for cmd in initial {
-        if matches!(cmd, Command::StartTrace(_)) {
+        if matches!(cmd, Command::StartTrace { .. }) {
             fate = CommandFate::default();
         }
         if record_command(&cmd, &mut tape, &mut pending) {
@@ -164,7 +164,7 @@ fn event_loop(
                 _ => {}
             }
             for cmd in update(&mut app, msg) {
-                if matches!(cmd, Command::StartTrace(_)) {
+                if matches!(cmd, Command::StartTrace { .. }) {
                     fate = CommandFate::default();
                 }
                 if record_command(&cmd, &mut tape, &mut pending) {
@@ -271,11 +271,12 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
                 Err(e) => feedback.push(Msg::Warning(format!("could not start the run: {e:#}"))),
             }
         }
-        Command::StartTrace(req) => {
+        Command::StartTrace { req, cores } => {
             if let Some(mut old) = session.take() {
                 old.stop();
             }
-            match Session::start_trace(&req, crate::ptrace::TRACED.view.samples_cores) {
+            // Per-core load only for a view that draws it (a Python lesson's `pane`).
+            match Session::start_trace(&req, cores) {
                 Ok(s) => *session = Some(s),
                 Err(e) => feedback.push(Msg::Warning(format!("could not start the trace: {e:#}"))),
             }

@@ -66,8 +66,12 @@ pub enum Command {
     SetStepMode(bool),
     SetPaused(bool),
     SetSpeed(f64),
-    /// Start tracing a learner's own program (`proclab trace`), replacing any run.
-    StartTrace(crate::ptrace::tracer::TraceRequest),
+    /// Start tracing a learner's own program (`proclab trace`) or a Python lesson's,
+    /// replacing any run; `cores`: each core's load is sampled (the run's view says so).
+    StartTrace {
+        req: crate::ptrace::tracer::TraceRequest,
+        cores: bool,
+    },
     /// Send `signal` to `pid`, a live process of the current run (through its pidfd).
     Signal {
         pid: i32,
@@ -114,6 +118,8 @@ pub struct Summary {
 pub struct RunView {
     pub lesson: Option<usize>,
     pub scenario: &'static Scenario,
+    /// How the screens show it: the scenario's view, or a Python lesson's `pane`.
+    pub view: crate::scenario::View,
     pub params: Params,
     pub procs: procs::ProcTable,
     /// Messages through queues and pipes, for the flow pane.
@@ -180,6 +186,7 @@ impl RunView {
         RunView {
             lesson,
             scenario,
+            view: scenario.view,
             params,
             procs: procs::ProcTable::default(),
             flow: flow::Flow::default(),
@@ -421,9 +428,16 @@ impl App {
     }
 
     /// Shows `run` and returns the command that starts it (replacing any run).
-    pub(crate) fn start(&mut self, run: RunView) -> Vec<Command> {
+    pub(crate) fn start(&mut self, mut run: RunView) -> Vec<Command> {
+        // A lesson's view: a Python lesson asks for its pane (`pane`).
+        if let Some(lesson) = run.lesson.and_then(|i| self.lessons.get(i)) {
+            run.view = lesson.view();
+        }
         if let Some(req) = &run.trace {
-            let cmd = Command::StartTrace(req.clone());
+            let cmd = Command::StartTrace {
+                req: req.clone(),
+                cores: run.view.samples_cores,
+            };
             self.run = Some(run);
             self.screen = Screen::Run;
             return vec![cmd];

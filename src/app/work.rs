@@ -11,6 +11,9 @@ use crate::trace::event::{Event, EventKind};
 /// Core-load samples kept per core (every 200 ms: the last 30 s or so).
 pub const CORE_HISTORY: usize = 150;
 
+/// The program's last printed lines kept for the cores pane (it shows those that fit).
+pub const PRINTED_KEPT: usize = 64;
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Work {
     /// (pid, done, total), in the order the workers first reported.
@@ -29,6 +32,9 @@ pub struct Work {
     /// The run's live processes at those readings: when they change (a worker starts
     /// or ends) the readings start over, since the loads then mix two moments.
     pub others_pids: Vec<i32>,
+    /// The run's printed lines, the last `PRINTED_KEPT`: what the cores pane shows
+    /// beside the load (a Python lesson's timings).
+    pub printed: VecDeque<String>,
 }
 
 impl Work {
@@ -53,6 +59,12 @@ impl Work {
                     }
                     history.push_back(load.clamp(0.0, 100.0).round() as u64);
                 }
+            }
+            EventKind::Print { text } => {
+                if self.printed.len() == PRINTED_KEPT {
+                    self.printed.pop_front();
+                }
+                self.printed.push_back(text.clone());
             }
             EventKind::Value { name, value } if name == "task" => {
                 let task = value.as_u64();
@@ -166,5 +178,22 @@ mod tests {
             },
         ));
         assert_eq!(w.delivered.len(), 1);
+    }
+
+    #[test]
+    fn printed_lines_keep_the_last_ones() {
+        let mut w = Work::default();
+        for i in 0..PRINTED_KEPT + 2 {
+            w.apply(&ev(
+                1,
+                EventKind::Print {
+                    text: format!("line {i}"),
+                },
+            ));
+        }
+        assert_eq!(w.printed.len(), PRINTED_KEPT);
+        assert_eq!(w.printed.front().map(String::as_str), Some("line 2"));
+        let last = format!("line {}", PRINTED_KEPT + 1);
+        assert_eq!(w.printed.back(), Some(&last));
     }
 }

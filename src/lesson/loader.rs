@@ -58,6 +58,8 @@ struct RawLesson {
     process_lines: Option<BTreeMap<Spanned<String>, Spanned<usize>>>,
     /// Python lessons: a process's label by the function it runs.
     labels: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
+    /// Python lessons: the pane beside the tree (`"cores"`); a scenario has its own.
+    pane: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -239,6 +241,15 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
                 "[labels] is for python lessons (runtime = \"python\"): a scenario labels its own processes",
             );
         }
+        if let Some(pane) = &raw.pane {
+            rep.at(
+                pane.span(),
+                format!(
+                    "pane is for python lessons (runtime = \"python\"): scenario '{}' shows its own",
+                    spec.id
+                ),
+            );
+        }
         spec
     };
     if raw.id.get_ref().trim().is_empty() {
@@ -372,7 +383,10 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
                     .collect()
             })
             .unwrap_or_default();
-        Runtime::Python { labels }
+        Runtime::Python {
+            labels,
+            view: python_view(&mut rep, raw.pane.as_ref()),
+        }
     } else {
         Runtime::Compiled
     };
@@ -432,6 +446,25 @@ fn python_only_fields(rep: &mut Reporter, raw: &RawLesson) {
         }
         if label.get_ref().trim().is_empty() || label.get_ref().chars().any(char::is_control) {
             rep.at(label.span(), "a label is a short name on one line");
+        }
+    }
+}
+
+/// The pane a Python lesson asks for beside the tree: by default the tree alone (the
+/// messages pane appears once a message passes); `"cores"`: each core's load over
+/// time, sampled while the program runs, and what it printed.
+fn python_view(rep: &mut Reporter, pane: Option<&Spanned<String>>) -> scenario::View {
+    match pane.map(|p| (p.get_ref().as_str(), p.span())) {
+        None => scenario::View::TREE,
+        Some(("cores", _)) => scenario::View::CORES,
+        Some((other, span)) => {
+            rep.at(
+                span,
+                format!(
+                    "unknown pane '{other}': \"cores\" (each core's load over time, and what the program printed); without pane, the tree alone, and the messages pane once a message passes"
+                ),
+            );
+            scenario::View::TREE
         }
     }
 }

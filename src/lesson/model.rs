@@ -34,6 +34,9 @@ pub enum Runtime {
     Python {
         /// Labels by the Python function a process runs (`Process(target=…)`).
         labels: BTreeMap<String, String>,
+        /// How the screens show the run: the pane beside the tree (the lesson's
+        /// `pane`), and whether each core's load is sampled for it.
+        view: crate::scenario::View,
     },
 }
 
@@ -66,6 +69,17 @@ impl Lesson {
         matches!(self.runtime, Runtime::Python { .. })
     }
 
+    /// How the screens show this lesson's run: a Python lesson's `pane`, else its
+    /// scenario's own view.
+    pub fn view(&self) -> crate::scenario::View {
+        match &self.runtime {
+            Runtime::Python { view, .. } => *view,
+            Runtime::Compiled => {
+                crate::scenario::find(self.scenario).map_or(crate::scenario::View::TREE, |s| s.view)
+            }
+        }
+    }
+
     /// A Python lesson's run: `python` runs its program, traced, holding at its steps
     /// if `hold`. None for a compiled lesson.
     pub fn trace_request(
@@ -75,7 +89,7 @@ impl Lesson {
         hold: bool,
     ) -> Option<crate::ptrace::tracer::TraceRequest> {
         use crate::ptrace::tracer::{LessonTrace, TraceRequest};
-        let Runtime::Python { labels } = &self.runtime else {
+        let Runtime::Python { labels, .. } = &self.runtime else {
             return None;
         };
         Some(TraceRequest {

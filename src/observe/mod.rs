@@ -104,13 +104,21 @@ pub fn run(
                 // In a trace standing still (held at a step, paused), every tracee is
                 // in proclab's own ptrace stop: a `t` then is the hold the wire tells
                 // (`hold` events), never a group-stop of the program's.
-                let moving = traced && !still();
+                let standing = still();
+                let moving = traced && !standing;
                 if !sample(&mut watched, (traced, moving), &now_us, &mut emit) {
                     return;
                 }
                 ticks += 1;
                 if cores && ticks.is_multiple_of(2) && !watched.is_empty()
                     && let Some(event) = core_usage(&mut sys, now_us())
+                    // Not while the run stands still (held at a step, paused): the
+                    // load over time is drawn on the lesson clock, which stands
+                    // still then, so a step read for a minute does not push the
+                    // run's own load out of the chart with idle readings. The
+                    // reading is still taken (sysinfo measures from one refresh to
+                    // the next), so the first one shown after is of the run moving.
+                    && !standing
                     && !emit(event)
                 {
                     return;
@@ -268,6 +276,56 @@ mod tests {
             letter,
             switches: Some(switches),
         }
+    }
+
+    /// The observer thread itself, watching this test's own process: no core reading
+    /// while the run stands still, one soon after it moves again.
+    #[test]
+    fn cores_are_not_reported_while_the_run_stands_still() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
+        let standing = Arc::new(AtomicBool::new(true));
+        let asked = Arc::new(AtomicU32::new(0));
+        let (ticked_tx, ticked) = crossbeam_channel::unbounded();
+        let (track_tx, track) = crossbeam_channel::unbounded();
+        let (stop_tx, stop) = crossbeam_channel::bounded(1);
+        let (events_tx, events) = crossbeam_channel::unbounded();
+        track_tx
+            .send(Track::Add(nix::unistd::getpid().as_raw()))
+            .unwrap();
+        let observer = {
+            let (standing, asked) = (standing.clone(), asked.clone());
+            std::thread::spawn(move || {
+                run(
+                    || 0,
+                    true,
+                    false,
+                    || {
+                        let n = asked.fetch_add(1, SeqCst) + 1;
+                        let _ = ticked_tx.send(n);
+                        standing.load(SeqCst)
+                    },
+                    track,
+                    stop,
+                    |e| events_tx.send(e).is_ok(),
+                )
+            })
+        };
+        let wait = std::time::Duration::from_secs(10);
+        // Seven ticks standing still: three core readings taken, none shown.
+        while ticked.recv_timeout(wait).expect("the observer ticks") < 7 {}
+        let cpu = |e: &Event| matches!(e.kind, EventKind::Cpu { .. });
+        let shown: Vec<Event> = events.try_iter().filter(|e| cpu(e)).collect();
+        assert!(
+            shown.is_empty(),
+            "core load while standing still: {shown:?}"
+        );
+        // Moving again: a reading within two ticks or so.
+        standing.store(false, SeqCst);
+        let first = std::iter::from_fn(|| events.recv_timeout(wait).ok()).find(|e| cpu(e));
+        assert!(first.is_some(), "no core load once the run moves");
+        stop_tx.send(()).unwrap();
+        observer.join().unwrap();
     }
 
     #[test]

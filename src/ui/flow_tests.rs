@@ -585,3 +585,89 @@ fn work_pane_says_when_other_programs_take_the_cores() {
     let busy = screen(&app, 120, 40);
     assert!(busy.contains("other programs use ~53% CPU"), "{busy}");
 }
+
+/// A Python lesson with `pane = "cores"` (threads-vs-processes): each core's load
+/// over time from the observer's readings, and the program's printed lines below;
+/// cores that do not fit are counted, never dropped silently.
+#[test]
+fn cores_pane_of_a_python_lesson() {
+    let mut app = super::tests::lessons_app(Lang::En);
+    app.python = Ok("/usr/bin/python3".into());
+    let lesson = app
+        .lessons
+        .iter()
+        .position(|l| l.id == "threads-vs-processes")
+        .expect("lesson 20");
+    let _ = app.open_lesson(lesson);
+    send(&mut app, 1, 1000, spawn(999, "tracer"));
+    send(&mut app, 2, 1001, spawn(1000, "main"));
+    let print = |text: &str| EventKind::Print { text: text.into() };
+    send(&mut app, 3, 1001, print("cores: 2"));
+    let before = screen(&app, 120, 40);
+    assert!(before.contains(" Cores "), "{before}");
+    assert!(
+        !before.contains("0 cores"),
+        "no count before a reading: {before}"
+    );
+    assert!(before.contains("the program printed:"), "{before}");
+    for (t, busy) in [(4, 100.0), (5, 100.0), (6, 40.0)] {
+        send(
+            &mut app,
+            t,
+            0,
+            EventKind::Cpu {
+                cores: vec![busy, 30.0],
+            },
+        );
+    }
+    send(&mut app, 7, 1001, print("burn threads: 2.06 s on 1.0 CPUs"));
+    let shown = screen(&app, 120, 40);
+    for text in [
+        "Cores 2 cores",
+        "each core's load while the program runs",
+        "core 0  40% ██▃",
+        "core 1  30% ▂▂▂",
+        "the program printed:",
+        "cores: 2",
+        "burn threads: 2.06 s on 1.0 CPUs",
+    ] {
+        assert!(shown.contains(text), "{text:?} in {shown}");
+    }
+    insta::assert_snapshot!("cores_pane", shown);
+
+    // More cores than rows: the first ones drawn, the rest counted.
+    send(
+        &mut app,
+        8,
+        0,
+        EventKind::Cpu {
+            cores: vec![50.0; 12],
+        },
+    );
+    let many = screen(&app, 120, 40);
+    assert!(many.contains("Cores 12 cores"), "{many}");
+    // 15 rows inside the pane: the caption, 10 cores, a blank, the heading, 2 lines.
+    assert!(
+        many.contains("2 more cores: a taller terminal shows them"),
+        "{many}"
+    );
+    assert!(
+        many.contains("core 9 ") && !many.contains("core 10"),
+        "{many}"
+    );
+    assert!(
+        many.contains("burn threads: 2.06 s"),
+        "the printed lines stay: {many}"
+    );
+
+    app.lang = Lang::Zh;
+    let zh = screen(&app, 120, 40);
+    for text in [
+        "核心 12 个核心",
+        "另有 2 个核心放不下",
+        "核心 0  50%",
+        "程序打印了：",
+    ] {
+        assert!(zh.contains(text), "{text:?} in {zh}");
+    }
+}

@@ -180,7 +180,7 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
     }
     if lines.is_empty() {
         use crate::scenario::{Pane, Primitive};
-        let idle = match run.scenario.view.pane {
+        let idle = match run.view.pane {
             Pane::Locks(Primitive::Semaphore) => tr!(lang, "locks.idle_semaphore"),
             Pane::Locks(Primitive::Event) => tr!(lang, "locks.idle_event"),
             Pane::Locks(Primitive::Lock) if run.params.get_flag("use_lock") == Some(false) => {

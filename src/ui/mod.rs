@@ -192,13 +192,15 @@ fn beside_narration(app: &App, run: &crate::app::RunView) -> Option<Pane> {
     lesson_pane(run).filter(|_| !app.show_log)
 }
 
-/// The pane a scenario's point lives in, beside the tree: as its definition says
-/// (`Scenario::view`), or messages if any pass in a scenario without a pane of its own.
+/// The pane a scenario's point lives in, beside the tree: as the run's view says
+/// (`Scenario::view`, or a Python lesson's `pane`), or messages if any pass in a run
+/// without a pane of its own.
 fn lesson_pane(run: &crate::app::RunView) -> Option<Pane> {
     use crate::scenario::Pane as Shows;
-    match run.scenario.view.pane {
+    match run.view.pane {
         Shows::Messages => Some(flow::render),
         Shows::Work => Some(work::render),
+        Shows::Cores => Some(work::render_cores),
         Shows::Locks(_) => Some(locks::render),
         Shows::Tree if flow::has_messages(run) => Some(flow::render),
         Shows::Tree => None,

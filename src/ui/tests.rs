@@ -670,7 +670,7 @@ fn python_lessons_need_an_interpreter() {
     assert!(!shown.contains('⊘'), "{shown}");
     assert!(shown.contains("your python3 runs the program"), "{shown}");
     let cmds = app.open_lesson(python);
-    let [crate::app::Command::StartTrace(req)] = &cmds[..] else {
+    let [crate::app::Command::StartTrace { req, cores }] = &cmds[..] else {
         panic!("a Python lesson starts a trace: {cmds:?}");
     };
     assert_eq!(req.argv, vec!["/usr/bin/python3".to_string()]);
@@ -678,6 +678,25 @@ fn python_lessons_need_an_interpreter() {
     assert_eq!(lesson.steps.len(), app.lessons[python].steps.len());
     assert!(lesson.program.contains("mp.Pipe()"));
     assert!(app.run.as_ref().unwrap().step_mode, "it waits at its steps");
+    // real-pipe asks for no pane: no core is sampled, the tree shows alone.
+    assert!(!cores, "real-pipe samples no core");
+    assert_eq!(app.run.as_ref().unwrap().view, crate::scenario::View::TREE);
+
+    // threads-vs-processes asks for the cores (`pane = "cores"`): sampled and drawn.
+    let threads = app
+        .lessons
+        .iter()
+        .position(|l| l.id == "threads-vs-processes")
+        .expect("lesson 20");
+    let cmds = app.open_lesson(threads);
+    let [crate::app::Command::StartTrace { cores, .. }] = &cmds[..] else {
+        panic!("a Python lesson starts a trace: {cmds:?}");
+    };
+    assert!(cores, "its cores are sampled");
+    assert_eq!(
+        app.run.as_ref().unwrap().view.pane,
+        crate::scenario::Pane::Cores
+    );
 }
 
 /// A Python lesson's run: each process's place in the real program (`where`) shows in

@@ -163,13 +163,18 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(lines), text_area);
-    for (i, history) in w.cores.iter().enumerate().take(core_rows) {
+    core_sparklines(run, lang, frame, cores_area);
+}
+
+/// Each core's load over time, one row per core from the top of `area`, as many as
+/// it holds: the core's name and its last reading, then a sparkline of its history
+/// (the newest at the right).
+fn core_sparklines(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
+    for (i, history) in run.work.cores.iter().enumerate().take(area.height as usize) {
         let row = Rect {
-            y: cores_area
-                .y
-                .saturating_add(u16::try_from(i).unwrap_or(u16::MAX)),
+            y: area.y.saturating_add(u16::try_from(i).unwrap_or(u16::MAX)),
             height: 1,
-            ..cores_area
+            ..area
         };
         let [name, spark] =
             Layout::horizontal([Constraint::Length(12), Constraint::Min(1)]).areas(row);
@@ -189,6 +194,59 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
             spark,
         );
     }
+}
+
+/// The cores pane (a Python lesson's `pane = "cores"`): what the chart is, each
+/// core's load over time (sampled while the program runs, not while it is held), and
+/// below it the lines the program printed last, so its own measurements (a wall
+/// time, a count) stand beside the load they came with.
+pub fn render_cores(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
+    let w = &run.work;
+    let title = Line::from(vec![
+        Span::styled(tr!(lang, "work.cores_title"), theme::title()),
+        // Not "0 cores" before the first reading.
+        Span::raw(if w.cores.is_empty() {
+            String::new()
+        } else {
+            tr!(lang, "work.cores", n = w.cores.len())
+        }),
+        Span::styled(others_note(run, lang), theme::warning()),
+    ]);
+    let block = Block::bordered().title(title).border_style(theme::border());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let height = inner.height as usize;
+    // The caption, the cores, a blank and the printed lines' heading, then at least
+    // two printed lines: cores beyond that are said, not drawn.
+    let room = height.saturating_sub(5);
+    let drawn = w.cores.len().min(room);
+    let hidden = w.cores.len() - drawn;
+    let caption = if hidden > 0 {
+        tr!(lang, "work.cores_hidden", n = hidden)
+    } else {
+        tr!(lang, "work.cores_caption").to_string()
+    };
+    let [caption_area, cores_area, _, printed_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(u16::try_from(drawn).unwrap_or(u16::MAX)),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(Line::styled(caption, theme::dim())),
+        caption_area,
+    );
+    core_sparklines(run, lang, frame, cores_area);
+    let shown = (printed_area.height as usize).saturating_sub(1);
+    let mut lines = vec![Line::styled(tr!(lang, "work.printed"), theme::title())];
+    lines.extend(
+        w.printed
+            .iter()
+            .skip(w.printed.len().saturating_sub(shown))
+            .map(|l| Line::styled(l.clone(), theme::print())),
+    );
+    frame.render_widget(Paragraph::new(lines), printed_area);
 }
 
 /// One row per finished round of a sweep: time, speedup against one worker, a bar, and

@@ -42,10 +42,10 @@ fn traced_app() -> (App, Vec<Command>) {
 #[test]
 fn a_trace_starts_and_restarts_as_a_trace() {
     let (mut app, cmds) = traced_app();
-    assert!(matches!(&cmds[..], [Command::StartTrace(r)] if r.argv[0] == "sh"));
+    assert!(matches!(&cmds[..], [Command::StartTrace { req: r, .. }] if r.argv[0] == "sh"));
     assert_eq!(app.screen, Screen::Run);
     let cmds = update(&mut app, Msg::Action(Action::Restart));
-    assert!(matches!(&cmds[..], [Command::StartTrace(r)] if r.argv[2] == "ls | wc -l"));
+    assert!(matches!(&cmds[..], [Command::StartTrace { req: r, .. }] if r.argv[2] == "ls | wc -l"));
 }
 
 #[test]
@@ -105,7 +105,7 @@ fn trace_step_starts_in_step_mode_and_restarts_so() {
     app.open_trace(req);
     assert!(app.run.as_ref().unwrap().step_mode);
     let cmds = update(&mut app, Msg::Action(Action::Restart));
-    assert!(matches!(&cmds[..], [Command::StartTrace(r)] if r.step_every));
+    assert!(matches!(&cmds[..], [Command::StartTrace { req: r, .. }] if r.step_every));
     assert!(
         app.run.as_ref().unwrap().step_mode,
         "a restart keeps holding at events"

@@ -209,3 +209,73 @@ fn keep_running_steps_make_the_run_on_mask() {
         0
     );
 }
+
+/// A small Python lesson: no scenario, a step on an observed event.
+const GOOD_PY: &str = r#"
+id = "py"
+runtime = "python"
+minutes = 2
+python = '''
+print("cores:", 2)
+'''
+[title]
+en = "t"
+[summary]
+en = "s"
+[[steps]]
+gate = "printed"
+on = { event = "print", text = "cores:" }
+line = 1
+[steps.title]
+en = "t"
+[steps.text]
+en = "x"
+"#;
+
+#[test]
+fn a_python_lesson_asks_for_the_cores_pane() {
+    use crate::scenario::{Pane, View};
+    // Without pane: the tree alone (messages once they pass), no core sampled.
+    let plain = parse("py.toml", GOOD_PY, 64).unwrap();
+    assert_eq!(plain.view(), View::TREE);
+    let cores = GOOD_PY.replace("minutes = 2\n", "minutes = 2\npane = \"cores\"\n");
+    let l = parse("py.toml", &cores, 64).unwrap();
+    assert_eq!(l.view(), View::CORES);
+    assert_eq!(l.view().pane, Pane::Cores);
+    assert!(
+        l.view().samples_cores,
+        "the pane draws the cores: they are sampled"
+    );
+    // A compiled lesson's view is its scenario's.
+    let ff = parse("a.toml", GOOD, 64).unwrap();
+    assert_eq!(
+        ff.view(),
+        crate::scenario::find("fork-fanout").unwrap().view
+    );
+}
+
+#[test]
+fn an_unknown_pane_and_a_pane_in_a_compiled_lesson_point_at_their_values() {
+    let bad = GOOD_PY.replace("minutes = 2\n", "minutes = 2\npane = \"bars\"\n");
+    let errs = parse("py.toml", &bad, 64).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].line, errs[0].col), (5, 8), "{}", errs[0]);
+    assert!(
+        errs[0]
+            .message
+            .starts_with("unknown pane 'bars': \"cores\""),
+        "{}",
+        errs[0]
+    );
+
+    let compiled = GOOD.replace("minutes = 3\n", "minutes = 3\npane = \"cores\"\n");
+    let errs = parse("a.toml", &compiled, 64).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].line, errs[0].col), (5, 8), "{}", errs[0]);
+    assert!(
+        errs[0].message.contains("pane is for python lessons")
+            && errs[0].message.contains("'fork-fanout' shows its own"),
+        "{}",
+        errs[0]
+    );
+}

@@ -47,6 +47,12 @@ impl View {
         pane: Pane::Work,
         samples_cores: true,
     };
+    /// Each core's load over time and what the program printed: a Python lesson's
+    /// `pane = "cores"` (no scenario has it; a scenario's workers report progress).
+    pub const CORES: View = View {
+        pane: Pane::Cores,
+        samples_cores: true,
+    };
     pub const fn locks(primitive: Primitive) -> View {
         View {
             pane: Pane::Locks(primitive),
@@ -64,6 +70,8 @@ pub enum Pane {
     Messages,
     /// Each worker's progress and each core's load.
     Work,
+    /// Each core's load over time, and the program's printed lines beside it.
+    Cores,
     /// Who holds, waits for or sets the shared primitive.
     Locks(Primitive),
 }
