@@ -42,9 +42,11 @@ pub struct Options {
     pub present: bool,
 }
 
+/// Replays `opts.file`; `lessons` loads the lessons to match it with (only for the
+/// screens: a bad lesson file is then an error, never a replay without lessons).
 pub fn run(
     opts: &Options,
-    lessons: impl FnOnce() -> Vec<Lesson>,
+    lessons: impl FnOnce() -> Result<Vec<Lesson>>,
     quit: Receiver<i32>,
 ) -> Result<()> {
     if let Some(s) = opts.speed
@@ -62,7 +64,7 @@ pub fn run(
         return print(&trace, opts.json, opts.speed, &quit);
     }
     let speed = opts.speed.unwrap_or(1.0);
-    let mut app = open_app(&trace, lessons(), opts.lang, opts.step, speed).map_err(|e| {
+    let mut app = open_app(&trace, lessons()?, opts.lang, opts.step, speed).map_err(|e| {
         for line in malformed_lines(&trace, &name) {
             eprintln!("proclab: {line}");
         }
