@@ -42,9 +42,10 @@ pub fn parse_stat(text: &str) -> Option<Stat> {
     reason = "sysconf(_SC_CLK_TCK) is 100 or so: exact in an f64"
 )]
 pub fn ticks_per_second() -> f64 {
-    // SAFETY: sysconf only reads a constant.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if hz > 0 { hz as f64 } else { 100.0 }
+    match nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK) {
+        Ok(Some(hz)) if hz > 0 => hz as f64,
+        _ => 100.0,
+    }
 }
 
 /// The `status` file of every process on the machine (that can still be read).

@@ -74,21 +74,20 @@ pub fn released(parent: i32, status: i32, why: &str) -> EventKind {
     reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
 )]
 pub fn read_memory(pid: i32, addr: u64, len: usize) -> Option<Vec<u8>> {
+    use nix::sys::uio::{RemoteIoVec, process_vm_readv};
     let mut buf = vec![0u8; len];
-    let local = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
+    let remote = RemoteIoVec {
+        base: usize::try_from(addr).ok()?,
+        len,
     };
-    let remote = libc::iovec {
-        iov_base: addr as *mut libc::c_void,
-        iov_len: buf.len(),
-    };
-    // SAFETY: one local iovec over our own buffer; the remote one is only read.
-    let n = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
-    if n <= 0 {
-        return None;
-    }
-    buf.truncate(n as usize);
+    let n = process_vm_readv(
+        nix::unistd::Pid::from_raw(pid),
+        &mut [std::io::IoSliceMut::new(&mut buf)],
+        &[remote],
+    )
+    .ok()
+    .filter(|n| *n > 0)?;
+    buf.truncate(n);
     Some(buf)
 }
 

@@ -154,9 +154,10 @@ pub unsafe fn install(prog: &libc::sock_fprog) {
     if prog.len == 0 {
         return;
     }
-    // SAFETY: prctl with integers and a pointer to a live sock_fprog.
+    let _ = nix::sys::prctl::set_no_new_privs();
+    // SAFETY: prctl with integers and a pointer to a live sock_fprog (nix does not
+    // wrap PR_SET_SECCOMP).
     unsafe {
-        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         libc::prctl(
             libc::PR_SET_SECCOMP,
             libc::SECCOMP_MODE_FILTER as libc::c_ulong,

@@ -319,8 +319,11 @@ impl Table {
             }
             // Killed, it stays in the kernel's table (its parent's zombie until that
             // parent waits): it still counts for the next ones.
-            // SAFETY: our tracee, unreaped (stopped at its first stop): its PID is its own.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            // Our tracee, unreaped (stopped at its first stop): its PID is its own.
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
             emit(
                 self.me,
                 EventKind::CapKill {

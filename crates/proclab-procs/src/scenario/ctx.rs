@@ -396,16 +396,7 @@ pub fn arm_after_adoption() {
 /// PR_SET_PDEATHSIG(SIGKILL), then the getppid check that closes the race where the
 /// parent died between fork and prctl.
 pub fn arm_parent_death_signal(expected_parent: Pid) {
-    // SAFETY: prctl with integer arguments only.
-    unsafe {
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGKILL as libc::c_ulong,
-            0,
-            0,
-            0,
-        );
-    }
+    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
     if getppid() != expected_parent {
         // SAFETY: see `Ctx::exit`.
         unsafe { libc::_exit(1) }
