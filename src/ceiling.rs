@@ -119,14 +119,8 @@ fn tasks_of_loadavg(text: &str) -> Option<u64> {
 fn user_tasks(uid: u32) -> u64 {
     crate::observe::procfs::every_status()
         .filter_map(|status| {
-            let field = |key: &str| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix(key))
-                    .and_then(|l| l.split_whitespace().next())
-                    .and_then(|v| v.parse::<u64>().ok())
-            };
-            (field("Uid:") == Some(u64::from(uid))).then(|| field("Threads:").unwrap_or(1))
+            let field = |key: &str| crate::observe::procfs::status_number(&status, key);
+            (field("Uid") == Some(u64::from(uid))).then(|| field("Threads").unwrap_or(1))
         })
         .sum()
 }

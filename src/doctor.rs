@@ -334,12 +334,7 @@ fn user_processes() -> u64 {
     let uid = nix::unistd::getuid().as_raw();
     crate::observe::procfs::every_status()
         .filter(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|l| l.split_whitespace().next())
-                .and_then(|u| u.parse::<u32>().ok())
-                == Some(uid)
+            crate::observe::procfs::status_number(status, "Uid") == Some(u64::from(uid))
         })
         .count() as u64
 }

@@ -150,15 +150,7 @@ fn settle(waiting: &mut BTreeMap<i32, i32>, sigfd: &SignalFd) -> Deferred {
 
 /// Whether thread `tid` of `tgid` still runs code (not a zombie, not gone).
 fn thread_alive(tgid: i32, tid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{tgid}/task/{tid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit(')')
-                .next()
-                .and_then(|r| r.split_whitespace().next())
-                .map(str::to_string)
-        })
-        .is_some_and(|state| !matches!(state.as_str(), "Z" | "X" | "x"))
+    crate::procfs::read_task_state(tgid, tid).is_some_and(crate::procfs::runs_code)
 }
 
 /// One stopped tracee's stop, if any is waiting: (tid, wait status as waitpid writes it).

@@ -30,11 +30,8 @@ pub fn disposition(pid: i32, sig: i32) -> String {
 }
 
 pub fn read_tgid(tid: i32) -> Option<i32> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Tgid:"))
-        .and_then(|v| v.trim().parse().ok())
+    let status = crate::procfs::read_status(tid)?;
+    crate::procfs::status_field(&status, "Tgid")?.parse().ok()
 }
 
 pub fn read_comm(pid: i32) -> Option<String> {
