@@ -178,6 +178,9 @@ pub enum Call {
     reason = "PTRACE_GET_SYSCALL_INFO writes into this struct through a void pointer"
 )]
 pub fn syscall_info(tid: i32) -> Option<Call> {
+    // Not nix's `ptrace::syscall_info`: it takes the struct as initialised after the
+    // call, but the kernel writes only the header and the member `op` names (less than
+    // the whole struct at an exit stop). Zeroed first, every byte here is defined.
     // SAFETY: plain data; the kernel fills in up to the size we pass.
     let mut info: libc::ptrace_syscall_info = unsafe { std::mem::zeroed() };
     let size = std::mem::size_of::<libc::ptrace_syscall_info>();
