@@ -572,12 +572,7 @@ mod tests {
         Line::Event(Event {
             t_us: 0,
             pid: 1,
-            kind: EventKind::Reap {
-                child,
-                status: 9,
-                code: None,
-                signal: Some("SIGKILL".into()),
-            },
+            kind: EventKind::reap(child, 9),
         })
     }
 

@@ -1,13 +1,9 @@
 //! What the tracer reads about a traced process, and the events it builds from what
-//! the kernel said: a reap with its decoded status, a signal's disposition.
+//! the kernel said: a release, a signal's disposition. (A reap is `EventKind::reap`,
+//! the one constructor the runner, the tracer and the front end all use.)
 
 use crate::procfs;
 use crate::trace::event::{EventKind, WaitOutcome};
-
-/// A `reap` of `child` with its raw status, decoded.
-pub fn reap(child: i32, status: i32) -> EventKind {
-    EventKind::reap(child, status)
-}
 
 /// What the process will do with `sig`, from its masks in /proc/PID/status.
 pub fn disposition(pid: i32, sig: i32) -> String {
