@@ -45,16 +45,11 @@ impl Machine {
                 .ok()
                 .and_then(|s| s.trim().parse::<u64>().ok())
         };
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit writes into a local struct.
-        let nproc_limit = (unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut lim) } == 0
-            && lim.rlim_cur != libc::RLIM_INFINITY)
-            .then_some(lim.rlim_cur);
-        // SAFETY: getuid and geteuid cannot fail.
-        let (uid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };
+        let nproc_limit = nproc_limit();
+        let (uid, euid) = (
+            nix::unistd::getuid().as_raw(),
+            nix::unistd::geteuid().as_raw(),
+        );
         Machine {
             nproc_limit,
             root: uid == 0 || euid == 0,
@@ -124,16 +119,19 @@ fn tasks_of_loadavg(text: &str) -> Option<u64> {
 fn user_tasks(uid: u32) -> u64 {
     crate::observe::procfs::every_status()
         .filter_map(|status| {
-            let field = |key: &str| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix(key))
-                    .and_then(|l| l.split_whitespace().next())
-                    .and_then(|v| v.parse::<u64>().ok())
-            };
-            (field("Uid:") == Some(u64::from(uid))).then(|| field("Threads:").unwrap_or(1))
+            let field = |key: &str| crate::observe::procfs::status_number(&status, key);
+            (field("Uid") == Some(u64::from(uid))).then(|| field("Threads").unwrap_or(1))
         })
         .sum()
+}
+
+/// RLIMIT_NPROC's soft limit, `None` when unlimited (or unreadable).
+pub fn nproc_limit() -> Option<u64> {
+    use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit};
+    getrlimit(Resource::RLIMIT_NPROC)
+        .ok()
+        .map(|(soft, _hard)| soft)
+        .filter(|soft| *soft != RLIM_INFINITY)
 }
 
 #[cfg(test)]

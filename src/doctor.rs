@@ -51,10 +51,9 @@ impl Facts {
             ptrace_scope: std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
                 .ok()
                 .and_then(|s| s.trim().parse().ok()),
-            nproc_limit: nproc_limit(),
+            nproc_limit: crate::ceiling::nproc_limit(),
             user_processes: user_processes(),
-            // SAFETY: geteuid cannot fail.
-            euid: unsafe { libc::geteuid() },
+            euid: nix::unistd::geteuid().as_raw(),
             pid_max: std::fs::read_to_string("/proc/sys/kernel/pid_max")
                 .ok()
                 .and_then(|s| s.trim().parse().ok()),
@@ -326,39 +325,16 @@ fn pidfd_open_self() -> Result<(), i32> {
 /// Asks the kernel whether this process is a child subreaper (main made it one).
 fn subreaper() -> Result<bool, i32> {
     crate::supervise::session::become_subreaper();
-    let mut on: libc::c_int = 0;
-    // SAFETY: PR_GET_CHILD_SUBREAPER writes one int through the pointer we pass.
-    let r = unsafe { libc::prctl(libc::PR_GET_CHILD_SUBREAPER, &mut on as *mut libc::c_int) };
-    if r == 0 { Ok(on != 0) } else { Err(errno()) }
-}
-
-fn nproc_limit() -> Option<u64> {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes into a local struct.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut lim) } != 0
-        || lim.rlim_cur == libc::RLIM_INFINITY
-    {
-        return None;
-    }
-    Some(lim.rlim_cur)
+    nix::sys::prctl::get_child_subreaper().map_err(|e| e as i32)
 }
 
 /// Tasks whose real UID is ours (RLIMIT_NPROC counts threads too; processes are a
 /// close enough floor for advice).
 fn user_processes() -> u64 {
-    // SAFETY: getuid cannot fail.
-    let uid = unsafe { libc::getuid() };
+    let uid = nix::unistd::getuid().as_raw();
     crate::observe::procfs::every_status()
         .filter(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|l| l.split_whitespace().next())
-                .and_then(|u| u.parse::<u32>().ok())
-                == Some(uid)
+            crate::observe::procfs::status_number(status, "Uid") == Some(u64::from(uid))
         })
         .count() as u64
 }

@@ -23,13 +23,9 @@ pub enum Format {
     Readable,
 }
 
-/// Runs one scenario to its end (or until a quit signal) and prints it; returns
+/// Runs one scenario to its end (or until a quit signal) and prints it, also writing
+/// every line `--json` would print to `record` (if any) as it comes; returns
 /// proclab's exit code: 0, or 128 + N when signal N interrupted it.
-pub fn run(req: &RunRequest, format: Format, quit: &Receiver<i32>) -> Result<u8> {
-    run_recorded(req, format, quit, None)
-}
-
-/// `run`, also writing every line `--json` would print to `record` as it comes.
 pub fn run_recorded(
     req: &RunRequest,
     format: Format,

@@ -20,6 +20,7 @@ pub mod lesson;
 pub mod observe;
 pub mod playback;
 pub mod python;
+pub mod screens;
 pub mod supervise;
 pub mod term;
 pub mod theme;

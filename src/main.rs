@@ -209,9 +209,10 @@ fn run(cli: Cli, settings: &Settings) -> Result<u8> {
             ..
         }) => {
             let spec = scenario::find(&scenario).ok_or_else(|| {
-                // A lesson's id is a likely mistake: say so, with the command.
-                let lessons = lesson::loader::load(settings.lessons.as_deref(), settings.cap)
-                    .unwrap_or_default();
+                // A lesson's id is a likely mistake: say so, with the command. Only a
+                // hint: lessons that do not load give none (`run` takes no --lessons,
+                // so these are the built-in ones).
+                let lessons = load_lessons().unwrap_or_default();
                 let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
                 eyre!(
                     "{}",
@@ -239,8 +240,10 @@ fn run(cli: Cli, settings: &Settings) -> Result<u8> {
                 let record = recorder(record.as_deref())?;
                 return headless::run_recorded(&req, format, &quit_signals()?, record);
             }
+            // The menu the run returns to; a bad lesson file is an error, not a menu
+            // silently without lessons.
+            let lessons = load_lessons()?;
             tui::ensure_terminal()?;
-            let lessons = load_lessons().unwrap_or_default();
             let mut app = dressed(app::App::new(lessons, lang), &look);
             app.direct = true;
             let cmds = if step {
@@ -269,11 +272,7 @@ fn run(cli: Cli, settings: &Settings) -> Result<u8> {
                 theme: look.theme,
                 present: look.present,
             };
-            playback::run(
-                &opts,
-                || load_lessons().unwrap_or_default(),
-                quit_signals()?,
-            )
+            playback::run(&opts, load_lessons, quit_signals()?)
         }
         Some(Cmd::Export {
             file,

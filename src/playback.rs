@@ -15,12 +15,11 @@ use std::time::Instant;
 
 use color_eyre::eyre::{Result, eyre};
 use crossbeam_channel::{Receiver, after, never, select};
-use ratatui::crossterm::event::Event as TermEvent;
 
 use crate::app::{Action, App, Command, Msg, RunView, update};
 use crate::describe::readable;
 use crate::lesson::{Lang, Lesson};
-use crate::term::{Seen, Term};
+use crate::term::Term;
 use crate::trace::event::EventKind;
 use crate::trace::record::{Tape, params_from_json};
 use crate::trace::replay::{Player, Trace};
@@ -42,9 +41,11 @@ pub struct Options {
     pub present: bool,
 }
 
+/// Replays `opts.file`; `lessons` loads the lessons to match it with (only for the
+/// screens: a bad lesson file is then an error, never a replay without lessons).
 pub fn run(
     opts: &Options,
-    lessons: impl FnOnce() -> Vec<Lesson>,
+    lessons: impl FnOnce() -> Result<Vec<Lesson>>,
     quit: Receiver<i32>,
 ) -> Result<()> {
     if let Some(s) = opts.speed
@@ -62,7 +63,7 @@ pub fn run(
         return print(&trace, opts.json, opts.speed, &quit);
     }
     let speed = opts.speed.unwrap_or(1.0);
-    let mut app = open_app(&trace, lessons(), opts.lang, opts.step, speed).map_err(|e| {
+    let mut app = open_app(&trace, lessons()?, opts.lang, opts.step, speed).map_err(|e| {
         for line in malformed_lines(&trace, &name) {
             eprintln!("proclab: {line}");
         }
@@ -186,90 +187,89 @@ fn print(trace: &Trace, json: bool, speed: Option<f64>, quit: &Receiver<i32>) ->
     Ok(())
 }
 
+/// A replay's feed: the trace's events as the player lets them out, and the
+/// recording of what was applied (for `w`).
+struct Recorded<'a> {
+    trace: &'a Trace,
+    player: Player,
+    tape: Tape,
+    last: Instant,
+    ended: bool,
+}
+
+impl crate::screens::Feed for Recorded<'_> {
+    type Wake = Instant;
+
+    fn due(&mut self, pending: &mut Vec<Msg>) {
+        let now = Instant::now();
+        self.player.advance(now - self.last);
+        self.last = now;
+        for i in self.player.due() {
+            pending.push(Msg::Event(self.trace.entries[i].event.clone()));
+        }
+        if self.player.finished() && !self.ended {
+            self.ended = true;
+            pending.push(Msg::RunEnded);
+        }
+    }
+
+    /// Sleep until the next event is due.
+    fn waker(&self) -> Receiver<Instant> {
+        self.player.wait().map(after).unwrap_or_else(never)
+    }
+
+    fn woke(&mut self, _: Instant, _: &mut Vec<Msg>) {}
+
+    fn seen(&mut self, msg: &Msg, _: &mut Vec<Msg>) {
+        if let Msg::Event(e) = msg {
+            self.tape.push(e);
+        }
+    }
+
+    fn carry_out(&mut self, cmd: Command, pending: &mut Vec<Msg>) {
+        match cmd {
+            Command::Permit => self.player.release(),
+            Command::SetPaused(p) => self.player.set_paused(p),
+            Command::SetSpeed(s) => self.player.set_speed(s),
+            Command::SetStepMode(on) => self.player.set_step_mode(on),
+            Command::StartRun {
+                speed, step_mode, ..
+            } => {
+                self.player.restart(speed, step_mode);
+                self.tape.restart();
+                self.ended = false;
+                self.last = Instant::now();
+            }
+            Command::SaveTrace { scenario } => {
+                pending.push(crate::tui::save_trace(&self.tape, scenario));
+            }
+            Command::Signal { .. } => pending.push(Msg::Warning(
+                "no signal sent: a replay has no live processes".into(),
+            )),
+            // A replay is not the learner finishing a lesson.
+            Command::PermitSlot(_)
+            | Command::StopRun
+            | Command::Quit
+            | Command::SaveFinished(_)
+            | Command::StartTrace { .. } => {}
+        }
+    }
+}
+
 fn event_loop(
     term: &mut Term,
     mut app: App,
     trace: &Trace,
-    mut player: Player,
-    mut pending: Vec<Msg>,
+    player: Player,
+    pending: Vec<Msg>,
     quit: Receiver<i32>,
 ) -> Result<()> {
-    let input = term.input();
-    let mut tape = Tape::new(None);
-    let mut last = Instant::now();
-    let mut ended = false;
-    let mut dirty = true;
-    while !app.quit {
-        let now = Instant::now();
-        player.advance(now - last);
-        last = now;
-        for i in player.due() {
-            pending.push(Msg::Event(trace.entries[i].event.clone()));
-        }
-        if player.finished() && !ended {
-            ended = true;
-            pending.push(Msg::RunEnded);
-        }
-        if dirty && pending.is_empty() {
-            term.draw(|f| crate::ui::render(&app, f))?;
-            dirty = false;
-            if term.hung_up {
-                pending.push(Msg::Action(Action::Interrupt));
-            }
-        }
-        if pending.is_empty() {
-            // Sleep until the next event is due, a key, or a quit signal.
-            let timer = player.wait().map(after).unwrap_or_else(never);
-            select! {
-                recv(input) -> ev => match term.seen(ev) {
-                    Seen::Event(TermEvent::Key(key)) => {
-                        if let Some(a) = crate::app::keymap::action_for(key) {
-                            pending.push(Msg::Action(a));
-                        }
-                    }
-                    Seen::Event(TermEvent::Resize(..)) | Seen::Redraw => dirty = true,
-                    Seen::Event(_) | Seen::Nothing => {}
-                    // The terminal went away with or without a SIGHUP: end as on one.
-                    Seen::Hangup => pending.push(Msg::Action(Action::Interrupt)),
-                },
-                recv(timer) -> _ => {},
-                recv(quit) -> _ => pending.push(Msg::Action(Action::Interrupt)),
-            }
-        }
-        for msg in std::mem::take(&mut pending) {
-            if let Msg::Event(e) = &msg {
-                tape.push(e);
-            }
-            for cmd in update(&mut app, msg) {
-                match cmd {
-                    Command::Permit => player.release(),
-                    Command::SetPaused(p) => player.set_paused(p),
-                    Command::SetSpeed(s) => player.set_speed(s),
-                    Command::SetStepMode(on) => player.set_step_mode(on),
-                    Command::StartRun {
-                        speed, step_mode, ..
-                    } => {
-                        player.restart(speed, step_mode);
-                        tape.restart();
-                        ended = false;
-                        last = Instant::now();
-                    }
-                    Command::SaveTrace { scenario } => {
-                        pending.push(crate::tui::save_trace(&tape, scenario));
-                    }
-                    Command::Signal { .. } => pending.push(Msg::Warning(
-                        "no signal sent: a replay has no live processes".into(),
-                    )),
-                    // A replay is not the learner finishing a lesson.
-                    Command::PermitSlot(_)
-                    | Command::StopRun
-                    | Command::Quit
-                    | Command::SaveFinished(_)
-                    | Command::StartTrace { .. } => {}
-                }
-            }
-            dirty = true;
-        }
-    }
-    Ok(())
+    let mut feed = Recorded {
+        trace,
+        player,
+        tape: Tape::new(None),
+        last: Instant::now(),
+        ended: false,
+    };
+    crate::screens::drive(term, &mut app, &mut feed, &quit, pending)
 }

@@ -5,16 +5,14 @@
 use std::io::IsTerminal;
 
 use color_eyre::eyre::{Result, eyre};
-use crossbeam_channel::{Receiver, never, select};
-use ratatui::crossterm::event::{Event as TermEvent, MouseButton, MouseEventKind};
+use crossbeam_channel::{Receiver, never};
 
-use crate::app::{Action, App, Command, Msg, update};
+use crate::app::{App, Command, Msg};
 use crate::supervise::session::{RunMsg, RunRequest, Session};
 use crate::supervise::tracing::CommandFate;
-use crate::term::{Seen, Term};
+use crate::term::Term;
 use crate::trace::event::{Event, EventKind};
 use crate::trace::record::{Recorder, Tape, local_stamp};
-use crate::ui;
 
 /// Most run messages applied between two frames, so input stays responsive.
 const BATCH: usize = 2000;
@@ -68,121 +66,89 @@ fn screens(
     result
 }
 
+/// A live run's feed: the session of real processes (or the traced command), the
+/// recording of what it sent, and how the latest traced command ended.
+struct Live {
+    session: Option<Session>,
+    cap: u32,
+    tape: Tape,
+    /// How the traced command of the latest trace ended (`proclab trace`'s exit code).
+    fate: CommandFate,
+}
+
+impl crate::screens::Feed for Live {
+    type Wake = RunMsg;
+
+    fn waker(&self) -> Receiver<RunMsg> {
+        self.session
+            .as_ref()
+            .map(|s| s.messages().clone())
+            .unwrap_or_else(never)
+    }
+
+    fn woke(&mut self, first: RunMsg, pending: &mut Vec<Msg>) {
+        push_msgs(pending, first);
+        if let Some(s) = &self.session {
+            for more in s.messages().try_iter().take(BATCH) {
+                push_msgs(pending, more);
+            }
+        }
+    }
+
+    fn seen(&mut self, msg: &Msg, pending: &mut Vec<Msg>) {
+        match msg {
+            Msg::Event(e) => {
+                self.fate.see(e);
+                pending.extend(self.tape.push(e).map(Msg::Warning));
+            }
+            Msg::RunEnded => self.fate.run_over(),
+            _ => {}
+        }
+    }
+
+    fn carry_out(&mut self, cmd: Command, pending: &mut Vec<Msg>) {
+        if matches!(cmd, Command::StartTrace { .. }) {
+            self.fate = CommandFate::default();
+        }
+        if record_command(&cmd, &mut self.tape, pending) {
+            execute(cmd, &mut self.session, self.cap, pending);
+        }
+    }
+
+    fn applied(&mut self, pending: &mut Vec<Msg>) {
+        // The run is stopped and its last reaps are in: the summary goes last.
+        if self.session.is_none() && pending.is_empty() && self.tape.holds_summary() {
+            pending.extend(self.tape.finish().map(Msg::Warning));
+        }
+        pending.extend(self.tape.flush().map(Msg::Warning));
+    }
+}
+
 fn event_loop(
     term: &mut Term,
     mut app: App,
     initial: Vec<Command>,
     cap: u32,
     quit: Receiver<i32>,
-    mut tape: Tape,
+    tape: Tape,
 ) -> Result<CommandFate> {
-    let input = term.input();
-    let panic_at = crate::debug::panic_timer();
-    let mut session: Option<Session> = None;
-    let mut pending: Vec<Msg> = Vec::new();
-    // How the traced command of the latest trace ended (`proclab trace`'s exit code).
-    let mut fate = CommandFate::default();
+    let mut live = Live {
+        session: None,
+        cap,
+        tape,
+        fate: CommandFate::default(),
+    };
+    let mut pending = Vec::new();
     for cmd in initial {
-        if matches!(cmd, Command::StartTrace { .. }) {
-            fate = CommandFate::default();
-        }
-        if record_command(&cmd, &mut tape, &mut pending) {
-            execute(cmd, &mut session, cap, &mut pending);
-        }
+        crate::screens::Feed::carry_out(&mut live, cmd, &mut pending);
     }
-    let mut dirty = true;
-    let mut hits = ui::Hits::default();
-    // One ticker for the whole session (a new one per loop would never fire while
-    // events keep coming), listened to only while the screen has a clock on it.
-    let started = std::time::Instant::now();
-    let ticker = crossbeam_channel::tick(std::time::Duration::from_millis(500));
-    while !app.quit {
-        if dirty && pending.is_empty() {
-            term.draw(|f| hits = ui::render_with_hits(&app, f))?;
-            dirty = false;
-            if term.hung_up {
-                pending.push(Msg::Action(Action::Interrupt));
-            }
-        }
-        if pending.is_empty() {
-            let run_rx = session
-                .as_ref()
-                .map(|s| s.messages().clone())
-                .unwrap_or_else(never);
-            let tick_rx = if app.present.is_some() || app.pace_s.is_some() {
-                ticker.clone()
-            } else {
-                never()
-            };
-            select! {
-                recv(input) -> ev => match term.seen(ev) {
-                    Seen::Event(TermEvent::Key(key)) => {
-                        if let Some(a) = crate::app::keymap::action_for(key) {
-                            pending.push(Msg::Action(a));
-                        }
-                    }
-                    Seen::Event(TermEvent::Resize(..)) | Seen::Redraw => dirty = true,
-                    Seen::Event(TermEvent::Mouse(m)) => {
-                        let action = match m.kind {
-                            MouseEventKind::Down(MouseButton::Left) => {
-                                hits.process_at(m.column, m.row).map(Action::Select)
-                            }
-                            MouseEventKind::ScrollUp => Some(Action::Up),
-                            MouseEventKind::ScrollDown => Some(Action::Down),
-                            _ => None,
-                        };
-                        pending.extend(action.map(Msg::Action));
-                    }
-                    Seen::Event(_) | Seen::Nothing => {}
-                    // The terminal went away with or without a SIGHUP: end as on one.
-                    Seen::Hangup => pending.push(Msg::Action(Action::Interrupt)),
-                },
-                recv(run_rx) -> m => {
-                    if let Ok(m) = m {
-                        push_msgs(&mut pending, m);
-                        for more in run_rx.try_iter().take(BATCH) {
-                            push_msgs(&mut pending, more);
-                        }
-                    }
-                },
-                recv(quit) -> _ => pending.push(Msg::Action(Action::Interrupt)),
-                recv(tick_rx) -> _ => {
-                    pending.push(Msg::Tick(
-                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            ));
-                }
-                recv(panic_at) -> _ => crate::debug::deliberate_panic(),
-            }
-        }
-        for msg in std::mem::take(&mut pending) {
-            match &msg {
-                Msg::Event(e) => {
-                    fate.see(e);
-                    pending.extend(tape.push(e).map(Msg::Warning));
-                }
-                Msg::RunEnded => fate.run_over(),
-                _ => {}
-            }
-            for cmd in update(&mut app, msg) {
-                if matches!(cmd, Command::StartTrace { .. }) {
-                    fate = CommandFate::default();
-                }
-                if record_command(&cmd, &mut tape, &mut pending) {
-                    execute(cmd, &mut session, cap, &mut pending);
-                }
-            }
-            dirty = true;
-        }
-        // The run is stopped and its last reaps are in: the summary goes last.
-        if session.is_none() && pending.is_empty() && tape.holds_summary() {
-            pending.extend(tape.finish().map(Msg::Warning));
-        }
-        pending.extend(tape.flush().map(Msg::Warning));
-    }
-    if let Some(mut s) = session.take() {
+    // What starting the run said (a failure) is applied in the loop's first turn.
+    let result = crate::screens::drive(term, &mut app, &mut live, &quit, pending);
+    // Every exit path, an error from drawing included, stops the run.
+    if let Some(mut s) = live.session.take() {
         s.stop();
     }
-    Ok(fate)
+    result.map(|()| live.fate)
 }
 
 /// What a command means for the recording: a new run starts the tape over, `w` saves
@@ -341,7 +307,7 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::LogClass;
+    use crate::app::{Action, LogClass, update};
     use crate::trace::reader::{Line, for_each_line};
 
     /// Garbage on the wire (a cut line, bytes that are not UTF-8, a line that is not an

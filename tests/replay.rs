@@ -324,3 +324,27 @@ fn the_terminal_replay_says_replay_and_quits_on_q() {
     assert!(left, "the alternate screen is left");
     assert!(tagged_pids(&tag).is_empty(), "a replay creates no process");
 }
+
+/// One bad file in `--lessons` is an error naming it, not a replay whose screens
+/// silently have no lessons (the menu empty, the trace not matched with its lesson).
+#[test]
+fn a_bad_lesson_file_is_an_error_not_a_replay_without_lessons() {
+    let dir = scratch("bad-lessons");
+    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/lessons/01-fork-fanout.toml");
+    let bad = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/invalid_lessons/syntax.toml"
+    );
+    std::fs::copy(good, dir.join("01-fork-fanout.toml")).expect("copy a good lesson");
+    std::fs::copy(bad, dir.join("02-syntax.toml")).expect("copy a bad lesson");
+    let tag = unique_tag("replay-bad-lessons");
+    let out = run_proclab(&tag, &["replay", FIXTURE, "--lessons", path(&dir)], TIMEOUT);
+    assert_eq!(out.status.code(), Some(2), "stderr:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("invalid lessons") && out.stderr.contains("02-syntax.toml"),
+        "the bad file must be named:\n{}",
+        out.stderr
+    );
+    assert_no_tagged_left(&tag);
+    let _ = std::fs::remove_dir_all(&dir);
+}

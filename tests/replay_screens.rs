@@ -70,7 +70,7 @@ fn replay_screens(trace: &Trace) -> Vec<(String, String)> {
         if player.held() {
             let gate = app.run.as_ref().and_then(|r| r.gate.clone()).unwrap();
             assert!(
-                app.run.as_ref().unwrap().held,
+                app.run.as_ref().unwrap().held(),
                 "the app holds with the player"
             );
             shots.push((gate, screen(&app)));
@@ -143,7 +143,7 @@ fn a_lesson_trace_opens_on_its_lesson_screen() {
     let app = proclab::playback::open_app(&fixture(), lessons(), Lang::En, true, 1.0).unwrap();
     assert!(app.lesson().is_none());
     let run = app.run.as_ref().unwrap();
-    assert!(run.replay && run.step_mode);
+    assert!(run.replay && run.step_mode());
     assert_eq!(run.scenario.id, "fork-fanout");
 }
 

@@ -289,7 +289,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
         } => {
             // A per-process gate ("be the scheduler"): this process waits until the
             // learner picks it; the lesson's own step does not move.
-            if run.step_mode && !run.replay {
+            if run.step_mode() && !run.replay {
                 run.slot_held.insert(e.pid, (*slot, name.clone()));
             }
             LogClass::Gate
@@ -314,9 +314,8 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
             let runs_on = lesson.is_some_and(|l| {
                 l.is_python() && run.step.is_some_and(|i| l.steps[i].keep_running)
             });
-            run.held = run.step_mode && !runs_on;
             // A new hold: the pace counts from the first tick that sees it.
-            run.held_since_ms = None;
+            run.phase.reach_gate(runs_on);
             LogClass::Gate
         }
         EventKind::Summary {

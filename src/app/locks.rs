@@ -138,12 +138,7 @@ mod tests {
             waited_us: 0,
         };
         l.apply(&ev(7, acquire));
-        let reap = EventKind::Reap {
-            child: 7,
-            status: 9,
-            code: None,
-            signal: Some("SIGKILL".into()),
-        };
+        let reap = EventKind::reap(7, 9);
         l.apply(&ev(1, reap));
         assert_eq!(l.locks[0].holders, Vec::<i32>::new());
         assert_eq!(l.locks[0].lost, vec![7]);

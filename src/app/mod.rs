@@ -6,6 +6,7 @@ pub mod flow;
 mod ingest;
 pub mod keymap;
 pub mod locks;
+pub mod phase;
 pub mod procs;
 pub mod quiz;
 pub mod signals;
@@ -111,10 +112,6 @@ pub struct Summary {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-#[allow(
-    clippy::struct_excessive_bools,
-    reason = "issue 17 point 8 replaces these with a phase enum (in another branch); each still says one independent thing"
-)]
 pub struct RunView {
     pub lesson: Option<usize>,
     pub scenario: &'static Scenario,
@@ -134,22 +131,18 @@ pub struct RunView {
     pub step: Option<usize>,
     /// Quizzes asked so far in this run, in order; the last may still be open.
     pub quizzes: Vec<quiz::QuizRun>,
-    /// When (app clock, ms) the run was first seen held at its gate: auto-advance.
-    pub held_since_ms: Option<u64>,
     /// Lines the narration is scrolled down (PgDn); back to 0 at each new step.
     pub narration_scroll: u16,
     /// How many of the newest log entries are scrolled out of view below (`[`/`]`);
     /// 0 follows the newest.
     pub log_scroll: usize,
-    /// A process is held at a gate until the learner releases it.
-    pub held: bool,
+    /// Playing, paused, stepping, held at a step, or over (`phase.rs`).
+    pub phase: phase::Phase,
     /// Which process reached the last gate.
     pub gate_pid: Option<i32>,
     /// Processes waiting at their own gate for the learner to pick them: pid → (slot,
     /// gate name).
     pub slot_held: BTreeMap<i32, (u32, String)>,
-    pub step_mode: bool,
-    pub paused: bool,
     pub speed: f64,
     pub now_us: u64,
     /// The selected process, as an index into `procs.rows()` (rows never move, so a
@@ -160,7 +153,6 @@ pub struct RunView {
     /// tree) until the learner moves it by hand.
     pub follow: bool,
     pub summary: Option<Summary>,
-    pub ended: bool,
     /// The signal menu (`k`), when open.
     pub signal_menu: Option<signals::SignalMenu>,
     /// Signals sent (by the learner or the scenario) whose outcome the log will tell
@@ -197,19 +189,15 @@ impl RunView {
             step: None,
             narration_scroll: 0,
             log_scroll: 0,
-            held_since_ms: None,
             quizzes: Vec::new(),
-            held: false,
+            phase: phase::Phase::start(step_mode),
             gate_pid: None,
             slot_held: BTreeMap::new(),
-            step_mode,
-            paused: false,
             speed,
             now_us: 0,
             selected: None,
             follow: true,
             summary: None,
-            ended: false,
             signal_menu: None,
             signalled: BTreeMap::new(),
             learner_signalled: false,
@@ -220,6 +208,23 @@ impl RunView {
 }
 
 impl RunView {
+    /// Main is held at the gate of a step until the learner releases it.
+    pub fn held(&self) -> bool {
+        self.phase.held()
+    }
+
+    pub fn paused(&self) -> bool {
+        self.phase.paused()
+    }
+
+    pub fn step_mode(&self) -> bool {
+        self.phase.step_mode()
+    }
+
+    pub fn ended(&self) -> bool {
+        self.phase.ended()
+    }
+
     /// The selected process (the first row until the learner or a reap moves it).
     pub fn selected_row(&self) -> Option<&procs::ProcRow> {
         self.selected_index().map(|i| &self.procs.rows()[i])
@@ -450,7 +455,7 @@ impl App {
             scenario: run.scenario,
             params: run.params.clone(),
             speed: run.speed,
-            step_mode: run.step_mode,
+            step_mode: run.step_mode(),
             run_on,
         };
         self.run = Some(run);

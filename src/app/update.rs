@@ -34,10 +34,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::RunEnded => match app.run.as_mut() {
-            Some(run) if !run.ended => {
-                run.ended = true;
-                run.held = false;
-                run.held_since_ms = None;
+            Some(run) if !run.ended() => {
+                run.phase.end();
                 // The score of the learner's predictions goes on top: show it.
                 run.narration_scroll = 0;
                 run.signal_menu = None;
@@ -93,11 +91,9 @@ fn auto_advance(app: &mut App) -> Vec<Command> {
     let (Some(pace), Some(run)) = (app.pace_s, app.run.as_mut()) else {
         return Vec::new();
     };
-    if !run.held || !run.step_mode || run.ended {
-        run.held_since_ms = None;
+    let Some(since) = run.phase.held_since(app.clock_ms) else {
         return Vec::new();
-    }
-    let since = *run.held_since_ms.get_or_insert(app.clock_ms);
+    };
     let quiz_waits = run
         .quizzes
         .last()
@@ -105,8 +101,7 @@ fn auto_advance(app: &mut App) -> Vec<Command> {
     if quiz_waits || (app.clock_ms.saturating_sub(since) as f64) < pace * 1000.0 {
         return Vec::new();
     }
-    run.held = false;
-    run.held_since_ms = None;
+    run.phase.release();
     vec![Command::Permit]
 }
 
@@ -213,10 +208,10 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         // A traced program runs at its own pace: no speed to set (pause, steps and
         // play are the tracer's holds).
         Action::Faster | Action::Slower if run.trace.is_some() => {}
-        Action::Step if run.ended => {}
+        Action::Step if run.ended() => {}
         // A permit only for a process that is really held: permits granted ahead would
         // let the run pass the next gate while the screen said it stopped there.
-        Action::Step if run.step_mode => {
+        Action::Step if run.step_mode() => {
             // The selected process, if it waits at its own gate, takes its next step;
             // otherwise the lesson's next step runs.
             let chosen = run.selected_row().map(|p| p.pid);
@@ -225,9 +220,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             {
                 return vec![Command::PermitSlot(slot)];
             }
-            if run.held {
-                run.held = false;
-                run.held_since_ms = None;
+            if run.phase.release() {
                 return vec![Command::Permit];
             }
             if !run.slot_held.is_empty() {
@@ -236,21 +229,19 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             }
         }
         Action::Step => {
-            run.paused = !run.paused;
-            return vec![Command::SetPaused(run.paused)];
+            if let Some(paused) = run.phase.toggle_pause() {
+                return vec![Command::SetPaused(paused)];
+            }
         }
         Action::Play => {
-            run.step_mode = !run.step_mode;
-            let mut cmds = vec![Command::SetStepMode(run.step_mode)];
-            if !run.step_mode {
-                run.held = false;
-                run.held_since_ms = None;
+            // Leaving step mode releases the hold; either way a pause is lifted (see
+            // `Phase::toggle_step_mode`).
+            let (step_mode, unpaused) = run.phase.toggle_step_mode();
+            let mut cmds = vec![Command::SetStepMode(step_mode)];
+            if !step_mode {
                 run.slot_held.clear();
             }
-            // Either way a pause is lifted: in step mode Space means "next step", so a
-            // pause left behind could never be undone with it.
-            if run.paused {
-                run.paused = false;
+            if unpaused {
                 cmds.push(Command::SetPaused(false));
             }
             return cmds;
@@ -273,7 +264,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             // A replay starts over as it is being watched.
             if run.replay {
                 fresh.replay = true;
-                fresh.step_mode = run.step_mode;
+                fresh.phase = super::phase::Phase::start(run.step_mode());
             }
             fresh.trace = run.trace.clone();
             return app.start(fresh);
@@ -319,7 +310,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             {
                 open.choose(quiz, usize::from(n - 1));
                 // The pace starts again from the answer: time to talk about it.
-                run.held_since_ms = None;
+                run.phase.restart_pace();
             }
         }
         Action::Save => {
@@ -349,7 +340,7 @@ fn open_signal_menu(run: &mut RunView) -> Option<Said> {
         return Some(why);
     }
     let row = run.selected_row();
-    if let Some(why) = signals::refusal(row, run.ended) {
+    if let Some(why) = signals::refusal(row, run.ended()) {
         let pid = row.map_or(0, |p| p.pid);
         let why = crate::said!("signal.not_sent", why = why);
         warn(run, pid, why.clone());
@@ -378,7 +369,7 @@ fn on_signal_menu(app: &mut App, action: Action) -> Vec<Command> {
             run.signal_menu = None;
             // Checked again: the process may have been reaped while the menu was open.
             let row = run.procs.get(pid);
-            if let Some(why) = signals::refusal(row, run.ended) {
+            if let Some(why) = signals::refusal(row, run.ended()) {
                 warn(
                     run,
                     pid,

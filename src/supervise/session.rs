@@ -540,10 +540,7 @@ fn reset_dispositions() {
 
 /// Makes this process a child subreaper: the second net under the runner.
 pub fn become_subreaper() {
-    // SAFETY: prctl with integer arguments only.
-    unsafe {
-        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    }
+    let _ = nix::sys::prctl::set_child_subreaper(true);
 }
 
 #[cfg(test)]
@@ -575,12 +572,7 @@ mod tests {
         Line::Event(Event {
             t_us: 0,
             pid: 1,
-            kind: EventKind::Reap {
-                child,
-                status: 9,
-                code: None,
-                signal: Some("SIGKILL".into()),
-            },
+            kind: EventKind::reap(child, 9),
         })
     }
 

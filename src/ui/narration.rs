@@ -45,7 +45,7 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         quiz_lines(quiz, asked, lang, inner, &mut text);
         text.push_line(Line::raw(""));
     }
-    if run.ended {
+    if run.ended() {
         score_lines(lesson, run, lang, &mut text);
     }
     for l in wrap(&body, inner) {
@@ -57,7 +57,7 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
             .iter()
             .any(|q| q.step == step && q.reported.is_none())
     });
-    let hint = match (run.ended, run.held, quiz_open) {
+    let hint = match (run.ended(), run.held(), quiz_open) {
         (true, _, _) => tr!(lang, "narration.over"),
         (false, true, true) => tr!(lang, "narration.answer"),
         (false, true, false) => tr!(lang, "narration.next"),

@@ -29,7 +29,7 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
         },
     };
     let lang = app.lang;
-    let (badge, style) = if run.ended {
+    let (badge, style) = if run.ended() {
         match &run.summary {
             Some(s) => (
                 tr!(
@@ -45,7 +45,7 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     } else if !run.slot_held.is_empty() {
         let n = run.slot_held.len();
         (tr!(lang, "header.scheduler", n = n), theme::held())
-    } else if run.held {
+    } else if run.held() {
         let gate = run.gate.as_deref().unwrap_or("");
         (tr!(lang, "header.at_step", gate = gate), theme::held())
     } else if let Some(main) = run
@@ -59,11 +59,11 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
             tr!(lang, "header.main_stopped", label = main.label),
             theme::warning(),
         )
-    } else if run.paused {
+    } else if run.paused() {
         (tr!(lang, "header.paused").to_string(), theme::held())
     } else if run.trace.is_some() {
         (tr!(lang, "header.tracing").to_string(), theme::playing())
-    } else if run.step_mode {
+    } else if run.step_mode() {
         (
             tr!(lang, "header.to_next_step").to_string(),
             theme::playing(),
@@ -125,14 +125,14 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, lang: Lang, frame: &mut F
         frame.render_widget(Paragraph::new(key_line(&pairs)), area);
         return;
     }
-    let space = if run.ended {
+    let space = if run.ended() {
         "—"
-    } else if run.step_mode {
+    } else if run.step_mode() {
         tr!(lang, "keys.next_step")
     } else {
         tr!(lang, "keys.pause")
     };
-    let play = if run.step_mode {
+    let play = if run.step_mode() {
         tr!(lang, "keys.play")
     } else {
         tr!(lang, "keys.step_mode")

@@ -277,7 +277,7 @@ fn lesson_held_at_a_gate() {
     let mut app = lessons_app(Lang::En);
     update(&mut app, Msg::Action(Action::Open));
     fanout_at_forked_all(&mut app, &fixed);
-    assert!(app.run.as_ref().unwrap().held);
+    assert!(app.run.as_ref().unwrap().held());
     insta::assert_snapshot!("lesson_held_at_forked_all", screen(&app, W, H));
 }
 
@@ -440,7 +440,7 @@ fn bare_scenario_run() {
     );
     update(&mut app, Msg::Action(Action::Down));
     let run = app.run.as_ref().unwrap();
-    assert!(run.lesson.is_none() && !run.step_mode);
+    assert!(run.lesson.is_none() && !run.step_mode());
     insta::assert_snapshot!("bare_run_playing", screen(&app, W, H));
 }
 
@@ -496,7 +496,7 @@ fn ended_run_with_clock_times() {
         },
     );
     let run = app.run.as_ref().unwrap();
-    assert!(run.ended && run.procs.alive() == 0);
+    assert!(run.ended() && run.procs.alive() == 0);
     insta::with_settings!({filters => vec![
         (r"t = \d+\.\d+s", "t = [T]"),
         (r"│ *\d+\.\d\ds ", "│ [T] "),
@@ -677,7 +677,10 @@ fn python_lessons_need_an_interpreter() {
     let lesson = req.lesson.as_ref().unwrap();
     assert_eq!(lesson.steps.len(), app.lessons[python].steps.len());
     assert!(lesson.program.contains("mp.Pipe()"));
-    assert!(app.run.as_ref().unwrap().step_mode, "it waits at its steps");
+    assert!(
+        app.run.as_ref().unwrap().step_mode(),
+        "it waits at its steps"
+    );
     // real-pipe asks for no pane: no core is sampled, the tree shows alone.
     assert!(!cores, "real-pipe samples no core");
     assert_eq!(app.run.as_ref().unwrap().view, crate::scenario::View::TREE);

@@ -43,7 +43,7 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) -> TreeH
         .iter()
         .map(|l| {
             let p = &run.procs.rows()[l.row];
-            let held = (run.held && run.gate_pid == Some(p.pid))
+            let held = (run.held() && run.gate_pid == Some(p.pid))
                 .then_some(run.gate.as_deref().unwrap_or(""))
                 .or_else(|| run.slot_held.get(&p.pid).map(|(_, gate)| gate.as_str()));
             row(p, &l.prefix, held, run, lang)
@@ -236,7 +236,7 @@ fn selected_details(run: &RunView, lang: Lang, width: usize) -> Vec<Line<'static
                 format!("{letter} {}", state_word(lang, letter)),
                 theme::state(letter),
             ));
-            let held = run.held && run.gate_pid == Some(p.pid);
+            let held = run.held() && run.gate_pid == Some(p.pid);
             let why = if held {
                 tr!(
                     lang,
@@ -286,7 +286,7 @@ fn standing_still(run: &RunView, lang: Lang, during: &str) -> String {
         "work" => tr!(lang, "tree.computing"),
         _ => tr!(lang, "state.T"),
     };
-    let why = if run.paused {
+    let why = if run.paused() {
         tr!(lang, "tree.paused")
     } else {
         tr!(lang, "tree.run_held")

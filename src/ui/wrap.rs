@@ -41,7 +41,9 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         let mut cuts: Vec<(usize, usize)> = Vec::new();
         for c in para.chars() {
             let w = c.width().unwrap_or(0);
-            let last = line.chars().last();
+            // `next_back` reads the last character from the end: O(1), whatever the
+            // line's length (a long line must wrap in linear time).
+            let last = line.chars().next_back();
             if line_w + w > width && !line.is_empty() {
                 if c == ' ' {
                     // The line is full exactly at a space: break here.
@@ -89,7 +91,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
                     continue;
                 }
             }
-            if let Some(l) = line.chars().last()
+            if let Some(l) = line.chars().next_back()
                 && may_break_between(l, c)
             {
                 cuts.push((line.len(), line_w));
@@ -156,6 +158,35 @@ mod tests {
         assert_eq!(wrap("一二三四。五", 8), vec!["一二三", "四。五"]);
         let joined: String = lines.concat().replace(' ', "");
         assert_eq!(joined, "十个子进程现在都挂在main下面。前面几个已经退出了");
+    }
+
+    /// A long line wraps in time linear in its length: every step looks at the line's
+    /// end, never scans it. A scan per character would take minutes on these
+    /// 200,000-character lines (tens of seconds even when built with optimisations);
+    /// linear, each takes milliseconds.
+    #[test]
+    fn a_long_line_wraps_in_linear_time() {
+        let lines = [
+            "a".repeat(200_000),
+            "ab ".repeat(70_000),
+            "一".repeat(200_000),
+            format!("ab{}", "。".repeat(200_000)),
+            "（".repeat(200_000),
+        ];
+        for text in &lines {
+            for width in [80, 10_000, 1_000_000] {
+                let started = std::time::Instant::now();
+                let wrapped = wrap(text, width);
+                let took = started.elapsed();
+                assert!(
+                    took < std::time::Duration::from_secs(5),
+                    "{} chars at width {width}: {took:?}",
+                    text.chars().count()
+                );
+                let kept: usize = wrapped.iter().map(|l| l.replace(' ', "").len()).sum();
+                assert_eq!(kept, text.replace(' ', "").len(), "width {width}");
+            }
+        }
     }
 
     #[test]

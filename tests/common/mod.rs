@@ -325,21 +325,15 @@ pub fn parse_wire(stdout: &str) -> Vec<serde_json::Value> {
 // ---- terminal output ----------------------------------------------------------------
 
 /// One piece of a terminal byte stream.
-enum Token<'a> {
+enum Token {
     Text(char),
-    /// `ESC [ params final`: params without the leading '?', and whether it had one.
-    Csi {
-        private: bool,
-        params: &'a str,
-        final_byte: char,
-    },
     Control(char),
-    /// Any other escape (OSC, charset, keypad…): ignored.
+    /// An escape sequence (CSI, OSC, charset, keypad…): ignored.
     Other,
 }
 
 /// Splits terminal output into text, control characters and escape sequences.
-fn tokenize(text: &str) -> Vec<Token<'_>> {
+fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -364,14 +358,7 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
                 if j >= bytes.len() {
                     break; // an incomplete sequence at the end: wait for more
                 }
-                let raw = &text[start..j];
-                let private = raw.starts_with(['?', '>', '<', '=']);
-                let params = if private { &raw[1..] } else { raw };
-                tokens.push(Token::Csi {
-                    private,
-                    params,
-                    final_byte: bytes[j] as char,
-                });
+                tokens.push(Token::Other);
                 i = j + 1;
             }
             Some(b']') | Some(b'P') | Some(b'_') | Some(b'^') => {
@@ -422,27 +409,17 @@ pub fn strip_ansi(raw: &[u8]) -> String {
     out
 }
 
-/// A minimal model of the terminal's screen: enough of cursor addressing, erasing and
-/// the alternate screen to know what text is visible after ratatui's diffed redraws.
+/// The terminal's screen as a real emulator keeps it (the `vt100` crate: cursor
+/// addressing, erasing, scrolling, wide characters, the alternate screen), to know
+/// what text is visible after ratatui's diffed redraws.
 pub struct Screen {
-    cols: usize,
-    rows: usize,
-    cells: Vec<Vec<String>>,
-    main_saved: Option<Vec<Vec<String>>>,
-    row: usize,
-    col: usize,
+    parser: vt100::Parser,
 }
 
 impl Screen {
     pub fn new(cols: u16, rows: u16) -> Screen {
-        let (cols, rows) = (cols as usize, rows as usize);
         Screen {
-            cols,
-            rows,
-            cells: vec![vec![" ".to_string(); cols]; rows],
-            main_saved: None,
-            row: 0,
-            col: 0,
+            parser: vt100::Parser::new(nonzero(rows), nonzero(cols), 0),
         }
     }
 
@@ -454,133 +431,40 @@ impl Screen {
     }
 
     pub fn resize(&mut self, cols: u16, rows: u16) {
-        self.cols = cols as usize;
-        self.rows = rows as usize;
-        for line in self.cells.iter_mut() {
-            line.resize(self.cols, " ".to_string());
-        }
-        self.cells
-            .resize(self.rows, vec![" ".to_string(); self.cols]);
-        self.row = self.row.min(self.rows.saturating_sub(1));
-        self.col = self.col.min(self.cols.saturating_sub(1));
-    }
-
-    fn blank(&self) -> Vec<Vec<String>> {
-        vec![vec![" ".to_string(); self.cols]; self.rows]
+        self.parser.set_size(nonzero(rows), nonzero(cols));
     }
 
     pub fn feed(&mut self, raw: &[u8]) {
-        let text = String::from_utf8_lossy(raw).into_owned();
-        for t in tokenize(&text) {
-            match t {
-                Token::Text(c) => self.put(c),
-                Token::Control('\r') => self.col = 0,
-                Token::Control('\n') => self.row = (self.row + 1).min(self.rows.saturating_sub(1)),
-                Token::Control('\x08') => self.col = self.col.saturating_sub(1),
-                Token::Control(_) | Token::Other => {}
-                Token::Csi {
-                    private,
-                    params,
-                    final_byte,
-                } => self.csi(private, params, final_byte),
-            }
-        }
+        self.parser.process(raw);
     }
 
-    fn csi(&mut self, private: bool, params: &str, final_byte: char) {
-        let nums: Vec<usize> = params.split(';').map(|p| p.parse().unwrap_or(0)).collect();
-        let n =
-            |i: usize, default: usize| nums.get(i).copied().filter(|v| *v != 0).unwrap_or(default);
-        let last_row = self.rows.saturating_sub(1);
-        let last_col = self.cols.saturating_sub(1);
-        if private {
-            if nums.first() == Some(&1049) {
-                match final_byte {
-                    'h' if self.main_saved.is_none() => {
-                        let blank = self.blank();
-                        self.main_saved = Some(std::mem::replace(&mut self.cells, blank));
-                    }
-                    'l' => {
-                        if let Some(main) = self.main_saved.take() {
-                            self.cells = main;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            return;
-        }
-        match final_byte {
-            'H' | 'f' => {
-                self.row = (n(0, 1) - 1).min(last_row);
-                self.col = (n(1, 1) - 1).min(last_col);
-            }
-            'A' => self.row = self.row.saturating_sub(n(0, 1)),
-            'B' => self.row = (self.row + n(0, 1)).min(last_row),
-            'C' => self.col = (self.col + n(0, 1)).min(last_col),
-            'D' => self.col = self.col.saturating_sub(n(0, 1)),
-            'G' => self.col = (n(0, 1) - 1).min(last_col),
-            'd' => self.row = (n(0, 1) - 1).min(last_row),
-            'J' => {
-                let mode = nums.first().copied().unwrap_or(0);
-                let (row, col) = (self.row, self.col);
-                for (r, line) in self.cells.iter_mut().enumerate() {
-                    for (c, cell) in line.iter_mut().enumerate() {
-                        let erase = match mode {
-                            0 => r > row || (r == row && c >= col),
-                            1 => r < row || (r == row && c <= col),
-                            _ => true,
-                        };
-                        if erase {
-                            *cell = " ".to_string();
-                        }
-                    }
-                }
-            }
-            'K' => {
-                let mode = nums.first().copied().unwrap_or(0);
-                let col = self.col;
-                if let Some(line) = self.cells.get_mut(self.row) {
-                    for (c, cell) in line.iter_mut().enumerate() {
-                        let erase = match mode {
-                            0 => c >= col,
-                            1 => c <= col,
-                            _ => true,
-                        };
-                        if erase {
-                            *cell = " ".to_string();
-                        }
-                    }
-                }
-            }
-            _ => {} // SGR and the rest do not move text
-        }
-    }
-
-    fn put(&mut self, c: char) {
-        let width = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if width == 0 || self.row >= self.rows || self.col >= self.cols {
-            return;
-        }
-        self.cells[self.row][self.col] = c.to_string();
-        if width == 2 && self.col + 1 < self.cols {
-            self.cells[self.row][self.col + 1] = String::new();
-        }
-        self.col = (self.col + width).min(self.cols);
-    }
-
-    /// The visible text, one line per row (wide characters take one `char`).
+    /// The visible text, one line per row, every row as wide as the screen (blank
+    /// cells as spaces; a wide character takes one `char` for its two cells).
     pub fn text(&self) -> String {
-        self.cells
-            .iter()
-            .map(|line| line.concat())
+        let screen = self.parser.screen();
+        let (rows, cols) = screen.size();
+        (0..rows.get())
+            .map(|r| {
+                (0..cols.get())
+                    .filter_map(|c| screen.cell(r, c))
+                    .filter(|cell| !cell.is_wide_continuation())
+                    .map(|cell| match cell.contents() {
+                        "" => " ",
+                        text => text,
+                    })
+                    .collect::<String>()
+            })
             .collect::<Vec<_>>()
             .join("\n")
     }
 
     pub fn contains(&self, needle: &str) -> bool {
-        self.cells.iter().any(|line| line.concat().contains(needle))
+        self.text().lines().any(|line| line.contains(needle))
     }
+}
+
+fn nonzero(n: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(n).unwrap_or(std::num::NonZeroU16::MIN)
 }
 
 /// Where `needle` first occurs in `haystack` at or after `from`.

@@ -20,6 +20,28 @@ pub fn read_stat(pid: i32) -> Option<Stat> {
     parse_stat(&text)
 }
 
+/// The state letter of one thread (`/proc/TGID/task/TID/stat`).
+pub fn read_task_state(tgid: i32, tid: i32) -> Option<char> {
+    let text = std::fs::read_to_string(format!("/proc/{tgid}/task/{tid}/stat")).ok()?;
+    parse_state(&text)
+}
+
+/// Whether a process (or thread) in this state still runs code: not a zombie, not
+/// dead (its memory is gone then).
+pub fn runs_code(state: char) -> bool {
+    !matches!(state, 'Z' | 'X' | 'x')
+}
+
+/// Whether `pid` exists and still runs code.
+pub fn alive(pid: i32) -> bool {
+    read_stat(pid).is_some_and(|s| runs_code(s.state))
+}
+
+/// The state letter alone (field 3), after the last ')'.
+fn parse_state(text: &str) -> Option<char> {
+    text[text.rfind(')')? + 1..].trim_start().chars().next()
+}
+
 /// Parses a stat line; the command name may hold spaces and parentheses, so fields
 /// are counted from the last ')'.
 pub fn parse_stat(text: &str) -> Option<Stat> {
@@ -27,7 +49,7 @@ pub fn parse_stat(text: &str) -> Option<Stat> {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // fields[0] is field 3 (state) of proc(5); starttime is field 22.
     Some(Stat {
-        state: fields.first()?.chars().next()?,
+        state: parse_state(text)?,
         ppid: fields.get(1)?.parse().ok()?,
         pgid: fields.get(2)?.parse().ok()?,
         start_ticks: fields.get(19)?.parse().ok()?,
@@ -42,9 +64,10 @@ pub fn parse_stat(text: &str) -> Option<Stat> {
     reason = "sysconf(_SC_CLK_TCK) is 100 or so: exact in an f64"
 )]
 pub fn ticks_per_second() -> f64 {
-    // SAFETY: sysconf only reads a constant.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if hz > 0 { hz as f64 } else { 100.0 }
+    match nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK) {
+        Ok(Some(hz)) if hz > 0 => hz as f64,
+        _ => 100.0,
+    }
 }
 
 /// The `status` file of every process on the machine (that can still be read).
@@ -85,30 +108,47 @@ pub fn read_status(pid: i32) -> Option<String> {
     std::fs::read_to_string(format!("/proc/{pid}/status")).ok()
 }
 
+/// The value of one `Key:` line of a status file, its first word (`Uid:` gives the
+/// real UID of the four): `status_field(s, "Tgid")`.
+pub fn status_field<'a>(status: &'a str, key: &str) -> Option<&'a str> {
+    status.lines().find_map(|l| {
+        l.strip_prefix(key)?
+            .strip_prefix(':')?
+            .split_whitespace()
+            .next()
+    })
+}
+
+/// A status field as a number (`parse`), or a hex mask.
+pub fn status_number(status: &str, key: &str) -> Option<u64> {
+    status_field(status, key)?.parse().ok()
+}
+
+fn status_mask(status: &str, key: &str) -> Option<u64> {
+    u64::from_str_radix(status_field(status, key)?, 16).ok()
+}
+
 /// How many times the process has left a CPU: `voluntary_ctxt_switches` plus
 /// `nonvoluntary_ctxt_switches` of a status file. Unchanged between two readings: it
 /// has not run at all in between.
 pub fn parse_switches(status: &str) -> Option<u64> {
-    let count = |key: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-    };
-    Some(count("voluntary_ctxt_switches:")? + count("nonvoluntary_ctxt_switches:")?)
+    Some(
+        status_number(status, "voluntary_ctxt_switches")?
+            + status_number(status, "nonvoluntary_ctxt_switches")?,
+    )
+}
+
+/// CAP_SYS_PTRACE (capabilities(7); libc has no constant) in `CapEff` of a status file.
+pub fn may_ptrace(status: &str) -> bool {
+    const CAP_SYS_PTRACE: u32 = 19;
+    status_mask(status, "CapEff").is_some_and(|caps| caps & (1 << CAP_SYS_PTRACE) != 0)
 }
 
 /// Finds `SigIgn:` and `SigCgt:` (16 hex digits each) in a status file.
 pub fn parse_sig_masks(status: &str) -> Option<SigMasks> {
-    let mask = |key: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-    };
     Some(SigMasks {
-        ignored: mask("SigIgn:")?,
-        caught: mask("SigCgt:")?,
+        ignored: status_mask(status, "SigIgn")?,
+        caught: status_mask(status, "SigCgt")?,
     })
 }
 
@@ -229,6 +269,24 @@ mod tests {
         let switches = "voluntary_ctxt_switches:\t41\nnonvoluntary_ctxt_switches:\t2\n";
         assert_eq!(parse_switches(switches), Some(43));
         assert_eq!(parse_switches(status), None);
+    }
+
+    #[test]
+    fn status_fields_by_name() {
+        let status = "Name:\tpython3\nTgid:\t4242\nUid:\t1000\t1000\t1000\t1000\n\
+                      CapEff:\t000001ffffffffff\nThreads:\t3\n";
+        assert_eq!(status_field(status, "Tgid"), Some("4242"));
+        assert_eq!(status_number(status, "Uid"), Some(1000), "the real UID");
+        assert_eq!(status_number(status, "Threads"), Some(3));
+        assert_eq!(
+            status_field(status, "Tg"),
+            None,
+            "a whole key, not a prefix"
+        );
+        assert!(may_ptrace(status));
+        assert!(!may_ptrace("CapEff:\t0000000000000000\n"));
+        assert!(alive(std::process::id().try_into().unwrap()));
+        assert!(runs_code('S') && !runs_code('Z') && !runs_code('X'));
     }
 
     #[test]

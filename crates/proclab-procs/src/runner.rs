@@ -49,8 +49,7 @@ pub fn late_stderr_in_runner() -> Option<i32> {
         .ok()
         .map(std::time::Duration::from_millis)?;
     let null = std::fs::File::open("/dev/null").ok()?;
-    // SAFETY: dup2 onto stdout with a descriptor we own; nothing else writes to it.
-    unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), libc::STDOUT_FILENO) };
+    let _ = nix::unistd::dup2_stdout(&null);
     std::thread::sleep(delay);
     eprintln!("runner: last words, written after stdout closed ({LATE_STDERR_MS})");
     Some(2)
@@ -65,10 +64,7 @@ pub fn main(args: RunnerArgs) -> i32 {
     if let Some(code) = late_stderr_in_runner() {
         return code;
     }
-    // SAFETY: prctl with integer arguments only.
-    unsafe {
-        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    }
+    let _ = nix::sys::prctl::set_child_subreaper(true);
     // SAFETY: the front end dup'ed the control memfd to CONTROL_FD before exec.
     let mut control = match unsafe { Control::from_raw_fd(CONTROL_FD) } {
         Ok(c) => c,

@@ -30,7 +30,7 @@ fn space_in_step_mode_permits_only_a_held_gate() {
         // while the run has already passed the gate.
         assert!(update(&mut app, press(KeyCode::Char(' '))).is_empty());
     }
-    assert!(!run(&app).paused, "in step mode Space never pauses");
+    assert!(!run(&app).paused(), "in step mode Space never pauses");
 }
 
 #[test]
@@ -46,18 +46,18 @@ fn p_toggles_between_stepping_and_playing() {
             },
         ),
     );
-    assert!(run(&app).held);
+    assert!(run(&app).held());
     assert_eq!(
         update(&mut app, press(KeyCode::Char('p'))),
         vec![Command::SetStepMode(false)]
     );
-    assert!(!run(&app).step_mode);
-    assert!(!run(&app).held, "playing releases the held gate");
+    assert!(!run(&app).step_mode());
+    assert!(!run(&app).held(), "playing releases the held gate");
     assert_eq!(
         update(&mut app, press(KeyCode::Char('p'))),
         vec![Command::SetStepMode(true)]
     );
-    assert!(run(&app).step_mode);
+    assert!(run(&app).step_mode());
 }
 
 #[test]
@@ -65,34 +65,34 @@ fn p_lifts_a_pause_either_way() {
     // Playing, paused with Space, back to step mode with p: the pause is lifted.
     let mut app = in_bare_run();
     update(&mut app, press(KeyCode::Char(' ')));
-    assert!(run(&app).paused);
+    assert!(run(&app).paused());
     assert_eq!(
         update(&mut app, press(KeyCode::Char('p'))),
         vec![Command::SetStepMode(true), Command::SetPaused(false)]
     );
-    assert!(!run(&app).paused && run(&app).step_mode);
+    assert!(!run(&app).paused() && run(&app).step_mode());
     // p again: playing, nothing to lift.
     assert_eq!(
         update(&mut app, press(KeyCode::Char('p'))),
         vec![Command::SetStepMode(false)]
     );
-    assert!(!run(&app).paused && !run(&app).step_mode);
+    assert!(!run(&app).paused() && !run(&app).step_mode());
 }
 
 #[test]
 fn space_while_playing_pauses_and_resumes() {
     let mut app = in_bare_run();
-    assert!(!run(&app).step_mode);
+    assert!(!run(&app).step_mode());
     assert_eq!(
         update(&mut app, press(KeyCode::Char(' '))),
         vec![Command::SetPaused(true)]
     );
-    assert!(run(&app).paused);
+    assert!(run(&app).paused());
     assert_eq!(
         update(&mut app, press(KeyCode::Right)),
         vec![Command::SetPaused(false)]
     );
-    assert!(!run(&app).paused);
+    assert!(!run(&app).paused());
 }
 
 /// Playing, paused with Space, then `p` back to step mode: the run stays paused, and
@@ -106,7 +106,7 @@ fn entering_step_mode_while_paused_does_not_leave_the_run_stuck() {
     update(&mut app, press(KeyCode::Char('p'))); // step mode
     let cmds = update(&mut app, press(KeyCode::Char(' ')));
     assert!(
-        !run(&app).paused || cmds.contains(&Command::SetPaused(false)),
+        !run(&app).paused() || cmds.contains(&Command::SetPaused(false)),
         "after Space in step mode the run must not still be paused: {cmds:?}"
     );
 }
@@ -119,7 +119,7 @@ fn space_after_the_end_does_nothing() {
     let mut app = in_bare_run();
     update(&mut app, Msg::RunEnded);
     assert!(update(&mut app, press(KeyCode::Char(' '))).is_empty());
-    assert!(!run(&app).paused);
+    assert!(!run(&app).paused());
 }
 
 #[test]
@@ -186,8 +186,8 @@ fn r_restarts_with_a_fresh_view_and_the_same_speed() {
         (fresh.gate.as_deref(), fresh.step, fresh.gate_pid),
         (None, None, None)
     );
-    assert!(fresh.step_mode, "a lesson restarts in step mode");
-    assert!(!fresh.ended && !fresh.held && !fresh.paused);
+    assert!(fresh.step_mode(), "a lesson restarts in step mode");
+    assert!(!fresh.ended() && !fresh.held() && !fresh.paused());
     assert_eq!(fresh.now_us, 0);
     assert_eq!(fresh.lesson, Some(0));
     assert_eq!(app.screen, Screen::Run);
@@ -314,7 +314,10 @@ fn space_runs_the_selected_process_at_its_own_gate() {
     update(&mut app, ev(1001, gate("read", 0)));
     update(&mut app, ev(1002, gate("read", 1)));
     assert_eq!(run(&app).slot_held.len(), 2);
-    assert!(!run(&app).held, "a worker's gate is not the lesson's step");
+    assert!(
+        !run(&app).held(),
+        "a worker's gate is not the lesson's step"
+    );
     // main is selected: nothing of its own to run, so a hint and no permit.
     assert!(update(&mut app, press(KeyCode::Char(' '))).is_empty());
     assert!(
@@ -416,7 +419,7 @@ fn with_a_pace_a_held_step_is_released_by_itself_but_a_question_waits() {
     assert!(update(&mut app, Msg::Tick(9_500)).is_empty());
     assert!(update(&mut app, Msg::Tick(11_000)).is_empty());
     assert_eq!(update(&mut app, Msg::Tick(11_500)), vec![Command::Permit]);
-    assert!(!run(&app).held);
+    assert!(!run(&app).held());
     // A step without a question: released two seconds after it was first seen held.
     update(&mut app, main_gate("first-fork"));
     assert!(update(&mut app, Msg::Tick(12_000)).is_empty());

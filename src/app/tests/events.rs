@@ -227,9 +227,9 @@ fn gate_sets_the_lessons_step_and_holds_only_in_step_mode() {
         assert_eq!(r.step, Some(i), "{gate}");
         assert_eq!(r.gate.as_deref(), Some(gate.as_str()));
         assert_eq!(r.gate_pid, Some(1000));
-        assert!(r.held);
+        assert!(r.held());
         update(&mut app, press(KeyCode::Char(' ')));
-        assert!(!run(&app).held);
+        assert!(!run(&app).held());
     }
     // A gate the lesson has no step for keeps the last step.
     update(
@@ -259,7 +259,7 @@ fn gate_sets_the_lessons_step_and_holds_only_in_step_mode() {
         ),
     );
     assert_eq!(run(&app).step, Some(2));
-    assert!(!run(&app).held);
+    assert!(!run(&app).held());
 }
 
 #[test]
@@ -278,7 +278,7 @@ fn gate_in_a_bare_run_has_no_step() {
     let r = run(&app);
     assert_eq!(r.step, None);
     assert_eq!(r.gate.as_deref(), Some("start"));
-    assert!(!r.held);
+    assert!(!r.held());
     assert_eq!(r.log.back().unwrap().class, LogClass::Gate);
 }
 
@@ -300,7 +300,7 @@ fn summary_is_kept() {
             duration_us: 5_250_000
         })
     );
-    assert!(!run(&app).ended, "the summary alone does not end the run");
+    assert!(!run(&app).ended(), "the summary alone does not end the run");
 }
 
 #[test]
@@ -317,10 +317,10 @@ fn run_ended_stops_once() {
         ),
     );
     assert_eq!(update(&mut app, Msg::RunEnded), vec![Command::StopRun]);
-    assert!(run(&app).ended);
-    assert!(!run(&app).held, "nothing is held after the end");
+    assert!(run(&app).ended());
+    assert!(!run(&app).held(), "nothing is held after the end");
     assert!(update(&mut app, Msg::RunEnded).is_empty());
-    assert!(run(&app).ended);
+    assert!(run(&app).ended());
 
     let mut menu = lesson_app();
     assert!(

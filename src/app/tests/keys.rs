@@ -117,8 +117,8 @@ fn enter_starts_the_selected_lesson_at_its_first_gate() {
     );
     let run = run(&app);
     assert_eq!(run.lesson, Some(1));
-    assert!(run.step_mode);
-    assert!(!run.paused && !run.held && !run.ended);
+    assert!(run.step_mode());
+    assert!(!run.paused() && !run.held() && !run.ended());
     assert!(run.procs.is_empty());
     assert_eq!(app.lesson().unwrap().id, app.lessons[1].id);
 }

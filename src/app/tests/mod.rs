@@ -58,11 +58,11 @@ fn gate_holds_and_space_grants_a_permit() {
         ),
     );
     let run = app.run.as_ref().unwrap();
-    assert!(run.held);
+    assert!(run.held());
     assert_eq!(run.step, Some(1));
     let cmds = update(&mut app, Msg::Action(Action::Step));
     assert_eq!(cmds, vec![Command::Permit]);
-    assert!(!app.run.as_ref().unwrap().held);
+    assert!(!app.run.as_ref().unwrap().held());
 }
 
 // ---- helpers ------------------------------------------------------------------

@@ -42,7 +42,7 @@ fn restart_starts_the_replay_over_in_its_mode() {
         }]
     ));
     let run = app.run.as_ref().unwrap();
-    assert!(run.replay && run.step_mode && run.procs.is_empty());
+    assert!(run.replay && run.step_mode() && run.procs.is_empty());
 }
 
 #[test]

@@ -156,7 +156,7 @@ fn q_and_esc_close_the_menu_without_quitting() {
     update(&mut app, press(KeyCode::Char('k')));
     assert!(update(&mut app, press(KeyCode::Char(' '))).is_empty());
     assert!(update(&mut app, press(KeyCode::Char('r'))).is_empty());
-    assert!(!run(&app).paused);
+    assert!(!run(&app).paused());
     // Ctrl-C still quits at once.
     let ctrl_c = keymap::action_for(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert_eq!(

@@ -85,14 +85,14 @@ fn space_pauses_a_trace_and_p_steps_it_but_speed_means_nothing() {
         update(&mut app, Msg::Action(Action::Step)),
         vec![Command::SetPaused(true)]
     );
-    assert!(app.run.as_ref().unwrap().paused);
+    assert!(app.run.as_ref().unwrap().paused());
     // p: hold at every event from now on (the pause is lifted: Space means "next").
     assert_eq!(
         update(&mut app, Msg::Action(Action::Play)),
         vec![Command::SetStepMode(true), Command::SetPaused(false)]
     );
     let run = app.run.as_ref().unwrap();
-    assert!(run.step_mode && !run.paused);
+    assert!(run.step_mode() && !run.paused());
 }
 
 #[test]
@@ -103,11 +103,11 @@ fn trace_step_starts_in_step_mode_and_restarts_so() {
         ..traced_app().0.run.unwrap().trace.unwrap()
     };
     app.open_trace(req);
-    assert!(app.run.as_ref().unwrap().step_mode);
+    assert!(app.run.as_ref().unwrap().step_mode());
     let cmds = update(&mut app, Msg::Action(Action::Restart));
     assert!(matches!(&cmds[..], [Command::StartTrace { req: r, .. }] if r.step_every));
     assert!(
-        app.run.as_ref().unwrap().step_mode,
+        app.run.as_ref().unwrap().step_mode(),
         "a restart keeps holding at events"
     );
 }

@@ -55,14 +55,4 @@ impl<'a> Semaphore<'a> {
             libc::sem_post(self.sem.0.get());
         }
     }
-
-    /// Free permits now (a snapshot: other processes may change it at once).
-    pub fn value(&self) -> i32 {
-        let mut v = 0;
-        // SAFETY: an initialised semaphore; `v` outlives the call.
-        unsafe {
-            libc::sem_getvalue(self.sem.0.get(), &mut v);
-        }
-        v
-    }
 }

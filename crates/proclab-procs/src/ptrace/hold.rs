@@ -13,7 +13,10 @@
 //! the lesson clock, which stands still while the run is held.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::AsFd;
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signalfd::SignalFd;
 
 use super::table::Table;
 use super::whereabouts::Whereabouts;
@@ -53,7 +56,7 @@ pub enum Why {
 pub fn hold(
     table: &Table,
     control: &Control,
-    sigfd: &OwnedFd,
+    sigfd: &SignalFd,
     why: Why,
     (wire, emit, places): Out<'_>,
 ) -> Deferred {
@@ -123,7 +126,7 @@ pub fn hold(
 
 /// Collects the stops of the interrupted threads (removing each from `waiting`) until
 /// all have reported or `SETTLE_MS` has passed. Exits are left for the main loop.
-fn settle(waiting: &mut BTreeMap<i32, i32>, sigfd: &OwnedFd) -> Deferred {
+fn settle(waiting: &mut BTreeMap<i32, i32>, sigfd: &SignalFd) -> Deferred {
     let mut deferred = Vec::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_millis(SETTLE_MS as u64);
     while !waiting.is_empty() {
@@ -136,13 +139,10 @@ fn settle(waiting: &mut BTreeMap<i32, i32>, sigfd: &OwnedFd) -> Deferred {
         if left.is_zero() {
             break;
         }
-        let mut fds = [libc::pollfd {
-            fd: sigfd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        }];
-        // SAFETY: poll over a live one-element array.
-        unsafe { libc::poll(fds.as_mut_ptr(), 1, left.as_millis().min(50) as i32) };
+        let mut fds = [PollFd::new(sigfd.as_fd(), PollFlags::POLLIN)];
+        let slice = PollTimeout::try_from(left.min(std::time::Duration::from_millis(50)))
+            .unwrap_or(PollTimeout::ZERO);
+        let _ = poll(&mut fds, slice);
         super::tracer::drain_signalfd(sigfd);
     }
     deferred
@@ -150,15 +150,7 @@ fn settle(waiting: &mut BTreeMap<i32, i32>, sigfd: &OwnedFd) -> Deferred {
 
 /// Whether thread `tid` of `tgid` still runs code (not a zombie, not gone).
 fn thread_alive(tgid: i32, tid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{tgid}/task/{tid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit(')')
-                .next()
-                .and_then(|r| r.split_whitespace().next())
-                .map(str::to_string)
-        })
-        .is_some_and(|state| !matches!(state.as_str(), "Z" | "X" | "x"))
+    crate::procfs::read_task_state(tgid, tid).is_some_and(crate::procfs::runs_code)
 }
 
 /// One stopped tracee's stop, if any is waiting: (tid, wait status as waitpid writes it).

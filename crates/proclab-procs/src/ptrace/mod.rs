@@ -57,23 +57,14 @@ pub static TRACED: crate::scenario::Scenario = crate::scenario::Scenario {
     run: |_, _| Ok(()),
 };
 
-/// capabilities(7): the bit of CAP_SYS_PTRACE in `CapEff` (libc has no constant).
-const CAP_SYS_PTRACE: u32 = 19;
-
 /// Whether this machine lets proclab trace its own child, said in words when not.
 /// Reads only `/proc` (Yama's `ptrace_scope` and our capabilities); tries nothing.
 pub fn ptrace_permitted() -> Result<(), String> {
     let scope = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
         .ok()
         .and_then(|s| s.trim().parse::<u32>().ok());
-    let cap_sys_ptrace = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("CapEff:"))
-                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        })
-        .is_some_and(|caps| caps & (1 << CAP_SYS_PTRACE) != 0);
+    let cap_sys_ptrace = crate::procfs::read_status(nix::unistd::getpid().as_raw())
+        .is_some_and(|s| crate::procfs::may_ptrace(&s));
     scope_verdict(scope, cap_sys_ptrace)
 }
 

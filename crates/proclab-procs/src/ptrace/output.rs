@@ -7,7 +7,7 @@
 //! (`… [cut: N more bytes]`). The tracer alone writes its wire, so a `print` of that
 //! size is one line there (`trace::writer::ALONE_MAX_LINE`).
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 /// The most bytes of one line kept.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -139,8 +139,9 @@ impl Stream {
         }
     }
 
-    pub fn raw_fd(&self) -> Option<i32> {
-        self.fd.as_ref().map(|f| f.as_raw_fd())
+    /// The read end, while open (to poll).
+    pub fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.fd.as_ref().map(std::os::fd::AsFd::as_fd)
     }
 
     /// Reads what is there now (the pipe is non-blocking); returns the complete lines.

@@ -1,13 +1,9 @@
 //! What the tracer reads about a traced process, and the events it builds from what
-//! the kernel said: a reap with its decoded status, a signal's disposition.
+//! the kernel said: a release, a signal's disposition. (A reap is `EventKind::reap`,
+//! the one constructor the runner, the tracer and the front end all use.)
 
 use crate::procfs;
 use crate::trace::event::{EventKind, WaitOutcome};
-
-/// A `reap` of `child` with its raw status, decoded.
-pub fn reap(child: i32, status: i32) -> EventKind {
-    EventKind::reap(child, status)
-}
 
 /// What the process will do with `sig`, from its masks in /proc/PID/status.
 pub fn disposition(pid: i32, sig: i32) -> String {
@@ -30,11 +26,8 @@ pub fn disposition(pid: i32, sig: i32) -> String {
 }
 
 pub fn read_tgid(tid: i32) -> Option<i32> {
-    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Tgid:"))
-        .and_then(|v| v.trim().parse().ok())
+    let status = crate::procfs::read_status(tid)?;
+    crate::procfs::status_field(&status, "Tgid")?.parse().ok()
 }
 
 pub fn read_comm(pid: i32) -> Option<String> {
@@ -74,21 +67,20 @@ pub fn released(parent: i32, status: i32, why: &str) -> EventKind {
     reason = "system call numbers, arguments and results reinterpreted as the kernel ABI defines them (numbers < 2^10, PIDs < 2^22, lengths and counts bounded by the call itself)"
 )]
 pub fn read_memory(pid: i32, addr: u64, len: usize) -> Option<Vec<u8>> {
+    use nix::sys::uio::{RemoteIoVec, process_vm_readv};
     let mut buf = vec![0u8; len];
-    let local = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
+    let remote = RemoteIoVec {
+        base: usize::try_from(addr).ok()?,
+        len,
     };
-    let remote = libc::iovec {
-        iov_base: addr as *mut libc::c_void,
-        iov_len: buf.len(),
-    };
-    // SAFETY: one local iovec over our own buffer; the remote one is only read.
-    let n = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
-    if n <= 0 {
-        return None;
-    }
-    buf.truncate(n as usize);
+    let n = process_vm_readv(
+        nix::unistd::Pid::from_raw(pid),
+        &mut [std::io::IoSliceMut::new(&mut buf)],
+        &[remote],
+    )
+    .ok()
+    .filter(|n| *n > 0)?;
+    buf.truncate(n);
     Some(buf)
 }
 

@@ -154,9 +154,10 @@ pub unsafe fn install(prog: &libc::sock_fprog) {
     if prog.len == 0 {
         return;
     }
-    // SAFETY: prctl with integers and a pointer to a live sock_fprog.
+    let _ = nix::sys::prctl::set_no_new_privs();
+    // SAFETY: prctl with integers and a pointer to a live sock_fprog (nix does not
+    // wrap PR_SET_SECCOMP).
     unsafe {
-        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         libc::prctl(
             libc::PR_SET_SECCOMP,
             libc::SECCOMP_MODE_FILTER as libc::c_ulong,
@@ -177,6 +178,9 @@ pub enum Call {
     reason = "PTRACE_GET_SYSCALL_INFO writes into this struct through a void pointer"
 )]
 pub fn syscall_info(tid: i32) -> Option<Call> {
+    // Not nix's `ptrace::syscall_info`: it takes the struct as initialised after the
+    // call, but the kernel writes only the header and the member `op` names (less than
+    // the whole struct at an exit stop). Zeroed first, every byte here is defined.
     // SAFETY: plain data; the kernel fills in up to the size we pass.
     let mut info: libc::ptrace_syscall_info = unsafe { std::mem::zeroed() };
     let size = std::mem::size_of::<libc::ptrace_syscall_info>();

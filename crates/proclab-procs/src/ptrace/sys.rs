@@ -1,21 +1,27 @@
 //! Thin wrappers over the ptrace(2) requests the tracer uses, and the decoding of a
-//! `waitpid` status under ptrace. libc directly: nix's `ptrace` feature is not enabled
-//! and `PTRACE_LISTEN` has no nix wrapper; every call here is one syscall.
+//! `waitpid` status under ptrace. nix's safe wrappers where they fit; libc (one
+//! `unsafe` block, `request`) for what nix cannot say: `PTRACE_LISTEN` (no wrapper),
+//! PTRACE_CONT / PTRACE_SYSCALL delivering a signal (nix's `Signal` has no real-time
+//! signals, which a traced program may receive and the tracer must pass on), and
+//! aarch64's NT_ARM_SYSTEM_CALL register set. `decode` stays arithmetic on the raw
+//! status for the same reason (`WaitStatus::from_raw` refuses a stop by SIGRTMIN+n).
 
 use nix::errno::Errno;
+use nix::sys::ptrace;
+use nix::unistd::Pid;
 
 /// What the tracer asks the kernel to report: every fork, vfork, clone and exec, the
 /// syscalls the seccomp filter of `seccomp.rs` marks (with syscall stops told apart
 /// from SIGTRAP), and SIGKILL for every tracee if the tracer dies (nothing outlives
 /// it). Not each thread's exit: its end (and exit status) comes with its death, one
 /// stop fewer per process.
-pub const OPTIONS: libc::c_int = libc::PTRACE_O_TRACEFORK
-    | libc::PTRACE_O_TRACEVFORK
-    | libc::PTRACE_O_TRACECLONE
-    | libc::PTRACE_O_TRACEEXEC
-    | libc::PTRACE_O_TRACESECCOMP
-    | libc::PTRACE_O_TRACESYSGOOD
-    | libc::PTRACE_O_EXITKILL;
+pub const OPTIONS: ptrace::Options = ptrace::Options::PTRACE_O_TRACEFORK
+    .union(ptrace::Options::PTRACE_O_TRACEVFORK)
+    .union(ptrace::Options::PTRACE_O_TRACECLONE)
+    .union(ptrace::Options::PTRACE_O_TRACEEXEC)
+    .union(ptrace::Options::PTRACE_O_TRACESECCOMP)
+    .union(ptrace::Options::PTRACE_O_TRACESYSGOOD)
+    .union(ptrace::Options::PTRACE_O_EXITKILL);
 
 fn request(req: libc::c_uint, pid: i32, addr: usize, data: usize) -> Result<libc::c_long, Errno> {
     Errno::clear();
@@ -38,7 +44,7 @@ fn request(req: libc::c_uint, pid: i32, addr: usize, data: usize) -> Result<libc
 
 /// Attaches to `pid` (our stopped child) without stopping it, with `OPTIONS`.
 pub fn seize(pid: i32) -> Result<(), Errno> {
-    request(libc::PTRACE_SEIZE, pid, 0, OPTIONS as usize).map(drop)
+    ptrace::seize(Pid::from_raw(pid), OPTIONS)
 }
 
 /// Resumes a stopped tracee, delivering `sig` (0 for none).
@@ -63,41 +69,16 @@ pub fn syscall(pid: i32, sig: i32) -> Result<(), Errno> {
 /// it was about to report. A blocking syscall it was in is broken off and restarted
 /// by the kernel when the tracee goes on.
 pub fn interrupt(pid: i32) -> Result<(), Errno> {
-    request(libc::PTRACE_INTERRUPT, pid, 0, 0).map(drop)
+    ptrace::interrupt(Pid::from_raw(pid))
 }
 
-/// `NT_PRSTATUS` (elf.h): the general registers, for PTRACE_GETREGSET / SETREGSET.
-const NT_PRSTATUS: usize = 1;
-
-/// The tracee's general registers.
+/// The tracee's general registers (PTRACE_GETREGSET, NT_PRSTATUS).
 fn get_regs(pid: i32) -> Result<libc::user_regs_struct, Errno> {
-    // SAFETY: user_regs_struct is plain integers; all-zero is a valid value.
-    let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
-    let mut iov = libc::iovec {
-        iov_base: (&mut regs as *mut libc::user_regs_struct).cast(),
-        iov_len: std::mem::size_of::<libc::user_regs_struct>(),
-    };
-    request(
-        libc::PTRACE_GETREGSET,
-        pid,
-        NT_PRSTATUS,
-        &mut iov as *mut libc::iovec as usize,
-    )?;
-    Ok(regs)
+    ptrace::getregs(Pid::from_raw(pid))
 }
 
-fn set_regs(pid: i32, regs: &mut libc::user_regs_struct) -> Result<(), Errno> {
-    let mut iov = libc::iovec {
-        iov_base: (regs as *mut libc::user_regs_struct).cast(),
-        iov_len: std::mem::size_of::<libc::user_regs_struct>(),
-    };
-    request(
-        libc::PTRACE_SETREGSET,
-        pid,
-        NT_PRSTATUS,
-        &mut iov as *mut libc::iovec as usize,
-    )
-    .map(drop)
+fn set_regs(pid: i32, regs: &libc::user_regs_struct) -> Result<(), Errno> {
+    ptrace::setregs(Pid::from_raw(pid), *regs)
 }
 
 /// At a syscall's seccomp stop: the kernel will not run it (its number becomes -1);
@@ -107,7 +88,7 @@ pub fn skip_syscall(pid: i32) -> Result<(), Errno> {
     {
         let mut regs = get_regs(pid)?;
         regs.orig_rax = u64::MAX;
-        set_regs(pid, &mut regs)
+        set_regs(pid, &regs)
     }
     #[cfg(target_arch = "aarch64")]
     {
@@ -143,7 +124,7 @@ pub fn set_return(pid: i32, value: i64) -> Result<(), Errno> {
     {
         regs.regs[0] = value as u64;
     }
-    set_regs(pid, &mut regs)
+    set_regs(pid, &regs)
 }
 
 /// Leaves a tracee in its group-stop (a real SIGSTOP) while letting the tracer hear
@@ -154,28 +135,17 @@ pub fn listen(pid: i32) -> Result<(), Errno> {
 
 /// The message of the last ptrace event: the new PID of a fork, the status at an exit,
 /// the former thread id at an exec.
+#[allow(
+    clippy::cast_sign_loss,
+    reason = "the message is an unsigned long the kernel wrote; nix hands it over as a c_long"
+)]
 pub fn event_msg(pid: i32) -> Result<libc::c_ulong, Errno> {
-    let mut msg: libc::c_ulong = 0;
-    request(
-        libc::PTRACE_GETEVENTMSG,
-        pid,
-        0,
-        &mut msg as *mut _ as usize,
-    )?;
-    Ok(msg)
+    ptrace::getevent(Pid::from_raw(pid)).map(|m| m as libc::c_ulong)
 }
 
 /// The siginfo of a signal-delivery-stop: who sent it (`si_pid`) and how (`si_code`).
 pub fn siginfo(pid: i32) -> Result<libc::siginfo_t, Errno> {
-    // SAFETY: siginfo_t is plain data; all-zero is a valid value.
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    request(
-        libc::PTRACE_GETSIGINFO,
-        pid,
-        0,
-        &mut info as *mut _ as usize,
-    )?;
-    Ok(info)
+    ptrace::getsiginfo(Pid::from_raw(pid))
 }
 
 /// What one `waitpid(-1, __WALL)` result means under PTRACE_SEIZE.

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::fds::FdCache;
 use super::framing::Framing;
-use super::procinfo::{disposition, read_cmdline, read_comm, read_tgid, reap};
+use super::procinfo::{disposition, read_cmdline, read_comm, read_tgid};
 use super::sys::{self, Stop};
 use crate::procfs;
 use crate::trace::event::{EventKind, WaitOutcome, signal_name};
@@ -319,8 +319,11 @@ impl Table {
             }
             // Killed, it stays in the kernel's table (its parent's zombie until that
             // parent waits): it still counts for the next ones.
-            // SAFETY: our tracee, unreaped (stopped at its first stop): its PID is its own.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            // Our tracee, unreaped (stopped at its first stop): its PID is its own.
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
             emit(
                 self.me,
                 EventKind::CapKill {
@@ -434,7 +437,7 @@ impl Table {
                     },
                 );
             }
-            emit(self.me, reap(z.pid, z.status));
+            emit(self.me, EventKind::reap(z.pid, z.status));
             return;
         }
         let Some(&tgid) = self.tgid_of.get(&tid) else {
@@ -495,7 +498,7 @@ impl Table {
         }
         if parent == self.me {
             // Our own child: the tracer's wait that collected its status reaped it.
-            emit(self.me, reap(tgid, status));
+            emit(self.me, EventKind::reap(tgid, status));
             return;
         }
         self.ended_under_traced_parent(

@@ -6,7 +6,13 @@
 
 use std::cell::RefCell;
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd};
+
+use nix::poll::{PollFd, PollFlags, poll};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
 
 use nix::unistd::{getpid, getppid};
 
@@ -176,10 +182,7 @@ pub fn main(args: TracerArgs) -> i32 {
         return 3;
     }
     // Orphans of the traced program are adopted here, stay traced and get reaped.
-    // SAFETY: prctl with integer arguments only.
-    unsafe {
-        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    }
+    let _ = nix::sys::prctl::set_child_subreaper(true);
     // The control block: the run's clock (shared with the observer), the pause, and
     // the step permits of a lesson or `--step`.
     // SAFETY: the front end dup'ed the control memfd to CONTROL_FD before exec.
@@ -361,7 +364,7 @@ impl Steps<'_> {
     fn hold_if_due(
         &self,
         table: &mut Table,
-        sigfd: &OwnedFd,
+        sigfd: &SignalFd,
         wire: &Batch,
         emit: &mut dyn FnMut(i32, EventKind),
     ) {
@@ -418,7 +421,7 @@ impl Steps<'_> {
 
 fn trace_loop(
     table: &mut Table,
-    sigfd: &OwnedFd,
+    sigfd: &SignalFd,
     streams: &mut [Stream; 2],
     (no_pipes, wire, steps): (bool, &Batch, &Steps),
     emit: &mut dyn FnMut(i32, EventKind),
@@ -498,27 +501,18 @@ fn trace_loop(
         }
         // About to wait for news: what happened so far goes out now.
         wire.flush();
-        let mut fds: Vec<libc::pollfd> = vec![libc::pollfd {
-            fd: sigfd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        }];
+        let mut fds = vec![PollFd::new(sigfd.as_fd(), PollFlags::POLLIN)];
         fds.extend(
             streams
                 .iter()
-                .filter_map(|s| s.raw_fd())
-                .map(|fd| libc::pollfd {
-                    fd,
-                    events: libc::POLLIN,
-                    revents: 0,
-                }),
+                .filter_map(Stream::fd)
+                .map(|fd| PollFd::new(fd, PollFlags::POLLIN)),
         );
         // SIGCHLD (every ptrace stop sends one) or output wakes us; the timeout is a net,
         // and how soon a pause (a flag in the control block, which cannot wake a
         // poll) takes hold of a program that makes no syscall the tracer sees.
-        let timeout = 100;
-        // SAFETY: poll over a live array of pollfds.
-        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+        let _ = poll(&mut fds, 100u8);
+        drop(fds);
         drain_signalfd(sigfd);
         pump(streams, emit);
         unread_output = false;
@@ -597,23 +591,22 @@ fn wait_any(flags: libc::c_int) -> Result<Option<libc::siginfo_t>, nix::errno::E
 fn kill_all(table: &Table) -> u32 {
     let live = table.live();
     for pid in &live {
-        // SAFETY: plain syscall on a tracee of ours.
-        unsafe { libc::kill(*pid, libc::SIGKILL) };
+        let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
     }
     u32::try_from(live.len()).unwrap_or(u32::MAX)
 }
 
-pub(super) fn drain_signalfd(fd: &OwnedFd) {
-    let mut buf = [0u8; 128 * 4];
-    // SAFETY: reading into a local buffer from our non-blocking signalfd.
-    while unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
+/// Reads every SIGCHLD queued on the (non-blocking) signalfd: each only woke the poll;
+/// what happened is collected by waitid.
+pub(super) fn drain_signalfd(fd: &SignalFd) {
+    while let Ok(Some(_)) = fd.read_signal() {}
 }
 
 /// The command, started and seized.
 struct Started {
     pid: i32,
     /// SIGCHLD, readable.
-    sigfd: OwnedFd,
+    sigfd: SignalFd,
     /// Its stdout and stderr, read ends.
     streams: [Stream; 2],
     /// Where writes go to those two, to tell whose bytes are whose (`Table`).
@@ -635,20 +628,14 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
         .collect::<Result<_, _>>()
         .map_err(|_| "an argument holds a NUL byte".to_string())?;
     let devnull = CString::new("/dev/null").map_err(|e| e.to_string())?;
-    // SAFETY: sigset operations on a local set; sigprocmask on this single thread.
-    let mut mask: libc::sigset_t = unsafe { std::mem::zeroed() };
-    unsafe {
-        libc::sigemptyset(&mut mask);
-        libc::sigaddset(&mut mask, libc::SIGCHLD);
-        libc::sigprocmask(libc::SIG_BLOCK, &mask, std::ptr::null_mut());
-    }
-    // SAFETY: signalfd(-1, mask, flags) returns a new descriptor or -1.
-    let raw = unsafe { libc::signalfd(-1, &mask, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK) };
-    if raw < 0 {
-        return Err(format!("signalfd: {}", std::io::Error::last_os_error()));
-    }
-    // SAFETY: a descriptor the kernel just gave us.
-    let sigfd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let mut sigchld = SigSet::empty();
+    sigchld.add(Signal::SIGCHLD);
+    sigprocmask(SigmaskHow::SIG_BLOCK, Some(&sigchld), None)
+        .map_err(|e| format!("sigprocmask: {e}"))?;
+    let sigfd = SignalFd::with_flags(&sigchld, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
+        .map_err(|e| format!("signalfd: {e}"))?;
+    // The child unblocks it again with the raw call (see below).
+    let mask: &libc::sigset_t = sigchld.as_ref();
     let flags = nix::fcntl::OFlag::O_CLOEXEC;
     // stdout on a pseudo-terminal: the program buffers its output by line, as it does
     // when the learner runs it in a terminal (on a pipe, Python's print would show up
@@ -674,13 +661,12 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
         .and_then(|p| p.to_str().map(str::to_string))
         .filter(|p| p.starts_with("/dev/pts/"));
     let (err_r, err_w) = nix::unistd::pipe2(flags).map_err(|e| format!("pipe: {e}"))?;
+    use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
     for fd in [&out_r, &out_w, &err_r] {
-        // SAFETY: fcntl on descriptors we own.
-        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) };
+        let _ = fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC));
     }
     for fd in [&out_r, &err_r] {
-        // SAFETY: fcntl on descriptors we own.
-        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+        let _ = fcntl(fd, FcntlArg::F_SETFL(OFlag::O_NONBLOCK));
     }
     let stderr_inode = nix::sys::stat::fstat(&err_r).map_or(0, |s| s.st_ino);
     // Waits, signals and execs stop for the tracer always; reads and writes only for
@@ -722,7 +708,7 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
             // controlling process would be the command, and the command's exit would
             // hang up every orphan it leaves behind.)
             libc::setsid();
-            libc::sigprocmask(libc::SIG_UNBLOCK, &mask, std::ptr::null_mut());
+            libc::sigprocmask(libc::SIG_UNBLOCK, mask, std::ptr::null_mut());
             // Ignored dispositions survive exec: give back the defaults proclab's own
             // runtime (SIGPIPE) and terminal handling (SIGTTIN, SIGTTOU) changed, so
             // `yes | head -1` ends as it does in the learner's shell.
@@ -750,33 +736,28 @@ fn start_command(args: &TracerArgs) -> Result<Started, String> {
         }
     }
     drop((out_w, err_w));
-    let mut status = 0;
-    // SAFETY: waiting for our own child to stop itself.
-    let r = unsafe { libc::waitpid(child, &mut status, libc::WUNTRACED) };
-    if r == child && !libc::WIFSTOPPED(status) {
+    let pid = Pid::from_raw(child);
+    // Our own child, unreaped: its PID is its own until we reap it.
+    let kill_and_reap = || {
+        let _ = kill(pid, Signal::SIGKILL);
+        let _ = waitpid(pid, None);
+    };
+    match waitpid(pid, Some(WaitPidFlag::WUNTRACED)) {
+        Ok(WaitStatus::Stopped(..)) => {}
         // It ended before stopping, and waitpid reaped it: its PID is free again, so
         // nothing may be sent to it.
-        return Err("the command's process did not start".into());
-    }
-    if r != child {
-        // SAFETY: our own child, not reaped (waitpid failed): kill it, then reap it.
-        unsafe {
-            libc::kill(child, libc::SIGKILL);
-            libc::waitpid(child, std::ptr::null_mut(), 0);
+        Ok(_) => return Err("the command's process did not start".into()),
+        Err(_) => {
+            kill_and_reap();
+            return Err("the command's process did not start".into());
         }
-        return Err("the command's process did not start".into());
     }
     if let Err(e) = super::sys::seize(child) {
-        // SAFETY: our own unreaped child.
-        unsafe {
-            libc::kill(child, libc::SIGKILL);
-            libc::waitpid(child, std::ptr::null_mut(), 0);
-        }
+        kill_and_reap();
         return Err(super::refused_message(e));
     }
     // Out of its group-stop: it runs on to execvp, traced.
-    // SAFETY: our own unreaped child.
-    unsafe { libc::kill(child, libc::SIGCONT) };
+    let _ = kill(pid, Signal::SIGCONT);
     drop(program);
     Ok(Started {
         pid: child,

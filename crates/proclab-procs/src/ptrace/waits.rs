@@ -7,7 +7,7 @@
 //! entry vanishing: a zombie that leaves without a wait proclab saw is said to be so.
 
 use super::procinfo::read_memory as read_bytes;
-use super::procinfo::{reap, released};
+use super::procinfo::released;
 use super::table::{InSyscall, Table, Zombie};
 use crate::procfs;
 use crate::trace::event::EventKind;
@@ -52,7 +52,7 @@ impl Table {
                 },
             );
         }
-        emit(tgid, reap(child, status.unwrap_or(z.status)));
+        emit(tgid, EventKind::reap(child, status.unwrap_or(z.status)));
     }
 
     /// A process ended whose parent is a traced process, and the tracer collected its
@@ -75,7 +75,7 @@ impl Table {
                     ppid: me,
                 },
             );
-            emit(me, reap(z.pid, z.status));
+            emit(me, EventKind::reap(z.pid, z.status));
             return;
         }
         // Released at once, when the tracer let go of it: its parent wants no zombies.

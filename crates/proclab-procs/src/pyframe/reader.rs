@@ -214,14 +214,7 @@ fn io_why(pid: i32, err: &std::io::Error) -> WhyNot {
 
 /// A process that exists and is not a zombie (a zombie's memory is already gone).
 fn alive(pid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    // The state follows the last ')' (the command name may itself hold one).
-    let state = stat
-        .rsplit_once(')')
-        .and_then(|(_, rest)| rest.trim_start().chars().next());
-    !matches!(state, None | Some('Z' | 'X'))
+    crate::procfs::alive(pid)
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ fn run(ctx: &mut Ctx) {
     attributes(ctx, None, false, None);
     ctx.gate("start");
     let child = match ctx.fork(NAME) {
-        Ok(Forked::Child) => {
+        Forked::Child => {
             ctx.print(format!("{NAME} {}: dividing by zero", getpid()));
             ctx.sleep(CHILD_WORKS);
             let divisor = std::hint::black_box(0i64);
@@ -45,8 +45,7 @@ fn run(ctx: &mut Ctx) {
             ctx.print(format!("never printed: {q}"));
             ctx.exit(0);
         }
-        Ok(Forked::Parent(pid)) => pid,
-        Err(_) => return,
+        Forked::Parent(pid) => pid,
     };
     let code_of = |o: crate::trace::event::WaitOutcome| match o {
         crate::trace::event::WaitOutcome::Exited(c) => c,

@@ -38,9 +38,6 @@ pub enum Forked {
     Child,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForkRefused(pub String);
-
 pub struct Ctx {
     control: Control,
     /// The scenario's gate names: a gate's index picks its bit in the control block's
@@ -219,18 +216,14 @@ impl Ctx {
     /// event, a traceback, and this process ends (a child with exit code 1; main
     /// unwinds to the runner, which stops and reaps the rest). So a refusal is a clean
     /// stop, never a retry loop, and no scenario goes on with fewer processes than it
-    /// waits for. The `Err` arm is never taken; it stays for the callers' signatures.
-    pub fn fork(&mut self, label: &str) -> Result<Forked, ForkRefused> {
+    /// waits for: so this returns only on success, and callers have no error to handle.
+    pub fn fork(&mut self, label: &str) -> Forked {
         self.fork_with(label, true)
     }
 
     /// Like `fork`, but a child that must outlive its parent (the orphan lesson) skips
     /// PDEATHSIG here and arms it itself once adopted (`arm_after_adoption`).
-    pub fn fork_with(
-        &mut self,
-        label: &str,
-        parent_death_signal: bool,
-    ) -> Result<Forked, ForkRefused> {
+    pub fn fork_with(&mut self, label: &str, parent_death_signal: bool) -> Forked {
         if !self.control.reserve_process() {
             let cap = self.control.cap();
             let why = format!("process cap of {cap} live processes reached");
@@ -253,7 +246,7 @@ impl Ctx {
                     let mut byte = [0u8; 1];
                     while nix::unistd::read(&rx, &mut byte) == Err(nix::errno::Errno::EINTR) {}
                 }
-                Ok(Forked::Parent(child))
+                Forked::Parent(child)
             }
             Ok(ForkResult::Child) => {
                 // A SIGINT the parent has not raised yet is the parent's: CPython
@@ -274,7 +267,7 @@ impl Ctx {
                     drop(rx);
                     let _ = nix::unistd::write(&tx, &[1]);
                 }
-                Ok(Forked::Child)
+                Forked::Child
             }
             Err(errno) => {
                 self.control.release_process();
@@ -403,16 +396,7 @@ pub fn arm_after_adoption() {
 /// PR_SET_PDEATHSIG(SIGKILL), then the getppid check that closes the race where the
 /// parent died between fork and prctl.
 pub fn arm_parent_death_signal(expected_parent: Pid) {
-    // SAFETY: prctl with integer arguments only.
-    unsafe {
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGKILL as libc::c_ulong,
-            0,
-            0,
-            0,
-        );
-    }
+    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
     if getppid() != expected_parent {
         // SAFETY: see `Ctx::exit`.
         unsafe { libc::_exit(1) }

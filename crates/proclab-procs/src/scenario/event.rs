@@ -66,7 +66,7 @@ fn run(ctx: &mut Ctx, p: &EventParams) {
     ctx.print(format!("main {}: e = Event(), {waiters} waiters", getpid()));
     ctx.gate("start");
     for i in 0..waiters {
-        if let Ok(Forked::Child) = ctx.fork(&format!("waiter {i}")) {
+        if ctx.fork(&format!("waiter {i}")) == Forked::Child {
             ctx.print(format!("waiter {i}: waiting"));
             if !event.is_set() {
                 ctx.emit(EventKind::Blocked { on: "event".into() });
@@ -76,7 +76,7 @@ fn run(ctx: &mut Ctx, p: &EventParams) {
             ctx.exit(0);
         }
     }
-    if let Ok(Forked::Child) = ctx.fork("setter") {
+    if ctx.fork("setter") == Forked::Child {
         ctx.sleep(SETTER_PAUSE);
         ctx.print("setter: e.set()");
         ctx.emit(EventKind::Value {

@@ -91,13 +91,13 @@ fn run(ctx: &mut Ctx, p: &Fanout) {
             format!("{}.{round}", ctx.label())
         };
         match ctx.fork(&label) {
-            Ok(Forked::Parent(pid)) => {
+            Forked::Parent(pid) => {
                 ctx.print(format!("parent: forked {pid}"));
                 if round == 0 && ctx.is_main() {
                     ctx.gate("first-fork");
                 }
             }
-            Ok(Forked::Child) => {
+            Forked::Child => {
                 is_child = true;
                 ctx.print(format!(
                     "child {round}: {}, ppid {}",
@@ -108,7 +108,6 @@ fn run(ctx: &mut Ctx, p: &Fanout) {
                     break;
                 }
             }
-            Err(_) => break,
         }
         ctx.sleep(FORK_GAP);
         round += 1;

@@ -127,7 +127,7 @@ fn run(ctx: &mut Ctx, p: &LockParams) {
     ));
     ctx.gate("start");
     for i in 0..workers {
-        if let Ok(Forked::Child) = ctx.fork(&format!("worker {i}")) {
+        if ctx.fork(&format!("worker {i}")) == Forked::Child {
             go.wait();
             for k in 0..increments {
                 let traced = k < TRACE_ALL;

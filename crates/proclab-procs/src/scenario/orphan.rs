@@ -41,9 +41,8 @@ fn run(ctx: &mut Ctx) {
     ));
     ctx.gate("start");
     let parent = match ctx.fork("parent") {
-        Ok(Forked::Child) => parent(ctx),
-        Ok(Forked::Parent(pid)) => pid,
-        Err(_) => return,
+        Forked::Child => parent(ctx),
+        Forked::Parent(pid) => pid,
     };
     // main reaps the parent it forked...
     ctx.wait_child(parent);
@@ -61,14 +60,13 @@ fn run(ctx: &mut Ctx) {
 fn parent(ctx: &mut Ctx) -> ! {
     let me = getpid();
     match ctx.fork_with("child", false) {
-        Ok(Forked::Child) => child(ctx, me),
-        Ok(Forked::Parent(pid)) => {
+        Forked::Child => child(ctx, me),
+        Forked::Parent(pid) => {
             ctx.print(format!("parent {}: forked {pid}", getpid()));
             ctx.sleep(PARENT_LIVES);
             ctx.print(format!("parent {}: exiting without waiting", getpid()));
             ctx.exit(0)
         }
-        Err(_) => ctx.exit(1),
     }
 }
 

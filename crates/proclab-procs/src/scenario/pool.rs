@@ -137,7 +137,7 @@ fn run(ctx: &mut Ctx, p: &PoolParams) {
     ));
     ctx.gate("start");
     for i in 0..workers {
-        if let Ok(Forked::Child) = ctx.fork(&format!("ForkPoolWorker-{}", i + 1)) {
+        if ctx.fork(&format!("ForkPoolWorker-{}", i + 1)) == Forked::Child {
             work(ctx, &todo, &done, pace);
         }
     }

@@ -144,7 +144,7 @@ fn run(ctx: &mut Ctx, p: &QueueParams) {
     let mut producer_pids = Vec::new();
     for i in 0..producers {
         match ctx.fork(&format!("producer {i}")) {
-            Ok(Forked::Child) => {
+            Forked::Child => {
                 // Items i, i + producers, i + 2·producers, …: every item exactly once.
                 // `step_by` takes a usize; a u32 always fits one on the targets proclab
                 // builds for (64-bit Linux), and `max(1)` cannot matter (1..=16).
@@ -155,12 +155,11 @@ fn run(ctx: &mut Ctx, p: &QueueParams) {
                 }
                 ctx.exit(0);
             }
-            Ok(Forked::Parent(pid)) => producer_pids.push(pid),
-            Err(_) => return,
+            Forked::Parent(pid) => producer_pids.push(pid),
         }
     }
     for j in 0..consumers {
-        if let Ok(Forked::Child) = ctx.fork(&format!("consumer {j}")) {
+        if ctx.fork(&format!("consumer {j}")) == Forked::Child {
             consume(ctx, &q, j, get_work, got);
         }
     }

@@ -77,7 +77,7 @@ fn run(ctx: &mut Ctx, p: &SemaphoreParams) {
     ));
     ctx.gate("start");
     for i in 0..workers {
-        if let Ok(Forked::Child) = ctx.fork(&format!("worker {i}")) {
+        if ctx.fork(&format!("worker {i}")) == Forked::Child {
             let held = acquire(ctx, &sem, "semaphore", "semaphore", true);
             ctx.print(format!("worker {i}: inside"));
             ctx.sleep(INSIDE);

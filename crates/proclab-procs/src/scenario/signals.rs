@@ -102,12 +102,11 @@ fn run(ctx: &mut Ctx, disposition: Disposition) {
         return ctx.print("cannot create a pipe");
     };
     let child = match ctx.fork("child") {
-        Ok(Forked::Child) => {
+        Forked::Child => {
             drop(ready_rx);
             child(ctx, disposition, ready_tx)
         }
-        Ok(Forked::Parent(pid)) => pid,
-        Err(_) => return,
+        Forked::Parent(pid) => pid,
     };
     drop(ready_tx);
     wait_until_ready(ctx, ready_rx);

@@ -63,12 +63,11 @@ fn run(ctx: &mut Ctx, p: &Zombie) {
     ctx.print(format!("main {}: forking a child", getpid()));
     ctx.gate("start");
     let child = match ctx.fork("child") {
-        Ok(Forked::Child) => loop {
+        Forked::Child => loop {
             ctx.print(format!("child {}: still running", getpid()));
             ctx.sleep(PERIOD);
         },
-        Ok(Forked::Parent(pid)) => pid,
-        Err(_) => return,
+        Forked::Parent(pid) => pid,
     };
     ctx.gate("forked");
     ctx.sleep(RUN_FOR);
