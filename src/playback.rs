@@ -82,7 +82,7 @@ pub fn run(
     }
     let warnings = malformed_lines(&trace, &name)
         .into_iter()
-        .map(Msg::Warning)
+        .map(|w| Msg::Warning(w.into()))
         .collect();
     let player = Player::new(&trace.events(), speed, opts.step);
     let mut term = Term::open()?;
@@ -243,9 +243,7 @@ impl crate::screens::Feed for Recorded<'_> {
             Command::SaveTrace { scenario } => {
                 pending.push(crate::tui::save_trace(&self.tape, scenario));
             }
-            Command::Signal { .. } => pending.push(Msg::Warning(
-                "no signal sent: a replay has no live processes".into(),
-            )),
+            Command::Signal { .. } => pending.push(Msg::Warning(crate::said!("signal.replay"))),
             // A replay is not the learner finishing a lesson.
             Command::PermitSlot(_)
             | Command::StopRun

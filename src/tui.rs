@@ -99,7 +99,7 @@ impl crate::screens::Feed for Live {
         match msg {
             Msg::Event(e) => {
                 self.fate.see(e);
-                pending.extend(self.tape.push(e).map(Msg::Warning));
+                pending.extend(self.tape.push(e).map(|w| Msg::Warning(w.into())));
             }
             Msg::RunEnded => self.fate.run_over(),
             _ => {}
@@ -118,9 +118,9 @@ impl crate::screens::Feed for Live {
     fn applied(&mut self, pending: &mut Vec<Msg>) {
         // The run is stopped and its last reaps are in: the summary goes last.
         if self.session.is_none() && pending.is_empty() && self.tape.holds_summary() {
-            pending.extend(self.tape.finish().map(Msg::Warning));
+            pending.extend(self.tape.finish().map(|w| Msg::Warning(w.into())));
         }
-        pending.extend(self.tape.flush().map(Msg::Warning));
+        pending.extend(self.tape.flush().map(|w| Msg::Warning(w.into())));
     }
 }
 
@@ -156,7 +156,7 @@ fn event_loop(
 fn record_command(cmd: &Command, tape: &mut Tape, feedback: &mut Vec<Msg>) -> bool {
     match cmd {
         Command::StartRun { .. } => {
-            feedback.extend(tape.restart().map(Msg::Warning));
+            feedback.extend(tape.restart().map(|w| Msg::Warning(w.into())));
             true
         }
         Command::SaveTrace { scenario } => {
@@ -180,7 +180,7 @@ pub(crate) fn save_trace(tape: &Tape, scenario: &str) -> Msg {
                 path = shown.display().to_string()
             ))
         }
-        Err(e) => Msg::Warning(e),
+        Err(e) => Msg::Warning(e.into()),
     }
 }
 
@@ -201,9 +201,9 @@ fn to_msg(m: RunMsg) -> Msg {
         RunMsg::Batch(_) => Msg::Warning("nested batch".into()),
         RunMsg::Event(e) | RunMsg::Wire(e, _) => Msg::Event(e),
         RunMsg::Malformed { line, error } => {
-            Msg::Warning(format!("malformed line on the wire ({error}): {line}"))
+            Msg::Warning(crate::said!("warn.malformed", error = error, line = line))
         }
-        RunMsg::Stderr(line) => Msg::Warning(line),
+        RunMsg::Stderr(line) => Msg::Warning(line.into()),
         RunMsg::Ended => Msg::RunEnded,
     }
 }
@@ -234,7 +234,10 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
             };
             match Session::start(&req) {
                 Ok(s) => *session = Some(s),
-                Err(e) => feedback.push(Msg::Warning(format!("could not start the run: {e:#}"))),
+                Err(e) => feedback.push(Msg::Warning(crate::said!(
+                    "warn.start_run",
+                    error = format!("{e:#}")
+                ))),
             }
         }
         Command::StartTrace { req, cores } => {
@@ -244,7 +247,10 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
             // Per-core load only for a view that draws it (a Python lesson's `pane`).
             match Session::start_trace(&req, cores) {
                 Ok(s) => *session = Some(s),
-                Err(e) => feedback.push(Msg::Warning(format!("could not start the trace: {e:#}"))),
+                Err(e) => feedback.push(Msg::Warning(crate::said!(
+                    "warn.start_trace",
+                    error = format!("{e:#}")
+                ))),
             }
         }
         Command::StopRun => {
@@ -253,24 +259,26 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
                 feedback.extend(report.runner_reap.map(Msg::Event));
                 feedback.extend(report.adopted_reaps.into_iter().map(Msg::Event));
                 if report.leaked > 0 {
-                    feedback.push(Msg::Warning(format!(
-                        "{} processes outlived the run",
-                        report.leaked
-                    )));
+                    feedback.push(Msg::Warning(crate::said!("warn.leaked", n = report.leaked)));
                 }
             }
         }
         Command::Quit => {}
         Command::SaveFinished(ids) => {
             if let Err(e) = crate::course::save_finished(&ids.into_iter().collect()) {
-                feedback.push(Msg::Warning(format!(
-                    "could not remember the finished lesson: {e}"
+                feedback.push(Msg::Warning(crate::said!(
+                    "warn.finished",
+                    error = e.to_string()
                 )));
             }
         }
         Command::Signal { pid, signal } => {
             let Some(s) = session.as_ref() else {
-                feedback.push(Msg::Warning(format!("{signal} not sent: no run")));
+                feedback.push(Msg::Warning(crate::said!(
+                    "signal.not_sent_named",
+                    signal = signal.as_str(),
+                    why = crate::said!("warn.no_run")
+                )));
                 return;
             };
             match s.signal(pid, signal) {
@@ -285,7 +293,11 @@ fn execute(cmd: Command, session: &mut Option<Session>, cap: u32, feedback: &mut
                         signal: signal.as_str().to_string(),
                     },
                 })),
-                Err(e) => feedback.push(Msg::Warning(format!("{signal} not sent: {e:#}"))),
+                Err(e) => feedback.push(Msg::Warning(crate::said!(
+                    "signal.not_sent_named",
+                    signal = signal.as_str(),
+                    why = format!("{e:#}")
+                ))),
             }
         }
         control => {

@@ -39,7 +39,7 @@ pub enum Msg {
     Action(Action),
     Event(Event),
     /// A bad line on the wire or a line on stderr: shown in the log, never fatal.
-    Warning(String),
+    Warning(crate::i18n::Said),
     /// Something the front end did for the learner (a trace saved): a line in the log.
     Note(crate::i18n::Said),
     RunEnded,

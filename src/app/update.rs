@@ -18,7 +18,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::Warning(text) => {
-            log_now(app, Said::Raw(text), LogClass::Warning);
+            log_now(app, text, LogClass::Warning);
             Vec::new()
         }
         Msg::Tick(now_ms) => {
