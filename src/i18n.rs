@@ -595,6 +595,7 @@ pub const KEPT: &[&str] = &[
     "Tab",
     "PgDn",
     "PgUp",
+    "Home",
     "WIFEXITED",
     "WEXITSTATUS",
     "WIFSIGNALED",

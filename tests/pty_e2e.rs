@@ -215,7 +215,7 @@ fn stop_and_continue(name: &str, stop: impl FnOnce(&mut Pty), proclab_restores: 
     let mark = pty.len();
     pty.send(" ");
     pty.wait_for(&["AT STEP 'first-fork'"], mark);
-    pty.send("q");
+    pty.send_quit();
     let status = pty.wait_exit(WAIT);
     assert!(status.success(), "[{name}] q after fg: {status:?}");
     // The last bytes may still be on their way from the PTY to the reader thread.
@@ -706,7 +706,7 @@ fn exit_mid_run(run: &MidRun, exit: ExitPath) {
     assert_shared_memory_unnamed(&name, &group);
     let before = pty.len();
     match exit {
-        ExitPath::Q => pty.send("q"),
+        ExitPath::Q => pty.send_quit(),
         ExitPath::CtrlC => pty.send("\x03"),
         ExitPath::Sigint => pty.signal(Signal::SIGINT),
         ExitPath::Sigterm => pty.signal(Signal::SIGTERM),
@@ -1003,4 +1003,42 @@ fn trace_quit_after_the_end_exits_with_the_program_s_code() {
     );
     pty.wait_for(&["DONE", "bye"], 0);
     pty.quit_with(3);
+}
+
+/// A clicker's keys in a lesson: PgDn is the next step; ← runs the lesson again up to
+/// the previous step (a new main, said so); Esc asks before it stops the run, another
+/// key stays; B blanks the screen until a key; q asks, q again quits cleanly.
+#[test]
+fn a_clicker_goes_forward_and_back_and_leaving_asks_first() {
+    let mut pty = Pty::spawn("pty_clicker", &["lesson", "fork-fanout"], 120, 40);
+    pty.wait_for(&["AT STEP 'start'"], 0);
+    let first_main = main_pid_on_screen(&pty.screen()).expect("main's row");
+    let mark = pty.len();
+    pty.send("\x1b[6~"); // PgDn
+    pty.wait_for(&["AT STEP 'first-fork'"], mark);
+    let mark = pty.len();
+    pty.send("\x1b[D"); // ←
+    pty.wait_for(&["running the lesson again up to step 1"], mark);
+    pty.wait_screen("the first step of a new run", |s| {
+        s.contains("AT STEP 'start'") && !s.contains(&format!("{first_main} "))
+    });
+    let second_main = main_pid_on_screen(&pty.screen()).expect("main's row after going back");
+    assert_ne!(first_main, second_main, "going back runs new processes");
+
+    let mark = pty.len();
+    pty.send("\x1b");
+    pty.wait_for(&["leave this run?"], mark);
+    pty.send("\x1b[B"); // ↓: stays
+    pty.wait_screen("the key bar back", |s| !s.contains("leave this run?"));
+    assert!(
+        pty.screen().text().contains("AT STEP 'start'"),
+        "still in the run"
+    );
+
+    pty.send("B");
+    pty.wait_screen("a blank screen", |s| s.trim().is_empty());
+    pty.send("x");
+    pty.send(" ");
+    pty.wait_screen("the lesson back", |s| s.contains("AT STEP"));
+    pty.quit_cleanly();
 }

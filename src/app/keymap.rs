@@ -8,9 +8,20 @@ pub enum Action {
     Down,
     /// Enter: open the selection.
     Open,
-    /// Space, → or l: release the next gate (step mode) or pause/resume (playing).
+    /// Space, →, l or PgDn (a clicker's "next"): release the next gate (step mode)
+    /// or pause/resume (playing).
     Step,
-    /// Esc, ← or h: back to the menu (quits at the top level).
+    /// ← or PgUp (a clicker's "previous"): a lesson's previous step (a real run
+    /// cannot go back: the lesson runs again and is released up to that step).
+    PrevStep,
+    /// Home: a lesson's first step, run again.
+    FirstStep,
+    /// o: the outline of the lesson's steps, to jump to any of them.
+    Outline,
+    /// B: blank the screen (as presentation tools do); any key brings it back.
+    Blank,
+    /// Esc, h or Backspace: back to the menu (quits at the top level; a live run asks
+    /// first).
     Back,
     /// q: quit (inside the signal menu it only closes the menu).
     Quit,
@@ -28,7 +39,7 @@ pub enum Action {
     Lang,
     /// Tab: swap the scenario's pane and the event log.
     SwapPane,
-    /// PgDn: scroll a long narration down; PgUp / Home: back to its top.
+    /// n: the next page of a long narration; N: back to its top.
     ScrollDown,
     ScrollTop,
     /// [ and ]: the event log back to older lines, and forward to the newest.
@@ -59,8 +70,14 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('k') => Action::Signal,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::Enter => Action::Open,
-        KeyCode::Char(' ') | KeyCode::Right | KeyCode::Char('l') => Action::Step,
-        KeyCode::Esc | KeyCode::Left | KeyCode::Char('h') | KeyCode::Backspace => Action::Back,
+        KeyCode::Char(' ') | KeyCode::Right | KeyCode::Char('l') | KeyCode::PageDown => {
+            Action::Step
+        }
+        KeyCode::Left | KeyCode::PageUp => Action::PrevStep,
+        KeyCode::Home => Action::FirstStep,
+        KeyCode::Char('o') => Action::Outline,
+        KeyCode::Char('B') => Action::Blank,
+        KeyCode::Esc | KeyCode::Char('h') | KeyCode::Backspace => Action::Back,
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Char('?') | KeyCode::F(1) => Action::Help,
         KeyCode::Char('p') => Action::Play,
@@ -74,8 +91,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         // A quiz answer in a run; a lesson's number in the menu (0 for "10" and on).
         KeyCode::Char(c @ '0'..='9') => Action::Answer(c as u8 - b'0'),
         KeyCode::Char('w') => Action::Save,
-        KeyCode::PageDown => Action::ScrollDown,
-        KeyCode::PageUp | KeyCode::Home => Action::ScrollTop,
+        KeyCode::Char('n') => Action::ScrollDown,
+        KeyCode::Char('N') => Action::ScrollTop,
         KeyCode::Char('[') => Action::LogOlder,
         KeyCode::Char(']') => Action::LogNewer,
         _ => return None,
@@ -87,10 +104,13 @@ pub const HELP: &[(&str, &str)] = &[
     ("↑ ↓  k j", "help.move"),
     ("k", "help.signal"),
     ("Enter", "help.open"),
-    ("Space → l", "help.space"),
+    ("Space → PgDn", "help.space"),
+    ("← PgUp Home", "help.prev"),
+    ("o", "help.outline"),
+    ("B", "help.blank"),
     ("p", "help.play"),
     ("Tab", "help.tab"),
-    ("PgDn PgUp", "help.scroll"),
+    ("n N", "help.scroll"),
     ("1 … 9", "help.answer"),
     ("P  T", "help.present"),
     ("+ -", "help.speed"),
@@ -98,7 +118,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("w", "help.save"),
     ("[ ]", "help.log"),
     ("L", "help.lang"),
-    ("Esc ← h", "help.back"),
+    ("Esc h", "help.back"),
     ("q  Ctrl-C", "help.quit"),
     ("?", "help.help"),
 ];

@@ -6,6 +6,7 @@ pub mod flow;
 mod ingest;
 pub mod keymap;
 pub mod locks;
+pub mod navigate;
 pub mod phase;
 pub mod procs;
 pub mod quiz;
@@ -165,6 +166,11 @@ pub struct RunView {
     pub replay: bool,
     /// A traced program (`proclab trace`) instead of a scenario: what to start again.
     pub trace: Option<crate::ptrace::tracer::TraceRequest>,
+    /// A step the learner jumped to that the run has not reached yet: every step
+    /// before it is released as soon as it holds (`navigate`).
+    pub skip_to: Option<usize>,
+    /// The outline of the lesson's steps (`o`), when open: the step under the cursor.
+    pub outline: Option<usize>,
 }
 
 impl RunView {
@@ -203,6 +209,8 @@ impl RunView {
             learner_signalled: false,
             replay: false,
             trace: None,
+            skip_to: None,
+            outline: None,
         }
     }
 }
@@ -320,6 +328,10 @@ pub struct App {
     pub python: Result<std::path::PathBuf, crate::python::NoPython>,
     /// The process cap runs and traces get (`--cap`).
     pub cap: u32,
+    /// B: the screen is blank (a presenter's pause); any key brings it back.
+    pub blank: bool,
+    /// Leaving a live run was asked for: it waits for a confirmation (`navigate`).
+    pub leave: Option<navigate::Leave>,
 }
 
 impl App {
@@ -344,6 +356,8 @@ impl App {
             menu_digit: None,
             python: Err(crate::python::NoPython::NotLookedFor),
             cap: 64,
+            blank: false,
+            leave: None,
         }
     }
 

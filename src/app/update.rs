@@ -3,6 +3,7 @@
 
 use super::ingest::{log_for, on_event};
 use super::keymap::Action;
+use super::navigate::{self, Leave};
 use super::signals;
 use super::{App, Command, LogClass, MAX_SPEED, MIN_SPEED, Msg, RunView, Screen};
 use crate::i18n::Said;
@@ -11,11 +12,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Action(a) => on_action(app, a),
         Msg::Event(e) => {
-            if let Some(run) = app.run.as_mut() {
-                let lesson = run.lesson.and_then(|i| app.lessons.get(i));
-                on_event(run, lesson, e);
-            }
-            Vec::new()
+            let Some(run) = app.run.as_mut() else {
+                return Vec::new();
+            };
+            let lesson = run.lesson.and_then(|i| app.lessons.get(i));
+            on_event(run, lesson, e);
+            // A step before the one jumped to is released as soon as it holds.
+            navigate::release_towards(run)
         }
         Msg::Warning(text) => {
             log_now(app, text, LogClass::Warning);
@@ -116,6 +119,27 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         app.quit = true;
         return quit();
     }
+    // A blank screen comes back with any key, which does nothing else.
+    if std::mem::take(&mut app.blank) {
+        return Vec::new();
+    }
+    if action == Action::Blank {
+        app.blank = true;
+        return Vec::new();
+    }
+    // "Leave this run?": the same key again or Enter leaves, any other key stays.
+    if let Some(asked) = app.leave.take() {
+        if !navigate::confirmed(asked, action) {
+            return Vec::new();
+        }
+        return match asked {
+            Leave::Quit => {
+                app.quit = true;
+                quit()
+            }
+            Leave::ToMenu => back(app),
+        };
+    }
     if app.help {
         if matches!(action, Action::Help | Action::Back | Action::Open) {
             app.help = false;
@@ -129,7 +153,15 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
     {
         return on_signal_menu(app, action);
     }
+    if app.screen == Screen::Run && app.run.as_ref().is_some_and(|r| r.outline.is_some()) {
+        return navigate::on_outline(app, action);
+    }
     if action == Action::Quit {
+        if app.screen == Screen::Run && navigate::leaving_stops_processes(app) {
+            app.leave = Some(Leave::Quit);
+            app.notice = Some(crate::said!("notice.leave_quit"));
+            return Vec::new();
+        }
         app.quit = true;
         return quit();
     }
@@ -160,6 +192,27 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
             Screen::Run => on_run(app, action),
         },
     }
+}
+
+/// Out of the run: `proclab lesson X` backs out to the course, as the help promises;
+/// a bare run, a replay or a trace opened from the command line has no menu to go
+/// back to, so it quits. A lesson finished moves the menu's cursor to the next one.
+fn back(app: &mut App) -> Vec<Command> {
+    let Some(run) = app.run.as_ref() else {
+        app.screen = Screen::Menu;
+        return Vec::new();
+    };
+    if app.direct && (run.lesson.is_none() || app.lessons.is_empty()) {
+        app.quit = true;
+        return vec![Command::StopRun, Command::Quit];
+    }
+    if let Some(i) = run.lesson.filter(|_| run.ended()) {
+        app.menu_selected = (i + 1).min(app.lessons.len().saturating_sub(1));
+    }
+    app.direct = false;
+    app.run = None;
+    app.screen = Screen::Menu;
+    vec![Command::StopRun]
 }
 
 fn on_menu(app: &mut App, action: Action) -> Vec<Command> {
@@ -251,36 +304,25 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             run.speed = (run.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
             return vec![Command::SetSpeed(run.speed)];
         }
-        Action::Restart => {
-            // StartRun replaces the current run; nothing of the old one reaches the new view.
-            let stepping = run.trace.as_ref().is_some_and(|t| t.steps());
-            let mut fresh = RunView::new(
-                run.lesson,
-                run.scenario,
-                run.params.clone(),
-                (run.lesson.is_some() || stepping) && !run.replay,
-                run.speed,
-            );
-            // A replay starts over as it is being watched.
-            if run.replay {
-                fresh.replay = true;
-                fresh.phase = super::phase::Phase::start(run.step_mode());
+        Action::Restart => return navigate::rerun(app),
+        Action::PrevStep => {
+            if let Some(now) = run.step.filter(|&s| s > 0) {
+                return navigate::jump_to(app, now - 1);
             }
-            fresh.trace = run.trace.clone();
-            return app.start(fresh);
         }
-        Action::Back => {
-            // `proclab lesson X` backs out to the course, as the help promises; a bare
-            // run, a replay or a trace opened from the command line has no menu to go
-            // back to, so it quits.
-            if app.direct && (run.lesson.is_none() || app.lessons.is_empty()) {
-                app.quit = true;
-                return vec![Command::StopRun, Command::Quit];
+        Action::FirstStep => {
+            if run.step.is_some() {
+                return navigate::jump_to(app, 0);
             }
-            app.direct = false;
-            app.run = None;
-            app.screen = Screen::Menu;
-            return vec![Command::StopRun];
+        }
+        Action::Outline => navigate::open_outline(app),
+        Action::Back => {
+            if navigate::leaving_stops_processes(app) {
+                app.leave = Some(Leave::ToMenu);
+                app.notice = Some(crate::said!("notice.leave_menu"));
+                return Vec::new();
+            }
+            return back(app);
         }
         Action::Signal => {
             if let Some(why) = open_signal_menu(run) {
@@ -320,6 +362,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Open
         | Action::Quit
+        | Action::Blank
         | Action::Interrupt
         | Action::Help
         | Action::Lang

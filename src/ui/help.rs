@@ -26,7 +26,7 @@ pub fn render(lang: Lang, frame: &mut Frame, area: Rect) {
     }
     for (keys, what) in HELP {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {keys:<12}"), theme::title()),
+            Span::styled(format!("  {keys:<13}"), theme::title()),
             Span::raw(t(lang, what)),
         ]));
     }

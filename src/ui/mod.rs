@@ -6,6 +6,7 @@ mod locks;
 mod log;
 mod menu;
 mod narration;
+mod outline;
 mod present;
 mod signal;
 mod status;
@@ -52,8 +53,12 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
     if let Some(background) = theme::palette().background {
         frame.render_widget(ratatui::widgets::Block::new().style(background), area);
     }
+    // B: nothing but the theme's background (a presenter's pause).
+    if app.blank {
+        return hits;
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small(app.lang, frame, area);
+        too_small(app, frame, area);
         return hits;
     }
     match (app.screen, app.run.as_ref()) {
@@ -157,6 +162,10 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
             if let Some(menu) = &run.signal_menu {
                 signal::render(run, menu, app.lang, frame, body);
             }
+            if let (Some(cursor), Some(lesson)) = (run.outline, app.lesson()) {
+                outline::render(lesson, run, cursor, app.lang, frame, body);
+                hits.tree = None;
+            }
         }
         _ => menu::render(app, frame, area),
     }
@@ -207,9 +216,10 @@ fn lesson_pane(run: &crate::app::RunView) -> Option<Pane> {
     }
 }
 
-fn too_small(lang: crate::i18n::Lang, frame: &mut Frame, area: Rect) {
+fn too_small(app: &App, frame: &mut Frame, area: Rect) {
     use crate::tr;
-    let text = Text::from(vec![
+    let lang = app.lang;
+    let mut text = Text::from(vec![
         Line::styled(tr!(lang, "small.title"), theme::warning()),
         Line::raw(tr!(
             lang,
@@ -221,6 +231,10 @@ fn too_small(lang: crate::i18n::Lang, frame: &mut Frame, area: Rect) {
         )),
         Line::raw(tr!(lang, "small.advice")),
     ]);
+    // A question ("quit proclab?") must be seen to be answered.
+    if let Some(notice) = &app.notice {
+        text.push_line(Line::styled(notice.text(lang), theme::gate()));
+    }
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 

@@ -770,3 +770,48 @@ fn python_lesson_marks_where_each_process_is() {
     assert!(shown.contains("◆ 6     conn.send"), "{shown}");
     assert!(!shown.contains("◆18"), "{shown}");
 }
+
+/// `o` in a lesson: every step by number and title, the current one marked, the
+/// cursor where Enter goes; at the classroom sizes.
+#[test]
+fn the_outline_of_the_steps() {
+    for (w, h, name) in [(120, 40, "outline_120x40"), (80, 24, "outline_80x24")] {
+        let mut app = fanout_app(Lang::En);
+        let at = app.run.as_ref().unwrap().step.expect("a step");
+        crate::app::navigate::open_outline(&mut app);
+        app.run.as_mut().unwrap().outline = Some(3);
+        let shown = screen(&app, w, h);
+        let steps = &app.lesson().unwrap().steps;
+        for (i, step) in steps.iter().enumerate() {
+            let head: String = step.title.get(Lang::En).chars().take(20).collect();
+            assert!(
+                shown.contains(&format!("{:>2}. {head}", i + 1)),
+                "{head}\n{shown}"
+            );
+        }
+        let current: String = steps[at].title.get(Lang::En).chars().take(20).collect();
+        assert!(
+            shown.contains(&format!("▶ {:>2}. {current}", at + 1)),
+            "the current step marked\n{shown}"
+        );
+        assert!(
+            shown.contains("Steps · ↑↓ choose · Enter go · Esc close"),
+            "{shown}"
+        );
+        insta::assert_snapshot!(name, shown);
+    }
+}
+
+/// B: nothing on screen but the background; the screen comes back with a key.
+#[test]
+fn a_blank_screen_shows_nothing() {
+    let mut app = fanout_app(Lang::En);
+    app.blank = true;
+    let shown = screen(&app, 120, 40);
+    assert!(
+        shown.lines().all(|l| l.trim_matches(['"', ' ']).is_empty()),
+        "{shown}"
+    );
+    app.blank = false;
+    assert!(screen(&app, 120, 40).contains("Processes"));
+}

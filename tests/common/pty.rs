@@ -222,7 +222,7 @@ impl Pty {
     /// `q`: proclab exits with `code`, the terminal is restored and nothing of the run
     /// is left.
     pub fn quit_with(&mut self, code: u32) {
-        self.send("q");
+        self.send_quit();
         let status = self.wait_exit(WAIT);
         assert_eq!(
             status.exit_code(),
@@ -231,6 +231,28 @@ impl Pty {
             self.name
         );
         self.assert_clean_exit();
+    }
+
+    /// `q`, and `q` again when proclab asks first (a live run's processes would be
+    /// stopped); returns once it asked and was answered, or once it is exiting.
+    pub fn send_quit(&mut self) {
+        let mark = self.len();
+        self.send("q");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let fresh = strip_ansi(&self.output()[mark..]);
+            if fresh.contains("quit proclab?") {
+                self.send("q");
+                return;
+            }
+            let state = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))
+                .ok()
+                .and_then(|s| s.rsplit_once(") ").and_then(|(_, r)| r.chars().next()));
+            if matches!(state, None | Some('Z' | 'X')) || Instant::now() >= deadline {
+                return;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Waits for proclab to exit; panics (killing it) after `timeout`.

@@ -207,6 +207,16 @@ fn r_in_a_bare_run_restarts_playing() {
 #[test]
 fn esc_leaves_the_run_for_the_menu() {
     let mut app = in_lesson();
+    // A live run asks first; any other key stays.
+    assert!(update(&mut app, press(KeyCode::Esc)).is_empty());
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.contains("leave this run?"))
+    );
+    assert!(update(&mut app, press(KeyCode::Down)).is_empty());
+    assert_eq!(app.screen, Screen::Run, "another key stays");
+    assert!(update(&mut app, press(KeyCode::Esc)).is_empty());
     assert_eq!(
         update(&mut app, press(KeyCode::Esc)),
         vec![Command::StopRun]
@@ -225,8 +235,12 @@ fn esc_leaves_the_run_for_the_menu() {
 fn esc_quits_a_direct_bare_run() {
     let mut app = in_bare_run();
     app.direct = true;
+    assert!(
+        update(&mut app, press(KeyCode::Esc)).is_empty(),
+        "asked first"
+    );
     assert_eq!(
-        update(&mut app, press(KeyCode::Left)),
+        update(&mut app, press(KeyCode::Enter)),
         vec![Command::StopRun, Command::Quit]
     );
     assert!(app.quit);
@@ -236,6 +250,7 @@ fn esc_quits_a_direct_bare_run() {
 fn esc_from_a_direct_lesson_goes_to_the_menu_then_quits() {
     let mut app = in_lesson();
     app.direct = true;
+    update(&mut app, press(KeyCode::Esc));
     assert_eq!(
         update(&mut app, press(KeyCode::Esc)),
         vec![Command::StopRun]
@@ -250,12 +265,29 @@ fn esc_from_a_direct_lesson_goes_to_the_menu_then_quits() {
 fn q_quits_from_menu_run_and_help() {
     for setup in [lesson_app as fn() -> App, in_lesson, in_bare_run] {
         let mut app = setup();
+        // A live run asks first: q again (or Enter) quits.
+        if app.run.is_some() {
+            assert!(update(&mut app, press(KeyCode::Char('q'))).is_empty());
+            assert!(!app.quit);
+            assert!(
+                app.notice
+                    .as_ref()
+                    .is_some_and(|n| n.contains("quit proclab?"))
+            );
+        }
         assert_eq!(
             update(&mut app, press(KeyCode::Char('q'))),
             vec![Command::StopRun, Command::Quit]
         );
         assert!(app.quit);
     }
+    // An ended run has nothing left to stop: q quits at once.
+    let mut app = in_lesson();
+    update(&mut app, Msg::RunEnded);
+    assert_eq!(
+        update(&mut app, press(KeyCode::Char('q'))),
+        vec![Command::StopRun, Command::Quit]
+    );
     let mut app = in_lesson();
     update(&mut app, press(KeyCode::Char('?')));
     assert_eq!(
@@ -343,15 +375,15 @@ fn space_runs_the_selected_process_at_its_own_gate() {
 }
 
 #[test]
-fn page_down_scrolls_the_narration_and_a_new_step_starts_at_its_top() {
+fn n_scrolls_the_narration_and_a_new_step_starts_at_its_top() {
     let mut app = in_lesson();
     update(&mut app, main_gate("start"));
-    update(&mut app, press(KeyCode::PageDown));
-    update(&mut app, press(KeyCode::PageDown));
+    update(&mut app, press(KeyCode::Char('n')));
+    update(&mut app, press(KeyCode::Char('n')));
     assert_eq!(run(&app).narration_scroll, 8);
-    update(&mut app, press(KeyCode::PageUp));
+    update(&mut app, press(KeyCode::Char('N')));
     assert_eq!(run(&app).narration_scroll, 0);
-    update(&mut app, press(KeyCode::PageDown));
+    update(&mut app, press(KeyCode::Char('n')));
     // The same step again (a repeated gate) keeps the place; a new step resets it.
     update(&mut app, main_gate("start"));
     assert_eq!(run(&app).narration_scroll, 4);
@@ -488,6 +520,7 @@ fn a_lesson_opens_on_its_own_pane_not_the_log_left_by_the_last() {
     let mut app = in_lesson();
     update(&mut app, press(KeyCode::Tab));
     assert!(app.show_log);
+    update(&mut app, press(KeyCode::Esc));
     update(&mut app, press(KeyCode::Esc));
     update(&mut app, press(KeyCode::Enter));
     assert!(

@@ -5,6 +5,7 @@ use crate::trace::event::{Event, EventKind};
 mod controls;
 mod events;
 mod keys;
+mod navigate;
 mod replay;
 mod signals;
 mod trace;

@@ -1,0 +1,156 @@
+//! Moving through a lesson as a class does: next, previous, first, the outline; the
+//! blank screen; leaving a live run only when confirmed.
+use super::*;
+
+/// In the fork-fanout lesson, held at its step `gate` (steps: start, first-fork,
+/// forked-all, reaped-all).
+fn held_at(gate: &str) -> App {
+    let mut app = in_lesson();
+    update(&mut app, main_gate(gate));
+    assert!(run(&app).held());
+    app
+}
+
+#[test]
+fn page_down_is_a_clicker_s_next_step() {
+    let mut app = held_at("start");
+    assert_eq!(
+        update(&mut app, press(KeyCode::PageDown)),
+        vec![Command::Permit]
+    );
+}
+
+#[test]
+fn back_runs_the_lesson_again_and_releases_it_up_to_the_previous_step() {
+    let mut app = held_at("forked-all");
+    assert_eq!(run(&app).step, Some(2));
+    let cmds = update(&mut app, press(KeyCode::Left));
+    assert!(
+        matches!(
+            &cmds[..],
+            [Command::StartRun {
+                step_mode: true,
+                ..
+            }]
+        ),
+        "a new run: {cmds:?}"
+    );
+    assert_eq!(run(&app).step, None, "nothing of the old run");
+    assert_eq!(run(&app).skip_to, Some(1));
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.contains("again up to step 2") && n.contains("new PIDs"))
+    );
+    assert!(
+        run(&app)
+            .log
+            .iter()
+            .any(|l| l.text.contains("cannot go back")),
+        "the log says why the PIDs change"
+    );
+    // The new run's first step is released as soon as it holds; the one asked for
+    // holds.
+    assert_eq!(update(&mut app, main_gate("start")), vec![Command::Permit]);
+    assert!(update(&mut app, main_gate("first-fork")).is_empty());
+    assert!(run(&app).held());
+    assert_eq!(run(&app).step, Some(1));
+    assert_eq!(run(&app).skip_to, None);
+}
+
+#[test]
+fn home_runs_the_lesson_again_to_its_first_step() {
+    let mut app = held_at("first-fork");
+    let cmds = update(&mut app, press(KeyCode::Home));
+    assert!(matches!(&cmds[..], [Command::StartRun { .. }]));
+    assert_eq!(run(&app).skip_to, None, "the first step holds by itself");
+    assert!(update(&mut app, main_gate("start")).is_empty());
+    assert!(run(&app).held());
+    // Back from the first step: there is none before it.
+    assert!(update(&mut app, press(KeyCode::Left)).is_empty());
+    assert!(update(&mut app, press(KeyCode::PageUp)).is_empty());
+}
+
+#[test]
+fn the_outline_jumps_forward_releasing_every_step_on_the_way() {
+    let mut app = held_at("start");
+    assert!(update(&mut app, press(KeyCode::Char('o'))).is_empty());
+    assert_eq!(run(&app).outline, Some(0), "opens on the current step");
+    update(&mut app, press(KeyCode::Down));
+    update(&mut app, press(KeyCode::Down));
+    update(&mut app, press(KeyCode::Down));
+    update(&mut app, press(KeyCode::Down));
+    assert_eq!(run(&app).outline, Some(3), "stops at the last step");
+    update(&mut app, press(KeyCode::Char('3')));
+    assert_eq!(run(&app).outline, Some(2), "a digit picks a step by number");
+    // While open, keys move its cursor, not the run.
+    assert!(update(&mut app, press(KeyCode::Char('p'))).is_empty());
+    assert!(run(&app).step_mode());
+    assert_eq!(
+        update(&mut app, press(KeyCode::Enter)),
+        vec![Command::Permit]
+    );
+    assert_eq!(run(&app).outline, None);
+    assert_eq!(run(&app).skip_to, Some(2));
+    assert_eq!(
+        update(&mut app, main_gate("first-fork")),
+        vec![Command::Permit],
+        "a step on the way is released as it holds"
+    );
+    assert!(update(&mut app, main_gate("forked-all")).is_empty());
+    assert_eq!(run(&app).step, Some(2));
+    assert!(run(&app).held());
+    assert_eq!(run(&app).skip_to, None);
+}
+
+#[test]
+fn the_outline_closes_with_esc_without_leaving() {
+    let mut app = held_at("start");
+    update(&mut app, press(KeyCode::Char('o')));
+    assert!(update(&mut app, press(KeyCode::Esc)).is_empty());
+    assert_eq!(run(&app).outline, None);
+    assert_eq!(app.screen, Screen::Run);
+    assert_eq!(app.leave, None, "Esc closed the outline, it asked nothing");
+    // The current step chosen: nothing to do.
+    update(&mut app, press(KeyCode::Char('o')));
+    assert!(update(&mut app, press(KeyCode::Enter)).is_empty());
+}
+
+#[test]
+fn b_blanks_the_screen_and_the_next_key_only_brings_it_back() {
+    let mut app = held_at("start");
+    update(&mut app, press(KeyCode::Char('B')));
+    assert!(app.blank);
+    assert!(
+        update(&mut app, press(KeyCode::Char(' '))).is_empty(),
+        "the key that brings the screen back does nothing else"
+    );
+    assert!(!app.blank);
+    assert!(run(&app).held());
+    assert_eq!(
+        update(&mut app, press(KeyCode::Char(' '))),
+        vec![Command::Permit]
+    );
+}
+
+#[test]
+fn leaving_a_finished_lesson_asks_nothing_and_the_menu_moves_to_the_next() {
+    let mut app = held_at("start");
+    update(&mut app, Msg::RunEnded);
+    assert_eq!(
+        update(&mut app, press(KeyCode::Esc)),
+        vec![Command::StopRun]
+    );
+    assert_eq!(app.screen, Screen::Menu);
+    assert_eq!(app.menu_selected, 1, "the next lesson is under the cursor");
+}
+
+#[test]
+fn a_replay_is_left_without_asking() {
+    let mut app = held_at("start");
+    app.run.as_mut().unwrap().replay = true;
+    assert_eq!(
+        update(&mut app, press(KeyCode::Esc)),
+        vec![Command::StopRun]
+    );
+}
