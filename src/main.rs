@@ -330,6 +330,7 @@ struct Look {
 }
 
 fn dressed(mut app: app::App, look: &Look) -> app::App {
+    app.me = Some(nix::unistd::getpid().as_raw());
     app.python = look.python.clone();
     app.cap = look.cap;
     app.theme = look.theme;

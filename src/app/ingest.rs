@@ -352,15 +352,25 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
     // What a process printed reads best as itself; the colour says it is output.
     let text = match e.kind {
         EventKind::Print { text } => Said::Raw(text),
-        EventKind::SendSignal { target, signal } => match run.procs.get(target) {
-            Some(p) => crate::said!(
-                "log.send_labelled",
-                signal = signal,
-                target = target,
-                label = &p.label
-            ),
-            None => said(&EventKind::SendSignal { target, signal }),
-        },
+        EventKind::SendSignal { target, signal } => {
+            let to = match run.procs.get(target) {
+                Some(p) => crate::said!("log.target_labelled", target = target, label = &p.label),
+                None => Said::from(target),
+            };
+            match run.procs.get(target) {
+                // The learner, through the signal menu: proclab itself sent it.
+                _ if run.front_end == Some(e.pid) => {
+                    crate::said!("log.you_send", signal = signal, to = to)
+                }
+                Some(p) => crate::said!(
+                    "log.send_labelled",
+                    signal = signal,
+                    target = target,
+                    label = &p.label
+                ),
+                None => said(&EventKind::SendSignal { target, signal }),
+            }
+        }
         kind => said(&kind),
     };
     log_for(run, (e.t_us, e.pid), text, class);

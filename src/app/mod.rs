@@ -171,6 +171,9 @@ pub struct RunView {
     pub skip_to: Option<usize>,
     /// The outline of the lesson's steps (`o`), when open: the step under the cursor.
     pub outline: Option<usize>,
+    /// The front end's own PID (`App::me`): a signal it sends is the learner's, and
+    /// the log says "you" instead of a PID that is in no tree.
+    pub front_end: Option<i32>,
 }
 
 impl RunView {
@@ -211,6 +214,7 @@ impl RunView {
             trace: None,
             skip_to: None,
             outline: None,
+            front_end: None,
         }
     }
 }
@@ -332,6 +336,8 @@ pub struct App {
     pub blank: bool,
     /// Leaving a live run was asked for: it waits for a confirmation (`navigate`).
     pub leave: Option<navigate::Leave>,
+    /// proclab's own PID, given by `main` (the app itself reads no system state).
+    pub me: Option<i32>,
 }
 
 impl App {
@@ -358,6 +364,7 @@ impl App {
             cap: 64,
             blank: false,
             leave: None,
+            me: None,
         }
     }
 
@@ -448,6 +455,10 @@ impl App {
 
     /// Shows `run` and returns the command that starts it (replacing any run).
     pub(crate) fn start(&mut self, mut run: RunView) -> Vec<Command> {
+        // A replay's signals were sent by another proclab: not "you".
+        if !run.replay {
+            run.front_end = self.me;
+        }
         // A lesson's view: a Python lesson asks for its pane (`pane`).
         if let Some(lesson) = run.lesson.and_then(|i| self.lessons.get(i)) {
             run.view = lesson.view();

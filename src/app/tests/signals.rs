@@ -340,3 +340,41 @@ fn a_signal_to_a_zombie_keeps_the_earlier_outcome_pending() {
         "SIGTERM → 1001 exited with code 0; 1000 (main) reaped it: status 0"
     );
 }
+
+/// A signal the learner sent through the menu comes from proclab itself, a PID in no
+/// tree: the log says "you", naming the target; another process's send keeps its PID.
+#[test]
+fn the_learner_s_signal_is_said_to_be_yours() {
+    let mut app = lesson_app();
+    app.me = Some(4242);
+    let params = crate::scenario::params::Params::defaults(fanout().params);
+    app.open_run(fanout(), params, 1.0);
+    update(&mut app, ev(1000, spawn(999, "main")));
+    update(&mut app, ev(1001, spawn(1000, "child 0")));
+    update(&mut app, ev(4242, send_signal(1001, "SIGTERM")));
+    update(&mut app, ev(1000, send_signal(1001, "SIGKILL")));
+    let log = log_texts(&app);
+    assert!(
+        log.iter()
+            .any(|l| l == "you (through proclab) send SIGTERM to 1001 (child 0)"),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|l| l == "sends SIGKILL to 1001 (child 0)"),
+        "{log:?}"
+    );
+    // A replay's signals were another proclab's: no "you".
+    let mut replay = lesson_app();
+    replay.me = Some(4242);
+    let mut view = crate::app::RunView::new(
+        None,
+        fanout(),
+        crate::scenario::params::Params::defaults(fanout().params),
+        false,
+        1.0,
+    );
+    view.replay = true;
+    replay.start(view);
+    update(&mut replay, ev(4242, send_signal(1001, "SIGTERM")));
+    assert!(!log_texts(&replay).iter().any(|l| l.starts_with("you")));
+}
