@@ -237,6 +237,13 @@ impl RunView {
         self.phase.ended()
     }
 
+    /// The step's question still waits for the class's answer (a pace waits with it).
+    pub fn question_open(&self) -> bool {
+        self.quizzes.last().is_some_and(|q| {
+            Some(q.step) == self.step && q.chosen.is_none() && q.reported.is_none()
+        })
+    }
+
     /// The selected process (the first row until the learner or a reap moves it).
     pub fn selected_row(&self) -> Option<&procs::ProcRow> {
         self.selected_index().map(|i| &self.procs.rows()[i])

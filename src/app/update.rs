@@ -97,10 +97,7 @@ fn auto_advance(app: &mut App) -> Vec<Command> {
     let Some(since) = run.phase.held_since(app.clock_ms) else {
         return Vec::new();
     };
-    let quiz_waits = run
-        .quizzes
-        .last()
-        .is_some_and(|q| Some(q.step) == run.step && q.chosen.is_none() && q.reported.is_none());
+    let quiz_waits = run.question_open();
     if quiz_waits || (app.clock_ms.saturating_sub(since) as f64) < pace * 1000.0 {
         return Vec::new();
     }

@@ -47,7 +47,22 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
         (tr!(lang, "header.scheduler", n = n), theme::held())
     } else if run.held() {
         let gate = run.gate.as_deref().unwrap_or("");
-        (tr!(lang, "header.at_step", gate = gate), theme::held())
+        let mut badge = tr!(lang, "header.at_step", gate = gate);
+        // `--pace`: the seconds until the step is released by itself (a question
+        // still open stops the clock: it waits for the class).
+        if let (
+            Some(pace),
+            crate::app::phase::Phase::Held {
+                since_ms: Some(since),
+            },
+        ) = (app.pace_s, run.phase)
+            && !run.question_open()
+        {
+            let left_ms = (pace * 1000.0) - app.clock_ms.saturating_sub(since) as f64;
+            let left = (left_ms / 1000.0).ceil().max(0.0);
+            badge.push_str(&tr!(lang, "header.pace_left", s = left));
+        }
+        (badge, theme::held())
     } else if let Some(main) = run
         .procs
         .rows()

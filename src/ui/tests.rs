@@ -815,3 +815,47 @@ fn a_blank_screen_shows_nothing() {
     app.blank = false;
     assert!(screen(&app, 120, 40).contains("Processes"));
 }
+
+/// `--pace`: the header counts down to the step's release; an open question stops it.
+#[test]
+fn the_pace_counts_down_in_the_header() {
+    let mut app = lessons_app(Lang::En);
+    app.pace_s = Some(5.0);
+    update(&mut app, Msg::Action(Action::Open));
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(
+        &mut app,
+        2,
+        1000,
+        EventKind::Gate {
+            name: "start".into(),
+            slot: None,
+        },
+    );
+    update(&mut app, Msg::Tick(1_000));
+    let head = |app: &App| {
+        screen(app, 120, 40)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    // The first step asks a question: no countdown until the class answers.
+    assert!(!head(&app).contains("next in"), "{}", head(&app));
+    update(&mut app, Msg::Action(Action::Step));
+    send(
+        &mut app,
+        3,
+        1000,
+        EventKind::Gate {
+            name: "first-fork".into(),
+            slot: None,
+        },
+    );
+    update(&mut app, Msg::Tick(1_000));
+    assert!(head(&app).contains("next in 5 s"), "{}", head(&app));
+    update(&mut app, Msg::Tick(3_200));
+    assert!(head(&app).contains("next in 3 s"), "{}", head(&app));
+    app.lang = Lang::Zh;
+    assert!(head(&app).contains("3 秒后下一步"), "{}", head(&app));
+}
