@@ -47,7 +47,7 @@ pub fn drive<F: Feed>(
     let mut dirty = true;
     let mut hits = ui::Hits::default();
     // One ticker for the whole loop (a new one per turn would never fire while
-    // messages keep coming), listened to only while the screen has a clock on it.
+    // messages keep coming), listened to only while something on screen follows it.
     let started = std::time::Instant::now();
     let ticker = crossbeam_channel::tick(std::time::Duration::from_millis(500));
     while !app.quit {
@@ -61,7 +61,10 @@ pub fn drive<F: Feed>(
         }
         if pending.is_empty() {
             let waker = feed.waker();
-            let tick_rx = if app.present.is_some() || app.pace_s.is_some() {
+            // A live run is watched for standing still (`app::stall`) and its clock
+            // keeps moving.
+            let live = app.run.as_ref().is_some_and(|r| !r.ended() && !r.replay);
+            let tick_rx = if app.present.is_some() || app.pace_s.is_some() || live {
                 ticker.clone()
             } else {
                 never()

@@ -11,6 +11,7 @@ pub mod phase;
 pub mod procs;
 pub mod quiz;
 pub mod signals;
+pub mod stall;
 mod update;
 pub mod waitstatus;
 pub mod work;
@@ -174,6 +175,12 @@ pub struct RunView {
     /// The front end's own PID (`App::me`): a signal it sends is the learner's, and
     /// the log says "you" instead of a PID that is in no tree.
     pub front_end: Option<i32>,
+    /// The app clock at the last event, and at the last one that showed the run
+    /// moving (`stall::shows_progress`).
+    pub seen_ms: u64,
+    pub progress_ms: u64,
+    /// The run stands still by itself (`stall::check`, at each tick).
+    pub stall: Option<stall::Stall>,
 }
 
 impl RunView {
@@ -215,6 +222,9 @@ impl RunView {
             skip_to: None,
             outline: None,
             front_end: None,
+            seen_ms: 0,
+            progress_ms: 0,
+            stall: None,
         }
     }
 }
@@ -466,6 +476,7 @@ impl App {
         if !run.replay {
             run.front_end = self.me;
         }
+        (run.seen_ms, run.progress_ms) = (self.clock_ms, self.clock_ms);
         // A lesson's view: a Python lesson asks for its pane (`pane`).
         if let Some(lesson) = run.lesson.and_then(|i| self.lessons.get(i)) {
             run.view = lesson.view();

@@ -16,6 +16,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 return Vec::new();
             };
             let lesson = run.lesson.and_then(|i| app.lessons.get(i));
+            run.seen_ms = app.clock_ms;
+            if super::stall::shows_progress(&e) {
+                run.progress_ms = app.clock_ms;
+                run.stall = None;
+            }
             on_event(run, lesson, e);
             // A step before the one jumped to is released as soon as it holds.
             navigate::release_towards(run)
@@ -26,6 +31,19 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         }
         Msg::Tick(now_ms) => {
             app.clock_ms = now_ms;
+            if let Some(run) = app.run.as_mut() {
+                // Quiet time counts only while the run is let go: not held, not paused.
+                if run.held() || run.paused() {
+                    run.progress_ms = now_ms;
+                }
+                let was = run.stall.is_some();
+                run.stall = super::stall::check(run, now_ms);
+                if let (false, Some(stall)) = (was, &run.stall) {
+                    let s = stall.quiet_ms / 1000;
+                    let at = (run.now_us, 0);
+                    log_for(run, at, crate::said!("log.stalled", s = s), LogClass::Warning);
+                }
+            }
             if let Some(p) = app.present.as_mut() {
                 p.since_ms.get_or_insert(now_ms);
             }

@@ -38,6 +38,14 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         }
         text.push_line(Line::raw(""));
     }
+    if let Some(stall) = &run.stall {
+        for line in stall_lines(stall, lang) {
+            for l in wrap(&line, inner) {
+                text.push_line(Line::styled(l, theme::warning()));
+            }
+        }
+        text.push_line(Line::raw(""));
+    }
     if let Some(step) = run.step
         && let Some(quiz) = lesson.steps.get(step).and_then(|s| s.quiz.as_ref())
         && let Some(asked) = run.quizzes.iter().find(|q| q.step == step)
@@ -239,4 +247,24 @@ pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
             .block(block),
         area,
     );
+}
+
+/// A run standing still, said as seen: how long nothing moved, what each process
+/// waits for, who died holding a lock; then what the learner can do.
+pub fn stall_lines(stall: &crate::app::stall::Stall, lang: Lang) -> Vec<String> {
+    let mut lines = vec![tr!(lang, "narration.stalled", s = stall.quiet_ms / 1000)];
+    for (pid, label, reason) in &stall.waits {
+        lines.push(tr!(
+            lang,
+            "narration.stalled_wait",
+            label = label,
+            pid = pid,
+            reason = crate::i18n::reason(lang, reason)
+        ));
+    }
+    for pid in &stall.died_holding {
+        lines.push(tr!(lang, "narration.died_holding", pid = pid));
+    }
+    lines.push(tr!(lang, "narration.stalled_hint").to_string());
+    lines
 }

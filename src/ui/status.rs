@@ -74,6 +74,11 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
             tr!(lang, "header.main_stopped", label = main.label),
             theme::warning(),
         )
+    } else if let Some(stall) = &run.stall {
+        (
+            tr!(lang, "header.stalled", s = stall.quiet_ms / 1000),
+            theme::warning(),
+        )
     } else if run.paused() {
         (tr!(lang, "header.paused").to_string(), theme::held())
     } else if run.trace.is_some() {
@@ -96,12 +101,12 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
     let line = Line::from_iter(replay.into_iter().chain([
         Span::styled(badge, style),
         Span::raw(match run.trace {
-            Some(_) => format!(" t = {:.1}s  ", run.now_us as f64 / 1e6),
+            Some(_) => format!(" t = {:.1}s  ", lesson_clock_us(app, run) as f64 / 1e6),
             None => format!(
                 " {} {}× · t = {:.1}s  ",
                 tr!(lang, "keys.speed"),
                 fmt_speed(run.speed),
-                run.now_us as f64 / 1e6
+                lesson_clock_us(app, run) as f64 / 1e6
             ),
         }),
         Span::styled(title, theme::title()),
@@ -219,4 +224,22 @@ pub fn key_line<'a>(pairs: &[(&'a str, &'a str)]) -> Line<'a> {
         spans.push(Span::raw(format!(" {what} ")));
     }
     Line::from(spans)
+}
+
+/// The run's clock as the header shows it: the last event's time, and while the run
+/// is let go (not held, paused or over) the time since, at the run's speed — so it
+/// keeps moving when nothing happens, as a stalled run's does.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    reason = "milliseconds since the last event times a speed of at most 1000: far below 2^52"
+)]
+fn lesson_clock_us(app: &App, run: &crate::app::RunView) -> u64 {
+    if run.ended() || run.held() || run.paused() || run.replay {
+        return run.now_us;
+    }
+    let since_ms = app.clock_ms.saturating_sub(run.seen_ms);
+    let speed = if run.trace.is_some() { 1.0 } else { run.speed };
+    run.now_us + (since_ms as f64 * 1000.0 * speed) as u64
 }
