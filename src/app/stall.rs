@@ -49,7 +49,13 @@ pub fn check(run: &RunView, now_ms: u64) -> Option<Stall> {
     if quiet_ms < QUIET_MS {
         return None;
     }
-    let live: Vec<_> = run.procs.rows().iter().filter(|p| !p.is_ghost()).collect();
+    // A zombie has exited: it waits for nothing (its parent's wait is what is told).
+    let live: Vec<_> = run
+        .procs
+        .rows()
+        .iter()
+        .filter(|p| !p.is_ghost() && !matches!(p.state, Some('Z' | 'X')))
+        .collect();
     let blocked = |p: &&super::procs::ProcRow| {
         matches!(p.state, Some('S' | 'D'))
             && !p.reason.is_empty()
@@ -65,6 +71,11 @@ pub fn check(run: &RunView, now_ms: u64) -> Option<Stall> {
             .iter()
             .map(|p| (p.pid, p.label.clone(), p.reason.clone()))
             .collect(),
-        died_holding: run.locks.locks.iter().flat_map(|l| l.lost.iter().copied()).collect(),
+        died_holding: run
+            .locks
+            .locks
+            .iter()
+            .flat_map(|l| l.lost.iter().copied())
+            .collect(),
     })
 }

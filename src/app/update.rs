@@ -41,7 +41,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 if let (false, Some(stall)) = (was, &run.stall) {
                     let s = stall.quiet_ms / 1000;
                     let at = (run.now_us, 0);
-                    log_for(run, at, crate::said!("log.stalled", s = s), LogClass::Warning);
+                    log_for(
+                        run,
+                        at,
+                        crate::said!("log.stalled", s = s),
+                        LogClass::Warning,
+                    );
                 }
             }
             if let Some(p) = app.present.as_mut() {

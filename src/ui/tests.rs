@@ -859,3 +859,35 @@ fn the_pace_counts_down_in_the_header() {
     app.lang = Lang::Zh;
     assert!(head(&app).contains("3 秒后下一步"), "{}", head(&app));
 }
+
+/// A lesson whose processes all wait and nothing moves: the header says it stands
+/// still (its clock going on), the narration names what each process waits for.
+#[test]
+fn a_stalled_run_is_said_in_the_header_and_the_narration() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    send(&mut app, 1_000_000, 1000, spawn(999, "main"));
+    send(&mut app, 1_100_000, 1001, spawn(1000, "child 0"));
+    // Let go (not held at a step), then everything blocked.
+    update(&mut app, Msg::Action(Action::Play));
+    send(&mut app, 1_200_000, 1000, state('S', "do_wait"));
+    send(&mut app, 1_200_000, 1001, state('S', "pipe_read"));
+    update(&mut app, Msg::Tick(7_000));
+    let shown = screen(&app, 120, 40);
+    let head = shown.lines().next().unwrap_or("");
+    assert!(
+        head.contains("STANDS STILL · nothing has moved for 7 s"),
+        "{head}"
+    );
+    assert!(head.contains("t = 8.2s"), "the clock goes on: {head}");
+    assert!(shown.contains("This run stands still"), "{shown}");
+    assert!(
+        shown.contains("main (1000): waiting for a child (waitpid)"),
+        "{shown}"
+    );
+    assert!(shown.contains("child 0 (1001): reading a pipe"), "{shown}");
+    app.lang = Lang::Zh;
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("停滞"), "{shown}");
+    assert!(shown.contains("这次运行停滞了"), "{shown}");
+}

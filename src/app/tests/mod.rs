@@ -8,6 +8,7 @@ mod keys;
 mod navigate;
 mod replay;
 mod signals;
+mod stall;
 mod trace;
 
 /// Main (PID 1000) reaching the lesson's gate `name`.
