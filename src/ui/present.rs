@@ -68,7 +68,8 @@ pub fn render(
     let [numbers, pane_area] =
         Layout::vertical([Constraint::Length(BIG_ROWS + 3), Constraint::Min(4)]).areas(side);
     key_numbers(app, run, frame, numbers);
-    match lesson_pane(run) {
+    // Tab swaps the scenario's pane and the log here too (the key bar offers it).
+    match lesson_pane(run).filter(|_| !app.show_log) {
         Some(draw) => draw(run, app.lang, frame, pane_area),
         None => log::render(run, app.lang, frame, pane_area),
     }

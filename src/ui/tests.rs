@@ -891,3 +891,37 @@ fn a_stalled_run_is_said_in_the_header_and_the_narration() {
     assert!(shown.contains("停滞"), "{shown}");
     assert!(shown.contains("这次运行停滞了"), "{shown}");
 }
+
+/// In presenter mode Tab swaps the lesson's own pane and the event log, as the key
+/// bar says (a printed line is in the log).
+#[test]
+fn presenter_mode_tab_shows_the_log() {
+    let mut app = lessons_app(Lang::En);
+    app.menu_selected = app
+        .lessons
+        .iter()
+        .position(|l| l.id == "queue")
+        .expect("the queue lesson");
+    update(&mut app, Msg::Action(Action::Open));
+    update(&mut app, Msg::Action(Action::Present));
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(&mut app, 2, 1001, spawn(1000, "producer 0"));
+    send(
+        &mut app,
+        3,
+        1001,
+        EventKind::QueuePut {
+            queue: "q".into(),
+            item: serde_json::json!(7),
+            len: 1,
+        },
+    );
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("Queue q"), "{shown}");
+    assert!(!shown.contains("Event log"), "{shown}");
+    update(&mut app, Msg::Action(Action::SwapPane));
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("Event log"), "{shown}");
+    assert!(shown.contains("spawned as 'producer 0' by 1000"), "{shown}");
+    assert!(!shown.contains("Queue q"), "{shown}");
+}
