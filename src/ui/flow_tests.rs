@@ -450,6 +450,22 @@ fn quiz_asked_then_graded() {
     let graded = graded.unwrap_or_default();
     assert!(graded.contains("this run reported 10"), "{graded}");
     insta::assert_snapshot!("quiz_graded", screen(&app, 120, 40));
+    // The next step keeps the answer in view: the run decided it on the way there.
+    let quiz_step = asked.step;
+    let next = app.lessons[at].steps[quiz_step + 1].gate.clone();
+    let question: String = quiz.question.get(Lang::En).chars().take(30).collect();
+    send(&mut app, 8, 1000, gate(&next));
+    let shown = screen(&app, 120, 40);
+    let head = format!("Step {}'s question,", quiz_step + 1);
+    assert!(shown.contains(&head), "{shown}");
+    assert!(shown.contains(&question), "{question}\n{shown}");
+    assert!(shown.contains("This run reported 10"), "{shown}");
+    // And not two steps later.
+    if let Some(after) = app.lessons[at].steps.get(quiz_step + 2) {
+        let after = after.gate.clone();
+        send(&mut app, 9, 1000, gate(&after));
+        assert!(!screen(&app, 120, 40).contains(&head));
+    }
 }
 
 /// A real run of the speedup sweep (`proclab run pi --json --set sweep=true --set

@@ -53,6 +53,29 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         quiz_lines(quiz, asked, lang, inner, &mut text);
         text.push_line(Line::raw(""));
     }
+    // The run decides a question at the step after it, often by the very event that
+    // opened this step: its answer stays in view here.
+    if let Some(now) = run.step
+        && let Some(asked) = run
+            .quizzes
+            .iter()
+            .rev()
+            .find(|q| q.step + 1 == now && q.reported.is_some())
+        && let Some(quiz) = lesson.steps.get(asked.step).and_then(|s| s.quiz.as_ref())
+        && !run.ended()
+    {
+        let head = tr!(
+            lang,
+            "quiz.earlier",
+            step = asked.step + 1,
+            question = quiz.question.get(lang)
+        );
+        for l in wrap(&head, inner) {
+            text.push_line(Line::styled(l, theme::dim()));
+        }
+        verdict_lines(quiz, asked, lang, inner, &mut text);
+        text.push_line(Line::raw(""));
+    }
     if run.ended() {
         score_lines(lesson, run, lang, &mut text);
     }
@@ -122,6 +145,11 @@ fn quiz_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut
             Span::styled(format!("{}. {}", i + 1, choice.text.get(lang)), style),
         ]));
     }
+    verdict_lines(quiz, asked, lang, width, text);
+}
+
+/// What the run reported for a question, and whether the learner's prediction held.
+fn verdict_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut Text) {
     let Some(reported) = &asked.reported else {
         return;
     };
