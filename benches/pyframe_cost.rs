@@ -99,7 +99,7 @@ impl Running {
     }
 
     fn pid(&self) -> i32 {
-        self.0.id() as i32
+        i32::try_from(self.0.id()).expect("a PID fits an i32")
     }
 }
 

@@ -47,7 +47,11 @@ const fn position(code: &str) -> usize {
 
 // The two languages the lessons are written in have names in code (tests, the
 // CJK-aware choices); any other is reached by its code.
-#[allow(non_upper_case_globals)]
+#[allow(
+    non_upper_case_globals,
+    clippy::cast_possible_truncation,
+    reason = "a language's index in the embedded files, of which there are a handful (a test keeps them under 256)"
+)]
 impl Lang {
     pub const En: Lang = Lang(position("en") as u8);
     pub const Zh: Lang = Lang(position("zh") as u8);
@@ -848,5 +852,12 @@ mod tests {
             }
         }
         assert!(checked >= 13, "{checked} refusals checked");
+    }
+
+    /// `Lang` is a `u8` index into the embedded files.
+    #[test]
+    fn the_languages_fit_a_lang() {
+        assert!(files::LANGUAGES.len() <= usize::from(u8::MAX));
+        assert_eq!(Lang::all().count(), files::LANGUAGES.len());
     }
 }

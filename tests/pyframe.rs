@@ -139,7 +139,7 @@ impl Program {
     }
 
     fn pid(&self) -> i32 {
-        self.child.id() as i32
+        i32::try_from(self.child.id()).expect("a PID fits an i32")
     }
 
     fn script(&self) -> String {
@@ -451,7 +451,7 @@ fn stack_agrees_with_traceback(python: &Path) {
         .lines()
         .enumerate()
         .filter(|(_, l)| l.contains("# SPIN"))
-        .map(|(i, _)| i as u32 + 1)
+        .map(|(i, _)| u32::try_from(i + 1).expect("a line number"))
         .collect();
     let (mut good, mut failed) = (0, 0);
     for _ in 0..200 {
@@ -592,7 +592,7 @@ fn a_program_that_is_not_python_is_said_to_be_so() {
         .stdin(Stdio::null())
         .spawn()
         .expect("sleep");
-    let pid = child.id() as i32;
+    let pid = i32::try_from(child.id()).expect("a PID fits an i32");
     let got = PyProcess::attach(pid).err();
     let _ = child.kill();
     let _ = child.wait();

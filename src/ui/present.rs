@@ -111,7 +111,10 @@ fn banner(text: &str, frame: &mut Frame, area: Rect) {
         Line::styled(format!("  {shown}  "), style).centered(),
         Line::styled("", style),
     ];
-    let width = (shown.width() as u16 + 4).min(area.width);
+    let width = u16::try_from(shown.width())
+        .unwrap_or(u16::MAX)
+        .saturating_add(4)
+        .min(area.width);
     let [band] = Layout::horizontal([Constraint::Length(width)])
         .flex(ratatui::layout::Flex::Center)
         .areas(area);

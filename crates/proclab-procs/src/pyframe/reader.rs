@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn this_test_process_is_not_python() {
         assert_eq!(
-            PyProcess::attach(std::process::id() as i32).err(),
+            PyProcess::attach(nix::unistd::getpid().as_raw()).err(),
             Some(WhyNot::NotPython)
         );
     }
@@ -234,7 +234,7 @@ mod tests {
         // Above the largest pid_max Linux allows (2^22), so no process has it.
         assert_eq!(PyProcess::attach(5_000_000).err(), Some(WhyNot::Gone));
         assert!(!alive(5_000_000));
-        assert!(alive(std::process::id() as i32));
+        assert!(alive(nix::unistd::getpid().as_raw()));
     }
 
     #[test]
