@@ -37,7 +37,10 @@ pub fn render(
     // Big letters only for what fits in two lines; a longer title, or one in letters
     // the 8×8 font lacks (Chinese), is a banner: three rows, spaced out, reversed.
     let per_line = (area.width as usize / BIG_COLS).max(1);
-    let title_lines = big_lines(&headline, per_line);
+    // Two lines of big letters take 8 rows: only on a tall screen (a projector at
+    // 100×30 needs them for the tree); shorter, a title that needs two is a banner.
+    let most_lines = if area.height >= 40 { 2 } else { 1 };
+    let title_lines = big_lines(&headline, per_line).filter(|l| l.len() <= most_lines);
     let title_rows = title_lines.as_ref().map_or(BANNER_ROWS, |l| {
         u16::try_from(l.len())
             .unwrap_or(u16::MAX)

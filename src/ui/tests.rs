@@ -925,3 +925,27 @@ fn presenter_mode_tab_shows_the_log() {
     assert!(shown.contains("spawned as 'producer 0' by 1000"), "{shown}");
     assert!(!shown.contains("Queue q"), "{shown}");
 }
+
+/// Presenter mode on a projector's 100×30: a title that needs two lines of big
+/// letters is a three-row banner, so the tree keeps its rows (every process shown).
+#[test]
+fn presenter_mode_at_100x30_keeps_the_tree() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &fixed);
+    update(&mut app, Msg::Action(Action::Present));
+    let shown = screen(&app, 100, 30);
+    let lines: Vec<&str> = shown.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.contains("PID") && l.contains("PPID"))
+        .expect("the tree's header");
+    assert!(
+        header <= 6,
+        "the title leaves the tree room: header at {header}\n{shown}"
+    );
+    for pid in ["1000", "1001", "1002", "1003"] {
+        assert!(shown.contains(&format!("│{pid} ")), "{pid}\n{shown}");
+    }
+    insta::assert_snapshot!("presenter_100x30", shown);
+}
