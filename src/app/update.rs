@@ -255,6 +255,13 @@ fn on_menu(app: &mut App, action: Action) -> Vec<Command> {
         Action::Up | Action::Signal => app.menu_selected = app.menu_selected.saturating_sub(1),
         Action::Down if n > 0 => app.menu_selected = (app.menu_selected + 1).min(n - 1),
         Action::Open | Action::Step => return app.open_lesson(app.menu_selected),
+        // A click chooses a lesson; a click on the chosen one opens it.
+        Action::Select(i) if i < n => {
+            if app.menu_selected == i {
+                return app.open_lesson(i);
+            }
+            app.menu_selected = i;
+        }
         Action::Back => {
             app.quit = true;
             return vec![Command::Quit];

@@ -17,7 +17,8 @@ pub fn language_names() -> String {
     Lang::all().map(Lang::name).collect::<Vec<_>>().join("/")
 }
 
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+/// Draws the menu; returns where each lesson's row was drawn (for a mouse click).
+pub fn render(app: &App, frame: &mut Frame, area: Rect) -> super::tree::TreeHits {
     let [head, body, foot] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(8),
@@ -85,6 +86,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .highlight_symbol("▶ ");
     let mut state = ListState::default().with_selected(Some(app.menu_selected));
     frame.render_stateful_widget(list, list_area, &mut state);
+    let shown = usize::from(list_area.height.saturating_sub(2));
+    let hits = super::tree::TreeHits {
+        top: list_area.y + 1,
+        left: list_area.x + 1,
+        right: (list_area.x + list_area.width).saturating_sub(1),
+        rows: (state.offset()..app.lessons.len()).take(shown).collect(),
+    };
 
     let inner = info_area.width.saturating_sub(2) as usize;
     let info = match app.lessons.get(app.menu_selected) {
@@ -184,4 +192,5 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Some(notice) => super::status::notice(&notice.text(app.lang), frame, foot),
         None => frame.render_widget(Paragraph::new(keys), foot),
     }
+    hits
 }

@@ -32,6 +32,7 @@ pub const WIDE: u16 = 110;
 /// keeps this beside the frame it describes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Hits {
+    /// The rows a click selects: the process tree's in a run, the lessons' in the menu.
     pub tree: Option<tree::TreeHits>,
 }
 
@@ -167,7 +168,7 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
                 hits.tree = None;
             }
         }
-        _ => menu::render(app, frame, area),
+        _ => hits.tree = Some(menu::render(app, frame, area)),
     }
     if app.help {
         help::render(app.lang, frame, area);

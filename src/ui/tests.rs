@@ -949,3 +949,38 @@ fn presenter_mode_at_100x30_keeps_the_tree() {
     }
     insta::assert_snapshot!("presenter_100x30", shown);
 }
+
+/// A click on a lesson in the menu chooses it; a click on the chosen one opens it.
+#[test]
+fn a_click_chooses_a_lesson_in_the_menu() {
+    let mut app = lessons_app(Lang::En);
+    let mut terminal = Terminal::new(TestBackend::new(W, H)).unwrap();
+    let mut hits = crate::ui::Hits::default();
+    terminal
+        .draw(|f| hits = crate::ui::render_with_hits(&app, f))
+        .unwrap();
+    let screen = text(terminal.backend().buffer());
+    let title: String = app.lessons[2]
+        .title
+        .get(Lang::En)
+        .chars()
+        .take(15)
+        .collect();
+    let line = screen
+        .lines()
+        .position(|l| l.contains(&format!(" 3. {title}")))
+        .expect("lesson 3 drawn") as u16;
+    let row = hits.process_at(5, line).expect("a lesson row");
+    assert_eq!(row, 2);
+    assert!(update(&mut app, Msg::Action(Action::Select(row))).is_empty());
+    assert_eq!(app.menu_selected, 2);
+    let cmds = update(&mut app, Msg::Action(Action::Select(row)));
+    assert!(
+        matches!(&cmds[..], [crate::app::Command::StartRun { .. }]),
+        "{cmds:?}"
+    );
+    assert_eq!(
+        app.lesson().map(|l| l.id.as_str()),
+        Some(app.lessons[2].id.as_str())
+    );
+}
