@@ -170,7 +170,9 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, lang: Lang, frame: &mut F
     } else {
         tr!(lang, "keys.speed")
     };
-    let traced = run.trace.is_some() && run.lesson.is_none();
+    // A run, trace or replay without a lesson was opened from the command line: it has
+    // no menu to go back to, so Esc quits it as q does (not "back").
+    let no_menu = run.lesson.is_none();
     let names = super::menu::language_names();
     // (keys, what, priority: lower stays longer)
     let all = [
@@ -180,8 +182,7 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, lang: Lang, frame: &mut F
         ("k", tr!(lang, "keys.signal"), 4),
         ("r", tr!(lang, "keys.restart"), 7),
         ("L", names.as_str(), 9),
-        // A trace has no menu to go back to: Esc quits it, as q does.
-        ("Esc", if traced { "" } else { tr!(lang, "keys.back") }, 8),
+        ("Esc", if no_menu { "" } else { tr!(lang, "keys.back") }, 8),
         ("?", tr!(lang, "keys.help"), 2),
         ("q", tr!(lang, "keys.quit"), 1),
         // On a small screen Tab is the only way to the log: it stays long.
