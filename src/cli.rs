@@ -162,6 +162,13 @@ pub enum Cmd {
         /// Run the lesson to its end without holding and print its events as JSON lines.
         #[arg(long)]
         json: bool,
+        /// Run one of the lesson's variants (its id; `v` in the screens lists them).
+        #[arg(long, value_name = "ID")]
+        variant: Option<String>,
+        /// Set a parameter as `run` does, e.g. --set disposition=ignore; the set must be
+        /// one of the lesson's variants, so the program shown is the one that runs.
+        #[arg(long = "set", value_name = "KEY=VALUE", conflicts_with = "variant")]
+        set: Vec<String>,
         #[command(flatten)]
         lessons: LessonsOpt,
         #[command(flatten)]

@@ -151,6 +151,8 @@ fn run(cli: Cli, settings: &Settings) -> Result<u8> {
             record,
             headless,
             json,
+            variant,
+            set,
             ..
         }) => {
             let lessons = load_lessons()?;
@@ -159,6 +161,8 @@ fn run(cli: Cli, settings: &Settings) -> Result<u8> {
                 let said = proclab::hint::unknown_lesson(&id, &ids, &scenario::ids());
                 return Err(eyre!("{said}"));
             };
+            let variant = lesson::variants::chosen(&lessons[index], variant.as_deref(), &set)
+                .map_err(|e| eyre!("{e}"))?;
             if let Some(dest) = export_python {
                 return lesson::export::export_python(&lessons[index], &dest, force)
                     .map(|()| 0)
@@ -183,6 +187,7 @@ fn run(cli: Cli, settings: &Settings) -> Result<u8> {
                 };
                 return lesson_headless(
                     &lessons[index],
+                    variant,
                     (speed, settings.cap),
                     &look,
                     format,
@@ -194,7 +199,7 @@ fn run(cli: Cli, settings: &Settings) -> Result<u8> {
             app.direct = true;
             app.menu_selected = index;
             app.lesson_speed = speed;
-            let cmds = app.open_lesson(index);
+            let cmds = app.open_lesson_variant(index, variant);
             let record = recorder(record.as_deref())?;
             tui::run_recording(app, cmds, settings.cap, quit_signals()?, record)
         }
@@ -353,6 +358,7 @@ fn recorder(path: Option<&std::path::Path>) -> Result<Option<proclab::trace::rec
 /// each step. Exits as `run` does, or (Python) as the program did.
 fn lesson_headless(
     lesson: &lesson::Lesson,
+    variant: Option<usize>,
     (speed, cap): (f64, u32),
     look: &Look,
     format: headless::Format,
@@ -371,7 +377,7 @@ fn lesson_headless(
         .ok_or_else(|| eyre!("{}", scenario::unknown(lesson.scenario)))?;
     let req = supervise::session::RunRequest {
         scenario: spec,
-        params: lesson.params.clone(),
+        params: lesson.params_for(variant).clone(),
         speed,
         // Not held: the scenario still emits its gates, which the log shows as steps.
         step_mode: false,

@@ -127,3 +127,42 @@ fn each_command_s_help_lists_only_its_own_options_and_others_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--theme"), "{}", stderr(&out));
 }
+
+/// `lesson ID --set k=v` runs the lesson's variant that sets exactly that (its program
+/// is the one the screens show); a set that is no variant is refused, listing them.
+#[test]
+fn a_lesson_runs_as_a_variant_chosen_by_its_set_or_id() {
+    let out = proclab(&[
+        "lesson",
+        "signals",
+        "--set",
+        "disposition=ignore",
+        "--headless",
+        "--speed",
+        "10",
+    ]);
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{log}\n{}", stderr(&out));
+    assert!(log.contains("runs signals (disposition=ignore)"), "{log}");
+    assert!(
+        log.contains("SIGTERM -> ignore"),
+        "the child ignores it: {log}"
+    );
+    assert!(log.contains("status 9"), "SIGKILL has the last word: {log}");
+    let out = proclab(&["lesson", "signals", "--set", "disposition=sometimes"]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr(&out);
+    assert!(
+        said.contains("no variant that sets exactly disposition=sometimes")
+            && said.contains("ignore (--set disposition=ignore)")
+            && said.contains("handler (--set disposition=handler)"),
+        "{said}"
+    );
+    let out = proclab(&["lesson", "zombie", "--variant", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("its variants: sigterm (--set signal=SIGTERM)"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -18,6 +18,8 @@ pub enum Action {
     FirstStep,
     /// o: the outline of the lesson's steps, to jump to any of them.
     Outline,
+    /// v: the lesson's variants (other parameters), to run it as one of them.
+    Variants,
     /// B: blank the screen (as presentation tools do); any key brings it back.
     Blank,
     /// Esc, h or Backspace: back to the menu (quits at the top level; a live run asks
@@ -76,6 +78,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Left | KeyCode::PageUp => Action::PrevStep,
         KeyCode::Home => Action::FirstStep,
         KeyCode::Char('o') => Action::Outline,
+        KeyCode::Char('v') => Action::Variants,
         KeyCode::Char('B') => Action::Blank,
         KeyCode::Esc | KeyCode::Char('h') | KeyCode::Backspace => Action::Back,
         KeyCode::Char('q') => Action::Quit,
@@ -107,6 +110,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Space → PgDn", "help.space"),
     ("← PgUp Home", "help.prev"),
     ("o", "help.outline"),
+    ("v", "help.variants"),
     ("B", "help.blank"),
     ("p", "help.play"),
     ("Tab", "help.tab"),

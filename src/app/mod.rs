@@ -172,6 +172,10 @@ pub struct RunView {
     pub skip_to: Option<usize>,
     /// The outline of the lesson's steps (`o`), when open: the step under the cursor.
     pub outline: Option<usize>,
+    /// The lesson's variant this run plays (`None`: as written), `v` to choose.
+    pub variant: Option<usize>,
+    /// The variant picker (`v`), when open: the entry under the cursor (0: as written).
+    pub picker: Option<usize>,
     /// The front end's own PID (`App::me`): a signal it sends is the learner's, and
     /// the log says "you" instead of a PID that is in no tree.
     pub front_end: Option<i32>,
@@ -221,6 +225,8 @@ impl RunView {
             trace: None,
             skip_to: None,
             outline: None,
+            variant: None,
+            picker: None,
             front_end: None,
             seen_ms: 0,
             progress_ms: 0,
@@ -388,6 +394,11 @@ impl App {
     /// Opens a lesson (starts paused at its first gate); returns the start command,
     /// none for a lesson over the process cap.
     pub fn open_lesson(&mut self, index: usize) -> Vec<Command> {
+        self.open_lesson_variant(index, None)
+    }
+
+    /// Opens a lesson as one of its variants (`None`: as written).
+    pub fn open_lesson_variant(&mut self, index: usize, variant: Option<usize>) -> Vec<Command> {
         let Some(lesson) = self.lessons.get(index) else {
             return Vec::new();
         };
@@ -425,13 +436,14 @@ impl App {
         let Some(scenario) = crate::scenario::find(lesson.scenario) else {
             return Vec::new();
         };
-        let run = RunView::new(
+        let mut run = RunView::new(
             Some(index),
             scenario,
-            lesson.params.clone(),
+            lesson.params_for(variant).clone(),
             true,
             self.lesson_speed,
         );
+        run.variant = variant.filter(|v| *v < lesson.variants.len());
         self.start(run)
     }
 

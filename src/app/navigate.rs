@@ -119,6 +119,7 @@ pub fn rerun(app: &mut App) -> Vec<Command> {
         fresh.phase = Phase::start(run.step_mode());
     }
     fresh.trace = run.trace.clone();
+    fresh.variant = run.variant;
     app.start(fresh)
 }
 
@@ -159,4 +160,56 @@ pub fn open_outline(app: &mut App) {
     {
         run.outline = Some(current(run).unwrap_or(0));
     }
+}
+
+/// `v`: the lesson's variants (the first entry is the lesson as written), the cursor
+/// on the one playing. Nothing for a lesson without variants.
+pub fn open_picker(app: &mut App) {
+    let has = app.lesson().is_some_and(|l| !l.variants.is_empty());
+    if let Some(run) = app.run.as_mut()
+        && has
+        && !run.replay
+    {
+        run.picker = Some(run.variant.map_or(0, |v| v + 1));
+    }
+}
+
+/// A key while the variant picker is open: ↑↓ move, a digit picks, Enter runs the
+/// lesson again as that variant (new processes), Esc or v closes.
+pub fn on_picker(app: &mut App, action: Action) -> Vec<Command> {
+    let Some(run) = app.run.as_mut() else {
+        return Vec::new();
+    };
+    let (Some(at), Some(index)) = (run.picker, run.lesson) else {
+        return Vec::new();
+    };
+    let entries = app.lessons.get(index).map_or(1, |l| l.variants.len() + 1);
+    match action {
+        Action::Up | Action::Signal => run.picker = Some(at.saturating_sub(1)),
+        Action::Down => run.picker = Some((at + 1).min(entries - 1)),
+        Action::Answer(d) if (1..=entries).contains(&usize::from(d)) => {
+            run.picker = Some(usize::from(d) - 1);
+        }
+        Action::Open | Action::Step => {
+            run.picker = None;
+            let variant = at.checked_sub(1);
+            let cmds = app.open_lesson_variant(index, variant);
+            if let Some(fresh) = app.run.as_mut() {
+                let name = variant
+                    .and_then(|v| app.lessons[index].variants.get(v))
+                    .map(|v| crate::i18n::Said::Text(v.name.clone()))
+                    .unwrap_or_else(|| said!("variant.as_written"));
+                super::ingest::log_for(
+                    fresh,
+                    (0, 0),
+                    said!("log.variant", name = name),
+                    LogClass::Gate,
+                );
+            }
+            return cmds;
+        }
+        Action::Back | Action::Variants | Action::Quit => run.picker = None,
+        _ => {}
+    }
+    Vec::new()
 }

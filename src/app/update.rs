@@ -176,6 +176,9 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
     if app.screen == Screen::Run && app.run.as_ref().is_some_and(|r| r.outline.is_some()) {
         return navigate::on_outline(app, action);
     }
+    if app.screen == Screen::Run && app.run.as_ref().is_some_and(|r| r.picker.is_some()) {
+        return navigate::on_picker(app, action);
+    }
     if action == Action::Quit {
         if app.screen == Screen::Run && navigate::leaving_stops_processes(app) {
             app.leave = Some(Leave::Quit);
@@ -343,6 +346,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             }
         }
         Action::Outline => navigate::open_outline(app),
+        Action::Variants => navigate::open_picker(app),
         Action::Back => {
             if navigate::leaving_stops_processes(app) {
                 app.leave = Some(Leave::ToMenu);

@@ -6,5 +6,6 @@ pub mod export;
 pub mod loader;
 pub mod model;
 pub mod quiz;
+pub mod variants;
 
 pub use model::{Lang, Lesson};

@@ -62,9 +62,54 @@ pub struct Lesson {
     pub over_cap: Option<super::loader::LessonError>,
     /// What `check-lessons` notes without failing: a language some text lacks.
     pub notes: Vec<super::loader::LessonError>,
+    /// The same lesson with other parameters (`[[variants]]`), in the order written.
+    pub variants: Vec<Variant>,
+}
+
+/// A lesson run with other parameters, its program changed to match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub id: String,
+    pub name: Text,
+    /// `key=value` as `--set` takes them: what differs from the lesson's `[params]`.
+    pub set: Vec<(String, String)>,
+    /// The lesson's params with `set` over them.
+    pub params: Params,
+    /// Program lines replaced: `(from, to)`.
+    pub code: Vec<(String, String)>,
 }
 
 impl Lesson {
+    /// The program as the variant runs it (`None`: as written).
+    pub fn program(&self, variant: Option<usize>) -> String {
+        let mut program = self.python.clone();
+        for (from, to) in variant
+            .and_then(|v| self.variants.get(v))
+            .map_or(&[][..], |v| &v.code)
+        {
+            program = program.replacen(from.as_str(), to, 1);
+        }
+        program
+    }
+
+    /// The parameters the variant runs with (`None`: the lesson's).
+    pub fn params_for(&self, variant: Option<usize>) -> &Params {
+        variant
+            .and_then(|v| self.variants.get(v))
+            .map_or(&self.params, |v| &v.params)
+    }
+
+    /// The variant whose parameters are exactly `set` over the lesson's (`--set`).
+    pub fn variant_by_set(&self, set: &[(String, String)]) -> Option<usize> {
+        let mut want: Vec<&(String, String)> = set.iter().collect();
+        want.sort();
+        self.variants.iter().position(|v| {
+            let mut have: Vec<&(String, String)> = v.set.iter().collect();
+            have.sort();
+            have == want
+        })
+    }
+
     pub fn is_python(&self) -> bool {
         matches!(self.runtime, Runtime::Python { .. })
     }

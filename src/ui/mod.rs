@@ -167,6 +167,10 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
                 outline::render(lesson, run, cursor, app.lang, frame, body);
                 hits.tree = None;
             }
+            if let (Some(cursor), Some(lesson)) = (run.picker, app.lesson()) {
+                outline::variants(lesson, run, cursor, app.lang, frame, body);
+                hits.tree = None;
+            }
         }
         _ => hits.tree = Some(menu::render(app, frame, area)),
     }

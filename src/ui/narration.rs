@@ -30,6 +30,19 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
     for l in wrap(&heading, inner) {
         text.push_line(Line::styled(l, theme::title()));
     }
+    // The variant playing, and what it sets: the text is the lesson's, the run is not.
+    if let Some(v) = run.variant.and_then(|v| lesson.variants.get(v)) {
+        let set: Vec<String> = v.set.iter().map(|(k, val)| format!("{k}={val}")).collect();
+        let line = tr!(
+            lang,
+            "variant.playing",
+            name = v.name.get(lang),
+            set = set.join(", ")
+        );
+        for l in wrap(&line, inner) {
+            text.push_line(Line::styled(l, theme::gate()));
+        }
+    }
     text.push_line(Line::raw(""));
     if run.learner_signalled {
         let note = tr!(lang, "narration.signalled");
@@ -236,8 +249,8 @@ pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
         held_at.extend(run.procs.rows().iter().filter_map(line_in_program));
         selected_at = selected_at.or_else(|| run.selected_row().and_then(line_in_program));
     }
-    let lines: Vec<Line> = lesson
-        .python
+    let program = lesson.program(run.variant);
+    let lines: Vec<Line> = program
         .lines()
         .enumerate()
         .map(|(i, l)| {

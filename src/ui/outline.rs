@@ -1,5 +1,6 @@
-//! The outline of a lesson's steps (`o`): every step by number and title, the one the
-//! run is on marked, the cursor on the one Enter goes to.
+//! Two lists over a lesson, drawn the same way: the outline of its steps (`o`) and its
+//! variants (`v`). Each entry by number, the one the run is on marked, the cursor on
+//! the one Enter goes to.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -12,6 +13,7 @@ use crate::i18n::Lang;
 use crate::lesson::Lesson;
 use crate::tr;
 
+/// The steps: the current one marked.
 pub fn render(
     lesson: &Lesson,
     run: &RunView,
@@ -20,10 +22,62 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
 ) {
-    let steps = lesson.steps.len();
-    let height = u16::try_from(steps + 4)
-        .unwrap_or(u16::MAX)
-        .min(area.height);
+    let entries: Vec<String> = lesson
+        .steps
+        .iter()
+        .map(|s| s.title.get(lang).to_string())
+        .collect();
+    list_box(
+        &ListBox {
+            title: tr!(lang, "outline.title"),
+            entries: &entries,
+            current: run.step,
+            cursor,
+            note: tr!(lang, "outline.back_note"),
+        },
+        frame,
+        area,
+    );
+}
+
+/// The variants: the lesson as written first, then each variant with what it sets.
+pub fn variants(
+    lesson: &Lesson,
+    run: &RunView,
+    cursor: usize,
+    lang: Lang,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let mut entries = vec![tr!(lang, "variant.as_written").to_string()];
+    for v in &lesson.variants {
+        let set: Vec<String> = v.set.iter().map(|(k, val)| format!("{k}={val}")).collect();
+        entries.push(format!("{} ({})", v.name.get(lang), set.join(", ")));
+    }
+    list_box(
+        &ListBox {
+            title: tr!(lang, "variant.title"),
+            entries: &entries,
+            current: Some(run.variant.map_or(0, |v| v + 1)),
+            cursor,
+            note: tr!(lang, "variant.note"),
+        },
+        frame,
+        area,
+    );
+}
+
+struct ListBox<'a> {
+    title: &'a str,
+    entries: &'a [String],
+    current: Option<usize>,
+    cursor: usize,
+    note: &'a str,
+}
+
+fn list_box(b: &ListBox, frame: &mut Frame, area: Rect) {
+    let n = b.entries.len();
+    let height = u16::try_from(n + 4).unwrap_or(u16::MAX).min(area.height);
     let width = area.width.min(72);
     let [v] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
@@ -31,18 +85,18 @@ pub fn render(
     let [box_area] = Layout::horizontal([Constraint::Length(width)])
         .flex(Flex::Center)
         .areas(v);
-    // Rows for the steps: the note and the borders go first when the screen is short.
+    // Rows for the entries: the note and the borders go first when the screen is short.
     let rows = usize::from(box_area.height.saturating_sub(2));
-    let show_note = rows > steps + 1;
+    let show_note = rows > n + 1;
     let visible = if show_note { rows - 2 } else { rows };
     // Keep the cursor in view on a short screen.
-    let first = cursor.saturating_sub(visible.saturating_sub(1));
+    let first = b.cursor.saturating_sub(visible.saturating_sub(1));
     let mut lines = Vec::new();
-    for (i, step) in lesson.steps.iter().enumerate().skip(first).take(visible) {
-        let here = run.step == Some(i);
+    for (i, entry) in b.entries.iter().enumerate().skip(first).take(visible) {
+        let here = b.current == Some(i);
         let mark = if here { "▶" } else { " " };
-        let text = format!("{mark} {:>2}. {}", i + 1, step.title.get(lang));
-        let style = if i == cursor {
+        let text = format!("{mark} {:>2}. {entry}", i + 1);
+        let style = if i == b.cursor {
             theme::selected()
         } else if here {
             theme::gate()
@@ -53,10 +107,10 @@ pub fn render(
     }
     if show_note {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(tr!(lang, "outline.back_note"), theme::dim()));
+        lines.push(Line::styled(b.note, theme::dim()));
     }
     let block = Block::bordered()
-        .title(Span::styled(tr!(lang, "outline.title"), theme::title()))
+        .title(Span::styled(b.title, theme::title()))
         .border_style(theme::border_focus());
     super::clear_overlay(frame, area, box_area);
     frame.render_widget(Paragraph::new(lines).block(block), box_area);

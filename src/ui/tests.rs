@@ -988,3 +988,45 @@ fn a_click_chooses_a_lesson_in_the_menu() {
         Some(app.lessons[2].id.as_str())
     );
 }
+
+/// A variant playing: the narration says which and what it sets, the code pane shows
+/// the program it runs; `v` lists the variants with the playing one marked.
+#[test]
+fn a_variant_shows_its_program_and_the_picker_lists_them() {
+    let mut app = lessons_app(Lang::En);
+    let at = app.lessons.iter().position(|l| l.id == "signals").unwrap();
+    app.open_lesson_variant(at, Some(0));
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(
+        &mut app,
+        2,
+        1000,
+        EventKind::Gate {
+            name: "start".into(),
+            slot: None,
+        },
+    );
+    let shown = screen(&app, 120, 40);
+    assert!(
+        shown.contains("Variant: SIGTERM ignored (SIG_IGN) (disposition=ignore)"),
+        "{shown}"
+    );
+    // The code pane draws the variant's program (`Lesson::program`, tested with it).
+    assert_eq!(app.run.as_ref().unwrap().variant, Some(0));
+    update(&mut app, Msg::Action(Action::Variants));
+    let shown = screen(&app, 120, 40);
+    assert!(
+        shown.contains("Variants · ↑↓ choose · Enter run it · Esc close"),
+        "{shown}"
+    );
+    assert!(shown.contains(" 1. as written"), "{shown}");
+    assert!(
+        shown.contains("▶  2. SIGTERM ignored (SIG_IGN) (disposition=ignore)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(" 3. SIGTERM handled by a function (disposition=handler)"),
+        "{shown}"
+    );
+    insta::assert_snapshot!("variant_picker", shown);
+}

@@ -154,3 +154,51 @@ fn a_replay_is_left_without_asking() {
         vec![Command::StopRun]
     );
 }
+
+/// `v` in a lesson with variants: the list opens on the one playing; Enter runs the
+/// lesson again as the chosen one, with its parameters, and the log says so.
+#[test]
+fn v_runs_the_lesson_again_as_a_variant() {
+    let mut app = lesson_app();
+    app.menu_selected = app.lessons.iter().position(|l| l.id == "signals").unwrap();
+    update(&mut app, press(KeyCode::Enter));
+    update(&mut app, main_gate("start"));
+    assert!(update(&mut app, press(KeyCode::Char('v'))).is_empty());
+    assert_eq!(
+        run(&app).picker,
+        Some(0),
+        "the lesson as written is playing"
+    );
+    update(&mut app, press(KeyCode::Down));
+    let cmds = update(&mut app, press(KeyCode::Enter));
+    let [Command::StartRun { params, .. }] = &cmds[..] else {
+        panic!("a new run: {cmds:?}");
+    };
+    assert_eq!(
+        params
+            .get("disposition")
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("ignore")
+    );
+    assert_eq!(run(&app).variant, Some(0));
+    assert_eq!(run(&app).picker, None);
+    assert!(
+        run(&app)
+            .log
+            .iter()
+            .any(|l| l.text.contains("as a variant: SIGTERM ignored"))
+    );
+    // r keeps the variant; the picker opens on it; Esc closes it, nothing else.
+    let cmds = update(&mut app, press(KeyCode::Char('r')));
+    assert!(matches!(&cmds[..], [Command::StartRun { params, .. }]
+        if params.get("disposition").map(ToString::to_string).as_deref() == Some("ignore")));
+    update(&mut app, press(KeyCode::Char('v')));
+    assert_eq!(run(&app).picker, Some(1));
+    assert!(update(&mut app, press(KeyCode::Esc)).is_empty());
+    assert_eq!((run(&app).picker, app.leave), (None, None));
+    // A lesson without variants: v does nothing.
+    let mut plain = held_at("start");
+    update(&mut plain, press(KeyCode::Char('v')));
+    assert_eq!(run(&plain).picker, None);
+}
