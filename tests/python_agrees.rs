@@ -254,6 +254,17 @@ fn variants() -> Vec<Variant> {
         expect: Expect::InOrder(lines),
         repeats: &[],
     };
+    let semaphore = |permits: &'static str, rewrite| Variant {
+        name: format!("15-semaphore permits={permits}"),
+        lesson: load_lesson("15-semaphore.toml"),
+        rewrite,
+        set: Some(("permits", permits)),
+        expect: Expect::Inside {
+            permits: permits.parse().unwrap(),
+            workers: 5,
+        },
+        repeats: &[],
+    };
     const LONG_FIRST: &[&str] = &[
         "task(2000000) = 1999999000000",
         "task(200000) = 19999900000",
@@ -363,6 +374,15 @@ fn variants() -> Vec<Variant> {
                 permits: 2,
                 workers: 5,
             },
+        ),
+        // The lesson's variants (`v`): one permit is a Lock, three let three in.
+        semaphore(
+            "1",
+            Some(("PERMITS, WORKERS = 2, 5", "PERMITS, WORKERS = 1, 5")),
+        ),
+        semaphore(
+            "3",
+            Some(("PERMITS, WORKERS = 2, 5", "PERMITS, WORKERS = 3, 5")),
         ),
         plain("16-event.toml", Expect::WokeAfterSet { waiters: 3 }),
     ]
@@ -1259,6 +1279,60 @@ fn every_lesson_is_compared() {
     );
     let compared: BTreeSet<&str> = variants().iter().map(|v| v.lesson.file).collect();
     assert_eq!(compared, LESSON_FILES.iter().copied().collect());
+}
+
+/// Every variant a lesson offers (`[[variants]]`, `v` in the screens) is one this test
+/// runs under CPython and under proclab: the same parameter set, the same program line
+/// rewritten.
+#[test]
+fn every_lesson_variant_is_compared() {
+    let compared = variants();
+    for file in LESSON_FILES {
+        let src = std::fs::read_to_string(lesson_path(file)).expect("a lesson file");
+        let table: toml::Table = toml::from_str(&src).expect("a lesson's TOML");
+        for v in table
+            .get("variants")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let set: Vec<(String, String)> = v["set"]
+                .as_table()
+                .expect("set")
+                .iter()
+                .map(|(k, val)| {
+                    let val = val.as_str().map_or_else(|| val.to_string(), str::to_string);
+                    (k.clone(), val)
+                })
+                .collect();
+            let code: Vec<(String, String)> = v
+                .get("code")
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    (
+                        r["from"].as_str().unwrap_or_default().to_string(),
+                        r["to"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            let found = compared.iter().any(|c| {
+                c.lesson.file == *file
+                    && c.set.map(|(k, val)| vec![(k.to_string(), val.to_string())])
+                        == Some(set.clone())
+                    && c.rewrite
+                        .map(|(f, t)| vec![(f.to_string(), t.to_string())])
+                        .unwrap_or_default()
+                        == code
+            });
+            assert!(
+                found,
+                "{file}: variant {} ({set:?}, {code:?}) is not compared",
+                v["id"]
+            );
+        }
+    }
 }
 
 #[test]
