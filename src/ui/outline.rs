@@ -52,7 +52,12 @@ pub fn variants(
     let mut entries = vec![tr!(lang, "variant.as_written").to_string()];
     for v in &lesson.variants {
         let set: Vec<String> = v.set.iter().map(|(k, val)| format!("{k}={val}")).collect();
-        entries.push(format!("{} ({})", v.name.get(lang), set.join(", ")));
+        entries.push(tr!(
+            lang,
+            "variant.entry",
+            name = v.name.get(lang),
+            set = set.join(", ")
+        ));
     }
     list_box(
         &ListBox {
