@@ -951,6 +951,8 @@ fn presenter_mode_at_100x30_keeps_the_tree() {
     for pid in ["1000", "1001", "1002", "1003"] {
         assert!(shown.contains(&format!("│{pid} ")), "{pid}\n{shown}");
     }
+    // A reason too long for its column ends with "…", not cut mid-word.
+    assert!(shown.contains("<defunct> parent has…│"), "{shown}");
     insta::assert_snapshot!("presenter_100x30", shown);
 }
 

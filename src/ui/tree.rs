@@ -39,16 +39,6 @@ impl TreeHits {
 
 pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) -> TreeHits {
     let lines = run.procs.tree();
-    let rows: Vec<Row> = lines
-        .iter()
-        .map(|l| {
-            let p = &run.procs.rows()[l.row];
-            let held = (run.held() && run.gate_pid == Some(p.pid))
-                .then_some(run.gate.as_deref().unwrap_or(""))
-                .or_else(|| run.slot_held.get(&p.pid).map(|(_, gate)| gate.as_str()));
-            row(p, &l.prefix, held, run, lang)
-        })
-        .collect();
     let title = Line::from(vec![
         Span::styled(tr!(lang, "tree.title"), theme::title()),
         Span::raw(match run.procs.zombies() {
@@ -115,8 +105,28 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) -> TreeH
         widths.push(Constraint::Length(w));
         header.push(tr!(lang, "tree.col_where"));
     }
+    // The last column gets what is left; a reason longer than that ends with "…"
+    // instead of being cut mid-word.
+    let fixed: u16 = 2 * pid_width + name_width + 10 + where_width.unwrap_or(0);
+    let gaps = u16::try_from(widths.len()).unwrap_or(u16::MAX);
+    let why_width = usize::from(
+        area.width
+            .saturating_sub(2)
+            .saturating_sub(fixed)
+            .saturating_sub(gaps),
+    );
     widths.push(Constraint::Fill(1));
     header.push(tr!(lang, "tree.col_why"));
+    let rows: Vec<Row> = lines
+        .iter()
+        .map(|l| {
+            let p = &run.procs.rows()[l.row];
+            let held = (run.held() && run.gate_pid == Some(p.pid))
+                .then_some(run.gate.as_deref().unwrap_or(""))
+                .or_else(|| run.slot_held.get(&p.pid).map(|(_, gate)| gate.as_str()));
+            row(p, &l.prefix, held, run, lang, why_width)
+        })
+        .collect();
     let table = Table::new(rows, widths)
         .column_spacing(1)
         .header(Row::new(header).style(theme::dim()))
@@ -296,7 +306,14 @@ fn standing_still(run: &RunView, lang: Lang, during: &str) -> String {
 
 /// `held`: the gate this process is held at by proclab (its futex wait is ours, not
 /// the lesson's, so say so).
-fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView, lang: Lang) -> Row<'a> {
+fn row<'a>(
+    p: &'a ProcRow,
+    prefix: &str,
+    held: Option<&str>,
+    run: &RunView,
+    lang: Lang,
+    why_width: usize,
+) -> Row<'a> {
     let name = format!("{prefix}{}", p.label);
     // The process's own copies of the lesson's variables lead the last column.
     let values = p.values_text();
@@ -327,7 +344,7 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView, lang
         if shows_where(run) {
             cells.push(Cell::from(""));
         }
-        cells.push(Cell::from(how));
+        cells.push(Cell::from(ellipsis(how, why_width)));
         return Row::new(cells).style(theme::dim());
     }
     let (state_cell, why) = match p.state {
@@ -381,8 +398,29 @@ fn row<'a>(p: &'a ProcRow, prefix: &str, held: Option<&str>, run: &RunView, lang
     if shows_where(run) {
         cells.push(Cell::from(where_text(p).unwrap_or_default()));
     }
-    cells.push(Cell::from(why));
+    cells.push(Cell::from(ellipsis(why, why_width)));
     Row::new(cells).style(Style::new())
+}
+
+/// `text` in at most `width` cells: cut with "…" where it does not fit (0: as it is,
+/// the table then cuts it).
+fn ellipsis(text: String, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if width == 0 || text.width() <= width {
+        return text;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 /// `function:line` of a live process whose frames were read (`where` events).
