@@ -164,7 +164,7 @@ fn run(cli: Cli, settings: &Settings) -> Result<u8> {
             let variant = lesson::variants::chosen(&lessons[index], variant.as_deref(), &set)
                 .map_err(|e| eyre!("{e}"))?;
             if let Some(dest) = export_python {
-                return lesson::export::export_python(&lessons[index], &dest, force)
+                return lesson::export::export_python(&lessons[index], variant, &dest, force)
                     .map(|()| 0)
                     .map_err(|e| eyre!("{e}"));
             }

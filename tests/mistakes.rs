@@ -158,6 +158,20 @@ fn a_lesson_runs_as_a_variant_chosen_by_its_set_or_id() {
             && said.contains("handler (--set disposition=handler)"),
         "{said}"
     );
+    // The program exported is the one the variant runs.
+    let out = proclab(&[
+        "lesson",
+        "signals",
+        "--variant",
+        "ignore",
+        "--export-python",
+        "-",
+    ]);
+    let program = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && program.contains("DISPOSITION = 'ignore'"),
+        "{program}"
+    );
     let out = proclab(&["lesson", "zombie", "--variant", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

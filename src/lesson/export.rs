@@ -6,9 +6,10 @@ use std::path::Path;
 
 use super::Lesson;
 
-/// The program as the code pane shows it, ending with a newline.
-pub fn python_source(lesson: &Lesson) -> String {
-    let mut src = lesson.python.clone();
+/// The program as the code pane shows it (for a variant, as the variant runs it),
+/// ending with a newline.
+pub fn python_source(lesson: &Lesson, variant: Option<usize>) -> String {
+    let mut src = lesson.program(variant);
     if !src.ends_with('\n') {
         src.push('\n');
     }
@@ -17,8 +18,13 @@ pub fn python_source(lesson: &Lesson) -> String {
 
 /// Writes the program to `dest` (`-` is stdout). An existing file is kept unless
 /// `force`.
-pub fn export_python(lesson: &Lesson, dest: &Path, force: bool) -> Result<(), String> {
-    let src = python_source(lesson);
+pub fn export_python(
+    lesson: &Lesson,
+    variant: Option<usize>,
+    dest: &Path,
+    force: bool,
+) -> Result<(), String> {
+    let src = python_source(lesson, variant);
     if dest == Path::new("-") {
         let mut out = std::io::stdout().lock();
         return out
