@@ -302,6 +302,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
             {
                 run.step = Some(i);
                 run.narration_scroll = 0;
+                run.code_scroll = 0;
                 // Predict, then run: the question opens here; what follows answers it.
                 if lesson.is_some_and(|l| l.steps[i].quiz.is_some())
                     && !run.quizzes.iter().any(|q| q.step == i)

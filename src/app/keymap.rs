@@ -44,6 +44,9 @@ pub enum Action {
     /// n: the next page of a long narration; N: back to its top.
     ScrollDown,
     ScrollTop,
+    /// J and K: the code pane a few lines down or up (the next step puts it back).
+    CodeDown,
+    CodeUp,
     /// [ and ]: the event log back to older lines, and forward to the newest.
     LogOlder,
     LogNewer,
@@ -96,6 +99,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('w') => Action::Save,
         KeyCode::Char('n') => Action::ScrollDown,
         KeyCode::Char('N') => Action::ScrollTop,
+        KeyCode::Char('J') => Action::CodeDown,
+        KeyCode::Char('K') => Action::CodeUp,
         KeyCode::Char('[') => Action::LogOlder,
         KeyCode::Char(']') => Action::LogNewer,
         _ => return None,
@@ -114,7 +119,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("B", "help.blank"),
     ("p", "help.play"),
     ("Tab", "help.tab"),
-    ("n N", "help.scroll"),
+    ("n N  J K", "help.scroll"),
     ("1 … 9", "help.answer"),
     ("P  T", "help.present"),
     ("+ -", "help.speed"),

@@ -133,8 +133,11 @@ pub struct RunView {
     pub step: Option<usize>,
     /// Quizzes asked so far in this run, in order; the last may still be open.
     pub quizzes: Vec<quiz::QuizRun>,
-    /// Lines the narration is scrolled down (PgDn); back to 0 at each new step.
+    /// Lines the narration is scrolled down (n); back to 0 at each new step.
     pub narration_scroll: u16,
+    /// Lines the code pane is moved by hand (J down, K up) from where the step puts
+    /// it; back to 0 at each new step.
+    pub code_scroll: i16,
     /// How many of the newest log entries are scrolled out of view below (`[`/`]`);
     /// 0 follows the newest.
     pub log_scroll: usize,
@@ -208,6 +211,7 @@ impl RunView {
             gate: None,
             step: None,
             narration_scroll: 0,
+            code_scroll: 0,
             log_scroll: 0,
             quizzes: Vec::new(),
             phase: phase::Phase::start(step_mode),

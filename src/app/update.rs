@@ -131,6 +131,8 @@ fn auto_advance(app: &mut App) -> Vec<Command> {
 /// Lines one PgDn scrolls the narration, and a bound no narration comes near.
 const NARRATION_PAGE: u16 = 4;
 const MAX_SCROLL: u16 = 200;
+/// Lines J or K move the code pane.
+const CODE_STEP: i16 = 5;
 
 fn on_action(app: &mut App, action: Action) -> Vec<Command> {
     app.notice = None;
@@ -365,6 +367,9 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
             run.narration_scroll = (run.narration_scroll + NARRATION_PAGE).min(MAX_SCROLL);
         }
         Action::ScrollTop => run.narration_scroll = 0,
+        // The drawing keeps it within the program; this only bounds the counter.
+        Action::CodeDown => run.code_scroll = run.code_scroll.saturating_add(CODE_STEP).min(500),
+        Action::CodeUp => run.code_scroll = run.code_scroll.saturating_sub(CODE_STEP).max(-500),
         Action::LogOlder => {
             run.log_scroll = (run.log_scroll + LOG_PAGE).min(run.log.len().saturating_sub(1));
         }

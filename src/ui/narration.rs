@@ -273,14 +273,23 @@ pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
     let current = selected_at.or(current);
     // Keep the highlighted line in view.
     let visible = area.height.saturating_sub(2) as usize;
-    let scroll = current
-        .map(|n| {
-            n.saturating_sub(visible / 2)
-                .min(lines.len().saturating_sub(visible))
-        })
-        .unwrap_or(0);
+    let last_top = lines.len().saturating_sub(visible);
+    let followed = current.map_or(0, |n| n.saturating_sub(visible / 2).min(last_top));
+    // Moved by hand (J/K) from where the step puts it, within the program.
+    let scroll = followed
+        .saturating_add_signed(isize::from(run.code_scroll))
+        .min(last_top);
+    let title = if run.code_scroll == 0 {
+        " Python ".to_string()
+    } else {
+        format!(
+            " Python · {}–{} ",
+            scroll + 1,
+            (scroll + visible).min(lines.len())
+        )
+    };
     let block = Block::bordered()
-        .title(Span::styled(" Python ", theme::title()))
+        .title(Span::styled(title, theme::title()))
         .border_style(theme::border());
     frame.render_widget(
         Paragraph::new(lines)

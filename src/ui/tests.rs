@@ -1032,3 +1032,18 @@ fn a_variant_shows_its_program_and_the_picker_lists_them() {
     );
     insta::assert_snapshot!("variant_picker", shown);
 }
+
+/// The code pane moved by hand shows the lines it moved to, and says which.
+#[test]
+fn the_code_pane_scrolls_by_hand() {
+    let mut app = fanout_app(Lang::En);
+    let before = screen(&app, 120, 40);
+    assert!(before.contains("┌ Python ─"), "{before}");
+    app.run.as_mut().unwrap().code_scroll = -50;
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("┌ Python · 1–"), "{shown}");
+    assert!(
+        shown.contains("  1 import os"),
+        "the program's first line: {shown}"
+    );
+}

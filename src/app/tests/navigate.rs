@@ -202,3 +202,16 @@ fn v_runs_the_lesson_again_as_a_variant() {
     update(&mut plain, press(KeyCode::Char('v')));
     assert_eq!(run(&plain).picker, None);
 }
+
+/// J and K move the code pane by hand; the next step puts it back where the step is.
+#[test]
+fn j_and_k_move_the_code_and_a_new_step_puts_it_back() {
+    let mut app = held_at("start");
+    update(&mut app, press(KeyCode::Char('J')));
+    update(&mut app, press(KeyCode::Char('J')));
+    update(&mut app, press(KeyCode::Char('K')));
+    assert_eq!(run(&app).code_scroll, 5);
+    update(&mut app, press(KeyCode::Char(' ')));
+    update(&mut app, main_gate("first-fork"));
+    assert_eq!(run(&app).code_scroll, 0);
+}
