@@ -9,7 +9,7 @@ use super::Lesson;
 /// The program as the code pane shows it (for a variant, as the variant runs it),
 /// ending with a newline.
 pub fn python_source(lesson: &Lesson, variant: Option<usize>) -> String {
-    let mut src = lesson.program(variant);
+    let mut src = lesson.program(variant).into_owned();
     if !src.ends_with('\n') {
         src.push('\n');
     }

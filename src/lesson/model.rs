@@ -80,16 +80,20 @@ pub struct Variant {
 }
 
 impl Lesson {
-    /// The program as the variant runs it (`None`: as written).
-    pub fn program(&self, variant: Option<usize>) -> String {
-        let mut program = self.python.clone();
-        for (from, to) in variant
+    /// The program as the variant runs it (`None`: as written, borrowed: the code
+    /// pane asks for it at every frame).
+    pub fn program(&self, variant: Option<usize>) -> std::borrow::Cow<'_, str> {
+        let code = variant
             .and_then(|v| self.variants.get(v))
-            .map_or(&[][..], |v| &v.code)
-        {
+            .map_or(&[][..], |v| &v.code[..]);
+        if code.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.python);
+        }
+        let mut program = self.python.clone();
+        for (from, to) in code {
             program = program.replacen(from.as_str(), to, 1);
         }
-        program
+        std::borrow::Cow::Owned(program)
     }
 
     /// The parameters the variant runs with (`None`: the lesson's).
