@@ -244,9 +244,13 @@ fn too_small(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 #[cfg(test)]
+mod classroom_tests;
+#[cfg(test)]
 mod flow_tests;
 #[cfg(test)]
 mod lang_tests;
+#[cfg(test)]
+mod python_tests;
 #[cfg(test)]
 mod status_tests;
 #[cfg(test)]
