@@ -61,26 +61,7 @@ struct RawLesson {
     /// Python lessons: the pane beside the tree (`"cores"`); a scenario has its own.
     pane: Option<Spanned<String>>,
     /// The same lesson with other parameters, offered in the screens (`v`).
-    variants: Option<Vec<Spanned<RawVariant>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawVariant {
-    id: Spanned<String>,
-    name: Spanned<Text>,
-    /// Parameters that differ from the lesson's `[params]`.
-    set: Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
-    /// Lines of the program that change with them, so the code shown is what runs.
-    #[serde(default)]
-    code: Vec<Spanned<RawRewrite>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRewrite {
-    from: String,
-    to: String,
+    variants: Option<Vec<Spanned<variants::RawVariant>>>,
 }
 
 #[derive(Deserialize)]
@@ -413,7 +394,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
     };
     rep.text(raw.title.span(), "title", raw.title.get_ref());
     rep.text(raw.summary.span(), "summary", raw.summary.get_ref());
-    let variants = variants(
+    let variants = variants::check(
         &mut rep,
         spec,
         &params,
@@ -441,91 +422,6 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         over_cap,
         notes,
     })
-}
-
-/// A lesson's variants: an id each (unique, not `default`), a name, parameters the
-/// scenario has (over the lesson's own, under the cap), and the program lines that
-/// change with them (each found exactly once, as many lines after as before).
-fn variants(
-    rep: &mut Reporter,
-    spec: &Scenario,
-    base: &params::Params,
-    raw: Option<Vec<Spanned<RawVariant>>>,
-    python: &str,
-    cap: u32,
-) -> Vec<super::model::Variant> {
-    let mut out: Vec<super::model::Variant> = Vec::new();
-    for v in raw.unwrap_or_default() {
-        let span = v.span();
-        let v = v.into_inner();
-        let id = v.id.get_ref().trim().to_string();
-        if id.is_empty() || id == "default" || out.iter().any(|o| o.id == id) {
-            rep.at(
-                v.id.span(),
-                format!("a variant needs an id of its own (not empty, not 'default', not used twice): '{id}'"),
-            );
-        }
-        rep.text(v.name.span(), "variant name", v.name.get_ref());
-        if spec.id == crate::ptrace::TRACED.id {
-            rep.at(
-                span.clone(),
-                "a python lesson has no variants yet: its program is what runs",
-            );
-        }
-        let mut params = base.clone();
-        let mut set = Vec::new();
-        for (key, value) in v.set.get_ref() {
-            match params::parse_toml(spec.params, spec.id, key.get_ref(), value.get_ref()) {
-                Ok(p) => {
-                    set.push((key.get_ref().clone(), p.to_string()));
-                    params.set(key.get_ref(), p);
-                }
-                Err(e) => rep.at(key.span(), e.message),
-            }
-        }
-        if v.set.get_ref().is_empty() {
-            rep.at(v.set.span(), "a variant sets at least one parameter");
-        }
-        // Over the hard ceiling a variant is a mistake; over a lowered `--cap` it is
-        // only not offered (as a lesson over it is closed, not broken).
-        if let Err(message) = spec.check_cap(&params, crate::ceiling::MAX_CAP) {
-            rep.at(v.set.span(), message);
-        }
-        let fits = spec.check_cap(&params, cap).is_ok();
-        let mut code = Vec::new();
-        for r in v.code {
-            let at = r.span();
-            let r = r.into_inner();
-            let found = python.matches(r.from.as_str()).count();
-            if r.from.is_empty() || found != 1 {
-                rep.at(
-                    at,
-                    format!(
-                        "'{}' must occur exactly once in python (found {found})",
-                        r.from
-                    ),
-                );
-            } else if r.from.lines().count() != r.to.lines().count() {
-                rep.at(
-                    at,
-                    "a rewrite keeps the number of lines (the steps name lines)",
-                );
-            } else {
-                code.push((r.from, r.to));
-            }
-        }
-        if !fits {
-            continue;
-        }
-        out.push(super::model::Variant {
-            id,
-            name: v.name.into_inner(),
-            set,
-            params,
-            code,
-        });
-    }
-    out
 }
 
 /// A Python lesson runs its own program: what only a scenario has is refused where
@@ -853,6 +749,8 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, Vec<LessonError>> {
     }
     Ok(files)
 }
+
+mod variants;
 
 #[cfg(test)]
 mod tests;
