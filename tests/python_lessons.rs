@@ -351,22 +351,29 @@ choices = ["0", "-15"]
 answer = { printed = "exit code" }
 "#;
 
+/// A lesson written for the test, alone in a folder of its own (returned, to be
+/// removed), opened in a PTY at 100×30 with the machine's CPython.
+fn open_written_lesson(id: &str, toml: &str) -> (std::path::PathBuf, Pty) {
+    let dir = std::env::temp_dir().join(format!("proclab-{id}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("01-{id}.toml")), toml).unwrap();
+    let lessons = dir.display().to_string();
+    let pty = Pty::spawn_with_env(
+        &format!("py_{id}"),
+        &["--lessons", &lessons, "--python", PYTHON, "lesson", id],
+        100,
+        30,
+        &[],
+    );
+    (dir, pty)
+}
+
 #[test]
 fn a_spinning_process_and_thread_are_held_and_the_program_ends_as_without_proclab() {
     if !have_python() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("proclab-spin-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("01-spin.toml"), SPINNING).unwrap();
-    let lessons = dir.display().to_string();
-    let mut pty = Pty::spawn_with_env(
-        "py_spin",
-        &["--lessons", &lessons, "--python", PYTHON, "lesson", "spin"],
-        100,
-        30,
-        &[],
-    );
+    let (dir, mut pty) = open_written_lesson("spin", SPINNING);
     pty.wait_for(&["AT STEP 'spinning'"], 0);
     // main's two threads and the child: spinning, yet every one is stopped.
     let held = wait_all_held(&pty.tag);
@@ -475,17 +482,7 @@ fn a_step_at_a_print_holds_the_printer_before_its_next_line() {
     if !have_python() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("proclab-timed-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("01-timed.toml"), TIMED).unwrap();
-    let lessons = dir.display().to_string();
-    let mut pty = Pty::spawn_with_env(
-        "py_timed",
-        &["--lessons", &lessons, "--python", PYTHON, "lesson", "timed"],
-        100,
-        30,
-        &[],
-    );
+    let (dir, mut pty) = open_written_lesson("timed", TIMED);
     pty.wait_for(&["AT STEP 'go'"], 0);
     wait_all_held(&pty.tag);
     pty.send("1");
