@@ -7,8 +7,8 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 
 use super::tests::{
-    H, W, draw, fanout_app, fanout_at_forked_all, fixed, lessons_app, screen, send, spawn, state,
-    text,
+    H, W, draw, fanout_app, fanout_at_forked_all, fixed, gate, lessons_app, screen, send, spawn,
+    state, text,
 };
 use crate::app::{Action, App, Msg, update};
 use crate::lesson::Lang;
@@ -66,15 +66,7 @@ fn the_pace_counts_down_in_the_header() {
     app.pace_s = Some(5.0);
     update(&mut app, Msg::Action(Action::Open));
     send(&mut app, 1, 1000, spawn(999, "main"));
-    send(
-        &mut app,
-        2,
-        1000,
-        EventKind::Gate {
-            name: "start".into(),
-            slot: None,
-        },
-    );
+    send(&mut app, 2, 1000, gate("start"));
     update(&mut app, Msg::Tick(1_000));
     let head = |app: &App| {
         screen(app, 120, 40)
@@ -86,15 +78,7 @@ fn the_pace_counts_down_in_the_header() {
     // The first step asks a question: no countdown until the class answers.
     assert!(!head(&app).contains("next in"), "{}", head(&app));
     update(&mut app, Msg::Action(Action::Step));
-    send(
-        &mut app,
-        3,
-        1000,
-        EventKind::Gate {
-            name: "first-fork".into(),
-            slot: None,
-        },
-    );
+    send(&mut app, 3, 1000, gate("first-fork"));
     update(&mut app, Msg::Tick(1_000));
     assert!(head(&app).contains("next in 5 s"), "{}", head(&app));
     update(&mut app, Msg::Tick(3_200));
@@ -238,15 +222,7 @@ fn a_variant_shows_its_program_and_the_picker_lists_them() {
     let at = app.lessons.iter().position(|l| l.id == "signals").unwrap();
     app.open_lesson_variant(at, Some(0));
     send(&mut app, 1, 1000, spawn(999, "main"));
-    send(
-        &mut app,
-        2,
-        1000,
-        EventKind::Gate {
-            name: "start".into(),
-            slot: None,
-        },
-    );
+    send(&mut app, 2, 1000, gate("start"));
     let shown = screen(&app, 120, 40);
     assert!(
         shown.contains("Variant: SIGTERM ignored (SIG_IGN) (disposition=ignore)"),

@@ -87,7 +87,7 @@ pub(super) fn print(text: &str) -> EventKind {
     EventKind::Print { text: text.into() }
 }
 
-fn gate(name: &str) -> EventKind {
+pub(super) fn gate(name: &str) -> EventKind {
     EventKind::Gate {
         name: name.into(),
         slot: None,
