@@ -153,7 +153,7 @@ fn a_lesson_runs_as_a_variant_chosen_by_its_set_or_id() {
     assert_eq!(out.status.code(), Some(2));
     let said = stderr(&out);
     assert!(
-        said.contains("no variant that sets exactly disposition=sometimes")
+        said.contains("'sometimes' is not a valid value for 'disposition'")
             && said.contains("ignore (--set disposition=ignore)")
             && said.contains("handler (--set disposition=handler)"),
         "{said}"

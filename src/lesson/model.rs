@@ -103,17 +103,6 @@ impl Lesson {
             .map_or(&self.params, |v| &v.params)
     }
 
-    /// The variant whose parameters are exactly `set` over the lesson's (`--set`).
-    pub fn variant_by_set(&self, set: &[(String, String)]) -> Option<usize> {
-        let mut want: Vec<&(String, String)> = set.iter().collect();
-        want.sort();
-        self.variants.iter().position(|v| {
-            let mut have: Vec<&(String, String)> = v.set.iter().collect();
-            have.sort();
-            have == want
-        })
-    }
-
     pub fn is_python(&self) -> bool {
         matches!(self.runtime, Runtime::Python { .. })
     }

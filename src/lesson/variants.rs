@@ -24,14 +24,25 @@ pub fn chosen(lesson: &Lesson, id: Option<&str>, set: &[String]) -> Result<Optio
     if set.is_empty() {
         return Ok(None);
     }
-    let mut pairs = Vec::new();
-    for kv in set {
-        let Some((k, v)) = kv.split_once('=') else {
-            return Err(format!("--set takes KEY=VALUE, not '{kv}'"));
-        };
-        pairs.push((k.trim().to_string(), v.trim().to_string()));
-    }
-    lesson.variant_by_set(&pairs).map(Some).ok_or_else(|| {
+    // Read as `run` reads it (names in any case, numbers checked), then compared
+    // with what each variant sets, read the same way.
+    let spec = crate::scenario::find(lesson.scenario).ok_or_else(|| {
+        format!(
+            "lesson '{}' runs no scenario a --set could change",
+            lesson.id
+        )
+    })?;
+    let wanted = spec
+        .params_from(set)
+        .map_err(|e| format!("{}\n{}", e.message.trim_end(), listed(lesson)))?;
+    let as_set = |v: &super::model::Variant| -> Vec<String> {
+        v.set.iter().map(|(k, val)| format!("{k}={val}")).collect()
+    };
+    let found = lesson
+        .variants
+        .iter()
+        .position(|v| spec.params_from(&as_set(v)).is_ok_and(|p| p == wanted));
+    found.map(Some).ok_or_else(|| {
         format!(
             "lesson '{}' has no variant that sets exactly {}; {}",
             lesson.id,
@@ -94,16 +105,27 @@ mod tests {
         );
         assert_eq!(l.params_for(ignore), &v.params);
         let why = chosen(&l, None, &["disposition=sometimes".into()]).unwrap_err();
-        assert!(why.contains("ignore (--set disposition=ignore)"), "{why}");
+        assert!(
+            why.contains("not a valid value") && why.contains("ignore (--set disposition=ignore)"),
+            "{why}"
+        );
+        // A valid set that no variant makes.
+        let why = chosen(&l, None, &["disposition=default".into()]).unwrap_err();
+        assert!(
+            why.contains("no variant that sets exactly disposition=default"),
+            "{why}"
+        );
         assert!(
             chosen(&l, Some("nope"), &[])
                 .unwrap_err()
                 .contains("no variant 'nope'")
         );
+        // Read as `run` reads it: its words for a malformed set, a name in any case.
         assert!(
             chosen(&l, None, &["oops".into()])
                 .unwrap_err()
-                .contains("KEY=VALUE")
+                .contains("--set takes key=value, got 'oops'")
         );
+        assert_eq!(chosen(&l, None, &["disposition=IGNORE".into()]), Ok(ignore));
     }
 }
