@@ -61,9 +61,10 @@ fn grade_quizzes(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: &
         return;
     };
     let label = run.procs.get(e.pid).map(|p| p.label.clone());
+    let variant = run.variant;
     let mut graded = Vec::new();
     for open in run.quizzes.iter_mut().filter(|q| q.reported.is_none()) {
-        let Some(quiz) = lesson.steps.get(open.step).and_then(|s| s.quiz.as_ref()) else {
+        let Some(quiz) = lesson.step_quiz(open.step, variant) else {
             continue;
         };
         open.observe(quiz, e, label.as_deref());
@@ -304,7 +305,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
                 run.narration_scroll = 0;
                 run.code_scroll = 0;
                 // Predict, then run: the question opens here; what follows answers it.
-                if lesson.is_some_and(|l| l.steps[i].quiz.is_some())
+                if lesson.is_some_and(|l| l.step_quiz(i, run.variant).is_some())
                     && !run.quizzes.iter().any(|q| q.step == i)
                 {
                     run.quizzes.push(super::quiz::QuizRun::new(i));

@@ -49,9 +49,13 @@ impl QuizRun {
 }
 
 /// (right, graded) over a run's quizzes.
-pub fn score(quizzes: &[QuizRun], lesson: &crate::lesson::Lesson) -> (usize, usize) {
+pub fn score(
+    quizzes: &[QuizRun],
+    lesson: &crate::lesson::Lesson,
+    variant: Option<usize>,
+) -> (usize, usize) {
     let verdicts = quizzes.iter().filter_map(|q| {
-        let quiz = lesson.steps.get(q.step)?.quiz.as_ref()?;
+        let quiz = lesson.step_quiz(q.step, variant)?;
         q.verdict(quiz)
     });
     verdicts.fold((0, 0), |(right, n), v| (right + usize::from(v), n + 1))

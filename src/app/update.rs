@@ -381,7 +381,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         Action::Select(_) => {}
         Action::Answer(n) => {
             let lesson = run.lesson.and_then(|i| app.lessons.get(i));
-            let quiz = lesson.and_then(|l| l.steps.get(run.step?)?.quiz.as_ref());
+            let quiz = lesson.and_then(|l| l.step_quiz(run.step?, run.variant));
             if let (Some(quiz), Some(open)) = (quiz, run.quizzes.last_mut())
                 && Some(open.step) == run.step
                 && n >= 1

@@ -394,12 +394,14 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
     };
     rep.text(raw.title.span(), "title", raw.title.get_ref());
     rep.text(raw.summary.span(), "summary", raw.summary.get_ref());
+    let gates: Vec<String> = steps.iter().map(|s| s.gate.clone()).collect();
     let variants = variants::check(
         &mut rep,
         spec,
         &params,
         raw.variants,
         raw.python.get_ref(),
+        &gates,
         cap,
     );
     if !rep.errors.is_empty() {

@@ -77,6 +77,17 @@ pub struct Variant {
     pub params: Params,
     /// Program lines replaced: `(from, to)`.
     pub code: Vec<(String, String)>,
+    /// The variant's own words for some steps (by step index), where the lesson's
+    /// would say what this run does not show.
+    pub steps: BTreeMap<usize, StepWords>,
+}
+
+/// A step's title and text as a variant says them (`None`: the lesson's).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StepWords {
+    pub title: Option<Text>,
+    pub text: Option<Text>,
+    pub quiz: Option<super::quiz::Quiz>,
 }
 
 impl Lesson {
@@ -94,6 +105,37 @@ impl Lesson {
             program = program.replacen(from.as_str(), to, 1);
         }
         std::borrow::Cow::Owned(program)
+    }
+
+    /// Step `i`'s title as the variant says it (`None`: the lesson's own).
+    pub fn step_title(&self, i: usize, variant: Option<usize>) -> Option<&Text> {
+        let own = &self.steps.get(i)?.title;
+        Some(
+            self.variant_words(i, variant)
+                .and_then(|w| w.title.as_ref())
+                .unwrap_or(own),
+        )
+    }
+
+    /// Step `i`'s narration as the variant says it (`None`: the lesson's own).
+    pub fn step_text(&self, i: usize, variant: Option<usize>) -> Option<&Text> {
+        let own = &self.steps.get(i)?.text;
+        Some(
+            self.variant_words(i, variant)
+                .and_then(|w| w.text.as_ref())
+                .unwrap_or(own),
+        )
+    }
+
+    /// Step `i`'s question as the variant asks it (`None`: no question there).
+    pub fn step_quiz(&self, i: usize, variant: Option<usize>) -> Option<&super::quiz::Quiz> {
+        self.variant_words(i, variant)
+            .and_then(|w| w.quiz.as_ref())
+            .or(self.steps.get(i)?.quiz.as_ref())
+    }
+
+    fn variant_words(&self, i: usize, variant: Option<usize>) -> Option<&StepWords> {
+        self.variants.get(variant?)?.steps.get(&i)
     }
 
     /// The parameters the variant runs with (`None`: the lesson's).

@@ -15,11 +15,14 @@ use crate::lesson::{Lang, Lesson};
 use crate::tr;
 
 pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
-    let (heading, body) = match run.step.and_then(|i| lesson.steps.get(i)) {
-        Some(step) => (
-            step.title.get(lang).to_string(),
-            step.text.get(lang).to_string(),
-        ),
+    let words = run.step.and_then(|i| {
+        Some((
+            lesson.step_title(i, run.variant)?,
+            lesson.step_text(i, run.variant)?,
+        ))
+    });
+    let (heading, body) = match words {
+        Some((title, text)) => (title.get(lang).to_string(), text.get(lang).to_string()),
         None => (
             lesson.title.get(lang).to_string(),
             lesson.summary.get(lang).to_string(),
@@ -60,7 +63,7 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         text.push_line(Line::raw(""));
     }
     if let Some(step) = run.step
-        && let Some(quiz) = lesson.steps.get(step).and_then(|s| s.quiz.as_ref())
+        && let Some(quiz) = lesson.step_quiz(step, run.variant)
         && let Some(asked) = run.quizzes.iter().find(|q| q.step == step)
     {
         quiz_lines(quiz, asked, lang, inner, &mut text);
@@ -74,7 +77,7 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
             .iter()
             .rev()
             .find(|q| q.step + 1 == now && q.reported.is_some())
-        && let Some(quiz) = lesson.steps.get(asked.step).and_then(|s| s.quiz.as_ref())
+        && let Some(quiz) = lesson.step_quiz(asked.step, run.variant)
         && !run.ended()
     {
         let head = tr!(
@@ -184,7 +187,7 @@ fn verdict_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &
 
 /// At the end of a run: how the learner's predictions fared.
 fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, text: &mut Text) {
-    let (right, graded) = crate::app::quiz::score(&run.quizzes, lesson);
+    let (right, graded) = crate::app::quiz::score(&run.quizzes, lesson, run.variant);
     if graded == 0 {
         return;
     }
@@ -196,7 +199,7 @@ fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, text: &mut Text) {
     };
     text.push_line(Line::styled(line, style));
     for asked in &run.quizzes {
-        let Some(quiz) = lesson.steps.get(asked.step).and_then(|s| s.quiz.as_ref()) else {
+        let Some(quiz) = lesson.step_quiz(asked.step, run.variant) else {
             continue;
         };
         let (Some(reported), Some(said)) = (

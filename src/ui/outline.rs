@@ -22,10 +22,9 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
 ) {
-    let entries: Vec<String> = lesson
-        .steps
-        .iter()
-        .map(|s| s.title.get(lang).to_string())
+    let entries: Vec<String> = (0..lesson.steps.len())
+        .filter_map(|i| lesson.step_title(i, run.variant))
+        .map(|t| t.get(lang).to_string())
         .collect();
     list_box(
         &ListBox {

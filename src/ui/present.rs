@@ -29,8 +29,9 @@ pub fn render(
     let headline = match lesson {
         Some(l) => run
             .step
-            .and_then(|i| l.steps.get(i))
-            .map_or_else(|| l.title.get(app.lang), |s| s.title.get(app.lang))
+            .and_then(|i| l.step_title(i, run.variant))
+            .unwrap_or(&l.title)
+            .get(app.lang)
             .to_string(),
         None => super::status::scenario_title(app.lang, run.scenario),
     };

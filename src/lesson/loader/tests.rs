@@ -279,3 +279,69 @@ fn an_unknown_pane_and_a_pane_in_a_compiled_lesson_point_at_their_values() {
         errs[0]
     );
 }
+
+/// GOOD with one variant whose `start` step has words of its own (appended after the
+/// steps: the TOML sub-table belongs to the last `[[variants]]`).
+fn with_variant(step_words: &str) -> String {
+    format!(
+        "{GOOD}\n[[variants]]\nid = \"no-break\"\nname = {{ en = \"no break\" }}\nset = {{ break_in_child = false }}\n{step_words}"
+    )
+}
+
+#[test]
+fn a_variant_says_its_own_words_for_a_step() {
+    let src = with_variant(
+        "[variants.steps.start]\ntext = { en = \"eight processes\", zh = \"八个进程\" }\n",
+    );
+    let l = parse("a.toml", &src, 64).unwrap();
+    let v = Some(0);
+    assert_eq!(l.step_text(0, v).unwrap().get(Lang::En), "eight processes");
+    assert_eq!(
+        l.step_text(0, None).unwrap().get(Lang::En),
+        "x",
+        "the lesson keeps its own"
+    );
+    assert_eq!(
+        l.step_title(0, v).unwrap().get(Lang::En),
+        "t",
+        "no title: the lesson's"
+    );
+    assert_eq!(l.step_text(1, v), None, "no such step");
+    assert!(l.step_quiz(0, v).is_none());
+}
+
+#[test]
+fn a_variant_asks_its_own_question() {
+    let src = with_variant(
+        "[variants.steps.start.quiz]\nquestion = { en = \"How many?\" }\nchoices = [\"8\", \"11\"]\nanswer = { summary = \"processes\" }\n",
+    );
+    let l = parse("a.toml", &src, 64).unwrap();
+    let quiz = l.step_quiz(0, Some(0)).expect("the variant's question");
+    assert_eq!(quiz.question.get(Lang::En), "How many?");
+    assert!(l.step_quiz(0, None).is_none(), "the lesson asks none there");
+}
+
+#[test]
+fn a_variant_step_names_a_gate_of_the_lesson_and_says_something() {
+    let src = with_variant("[variants.steps.reaped-all]\ntitle = { en = \"t\" }\n");
+    let errs = parse("a.toml", &src, 64).unwrap_err();
+    assert!(
+        errs[0]
+            .message
+            .contains("'reaped-all' is not a step of this lesson")
+            && errs[0].message.contains("start"),
+        "{errs:?}"
+    );
+    let src = with_variant("[variants.steps.start]\n");
+    let errs = parse("a.toml", &src, 64).unwrap_err();
+    assert!(
+        errs[0].message.contains("says a title, a text or a quiz"),
+        "{errs:?}"
+    );
+    let src = with_variant("[variants.steps.start]\ntext = { en = \"\" }\n");
+    let errs = parse("a.toml", &src, 64).unwrap_err();
+    assert!(
+        errs[0].message.contains("variant step text is empty"),
+        "{errs:?}"
+    );
+}

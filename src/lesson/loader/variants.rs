@@ -20,6 +20,20 @@ pub(super) struct RawVariant {
     /// Lines of the program that change with them, so the code shown is what runs.
     #[serde(default)]
     code: Vec<Spanned<RawRewrite>>,
+    /// Steps whose words change with the variant, by gate: what the lesson says of
+    /// the run must be what this run shows (a status of 15, not 9).
+    #[serde(default)]
+    steps: BTreeMap<Spanned<String>, Spanned<RawStepWords>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStepWords {
+    title: Option<Spanned<Text>>,
+    text: Option<Spanned<Text>>,
+    /// The step's question as this variant asks it (its choices must hold the
+    /// answers this run can give).
+    quiz: Option<Spanned<super::RawQuiz>>,
 }
 
 #[derive(Deserialize)]
@@ -38,6 +52,7 @@ pub(super) fn check(
     base: &params::Params,
     raw: Option<Vec<Spanned<RawVariant>>>,
     python: &str,
+    gates: &[String],
     cap: u32,
 ) -> Vec<crate::lesson::model::Variant> {
     let mut out: Vec<crate::lesson::model::Variant> = Vec::new();
@@ -100,6 +115,7 @@ pub(super) fn check(
                 code.push((r.from, r.to));
             }
         }
+        let steps = step_words(rep, spec, v.steps, gates);
         if !fits {
             continue;
         }
@@ -109,7 +125,52 @@ pub(super) fn check(
             set,
             params,
             code,
+            steps,
         });
+    }
+    out
+}
+
+/// A variant's own words for some steps, keyed by the step's index: each names a
+/// gate of the lesson's steps and says something (a title, a text, a quiz).
+fn step_words(
+    rep: &mut Reporter,
+    spec: &Scenario,
+    raw: BTreeMap<Spanned<String>, Spanned<RawStepWords>>,
+    gates: &[String],
+) -> BTreeMap<usize, crate::lesson::model::StepWords> {
+    let mut out = BTreeMap::new();
+    for (gate, words) in raw {
+        let Some(index) = gates.iter().position(|g| g == gate.get_ref()) else {
+            rep.at(
+                gate.span(),
+                format!(
+                    "'{}' is not a step of this lesson (its steps' gates: {})",
+                    gate.get_ref(),
+                    gates.join(", ")
+                ),
+            );
+            continue;
+        };
+        let span = words.span();
+        let words = words.into_inner();
+        if words.title.is_none() && words.text.is_none() && words.quiz.is_none() {
+            rep.at(span, "a variant's step says a title, a text or a quiz");
+            continue;
+        }
+        for (what, text) in [("title", &words.title), ("text", &words.text)] {
+            if let Some(t) = text {
+                rep.text(t.span(), &format!("variant step {what}"), t.get_ref());
+            }
+        }
+        out.insert(
+            index,
+            crate::lesson::model::StepWords {
+                title: words.title.map(Spanned::into_inner),
+                text: words.text.map(Spanned::into_inner),
+                quiz: words.quiz.and_then(|q| super::quiz(rep, spec, q)),
+            },
+        );
     }
     out
 }
