@@ -310,3 +310,33 @@ fn presenter_mode_zh_title_is_a_banner() {
         );
     }
 }
+
+/// A variant with words of its own: the narration says them and asks its question
+/// (zombie killed by SIGTERM: status 15, not the lesson's 9).
+#[test]
+fn a_variant_narrates_and_asks_as_its_run_goes() {
+    let mut app = lessons_app(Lang::En);
+    let at = app.lessons.iter().position(|l| l.id == "zombie").unwrap();
+    let sigterm = app.lessons[at]
+        .variants
+        .iter()
+        .position(|v| v.id == "sigterm");
+    app.open_lesson_variant(at, sigterm);
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(&mut app, 2, 1000, gate("start"));
+    send(&mut app, 3, 1000, gate("forked"));
+    send(&mut app, 4, 1000, gate("killed"));
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("by SIGTERM?"), "{shown}");
+    assert!(shown.contains("3. 15"), "{shown}");
+    assert!(!shown.contains("by SIGKILL?"), "{shown}");
+    send(&mut app, 5, 1000, gate("reaped"));
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("the raw status 15"), "{shown}");
+    // The lesson as written keeps its own words.
+    app.open_lesson_variant(at, None);
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    send(&mut app, 2, 1000, gate("reaped"));
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("the raw status 9"), "{shown}");
+}
