@@ -400,6 +400,14 @@ fn variants() -> Vec<Variant> {
             Some(("PERMITS, WORKERS = 2, 5", "PERMITS, WORKERS = 3, 5")),
         ),
         plain("16-event.toml", Expect::WokeAfterSet { waiters: 3 }),
+        Variant {
+            name: "16-event waiters=8".into(),
+            lesson: load_lesson("16-event.toml"),
+            rewrite: Some(("WAITERS = 3", "WAITERS = 8")),
+            set: vec![("waiters", "8")],
+            expect: Expect::WokeAfterSet { waiters: 8 },
+            repeats: &[],
+        },
     ]
 }
 
