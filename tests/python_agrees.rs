@@ -139,8 +139,8 @@ fn load_lesson(file: &'static str) -> Lesson {
 struct Variant {
     name: String,
     lesson: Lesson,
-    /// `(from, to)`: a line of the program to rewrite (it must occur exactly once).
-    rewrite: Option<(&'static str, &'static str)>,
+    /// `(from, to)`: lines of the program to rewrite (each must occur exactly once).
+    rewrites: Vec<(&'static str, &'static str)>,
     /// `key=value`s overriding the lesson's params.
     set: Vec<(&'static str, &'static str)>,
     expect: Expect,
@@ -207,7 +207,7 @@ fn variants() -> Vec<Variant> {
     let plain = |file: &'static str, expect: Expect| Variant {
         name: file.trim_end_matches(".toml").to_string(),
         lesson: load_lesson(file),
-        rewrite: None,
+        rewrites: vec![],
         set: vec![],
         expect,
         repeats: &[],
@@ -215,7 +215,7 @@ fn variants() -> Vec<Variant> {
     let zombie = |signal: &'static str, rewrite, status| Variant {
         name: format!("02-zombie signal={signal}"),
         lesson: load_lesson("02-zombie.toml"),
-        rewrite,
+        rewrites: Option::<(&'static str, &'static str)>::into_iter(rewrite).collect(),
         set: vec![("signal", signal)],
         expect: Expect::WaitStatus(status),
         // The child prints once a second until main's signal at 3.0 s, when its
@@ -225,7 +225,7 @@ fn variants() -> Vec<Variant> {
     let signals = |disposition: &'static str, rewrite, status| Variant {
         name: format!("03-signals disposition={disposition}"),
         lesson: load_lesson("03-signals.toml"),
-        rewrite,
+        rewrites: Option::<(&'static str, &'static str)>::into_iter(rewrite).collect(),
         set: vec![("disposition", disposition)],
         expect: Expect::WaitStatus(status),
         // The child works once a second; an ignoring one until main's SIGKILL at 4.0 s,
@@ -239,7 +239,7 @@ fn variants() -> Vec<Variant> {
     let queue = |maxsize: &'static str, rewrite| Variant {
         name: format!("07-queue maxsize={maxsize}"),
         lesson: load_lesson("07-queue.toml"),
-        rewrite,
+        rewrites: Option::<(&'static str, &'static str)>::into_iter(rewrite).collect(),
         set: vec![("maxsize", maxsize)],
         expect: Expect::Queue {
             consumers: 3,
@@ -252,7 +252,7 @@ fn variants() -> Vec<Variant> {
     let pool = |mode: &'static str, rewrite, lines| Variant {
         name: format!("09-pool mode={mode}"),
         lesson: load_lesson("09-pool.toml"),
-        rewrite,
+        rewrites: Option::<(&'static str, &'static str)>::into_iter(rewrite).collect(),
         set: vec![("mode", mode)],
         expect: Expect::InOrder(lines),
         repeats: &[],
@@ -260,7 +260,7 @@ fn variants() -> Vec<Variant> {
     let semaphore = |permits: &'static str, rewrite| Variant {
         name: format!("15-semaphore permits={permits}"),
         lesson: load_lesson("15-semaphore.toml"),
-        rewrite,
+        rewrites: Option::<(&'static str, &'static str)>::into_iter(rewrite).collect(),
         set: vec![("permits", permits)],
         expect: Expect::Inside {
             permits: permits.parse().unwrap(),
@@ -282,10 +282,10 @@ fn variants() -> Vec<Variant> {
         Variant {
             name: "01-fork-fanout no-break".into(),
             lesson: load_lesson("01-fork-fanout.toml"),
-            rewrite: Some((
+            rewrites: vec![(
                 "N = 10\nBREAK_IN_CHILD = True  # try False, N=3",
                 "N = 3\nBREAK_IN_CHILD = False  # 2**N in all",
-            )),
+            )],
             set: vec![("break_in_child", "false"), ("children", "3")],
             expect: Expect::LinesByAnyone,
             repeats: &[],
@@ -351,10 +351,10 @@ fn variants() -> Vec<Variant> {
         Variant {
             name: "11-speedup terms=4000000".into(),
             lesson: load_lesson("11-speedup.toml"),
-            rewrite: Some((
+            rewrites: vec![(
                 "WORKERS, TERMS = 4, 2_000_000_000",
                 "WORKERS, TERMS = 4, 4_000_000",
-            )),
+            )],
             set: vec![("terms", "4000000")],
             expect: Expect::Sweep {
                 workers: 4,
@@ -383,6 +383,28 @@ fn variants() -> Vec<Variant> {
                 exact: true,
             },
         ),
+        // The lock replaced by a context manager that does nothing.
+        Variant {
+            name: "14-lock no-lock".into(),
+            lesson: load_lesson("14-lock.toml"),
+            rewrites: vec![
+                ("import os, time\n", "import os, time, contextlib\n"),
+                (
+                    "    lock = mp.Lock()",
+                    "    lock = contextlib.nullcontext()",
+                ),
+                (
+                    "        \"with the lock\")",
+                    "        \"without the lock\")",
+                ),
+            ],
+            set: vec![("use_lock", "false")],
+            expect: Expect::Counter {
+                expected: 20,
+                exact: false,
+            },
+            repeats: &[],
+        },
         plain(
             "15-semaphore.toml",
             Expect::Inside {
@@ -403,7 +425,7 @@ fn variants() -> Vec<Variant> {
         Variant {
             name: "16-event waiters=8".into(),
             lesson: load_lesson("16-event.toml"),
-            rewrite: Some(("WAITERS = 3", "WAITERS = 8")),
+            rewrites: vec![("WAITERS = 3", "WAITERS = 8")],
             set: vec![("waiters", "8")],
             expect: Expect::WokeAfterSet { waiters: 8 },
             repeats: &[],
@@ -1196,7 +1218,7 @@ fn compare(v: &Variant, py: &Output, pl: &Output) -> Vec<String> {
 /// Runs both sides of one variant at once; the problems found, and how long each took.
 fn run_variant(tag: &str, v: &Variant) -> Result<(Duration, Duration), Vec<String>> {
     let mut program = v.lesson.python.clone();
-    if let Some((from, to)) = v.rewrite {
+    for &(from, to) in &v.rewrites {
         assert_eq!(
             program.matches(from).count(),
             1,
@@ -1349,9 +1371,10 @@ fn every_lesson_variant_is_compared() {
                         .map(|(k, val)| (k.to_string(), val.to_string()))
                         .collect::<Vec<_>>()
                         == set
-                    && c.rewrite
-                        .map(|(f, t)| vec![(f.to_string(), t.to_string())])
-                        .unwrap_or_default()
+                    && c.rewrites
+                        .iter()
+                        .map(|(f, t)| (f.to_string(), t.to_string()))
+                        .collect::<Vec<_>>()
                         == code
             });
             assert!(
