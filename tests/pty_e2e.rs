@@ -1042,3 +1042,40 @@ fn a_clicker_goes_forward_and_back_and_leaving_asks_first() {
     pty.wait_screen("the lesson back", |s| s.contains("AT STEP"));
     pty.quit_cleanly();
 }
+
+/// Variants inside the lesson: `v` lists them, Enter runs the one chosen (its program
+/// in the code pane, its name in the narration); the outline (`o`) jumps to a later
+/// step of the same variant, whose own question is asked there.
+#[test]
+fn a_variant_is_chosen_in_the_lesson_and_kept_through_the_outline() {
+    let mut pty = Pty::spawn("pty_variant", &["lesson", "zombie"], 120, 40);
+    pty.wait_for(&["AT STEP 'start'"], 0);
+    let first_main = main_pid_on_screen(&pty.screen()).expect("main's row");
+    pty.send("v");
+    pty.wait_screen("the variant picker", |s| {
+        s.contains("1. as written") && s.contains("2. killed by SIGTERM instead")
+    });
+    pty.send("\x1b[B"); // ↓
+    pty.send("\r");
+    pty.wait_screen("the variant running from its first step", |s| {
+        s.contains("Variant: killed by SIGTERM instead (signal=SIGTERM)")
+            && s.contains("AT STEP 'start'")
+            && !s.contains(&format!("{first_main} "))
+    });
+    // The code pane shows the program the variant runs (K: up to its first lines).
+    pty.send("KKK");
+    pty.wait_screen("the variant's program", |s| {
+        s.contains("SIG = signal.SIGTERM")
+    });
+    pty.send("o");
+    pty.wait_screen("the outline", |s| {
+        s.contains("A zombie: dead, not yet reaped")
+    });
+    pty.send("\x1b[B");
+    pty.send("\x1b[B");
+    pty.send("\r");
+    pty.wait_screen("step 3 of the variant, its own question", |s| {
+        s.contains("AT STEP 'killed'") && s.contains("by SIGTERM?") && s.contains("3. 15")
+    });
+    pty.quit_cleanly();
+}
