@@ -130,14 +130,21 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
     frame.render_widget(Paragraph::new(text).scroll((scroll, 0)).block(block), area);
 }
 
-/// The question, the choices (the learner's marked), and once the run has answered,
-/// what it reported and whether the prediction held.
+/// The question, the choices (the learner's marked, a class's votes as bars), and
+/// once the run has answered, what it reported and whether the prediction held.
 fn quiz_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut Text) {
     let ask = tr!(lang, "quiz.predict");
     for l in wrap(&format!("{ask}{}", quiz.question.get(lang)), width) {
         text.push_line(Line::styled(l, theme::gate()));
     }
-    for (i, choice) in quiz.choices.iter().enumerate() {
+    let labels: Vec<String> = quiz
+        .choices
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{}. {}", i + 1, c.text.get(lang)))
+        .collect();
+    let bars = vote_bars(&asked.votes, &labels, width);
+    for (i, (choice, label)) in quiz.choices.iter().zip(&labels).enumerate() {
         let mine = asked.chosen == Some(i);
         let right = asked.reported.as_ref().map(|v| choice.is_right(v));
         let mark = match (mine, right) {
@@ -153,24 +160,74 @@ fn quiz_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut
             (true, None) => theme::highlight_line(),
             _ => theme::print(),
         };
-        text.push_line(Line::from(vec![
+        let mut spans = vec![
             Span::raw(format!(" {mark} ")),
-            Span::styled(format!("{}. {}", i + 1, choice.text.get(lang)), style),
-        ]));
+            Span::styled(label.clone(), style),
+        ];
+        if let Some(bar) = bars.get(i) {
+            spans.push(Span::raw(bar.pad.clone()));
+            spans.push(Span::styled(bar.bar.clone(), style));
+            spans.push(Span::styled(bar.count.clone(), theme::title()));
+        }
+        text.push_line(Line::from(spans));
     }
     verdict_lines(quiz, asked, lang, width, text);
 }
 
-/// What the run reported for a question, and whether the learner's prediction held.
+/// One choice's votes drawn after its label: padding to line the bars up, the bar,
+/// the count.
+struct VoteBar {
+    pad: String,
+    bar: String,
+    count: String,
+}
+
+/// Bars for a class's votes (none if nobody voted), one cell a vote while they fit,
+/// scaled to the room beside the longest label otherwise.
+fn vote_bars(votes: &[u32], labels: &[String], width: usize) -> Vec<VoteBar> {
+    use unicode_width::UnicodeWidthStr;
+    let most = votes.iter().copied().max().unwrap_or(0);
+    if most == 0 {
+        return Vec::new();
+    }
+    let label_w = labels.iter().map(|l| l.width()).max().unwrap_or(0);
+    let digits = most.to_string().len();
+    // " ✓ " before the label, a space before the bar and before the count.
+    let room = width.saturating_sub(3 + label_w + 2 + digits).max(1);
+    let most = most as usize;
+    labels
+        .iter()
+        .zip(votes)
+        .map(|(label, &n)| {
+            let n = n as usize;
+            let cells = if most <= room {
+                n
+            } else {
+                (n * room).div_ceil(most)
+            };
+            VoteBar {
+                pad: " ".repeat(label_w - label.width() + 1),
+                bar: "█".repeat(cells),
+                count: format!(" {n}"),
+            }
+        })
+        .collect()
+}
+
+/// What the run reported for a question, whether the learner's prediction held (a
+/// fixed fact is right or wrong; an outcome that varies held this time or not), and
+/// the lesson's why for the learner's choice and for the right one(s).
 fn verdict_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut Text) {
     let Some(reported) = &asked.reported else {
         return;
     };
     let value = value_text(reported);
-    let verdict = match asked.verdict(quiz) {
-        Some(true) => tr!(lang, "quiz.held", value = value),
-        Some(false) => tr!(lang, "quiz.not_held", value = value),
-        None => tr!(lang, "quiz.reported", value = value),
+    let verdict = match (asked.verdict(quiz), quiz.varies) {
+        (Some(true), true) => tr!(lang, "quiz.held", value = value),
+        (Some(false), true) => tr!(lang, "quiz.not_held", value = value),
+        (Some(true), false) => tr!(lang, "quiz.fixed_right", value = value),
+        (Some(false), false) => tr!(lang, "quiz.fixed_wrong", value = value),
+        (None, _) => tr!(lang, "quiz.reported", value = value),
     };
     let style = match asked.verdict(quiz) {
         Some(true) => theme::good(),
@@ -179,6 +236,39 @@ fn verdict_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &
     };
     for l in wrap(&verdict, width) {
         text.push_line(Line::styled(l, style));
+    }
+    // The learner's choice first, then the right ones the run decided.
+    let mine = asked.chosen.into_iter();
+    let right = (0..quiz.choices.len()).filter(|&i| Some(i) != asked.chosen);
+    for i in mine.chain(right) {
+        let Some(choice) = quiz.choices.get(i) else {
+            continue;
+        };
+        let is_right = choice.is_right(reported);
+        let Some(why) = choice
+            .why
+            .as_ref()
+            .filter(|_| is_right || asked.chosen == Some(i))
+        else {
+            continue;
+        };
+        let (mark, style) = if is_right {
+            ("✓", theme::good())
+        } else {
+            ("✗", theme::warning())
+        };
+        let line = tr!(
+            lang,
+            "quiz.why",
+            mark = mark,
+            choice = choice.text.get(lang),
+            why = why.get(lang)
+        );
+        // Continuation lines indented under the words, past the mark.
+        for (n, l) in wrap(&line, width.saturating_sub(2)).into_iter().enumerate() {
+            let l = if n == 0 { l } else { format!("  {l}") };
+            text.push_line(Line::styled(l, style));
+        }
     }
 }
 
@@ -205,10 +295,10 @@ fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, text: &mut Text) {
         ) else {
             continue;
         };
-        let mark = if said.is_right(reported) {
-            "✓"
-        } else {
-            "✗"
+        let (mark, verdict) = match (said.is_right(reported), quiz.varies) {
+            (true, _) => ("✓", "quiz.word_right"),
+            (false, true) => ("✗", "quiz.word_missed"),
+            (false, false) => ("✗", "quiz.word_wrong"),
         };
         let (step, said, got) = (asked.step + 1, said.text.get(lang), value_text(reported));
         text.push_line(Line::raw(tr!(
@@ -217,7 +307,8 @@ fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, text: &mut Text) {
             mark = mark,
             step = step,
             said = said,
-            got = got
+            got = got,
+            verdict = crate::i18n::t(lang, verdict)
         )));
     }
     text.push_line(Line::raw(""));
