@@ -372,3 +372,45 @@ fn quiz_choice_mistakes_are_said_where_they_are() {
     assert!(e.message.contains("expected a boolean"), "{e:?}");
     assert_eq!(e.line, GOOD.lines().count() + 4, "{e:?}");
 }
+
+/// Every built-in quiz explains every choice, in every language, and says whether
+/// its outcome varies from run to run: races and timings do, counts and exit codes
+/// do not.
+#[test]
+fn built_in_quizzes_explain_every_choice_and_say_what_varies() {
+    let lessons = super::load(None, 64).unwrap();
+    let mut varying = Vec::new();
+    let mut asked = 0;
+    for l in &lessons {
+        for step in &l.steps {
+            let Some(quiz) = &step.quiz else { continue };
+            asked += 1;
+            for (n, c) in quiz.choices.iter().enumerate() {
+                let why = c.why.as_ref();
+                assert!(
+                    why.is_some_and(|w| w.missing().is_empty() && !w.is_blank()),
+                    "{} at {}, choice {}: a why in every language",
+                    l.id,
+                    step.gate,
+                    n + 1
+                );
+            }
+            if quiz.varies {
+                varying.push(format!("{} at {}", l.id, step.gate));
+            }
+        }
+    }
+    assert_eq!(asked, 18);
+    assert_eq!(
+        varying,
+        [
+            "speedup at start",
+            "race at forked",
+            "manager at race",
+            "shared-ctypes at ctypes",
+            "shared-ctypes at ratio",
+            "threads-vs-processes at cores",
+            "process-pool-executor at submitted",
+        ]
+    );
+}
