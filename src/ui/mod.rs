@@ -252,6 +252,8 @@ mod lang_tests;
 #[cfg(test)]
 mod python_tests;
 #[cfg(test)]
+mod quiz_tests;
+#[cfg(test)]
 mod status_tests;
 #[cfg(test)]
 pub(crate) mod tests;

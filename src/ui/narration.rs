@@ -59,24 +59,11 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         }
         text.push_line(Line::raw(""));
     }
-    if let Some(step) = run.step
-        && let Some(quiz) = lesson.steps.get(step).and_then(|s| s.quiz.as_ref())
-        && let Some(asked) = run.quizzes.iter().find(|q| q.step == step)
-    {
+    if let Some((quiz, asked)) = this_steps_quiz(lesson, run) {
         quiz_lines(quiz, asked, lang, inner, &mut text);
         text.push_line(Line::raw(""));
     }
-    // The run decides a question at the step after it, often by the very event that
-    // opened this step: its answer stays in view here.
-    if let Some(now) = run.step
-        && let Some(asked) = run
-            .quizzes
-            .iter()
-            .rev()
-            .find(|q| q.step + 1 == now && q.reported.is_some())
-        && let Some(quiz) = lesson.steps.get(asked.step).and_then(|s| s.quiz.as_ref())
-        && !run.ended()
-    {
+    if let Some((quiz, asked)) = last_steps_quiz(lesson, run) {
         let head = tr!(
             lang,
             "quiz.earlier",
@@ -130,6 +117,40 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
     frame.render_widget(Paragraph::new(text).scroll((scroll, 0)).block(block), area);
 }
 
+/// The quiz the current step asks, as asked in this run.
+fn this_steps_quiz<'a>(lesson: &'a Lesson, run: &'a RunView) -> Option<(&'a Quiz, &'a QuizRun)> {
+    let step = run.step?;
+    let quiz = lesson.steps.get(step)?.quiz.as_ref()?;
+    Some((quiz, run.quizzes.iter().find(|q| q.step == step)?))
+}
+
+/// The run decides a question at the step after it, often by the very event that
+/// opened this step: that answered quiz, kept in view here.
+fn last_steps_quiz<'a>(lesson: &'a Lesson, run: &'a RunView) -> Option<(&'a Quiz, &'a QuizRun)> {
+    let now = run.step?;
+    let asked = run
+        .quizzes
+        .iter()
+        .rev()
+        .find(|q| q.step + 1 == now && q.reported.is_some())?;
+    let quiz = lesson.steps.get(asked.step)?.quiz.as_ref()?;
+    (!run.ended()).then_some((quiz, asked))
+}
+
+/// Rows the run's answers take in the narration (what it reported, the whys): the
+/// presenter's narration grows by these, so a class sees them without scrolling.
+pub fn answer_rows(lesson: &Lesson, run: &RunView, lang: Lang, width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2));
+    let mut text = Text::default();
+    for (quiz, asked) in [this_steps_quiz(lesson, run), last_steps_quiz(lesson, run)]
+        .into_iter()
+        .flatten()
+    {
+        verdict_lines(quiz, asked, lang, inner, &mut text);
+    }
+    u16::try_from(text.lines.len()).unwrap_or(u16::MAX)
+}
+
 /// The question, the choices (the learner's marked, a class's votes as bars), and
 /// once the run has answered, what it reported and whether the prediction held.
 fn quiz_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut Text) {
@@ -176,15 +197,15 @@ fn quiz_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut
 
 /// One choice's votes drawn after its label: padding to line the bars up, the bar,
 /// the count.
-struct VoteBar {
-    pad: String,
-    bar: String,
-    count: String,
+pub(super) struct VoteBar {
+    pub pad: String,
+    pub bar: String,
+    pub count: String,
 }
 
 /// Bars for a class's votes (none if nobody voted), one cell a vote while they fit,
 /// scaled to the room beside the longest label otherwise.
-fn vote_bars(votes: &[u32], labels: &[String], width: usize) -> Vec<VoteBar> {
+pub(super) fn vote_bars(votes: &[u32], labels: &[String], width: usize) -> Vec<VoteBar> {
     use unicode_width::UnicodeWidthStr;
     let most = votes.iter().copied().max().unwrap_or(0);
     if most == 0 {

@@ -50,7 +50,9 @@ pub fn render(
         Constraint::Length(title_rows),
         Constraint::Length(1),
         Constraint::Min(8),
-        Constraint::Length(if lesson.is_some() { 9 } else { 0 }),
+        Constraint::Length(lesson.map_or(0, |l| {
+            9 + narration::answer_rows(l, run, app.lang, area.width)
+        })),
     ])
     .areas(area);
     match title_lines {
