@@ -73,11 +73,12 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         for l in wrap(&head, inner) {
             text.push_line(Line::styled(l, theme::dim()));
         }
+        tally_lines(quiz, asked, lang, inner, &mut text);
         verdict_lines(quiz, asked, lang, inner, &mut text);
         text.push_line(Line::raw(""));
     }
     if run.ended() {
-        score_lines(lesson, run, lang, &mut text);
+        score_lines(lesson, run, lang, inner, &mut text);
     }
     for l in wrap(&body, inner) {
         text.push_line(Line::raw(l));
@@ -142,11 +143,15 @@ fn last_steps_quiz<'a>(lesson: &'a Lesson, run: &'a RunView) -> Option<(&'a Quiz
 pub fn answer_rows(lesson: &Lesson, run: &RunView, lang: Lang, width: u16) -> u16 {
     let inner = usize::from(width.saturating_sub(2));
     let mut text = Text::default();
-    for (quiz, asked) in [this_steps_quiz(lesson, run), last_steps_quiz(lesson, run)]
-        .into_iter()
-        .flatten()
-    {
+    if let Some((quiz, asked)) = this_steps_quiz(lesson, run) {
         verdict_lines(quiz, asked, lang, inner, &mut text);
+    }
+    if let Some((quiz, asked)) = last_steps_quiz(lesson, run) {
+        tally_lines(quiz, asked, lang, inner, &mut text);
+        verdict_lines(quiz, asked, lang, inner, &mut text);
+    }
+    if run.ended() {
+        score_lines(lesson, run, lang, inner, &mut text);
     }
     u16::try_from(text.lines.len()).unwrap_or(u16::MAX)
 }
@@ -158,6 +163,21 @@ fn quiz_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut
     for l in wrap(&format!("{ask}{}", quiz.question.get(lang)), width) {
         text.push_line(Line::styled(l, theme::gate()));
     }
+    choice_lines(quiz, asked, lang, width, text);
+    verdict_lines(quiz, asked, lang, width, text);
+}
+
+/// A class's votes, once more, where a question is looked back on (the step after
+/// it, the score at the end): only if the class voted.
+fn tally_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut Text) {
+    if asked.votes.iter().any(|&n| n > 0) {
+        choice_lines(quiz, asked, lang, width, text);
+    }
+}
+
+/// One line per choice: its mark (the learner's, and once the run has answered the
+/// right ones), its words, and a class's votes as a bar with the count.
+fn choice_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut Text) {
     let labels: Vec<String> = quiz
         .choices
         .iter()
@@ -192,7 +212,6 @@ fn quiz_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut
         }
         text.push_line(Line::from(spans));
     }
-    verdict_lines(quiz, asked, lang, width, text);
 }
 
 /// One choice's votes drawn after its label: padding to line the bars up, the bar,
@@ -294,7 +313,7 @@ fn verdict_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &
 }
 
 /// At the end of a run: how the learner's predictions fared.
-fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, text: &mut Text) {
+fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, width: usize, text: &mut Text) {
     let (right, graded) = crate::app::quiz::score(&run.quizzes, lesson);
     if graded == 0 {
         return;
@@ -331,6 +350,7 @@ fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, text: &mut Text) {
             got = got,
             verdict = crate::i18n::t(lang, verdict)
         )));
+        tally_lines(quiz, asked, lang, width, text);
     }
     text.push_line(Line::raw(""));
 }

@@ -147,6 +147,24 @@ fn presenter_counts_a_class_vote_and_explains_the_answer() {
     assert!(small.contains("│ ✗ 4. 137 ████ 4"), "{small}");
     assert!(small.contains("│ · 3. 9   ██ 2"), "{small}");
     insta::assert_snapshot!("quiz_votes_answered_presenter_80x24", small);
+
+    // The step after looks back on the question with the class's tally…
+    send(&mut app, 7, 1000, gate("reaped"));
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("Step 3's question,"), "{shown}");
+    assert!(shown.contains("│ ✗ 4. 137 ████ 4"), "{shown}");
+    assert!(shown.contains("│ · 3. 9   ██ 2"), "{shown}");
+    assert!(shown.contains("│✓ 9: A death by signal"), "{shown}");
+    insta::assert_snapshot!("quiz_votes_next_step_presenter_100x30", shown);
+    // …and so does the score at the end.
+    update(&mut app, Msg::RunEnded);
+    let shown = screen(&app, 100, 30);
+    assert!(
+        shown.contains("✗ step 3: you said 137 · this run: 9 — wrong"),
+        "{shown}"
+    );
+    assert!(shown.contains("│ ✗ 4. 137 ████ 4"), "{shown}");
+    insta::assert_snapshot!("quiz_votes_score_presenter_100x30", shown);
 }
 
 /// A vote a cell while the bars fit beside the longest label; scaled down beyond,
