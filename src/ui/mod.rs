@@ -8,6 +8,7 @@ mod menu;
 mod narration;
 mod outline;
 mod present;
+mod quiz;
 mod signal;
 mod status;
 // The theme is below both `app` (which holds the choice) and `ui`; the old path stays.

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 use tui_big_text::{BigText, PixelSize};
 
 use super::wrap::wrap;
-use super::{lesson_pane, log, narration, theme, tree};
+use super::{lesson_pane, log, narration, quiz, theme, tree};
 use crate::app::{App, RunView};
 use crate::lesson::Lesson;
 use crate::tr;
@@ -50,7 +50,7 @@ pub fn render(
     // the title and the tree's least rows leave room.
     let words_rows = lesson.map_or(0, |l| {
         let room = area.height.saturating_sub(title_rows + 1 + 8).max(9);
-        (9 + narration::answer_rows(l, run, app.lang, area.width)).min(room)
+        (9 + quiz::answer_rows(l, run, app.lang, area.width)).min(room)
     });
     let [title_area, _, body, words] = Layout::vertical([
         Constraint::Length(title_rows),

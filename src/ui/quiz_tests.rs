@@ -171,7 +171,7 @@ fn presenter_counts_a_class_vote_and_explains_the_answer() {
 /// a choice with votes never drawn empty; nobody voted, no bars.
 #[test]
 fn vote_bars_fit_their_room() {
-    use super::narration::vote_bars;
+    use super::quiz::vote_bars;
     let labels = ["1. yes".to_string(), "2. no, never".to_string()];
     let bars = vote_bars(&[3, 1], &labels, 40);
     assert_eq!(bars[0].bar, "███");
