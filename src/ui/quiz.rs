@@ -253,7 +253,7 @@ pub(super) fn score_lines(
             (false, false) => ("✗", "quiz.word_wrong"),
         };
         let (step, said, got) = (asked.step + 1, said.text.get(lang), value_text(reported));
-        text.push_line(Line::raw(tr!(
+        let line = tr!(
             lang,
             "quiz.score_line",
             mark = mark,
@@ -261,7 +261,11 @@ pub(super) fn score_lines(
             said = said,
             got = got,
             verdict = crate::i18n::t(lang, verdict)
-        )));
+        );
+        // Wrapped, under the words past the mark: a narrow pane keeps the verdict.
+        for (n, l) in wrap(&line, width.saturating_sub(3)).into_iter().enumerate() {
+            text.push_line(Line::raw(if n == 0 { l } else { format!("   {l}") }));
+        }
         tally_lines(quiz, asked, lang, width, text);
     }
     text.push_line(Line::raw(""));

@@ -213,3 +213,18 @@ fn the_end_score_says_wrong_or_not_this_time() {
         assert!(shown.contains(&line), "{line}\n{shown}");
     }
 }
+
+/// A score line too long for a narrow narration wraps, its verdict kept.
+#[test]
+fn the_end_score_wraps_in_a_narrow_pane() {
+    let mut app = zombie_at_the_question(Lang::En, false);
+    answer(&mut app, 4);
+    status(&mut app, 6, 9);
+    update(&mut app, Msg::RunEnded);
+    let shown = screen(&app, 80, 60);
+    assert!(
+        shown.contains("│ ✗ step 3: you said 137 · this run: 9 —"),
+        "{shown}"
+    );
+    assert!(shown.contains("│   wrong "), "{shown}");
+}
