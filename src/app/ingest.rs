@@ -20,12 +20,19 @@ fn quiz_graded(
         .chosen
         .and_then(|i| quiz.choices.get(i))
         .map(|c| Said::Text(c.text.clone()));
-    match (said, asked.verdict(quiz)) {
-        (Some(said), Some(true)) => {
+    // A fixed fact is right or wrong; an outcome that varies held this time or not.
+    match (said, asked.verdict(quiz), quiz.varies) {
+        (Some(said), Some(true), true) => {
             crate::said!("quiz.log_right", said = said, value = value)
         }
-        (Some(said), _) => crate::said!("quiz.log_wrong", said = said, value = value),
-        (None, _) => crate::said!("quiz.log_reported", value = value),
+        (Some(said), Some(true), false) => {
+            crate::said!("quiz.log_fixed_right", said = said, value = value)
+        }
+        (Some(said), _, true) => crate::said!("quiz.log_wrong", said = said, value = value),
+        (Some(said), _, false) => {
+            crate::said!("quiz.log_fixed_wrong", said = said, value = value)
+        }
+        (None, _, _) => crate::said!("quiz.log_reported", value = value),
     }
 }
 

@@ -50,7 +50,7 @@ pub enum Action {
     /// [ and ]: the event log back to older lines, and forward to the newest.
     LogOlder,
     LogNewer,
-    /// 1-9: answer the open quiz with that choice.
+    /// 1-9: answer the open quiz with that choice (presenter mode: one vote for it).
     Answer(u8),
     /// P: presenter mode on / off.
     Present,

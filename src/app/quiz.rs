@@ -14,6 +14,9 @@ pub struct QuizRun {
     pub chosen: Option<usize>,
     /// The first matching event after the gate: the run's own answer.
     pub reported: Option<Value>,
+    /// Presenter mode: the class's votes per choice (a press of a digit each), frozen
+    /// once the run has answered. Empty outside presenter mode.
+    pub votes: Vec<u32>,
 }
 
 impl QuizRun {
@@ -22,6 +25,7 @@ impl QuizRun {
             step,
             chosen: None,
             reported: None,
+            votes: Vec::new(),
         }
     }
 
@@ -36,6 +40,25 @@ impl QuizRun {
         let open = self.reported.is_none() && index < quiz.choices.len();
         if open {
             self.chosen = Some(index);
+        }
+        open
+    }
+
+    /// A class's vote for a choice (0-based) while the run has not answered: the
+    /// choice graded is then the most voted, a tie going to the one pressed last.
+    pub fn vote(&mut self, quiz: &Quiz, index: usize) -> bool {
+        let open = self.reported.is_none() && index < quiz.choices.len();
+        if open {
+            self.votes.resize(quiz.choices.len(), 0);
+            self.votes[index] = self.votes[index].saturating_add(1);
+            // `chosen` was the most voted before; only `index` gained.
+            let lead = self
+                .chosen
+                .and_then(|c| self.votes.get(c).copied())
+                .unwrap_or(0);
+            if self.votes[index] >= lead {
+                self.chosen = Some(index);
+            }
         }
         open
     }

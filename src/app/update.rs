@@ -386,7 +386,12 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
                 && Some(open.step) == run.step
                 && n >= 1
             {
-                open.choose(quiz, usize::from(n - 1));
+                // In front of a class each press is a hand raised for that choice.
+                if app.present.is_some() {
+                    open.vote(quiz, usize::from(n - 1));
+                } else {
+                    open.choose(quiz, usize::from(n - 1));
+                }
                 // The pace starts again from the answer: time to talk about it.
                 run.phase.restart_pace();
             }

@@ -91,19 +91,13 @@ struct RawOn {
 #[serde(deny_unknown_fields)]
 struct RawQuiz {
     question: Text,
-    choices: Spanned<Vec<Spanned<RawChoice>>>,
+    /// Each a string, or a table (checked key by key in `choice`: serde's untagged
+    /// enums would only say "did not match any variant").
+    choices: Spanned<Vec<Spanned<toml::Value>>>,
     answer: Spanned<RawAnswer>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawChoice {
-    Plain(String),
-    When {
-        when: String,
-        #[serde(flatten)]
-        text: Text,
-    },
+    /// The outcome changes from run to run (races, timings); absent: a fixed fact.
+    #[serde(default)]
+    varies: bool,
 }
 
 #[derive(Deserialize)]
@@ -596,21 +590,8 @@ fn quiz(rep: &mut Reporter, spec: &Scenario, raw: Spanned<RawQuiz>) -> Option<Qu
     let mut choices = Vec::new();
     for c in raw.choices.into_inner() {
         let at = c.span();
-        match c.into_inner() {
-            RawChoice::Plain(s) => choices.push(Choice {
-                text: Text::same(s),
-                when: None,
-            }),
-            RawChoice::When { text, when } => match Condition::parse(&when) {
-                Ok(c) => choices.push(Choice {
-                    text: {
-                        rep.text(at.clone(), "quiz choice", &text);
-                        text
-                    },
-                    when: Some(c),
-                }),
-                Err(e) => rep.at(at, format!("choice condition {e}")),
-            },
+        if let Some(c) = choice(rep, at, c.into_inner()) {
+            choices.push(c);
         }
     }
     let a_span = raw.answer.span();
@@ -686,7 +667,106 @@ fn quiz(rep: &mut Reporter, spec: &Scenario, raw: Spanned<RawQuiz>) -> Option<Qu
         question: raw.question,
         choices,
         answer: answer?,
+        varies: raw.varies,
     })
+}
+
+/// "an integer", "a table": a TOML value's type for a message.
+fn a_type(v: &toml::Value) -> String {
+    let t = v.type_str();
+    let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {t}")
+}
+
+/// The keys a choice table may have, for the messages.
+const CHOICE_KEYS: &str = "text (or en, zh), when, why";
+
+/// One quiz choice: `"20"`, or a table `{ text = "20", why = { en = "…", zh = "…" } }`,
+/// its text per language (`en = "…", zh = "…"`) and a `when` condition if the words
+/// are not the value itself. None (and the problem reported) if it is malformed.
+fn choice(rep: &mut Reporter, at: Range<usize>, raw: toml::Value) -> Option<Choice> {
+    let table = match raw {
+        toml::Value::String(s) => {
+            return Some(Choice {
+                text: Text::same(s),
+                when: None,
+                why: None,
+            });
+        }
+        toml::Value::Table(t) => t,
+        other => {
+            rep.at(
+                at,
+                format!(
+                    "a quiz choice is a string (\"20\") or a table ({CHOICE_KEYS}), not {}",
+                    a_type(&other)
+                ),
+            );
+            return None;
+        }
+    };
+    let before = rep.errors.len();
+    let (mut same, mut langs, mut when, mut why) = (None, Vec::new(), None, None);
+    for (key, value) in table {
+        let lang = Lang::parse(&key).filter(|l| l.code() == key);
+        match (key.as_str(), value, lang) {
+            ("text", toml::Value::String(s), _) => same = Some(s),
+            ("when", toml::Value::String(s), _) => match Condition::parse(&s) {
+                Ok(c) => when = Some(c),
+                Err(e) => rep.at(at.clone(), format!("choice condition {e}")),
+            },
+            ("why", toml::Value::Table(t), _) => match Text::deserialize(toml::Value::Table(t)) {
+                Ok(t) => why = Some(t),
+                Err(e) => rep.at(at.clone(), format!("a choice's why: {}", e.message())),
+            },
+            ("why", _, _) => rep.at(
+                at.clone(),
+                "a choice's why is written per language: why = { en = \"…\", zh = \"…\" }",
+            ),
+            (_, toml::Value::String(s), Some(lang)) => langs.push((lang, s)),
+            ("text" | "when", v, _) | (_, v, Some(_)) => rep.at(
+                at.clone(),
+                format!("a choice's {key} is a string, not {}", a_type(&v)),
+            ),
+            (other, _, None) => rep.at(
+                at.clone(),
+                format!("unknown key '{other}' in a quiz choice (it may have: {CHOICE_KEYS})"),
+            ),
+        }
+    }
+    let text = match (same, langs.is_empty()) {
+        (Some(s), true) => Text::same(s),
+        (None, false) => {
+            let pairs: Vec<(Lang, &str)> = langs.iter().map(|(l, s)| (*l, s.as_str())).collect();
+            Text::of(&pairs)
+        }
+        (Some(_), false) => {
+            rep.at(
+                at,
+                "a choice's words are written once: text = \"…\" (the same in every language) or per language (en = \"…\", zh = \"…\"), not both",
+            );
+            return None;
+        }
+        (None, true) => {
+            // Unless its words were there, in the wrong type (said already).
+            if rep.errors.len() == before {
+                rep.at(
+                    at,
+                    "a quiz choice table needs its words: text = \"…\", or en = \"…\", zh = \"…\"",
+                );
+            }
+            return None;
+        }
+    };
+    rep.text(at.clone(), "quiz choice", &text);
+    if let Some(why) = &why {
+        rep.text(at, "a choice's why", why);
+    }
+    (rep.errors.len() == before).then_some(Choice { text, when, why })
 }
 
 /// Loads the lessons built into the binary, or every `*.toml` in `dir`, in file-name

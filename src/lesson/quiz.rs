@@ -12,6 +12,9 @@ pub struct Quiz {
     pub question: Text,
     pub choices: Vec<Choice>,
     pub answer: AnswerSource,
+    /// The outcome changes from run to run (a race, a timing): a wrong guess is "not
+    /// this time". False: a fixed fact, and a wrong guess is simply wrong.
+    pub varies: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +22,9 @@ pub struct Choice {
     pub text: Text,
     /// None: right when the reported value reads the same as `text`.
     pub when: Option<Condition>,
+    /// Why this choice is right, or the misconception behind it: shown once the run
+    /// has answered.
+    pub why: Option<Text>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -205,6 +211,7 @@ mod tests {
         Choice {
             text: Text::same(s),
             when: None,
+            why: None,
         }
     }
 

@@ -8,6 +8,7 @@ mod menu;
 mod narration;
 mod outline;
 mod present;
+mod quiz;
 mod signal;
 mod status;
 // The theme is below both `app` (which holds the choice) and `ui`; the old path stays.
@@ -251,6 +252,8 @@ mod flow_tests;
 mod lang_tests;
 #[cfg(test)]
 mod python_tests;
+#[cfg(test)]
+mod quiz_tests;
 #[cfg(test)]
 mod status_tests;
 #[cfg(test)]

@@ -6,11 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::theme;
 use super::wrap::wrap;
+use super::{quiz, theme};
 use crate::app::RunView;
-use crate::app::quiz::QuizRun;
-use crate::lesson::quiz::{Quiz, value_text};
 use crate::lesson::{Lang, Lesson};
 use crate::tr;
 
@@ -62,24 +60,11 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         }
         text.push_line(Line::raw(""));
     }
-    if let Some(step) = run.step
-        && let Some(quiz) = lesson.step_quiz(step, run.variant)
-        && let Some(asked) = run.quizzes.iter().find(|q| q.step == step)
-    {
-        quiz_lines(quiz, asked, lang, inner, &mut text);
+    if let Some((quiz, asked)) = quiz::this_steps_quiz(lesson, run) {
+        quiz::quiz_lines(quiz, asked, lang, inner, &mut text);
         text.push_line(Line::raw(""));
     }
-    // The run decides a question at the step after it, often by the very event that
-    // opened this step: its answer stays in view here.
-    if let Some(now) = run.step
-        && let Some(asked) = run
-            .quizzes
-            .iter()
-            .rev()
-            .find(|q| q.step + 1 == now && q.reported.is_some())
-        && let Some(quiz) = lesson.step_quiz(asked.step, run.variant)
-        && !run.ended()
-    {
+    if let Some((quiz, asked)) = quiz::last_steps_quiz(lesson, run) {
         let head = tr!(
             lang,
             "quiz.earlier",
@@ -89,11 +74,12 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         for l in wrap(&head, inner) {
             text.push_line(Line::styled(l, theme::dim()));
         }
-        verdict_lines(quiz, asked, lang, inner, &mut text);
+        quiz::tally_lines(quiz, asked, lang, inner, &mut text);
+        quiz::verdict_lines(quiz, asked, lang, inner, &mut text);
         text.push_line(Line::raw(""));
     }
     if run.ended() {
-        score_lines(lesson, run, lang, &mut text);
+        quiz::score_lines(lesson, run, lang, inner, &mut text);
     }
     for l in wrap(&body, inner) {
         text.push_line(Line::raw(l));
@@ -131,99 +117,6 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
         .title_bottom(Span::styled(hint, theme::gate()))
         .border_style(theme::border_focus());
     frame.render_widget(Paragraph::new(text).scroll((scroll, 0)).block(block), area);
-}
-
-/// The question, the choices (the learner's marked), and once the run has answered,
-/// what it reported and whether the prediction held.
-fn quiz_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut Text) {
-    let ask = tr!(lang, "quiz.predict");
-    for l in wrap(&format!("{ask}{}", quiz.question.get(lang)), width) {
-        text.push_line(Line::styled(l, theme::gate()));
-    }
-    for (i, choice) in quiz.choices.iter().enumerate() {
-        let mine = asked.chosen == Some(i);
-        let right = asked.reported.as_ref().map(|v| choice.is_right(v));
-        let mark = match (mine, right) {
-            (true, Some(true)) => "✓",
-            (true, Some(false)) => "✗",
-            (true, None) => "▶",
-            (false, Some(true)) => "·",
-            _ => " ",
-        };
-        let style = match (mine, right) {
-            (_, Some(true)) => theme::good(),
-            (true, Some(false)) => theme::warning(),
-            (true, None) => theme::highlight_line(),
-            _ => theme::print(),
-        };
-        text.push_line(Line::from(vec![
-            Span::raw(format!(" {mark} ")),
-            Span::styled(format!("{}. {}", i + 1, choice.text.get(lang)), style),
-        ]));
-    }
-    verdict_lines(quiz, asked, lang, width, text);
-}
-
-/// What the run reported for a question, and whether the learner's prediction held.
-fn verdict_lines(quiz: &Quiz, asked: &QuizRun, lang: Lang, width: usize, text: &mut Text) {
-    let Some(reported) = &asked.reported else {
-        return;
-    };
-    let value = value_text(reported);
-    let verdict = match asked.verdict(quiz) {
-        Some(true) => tr!(lang, "quiz.held", value = value),
-        Some(false) => tr!(lang, "quiz.not_held", value = value),
-        None => tr!(lang, "quiz.reported", value = value),
-    };
-    let style = match asked.verdict(quiz) {
-        Some(true) => theme::good(),
-        Some(false) => theme::warning(),
-        None => theme::dim(),
-    };
-    for l in wrap(&verdict, width) {
-        text.push_line(Line::styled(l, style));
-    }
-}
-
-/// At the end of a run: how the learner's predictions fared.
-fn score_lines(lesson: &Lesson, run: &RunView, lang: Lang, text: &mut Text) {
-    let (right, graded) = crate::app::quiz::score(&run.quizzes, lesson, run.variant);
-    if graded == 0 {
-        return;
-    }
-    let line = tr!(lang, "quiz.score", right = right, graded = graded);
-    let style = if right == graded {
-        theme::good()
-    } else {
-        theme::gate()
-    };
-    text.push_line(Line::styled(line, style));
-    for asked in &run.quizzes {
-        let Some(quiz) = lesson.step_quiz(asked.step, run.variant) else {
-            continue;
-        };
-        let (Some(reported), Some(said)) = (
-            &asked.reported,
-            asked.chosen.and_then(|i| quiz.choices.get(i)),
-        ) else {
-            continue;
-        };
-        let mark = if said.is_right(reported) {
-            "✓"
-        } else {
-            "✗"
-        };
-        let (step, said, got) = (asked.step + 1, said.text.get(lang), value_text(reported));
-        text.push_line(Line::raw(tr!(
-            lang,
-            "quiz.score_line",
-            mark = mark,
-            step = step,
-            said = said,
-            got = got
-        )));
-    }
-    text.push_line(Line::raw(""));
 }
 
 pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 use tui_big_text::{BigText, PixelSize};
 
 use super::wrap::wrap;
-use super::{lesson_pane, log, narration, theme, tree};
+use super::{lesson_pane, log, narration, quiz, theme, tree};
 use crate::app::{App, RunView};
 use crate::lesson::Lesson;
 use crate::tr;
@@ -47,11 +47,17 @@ pub fn render(
             .unwrap_or(u16::MAX)
             .saturating_mul(BIG_ROWS)
     });
+    // The narration grows by the run's answers (a quiz's verdict and whys), as far as
+    // the title and the tree's least rows leave room.
+    let words_rows = lesson.map_or(0, |l| {
+        let room = area.height.saturating_sub(title_rows + 1 + 8).max(9);
+        (9 + quiz::answer_rows(l, run, app.lang, area.width)).min(room)
+    });
     let [title_area, _, body, words] = Layout::vertical([
         Constraint::Length(title_rows),
         Constraint::Length(1),
         Constraint::Min(8),
-        Constraint::Length(if lesson.is_some() { 9 } else { 0 }),
+        Constraint::Length(words_rows),
     ])
     .areas(area);
     match title_lines {

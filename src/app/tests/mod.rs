@@ -6,6 +6,7 @@ mod controls;
 mod events;
 mod keys;
 mod navigate;
+mod quiz;
 mod replay;
 mod signals;
 mod stall;

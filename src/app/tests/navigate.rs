@@ -198,7 +198,11 @@ fn v_runs_the_lesson_again_as_a_variant() {
     assert!(update(&mut app, press(KeyCode::Esc)).is_empty());
     assert_eq!((run(&app).picker, app.leave), (None, None));
     // A lesson without variants: v does nothing.
-    let mut plain = held_at("start");
+    let mut plain = lesson_app();
+    plain.menu_selected = plain.lessons.iter().position(|l| l.id == "orphan").unwrap();
+    update(&mut plain, press(KeyCode::Enter));
+    update(&mut plain, main_gate("start"));
+    assert!(plain.lesson().is_some_and(|l| l.variants.is_empty()));
     update(&mut plain, press(KeyCode::Char('v')));
     assert_eq!(run(&plain).picker, None);
 }

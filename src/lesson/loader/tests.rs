@@ -345,3 +345,149 @@ fn a_variant_step_names_a_gate_of_the_lesson_and_says_something() {
         "{errs:?}"
     );
 }
+
+/// Choices with their why: a string, a table with `text`, a table per language with
+/// `when`, and the long form as an array of tables; `varies` marks a race.
+const QUIZ_WHY: &str = r#"[steps.quiz]
+question = { en = "How many?", zh = "几个？" }
+answer = { summary = "processes" }
+varies = true
+
+[[steps.quiz.choices]]
+text = "3"
+why = { en = "only the children", zh = "只数了子进程" }
+
+[[steps.quiz.choices]]
+en = "more than 3"
+zh = "多于 3"
+when = "> 3"
+why.en = "main counts too"
+why.zh = "main 也算"
+
+[[steps.quiz.choices]]
+text = "1"
+"#;
+
+#[test]
+fn quiz_choices_carry_their_why_in_each_language() {
+    use crate::lesson::Lang;
+    let l = parse("q.toml", &format!("{GOOD}{QUIZ_WHY}"), 64).unwrap();
+    let quiz = l.steps[0].quiz.as_ref().unwrap();
+    assert!(quiz.varies);
+    let why = |i: usize, lang| {
+        quiz.choices[i]
+            .why
+            .as_ref()
+            .map(|w| w.get(lang).to_string())
+    };
+    assert_eq!(why(0, Lang::En).as_deref(), Some("only the children"));
+    assert_eq!(why(1, Lang::Zh).as_deref(), Some("main 也算"));
+    assert_eq!(why(2, Lang::En), None, "a why is optional");
+    assert_eq!(quiz.choices[0].text.get(Lang::Zh), "3");
+    assert_eq!(quiz.choices[1].text.get(Lang::Zh), "多于 3");
+    assert!(quiz.choices[1].when.is_some());
+    // Absent, a quiz asks a fixed fact.
+    let l = parse("q.toml", &format!("{GOOD}{QUIZ}"), 64).unwrap();
+    assert!(!l.steps[0].quiz.as_ref().unwrap().varies);
+    // A why in one language only is a note, as for any text: the screen falls back.
+    let one = QUIZ_WHY.replace("why.zh = \"main 也算\"\n", "");
+    assert!(parse("q.toml", &format!("{GOOD}{one}"), 64).is_ok());
+}
+
+#[test]
+fn quiz_choice_mistakes_are_said_where_they_are() {
+    let bad = |from: &str, to: &str| {
+        let src = format!("{GOOD}{}", QUIZ_WHY.replace(from, to));
+        let e = parse("q.toml", &src, 64).unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        e.into_iter().next().unwrap()
+    };
+    // At the choice's own `[[steps.quiz.choices]]` line.
+    let first_choice = GOOD.lines().count() + 6;
+    let e = bad("why = { en", "wy = { en");
+    assert!(
+        e.message.contains("unknown key 'wy' in a quiz choice")
+            && e.message.contains("text (or en, zh), when, why"),
+        "{e:?}"
+    );
+    assert_eq!(e.line, first_choice, "{e:?}");
+    let e = bad(
+        "why = { en = \"only the children\", zh = \"只数了子进程\" }",
+        "why = \"only\"",
+    );
+    assert!(e.message.contains("why = { en = "), "{e:?}");
+    let e = bad("why.en = \"main", "why.fr = \"main");
+    assert!(e.message.contains("'fr' is not a language"), "{e:?}");
+    let e = bad(
+        "why = { en = \"only the children\", zh = \"只数了子进程\" }",
+        "why = { en = \" \" }",
+    );
+    assert!(e.message.contains("a choice's why is empty"), "{e:?}");
+    let e = bad("text = \"3\"", "text = \"3\"\nen = \"three\"");
+    assert!(e.message.contains("not both"), "{e:?}");
+    let e = bad("text = \"3\"", "");
+    assert!(e.message.contains("needs its words"), "{e:?}");
+    let e = bad("text = \"1\"", "text = 1");
+    assert!(
+        e.message
+            .contains("a choice's text is a string, not an integer"),
+        "{e:?}"
+    );
+    // As any mistyped field: at its value.
+    let e = bad("varies = true", "varies = \"yes\"");
+    assert!(e.message.contains("expected a boolean"), "{e:?}");
+    assert_eq!(e.line, GOOD.lines().count() + 4, "{e:?}");
+}
+
+/// Every built-in quiz explains every choice, in every language, and says whether
+/// its outcome varies from run to run: races and timings do, counts and exit codes
+/// do not.
+#[test]
+fn built_in_quizzes_explain_every_choice_and_say_what_varies() {
+    let lessons = super::load(None, 64).unwrap();
+    let mut varying = Vec::new();
+    let mut asked = 0;
+    for l in &lessons {
+        // The lesson's own questions, then those its variants ask in their place.
+        let variants = l.variants.iter().flat_map(|v| {
+            v.steps
+                .iter()
+                .filter_map(move |(i, w)| Some((&l.steps[*i], w.quiz.as_ref()?, Some(&v.id))))
+        });
+        let own = l
+            .steps
+            .iter()
+            .filter_map(|s| Some((s, s.quiz.as_ref()?, None)));
+        for (step, quiz, variant) in own.chain(variants) {
+            asked += 1;
+            for (n, c) in quiz.choices.iter().enumerate() {
+                let why = c.why.as_ref();
+                assert!(
+                    why.is_some_and(|w| w.missing().is_empty() && !w.is_blank()),
+                    "{} at {} ({variant:?}), choice {}: a why in every language",
+                    l.id,
+                    step.gate,
+                    n + 1
+                );
+            }
+            if quiz.varies {
+                let variant = variant.map(|v| format!(" ({v})")).unwrap_or_default();
+                varying.push(format!("{} at {}{variant}", l.id, step.gate));
+            }
+        }
+    }
+    assert_eq!(asked, 21, "18 of the lessons, 3 of their variants");
+    assert_eq!(
+        varying,
+        [
+            "speedup at start",
+            "race at forked",
+            "lock at forked (no-lock)",
+            "manager at race",
+            "shared-ctypes at ctypes",
+            "shared-ctypes at ratio",
+            "threads-vs-processes at cores",
+            "process-pool-executor at submitted",
+        ]
+    );
+}
