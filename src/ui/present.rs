@@ -56,9 +56,9 @@ pub fn render(
     });
     let gap = u16::from(area.height >= 28);
     let code_big = app.present.is_some_and(|p| p.code) && lesson.is_some();
-    // The tree (or the code) and the panes beside it get the rows the processes need;
-    // the narration what is left, and with a question open enough to show the
-    // question and some of the text (n scrolls the rest).
+    // The tree (or the code) and the panes beside it get the rows the processes need,
+    // then the narration the rows its text needs (at least enough, with a question
+    // open, to show the question and some of the text: n scrolls the rest).
     let main_want = if code_big {
         u16::MAX
     } else {
@@ -82,7 +82,9 @@ pub fn render(
                 Part::new(8, main_want),
                 Part::new(words_min, words_want),
             ],
-            3,
+            // Rows beyond every want go to the tree and the panes (a projector's
+            // 200×60 would otherwise show an empty narration box half the screen).
+            2,
         );
         super::rows::<4>(area, &h)
     };
