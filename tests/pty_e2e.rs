@@ -383,6 +383,37 @@ fn esc_in_the_menu_quits() {
     pty.assert_clean_exit();
 }
 
+/// Presenter mode at a projector's 100×30: `c` puts the program big where the tree
+/// was, the producing step's lines (produce and consume) marked from their first, the
+/// tree beside it; `c` again brings the tree and the class numbers back.
+#[test]
+fn c_shows_the_code_big_in_presenter_mode() {
+    let mut pty = Pty::spawn("pty_code_big", &["lesson", "queue", "--present"], 100, 30);
+    pty.wait_for(&["AT STEP 'start'", "class time"], 0);
+    // The first step asks a question: answer it, then on to the producing step.
+    pty.send("3");
+    pty.send(" ");
+    pty.wait_screen("the producing step", |s| s.contains("AT STEP 'producing'"));
+    assert!(!pty.screen().text().contains("def produce"), "no code yet");
+    pty.send("c");
+    pty.wait_screen("the code big", |s| {
+        s.contains("┃17 def produce(q, i):") && s.contains(" c  tree ")
+    });
+    let shown = pty.screen().text();
+    for label in ["producer 0", "consumer 2"] {
+        assert!(shown.contains(label), "{label} beside the code:\n{shown}");
+    }
+    assert!(
+        !shown.contains("class time"),
+        "the numbers give way:\n{shown}"
+    );
+    pty.send("c");
+    pty.wait_screen("the tree back", |s| {
+        !s.contains("def produce") && s.contains("class time") && s.contains(" c  code ")
+    });
+    pty.quit_cleanly();
+}
+
 impl Pty {
     /// Waits until `done` holds for the modelled screen's text.
     fn wait_screen(&self, what: &str, done: impl Fn(&str) -> bool) {

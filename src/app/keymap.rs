@@ -54,6 +54,8 @@ pub enum Action {
     Answer(u8),
     /// P: presenter mode on / off.
     Present,
+    /// c: in presenter mode, the code big where the tree was, and back.
+    Code,
     /// T: the next colour theme.
     Theme,
     /// A mouse click on a process row (index into the process table).
@@ -93,6 +95,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('L') => Action::Lang,
         KeyCode::Tab => Action::SwapPane,
         KeyCode::Char('P') => Action::Present,
+        KeyCode::Char('c') => Action::Code,
         KeyCode::Char('T') => Action::Theme,
         // A quiz answer in a run; a lesson's number in the menu (0 for "10" and on).
         KeyCode::Char(c @ '0'..='9') => Action::Answer(c as u8 - b'0'),
@@ -122,6 +125,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("n N  J K", "help.scroll"),
     ("1 … 9", "help.answer"),
     ("P  T", "help.present"),
+    ("c", "help.code"),
     ("+ -", "help.speed"),
     ("r", "help.restart"),
     ("w", "help.save"),

@@ -317,6 +317,8 @@ pub struct Presenter {
     /// Filled in by the first `Tick` after `P` (the clock is not kept between ticks).
     pub since_ms: Option<u64>,
     pub theme_before: crate::theme::Theme,
+    /// `c`: the program big, where the tree was (the step's lines marked).
+    pub code: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -102,6 +102,7 @@ fn toggle_presenter(app: &mut App) {
             Some(super::Presenter {
                 since_ms: None,
                 theme_before: before,
+                code: false,
             })
         }
     };
@@ -205,6 +206,14 @@ fn on_action(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Present => {
             toggle_presenter(app);
+            Vec::new()
+        }
+        // Presenter mode only: the normal screens always show the code.
+        Action::Code => {
+            match app.present.as_mut() {
+                Some(p) => p.code = !p.code,
+                None => app.notice = Some(crate::said!("notice.code_presenter")),
+            }
             Vec::new()
         }
         Action::Theme => {
@@ -409,6 +418,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         | Action::Lang
         | Action::SwapPane
         | Action::Present
+        | Action::Code
         | Action::Theme => {}
     }
     Vec::new()

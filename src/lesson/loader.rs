@@ -69,7 +69,10 @@ struct RawLesson {
 struct RawStep {
     gate: Spanned<String>,
     on: Option<Spanned<RawOn>>,
-    line: Spanned<usize>,
+    /// The marked line; with `lines` it may be left out (then the range's first).
+    line: Option<Spanned<usize>>,
+    /// `[first, last]`: the lines the step is about.
+    lines: Option<Spanned<Vec<Spanned<usize>>>>,
     title: Spanned<Text>,
     text: Spanned<Text>,
     quiz: Option<Spanned<RawQuiz>>,
@@ -322,13 +325,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
                 ),
             );
         }
-        let line = *s.line.get_ref();
-        if line == 0 || line > python_lines {
-            rep.at(
-                s.line.span(),
-                format!("line {line} is outside the python program (1..={python_lines})"),
-            );
-        }
+        let (line, lines) = step_lines(&mut rep, &s, python_lines);
         for (which, text) in [("step title", &s.title), ("step text", &s.text)] {
             rep.text(text.span(), which, text.get_ref());
         }
@@ -336,6 +333,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         steps.push(Step {
             gate: s.gate.into_inner(),
             line,
+            lines,
             title: s.title.into_inner(),
             text: s.text.into_inner(),
             quiz,
@@ -803,6 +801,68 @@ pub fn load(dir: Option<&Path>, cap: u32) -> Result<Vec<Lesson>, Vec<LessonError
     } else {
         Err(errors)
     }
+}
+
+/// A step's marked line and the range it is about, both inside the program:
+/// `line` alone (the range is that line), `lines = [first, last]` alone (the line is
+/// the first), or both: main's line may lie elsewhere (at `p.join()` while the step
+/// is about the function its children run).
+fn step_lines(rep: &mut Reporter, s: &RawStep, python_lines: usize) -> (usize, (usize, usize)) {
+    let outside = |n: usize| n == 0 || n > python_lines;
+    let range = match &s.lines {
+        None => None,
+        Some(lines) => match lines.get_ref().as_slice() {
+            [first, last] => {
+                let (a, b) = (*first.get_ref(), *last.get_ref());
+                for n in [first, last] {
+                    if outside(*n.get_ref()) {
+                        rep.at(
+                            n.span(),
+                            format!(
+                                "line {} is outside the python program (1..={python_lines})",
+                                n.get_ref()
+                            ),
+                        );
+                    }
+                }
+                if a > b {
+                    rep.at(
+                        lines.span(),
+                        format!("lines = [{a}, {b}]: the first line must not come after the last"),
+                    );
+                }
+                Some((a, b))
+            }
+            _ => {
+                rep.at(
+                    lines.span(),
+                    "lines is [first, last]: two line numbers of the program",
+                );
+                None
+            }
+        },
+    };
+    let line = match (&s.line, range) {
+        (Some(line), _) => {
+            let n = *line.get_ref();
+            if outside(n) {
+                rep.at(
+                    line.span(),
+                    format!("line {n} is outside the python program (1..={python_lines})"),
+                );
+            }
+            n
+        }
+        (None, Some((a, _))) => a,
+        (None, None) => {
+            rep.at(
+                s.gate.span(),
+                "a step needs line = N or lines = [first, last]",
+            );
+            1
+        }
+    };
+    (line, range.unwrap_or((line, line)))
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, Vec<LessonError>> {

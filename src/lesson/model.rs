@@ -12,6 +12,10 @@ pub struct Step {
     pub gate: String,
     /// 1-based line of `Lesson::python` this step highlights.
     pub line: usize,
+    /// The lines this step is about (a function, a loop), first and last, 1-based
+    /// and inclusive: the code pane keeps them in view and marks them. Without
+    /// `lines` in the file, the step's `line` alone.
+    pub lines: (usize, usize),
     pub title: Text,
     pub text: Text,
     /// Predict, then run: asked when the run stops at this step's gate.

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Paragraph, Sparkline};
 use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
 
+use super::fit::clip;
 use super::theme;
 use crate::app::RunView;
 use crate::app::flow::{PipeView, QueueView};
@@ -54,13 +55,9 @@ fn queue(run: &RunView, q: &QueueView, lang: Lang, frame: &mut Frame, area: Rect
     let rate = q.rate().map_or(String::new(), |r| {
         tr!(lang, "flow.rate", rate = format!("{r:.1}"))
     });
+    let maxsize = run.params.get_int("maxsize");
     // The capacity is a parameter of the queue scenario; a traced program's queue has
     // none proclab knows, so nothing is said of it (not "unbounded").
-    let maxsize = run.params.get_int("maxsize");
-    // The queue's bound, when it has one this run knows of.
-    let bound = maxsize
-        .and_then(|n| usize::try_from(n).ok())
-        .filter(|&n| n > 0);
     let cap = match maxsize {
         Some(0) => format!("{} · ", tr!(lang, "flow.unbounded")),
         Some(n) => format!("maxsize {n} · "),
@@ -75,31 +72,116 @@ fn queue(run: &RunView, q: &QueueView, lang: Lang, frame: &mut Frame, area: Rect
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let side = 16usize.min(inner.width as usize / 4);
-    let slots_width = (inner.width as usize).saturating_sub(2 * side + 8);
+    let lines = queue_lines(run, q, lang, inner.width as usize);
+    let spark_height = if inner.height as usize >= lines.len() + 2 {
+        2
+    } else {
+        0
+    };
+    let [text_area, spark_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(spark_height)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines), text_area);
+    if spark_height > 0 {
+        let [name, spark] =
+            Layout::horizontal([Constraint::Length(5), Constraint::Min(1)]).areas(spark_area);
+        frame.render_widget(Paragraph::new("len").style(theme::dim()), name);
+        let data: Vec<u64> = q.history.iter().copied().collect();
+        let width = spark.width as usize;
+        let tail = &data[data.len().saturating_sub(width)..];
+        let max = bound(run)
+            .and_then(|b| u64::try_from(b).ok())
+            .unwrap_or_else(|| tail.iter().copied().max().unwrap_or(1).max(1));
+        frame.render_widget(
+            Sparkline::default()
+                .data(tail)
+                .max(max)
+                .style(theme::chart()),
+            spark,
+        );
+    }
+}
+
+/// Rows the pane would use at this width (its borders included): every producer and
+/// consumer, the slots, the last items and the length's sparkline.
+pub fn rows_wanted(run: &RunView, lang: Lang, width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2));
+    let text = if let Some(q) = &run.flow.queue {
+        queue_lines(run, q, lang, inner).len() + 2
+    } else if let Some(p) = &run.flow.pipe {
+        3 + p.last.len().min(8)
+    } else {
+        1
+    };
+    u16::try_from(text + 2).unwrap_or(u16::MAX)
+}
+
+/// The queue's bound, when it has one this run knows of.
+fn bound(run: &RunView) -> Option<usize> {
+    run.params
+        .get_int("maxsize")
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n > 0)
+}
+
+/// Producers, the slots and consumers in `width` columns: on one row when every slot
+/// fits between them; else the slots get a row of their own above the two columns of
+/// ends. Each end is given room for its longest mark, so "⏸ empty" is never cut and
+/// nothing moves when a mark comes; what still does not fit ends with "…".
+fn queue_lines(run: &RunView, q: &QueueView, lang: Lang, width: usize) -> Vec<Line<'static>> {
+    let bound = bound(run);
+    let mark = [tr!(lang, "flow.full"), tr!(lang, "flow.empty"), " ⏸"]
+        .iter()
+        .map(|m| m.width())
+        .max()
+        .unwrap_or(0);
+    let side = |ends: &[i32]| {
+        ends.iter()
+            .map(|&p| label(run, p).width())
+            .max()
+            .unwrap_or(0)
+            + mark
+    };
+    let (left, right) = (side(&q.producers), side(&q.consumers));
+    let cell = slot_cell(q);
+    let capacity = bound.unwrap_or_else(|| q.items.len().max(1));
+    let all_slots = capacity * (cell + 1) + 1;
+    let inline = left + right + 8 + all_slots <= width;
     let rows = q.producers.len().max(q.consumers.len()).max(1);
+    let end_at = |ends: &[i32], i: usize| {
+        ends.get(i)
+            .map(|&p| end(run, p, &q.blocked, lang))
+            .unwrap_or_default()
+    };
     let mut lines = Vec::new();
-    for i in 0..rows {
-        let left = q
-            .producers
-            .get(i)
-            .map(|&p| end(run, p, &q.blocked, lang))
-            .unwrap_or_default();
-        let right = q
-            .consumers
-            .get(i)
-            .map(|&p| end(run, p, &q.blocked, lang))
-            .unwrap_or_default();
-        let mut spans = pad(left, side);
-        if i == 0 {
-            spans.push(Span::styled(" ─▶ ", theme::dim()));
-            spans.extend(slots(q, bound, slots_width, lang));
-            spans.push(Span::styled(" ─▶ ", theme::dim()));
-        } else {
-            spans.push(Span::raw(" ".repeat(slots_width + 8)));
+    if inline {
+        let slots_width = width.saturating_sub(left + right + 8);
+        for i in 0..rows {
+            let mut spans = pad(end_at(&q.producers, i), left);
+            if i == 0 {
+                spans.push(Span::styled(" ─▶ ", theme::dim()));
+                spans.extend(slots(q, bound, slots_width, lang));
+                spans.push(Span::styled(" ─▶ ", theme::dim()));
+            } else {
+                spans.push(Span::raw(" ".repeat(slots_width + 8)));
+            }
+            spans.extend(end_at(&q.consumers, i));
+            lines.push(Line::from(spans));
         }
-        spans.extend(right);
-        lines.push(Line::from(spans));
+    } else {
+        lines.push(Line::from(slots(q, bound, width, lang)));
+        for i in 0..rows {
+            let mut spans = pad(end_at(&q.producers, i), left);
+            // The queue between them, by its name.
+            let arrow = format!(" ─▶ {} ─▶ ", q.name);
+            let arrow = if i == 0 {
+                arrow
+            } else {
+                " ".repeat(arrow.width())
+            };
+            spans.push(Span::styled(arrow, theme::dim()));
+            spans.extend(end_at(&q.consumers, i));
+            lines.push(Line::from(spans));
+        }
     }
     let recent: Vec<String> = q
         .recent
@@ -122,33 +204,17 @@ fn queue(run: &RunView, q: &QueueView, lang: Lang, frame: &mut Frame, area: Rect
         tr!(lang, "flow.last", items = recent.join(" · ")),
         theme::dim(),
     ));
+    lines.into_iter().map(|l| clip(l, width)).collect()
+}
 
-    let spark_height = if inner.height as usize > lines.len() + 2 {
-        2
-    } else {
-        0
-    };
-    let [text_area, spark_area] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(spark_height)]).areas(inner);
-    frame.render_widget(Paragraph::new(lines), text_area);
-    if spark_height > 0 {
-        let [name, spark] =
-            Layout::horizontal([Constraint::Length(5), Constraint::Min(1)]).areas(spark_area);
-        frame.render_widget(Paragraph::new("len").style(theme::dim()), name);
-        let data: Vec<u64> = q.history.iter().copied().collect();
-        let width = spark.width as usize;
-        let tail = &data[data.len().saturating_sub(width)..];
-        let max = bound
-            .and_then(|b| u64::try_from(b).ok())
-            .unwrap_or_else(|| tail.iter().copied().max().unwrap_or(1).max(1));
-        frame.render_widget(
-            Sparkline::default()
-                .data(tail)
-                .max(max)
-                .style(theme::chart()),
-            spark,
-        );
-    }
+/// Columns one slot takes: as wide as the widest item shown (1 to 6).
+fn slot_cell(q: &QueueView) -> usize {
+    q.items
+        .iter()
+        .map(|i| show(i).width())
+        .max()
+        .unwrap_or(1)
+        .clamp(1, 6)
 }
 
 /// A producer or consumer, marked when it is blocked (and on what).
@@ -181,13 +247,7 @@ fn pad(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
 /// `[ 4│ 5│ 6│  │  ]`: one cell per slot, filled ones highlighted; what does not fit
 /// is counted.
 fn slots(q: &QueueView, bound: Option<usize>, width: usize, lang: Lang) -> Vec<Span<'static>> {
-    let cell = q
-        .items
-        .iter()
-        .map(|i| show(i).width())
-        .max()
-        .unwrap_or(1)
-        .clamp(1, 6);
+    let cell = slot_cell(q);
     let capacity = bound.unwrap_or_else(|| q.items.len().max(1));
     let mut fit = (width.saturating_sub(2) / (cell + 1)).max(1);
     if capacity > fit {
@@ -317,5 +377,7 @@ fn pipe(run: &RunView, p: &PipeView, lang: Lang, frame: &mut Frame, area: Rect) 
         };
         lines.push(Line::styled(text, theme::dim()));
     }
+    let inner = usize::from(area.width.saturating_sub(2));
+    let lines: Vec<Line> = lines.into_iter().map(|l| clip(l, inner)).collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -651,7 +651,7 @@ fn cores_pane_of_a_python_lesson() {
     }
     insta::assert_snapshot!("cores_pane", shown);
 
-    // More cores than rows: the first ones drawn, the rest counted.
+    // Twelve cores: the pane takes the rows they need from the narration.
     send(
         &mut app,
         8,
@@ -662,13 +662,26 @@ fn cores_pane_of_a_python_lesson() {
     );
     let many = screen(&app, 120, 40);
     assert!(many.contains("Cores 12 cores"), "{many}");
-    // 15 rows inside the pane: the caption, 10 cores, a blank, the heading, 2 lines.
+    assert!(many.contains("core 11 "), "{many}");
+    // More cores than rows: the first ones drawn, the rest counted.
+    send(
+        &mut app,
+        9,
+        0,
+        EventKind::Cpu {
+            cores: vec![50.0; 40],
+        },
+    );
+    let many = screen(&app, 120, 40);
+    assert!(many.contains("Cores 40 cores"), "{many}");
+    // 21 rows inside the pane (the narration keeps its 8): the caption, 16 cores, a
+    // blank, the heading, 2 lines.
     assert!(
-        many.contains("2 more cores: a taller terminal shows them"),
+        many.contains("24 more cores: a taller terminal shows them"),
         "{many}"
     );
     assert!(
-        many.contains("core 9 ") && !many.contains("core 10"),
+        many.contains("core 15 ") && !many.contains("core 16"),
         "{many}"
     );
     assert!(
@@ -679,8 +692,8 @@ fn cores_pane_of_a_python_lesson() {
     app.lang = Lang::Zh;
     let zh = screen(&app, 120, 40);
     for text in [
-        "核心 12 个核心",
-        "另有 2 个核心放不下",
+        "核心 40 个核心",
+        "另有 24 个核心放不下",
         "核心 0  50%",
         "程序打印了：",
     ] {

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use super::fit::clip;
 use super::theme;
 use crate::app::RunView;
 use crate::i18n::Lang;
@@ -28,13 +29,32 @@ fn names(run: &RunView, lang: Lang, pids: &[i32]) -> String {
         .join(" → ")
 }
 
+pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
+    let inner = area.width.saturating_sub(2) as usize;
+    // A line wider than the pane ends with "…", not cut mid-word.
+    let lines: Vec<Line> = lock_lines(run, lang, inner)
+        .into_iter()
+        .map(|l| clip(l, inner))
+        .collect();
+    let block = Block::bordered()
+        .title(Span::styled(tr!(lang, "locks.title"), theme::title()))
+        .border_style(theme::border());
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// Rows the pane would use at this width, its borders included.
+pub fn rows_wanted(run: &RunView, lang: Lang, width: u16) -> u16 {
+    let lines = lock_lines(run, lang, usize::from(width.saturating_sub(2))).len();
+    u16::try_from(lines + 2).unwrap_or(u16::MAX)
+}
+
 #[allow(
     clippy::cast_precision_loss,
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
     reason = "microseconds shown as seconds, and bar lengths: a share in 0..=1 of a width of at most 20 cells, rounded"
 )]
-pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
+fn lock_lines(run: &RunView, lang: Lang, inner: usize) -> Vec<Line<'static>> {
     let l = &run.locks;
     let mut lines: Vec<Line> = Vec::new();
     for lock in &l.locks {
@@ -84,7 +104,6 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
             .max()
             .unwrap_or(1)
             .max(1);
-        let inner = area.width.saturating_sub(2) as usize;
         for (pid, s) in &lock.stats {
             let (waited_s, held_s) = (s.waited_us as f64 / 1e6, s.held_us as f64 / 1e6);
             let text = if inner >= 70 {
@@ -190,8 +209,5 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
         };
         lines.push(Line::styled(idle, theme::dim()));
     }
-    let block = Block::bordered()
-        .title(Span::styled(tr!(lang, "locks.title"), theme::title()))
-        .border_style(theme::border());
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    lines
 }

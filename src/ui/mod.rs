@@ -1,5 +1,6 @@
 //! Drawing: `render(&App, &mut Frame)` only reads the state. One module per pane.
 
+mod fit;
 mod flow;
 mod help;
 mod locks;
@@ -23,6 +24,7 @@ use ratatui::text::{Line, Text};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::{App, Screen};
+use fit::Part;
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -77,68 +79,25 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
                     hits.tree = Some(present::render(app, run, lesson, frame, body));
                 }
                 Some(lesson) if area.width >= WIDE => {
-                    let [top, bottom] =
-                        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)])
-                            .areas(body);
-                    let [tree_area, code_area] = Layout::horizontal([
-                        Constraint::Percentage(60),
-                        Constraint::Percentage(40),
-                    ])
-                    .areas(top);
-                    let [text_area, log_area] = Layout::horizontal([
-                        Constraint::Percentage(58),
-                        Constraint::Percentage(42),
-                    ])
-                    .areas(bottom);
-                    hits.tree = Some(tree::render(run, app.lang, frame, tree_area));
-                    narration::code(lesson, run, frame, code_area);
-                    narration::narration(lesson, run, app.lang, frame, text_area);
-                    // Where messages move or work is done, that pane says more than the log
-                    // (Tab swaps them).
-                    match beside_narration(app, run) {
-                        Some(draw) => draw(run, app.lang, frame, log_area),
-                        None => log::render(run, app.lang, frame, log_area),
-                    }
+                    hits.tree = Some(wide_lesson(app, run, lesson, frame, body));
                 }
                 Some(lesson) => {
-                    // Narrow: the tree gets the full width; the log gives way (the tree
-                    // shows what the events did), the flow pane gets a band of its own.
-                    let pane =
-                        lesson_pane(run).map(|draw| if app.show_log { log::render } else { draw });
-                    let flow_height = if pane.is_some() { 30 } else { 0 };
-                    let [top, middle, bottom] = Layout::vertical([
-                        Constraint::Percentage(50 - flow_height / 2),
-                        Constraint::Percentage(flow_height),
-                        Constraint::Percentage(50 - flow_height / 2),
-                    ])
-                    .areas(body);
-                    if let Some(draw) = pane {
-                        draw(run, app.lang, frame, middle);
-                    }
-                    let [text_area, code_area] = Layout::horizontal([
-                        Constraint::Percentage(58),
-                        Constraint::Percentage(42),
-                    ])
-                    .areas(bottom);
-                    hits.tree = Some(tree::render(run, app.lang, frame, top));
-                    narration::narration(lesson, run, app.lang, frame, text_area);
-                    // No pane of its own: Tab shows the log in the code's place.
-                    if app.show_log && pane.is_none() {
-                        log::render(run, app.lang, frame, code_area);
-                    } else {
-                        narration::code(lesson, run, frame, code_area);
-                    }
+                    hits.tree = Some(narrow_lesson(app, run, lesson, frame, body));
                 }
                 None => {
                     // Tab gives the message pane's room to the log (and back).
                     let pane = lesson_pane(run).filter(|_| !app.show_log);
-                    let flow_height = if pane.is_some() { 35 } else { 0 };
-                    let [tree_area, flow_area, log_area] = Layout::vertical([
-                        Constraint::Percentage(60 - flow_height / 2),
-                        Constraint::Percentage(flow_height),
-                        Constraint::Percentage(40 - flow_height / 2),
-                    ])
-                    .areas(body);
+                    let want = pane.map_or(0, |_| pane_rows(app, run, body.width));
+                    let heights = fit::stack(
+                        body.height,
+                        &[
+                            Part::new(5, tree::rows_wanted(run)),
+                            Part::new(if pane.is_some() { 5 } else { 0 }, want),
+                            Part::new(4, 4),
+                        ],
+                        2,
+                    );
+                    let [tree_area, flow_area, log_area] = rows(body, &heights);
                     hits.tree = Some(tree::render(run, app.lang, frame, tree_area));
                     if let Some(draw) = pane {
                         draw(run, app.lang, frame, flow_area);
@@ -159,7 +118,13 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
             };
             match &app.notice {
                 Some(notice) => status::notice(&notice.text(app.lang), frame, foot),
-                None => status::keys(run, swap, app.lang, frame, foot),
+                None => {
+                    let code_big = app
+                        .present
+                        .filter(|_| app.lesson().is_some())
+                        .map(|p| p.code);
+                    status::keys(run, swap, code_big, app.lang, frame, foot);
+                }
             }
             if let Some(menu) = &run.signal_menu {
                 signal::render(run, menu, app.lang, frame, body);
@@ -181,6 +146,111 @@ pub fn render_with_hits(app: &App, frame: &mut Frame) -> Hits {
         hits.tree = None;
     }
     hits
+}
+
+/// A lesson on a wide screen: the code down the right, as wide as its longest line;
+/// on the left the tree with the rows its processes need, the scenario's pane (or
+/// the log) with the rows it can use, and the narration with the rest.
+fn wide_lesson(
+    app: &App,
+    run: &crate::app::RunView,
+    lesson: &crate::lesson::Lesson,
+    frame: &mut Frame,
+    body: Rect,
+) -> tree::TreeHits {
+    let code_width = narration::code_width(lesson, run).clamp(30, body.width * 2 / 5);
+    let [left, code_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(code_width)]).areas(body);
+    let pane = beside_narration(app, run).unwrap_or(log::render);
+    let heights = fit::stack(
+        left.height,
+        &[
+            Part::new(5, tree::rows_wanted(run)),
+            Part::new(5, pane_rows(app, run, left.width)),
+            Part::new(8, narration::rows_wanted(lesson, run, app.lang, left.width)),
+        ],
+        2,
+    );
+    let [tree_area, pane_area, text_area] = rows(left, &heights);
+    let hits = tree::render(run, app.lang, frame, tree_area);
+    // Where messages move or work is done, that pane says more than the log (Tab
+    // swaps them).
+    pane(run, app.lang, frame, pane_area);
+    narration::narration(lesson, run, app.lang, frame, text_area);
+    narration::code(lesson, run, frame, code_area);
+    hits
+}
+
+/// A lesson on a narrow screen: the tree and the scenario's pane get the full width
+/// and the rows they need, the narration and the code share what is left; the log
+/// gives way (the tree shows what the events did).
+fn narrow_lesson(
+    app: &App,
+    run: &crate::app::RunView,
+    lesson: &crate::lesson::Lesson,
+    frame: &mut Frame,
+    body: Rect,
+) -> tree::TreeHits {
+    let pane = lesson_pane(run).map(|draw| if app.show_log { log::render } else { draw });
+    let code_width = narration::code_width(lesson, run).min(body.width * 2 / 5);
+    let text_width = body.width.saturating_sub(code_width);
+    let heights = fit::stack(
+        body.height,
+        &[
+            Part::new(5, tree::rows_wanted(run)),
+            Part::new(
+                if pane.is_some() { 5 } else { 0 },
+                pane.map_or(0, |_| pane_rows(app, run, body.width)),
+            ),
+            Part::new(8, narration::rows_wanted(lesson, run, app.lang, text_width)),
+        ],
+        2,
+    );
+    let [top, middle, bottom] = rows(body, &heights);
+    if let Some(draw) = pane {
+        draw(run, app.lang, frame, middle);
+    }
+    let [text_area, code_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(code_width)]).areas(bottom);
+    let hits = tree::render(run, app.lang, frame, top);
+    narration::narration(lesson, run, app.lang, frame, text_area);
+    // No pane of its own: Tab shows the log in the code's place.
+    if app.show_log && pane.is_none() {
+        log::render(run, app.lang, frame, code_area);
+    } else {
+        narration::code(lesson, run, frame, code_area);
+    }
+    hits
+}
+
+/// `area` cut into rows of these heights, top to bottom.
+fn rows<const N: usize>(area: Rect, heights: &[u16]) -> [Rect; N] {
+    Layout::vertical(
+        heights
+            .iter()
+            .map(|&h| Constraint::Length(h))
+            .collect::<Vec<_>>(),
+    )
+    .areas(area)
+}
+
+/// Rows the pane beside the tree could use at this width: the scenario's own, or the
+/// log when Tab asked for it or there is none.
+fn pane_rows(app: &App, run: &crate::app::RunView, width: u16) -> u16 {
+    use crate::scenario::Pane as Shows;
+    // A log is read a few lines at a time; it gets what is left beyond this.
+    const LOG: u16 = 8;
+    if app.show_log {
+        return LOG;
+    }
+    match run.view.pane {
+        Shows::Messages => flow::rows_wanted(run, app.lang, width),
+        Shows::Work => work::rows_wanted(run),
+        Shows::Cores => work::cores_rows_wanted(run),
+        Shows::Locks(_) => locks::rows_wanted(run, app.lang, width),
+        Shows::Tree if flow::has_messages(run) => flow::rows_wanted(run, app.lang, width),
+        Shows::Tree => LOG,
+    }
 }
 
 /// Clears where an overlay box goes, and one cell more on each side: a wide character
@@ -250,6 +320,8 @@ mod classroom_tests;
 mod flow_tests;
 #[cfg(test)]
 mod lang_tests;
+#[cfg(test)]
+mod layout_tests;
 #[cfg(test)]
 mod python_tests;
 #[cfg(test)]

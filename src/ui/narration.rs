@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph};
 
@@ -13,6 +14,19 @@ use crate::lesson::{Lang, Lesson};
 use crate::tr;
 
 pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
+    let text = narration_text(lesson, run, lang, area.width.saturating_sub(2) as usize);
+    narration_box(lesson, run, lang, text, frame, area);
+}
+
+/// Rows the narration takes at this width to be read whole, its borders included.
+pub fn rows_wanted(lesson: &Lesson, run: &RunView, lang: Lang, width: u16) -> u16 {
+    let text = narration_text(lesson, run, lang, width.saturating_sub(2) as usize);
+    u16::try_from(text.lines.len() + 2).unwrap_or(u16::MAX)
+}
+
+/// The step's words as the narration box shows them: its title, what the run says
+/// (a variant, a stall), the question, then the text, wrapped to `inner` columns.
+fn narration_text(lesson: &Lesson, run: &RunView, lang: Lang, inner: usize) -> Text<'static> {
     let words = run.step.and_then(|i| {
         Some((
             lesson.step_title(i, run.variant)?,
@@ -26,7 +40,6 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
             lesson.summary.get(lang).to_string(),
         ),
     };
-    let inner = area.width.saturating_sub(2) as usize;
     let mut text = Text::default();
     for l in wrap(&heading, inner) {
         text.push_line(Line::styled(l, theme::title()));
@@ -84,6 +97,19 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
     for l in wrap(&body, inner) {
         text.push_line(Line::raw(l));
     }
+    text
+}
+
+/// The narration's box: the step's number, "n more" when it is longer than the box,
+/// what to do next on the bottom border.
+fn narration_box(
+    lesson: &Lesson,
+    run: &RunView,
+    lang: Lang,
+    text: Text<'static>,
+    frame: &mut Frame,
+    area: Rect,
+) {
     // What to do next sits on the bottom border, so a long text never hides it.
     let quiz_open = run.step.is_some_and(|step| {
         run.quizzes
@@ -119,8 +145,44 @@ pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, 
     frame.render_widget(Paragraph::new(text).scroll((scroll, 0)).block(block), area);
 }
 
+/// Columns the code pane takes to show the program's longest line whole (the marker
+/// and line number before it, the borders around).
+pub fn code_width(lesson: &Lesson, run: &RunView) -> u16 {
+    let program = lesson.program(run.variant);
+    let digits = program.lines().count().to_string().len().max(2);
+    let longest = program
+        .lines()
+        .map(unicode_width::UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0);
+    u16::try_from(longest + digits + 4).unwrap_or(u16::MAX)
+}
+
+/// The first line shown for a program of `len` lines in `visible` rows: the step's
+/// range in the middle if it fits, else from its first line (one line of context
+/// above); a step about one line puts it in the middle.
+fn follow(range: Option<(usize, usize)>, visible: usize, len: usize) -> usize {
+    let last_top = len.saturating_sub(visible);
+    let Some((first, last)) = range else {
+        return 0;
+    };
+    let span = last + 1 - first.min(last);
+    let top = if span <= visible {
+        first.saturating_sub(1 + (visible - span) / 2)
+    } else {
+        first.saturating_sub(2)
+    };
+    top.min(last_top)
+}
+
 pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
-    let current = run.step.and_then(|i| lesson.steps.get(i)).map(|s| s.line);
+    let step = run.step.and_then(|i| lesson.steps.get(i));
+    let current = step.map(|s| s.line);
+    // The lines the step is about: marked with a bar, the rest dimmed (a step about
+    // one line marks only it).
+    let range = step.map(|s| s.lines);
+    let in_range = |n: usize| range.is_some_and(|(a, b)| a < b && (a..=b).contains(&n));
+    let has_range = range.is_some_and(|(a, b)| a < b);
     // "Be the scheduler": where each held process stands, and where the selected one is.
     let line_of = |gate: &str| lesson.process_lines.get(gate).copied();
     let held_at: Vec<usize> = run
@@ -157,20 +219,29 @@ pub fn code(lesson: &Lesson, run: &RunView, frame: &mut Frame, area: Rect) {
                 ("▶", theme::highlight_line())
             } else if held_at.contains(&n) {
                 ("◇", theme::gate())
+            } else if in_range(n) {
+                ("┃", theme::print().add_modifier(Modifier::BOLD))
+            } else if has_range {
+                (" ", theme::dim())
             } else {
                 (" ", theme::print())
             };
+            let number = if in_range(n) {
+                theme::gate()
+            } else {
+                theme::dim()
+            };
             Line::from(vec![
-                Span::styled(format!("{marker}{n:>2} "), theme::dim()),
+                Span::styled(marker, theme::gate()),
+                Span::styled(format!("{n:>2} "), number),
                 Span::styled(l.to_string(), style),
             ])
         })
         .collect();
-    let current = selected_at.or(current);
-    // Keep the highlighted line in view.
+    // Keep the step's lines in view (or the selected process's).
     let visible = area.height.saturating_sub(2) as usize;
     let last_top = lines.len().saturating_sub(visible);
-    let followed = current.map_or(0, |n| n.saturating_sub(visible / 2).min(last_top));
+    let followed = follow(selected_at.map(|n| (n, n)).or(range), visible, lines.len());
     // Moved by hand (J/K) from where the step puts it, within the program.
     let scroll = followed
         .saturating_add_signed(isize::from(run.code_scroll))

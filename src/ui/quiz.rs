@@ -38,22 +38,12 @@ pub(super) fn last_steps_quiz<'a>(
     (!run.ended()).then_some((quiz, asked))
 }
 
-/// Rows the run's answers take in the narration (what it reported, the whys): the
-/// presenter's narration grows by these, so a class sees them without scrolling.
-pub(super) fn answer_rows(lesson: &Lesson, run: &RunView, lang: Lang, width: u16) -> u16 {
-    let inner = usize::from(width.saturating_sub(2));
-    let mut text = Text::default();
-    if let Some((quiz, asked)) = this_steps_quiz(lesson, run) {
-        verdict_lines(quiz, asked, lang, inner, &mut text);
-    }
-    if let Some((quiz, asked)) = last_steps_quiz(lesson, run) {
-        tally_lines(quiz, asked, lang, inner, &mut text);
-        verdict_lines(quiz, asked, lang, inner, &mut text);
-    }
-    if run.ended() {
-        score_lines(lesson, run, lang, inner, &mut text);
-    }
-    u16::try_from(text.lines.len()).unwrap_or(u16::MAX)
+/// Whether the narration shows a run's answer now: this step's question answered, the
+/// last step's looked back on, or the end score.
+pub(super) fn answer_shown(lesson: &Lesson, run: &RunView) -> bool {
+    this_steps_quiz(lesson, run).is_some_and(|(_, asked)| asked.reported.is_some())
+        || last_steps_quiz(lesson, run).is_some()
+        || (run.ended() && run.quizzes.iter().any(|q| q.reported.is_some()))
 }
 
 /// The question, the choices (the learner's marked, a class's votes as bars), and

@@ -134,7 +134,14 @@ fn fmt_speed(s: f64) -> String {
 
 /// The keys that work here, as many as fit: the least needed give way first on a
 /// narrow terminal (the help lists them all).
-pub fn keys(run: &RunView, swap: Option<&'static str>, lang: Lang, frame: &mut Frame, area: Rect) {
+pub fn keys(
+    run: &RunView,
+    swap: Option<&'static str>,
+    code_big: Option<bool>,
+    lang: Lang,
+    frame: &mut Frame,
+    area: Rect,
+) {
     if run.signal_menu.is_some() {
         let pairs = [
             ("↑↓ jk", tr!(lang, "keys.choose")),
@@ -187,6 +194,16 @@ pub fn keys(run: &RunView, swap: Option<&'static str>, lang: Lang, frame: &mut F
         ("q", tr!(lang, "keys.quit"), 1),
         // On a small screen Tab is the only way to the log: it stays long.
         ("Tab", swap.unwrap_or(""), 3),
+        // Presenter mode: the code big, or back to the tree.
+        (
+            "c",
+            match code_big {
+                Some(false) => tr!(lang, "keys.code"),
+                Some(true) => tr!(lang, "keys.tree"),
+                None => "",
+            },
+            3,
+        ),
     ];
     let width = |pairs: &[(&str, &str)]| key_line(pairs).width();
     let mut keep: Vec<_> = all

@@ -134,9 +134,12 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) -> TreeH
     let block = Block::bordered().title(title).border_style(theme::border());
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    // The details need room for the header and a few rows above them.
+    // The details need room for the header and a few rows above them, and give way
+    // to process rows when the tree is short: a hidden process is worse than two lines
+    // on the selected one.
     let details = selected_details(run, lang, inner.width as usize);
-    let height = if inner.height >= 6 {
+    let all_rows = lines.len() + 1 + details.len();
+    let height = if usize::from(inner.height) >= all_rows || inner.height >= 10 {
         u16::try_from(details.len()).unwrap_or(u16::MAX)
     } else {
         0
@@ -185,6 +188,15 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) -> TreeH
             .map(|l| l.row)
             .collect(),
     }
+}
+
+/// Rows the tree takes to show every process: its borders, the header, one row each
+/// and the two lines on the selected one.
+pub fn rows_wanted(run: &RunView) -> u16 {
+    let details = if run.selected_row().is_some() { 2 } else { 0 };
+    u16::try_from(run.procs.tree().len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(3 + details)
 }
 
 /// Two lines on the selected process: who and in what state; then the signals it

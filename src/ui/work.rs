@@ -14,6 +14,21 @@ use crate::i18n::Lang;
 use crate::tr;
 use unicode_width::UnicodeWidthStr;
 
+/// Rows the work pane could use, its borders included: the sweep's table, a gauge per
+/// worker, the order results came back, a row per core.
+pub fn rows_wanted(run: &RunView) -> u16 {
+    let w = &run.work;
+    let rows =
+        w.sweep.len() + w.progress.len() + usize::from(!w.delivered.is_empty()) + w.cores.len();
+    u16::try_from(rows + 2).unwrap_or(u16::MAX)
+}
+
+/// Rows the cores pane could use, its borders included: the caption, a row per core,
+/// and a few of the lines the program printed.
+pub fn cores_rows_wanted(run: &RunView) -> u16 {
+    u16::try_from(run.work.cores.len() + 2 + 6 + 2).unwrap_or(u16::MAX)
+}
+
 /// `[██████░░░░]` of `width` cells.
 #[allow(
     clippy::cast_precision_loss,

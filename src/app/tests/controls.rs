@@ -480,6 +480,33 @@ fn presenter_mode_switches_to_high_contrast_and_back() {
     assert_eq!(app.theme, Theme::HighContrast);
 }
 
+/// `c` in presenter mode puts the code big in the tree's place and back; outside it
+/// says where it works (the normal screens always show the code), and leaving
+/// presenter mode forgets it.
+#[test]
+fn c_toggles_the_big_code_in_presenter_mode_only() {
+    let mut app = in_lesson();
+    assert!(update(&mut app, press(KeyCode::Char('c'))).is_empty());
+    assert!(app.present.is_none());
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.text(crate::lesson::Lang::En)),
+        Some(
+            "c shows the code big in presenter mode (P); here the code pane is always on screen"
+                .to_string()
+        )
+    );
+    update(&mut app, press(KeyCode::Char('P')));
+    assert_eq!(app.present.map(|p| p.code), Some(false));
+    assert!(update(&mut app, press(KeyCode::Char('c'))).is_empty());
+    assert_eq!(app.present.map(|p| p.code), Some(true));
+    update(&mut app, press(KeyCode::Char('c')));
+    assert_eq!(app.present.map(|p| p.code), Some(false));
+    update(&mut app, press(KeyCode::Char('c')));
+    update(&mut app, press(KeyCode::Char('P')));
+    update(&mut app, press(KeyCode::Char('P')));
+    assert_eq!(app.present.map(|p| p.code), Some(false));
+}
+
 /// A new hold gets a whole pace of its own, even when the step before was released
 /// between two ticks.
 #[test]

@@ -491,3 +491,47 @@ fn built_in_quizzes_explain_every_choice_and_say_what_varies() {
         ]
     );
 }
+
+/// `lines = [first, last]`: the range a step is about, beside `line` or instead of it
+/// (then the line is its first); checked inside the program and in order.
+#[test]
+fn a_step_may_name_a_range_of_lines() {
+    let base = GOOD.replace("print(os.getpid())", "print(1)\nprint(2)\nprint(3)");
+    let l = parse("a.toml", &base, 64).unwrap();
+    assert_eq!((l.steps[0].line, l.steps[0].lines), (2, (2, 2)));
+    let both = base.replace("line = 2", "line = 1\nlines = [2, 4]");
+    let l = parse("a.toml", &both, 64).unwrap();
+    assert_eq!((l.steps[0].line, l.steps[0].lines), (1, (2, 4)));
+    let alone = base.replace("line = 2", "lines = [3, 4]");
+    let l = parse("a.toml", &alone, 64).unwrap();
+    assert_eq!((l.steps[0].line, l.steps[0].lines), (3, (3, 4)));
+
+    let outside = base.replace("line = 2", "lines = [2, 9]");
+    let errs = parse("a.toml", &outside, 64).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(
+        errs[0].message,
+        "line 9 is outside the python program (1..=4)"
+    );
+    assert_eq!((errs[0].line, errs[0].col), (21, 13), "{}", errs[0]);
+    let backwards = base.replace("line = 2", "lines = [4, 2]");
+    let errs = parse("a.toml", &backwards, 64).unwrap_err();
+    assert_eq!(
+        errs[0].message,
+        "lines = [4, 2]: the first line must not come after the last"
+    );
+    let three = base.replace("line = 2", "lines = [1, 2, 3]");
+    let errs = parse("a.toml", &three, 64).unwrap_err();
+    assert!(
+        errs[0].message.contains("lines is [first, last]"),
+        "{errs:?}"
+    );
+    let neither = base.replace("line = 2\n", "");
+    let errs = parse("a.toml", &neither, 64).unwrap_err();
+    assert!(
+        errs[0]
+            .message
+            .contains("line = N or lines = [first, last]"),
+        "{errs:?}"
+    );
+}
