@@ -8,6 +8,7 @@ mod keys;
 mod navigate;
 mod replay;
 mod signals;
+mod slow;
 mod stall;
 mod trace;
 
