@@ -146,9 +146,10 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(spans));
     }
     // Observed on both sides: the worker sent it, the caller has not received it.
-    for (index, pid, _) in w.held_back() {
+    // (Which worker sent it is in its gauge's row: full, the task gone.)
+    for (index, _, _) in w.held_back() {
         lines.push(Line::styled(
-            tr!(lang, "work.held_back", n = index, worker = label(run, pid)),
+            tr!(lang, "work.held_back", n = index),
             theme::warning(),
         ));
     }
