@@ -117,8 +117,10 @@ fn run(ctx: &mut Ctx, p: &PiParams) {
         getpid()
     ));
     ctx.gate("start");
-    // Read as the work starts: a lesson that slows the run does so at this gate.
-    let slowed = ctx.slowed();
+    // Read as the work starts (a lesson in step mode slows the run before this gate
+    // is released) and again when it is done (while playing, the front end slows it
+    // a moment after main passed the gate).
+    let slowed_at_start = ctx.slowed();
     if p.sweep {
         let mut first = None;
         for n in 1..=workers {
@@ -133,7 +135,7 @@ fn run(ctx: &mut Ctx, p: &PiParams) {
             ctx.result(&format!("time_{n}"), json!(secs));
             ctx.result(&format!("speedup_{n}"), json!(speedup));
         }
-        if slowed {
+        if slowed_at_start || ctx.slowed() {
             ctx.print("(slow motion: these times are the slowed run's, not speed measurements)");
             ctx.result("slowed", json!(true));
         }
@@ -141,7 +143,7 @@ fn run(ctx: &mut Ctx, p: &PiParams) {
     } else if let Some((pi, secs)) = compute(ctx, workers, terms) {
         ctx.print(format!("pi = {pi:.11}"));
         ctx.print(format!("{workers} workers took {secs:.3}s"));
-        if slowed {
+        if slowed_at_start || ctx.slowed() {
             // Said where the time is: a slowed run measures its slow motion.
             ctx.print("(slow motion: this time is the slowed run's, not a speed measurement)");
             ctx.result("slowed", json!(true));
