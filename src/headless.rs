@@ -32,12 +32,60 @@ pub fn run_recorded(
     quit: &Receiver<i32>,
     record: Option<Recorder>,
 ) -> Result<u8> {
-    let end = run_session_recorded(Session::start(req)?, format, quit, record)?;
+    run_lesson_recorded(req, &[], format, quit, record)
+}
+
+/// `run_recorded` for a lesson's scenario: `slowing` (gate, factor) are its steps'
+/// slow motions, applied as main reaches each gate (a moment after it passed: the
+/// run is not held), so the log shows the moments the lesson slows as the screens do.
+pub fn run_lesson_recorded(
+    req: &RunRequest,
+    slowing: &[(String, f64)],
+    format: Format,
+    quit: &Receiver<i32>,
+    record: Option<Recorder>,
+) -> Result<u8> {
+    let session = Session::start(req)?;
+    let pacer = Pacer {
+        base: req.speed,
+        slowing,
+    };
+    let end = run_session_recorded(session, format, quit, record, &pacer)?;
     if let Some(sig) = end.interrupted {
         crate::term::eprintln_quietly(&format!("proclab: {}", interrupted(sig)));
         return Ok(128u8.saturating_add(u8::try_from(sig).unwrap_or(0)));
     }
     Ok(0)
+}
+
+/// The readable log's line where a lesson's slow motion starts or ends: the front
+/// end's doing, said as such, so no time after it is read as the machine's pace.
+fn slow_note(gate: &Event, factor: f64) -> String {
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "microseconds of a run shown as seconds: far below 2^52"
+    )]
+    let t = gate.t_us as f64 / 1e6;
+    let what = if factor < 1.0 {
+        format!(
+            "slow motion ×{} from gate '{}' on (the lesson's step): times after this measure the slowed run",
+            crate::app::slow::factor_text(factor),
+            gate_name(gate)
+        )
+    } else {
+        format!(
+            "the learner's speed again from gate '{}' on",
+            gate_name(gate)
+        )
+    };
+    format!("{t:>9.3}s  {:>7}  {:<10}  {what}", "", "proclab")
+}
+
+fn gate_name(e: &Event) -> &str {
+    match &e.kind {
+        EventKind::Gate { name, .. } => name,
+        _ => "",
+    }
 }
 
 /// "interrupted by SIGTERM; every process of the run was stopped".
@@ -58,7 +106,11 @@ fn signal_name(sig: i32) -> String {
 /// what proclab exits with: the command's exit code, or 128 + N when signal N ended
 /// it; `STOPPED_BY_PROCLAB` when a quit signal stopped it first.
 pub fn run_trace(session: Session, format: Format, quit: &Receiver<i32>) -> Result<u8> {
-    let end = run_session_recorded(session, format, quit, None)?;
+    let pacer = Pacer {
+        base: 1.0,
+        slowing: &[],
+    };
+    let end = run_session_recorded(session, format, quit, None, &pacer)?;
     if let Some(sig) = end.interrupted {
         crate::term::eprintln_quietly(&format!(
             "proclab: {} (the program by SIGKILL)",
@@ -80,11 +132,27 @@ struct End {
     fate: CommandFate,
 }
 
+/// A lesson's slow motions for a run that is not held: the speed the learner asked
+/// for, and the factor each step's gate sets (1 gives the learner's speed back).
+struct Pacer<'a> {
+    base: f64,
+    slowing: &'a [(String, f64)],
+}
+
+impl Pacer<'_> {
+    /// The speed to set when main reaches `gate`, if a step there sets one.
+    fn at(&self, gate: &str) -> Option<(f64, f64)> {
+        let (_, factor) = self.slowing.iter().find(|(g, _)| g == gate)?;
+        Some((*factor, self.base * factor))
+    }
+}
+
 fn run_session_recorded(
     mut session: Session,
     format: Format,
     quit: &Receiver<i32>,
     record: Option<Recorder>,
+    pacer: &Pacer,
 ) -> Result<End> {
     let mut fate = CommandFate::default();
     let mut record = record;
@@ -139,6 +207,14 @@ fn run_session_recorded(
                         _ => {}
                     }
                     keep(&mut record, &raw);
+                    if let EventKind::Gate { name, slot: None } = &e.kind
+                        && let Some((factor, speed)) = pacer.at(name)
+                    {
+                        session.control().set_speed(speed);
+                        if format == Format::Readable {
+                            writeln!(out, "{}", slow_note(&e, factor))?;
+                        }
+                    }
                     // The line exactly as the process wrote it: no second serialisation.
                     match format {
                         Format::Json => writeln!(out, "{}", json_line(&raw))?,

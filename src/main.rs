@@ -386,7 +386,7 @@ fn lesson_headless(
         run_on: 0,
     };
     let record = recorder(record.as_deref())?;
-    headless::run_recorded(&req, format, &quit_signals()?, record)
+    headless::run_lesson_recorded(&req, &lesson.slowing(), format, &quit_signals()?, record)
 }
 
 /// `proclab trace -- COMMAND…`: the same front ends as a run, fed by the tracer.

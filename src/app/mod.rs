@@ -11,6 +11,7 @@ pub mod phase;
 pub mod procs;
 pub mod quiz;
 pub mod signals;
+pub mod slow;
 pub mod stall;
 mod update;
 pub mod waitstatus;
@@ -149,6 +150,9 @@ pub struct RunView {
     /// gate name).
     pub slot_held: BTreeMap<i32, (u32, String)>,
     pub speed: f64,
+    /// A lesson step's slow motion in force (`slow.rs`): the run goes at `speed`
+    /// times this. `None`: at the learner's speed.
+    pub slow: Option<f64>,
     pub now_us: u64,
     /// The selected process, as an index into `procs.rows()` (rows never move, so a
     /// spawn or an adoption that reorders the drawn tree costs nothing here).
@@ -218,6 +222,7 @@ impl RunView {
             gate_pid: None,
             slot_held: BTreeMap::new(),
             speed,
+            slow: None,
             now_us: 0,
             selected: None,
             follow: true,

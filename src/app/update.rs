@@ -9,6 +9,26 @@ use super::{App, Command, LogClass, MAX_SPEED, MIN_SPEED, Msg, RunView, Screen};
 use crate::i18n::Said;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
+    // A step's slow motion starts when its gate is released, whoever releases it
+    // (Space, the pace, a jump, `p`): seen from the commands.
+    // (An event's own releases are seen in its branch: the gate it reaches is new.)
+    let held_before = app
+        .run
+        .as_ref()
+        .filter(|_| !matches!(msg, Msg::Event(_)))
+        .and_then(|run| {
+            let lesson = run.lesson.and_then(|i| app.lessons.get(i));
+            super::slow::held_step(run, lesson)
+        });
+    let mut cmds = dispatch(app, msg);
+    if let Some(run) = app.run.as_mut() {
+        let lesson = run.lesson.and_then(|i| app.lessons.get(i));
+        super::slow::on_release(run, lesson, held_before, &mut cmds);
+    }
+    cmds
+}
+
+fn dispatch(app: &mut App, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Action(a) => on_action(app, a),
         Msg::Event(e) => {
@@ -21,9 +41,23 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 run.progress_ms = app.clock_ms;
                 run.stall = None;
             }
+            let reached = match &e.kind {
+                crate::trace::event::EventKind::Gate { name, slot: None } => {
+                    lesson.and_then(|l| l.step_for_gate(name))
+                }
+                _ => None,
+            };
             on_event(run, lesson, e);
+            // Playing, a step's gate is passed as it is reached: its slowing starts.
+            let mut cmds = reached
+                .map(|step| super::slow::on_reached(run, lesson, step))
+                .unwrap_or_default();
             // A step before the one jumped to is released as soon as it holds.
-            navigate::release_towards(run)
+            let held = super::slow::held_step(run, lesson);
+            let mut released = navigate::release_towards(run);
+            super::slow::on_release(run, lesson, held, &mut released);
+            cmds.extend(released);
+            cmds
         }
         Msg::Warning(text) => {
             log_now(app, text, LogClass::Warning);
@@ -343,7 +377,7 @@ fn on_run(app: &mut App, action: Action) -> Vec<Command> {
         Action::Faster | Action::Slower => {
             let factor = if action == Action::Faster { 2.0 } else { 0.5 };
             run.speed = (run.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
-            return vec![Command::SetSpeed(run.speed)];
+            return vec![Command::SetSpeed(run.effective_speed())];
         }
         Action::Restart => return navigate::rerun(app),
         Action::PrevStep => {

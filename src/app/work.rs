@@ -24,6 +24,10 @@ pub struct Work {
     pub running: Vec<(i32, Option<u64>)>,
     /// `result` events named `task`, in the order the caller received them.
     pub delivered: Vec<Value>,
+    /// Pool results put on the result queue by their worker (a `send` on `results`):
+    /// (task index, worker, when). One not yet in `delivered` is finished but not
+    /// handed to the caller: `held_back`.
+    pub ready: Vec<(u64, i32, u64)>,
     /// (workers, seconds, speedup) from a sweep's `time_N` / `speedup_N` results.
     pub sweep: Vec<(u64, f64, f64)>,
     /// CPU (percent of one core) other programs took at the last few core readings:
@@ -73,6 +77,11 @@ impl Work {
                     None => self.running.push((e.pid, task)),
                 }
             }
+            EventKind::Send { channel, item, .. } if channel == "results" => {
+                if let Some(index) = item.get("index").and_then(Value::as_u64) {
+                    self.ready.push((index, e.pid, e.t_us));
+                }
+            }
             EventKind::Result { name, value } => {
                 if name == "task" {
                     self.delivered.push(value.clone());
@@ -88,6 +97,21 @@ impl Work {
             }
             _ => {}
         }
+    }
+
+    /// Results their worker finished (it said so as it sent them) that the caller has
+    /// not received yet (no `task` result for them): (task index, worker, when sent).
+    pub fn held_back(&self) -> Vec<(u64, i32, u64)> {
+        self.ready
+            .iter()
+            .filter(|(index, _, _)| {
+                !self
+                    .delivered
+                    .iter()
+                    .any(|d| d.get("index").and_then(Value::as_u64) == Some(*index))
+            })
+            .copied()
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -195,5 +219,38 @@ mod tests {
         assert_eq!(w.printed.front().map(String::as_str), Some("line 2"));
         let last = format!("line {}", PRINTED_KEPT + 1);
         assert_eq!(w.printed.back(), Some(&last));
+    }
+
+    #[test]
+    fn a_result_sent_but_not_received_is_held_back() {
+        let mut w = Work::default();
+        let sent = |index: u64| EventKind::Send {
+            channel: "results".into(),
+            item: json!({"index": index, "result": 7}),
+            repr: None,
+        };
+        w.apply(&ev(7, sent(1)));
+        assert_eq!(w.held_back(), vec![(1, 7, 10)], "worker 7 sent task 1");
+        // Another channel is not a pool result.
+        w.apply(&ev(
+            8,
+            EventKind::Send {
+                channel: "result".into(),
+                item: json!(0.5),
+                repr: None,
+            },
+        ));
+        assert_eq!(w.held_back().len(), 1);
+        w.apply(&ev(6, sent(0)));
+        for index in [0, 1] {
+            w.apply(&ev(
+                1,
+                EventKind::Result {
+                    name: "task".into(),
+                    value: json!({"index": index, "n": 5, "result": 7}),
+                },
+            ));
+        }
+        assert!(w.held_back().is_empty(), "the caller received both");
     }
 }

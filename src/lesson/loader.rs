@@ -78,7 +78,12 @@ struct RawStep {
     quiz: Option<Spanned<RawQuiz>>,
     #[serde(default)]
     keep_running: bool,
+    speed: Option<Spanned<f64>>,
 }
+
+/// The slowest a lesson may slow its run: a ten-thousandth stretches 0.1 ms of
+/// compiled work (about a chunk of pi's series) to a second.
+pub const SLOWEST: f64 = 0.0001;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -329,6 +334,10 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         for (which, text) in [("step title", &s.title), ("step text", &s.text)] {
             rep.text(text.span(), which, text.get_ref());
         }
+        let speed = s.speed.as_ref().map(|v| *v.get_ref());
+        if let Some(v) = &s.speed {
+            step_speed(&mut rep, v, python_runtime);
+        }
         let quiz = s.quiz.and_then(|q| quiz(&mut rep, spec, q));
         steps.push(Step {
             gate: s.gate.into_inner(),
@@ -338,6 +347,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
             text: s.text.into_inner(),
             quiz,
             keep_running: s.keep_running,
+            speed,
             on,
         });
     }
@@ -478,6 +488,24 @@ fn is_python_name(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// A step's `speed`: a slowing of a compiled run, between `SLOWEST` and 1.
+fn step_speed(rep: &mut Reporter, v: &Spanned<f64>, python_runtime: bool) {
+    let speed = *v.get_ref();
+    if python_runtime {
+        rep.at(
+            v.span(),
+            "'speed' is for compiled lessons: a traced program runs at its own pace",
+        );
+    } else if !(SLOWEST..=1.0).contains(&speed) {
+        rep.at(
+            v.span(),
+            format!(
+                "speed {speed} is outside {SLOWEST}..=1: a step can slow the run (0.1 is ten times slower) or give back the learner's speed (1)"
+            ),
+        );
+    }
 }
 
 /// A Python lesson's step: the event that reaches it, checked field by field.

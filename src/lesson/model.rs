@@ -23,6 +23,11 @@ pub struct Step {
     /// While main is held at this step, the other processes keep running (a step
     /// that shows work going on). Otherwise the whole run stands still.
     pub keep_running: bool,
+    /// Slow motion: from the moment this step's gate is passed (released in step
+    /// mode, reached while playing) the run goes at this fraction of the learner's
+    /// speed, until a later step's `speed` replaces it (1: the learner's own again).
+    /// Sleeps and the scenario's paced work honour it (`Ctx::keep_pace`).
+    pub speed: Option<f64>,
     /// A Python lesson's step: the observed event that reaches it (a compiled
     /// lesson's step is reached at its scenario's gate).
     pub on: Option<crate::trace::steps::StepOn>,
@@ -210,6 +215,14 @@ impl Lesson {
             .enumerate()
             .filter(|(i, s)| s.keep_running && *i < 64)
             .fold(0, |mask, (i, _)| mask | 1 << i)
+    }
+
+    /// Each step's slow motion, by gate (`Step::speed`), for a run that is not held.
+    pub fn slowing(&self) -> Vec<(String, f64)> {
+        self.steps
+            .iter()
+            .filter_map(|s| Some((s.gate.clone(), s.speed?)))
+            .collect()
     }
 
     pub fn step_for_gate(&self, gate: &str) -> Option<usize> {

@@ -103,9 +103,10 @@ pub fn header(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
         Span::raw(match run.trace {
             Some(_) => format!(" t = {:.1}s  ", lesson_clock_us(app, run) as f64 / 1e6),
             None => format!(
-                " {} {}× · t = {:.1}s  ",
+                " {} {}×{} · t = {:.1}s  ",
                 tr!(lang, "keys.speed"),
                 fmt_speed(run.speed),
+                slow_badge(lang, run),
                 lesson_clock_us(app, run) as f64 / 1e6
             ),
         }),
@@ -122,6 +123,21 @@ pub fn scenario_title(lang: Lang, s: &crate::scenario::Scenario) -> String {
         found if found != key => found.to_string(),
         _ => s.title.to_string(),
     }
+}
+
+/// " · slow ×0.1" while a lesson step slows the run, so nobody takes what moves
+/// slowly for the machine's own pace.
+fn slow_badge(lang: Lang, run: &crate::app::RunView) -> String {
+    run.slow.map_or_else(String::new, |f| {
+        format!(
+            " · {}",
+            tr!(
+                lang,
+                "header.slow",
+                factor = crate::app::slow::factor_text(f)
+            )
+        )
+    })
 }
 
 fn fmt_speed(s: f64) -> String {

@@ -160,6 +160,14 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
         }
         lines.push(Line::from(spans));
     }
+    // Observed on both sides: the worker sent it, the caller has not received it.
+    // (Which worker sent it is in its gauge's row: full, the task gone.)
+    for (index, _, _) in w.held_back() {
+        lines.push(Line::styled(
+            tr!(lang, "work.held_back", n = index),
+            theme::warning(),
+        ));
+    }
     if !w.delivered.is_empty() {
         let order: Vec<String> = w.delivered.iter().map(|v| describe_task(v, lang)).collect();
         lines.push(Line::styled(

@@ -34,7 +34,9 @@ struct Block {
     seq: AtomicU32,
     paused: AtomicU32,
     step_mode: AtomicU32,
-    speed_milli: AtomicU64,
+    /// The speed in millionths: a lesson's slow motion goes down to 1/10000
+    /// (`lesson::loader::SLOWEST`), which thousandths could not hold.
+    speed_micro: AtomicU64,
     /// Step permits granted by the front end so far.
     permits: AtomicU64,
     /// Gates reached in step mode so far (each takes one ticket).
@@ -114,7 +116,7 @@ impl Control {
             .map_err(|e| context("sizing the control block")(e.into()))?;
         let control = Self::map(fd)?;
         let b = control.block();
-        b.speed_milli.store(speed_to_milli(settings.speed), SeqCst);
+        b.speed_micro.store(speed_to_micro(settings.speed), SeqCst);
         b.step_mode.store(u32::from(settings.step_mode), SeqCst);
         b.cap.store(settings.cap, SeqCst);
         b.run_on.store(settings.run_on, SeqCst);
@@ -193,8 +195,8 @@ impl Control {
 
     pub fn set_speed(&self, speed: f64) {
         self.block()
-            .speed_milli
-            .store(speed_to_milli(speed), SeqCst);
+            .speed_micro
+            .store(speed_to_micro(speed), SeqCst);
         self.changed();
     }
 
@@ -294,10 +296,10 @@ impl Control {
 
     #[allow(
         clippy::cast_precision_loss,
-        reason = "speed_milli is at most 1e15 (speed_to_milli), below 2^52: exact in an f64"
+        reason = "speed_micro is at most 1e15 (speed_to_micro), below 2^52: exact in an f64"
     )]
     pub fn speed(&self) -> f64 {
-        self.block().speed_milli.load(SeqCst) as f64 / 1000.0
+        self.block().speed_micro.load(SeqCst) as f64 / 1_000_000.0
     }
 
     pub fn paused(&self) -> bool {
@@ -446,11 +448,11 @@ impl Drop for Control {
     clippy::cast_sign_loss,
     reason = "finite, clamped to 1..=1e15 first: positive and within u64"
 )]
-fn speed_to_milli(speed: f64) -> u64 {
+fn speed_to_micro(speed: f64) -> u64 {
     if speed.is_finite() && speed > 0.0 {
-        (speed * 1000.0).clamp(1.0, 1e15) as u64
+        (speed * 1_000_000.0).clamp(1.0, 1e15) as u64
     } else {
-        1000
+        1_000_000
     }
 }
 

@@ -9,6 +9,7 @@ mod navigate;
 mod quiz;
 mod replay;
 mod signals;
+mod slow;
 mod stall;
 mod trace;
 

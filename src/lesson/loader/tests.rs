@@ -535,3 +535,44 @@ fn a_step_may_name_a_range_of_lines() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn a_step_speed_must_slow_within_range() {
+    let with = |speed: &str| GOOD.replace("line = 2\n", &format!("line = 2\nspeed = {speed}\n"));
+    let l = parse("a.toml", &with("0.2"), 64).unwrap();
+    assert_eq!(l.steps[0].speed, Some(0.2));
+    assert_eq!(l.slowing(), vec![("start".to_string(), 0.2)]);
+    // 1 gives the learner's speed back; a whole number reads as TOML writes it.
+    assert_eq!(
+        parse("a.toml", &with("1"), 64).unwrap().steps[0].speed,
+        Some(1.0)
+    );
+    for bad in ["0", "2.0", "-0.5", "0.00001"] {
+        let errs = parse("a.toml", &with(bad), 64).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("is outside") && e.line == 20),
+            "{bad}: {errs:?}"
+        );
+    }
+}
+
+#[test]
+fn a_python_step_cannot_set_a_speed() {
+    let bad = GOOD_PY.replace("line = 1\n", "line = 1\nspeed = 0.5\n");
+    let errs = parse("p.toml", &bad, 64).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("'speed' is for compiled lessons")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn the_slowed_lessons_slow_where_their_moment_is() {
+    let lessons = super::load(None, 64).unwrap();
+    let slowing = |id: &str| lessons.iter().find(|l| l.id == id).unwrap().slowing();
+    assert_eq!(slowing("pool"), vec![("submitted".to_string(), 0.2)]);
+    assert_eq!(slowing("pi").len(), 1);
+    assert_eq!(slowing("race")[0].0, "start");
+}

@@ -58,6 +58,24 @@ enum Refusal {
     Errno(nix::errno::Errno),
 }
 
+/// Where a piece of paced work began, in this process's CPU time (`Ctx::keep_pace`).
+pub struct Pace(u64);
+
+impl Pace {
+    pub fn start() -> Pace {
+        Pace(cpu_ns())
+    }
+}
+
+/// CPU time this process has used, in nanoseconds (0 if the clock cannot be read:
+/// then no rest, never a wrong one).
+fn cpu_ns() -> u64 {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_PROCESS_CPUTIME_ID).map_or(0, |t| {
+        u64::try_from(t.tv_sec()).unwrap_or(0) * 1_000_000_000
+            + u64::try_from(t.tv_nsec()).unwrap_or(0)
+    })
+}
+
 impl Ctx {
     pub fn new(control: Control, gates: &'static [&'static str], label: &str) -> Ctx {
         Ctx {
@@ -154,6 +172,62 @@ impl Ctx {
             }
             std::thread::sleep(Duration::from_secs_f64(real));
             remaining -= real * speed;
+            self.check_interrupt();
+        }
+    }
+
+    /// Whether the run goes slower than real time now (a lesson step's slow motion,
+    /// or the learner's `-`): paced work rests, and timings measure the slowing.
+    pub fn slowed(&self) -> bool {
+        self.control.speed() < 1.0
+    }
+
+    /// Keeps work that has no sleep of its own (a chunk of pi's series, a batch of the
+    /// race's additions) at the run's speed; `pace` marks where the last piece began.
+    /// At full speed or faster it costs one atomic load. Slowed, the piece just done
+    /// (`worked`: the CPU time this process spent on it, so a busy machine does not
+    /// stretch the rests too) is followed by a rest of `worked × (1/speed − 1)`: the
+    /// work itself stays real and as fast as ever, the process sleeps in between (its
+    /// row says S most of the time). A rest of a beat or more ends on the next 10 ms
+    /// beat of CLOCK_MONOTONIC, one clock for every process, so processes that work
+    /// together wake together and still overlap (the race stays a race).
+    pub fn keep_pace(&self, pace: &mut Pace) {
+        let speed = self.control.speed();
+        if speed >= 1.0 {
+            return;
+        }
+        let worked = Duration::from_nanos(cpu_ns().saturating_sub(pace.0));
+        self.rest(worked, speed);
+        // The next piece starts now: the rest's own wake-ups are not work (counted,
+        // they would make every rest longer than the last).
+        pace.0 = cpu_ns();
+    }
+
+    /// `keep_pace`'s rest after `worked` at `speed` (below 1).
+    fn rest(&self, worked: Duration, speed: f64) {
+        const BEAT_NS: u64 = 10_000_000;
+        const SLICE_NS: u64 = 50_000_000;
+        let rest = worked.as_secs_f64() * (1.0 / speed - 1.0);
+        let rest_ns = Duration::try_from_secs_f64(rest).map_or(u64::MAX, |d| {
+            u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+        });
+        let now = crate::control::monotonic_ns();
+        let mut until = now.saturating_add(rest_ns);
+        if rest_ns >= BEAT_NS {
+            until = until.div_ceil(BEAT_NS).saturating_mul(BEAT_NS);
+        }
+        loop {
+            // Held or paused meanwhile: stand still with the run, then go on working
+            // (the rest is over: the learner's wait was longer).
+            if self.control.must_wait() {
+                self.stand_still("work");
+                return;
+            }
+            let now = crate::control::monotonic_ns();
+            if now >= until {
+                return;
+            }
+            std::thread::sleep(Duration::from_nanos((until - now).min(SLICE_NS)));
             self.check_interrupt();
         }
     }

@@ -107,6 +107,29 @@ impl Typed for LockParams {
 /// only when a worker had to wait (keeps 4 × 100000 runs quick and the log readable).
 const TRACE_ALL: i64 = 2000;
 
+/// Additions between two looks at the run's speed (`pace`).
+const PACE_BATCH: i64 = 1000;
+
+/// A lesson's slow motion, every `PACE_BATCH` additions: the batch was real work at
+/// full speed; slowed, this worker says how far it is (`added`, its own additions so
+/// far, and `saw`, the shared counter as it read it just now: the tree shows both,
+/// and the gap between the counter and everyone's additions is the updates lost so
+/// far), then rests (`Ctx::keep_pace`). At full speed: one atomic load.
+fn pace(ctx: &Ctx, counter: &AtomicI64, done: i64, paced: &mut super::ctx::Pace) {
+    if ctx.slowed() {
+        let saw = counter.load(Relaxed);
+        ctx.emit(EventKind::Value {
+            name: "added".into(),
+            value: json!(done),
+        });
+        ctx.emit(EventKind::Value {
+            name: "saw".into(),
+            value: json!(saw),
+        });
+    }
+    ctx.keep_pace(paced);
+}
+
 fn run(ctx: &mut Ctx, p: &LockParams) {
     let (workers, increments, use_lock) = (p.workers, p.increments, p.use_lock);
     let (hold, schedule) = (p.hold, p.schedule);
@@ -129,7 +152,11 @@ fn run(ctx: &mut Ctx, p: &LockParams) {
     for i in 0..workers {
         if ctx.fork(&format!("worker {i}")) == Forked::Child {
             go.wait();
+            let mut paced = super::ctx::Pace::start();
             for k in 0..increments {
+                if k % PACE_BATCH == 0 && k > 0 && !schedule {
+                    pace(ctx, counter, k, &mut paced);
+                }
                 let traced = k < TRACE_ALL;
                 if schedule {
                     ctx.slot_gate(i as usize, "read");

@@ -20,7 +20,7 @@ pub const SCENARIO: Scenario = Scenario {
     params: &[WORKERS, TERMS, SWEEP],
     gates: &["start", "forked", "summed", "swept"],
     process_gates: &[],
-    reports: &["pi", "seconds", "time_*", "speedup_*"],
+    reports: &["pi", "seconds", "slowed", "time_*", "speedup_*"],
     peak_processes: |p| {
         let workers = PiParams::from_params(p)?.workers;
         let n = workers + 1;
@@ -117,6 +117,10 @@ fn run(ctx: &mut Ctx, p: &PiParams) {
         getpid()
     ));
     ctx.gate("start");
+    // Read as the work starts (a lesson in step mode slows the run before this gate
+    // is released) and again when it is done (while playing, the front end slows it
+    // a moment after main passed the gate).
+    let slowed_at_start = ctx.slowed();
     if p.sweep {
         let mut first = None;
         for n in 1..=workers {
@@ -131,10 +135,19 @@ fn run(ctx: &mut Ctx, p: &PiParams) {
             ctx.result(&format!("time_{n}"), json!(secs));
             ctx.result(&format!("speedup_{n}"), json!(speedup));
         }
+        if slowed_at_start || ctx.slowed() {
+            ctx.print("(slow motion: these times are the slowed run's, not speed measurements)");
+            ctx.result("slowed", json!(true));
+        }
         ctx.gate("swept");
     } else if let Some((pi, secs)) = compute(ctx, workers, terms) {
         ctx.print(format!("pi = {pi:.11}"));
         ctx.print(format!("{workers} workers took {secs:.3}s"));
+        if slowed_at_start || ctx.slowed() {
+            // Said where the time is: a slowed run measures its slow motion.
+            ctx.print("(slow motion: this time is the slowed run's, not a speed measurement)");
+            ctx.result("slowed", json!(true));
+        }
         ctx.result("pi", json!(pi));
         ctx.result("seconds", json!(secs));
         ctx.gate("summed");
@@ -189,9 +202,10 @@ fn worker(ctx: &Ctx, conn: &Conn, range: std::ops::Range<u64>) -> ! {
     let step = (total / REPORTS).max(1);
     let mut next = step;
     ctx.emit(EventKind::Progress { done: 0, total });
+    let mut pace = super::ctx::Pace::start();
     let sum = partial_sum(range, |done| {
         // Stand still with the run (paused, or held at a step) without slowing the
-        // loop: two atomic loads per CHUNK terms.
+        // loop: a few atomic loads per CHUNK terms.
         if ctx.control().must_wait() {
             ctx.stand_still("work");
         }
@@ -199,6 +213,8 @@ fn worker(ctx: &Ctx, conn: &Conn, range: std::ops::Range<u64>) -> ! {
             ctx.emit(EventKind::Progress { done, total });
             next = done + step;
         }
+        // A lesson's slow motion: each chunk is real work at full speed, then a rest.
+        ctx.keep_pace(&mut pace);
     });
     ctx.emit(EventKind::Send {
         channel: "result".into(),

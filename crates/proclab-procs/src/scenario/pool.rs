@@ -236,6 +236,14 @@ fn work(ctx: &Ctx, todo: &Queue, done: &Queue, pace: f64) -> ! {
             name: "task".into(),
             value: Value::Null,
         });
+        // Said as it goes onto the result queue: the screens mark a result the worker
+        // finished and the caller has not been handed yet (held back by imap's order)
+        // from this and the caller's `task` result, both observed.
+        ctx.emit(EventKind::Send {
+            channel: "results".into(),
+            item: json!({"index": index, "result": result}),
+            repr: None,
+        });
         let _ = done.put(&json!([index, result]), |_| {}, |_| {});
     }
 }
