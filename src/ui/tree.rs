@@ -417,22 +417,10 @@ fn row<'a>(
 /// `text` in at most `width` cells: cut with "…" where it does not fit (0: as it is,
 /// the table then cuts it).
 fn ellipsis(text: String, width: usize) -> String {
-    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-    if width == 0 || text.width() <= width {
+    if width == 0 {
         return text;
     }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push('…');
-    out
+    super::fit::ellipsis(&text, width)
 }
 
 /// `function:line` of a live process whose frames were read (`where` events).
