@@ -191,6 +191,12 @@ fn a_question_in_presenter_mode_leaves_the_text_in_view() {
         );
         assert!(shown.contains(" main "), "{w}×{h}\n{shown}");
         assert_big_text_whole(&shown, w, h);
+        // The numbers' box title whole, or ending with "…" (at 80 columns it lost
+        // "time" without a mark).
+        assert!(
+            shown.contains(" processes alive / created · class time ") || shown.contains("… ─"),
+            "{w}×{h}: the numbers' title\n{shown}"
+        );
         insta::assert_snapshot!(format!("layout_present_quiz_{w}x{h}"), shown);
     }
 }
