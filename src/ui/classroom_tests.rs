@@ -174,8 +174,13 @@ fn presenter_mode_at_100x30_keeps_the_tree() {
     for pid in ["1000", "1001", "1002", "1003"] {
         assert!(shown.contains(&format!("│{pid} ")), "{pid}\n{shown}");
     }
-    // A reason too long for its column ends with "…", not cut mid-word.
-    assert!(shown.contains("<defunct> parent has…│"), "{shown}");
+    // A reason too long for its column takes a second line where the tree has rows
+    // to spare: the zombie's whole reason is read, not "<defunct> parent has…".
+    assert!(shown.contains(" Z zombie   <defunct> parent "), "{shown}");
+    assert!(shown.contains("hasn't called waitpid│"), "{shown}");
+    assert!(!shown.contains("parent has…"), "{shown}");
+    // The selected process's details end with "…" or wrap, never cut mid-word.
+    assert!(shown.contains("│'forked-all'  "), "{shown}");
     insta::assert_snapshot!("presenter_100x30", shown);
 }
 

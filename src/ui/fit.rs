@@ -90,6 +90,37 @@ pub fn clip(line: Line<'static>, width: usize) -> Line<'static> {
     Line::from(spans).style(line.style)
 }
 
+/// A line of styled spans wrapped at words into lines of at most `width` columns,
+/// each character keeping its span's style (a label's colour survives the wrap).
+pub fn wrap_styled(line: &Line<'static>, width: usize) -> Vec<Line<'static>> {
+    let styled: Vec<(char, ratatui::style::Style)> = line
+        .spans
+        .iter()
+        .flat_map(|s| s.content.chars().map(move |c| (c, s.style)))
+        .collect();
+    let plain: String = styled.iter().map(|(c, _)| c).collect();
+    let mut at = 0;
+    super::wrap::wrap(&plain, width)
+        .into_iter()
+        .map(|row| {
+            let mut spans: Vec<Span<'static>> = Vec::new();
+            for c in row.chars() {
+                // The wrap only drops spaces where it breaks: skip to this character.
+                while styled.get(at).is_some_and(|(p, _)| *p != c) {
+                    at += 1;
+                }
+                let style = styled.get(at).map_or_else(Default::default, |(_, s)| *s);
+                at += 1;
+                match spans.last_mut() {
+                    Some(last) if last.style == style => last.content.to_mut().push(c),
+                    _ => spans.push(Span::styled(c.to_string(), style)),
+                }
+            }
+            Line::from(spans).style(line.style)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +149,24 @@ mod tests {
         let cut = clip(line, 16);
         assert_eq!(cut.to_string(), "holds:   worker…");
         assert!(cut.width() <= 16);
+    }
+
+    #[test]
+    fn a_wrapped_line_keeps_its_styles_and_its_words() {
+        use ratatui::style::{Color, Style};
+        let red = Style::new().fg(Color::Red);
+        let line = Line::from(vec![
+            Span::styled("▸ child", red),
+            Span::raw("  PID 26111  gone: reaped, status 9 = 0x0009"),
+        ]);
+        let rows = wrap_styled(&line, 30);
+        let text: Vec<String> = rows.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            ["▸ child  PID 26111  gone:", "reaped, status 9 = 0x0009"]
+        );
+        assert_eq!(rows[0].spans[0].content, "▸ child");
+        assert_eq!(rows[0].spans[0].style, red);
+        assert!(rows.iter().all(|r| r.width() <= 30));
     }
 }

@@ -8,7 +8,7 @@
 
 use serde_json::json;
 
-use super::tests::{screen, send, spawn};
+use super::tests::{screen, send, spawn, state};
 use crate::app::App;
 use crate::lesson::Lang;
 use crate::scenario;
@@ -699,4 +699,52 @@ fn cores_pane_of_a_python_lesson() {
     ] {
         assert!(zh.contains(text), "{text:?} in {zh}");
     }
+}
+
+/// A finished pi worker, a zombie until main joins it, at 80×24: its reason in the
+/// Work pane ends with "…" where the pane is too narrow (before: "exited; parent
+/// hasn'" and the border), and the pane's title says no "0 cores" before the first
+/// reading of the cores.
+#[test]
+fn work_pane_marks_a_cut_reason_and_counts_no_cores_unread() {
+    use crate::app::{Action, Msg, update};
+    let mut app = run_of("pi", &["workers=2", "terms=1000"]);
+    send(&mut app, 1, 1000, spawn(999, "main"));
+    for (pid, label) in [(1001, "worker 0"), (1002, "worker 1")] {
+        send(&mut app, 2, pid, spawn(1000, label));
+        send(
+            &mut app,
+            3,
+            pid,
+            EventKind::Progress {
+                done: 500,
+                total: 500,
+            },
+        );
+    }
+    send(&mut app, 4, 1001, EventKind::Exit { code: 0 });
+    send(&mut app, 5, 1001, state('Z', ""));
+    let shown = screen(&app, 80, 24);
+    let row = shown
+        .lines()
+        .find(|l| l.contains("worker 0 [") && l.contains("100%"))
+        .unwrap_or_else(|| panic!("worker 0's gauge\n{shown}"));
+    // The bars give way to the words: the reason whole.
+    assert!(
+        row.ends_with("exited; parent hasn't called waitpid│\""),
+        "{row}"
+    );
+    assert!(shown.contains("┌ Work ─"), "{shown}");
+    assert!(!shown.contains("0 cores"), "{shown}");
+    insta::assert_snapshot!("work_pane_zombie_80x24", shown);
+    // In presenter mode the pane is under half the width: the reason ends with "…".
+    update(&mut app, Msg::Action(Action::Present));
+    let shown = screen(&app, 100, 30);
+    let row = shown
+        .lines()
+        .find(|l| l.contains("worker 0 [") && l.contains("100%"))
+        .unwrap_or_else(|| panic!("worker 0's gauge\n{shown}"));
+    assert!(row.contains("exited; parent"), "{row}");
+    assert!(row.ends_with("…│\""), "{row}");
+    insta::assert_snapshot!("work_pane_zombie_present_100x30", shown);
 }

@@ -191,6 +191,12 @@ fn a_question_in_presenter_mode_leaves_the_text_in_view() {
         );
         assert!(shown.contains(" main "), "{w}×{h}\n{shown}");
         assert_big_text_whole(&shown, w, h);
+        // The numbers' box title whole, or ending with "…" (at 80 columns it lost
+        // "time" without a mark).
+        assert!(
+            shown.contains(" processes alive / created · class time ") || shown.contains("… ─"),
+            "{w}×{h}: the numbers' title\n{shown}"
+        );
         insta::assert_snapshot!(format!("layout_present_quiz_{w}x{h}"), shown);
     }
 }
@@ -225,4 +231,56 @@ fn the_code_big_in_presenter_mode() {
     let shown = screen(&app, 120, 40);
     assert!(!shown.contains("def produce"), "{shown}");
     assert!(shown.contains(" c  code "), "{shown}");
+}
+
+/// The zombie lesson in presenter mode at a projector's 100×30, the child killed by
+/// SIGKILL and reaped: where the tree has rows to spare, its reason takes a second
+/// line and the selected child's details wrap, so the raw status 9 and its decoding
+/// are read whole (before: "reaped: SIGKILL (sta…" and "gone: reaped, status " with
+/// the 9 lost, "→ WIFSIGNALE" cut without a mark).
+#[test]
+fn a_killed_child_reaped_in_presenter_mode_reads_whole() {
+    let mut app = lessons_app(Lang::En);
+    app.menu_selected = app
+        .lessons
+        .iter()
+        .position(|l| l.id == "zombie")
+        .expect("the zombie lesson");
+    update(&mut app, Msg::Action(Action::Open));
+    update(&mut app, Msg::Action(Action::Present));
+    send(&mut app, 1_000, 1000, spawn(999, "main"));
+    send(&mut app, 2_000, 1000, gate("start"));
+    update(&mut app, Msg::Action(Action::Step));
+    send(&mut app, 3_000, 1001, spawn(1000, "child"));
+    send(&mut app, 4_000, 1001, state('S', "hrtimer_nanosleep"));
+    send(&mut app, 5_000, 1000, gate("forked"));
+    update(&mut app, Msg::Action(Action::Step));
+    send(&mut app, 6_000, 1000, gate("killed"));
+    update(&mut app, Msg::Action(Action::Answer(3)));
+    update(&mut app, Msg::Action(Action::Step));
+    send(
+        &mut app,
+        7_000,
+        1000,
+        EventKind::Reap {
+            child: 1001,
+            status: 9,
+            code: None,
+            signal: Some("SIGKILL".into()),
+        },
+    );
+    send(&mut app, 8_000, 1000, state('S', "hrtimer_nanosleep"));
+    send(&mut app, 9_000, 1000, gate("reaped"));
+    let shown = screen(&app, 100, 30);
+    assert!(
+        shown.contains("reaped: SIGKILL (status│") && shown.contains(" 9)     "),
+        "the child's row whole\n{shown}"
+    );
+    assert!(shown.contains("status 9 │"), "the raw status\n{shown}");
+    assert!(
+        shown.contains("WIFSIGNALED, WTERMSIG = 9"),
+        "the decoding whole\n{shown}"
+    );
+    assert!(!shown.contains("(sta…"), "{shown}");
+    insta::assert_snapshot!("layout_present_zombie_reaped_100x30", shown);
 }

@@ -247,8 +247,13 @@ fn key_numbers(app: &App, run: &RunView, frame: &mut Frame, area: Rect) {
         .map_or(0, |since| app.clock_ms.saturating_sub(since) / 1000);
     let timer = format!("{:02}:{:02}", elapsed_s / 60, elapsed_s % 60);
     let counts = format!("{}/{}", run.procs.alive(), run.procs.len());
+    // Its title ends with "…" in a narrow box (80 columns), not mid-word.
+    let title = fit::ellipsis(
+        tr!(app.lang, "present.numbers"),
+        usize::from(area.width.saturating_sub(4)),
+    );
     let block = Block::bordered()
-        .title(Span::styled(tr!(app.lang, "present.numbers"), theme::dim()))
+        .title(Span::styled(format!(" {} ", title.trim()), theme::dim()))
         .border_style(theme::border());
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -6,10 +6,12 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
+use unicode_width::UnicodeWidthStr;
 
-use super::theme;
+use super::wrap::wrap;
+use super::{fit, theme};
 use crate::app::RunView;
 use crate::app::procs::ProcRow;
 use crate::app::waitstatus;
@@ -116,34 +118,97 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) -> TreeH
             .saturating_sub(gaps),
     );
     widths.push(Constraint::Fill(1));
+    // The header too ends with "…" rather than losing its last letters unmarked.
     header.push(tr!(lang, "tree.col_why"));
-    let rows: Vec<Row> = lines
+    let header: Vec<String> = header
+        .into_iter()
+        .enumerate()
+        .map(|(i, h)| {
+            if i + 1 == widths.len() {
+                ellipsis(h.to_string(), why_width)
+            } else {
+                h.to_string()
+            }
+        })
+        .collect();
+    let cells: Vec<(Vec<Cell>, String, Style)> = lines
         .iter()
         .map(|l| {
             let p = &run.procs.rows()[l.row];
             let held = (run.held() && run.gate_pid == Some(p.pid))
                 .then_some(run.gate.as_deref().unwrap_or(""))
                 .or_else(|| run.slot_held.get(&p.pid).map(|(_, gate)| gate.as_str()));
-            row(p, &l.prefix, held, run, lang, why_width)
+            row(p, &l.prefix, held, run, lang)
         })
         .collect();
-    let table = Table::new(rows, widths)
-        .column_spacing(1)
-        .header(Row::new(header).style(theme::dim()))
-        .row_highlight_style(theme::selected());
     let block = Block::bordered().title(title).border_style(theme::border());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // The details need room for the header and a few rows above them, and give way
     // to process rows when the tree is short: a hidden process is worse than two lines
     // on the selected one.
-    let details = selected_details(run, lang, inner.width as usize);
+    let details = selected_details(run, lang, usize::from(inner.width));
     let all_rows = lines.len() + 1 + details.len();
-    let height = if usize::from(inner.height) >= all_rows || inner.height >= 10 {
+    let show_details = usize::from(inner.height) >= all_rows || inner.height >= 10;
+    let details_rows = if show_details { details.len() } else { 0 };
+    // Rows to spare below the processes: a reason cut short takes a second line (the
+    // one the lesson talks about: `<defunct> parent hasn't called waitpid`, a child's
+    // `num = 15 · &num = …`), then the details theirs, rather than empty rows.
+    let mut spare = usize::from(inner.height).saturating_sub(lines.len() + 1 + details_rows);
+    let long = cells
+        .iter()
+        .filter(|(_, why, _)| why_width > 0 && why.width() > why_width)
+        .count();
+    let two_lines = long > 0 && long <= spare;
+    if two_lines {
+        spare -= long;
+    }
+    let inner_width = usize::from(inner.width);
+    let wrapped: Vec<Line<'static>> = details
+        .iter()
+        .flat_map(|l| fit::wrap_styled(l, inner_width).into_iter().take(2))
+        .collect();
+    let details: Vec<Line<'static>> =
+        if show_details && wrapped.len().saturating_sub(details.len()) <= spare {
+            wrapped
+        } else {
+            details
+        };
+    // Whatever is still too wide ends with "…".
+    let details: Vec<Line<'static>> = details
+        .into_iter()
+        .map(|l| fit::clip(l, inner_width))
+        .collect();
+    let height = if show_details {
         u16::try_from(details.len()).unwrap_or(u16::MAX)
     } else {
         0
     };
+    let mut heights = Vec::with_capacity(cells.len());
+    let rows: Vec<Row> = cells
+        .into_iter()
+        .map(|(mut cells, why, style)| {
+            let text = if two_lines && why.width() > why_width {
+                let mut parts = wrap(&why, why_width).into_iter();
+                let first = parts.next().unwrap_or_default();
+                let rest: Vec<String> = parts.collect();
+                Text::from(vec![
+                    Line::raw(first),
+                    Line::raw(ellipsis(rest.join(" "), why_width)),
+                ])
+            } else {
+                Text::raw(ellipsis(why, why_width))
+            };
+            let h = u16::try_from(text.lines.len()).unwrap_or(1);
+            heights.push(usize::from(h));
+            cells.push(Cell::from(text));
+            Row::new(cells).style(style).height(h)
+        })
+        .collect();
+    let table = Table::new(rows, widths)
+        .column_spacing(1)
+        .header(Row::new(header).style(theme::dim()))
+        .row_highlight_style(theme::selected());
     let [table_area, details_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(height)]).areas(inner);
     let selected = run
@@ -153,11 +218,28 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) -> TreeH
     frame.render_stateful_widget(table, table_area, &mut state);
     frame.render_widget(Paragraph::new(details), details_area);
     let visible = usize::from(table_area.height.saturating_sub(1));
+    // Process rows as drawn, one entry per screen line (a two-line row has two).
+    let drawn: Vec<usize> = lines
+        .iter()
+        .zip(&heights)
+        .skip(state.offset())
+        .flat_map(|(l, h)| std::iter::repeat_n(l.row, *h))
+        .take(visible)
+        .collect();
+    let shown_rows = lines
+        .iter()
+        .zip(&heights)
+        .skip(state.offset())
+        .scan(0, |used, (_, h)| {
+            *used += h;
+            (*used <= visible).then_some(())
+        })
+        .count();
     // Rows out of view are counted on the bottom border: a short terminal must not
     // look as if the tree were complete.
     let (above, below) = (
         state.offset(),
-        lines.len().saturating_sub(state.offset() + visible),
+        lines.len().saturating_sub(state.offset() + shown_rows),
     );
     if above + below > 0 && area.height > 2 {
         let mut parts = Vec::new();
@@ -181,12 +263,7 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) -> TreeH
         top: table_area.y + 1,
         left: table_area.x,
         right: table_area.x + table_area.width,
-        rows: lines
-            .iter()
-            .skip(state.offset())
-            .take(visible)
-            .map(|l| l.row)
-            .collect(),
+        rows: drawn,
     }
 }
 
@@ -316,7 +393,8 @@ fn standing_still(run: &RunView, lang: Lang, during: &str) -> String {
     format!("{doing} · {why}")
 }
 
-/// `held`: the gate this process is held at by proclab (its futex wait is ours, not
+/// A process's cells but the last, the reason (or how it ended) for the last, and
+/// the row's style. `held`: the gate this process is held at by proclab (its futex wait is ours, not
 /// the lesson's, so say so).
 fn row<'a>(
     p: &'a ProcRow,
@@ -324,8 +402,7 @@ fn row<'a>(
     held: Option<&str>,
     run: &RunView,
     lang: Lang,
-    why_width: usize,
-) -> Row<'a> {
+) -> (Vec<Cell<'a>>, String, Style) {
     let name = format!("{prefix}{}", p.label);
     // The process's own copies of the lesson's variables lead the last column.
     let values = p.values_text();
@@ -356,8 +433,7 @@ fn row<'a>(
         if shows_where(run) {
             cells.push(Cell::from(""));
         }
-        cells.push(Cell::from(ellipsis(how, why_width)));
-        return Row::new(cells).style(theme::dim());
+        return (cells, how, theme::dim());
     }
     let (state_cell, why) = match p.state {
         Some(letter) => {
@@ -410,8 +486,7 @@ fn row<'a>(
     if shows_where(run) {
         cells.push(Cell::from(where_text(p).unwrap_or_default()));
     }
-    cells.push(Cell::from(ellipsis(why, why_width)));
-    Row::new(cells).style(Style::new())
+    (cells, why, Style::new())
 }
 
 /// `text` in at most `width` cells: cut with "…" where it does not fit (0: as it is,

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Sparkline};
 use serde_json::Value;
 
-use super::theme;
+use super::{fit, theme};
 use crate::app::RunView;
 use crate::i18n::Lang;
 use crate::tr;
@@ -82,8 +82,13 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
     let title = Line::from(vec![
         Span::styled(tr!(lang, "work.title"), theme::title()),
         // The run's clock is in the header; a span of progress reports here only
-        // confused (it counted the time spent held at steps).
-        Span::raw(tr!(lang, "work.cores", n = w.cores.len())),
+        // confused (it counted the time spent held at steps). Not "0 cores" before
+        // the first reading.
+        Span::raw(if w.cores.is_empty() {
+            String::new()
+        } else {
+            tr!(lang, "work.cores", n = w.cores.len())
+        }),
         Span::styled(others_note(run, lang), theme::warning()),
     ]);
     let block = Block::bordered().title(title).border_style(theme::border());
@@ -113,22 +118,59 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
         .map(|(p, _, _)| label(run, *p).chars().count())
         .max()
         .unwrap_or(8);
+    // What follows each gauge (its task, its state or reason), worked out first: the
+    // bars give way to it, down to 5 cells, so the words are read whole.
+    let tails: Vec<Vec<Span>> = shown
+        .iter()
+        .map(|&(pid, _, _)| {
+            let row = run.procs.get(pid);
+            let gone = row.is_some_and(|r| r.is_ghost());
+            let task = w
+                .running
+                .iter()
+                .find(|(p, _)| *p == pid)
+                .and_then(|(_, t)| *t);
+            let mut spans = Vec::new();
+            if let Some(t) = task {
+                spans.push(Span::styled(tr!(lang, "work.task", n = t), theme::gate()));
+            }
+            match row {
+                Some(r) if !gone && r.state == Some('R') => spans.push(Span::raw(format!(
+                    "  {}{} · {:.0}% CPU",
+                    crate::i18n::state_word(lang, 'R'),
+                    r.core
+                        .map_or(String::new(), |c| tr!(lang, "work.on_core", n = c)),
+                    r.cpu
+                ))),
+                // Standing still with the run: its futex wait is proclab's, not a lock's.
+                Some(r) if !gone && r.holding.is_some() && r.state != Some('Z') => spans.push(
+                    Span::styled(format!("  {}", tr!(lang, "tree.run_held")), theme::dim()),
+                ),
+                Some(r) if !gone && r.state.is_some() => spans.push(Span::styled(
+                    format!("  {}", crate::i18n::reason(lang, &r.reason)),
+                    theme::dim(),
+                )),
+                _ => {}
+            }
+            spans
+        })
+        .collect();
+    let tail_width = tails
+        .iter()
+        .map(|t| t.iter().map(|s| s.content.width()).sum::<usize>())
+        .max()
+        .unwrap_or(0);
+    // The name, a space, the bar's brackets and " 100%".
     let bar_width = (inner.width as usize)
-        .saturating_sub(name_width + 34)
+        .saturating_sub(name_width + 1 + 2 + 5 + tail_width)
         .clamp(5, 30);
-    for &(pid, done, total) in &shown {
-        let row = run.procs.get(pid);
-        let gone = row.is_some_and(|r| r.is_ghost());
+    for (&(pid, done, total), tail) in shown.iter().zip(tails) {
+        let gone = run.procs.get(pid).is_some_and(|r| r.is_ghost());
         let pct = if total == 0 {
             100.0
         } else {
             done as f64 * 100.0 / total as f64
         };
-        let task = w
-            .running
-            .iter()
-            .find(|(p, _)| *p == pid)
-            .and_then(|(_, t)| *t);
         let mut spans = vec![
             Span::styled(
                 format!("{:<name_width$} ", label(run, pid)),
@@ -137,27 +179,7 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
             Span::styled(bar(done, total, bar_width), theme::good()),
             Span::raw(format!(" {pct:>3.0}%")),
         ];
-        if let Some(t) = task {
-            spans.push(Span::styled(tr!(lang, "work.task", n = t), theme::gate()));
-        }
-        match row {
-            Some(r) if !gone && r.state == Some('R') => spans.push(Span::raw(format!(
-                "  {}{} · {:.0}% CPU",
-                crate::i18n::state_word(lang, 'R'),
-                r.core
-                    .map_or(String::new(), |c| tr!(lang, "work.on_core", n = c)),
-                r.cpu
-            ))),
-            // Standing still with the run: its futex wait is proclab's, not a lock's.
-            Some(r) if !gone && r.holding.is_some() && r.state != Some('Z') => spans.push(
-                Span::styled(format!("  {}", tr!(lang, "tree.run_held")), theme::dim()),
-            ),
-            Some(r) if !gone && r.state.is_some() => spans.push(Span::styled(
-                format!("  {}", crate::i18n::reason(lang, &r.reason)),
-                theme::dim(),
-            )),
-            _ => {}
-        }
+        spans.extend(tail);
         lines.push(Line::from(spans));
     }
     // Observed on both sides: the worker sent it, the caller has not received it.
@@ -185,6 +207,10 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
         Constraint::Length(u16::try_from(core_rows).unwrap_or(u16::MAX)),
     ])
     .areas(inner);
+    // A reason wider than the pane ends with "…" ("exited; parent hasn'" read as
+    // if that were all).
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = lines.into_iter().map(|l| fit::clip(l, width)).collect();
     frame.render_widget(Paragraph::new(lines), text_area);
     core_sparklines(run, lang, frame, cores_area);
 }
@@ -262,12 +288,13 @@ pub fn render_cores(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
     );
     core_sparklines(run, lang, frame, cores_area);
     let shown = (printed_area.height as usize).saturating_sub(1);
+    let printed_width = usize::from(printed_area.width);
     let mut lines = vec![Line::styled(tr!(lang, "work.printed"), theme::title())];
     lines.extend(
         w.printed
             .iter()
             .skip(w.printed.len().saturating_sub(shown))
-            .map(|l| Line::styled(l.clone(), theme::print())),
+            .map(|l| fit::clip(Line::styled(l.clone(), theme::print()), printed_width)),
     );
     frame.render_widget(Paragraph::new(lines), printed_area);
 }
