@@ -49,6 +49,7 @@ pub fn run_lesson_recorded(
     let pacer = Pacer {
         base: req.speed,
         slowing,
+        holds: req.step_mode,
     };
     let end = run_session_recorded(session, format, quit, record, &pacer)?;
     if let Some(sig) = end.interrupted {
@@ -109,6 +110,7 @@ pub fn run_trace(session: Session, format: Format, quit: &Receiver<i32>) -> Resu
     let pacer = Pacer {
         base: 1.0,
         slowing: &[],
+        holds: false,
     };
     let end = run_session_recorded(session, format, quit, None, &pacer)?;
     if let Some(sig) = end.interrupted {
@@ -137,6 +139,9 @@ struct End {
 struct Pacer<'a> {
     base: f64,
     slowing: &'a [(String, f64)],
+    /// The run waits at each gate for a permit (step mode): given once the gate's
+    /// speed is set.
+    holds: bool,
 }
 
 impl Pacer<'_> {
@@ -207,12 +212,17 @@ fn run_session_recorded(
                         _ => {}
                     }
                     keep(&mut record, &raw);
-                    if let EventKind::Gate { name, slot: None } = &e.kind
-                        && let Some((factor, speed)) = pacer.at(name)
-                    {
-                        session.control().set_speed(speed);
-                        if format == Format::Readable {
-                            writeln!(out, "{}", slow_note(&e, factor))?;
+                    if let EventKind::Gate { name, slot: None } = &e.kind {
+                        if let Some((factor, speed)) = pacer.at(name) {
+                            session.control().set_speed(speed);
+                            if format == Format::Readable {
+                                writeln!(out, "{}", slow_note(&e, factor))?;
+                            }
+                        }
+                        // A lesson with slow motion runs held at each gate (main.rs):
+                        // its speed is set, now it goes on.
+                        if pacer.holds {
+                            session.control().grant_permit();
                         }
                     }
                     // The line exactly as the process wrote it: no second serialisation.

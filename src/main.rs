@@ -375,18 +375,22 @@ fn lesson_headless(
     }
     let spec = scenario::find(lesson.scenario)
         .ok_or_else(|| eyre!("{}", scenario::unknown(lesson.scenario)))?;
+    // Not held: the scenario still emits its gates, which the log shows as steps. A
+    // lesson with slow motion is held at each gate for as long as the log takes to set
+    // the step's speed and release it: slowed from the gate on, not a moment after
+    // (a race's 400,000 additions would be over by then).
+    let slowing = lesson.slowing();
     let req = supervise::session::RunRequest {
         scenario: spec,
         params: lesson.params_for(variant).clone(),
         speed,
-        // Not held: the scenario still emits its gates, which the log shows as steps.
-        step_mode: false,
+        step_mode: !slowing.is_empty(),
         cap,
         cpu_cores: false,
-        run_on: 0,
+        run_on: lesson.run_on_mask(spec.gates),
     };
     let record = recorder(record.as_deref())?;
-    headless::run_lesson_recorded(&req, &lesson.slowing(), format, &quit_signals()?, record)
+    headless::run_lesson_recorded(&req, &slowing, format, &quit_signals()?, record)
 }
 
 /// `proclab trace -- COMMAND…`: the same front ends as a run, fed by the tracer.

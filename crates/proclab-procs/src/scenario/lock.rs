@@ -117,17 +117,22 @@ const PACE_BATCH: i64 = 1000;
 /// far), then rests (`Ctx::keep_pace`). At full speed: one atomic load.
 fn pace(ctx: &Ctx, counter: &AtomicI64, done: i64, paced: &mut super::ctx::Pace) {
     if ctx.slowed() {
-        let saw = counter.load(Relaxed);
-        ctx.emit(EventKind::Value {
-            name: "added".into(),
-            value: json!(done),
-        });
-        ctx.emit(EventKind::Value {
-            name: "saw".into(),
-            value: json!(saw),
-        });
+        report_progress(ctx, counter, done);
     }
     ctx.keep_pace(paced);
+}
+
+/// `added` (this worker's additions so far) and `saw` (the shared counter read now).
+fn report_progress(ctx: &Ctx, counter: &AtomicI64, done: i64) {
+    let saw = counter.load(Relaxed);
+    ctx.emit(EventKind::Value {
+        name: "added".into(),
+        value: json!(done),
+    });
+    ctx.emit(EventKind::Value {
+        name: "saw".into(),
+        value: json!(saw),
+    });
 }
 
 fn run(ctx: &mut Ctx, p: &LockParams) {
@@ -190,6 +195,11 @@ fn run(ctx: &mut Ctx, p: &LockParams) {
                 if use_lock {
                     release(ctx, &lock, "lock", held);
                 }
+            }
+            // Slowed, the last batch is said too: the four `added` sum to every
+            // addition made, to be compared with the counter.
+            if ctx.slowed() && !schedule && increments > 0 {
+                report_progress(ctx, counter, increments);
             }
             ctx.exit(0);
         }
