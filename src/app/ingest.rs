@@ -113,6 +113,28 @@ fn note_others(run: &mut RunView, cores: &[f32]) {
     run.work.others.push_back((total - ours).max(0.0));
 }
 
+/// Events a process sends only when it runs its own code: after one of them, it no
+/// longer stands with the run. (Not what others tell of it: the observer's samples,
+/// where a traced program stands, output read from its pipe.)
+fn moves_on(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Exit { .. }
+            | EventKind::Gate { .. }
+            | EventKind::LockAcquire { .. }
+            | EventKind::LockRelease { .. }
+            | EventKind::QueuePut { .. }
+            | EventKind::QueueGet { .. }
+            | EventKind::Send { .. }
+            | EventKind::Recv { .. }
+            | EventKind::Result { .. }
+            | EventKind::Progress { .. }
+            | EventKind::HandleSignal { .. }
+            | EventKind::Exec { .. }
+            | EventKind::Released { .. }
+    )
+}
+
 pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event) {
     run.now_us = run.now_us.max(e.t_us);
     run.flow.apply(&e);
@@ -122,6 +144,13 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
     }
     run.locks.apply(&e);
     grade_quizzes(run, lesson, &e);
+    if moves_on(&e.kind)
+        && let Some(p) = run.procs.get_mut(e.pid)
+    {
+        // Its own event says it moves: whatever hold it reported is over, even if
+        // its `hold` off never came (stopped, killed, or an event lost to a full pipe).
+        p.holding = None;
+    }
     if matches!(e.kind, EventKind::Cpu { .. } | EventKind::Progress { .. }) {
         return; // drawn in the work pane; far too frequent for the log
     }
@@ -197,6 +226,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
                 p.state = None;
                 p.reason.clear();
                 p.cpu = 0.0;
+                p.holding = None;
             }
             // Follow reaps done inside the run (not the front end's final one of main).
             let by_the_run = run.procs.get(e.pid).is_some();

@@ -43,6 +43,18 @@ impl ProcRow {
         self.reaped.is_some()
     }
 
+    /// What it was doing when it stopped with the run, while that hold is still why
+    /// it stands: a stop by signal (T), death (Z) or a reap is its own reason, and
+    /// the observer's reading of it wins over the older `hold` event. (Continued
+    /// while the run still stands, it is back in proclab's wait: the hold shows again.)
+    pub fn standing_with_run(&self) -> Option<&str> {
+        match self.state {
+            _ if self.reaped.is_some() => None,
+            Some('T' | 'Z') => None,
+            _ => self.holding.as_deref(),
+        }
+    }
+
     pub fn set_value(&mut self, name: &str, value: serde_json::Value) {
         match self.values.iter_mut().find(|(n, _)| n == name) {
             Some(slot) => slot.1 = value,

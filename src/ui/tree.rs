@@ -258,16 +258,17 @@ fn selected_details(run: &RunView, lang: Lang, width: usize) -> Vec<Line<'static
                 format!("{letter} {}", state_word(lang, letter)),
                 theme::state(letter),
             ));
-            let held = run.held() && run.gate_pid == Some(p.pid);
+            // Stopped by a signal at the step, the stop is why it stands now.
+            let held = run.held() && run.gate_pid == Some(p.pid) && letter != 'T';
             let why = if held {
                 tr!(
                     lang,
                     "tree.held_at",
                     gate = run.gate.as_deref().unwrap_or("")
                 )
-            } else if let Some((_, gate)) = run.slot_held.get(&p.pid) {
+            } else if let Some((_, gate)) = run.slot_held.get(&p.pid).filter(|_| letter != 'T') {
                 tr!(lang, "tree.waits_for_you", gate = gate)
-            } else if let Some(during) = p.holding.as_deref().filter(|_| letter != 'Z') {
+            } else if let Some(during) = p.standing_with_run() {
                 standing_still(run, lang, during)
             } else {
                 reason(lang, &p.reason)
@@ -277,9 +278,9 @@ fn selected_details(run: &RunView, lang: Lang, width: usize) -> Vec<Line<'static
             }
         }
         // Held before the observer could read it running: the hold is what is known.
-        None if p.holding.is_some() => first.push(Span::raw(format!(
+        None if p.standing_with_run().is_some() => first.push(Span::raw(format!(
             "… {}",
-            standing_still(run, lang, p.holding.as_deref().unwrap_or_default())
+            standing_still(run, lang, p.standing_with_run().unwrap_or_default())
         ))),
         None => first.push(Span::raw(format!("… {}", tr!(lang, "tree.just_started")))),
     }
@@ -326,6 +327,8 @@ fn row<'a>(
     lang: Lang,
     why_width: usize,
 ) -> Row<'a> {
+    // Stopped by a signal where proclab held it: the stop is why it stands now.
+    let held = held.filter(|_| p.state != Some('T'));
     let name = format!("{prefix}{}", p.label);
     // The process's own copies of the lesson's variables lead the last column.
     let values = p.values_text();
@@ -372,7 +375,7 @@ fn row<'a>(
                 } else {
                     tr!(lang, "tree.held_at_the_step").to_string()
                 };
-            } else if let Some(during) = p.holding.as_deref().filter(|_| letter != 'Z') {
+            } else if let Some(during) = p.standing_with_run() {
                 why = standing_still(run, lang, during);
             } else if letter == 'Z' {
                 // As `ps -ef` marks a zombie.
@@ -389,7 +392,7 @@ fn row<'a>(
             )
         }
         // Held before the observer could read it running: the hold is what is known.
-        None => match (held, p.holding.as_deref()) {
+        None => match (held, p.standing_with_run()) {
             (Some(gate), _) => (Cell::from("…"), tr!(lang, "tree.held_at", gate = gate)),
             (None, Some(during)) => (Cell::from("…"), standing_still(run, lang, during)),
             (None, None) => (Cell::from("…"), tr!(lang, "tree.just_started").to_string()),

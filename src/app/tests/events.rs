@@ -486,3 +486,88 @@ fn the_selection_follows_reaps_until_moved_by_hand() {
         "moved by hand: stays"
     );
 }
+
+// ---- a process standing still with the run ------------------------------------
+
+fn holding(app: &App, pid: i32) -> Option<String> {
+    run(app)
+        .procs
+        .get(pid)
+        .and_then(|p| p.standing_with_run().map(str::to_string))
+}
+
+fn hold(on: bool) -> EventKind {
+    EventKind::Hold {
+        on,
+        during: on.then(|| "sleep".to_string()),
+    }
+}
+
+/// Stopped by SIGSTOP while it stood with the run: the stop is its reason, not the
+/// older hold; continued while the run still stands, it is back in proclab's wait.
+#[test]
+fn a_stop_by_signal_hides_an_older_hold() {
+    let mut app = in_lesson();
+    update(&mut app, ev_at(1, 1000, spawn(999, "main")));
+    update(&mut app, ev_at(2, 1001, spawn(1000, "child 0")));
+    update(&mut app, ev_at(3, 1001, hold(true)));
+    update(
+        &mut app,
+        ev_at(4, 1001, state("S", "waiting on a lock (futex)")),
+    );
+    assert_eq!(holding(&app, 1001).as_deref(), Some("sleep"));
+    update(&mut app, ev_at(5, 1001, state("T", "stopped by a signal")));
+    assert_eq!(holding(&app, 1001), None, "stopped: its own reason");
+    update(
+        &mut app,
+        ev_at(6, 1001, state("S", "waiting on a lock (futex)")),
+    );
+    assert_eq!(
+        holding(&app, 1001).as_deref(),
+        Some("sleep"),
+        "continued, no hold off seen: it still stands with the run"
+    );
+    update(&mut app, ev_at(7, 1001, hold(false)));
+    assert_eq!(holding(&app, 1001), None);
+}
+
+/// Its own next event ends a hold whose `hold` off never came; a zombie or a reaped
+/// process stands with nothing.
+#[test]
+fn its_own_event_a_zombie_or_a_reap_ends_a_hold() {
+    let mut app = in_lesson();
+    update(&mut app, ev_at(1, 1000, spawn(999, "main")));
+    update(&mut app, ev_at(2, 1001, spawn(1000, "child 0")));
+    update(&mut app, ev_at(3, 1002, spawn(1000, "child 1")));
+    for pid in [1001, 1002] {
+        update(&mut app, ev_at(4, pid, hold(true)));
+        update(
+            &mut app,
+            ev_at(5, pid, state("S", "waiting on a lock (futex)")),
+        );
+        assert!(holding(&app, pid).is_some());
+    }
+    let acquire = EventKind::LockAcquire {
+        lock: "lock".into(),
+        waited_us: 0,
+    };
+    update(&mut app, ev_at(6, 1001, acquire));
+    assert_eq!(holding(&app, 1001), None, "it moved: the hold is over");
+    assert!(
+        holding(&app, 1002).is_some(),
+        "another's event ends no hold"
+    );
+    // Killed while it stood: a zombie, then reaped.
+    update(
+        &mut app,
+        ev_at(7, 1002, state("Z", "exited, not yet reaped")),
+    );
+    assert_eq!(holding(&app, 1002), None, "a zombie stands with nothing");
+    update(&mut app, ev_at(8, 1000, reap(1002, 9)));
+    assert_eq!(holding(&app, 1002), None);
+    assert_eq!(
+        run(&app).procs.get(1002).and_then(|p| p.holding.clone()),
+        None,
+        "the reap forgets the hold"
+    );
+}
