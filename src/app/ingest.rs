@@ -113,6 +113,25 @@ fn note_others(run: &mut RunView, cores: &[f32]) {
     run.work.others.push_back((total - ours).max(0.0));
 }
 
+/// A process's own lock or semaphore event, kept with its time for the tree: the
+/// lock pane shows it at once, the next state sample comes up to 200 ms later.
+fn note_lock_news(run: &mut RunView, e: &Event) {
+    use super::procs::{LockNews, LockStep};
+    let (step, lock) = match &e.kind {
+        EventKind::Blocked { on } if on == "lock" || on == "semaphore" => (LockStep::Waits, on),
+        EventKind::LockAcquire { lock, .. } => (LockStep::Took, lock),
+        EventKind::LockRelease { lock, .. } => (LockStep::Gave, lock),
+        _ => return,
+    };
+    if let Some(p) = run.procs.get_mut(e.pid) {
+        p.lock_news = Some(LockNews {
+            t_us: e.t_us,
+            step,
+            lock: lock.clone(),
+        });
+    }
+}
+
 /// Events a process sends only when it runs its own code: after one of them, it no
 /// longer stands with the run. (Not what others tell of it: the observer's samples,
 /// where a traced program stands, output read from its pipe.)
@@ -144,6 +163,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
     }
     run.locks.apply(&e);
     grade_quizzes(run, lesson, &e);
+    note_lock_news(run, &e);
     if moves_on(&e.kind)
         && let Some(p) = run.procs.get_mut(e.pid)
     {
@@ -199,6 +219,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
                     change = Some((p.state, new));
                 }
                 p.state = new;
+                p.sampled_us = e.t_us;
                 p.reason = reason.clone();
                 p.cpu = cpu.unwrap_or(0.0);
                 p.ignored = ignored.clone();

@@ -155,6 +155,8 @@ mod tests {
             values: Vec::new(),
             core: None,
             holding: None,
+            sampled_us: 0,
+            lock_news: None,
             at: None,
         }
     }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use super::theme;
 use crate::app::RunView;
-use crate::app::procs::ProcRow;
+use crate::app::procs::{LockNews, LockStep, ProcRow};
 use crate::app::waitstatus;
 use crate::i18n::{Lang, reason, state_word, wire};
 use crate::tr;
@@ -270,6 +270,8 @@ fn selected_details(run: &RunView, lang: Lang, width: usize) -> Vec<Line<'static
                 tr!(lang, "tree.waits_for_you", gate = gate)
             } else if let Some(during) = p.standing_with_run() {
                 standing_still(run, lang, during)
+            } else if let Some(news) = p.fresh_lock_news(run.now_us) {
+                lock_news(lang, news)
             } else {
                 reason(lang, &p.reason)
             };
@@ -315,6 +317,16 @@ fn standing_still(run: &RunView, lang: Lang, during: &str) -> String {
         tr!(lang, "tree.run_held")
     };
     format!("{doing} · {why}")
+}
+
+/// A process's own lock event, said in the tree while it is newer than its state.
+fn lock_news(lang: Lang, news: &LockNews) -> String {
+    let lock = news.lock.as_str();
+    match news.step {
+        LockStep::Waits => tr!(lang, "tree.lock_waits", lock = lock),
+        LockStep::Took => tr!(lang, "tree.lock_took", lock = lock),
+        LockStep::Gave => tr!(lang, "tree.lock_gave", lock = lock),
+    }
 }
 
 /// `held`: the gate this process is held at by proclab (its futex wait is ours, not
@@ -377,6 +389,10 @@ fn row<'a>(
                 };
             } else if let Some(during) = p.standing_with_run() {
                 why = standing_still(run, lang, during);
+            } else if let Some(news) = p.fresh_lock_news(run.now_us) {
+                // The lock pane shows this event at once; the state read before it
+                // (up to a sample old) must not contradict it.
+                why = lock_news(lang, news);
             } else if letter == 'Z' {
                 // As `ps -ef` marks a zombie.
                 why = tr!(lang, "tree.defunct").to_string();

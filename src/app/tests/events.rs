@@ -571,3 +571,88 @@ fn its_own_event_a_zombie_or_a_reap_ends_a_hold() {
         "the reap forgets the hold"
     );
 }
+
+// ---- the tree and the lock pane at a handover ---------------------------------
+
+fn news(app: &App, pid: i32) -> Option<crate::app::procs::LockStep> {
+    let r = run(app);
+    r.procs
+        .get(pid)
+        .and_then(|p| p.fresh_lock_news(r.now_us).map(|n| n.step))
+}
+
+fn acquire() -> EventKind {
+    EventKind::LockAcquire {
+        lock: "lock".into(),
+        waited_us: 300_000,
+    }
+}
+
+fn release() -> EventKind {
+    EventKind::LockRelease {
+        lock: "lock".into(),
+        waited_us: 0,
+        held_us: 200_000,
+    }
+}
+
+/// The sample read before the acquire, then the acquire: the event is newer, the
+/// tree says it (as the lock pane does) until a state read after it comes.
+#[test]
+fn a_lock_event_after_the_sample_outranks_it() {
+    use crate::app::procs::LockStep;
+    let mut app = in_lesson();
+    update(&mut app, ev_at(1, 1000, spawn(999, "main")));
+    update(&mut app, ev_at(2, 1001, spawn(1000, "worker 0")));
+    update(&mut app, ev_at(3, 1002, spawn(1000, "worker 1")));
+    update(
+        &mut app,
+        ev_at(100, 1001, state("S", "sleeping (time.sleep)")),
+    );
+    update(
+        &mut app,
+        ev_at(100, 1002, state("S", "waiting on a lock (futex)")),
+    );
+    assert_eq!(news(&app, 1002), None);
+    update(&mut app, ev_at(150, 1001, release()));
+    update(&mut app, ev_at(160, 1002, acquire()));
+    assert_eq!(news(&app, 1001), Some(LockStep::Gave));
+    assert_eq!(news(&app, 1002), Some(LockStep::Took));
+    assert_eq!(run(&app).locks.locks[0].holders, vec![1002]);
+    // A state read after the event: the observer knows better now.
+    update(
+        &mut app,
+        ev_at(300, 1002, state("S", "sleeping (time.sleep)")),
+    );
+    assert_eq!(news(&app, 1002), None);
+    assert_eq!(news(&app, 1001), Some(LockStep::Gave), "not read since");
+}
+
+/// The acquire arrives first, then a sample stamped before it (read before the
+/// event happened, delivered after): the older sample must not override the event.
+#[test]
+fn a_sample_taken_before_the_event_does_not_override_it() {
+    use crate::app::procs::LockStep;
+    let mut app = in_lesson();
+    update(&mut app, ev_at(1, 1000, spawn(999, "main")));
+    update(&mut app, ev_at(2, 1002, spawn(1000, "worker 1")));
+    update(&mut app, ev_at(160, 1002, acquire()));
+    update(
+        &mut app,
+        ev_at(120, 1002, state("S", "waiting on a lock (futex)")),
+    );
+    assert_eq!(news(&app, 1002), Some(LockStep::Took));
+    // Stamped at the same microsecond: read before it was stamped, so before the event.
+    update(
+        &mut app,
+        ev_at(160, 1002, state("S", "waiting on a lock (futex)")),
+    );
+    assert_eq!(news(&app, 1002), Some(LockStep::Took));
+    // Long after, with no state change read: the state read before still holds.
+    let later = 160 + crate::app::procs::NEWS_KEEP_US;
+    update(
+        &mut app,
+        ev_at(later, 1000, EventKind::Cpu { cores: vec![] }),
+    );
+    assert_eq!(news(&app, 1002), None);
+}
