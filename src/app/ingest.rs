@@ -356,9 +356,15 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
         EventKind::Gate { name, slot: None } => {
             run.gate = Some(name.clone());
             run.gate_pid = Some(e.pid);
-            if let Some(i) = lesson.and_then(|l| l.step_for_gate(name))
+            let step = lesson.and_then(|l| l.step_for_gate(name));
+            if step.is_some() && step == run.step {
+                // The same step again: the next round of a loop.
+                run.gate_passes += 1;
+            }
+            if let Some(i) = step
                 && run.step != Some(i)
             {
+                run.gate_passes = 1;
                 run.step = Some(i);
                 run.narration_scroll = 0;
                 run.code_scroll = 0;

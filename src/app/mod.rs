@@ -146,6 +146,9 @@ pub struct RunView {
     pub phase: phase::Phase,
     /// Which process reached the last gate.
     pub gate_pid: Option<i32>,
+    /// How many times the run has reached the current step's gate (a step in a loop
+    /// comes back once per round); 0 before any step.
+    pub gate_passes: u32,
     /// Processes waiting at their own gate for the learner to pick them: pid → (slot,
     /// gate name).
     pub slot_held: BTreeMap<i32, (u32, String)>,
@@ -220,6 +223,7 @@ impl RunView {
             quizzes: Vec::new(),
             phase: phase::Phase::start(step_mode),
             gate_pid: None,
+            gate_passes: 0,
             slot_held: BTreeMap::new(),
             speed,
             slow: None,
