@@ -165,7 +165,7 @@ pub struct RunView {
     /// tree) until the learner moves it by hand.
     pub follow: bool,
     pub summary: Option<Summary>,
-    /// The signal menu (`k`), when open.
+    /// The signal menu (`s`), when open.
     pub signal_menu: Option<signals::SignalMenu>,
     /// Signals sent (by the learner or the scenario) whose outcome the log will tell
     /// when the target's next telling state change or its reap arrives.

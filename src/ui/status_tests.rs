@@ -103,7 +103,7 @@ fn a_stopped_main_is_said_in_the_header() {
     let top = screen(&app, W, H);
     let header = top.lines().next().unwrap_or_default();
     assert!(
-        header.contains("main STOPPED (SIGSTOP) · k → SIGCONT"),
+        header.contains("main STOPPED (SIGSTOP) · s → SIGCONT"),
         "{top}"
     );
     send(&mut app, 3_000, 2000, state('S', "hrtimer_nanosleep"));
