@@ -45,7 +45,7 @@ pub struct ProcRow {
 
 /// How long a lock event outranks an unchanged state read before it (see
 /// `ProcRow::fresh_lock_news`).
-pub const NEWS_KEEP_US: u64 = 1_000_000;
+pub const NEWS_KEEP_US: u64 = 300_000;
 
 /// What a process's own lock event said, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,8 +73,11 @@ impl ProcRow {
 
     /// Its latest lock event if no state was read after it (a sample stamped at the
     /// same microsecond was read before it was stamped, so the event wins a tie), for
-    /// a second of the run's clock: the observer reads every 100 ms and tells only
-    /// changes, so after that its silence says the state read before still holds.
+    /// three of the observer's reads (it reads every 100 ms and tells only changes):
+    /// after that its silence says the state read before still holds. (Longer, a
+    /// worker that takes the lock again and again while its state reads the same
+    /// would say "just took" for good, and a sleeper woken into the same futex wait
+    /// "about to wait".)
     /// Dead or gone, the lock's story is not why it stands.
     pub fn fresh_lock_news(&self, now_us: u64) -> Option<&LockNews> {
         if self.reaped.is_some() || self.state == Some('Z') {
