@@ -1,6 +1,6 @@
 //! `proclab replay FILE`: a recorded trace played back. No process is created: the
 //! events come from the file, paced by `trace::replay::Player`, into the same `App`,
-//! `update` and screens a live run uses (header REPLAY; `k` is refused).
+//! `update` and screens a live run uses (header REPLAY; `s` is refused).
 //!
 //! The screen: the lesson whose scenario and parameters are exactly the trace's (its
 //! `run` line), so the narration follows the gates; otherwise the bare run screen

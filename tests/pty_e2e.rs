@@ -896,7 +896,7 @@ fn at_a_step_the_whole_run_stands_still() {
 fn sigint_to_main_at_a_step_raises_there_and_ends_it_by_sigint() {
     let mut pty = Pty::spawn("pty_sigint_main", &["lesson", "zombie"], 120, 40);
     pty.wait_for(&["AT STEP 'start'"], 0);
-    pty.send("k");
+    pty.send("s");
     pty.wait_for(&["SIGINT", "Sent through a pidfd"], 0);
     // SIGTERM is preselected; SIGINT is two rows down.
     pty.send("\x1b[B\x1b[B\r");
@@ -925,7 +925,7 @@ fn a_handled_signal_reaches_a_process_standing_still() {
     });
     // Select the child (main is selected first), open the menu, send SIGTERM.
     pty.send("\x1b[B");
-    pty.send("k");
+    pty.send("s");
     pty.wait_for(&["Signal → child"], 0);
     let sent = Instant::now();
     pty.send("\r");

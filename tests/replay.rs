@@ -305,7 +305,7 @@ fn the_terminal_replay_says_replay_and_quits_on_q() {
     writer.write_all(b" ").unwrap();
     writer.flush().unwrap();
     wait_for("AT STEP 'first-fork'");
-    writer.write_all(b"k").unwrap();
+    writer.write_all(b"s").unwrap();
     writer.flush().unwrap();
     wait_for("a replay has no live processes");
     writer.write_all(b"q").unwrap();

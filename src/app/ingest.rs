@@ -113,6 +113,47 @@ fn note_others(run: &mut RunView, cores: &[f32]) {
     run.work.others.push_back((total - ours).max(0.0));
 }
 
+/// A process's own lock or semaphore event, kept with its time for the tree: the
+/// lock pane shows it at once, the next state sample comes up to 200 ms later.
+fn note_lock_news(run: &mut RunView, e: &Event) {
+    use super::procs::{LockNews, LockStep};
+    let (step, lock) = match &e.kind {
+        EventKind::Blocked { on } if on == "lock" || on == "semaphore" => (LockStep::Waits, on),
+        EventKind::LockAcquire { lock, .. } => (LockStep::Took, lock),
+        EventKind::LockRelease { lock, .. } => (LockStep::Gave, lock),
+        _ => return,
+    };
+    if let Some(p) = run.procs.get_mut(e.pid) {
+        p.lock_news = Some(LockNews {
+            t_us: e.t_us,
+            step,
+            lock: lock.clone(),
+        });
+    }
+}
+
+/// Events a process sends only when it runs its own code: after one of them, it no
+/// longer stands with the run. (Not what others tell of it: the observer's samples,
+/// where a traced program stands, output read from its pipe.)
+fn moves_on(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Exit { .. }
+            | EventKind::Gate { .. }
+            | EventKind::LockAcquire { .. }
+            | EventKind::LockRelease { .. }
+            | EventKind::QueuePut { .. }
+            | EventKind::QueueGet { .. }
+            | EventKind::Send { .. }
+            | EventKind::Recv { .. }
+            | EventKind::Result { .. }
+            | EventKind::Progress { .. }
+            | EventKind::HandleSignal { .. }
+            | EventKind::Exec { .. }
+            | EventKind::Released { .. }
+    )
+}
+
 pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>, e: Event) {
     run.now_us = run.now_us.max(e.t_us);
     run.flow.apply(&e);
@@ -122,6 +163,14 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
     }
     run.locks.apply(&e);
     grade_quizzes(run, lesson, &e);
+    note_lock_news(run, &e);
+    if moves_on(&e.kind)
+        && let Some(p) = run.procs.get_mut(e.pid)
+    {
+        // Its own event says it moves: whatever hold it reported is over, even if
+        // its `hold` off never came (stopped, killed, or an event lost to a full pipe).
+        p.holding = None;
+    }
     if matches!(e.kind, EventKind::Cpu { .. } | EventKind::Progress { .. }) {
         return; // drawn in the work pane; far too frequent for the log
     }
@@ -170,6 +219,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
                     change = Some((p.state, new));
                 }
                 p.state = new;
+                p.sampled_us = e.t_us;
                 p.reason = reason.clone();
                 p.cpu = cpu.unwrap_or(0.0);
                 p.ignored = ignored.clone();
@@ -197,6 +247,7 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
                 p.state = None;
                 p.reason.clear();
                 p.cpu = 0.0;
+                p.holding = None;
             }
             // Follow reaps done inside the run (not the front end's final one of main).
             let by_the_run = run.procs.get(e.pid).is_some();
@@ -305,9 +356,15 @@ pub(super) fn on_event(run: &mut RunView, lesson: Option<&crate::lesson::Lesson>
         EventKind::Gate { name, slot: None } => {
             run.gate = Some(name.clone());
             run.gate_pid = Some(e.pid);
-            if let Some(i) = lesson.and_then(|l| l.step_for_gate(name))
+            let step = lesson.and_then(|l| l.step_for_gate(name));
+            if step.is_some() && step == run.step {
+                // The same step again: the next round of a loop.
+                run.gate_passes += 1;
+            }
+            if let Some(i) = step
                 && run.step != Some(i)
             {
+                run.gate_passes = 1;
                 run.step = Some(i);
                 run.narration_scroll = 0;
                 run.code_scroll = 0;

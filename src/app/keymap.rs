@@ -29,8 +29,8 @@ pub enum Action {
     Quit,
     /// Ctrl-C, Ctrl-Q, a quit signal or lost input: quit from anywhere, at once.
     Interrupt,
-    /// k: in a run, the signal menu for the selected process; elsewhere (the lesson
-    /// menu, the signal menu) it moves up, as in vi.
+    /// s: in a run, the signal menu for the selected process (k is "up" everywhere,
+    /// as in vi; it used to open this menu in a run and move up elsewhere).
     Signal,
     Help,
     /// p: switch between stepping and playing continuously.
@@ -73,8 +73,8 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
             .then_some(Action::Interrupt);
     }
     Some(match key.code {
-        KeyCode::Up => Action::Up,
-        KeyCode::Char('k') => Action::Signal,
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Char('s') => Action::Signal,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::Enter => Action::Open,
         KeyCode::Char(' ') | KeyCode::Right | KeyCode::Char('l') | KeyCode::PageDown => {
@@ -113,7 +113,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
 /// The help overlay's table: keys and the key of what they do (`assets/i18n`).
 pub const HELP: &[(&str, &str)] = &[
     ("↑ ↓  k j", "help.move"),
-    ("k", "help.signal"),
+    ("s", "help.signal"),
     ("Enter", "help.open"),
     ("Space → PgDn", "help.space"),
     ("← PgUp Home", "help.prev"),

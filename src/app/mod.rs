@@ -146,6 +146,9 @@ pub struct RunView {
     pub phase: phase::Phase,
     /// Which process reached the last gate.
     pub gate_pid: Option<i32>,
+    /// How many times the run has reached the current step's gate (a step in a loop
+    /// comes back once per round); 0 before any step.
+    pub gate_passes: u32,
     /// Processes waiting at their own gate for the learner to pick them: pid → (slot,
     /// gate name).
     pub slot_held: BTreeMap<i32, (u32, String)>,
@@ -162,7 +165,7 @@ pub struct RunView {
     /// tree) until the learner moves it by hand.
     pub follow: bool,
     pub summary: Option<Summary>,
-    /// The signal menu (`k`), when open.
+    /// The signal menu (`s`), when open.
     pub signal_menu: Option<signals::SignalMenu>,
     /// Signals sent (by the learner or the scenario) whose outcome the log will tell
     /// when the target's next telling state change or its reap arrives.
@@ -220,6 +223,7 @@ impl RunView {
             quizzes: Vec::new(),
             phase: phase::Phase::start(step_mode),
             gate_pid: None,
+            gate_passes: 0,
             slot_held: BTreeMap::new(),
             speed,
             slow: None,

@@ -137,7 +137,7 @@ pub fn on_outline(app: &mut App, action: Action) -> Vec<Command> {
         return Vec::new();
     };
     match action {
-        Action::Up | Action::Signal => run.outline = Some(at.saturating_sub(1)),
+        Action::Up => run.outline = Some(at.saturating_sub(1)),
         Action::Down => run.outline = Some((at + 1).min(steps.saturating_sub(1))),
         Action::Answer(d) if (1..=steps).contains(&usize::from(d)) => {
             run.outline = Some(usize::from(d) - 1);
@@ -185,7 +185,7 @@ pub fn on_picker(app: &mut App, action: Action) -> Vec<Command> {
     };
     let entries = app.lessons.get(index).map_or(1, |l| l.variants.len() + 1);
     match action {
-        Action::Up | Action::Signal => run.picker = Some(at.saturating_sub(1)),
+        Action::Up => run.picker = Some(at.saturating_sub(1)),
         Action::Down => run.picker = Some((at + 1).min(entries - 1)),
         Action::Answer(d) if (1..=entries).contains(&usize::from(d)) => {
             run.picker = Some(usize::from(d) - 1);

@@ -33,14 +33,71 @@ pub struct ProcRow {
     /// Stopped at a checkpoint while the run stands still (`hold` events): what it
     /// was doing then (`sleep`, `work`).
     pub holding: Option<String>,
+    /// When the observer last read its state (`state` events' `t_us`).
+    pub sampled_us: u64,
+    /// Its latest lock or semaphore event: newer than `sampled_us`, it says more than
+    /// the state read before it (the tree would lag the lock pane by up to a sample).
+    pub lock_news: Option<LockNews>,
     /// Where it is in its Python program (`where` events from a traced CPython):
     /// (file, line, function), as last read.
     pub at: Option<(String, u32, String)>,
 }
 
+/// How long a lock event outranks an unchanged state read before it (see
+/// `ProcRow::fresh_lock_news`).
+pub const NEWS_KEEP_US: u64 = 300_000;
+
+/// What a process's own lock event said, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockNews {
+    pub t_us: u64,
+    pub step: LockStep,
+    /// `lock` or `semaphore`, as on the wire.
+    pub lock: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockStep {
+    /// `blocked`: about to wait for it.
+    Waits,
+    /// `lock_acquire`.
+    Took,
+    /// `lock_release`.
+    Gave,
+}
+
 impl ProcRow {
     pub fn is_ghost(&self) -> bool {
         self.reaped.is_some()
+    }
+
+    /// Its latest lock event if no state was read after it (a sample stamped at the
+    /// same microsecond was read before it was stamped, so the event wins a tie), for
+    /// three of the observer's reads (it reads every 100 ms and tells only changes):
+    /// after that its silence says the state read before still holds. (Longer, a
+    /// worker that takes the lock again and again while its state reads the same
+    /// would say "just took" for good, and a sleeper woken into the same futex wait
+    /// "about to wait".)
+    /// Dead or gone, the lock's story is not why it stands.
+    pub fn fresh_lock_news(&self, now_us: u64) -> Option<&LockNews> {
+        if self.reaped.is_some() || self.state == Some('Z') {
+            return None;
+        }
+        self.lock_news
+            .as_ref()
+            .filter(|n| n.t_us >= self.sampled_us && now_us < n.t_us + NEWS_KEEP_US)
+    }
+
+    /// What it was doing when it stopped with the run, while that hold is still why
+    /// it stands: a stop by signal (T), death (Z) or a reap is its own reason, and
+    /// the observer's reading of it wins over the older `hold` event. (Continued
+    /// while the run still stands, it is back in proclab's wait: the hold shows again.)
+    pub fn standing_with_run(&self) -> Option<&str> {
+        match self.state {
+            _ if self.reaped.is_some() => None,
+            Some('T' | 'Z') => None,
+            _ => self.holding.as_deref(),
+        }
     }
 
     pub fn set_value(&mut self, name: &str, value: serde_json::Value) {
@@ -91,6 +148,8 @@ impl ProcTable {
             values: Vec::new(),
             core: None,
             holding: None,
+            sampled_us: 0,
+            lock_news: None,
             at: None,
         };
         match self.index.get(&pid) {

@@ -1,4 +1,4 @@
-//! The signal menu (`k` in a run) and what the log says about a signal's outcome.
+//! The signal menu (`s` in a run) and what the log says about a signal's outcome.
 //! Pure: the menu's state and the words; sending is a `Command::Signal` the main loop
 //! carries out through a pidfd (see `supervise::session`).
 
@@ -155,6 +155,8 @@ mod tests {
             values: Vec::new(),
             core: None,
             holding: None,
+            sampled_us: 0,
+            lock_news: None,
             at: None,
         }
     }

@@ -300,7 +300,7 @@ fn on_menu(app: &mut App, action: Action) -> Vec<Command> {
                 None => {}
             }
         }
-        Action::Up | Action::Signal => app.menu_selected = app.menu_selected.saturating_sub(1),
+        Action::Up => app.menu_selected = app.menu_selected.saturating_sub(1),
         Action::Down if n > 0 => app.menu_selected = (app.menu_selected + 1).min(n - 1),
         Action::Open | Action::Step => return app.open_lesson(app.menu_selected),
         // A click chooses a lesson; a click on the chosen one opens it.
@@ -486,7 +486,7 @@ fn on_signal_menu(app: &mut App, action: Action) -> Vec<Command> {
         return Vec::new();
     };
     match action {
-        Action::Up | Action::Signal => menu.up(),
+        Action::Up => menu.up(),
         Action::Down => menu.down(),
         Action::Back | Action::Quit => run.signal_menu = None,
         Action::Help => app.help = true,

@@ -79,6 +79,9 @@ struct RawStep {
     #[serde(default)]
     keep_running: bool,
     speed: Option<Spanned<f64>>,
+    /// The integer parameter that counts the rounds in which this step's gate is
+    /// reached again (a loop): the narration's header then says which round it is.
+    rounds: Option<Spanned<String>>,
 }
 
 /// The slowest a lesson may slow its run: a ten-thousandth stretches 0.1 ms of
@@ -338,6 +341,18 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
         if let Some(v) = &s.speed {
             step_speed(&mut rep, v, python_runtime);
         }
+        if let Some(r) = &s.rounds
+            && params.get_int(r.get_ref()).is_none_or(|n| n < 1)
+        {
+            rep.at(
+                r.span(),
+                format!(
+                    "rounds = '{}' must name an integer parameter of at least 1 (the number of rounds)",
+                    r.get_ref()
+                ),
+            );
+        }
+        let rounds = s.rounds.map(Spanned::into_inner);
         let quiz = s.quiz.and_then(|q| quiz(&mut rep, spec, q));
         steps.push(Step {
             gate: s.gate.into_inner(),
@@ -349,6 +364,7 @@ pub fn parse(file: &str, src: &str, cap: u32) -> Result<Lesson, Vec<LessonError>
             keep_running: s.keep_running,
             speed,
             on,
+            rounds,
         });
     }
     let mut process_lines = BTreeMap::new();

@@ -31,6 +31,10 @@ pub struct Step {
     /// A Python lesson's step: the observed event that reaches it (a compiled
     /// lesson's step is reached at its scenario's gate).
     pub on: Option<crate::trace::steps::StepOn>,
+    /// The parameter counting the rounds in which this step's gate comes back (pi's
+    /// sweep: `workers`); the header says "round k of n", k counted from the run's
+    /// own arrivals at the gate.
+    pub rounds: Option<String>,
 }
 
 /// What runs a lesson.

@@ -559,8 +559,57 @@ fn speedup_sweep_in_the_lesson_pane() {
 
     let shown = screen(&app, 120, 40);
     assert!(shown.contains("Processes 4 alive · 7 created"), "{shown}");
-    assert!(shown.contains("Step 2/3"), "{shown}");
+    assert!(shown.contains("Step 2/3 · round 3 of 4"), "{shown}");
     insta::assert_snapshot!("speedup_sweep", shown);
+}
+
+/// The speedup lesson's round step comes back once per round: its header counts the
+/// run's own arrivals at the gate (the recording's four), never "Step 2/3" alone;
+/// the steps before and after it have no round.
+#[test]
+fn speedup_header_says_which_round() {
+    use crate::app::{Action, Msg, update};
+    use crate::trace::event::Event;
+    let lessons = crate::lesson::loader::load(None, 64).unwrap();
+    let at = lessons.iter().position(|l| l.id == "speedup").unwrap();
+    let mut app = App::new(lessons, Lang::En);
+    app.menu_selected = at;
+    update(&mut app, Msg::Action(Action::Open));
+    let mut headers = Vec::new();
+    for line in PI_SWEEP.lines() {
+        let e: Event = serde_json::from_str(line).expect("a wire line");
+        let gate = matches!(&e.kind, EventKind::Gate { slot: None, .. });
+        update(&mut app, Msg::Event(e));
+        if gate {
+            let shown = screen(&app, 120, 40);
+            let header = shown
+                .lines()
+                .find(|l| l.contains("Step "))
+                .unwrap_or_default()
+                .to_string();
+            headers.push(header);
+        }
+    }
+    let said: Vec<bool> = (1..=4)
+        .map(|k| {
+            headers
+                .iter()
+                .any(|h| h.contains(&format!("Step 2/3 · round {k} of 4")))
+        })
+        .collect();
+    assert_eq!(said, [true; 4], "{headers:#?}");
+    assert!(
+        headers
+            .iter()
+            .all(|h| h.contains("Step 2/3 ·") || !h.contains("Step 2/3")),
+        "{headers:#?}"
+    );
+    assert!(
+        headers
+            .iter()
+            .any(|h| h.contains("Step 3/3") && !h.contains("round")),
+        "{headers:#?}"
+    );
 }
 
 /// The Work pane says when other programs take the cores: the cores' load minus what

@@ -140,7 +140,7 @@ fn the_producing_step_at_every_size() {
             "{w}×{h}: the step's first line marked\n{shown}"
         );
         assert!(
-            shown.contains("Producers put, consumers get"),
+            shown.contains("Empty queue: the consumers wait"),
             "{w}×{h}\n{shown}"
         );
         // Nothing cut mid-word in the Queue pane: its last line ends whole or with "…".

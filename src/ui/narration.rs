@@ -102,6 +102,14 @@ fn narration_text(lesson: &Lesson, run: &RunView, lang: Lang, inner: usize) -> T
 
 /// The narration's box: the step's number, "n more" when it is longer than the box,
 /// what to do next on the bottom border.
+/// A step in a loop (`rounds`): which round the run is in, counted from its own
+/// arrivals at the step's gate, and how many rounds its parameter makes.
+fn round_of(lesson: &Lesson, run: &RunView) -> Option<(u32, i64)> {
+    let step = lesson.steps.get(run.step?)?;
+    let n = run.params.get_int(step.rounds.as_deref()?)?;
+    (run.gate_passes > 0).then_some((run.gate_passes, n))
+}
+
 fn narration_box(
     lesson: &Lesson,
     run: &RunView,
@@ -131,11 +139,15 @@ fn narration_box(
         (true, true) => tr!(lang, "narration.more"),
         (true, false) => tr!(lang, "narration.top"),
     };
+    let round = round_of(lesson, run).map_or(String::new(), |(k, n)| {
+        tr!(lang, "narration.round", k = k, n = n)
+    });
     let title = tr!(
         lang,
         "narration.step",
         n = step_no,
         of = lesson.steps.len(),
+        round = round,
         more = more
     );
     let block = Block::bordered()

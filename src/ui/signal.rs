@@ -1,4 +1,4 @@
-//! The signal menu (`k`): the signals one may send to the selected process, what each
+//! The signal menu (`s`): the signals one may send to the selected process, what each
 //! does by default, and which of them this process ignores or catches.
 
 use ratatui::Frame;

@@ -202,7 +202,7 @@ pub fn keys(
         ("Space", space, 0),
         ("p", play, 5),
         ("+/-", speed, 6),
-        ("k", tr!(lang, "keys.signal"), 4),
+        ("s", tr!(lang, "keys.signal"), 4),
         ("r", tr!(lang, "keys.restart"), 7),
         ("L", names.as_str(), 9),
         ("Esc", if no_menu { "" } else { tr!(lang, "keys.back") }, 8),
@@ -226,7 +226,7 @@ pub fn keys(
         .iter()
         .filter(|(_, w, _)| !w.is_empty())
         // A replay has no live process to signal.
-        .filter(|(k, _, _)| !(run.replay && *k == "k"))
+        .filter(|(k, _, _)| !(run.replay && *k == "s"))
         .map(|(k, w, _)| (*k, *w))
         .collect();
     let mut by_need: Vec<_> = all.iter().collect();

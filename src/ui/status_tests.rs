@@ -43,6 +43,55 @@ fn a_process_standing_still_with_the_run_says_why() {
     assert!(row.contains("waiting on a lock"), "{moved}");
 }
 
+/// Stopped by SIGSTOP while it stood with the run: the row says stopped, with no
+/// "run held" left from the hold before.
+#[test]
+fn a_process_stopped_while_it_stood_says_stopped() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &fixed);
+    let hold = EventKind::Hold {
+        on: true,
+        during: Some("sleep".to_string()),
+    };
+    send(&mut app, fixed(90), 1003, hold);
+    send(&mut app, fixed(91), 1003, state('T', "stopped by a signal"));
+    let shown = screen(&app, W, H);
+    let row = shown
+        .lines()
+        .find(|l| l.contains("child 2"))
+        .unwrap_or_default();
+    assert!(row.contains("stopped by a signal"), "{shown}");
+    assert!(!row.contains("run held"), "{shown}");
+}
+
+/// At a lock handover the tree says what the lock pane says: the new holder's row
+/// tells its acquire, not the futex wait read before it.
+#[test]
+fn the_tree_agrees_with_the_lock_pane_at_a_handover() {
+    let mut app = lessons_app(Lang::En);
+    update(&mut app, Msg::Action(Action::Open));
+    fanout_at_forked_all(&mut app, &fixed);
+    send(
+        &mut app,
+        fixed(90),
+        1003,
+        state('S', "waiting on a lock (futex)"),
+    );
+    let acquire = EventKind::LockAcquire {
+        lock: "lock".into(),
+        waited_us: 300_000,
+    };
+    send(&mut app, fixed(91), 1003, acquire);
+    let shown = screen(&app, W, H);
+    let row = shown
+        .lines()
+        .find(|l| l.contains("child 2"))
+        .unwrap_or_default();
+    assert!(row.contains("just took the lock"), "{shown}");
+    assert!(!row.contains("waiting on a lock"), "{shown}");
+}
+
 /// Main stopped with SIGSTOP: the header says nothing will move until SIGCONT.
 #[test]
 fn a_stopped_main_is_said_in_the_header() {
@@ -54,7 +103,7 @@ fn a_stopped_main_is_said_in_the_header() {
     let top = screen(&app, W, H);
     let header = top.lines().next().unwrap_or_default();
     assert!(
-        header.contains("main STOPPED (SIGSTOP) · k → SIGCONT"),
+        header.contains("main STOPPED (SIGSTOP) · s → SIGCONT"),
         "{top}"
     );
     send(&mut app, 3_000, 2000, state('S', "hrtimer_nanosleep"));

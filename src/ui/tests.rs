@@ -324,7 +324,7 @@ fn details_of_a_killed_child_80x24() {
     );
 }
 
-/// `k` on child 1: the signal menu over the lesson, SIGTERM preselected.
+/// `s` on child 1: the signal menu over the lesson, SIGTERM preselected.
 #[test]
 fn signal_overlay() {
     let mut app = fanout_app(Lang::En);

@@ -13,7 +13,7 @@ use unicode_width::UnicodeWidthStr;
 use super::wrap::wrap;
 use super::{fit, theme};
 use crate::app::RunView;
-use crate::app::procs::ProcRow;
+use crate::app::procs::{LockNews, LockStep, ProcRow};
 use crate::app::waitstatus;
 use crate::i18n::{Lang, reason, state_word, wire};
 use crate::tr;
@@ -335,17 +335,20 @@ fn selected_details(run: &RunView, lang: Lang, width: usize) -> Vec<Line<'static
                 format!("{letter} {}", state_word(lang, letter)),
                 theme::state(letter),
             ));
-            let held = run.held() && run.gate_pid == Some(p.pid);
+            // Stopped by a signal at the step, the stop is why it stands now.
+            let held = run.held() && run.gate_pid == Some(p.pid) && letter != 'T';
             let why = if held {
                 tr!(
                     lang,
                     "tree.held_at",
                     gate = run.gate.as_deref().unwrap_or("")
                 )
-            } else if let Some((_, gate)) = run.slot_held.get(&p.pid) {
+            } else if let Some((_, gate)) = run.slot_held.get(&p.pid).filter(|_| letter != 'T') {
                 tr!(lang, "tree.waits_for_you", gate = gate)
-            } else if let Some(during) = p.holding.as_deref().filter(|_| letter != 'Z') {
+            } else if let Some(during) = p.standing_with_run() {
                 standing_still(run, lang, during)
+            } else if let Some(news) = p.fresh_lock_news(run.now_us) {
+                lock_news(lang, news)
             } else {
                 reason(lang, &p.reason)
             };
@@ -354,9 +357,9 @@ fn selected_details(run: &RunView, lang: Lang, width: usize) -> Vec<Line<'static
             }
         }
         // Held before the observer could read it running: the hold is what is known.
-        None if p.holding.is_some() => first.push(Span::raw(format!(
+        None if p.standing_with_run().is_some() => first.push(Span::raw(format!(
             "… {}",
-            standing_still(run, lang, p.holding.as_deref().unwrap_or_default())
+            standing_still(run, lang, p.standing_with_run().unwrap_or_default())
         ))),
         None => first.push(Span::raw(format!("… {}", tr!(lang, "tree.just_started")))),
     }
@@ -393,6 +396,16 @@ fn standing_still(run: &RunView, lang: Lang, during: &str) -> String {
     format!("{doing} · {why}")
 }
 
+/// A process's own lock event, said in the tree while it is newer than its state.
+fn lock_news(lang: Lang, news: &LockNews) -> String {
+    let lock = news.lock.as_str();
+    match news.step {
+        LockStep::Waits => tr!(lang, "tree.lock_waits", lock = lock),
+        LockStep::Took => tr!(lang, "tree.lock_took", lock = lock),
+        LockStep::Gave => tr!(lang, "tree.lock_gave", lock = lock),
+    }
+}
+
 /// A process's cells but the last, the reason (or how it ended) for the last, and
 /// the row's style. `held`: the gate this process is held at by proclab (its futex wait is ours, not
 /// the lesson's, so say so).
@@ -403,6 +416,8 @@ fn row<'a>(
     run: &RunView,
     lang: Lang,
 ) -> (Vec<Cell<'a>>, String, Style) {
+    // Stopped by a signal where proclab held it: the stop is why it stands now.
+    let held = held.filter(|_| p.state != Some('T'));
     let name = format!("{prefix}{}", p.label);
     // The process's own copies of the lesson's variables lead the last column.
     let values = p.values_text();
@@ -448,8 +463,12 @@ fn row<'a>(
                 } else {
                     tr!(lang, "tree.held_at_the_step").to_string()
                 };
-            } else if let Some(during) = p.holding.as_deref().filter(|_| letter != 'Z') {
+            } else if let Some(during) = p.standing_with_run() {
                 why = standing_still(run, lang, during);
+            } else if let Some(news) = p.fresh_lock_news(run.now_us) {
+                // The lock pane shows this event at once; the state read before it
+                // (up to a sample old) must not contradict it.
+                why = lock_news(lang, news);
             } else if letter == 'Z' {
                 // As `ps -ef` marks a zombie.
                 why = tr!(lang, "tree.defunct").to_string();
@@ -465,7 +484,7 @@ fn row<'a>(
             )
         }
         // Held before the observer could read it running: the hold is what is known.
-        None => match (held, p.holding.as_deref()) {
+        None => match (held, p.standing_with_run()) {
             (Some(gate), _) => (Cell::from("…"), tr!(lang, "tree.held_at", gate = gate)),
             (None, Some(during)) => (Cell::from("…"), standing_still(run, lang, during)),
             (None, None) => (Cell::from("…"), tr!(lang, "tree.just_started").to_string()),

@@ -143,9 +143,10 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
                     r.cpu
                 ))),
                 // Standing still with the run: its futex wait is proclab's, not a lock's.
-                Some(r) if !gone && r.holding.is_some() && r.state != Some('Z') => spans.push(
-                    Span::styled(format!("  {}", tr!(lang, "tree.run_held")), theme::dim()),
-                ),
+                Some(r) if !gone && r.standing_with_run().is_some() => spans.push(Span::styled(
+                    format!("  {}", tr!(lang, "tree.run_held")),
+                    theme::dim(),
+                )),
                 Some(r) if !gone && r.state.is_some() => spans.push(Span::styled(
                     format!("  {}", crate::i18n::reason(lang, &r.reason)),
                     theme::dim(),

@@ -486,3 +486,173 @@ fn the_selection_follows_reaps_until_moved_by_hand() {
         "moved by hand: stays"
     );
 }
+
+// ---- a process standing still with the run ------------------------------------
+
+fn holding(app: &App, pid: i32) -> Option<String> {
+    run(app)
+        .procs
+        .get(pid)
+        .and_then(|p| p.standing_with_run().map(str::to_string))
+}
+
+fn hold(on: bool) -> EventKind {
+    EventKind::Hold {
+        on,
+        during: on.then(|| "sleep".to_string()),
+    }
+}
+
+/// Stopped by SIGSTOP while it stood with the run: the stop is its reason, not the
+/// older hold; continued while the run still stands, it is back in proclab's wait.
+#[test]
+fn a_stop_by_signal_hides_an_older_hold() {
+    let mut app = in_lesson();
+    update(&mut app, ev_at(1, 1000, spawn(999, "main")));
+    update(&mut app, ev_at(2, 1001, spawn(1000, "child 0")));
+    update(&mut app, ev_at(3, 1001, hold(true)));
+    update(
+        &mut app,
+        ev_at(4, 1001, state("S", "waiting on a lock (futex)")),
+    );
+    assert_eq!(holding(&app, 1001).as_deref(), Some("sleep"));
+    update(&mut app, ev_at(5, 1001, state("T", "stopped by a signal")));
+    assert_eq!(holding(&app, 1001), None, "stopped: its own reason");
+    update(
+        &mut app,
+        ev_at(6, 1001, state("S", "waiting on a lock (futex)")),
+    );
+    assert_eq!(
+        holding(&app, 1001).as_deref(),
+        Some("sleep"),
+        "continued, no hold off seen: it still stands with the run"
+    );
+    update(&mut app, ev_at(7, 1001, hold(false)));
+    assert_eq!(holding(&app, 1001), None);
+}
+
+/// Its own next event ends a hold whose `hold` off never came; a zombie or a reaped
+/// process stands with nothing.
+#[test]
+fn its_own_event_a_zombie_or_a_reap_ends_a_hold() {
+    let mut app = in_lesson();
+    update(&mut app, ev_at(1, 1000, spawn(999, "main")));
+    update(&mut app, ev_at(2, 1001, spawn(1000, "child 0")));
+    update(&mut app, ev_at(3, 1002, spawn(1000, "child 1")));
+    for pid in [1001, 1002] {
+        update(&mut app, ev_at(4, pid, hold(true)));
+        update(
+            &mut app,
+            ev_at(5, pid, state("S", "waiting on a lock (futex)")),
+        );
+        assert!(holding(&app, pid).is_some());
+    }
+    let acquire = EventKind::LockAcquire {
+        lock: "lock".into(),
+        waited_us: 0,
+    };
+    update(&mut app, ev_at(6, 1001, acquire));
+    assert_eq!(holding(&app, 1001), None, "it moved: the hold is over");
+    assert!(
+        holding(&app, 1002).is_some(),
+        "another's event ends no hold"
+    );
+    // Killed while it stood: a zombie, then reaped.
+    update(
+        &mut app,
+        ev_at(7, 1002, state("Z", "exited, not yet reaped")),
+    );
+    assert_eq!(holding(&app, 1002), None, "a zombie stands with nothing");
+    update(&mut app, ev_at(8, 1000, reap(1002, 9)));
+    assert_eq!(holding(&app, 1002), None);
+    assert_eq!(
+        run(&app).procs.get(1002).and_then(|p| p.holding.clone()),
+        None,
+        "the reap forgets the hold"
+    );
+}
+
+// ---- the tree and the lock pane at a handover ---------------------------------
+
+fn news(app: &App, pid: i32) -> Option<crate::app::procs::LockStep> {
+    let r = run(app);
+    r.procs
+        .get(pid)
+        .and_then(|p| p.fresh_lock_news(r.now_us).map(|n| n.step))
+}
+
+fn acquire() -> EventKind {
+    EventKind::LockAcquire {
+        lock: "lock".into(),
+        waited_us: 300_000,
+    }
+}
+
+fn release() -> EventKind {
+    EventKind::LockRelease {
+        lock: "lock".into(),
+        waited_us: 0,
+        held_us: 200_000,
+    }
+}
+
+/// The sample read before the acquire, then the acquire: the event is newer, the
+/// tree says it (as the lock pane does) until a state read after it comes.
+#[test]
+fn a_lock_event_after_the_sample_outranks_it() {
+    use crate::app::procs::LockStep;
+    let mut app = in_lesson();
+    update(&mut app, ev_at(1, 1000, spawn(999, "main")));
+    update(&mut app, ev_at(2, 1001, spawn(1000, "worker 0")));
+    update(&mut app, ev_at(3, 1002, spawn(1000, "worker 1")));
+    update(
+        &mut app,
+        ev_at(100, 1001, state("S", "sleeping (time.sleep)")),
+    );
+    update(
+        &mut app,
+        ev_at(100, 1002, state("S", "waiting on a lock (futex)")),
+    );
+    assert_eq!(news(&app, 1002), None);
+    update(&mut app, ev_at(150, 1001, release()));
+    update(&mut app, ev_at(160, 1002, acquire()));
+    assert_eq!(news(&app, 1001), Some(LockStep::Gave));
+    assert_eq!(news(&app, 1002), Some(LockStep::Took));
+    assert_eq!(run(&app).locks.locks[0].holders, vec![1002]);
+    // A state read after the event: the observer knows better now.
+    update(
+        &mut app,
+        ev_at(300, 1002, state("S", "sleeping (time.sleep)")),
+    );
+    assert_eq!(news(&app, 1002), None);
+    assert_eq!(news(&app, 1001), Some(LockStep::Gave), "not read since");
+}
+
+/// The acquire arrives first, then a sample stamped before it (read before the
+/// event happened, delivered after): the older sample must not override the event.
+#[test]
+fn a_sample_taken_before_the_event_does_not_override_it() {
+    use crate::app::procs::LockStep;
+    let mut app = in_lesson();
+    update(&mut app, ev_at(1, 1000, spawn(999, "main")));
+    update(&mut app, ev_at(2, 1002, spawn(1000, "worker 1")));
+    update(&mut app, ev_at(160, 1002, acquire()));
+    update(
+        &mut app,
+        ev_at(120, 1002, state("S", "waiting on a lock (futex)")),
+    );
+    assert_eq!(news(&app, 1002), Some(LockStep::Took));
+    // Stamped at the same microsecond: read before it was stamped, so before the event.
+    update(
+        &mut app,
+        ev_at(160, 1002, state("S", "waiting on a lock (futex)")),
+    );
+    assert_eq!(news(&app, 1002), Some(LockStep::Took));
+    // Long after, with no state change read: the state read before still holds.
+    let later = 160 + crate::app::procs::NEWS_KEEP_US;
+    update(
+        &mut app,
+        ev_at(later, 1000, EventKind::Cpu { cores: vec![] }),
+    );
+    assert_eq!(news(&app, 1002), None);
+}

@@ -7,7 +7,8 @@ use super::*;
 fn keymap_letters_arrows_and_ctrl() {
     use KeyCode::*;
     let cases = [
-        (Char('k'), Action::Signal),
+        (Char('k'), Action::Up),
+        (Char('s'), Action::Signal),
         (Up, Action::Up),
         (Char('j'), Action::Down),
         (Down, Action::Down),
@@ -90,9 +91,12 @@ fn menu_moves_with_j_k_and_clamps_at_both_ends() {
     assert_eq!(app.menu_selected, 2, "Down at the bottom stays");
     update(&mut app, press(KeyCode::Up));
     assert_eq!(app.menu_selected, 1);
-    // In the lesson menu k is still up (in a run it opens the signal menu).
     assert!(update(&mut app, press(KeyCode::Char('k'))).is_empty());
     assert_eq!(app.menu_selected, 0);
+    // s (the signal menu in a run) is not "up" in the lesson menu.
+    update(&mut app, press(KeyCode::Char('j')));
+    assert!(update(&mut app, press(KeyCode::Char('s'))).is_empty());
+    assert_eq!(app.menu_selected, 1);
     assert_eq!(app.screen, Screen::Menu);
     assert!(app.run.is_none());
 }

@@ -13,10 +13,10 @@ fn replay_app(step_mode: bool) -> App {
 }
 
 #[test]
-fn k_is_refused_in_a_replay() {
+fn s_is_refused_in_a_replay() {
     let mut app = replay_app(false);
     update(&mut app, ev(10, spawn_kind("main")));
-    let cmds = update(&mut app, press(KeyCode::Char('k')));
+    let cmds = update(&mut app, press(KeyCode::Char('s')));
     assert!(cmds.is_empty(), "{cmds:?}");
     let run = app.run.as_ref().unwrap();
     assert!(run.signal_menu.is_none());

@@ -1,4 +1,4 @@
-//! The signal menu (`k`) and the log lines that tell what a signal did.
+//! The signal menu (`s`) and the log lines that tell what a signal did.
 use super::*;
 use nix::sys::signal::Signal;
 
@@ -25,13 +25,18 @@ fn log_texts(app: &App) -> Vec<String> {
 }
 
 #[test]
-fn k_opens_the_menu_for_the_selected_process() {
+fn s_opens_the_menu_for_the_selected_process_and_k_moves_up() {
     let mut app = family();
     update(&mut app, press(KeyCode::Char('j')));
     update(&mut app, press(KeyCode::Char('j')));
+    assert_eq!(run(&app).selected_row().map(|p| p.pid), Some(1002));
+    // k is "up" in a run as in the menus (vi): it selects, it opens nothing.
     assert!(update(&mut app, press(KeyCode::Char('k'))).is_empty());
+    assert!(run(&app).signal_menu.is_none(), "k opened the signal menu");
+    assert_eq!(run(&app).selected_row().map(|p| p.pid), Some(1001));
+    assert!(update(&mut app, press(KeyCode::Char('s'))).is_empty());
     let menu = run(&app).signal_menu.as_ref().expect("the menu is open");
-    assert_eq!((menu.pid, menu.label.as_str()), (1002, "child 1"));
+    assert_eq!((menu.pid, menu.label.as_str()), (1001, "child 0"));
     assert_eq!(menu.signal(), Signal::SIGTERM, "SIGTERM is preselected");
 }
 
@@ -39,7 +44,7 @@ fn k_opens_the_menu_for_the_selected_process() {
 fn enter_sends_the_chosen_signal_to_the_selected_pid() {
     let mut app = family();
     update(&mut app, press(KeyCode::Char('j')));
-    update(&mut app, press(KeyCode::Char('k')));
+    update(&mut app, press(KeyCode::Char('s')));
     assert_eq!(
         update(&mut app, press(KeyCode::Enter)),
         vec![Command::Signal {
@@ -50,7 +55,7 @@ fn enter_sends_the_chosen_signal_to_the_selected_pid() {
     assert!(run(&app).signal_menu.is_none(), "sending closes the menu");
 
     // SIGSTOP is four down; in the menu j and k move, as do the arrows.
-    update(&mut app, press(KeyCode::Char('k')));
+    update(&mut app, press(KeyCode::Char('s')));
     for _ in 0..5 {
         update(&mut app, press(KeyCode::Char('j')));
     }
@@ -73,7 +78,7 @@ fn the_menu_targets_the_drawn_line_not_the_spawn_order() {
     update(&mut app, ev(1003, spawn(1001, "child 0.1")));
     update(&mut app, press(KeyCode::Down));
     update(&mut app, press(KeyCode::Down));
-    update(&mut app, press(KeyCode::Char('k')));
+    update(&mut app, press(KeyCode::Char('s')));
     assert_eq!(run(&app).signal_menu.as_ref().unwrap().pid, 1003);
 }
 
@@ -83,7 +88,7 @@ fn a_reaped_process_is_refused_with_a_reason() {
     update(&mut app, ev(1000, reap(1001, 0)));
     // The selection follows the reap, so the decoded status is on screen.
     assert_eq!(run(&app).selected_row().map(|p| p.pid), Some(1001));
-    assert!(update(&mut app, press(KeyCode::Char('k'))).is_empty());
+    assert!(update(&mut app, press(KeyCode::Char('s'))).is_empty());
     assert!(run(&app).signal_menu.is_none());
     let last = run(&app).log.back().unwrap();
     assert_eq!(last.class, LogClass::Warning);
@@ -105,7 +110,7 @@ fn a_reaped_process_is_refused_with_a_reason() {
 #[test]
 fn nothing_to_signal_before_the_first_spawn_or_after_the_end() {
     let mut app = in_bare_run();
-    update(&mut app, press(KeyCode::Char('k')));
+    update(&mut app, press(KeyCode::Char('s')));
     assert!(run(&app).signal_menu.is_none());
     assert!(
         run(&app)
@@ -119,7 +124,7 @@ fn nothing_to_signal_before_the_first_spawn_or_after_the_end() {
 
     let mut app = family();
     update(&mut app, Msg::RunEnded);
-    update(&mut app, press(KeyCode::Char('k')));
+    update(&mut app, press(KeyCode::Char('s')));
     assert!(run(&app).signal_menu.is_none());
     assert!(
         run(&app)
@@ -136,7 +141,7 @@ fn nothing_to_signal_before_the_first_spawn_or_after_the_end() {
 fn a_target_reaped_while_the_menu_is_open_gets_nothing() {
     let mut app = family();
     update(&mut app, press(KeyCode::Char('j')));
-    update(&mut app, press(KeyCode::Char('k')));
+    update(&mut app, press(KeyCode::Char('s')));
     update(&mut app, ev(1000, reap(1001, 0)));
     assert!(run(&app).signal_menu.is_none(), "its reap closes the menu");
     assert!(update(&mut app, press(KeyCode::Enter)).is_empty());
@@ -146,14 +151,14 @@ fn a_target_reaped_while_the_menu_is_open_gets_nothing() {
 fn q_and_esc_close_the_menu_without_quitting() {
     let mut app = family();
     for close in [KeyCode::Char('q'), KeyCode::Esc] {
-        update(&mut app, press(KeyCode::Char('k')));
+        update(&mut app, press(KeyCode::Char('s')));
         assert!(update(&mut app, press(close)).is_empty());
         assert!(run(&app).signal_menu.is_none(), "{close:?} closes the menu");
         assert!(!app.quit);
         assert_eq!(app.screen, Screen::Run);
     }
     // Other run keys do not reach the run while the menu is open.
-    update(&mut app, press(KeyCode::Char('k')));
+    update(&mut app, press(KeyCode::Char('s')));
     assert!(update(&mut app, press(KeyCode::Char(' '))).is_empty());
     assert!(update(&mut app, press(KeyCode::Char('r'))).is_empty());
     assert!(!run(&app).paused());

@@ -576,3 +576,17 @@ fn the_slowed_lessons_slow_where_their_moment_is() {
     assert_eq!(slowing("pi").len(), 1);
     assert_eq!(slowing("race")[0].0, "start");
 }
+
+#[test]
+fn a_steps_rounds_name_an_integer_parameter() {
+    let with = |name: &str| GOOD.replace("line = 2\n", &format!("line = 2\nrounds = \"{name}\"\n"));
+    let l = parse("a.toml", &with("children"), 64).unwrap();
+    assert_eq!(l.steps[0].rounds.as_deref(), Some("children"));
+    assert_eq!(parse("a.toml", GOOD, 64).unwrap().steps[0].rounds, None);
+    let errs = parse("a.toml", &with("nope"), 64).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("rounds = 'nope'") && e.line == 20),
+        "{errs:?}"
+    );
+}
