@@ -67,7 +67,11 @@ pub fn render(
         tree::rows_wanted(run).max(side.saturating_add(BIG_ROWS + 2))
     };
     let words_want = lesson.map_or(0, |l| narration::rows_wanted(l, run, app.lang, area.width));
-    let quiz_open = lesson.is_some() && run.question_open();
+    // A question on screen until the run answers it: the class votes on it meanwhile,
+    // so its choices stay in view after the first vote too.
+    let quiz_open = lesson.is_some_and(|l| {
+        super::quiz::this_steps_quiz(l, run).is_some_and(|(_, asked)| asked.reported.is_none())
+    });
     // A question answered (here, on the step after, in the end score) is what the
     // class looks at: its verdict and whys come before the tree's spare rows and the
     // log, as far as the tree keeps its least.

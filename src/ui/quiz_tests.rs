@@ -123,6 +123,11 @@ fn presenter_counts_a_class_vote_and_explains_the_answer() {
     assert!(shown.contains("│   1. 0   █ 1"), "{shown}");
     assert!(shown.contains("│   2. 1    0"), "{shown}");
     insta::assert_snapshot!("quiz_votes_presenter_100x30", shown);
+    // On a small projector too, every choice stays in view while the class votes.
+    let small = screen(&app, 80, 24);
+    for choice in ["1. 0 ", "2. 1 ", "3. 9 ", "4. 137 "] {
+        assert!(small.contains(choice), "{choice}: {small}");
+    }
 
     status(&mut app, 6, 9);
     answer(&mut app, 3);
