@@ -7,8 +7,8 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 
 use super::tests::{
-    H, W, draw, fanout_app, fanout_at_forked_all, fixed, gate, lessons_app, screen, send, spawn,
-    state, text,
+    H, W, draw, fanout_app, fanout_at_forked_all, fixed, gate, lesson_opened, lessons_app, screen,
+    send, spawn, state, text,
 };
 use crate::app::{Action, App, Msg, update};
 use crate::lesson::Lang;
@@ -123,13 +123,7 @@ fn a_stalled_run_is_said_in_the_header_and_the_narration() {
 /// bar says (a printed line is in the log).
 #[test]
 fn presenter_mode_tab_shows_the_log() {
-    let mut app = lessons_app(Lang::En);
-    app.menu_selected = app
-        .lessons
-        .iter()
-        .position(|l| l.id == "queue")
-        .expect("the queue lesson");
-    update(&mut app, Msg::Action(Action::Open));
+    let mut app = lesson_opened(Lang::En, "queue");
     update(&mut app, Msg::Action(Action::Present));
     send(&mut app, 1, 1000, spawn(999, "main"));
     send(&mut app, 2, 1001, spawn(1000, "producer 0"));

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::tests::{gate, lessons_app, screen, send, spawn, state};
+use super::tests::{gate, lesson_opened, screen, send, spawn, state};
 use crate::app::{Action, App, Msg, update};
 use crate::lesson::Lang;
 use crate::trace::event::EventKind;
@@ -24,13 +24,7 @@ const LABELS: [&str; 6] = [
 
 /// The queue lesson held at its first step (its question asked, not answered).
 fn queue_at_start(present: bool) -> App {
-    let mut app = lessons_app(Lang::En);
-    app.menu_selected = app
-        .lessons
-        .iter()
-        .position(|l| l.id == "queue")
-        .expect("the queue lesson");
-    update(&mut app, Msg::Action(Action::Open));
+    let mut app = lesson_opened(Lang::En, "queue");
     if present {
         update(&mut app, Msg::Action(Action::Present));
     }
@@ -240,13 +234,7 @@ fn the_code_big_in_presenter_mode() {
 /// the 9 lost, "→ WIFSIGNALE" cut without a mark).
 #[test]
 fn a_killed_child_reaped_in_presenter_mode_reads_whole() {
-    let mut app = lessons_app(Lang::En);
-    app.menu_selected = app
-        .lessons
-        .iter()
-        .position(|l| l.id == "zombie")
-        .expect("the zombie lesson");
-    update(&mut app, Msg::Action(Action::Open));
+    let mut app = lesson_opened(Lang::En, "zombie");
     update(&mut app, Msg::Action(Action::Present));
     send(&mut app, 1_000, 1000, spawn(999, "main"));
     send(&mut app, 2_000, 1000, gate("start"));

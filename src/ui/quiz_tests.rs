@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::tests::{gate, lessons_app, screen, send, spawn};
+use super::tests::{gate, lesson_opened, screen, send, spawn};
 use crate::app::{Action, App, Msg, update};
 use crate::lesson::Lang;
 use crate::trace::event::EventKind;
@@ -12,13 +12,7 @@ use crate::trace::event::EventKind;
 /// The zombie lesson held at `killed`, whose question asks the raw status of the
 /// child killed by SIGKILL.
 fn zombie_at_the_question(lang: Lang, present: bool) -> App {
-    let mut app = lessons_app(lang);
-    app.menu_selected = app
-        .lessons
-        .iter()
-        .position(|l| l.id == "zombie")
-        .expect("the zombie lesson");
-    update(&mut app, Msg::Action(Action::Open));
+    let mut app = lesson_opened(lang, "zombie");
     if present {
         update(&mut app, Msg::Action(Action::Present));
     }

@@ -57,6 +57,19 @@ pub(super) fn lessons_app(lang: Lang) -> App {
     App::new(crate::lesson::loader::load(None, 64).unwrap(), lang)
 }
 
+/// The built-in lesson `id` opened from the menu (its run not started yet: events
+/// are fed by the test).
+pub(super) fn lesson_opened(lang: Lang, id: &str) -> App {
+    let mut app = lessons_app(lang);
+    app.menu_selected = app
+        .lessons
+        .iter()
+        .position(|l| l.id == id)
+        .expect("a built-in lesson");
+    update(&mut app, Msg::Action(Action::Open));
+    app
+}
+
 pub(super) fn send(app: &mut App, t_us: u64, pid: i32, kind: EventKind) {
     update(app, Msg::Event(Event { t_us, pid, kind }));
 }
