@@ -142,4 +142,22 @@ fn python_lesson_marks_where_each_process_is() {
     let shown = screen(&app, 120, 40);
     assert!(shown.contains("◆ 6     conn.send"), "{shown}");
     assert!(!shown.contains("◆18"), "{shown}");
+    // Presenter mode at a projector's 100×30: WHERE leaves the reason a few columns.
+    // Too few to hold words, a cut reason stays on its row with "…" rather than
+    // breaking every word in two on a second line ("waiti" / "ng o…").
+    update(&mut app, Msg::Action(crate::app::Action::Present));
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("<module>:18"), "{shown}");
+    let tree_rows: Vec<&str> = shown
+        .lines()
+        .skip_while(|l| !l.contains("WHERE"))
+        .take(4)
+        .collect();
+    assert!(
+        tree_rows
+            .iter()
+            .skip(1)
+            .all(|l| l.contains("tracer") || l.contains("─ ")),
+        "the three rows below the header are the processes: {tree_rows:#?}"
+    );
 }

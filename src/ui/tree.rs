@@ -159,7 +159,10 @@ pub fn render(run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) -> TreeH
         .iter()
         .filter(|(_, why, _)| why_width > 0 && why.width() > why_width)
         .count();
-    let two_lines = long > 0 && long <= spare;
+    // A second line only where the column holds words: a handful of columns would
+    // cut every word in two ("waiti / ng o…").
+    const WRAP_MIN: usize = 10;
+    let two_lines = long > 0 && long <= spare && why_width >= WRAP_MIN;
     if two_lines {
         spare -= long;
     }
