@@ -33,7 +33,7 @@ pub(super) struct RawStepWords {
     text: Option<Spanned<Text>>,
     /// The step's question as this variant asks it (its choices must hold the
     /// answers this run can give).
-    quiz: Option<Spanned<super::RawQuiz>>,
+    quiz: Option<Spanned<super::quiz::RawQuiz>>,
 }
 
 #[derive(Deserialize)]
@@ -168,7 +168,7 @@ fn step_words(
             crate::lesson::model::StepWords {
                 title: words.title.map(Spanned::into_inner),
                 text: words.text.map(Spanned::into_inner),
-                quiz: words.quiz.and_then(|q| super::quiz(rep, spec, q)),
+                quiz: words.quiz.and_then(|q| super::quiz::quiz(rep, spec, q)),
             },
         );
     }
