@@ -330,3 +330,5 @@ mod quiz_tests;
 mod status_tests;
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod work_tests;
