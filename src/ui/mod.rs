@@ -162,12 +162,13 @@ fn wide_lesson(
     let [left, code_area] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(code_width)]).areas(body);
     let pane = beside_narration(app, run).unwrap_or(log::render);
+    let words = narration::Words::new(lesson, run, app.lang, left.width);
     let heights = fit::stack(
         left.height,
         &[
             Part::new(5, tree::rows_wanted(run)),
             Part::new(5, pane_rows(app, run, left.width)),
-            Part::new(8, narration::rows_wanted(lesson, run, app.lang, left.width)),
+            Part::new(8, words.rows()),
         ],
         2,
     );
@@ -176,7 +177,7 @@ fn wide_lesson(
     // Where messages move or work is done, that pane says more than the log (Tab
     // swaps them).
     pane(run, app.lang, frame, pane_area);
-    narration::narration(lesson, run, app.lang, frame, text_area);
+    narration::narration(lesson, run, app.lang, words, frame, text_area);
     narration::code(lesson, run, frame, code_area);
     hits
 }
@@ -194,6 +195,7 @@ fn narrow_lesson(
     let pane = lesson_pane(run).map(|draw| if app.show_log { log::render } else { draw });
     let code_width = narration::code_width(lesson, run).min(body.width * 2 / 5);
     let text_width = body.width.saturating_sub(code_width);
+    let words = narration::Words::new(lesson, run, app.lang, text_width);
     let heights = fit::stack(
         body.height,
         &[
@@ -202,7 +204,7 @@ fn narrow_lesson(
                 if pane.is_some() { 5 } else { 0 },
                 pane.map_or(0, |_| pane_rows(app, run, body.width)),
             ),
-            Part::new(8, narration::rows_wanted(lesson, run, app.lang, text_width)),
+            Part::new(8, words.rows()),
         ],
         2,
     );
@@ -213,7 +215,7 @@ fn narrow_lesson(
     let [text_area, code_area] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(code_width)]).areas(bottom);
     let hits = tree::render(run, app.lang, frame, top);
-    narration::narration(lesson, run, app.lang, frame, text_area);
+    narration::narration(lesson, run, app.lang, words, frame, text_area);
     // No pane of its own: Tab shows the log in the code's place.
     if app.show_log && pane.is_none() {
         log::render(run, app.lang, frame, code_area);

@@ -13,15 +13,41 @@ use crate::app::RunView;
 use crate::lesson::{Lang, Lesson};
 use crate::tr;
 
-pub fn narration(lesson: &Lesson, run: &RunView, lang: Lang, frame: &mut Frame, area: Rect) {
-    let text = narration_text(lesson, run, lang, area.width.saturating_sub(2) as usize);
-    narration_box(lesson, run, lang, text, frame, area);
+/// The narration wrapped for a box `width` columns wide: measured by the layout,
+/// then drawn, so a frame wraps it once.
+pub struct Words {
+    text: Text<'static>,
+    width: u16,
 }
 
-/// Rows the narration takes at this width to be read whole, its borders included.
-pub fn rows_wanted(lesson: &Lesson, run: &RunView, lang: Lang, width: u16) -> u16 {
-    let text = narration_text(lesson, run, lang, width.saturating_sub(2) as usize);
-    u16::try_from(text.lines.len() + 2).unwrap_or(u16::MAX)
+impl Words {
+    pub fn new(lesson: &Lesson, run: &RunView, lang: Lang, width: u16) -> Words {
+        let text = narration_text(lesson, run, lang, width.saturating_sub(2) as usize);
+        Words { text, width }
+    }
+
+    /// Rows it takes to be read whole, its borders included.
+    pub fn rows(&self) -> u16 {
+        u16::try_from(self.text.lines.len() + 2).unwrap_or(u16::MAX)
+    }
+}
+
+/// The narration box in `area`: the words measured for it (wrapped again only if the
+/// layout gave it another width).
+pub fn narration(
+    lesson: &Lesson,
+    run: &RunView,
+    lang: Lang,
+    words: Words,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let text = if words.width == area.width {
+        words.text
+    } else {
+        narration_text(lesson, run, lang, area.width.saturating_sub(2) as usize)
+    };
+    narration_box(lesson, run, lang, text, frame, area);
 }
 
 /// The step's words as the narration box shows them: its title, what the run says

@@ -66,7 +66,8 @@ pub fn render(
         let side = super::pane_rows(app, run, area.width * 45 / 100).max(PANE_MIN);
         tree::rows_wanted(run).max(side.saturating_add(BIG_ROWS + 2))
     };
-    let words_want = lesson.map_or(0, |l| narration::rows_wanted(l, run, app.lang, area.width));
+    let measured = lesson.map(|l| narration::Words::new(l, run, app.lang, area.width));
+    let words_want = measured.as_ref().map_or(0, narration::Words::rows);
     // A question on screen until the run answers it: the class votes on it meanwhile,
     // so its choices stay in view after the first vote too.
     let quiz_open = lesson.is_some_and(|l| {
@@ -142,8 +143,8 @@ pub fn render(
             hits
         }
     };
-    if let Some(lesson) = lesson {
-        narration::narration(lesson, run, app.lang, frame, words);
+    if let (Some(lesson), Some(measured)) = (lesson, measured) {
+        narration::narration(lesson, run, app.lang, measured, frame, words);
     }
     hits
 }
