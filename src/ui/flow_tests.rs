@@ -8,7 +8,7 @@
 
 use serde_json::json;
 
-use super::tests::{screen, send, spawn};
+use super::tests::{get, put, screen, send, spawn};
 use crate::app::App;
 use crate::lesson::Lang;
 use crate::scenario;
@@ -37,16 +37,6 @@ fn queue_with_a_blocked_producer() {
             on: "queue_empty".into(),
         },
     );
-    let put = |item: i64, len| EventKind::QueuePut {
-        queue: "q".into(),
-        item: json!(item),
-        len,
-    };
-    let get = |item: i64, len| EventKind::QueueGet {
-        queue: "q".into(),
-        item: json!(item),
-        len,
-    };
     send(&mut app, 200_000, 1001, put(0, 1));
     send(&mut app, 200_100, 1003, get(0, 0));
     for (i, item) in (1..=4).enumerate() {

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::json;
-
-use super::tests::{H, W, fanout_at_forked_all, fixed, lessons_app, screen, send, spawn, state};
+use super::tests::{
+    H, W, fanout_at_forked_all, fixed, lessons_app, put, screen, send, spawn, state,
+};
 use crate::app::{Action, App, Msg, update};
 use crate::i18n::KEPT;
 use crate::lesson::Lang;
@@ -166,11 +166,6 @@ fn queue_run_with_signals_in_chinese() {
     send(&mut app, 3, 1003, spawn(1000, "consumer 0"));
     send(&mut app, 4, 1001, state('S', "pipe_write"));
     send(&mut app, 5, 1003, state('S', "futex_wait_queue"));
-    let put = |item: i64, len| EventKind::QueuePut {
-        queue: "q".into(),
-        item: json!(item),
-        len,
-    };
     send(&mut app, 200_000, 1001, put(0, 1));
     send(&mut app, 200_100, 1001, put(1, 2));
     send(

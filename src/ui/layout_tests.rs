@@ -4,9 +4,7 @@
 //! what must be on screen whatever the size: every process, the Queue pane's marks
 //! whole, the step's lines, the narration beside a question, no half-drawn big digits.
 
-use serde_json::json;
-
-use super::tests::{gate, lesson_opened, screen, send, spawn, state};
+use super::tests::{gate, get, lesson_opened, put, screen, send, spawn, state};
 use crate::app::{Action, App, Msg, update};
 use crate::lesson::Lang;
 use crate::trace::event::EventKind;
@@ -54,16 +52,6 @@ fn queue_at_producing(present: bool) -> App {
     send(&mut app, 20_000, 1003, state('S', "pipe_read"));
     send(&mut app, 20_000, 1004, state('S', "futex_do_wait"));
     send(&mut app, 20_000, 1005, state('S', "futex_do_wait"));
-    let put = |item: i64, len| EventKind::QueuePut {
-        queue: "q".into(),
-        item: json!(item),
-        len,
-    };
-    let get = |item: i64, len| EventKind::QueueGet {
-        queue: "q".into(),
-        item: json!(item),
-        len,
-    };
     send(&mut app, 200_000, 1001, put(0, 1));
     send(&mut app, 200_100, 1003, get(0, 0));
     send(&mut app, 200_200, 1002, put(1, 1));

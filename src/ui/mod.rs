@@ -325,6 +325,8 @@ mod lang_tests;
 #[cfg(test)]
 mod layout_tests;
 #[cfg(test)]
+mod menu_tests;
+#[cfg(test)]
 mod python_tests;
 #[cfg(test)]
 mod quiz_tests;
